@@ -1,0 +1,148 @@
+/**
+ * Hodgkin–Huxley (1952) squid-axon model, in both voltage conventions.
+ *
+ * Shifted convention (HH's own): rest at 0 mV, ENa = 115, EK = −12, EL = 10.613 mV.
+ * Modern convention: the same model moved by −65 mV (ENa = 50, EK = −77, EL = −54.387, rest ≈ −65).
+ * Rate functions are written for the shifted voltage u = V − vOffset, so one set serves both.
+ * Units: mV, ms, µF/cm², mS/cm², µA/cm².
+ */
+import type { QuasiLinearModel } from './types.js';
+
+export interface HHParams {
+  /** Membrane capacitance, µF/cm². */
+  C: number;
+  /** Maximal conductances, mS/cm². */
+  gNa: number;
+  gK: number;
+  gL: number;
+  /** Reversal potentials, mV. */
+  ENa: number;
+  EK: number;
+  EL: number;
+  /** Where 0 mV of the shifted convention lies: 0 (shifted) or −65 (modern). */
+  vOffset: number;
+  /** Spike detection threshold (upward crossing), mV. */
+  spikeThreshold: number;
+}
+
+export const HH_SHIFTED: Readonly<HHParams> = Object.freeze({
+  C: 1,
+  gNa: 120,
+  gK: 36,
+  gL: 0.3,
+  ENa: 115,
+  EK: -12,
+  EL: 10.613,
+  vOffset: 0,
+  spikeThreshold: 70,
+});
+
+export const HH_MODERN: Readonly<HHParams> = Object.freeze({
+  C: 1,
+  gNa: 120,
+  gK: 36,
+  gL: 0.3,
+  ENa: 50,
+  EK: -77,
+  EL: -54.387,
+  vOffset: -65,
+  spikeThreshold: -40,
+});
+
+/** x / (e^x − 1), continuous through its removable singularity at x = 0. */
+export function vtrap(x: number): number {
+  return Math.abs(x) < 1e-6 ? 1 - x / 2 : x / Math.expm1(x);
+}
+
+// Rate functions (1/ms) of the shifted voltage u (mV).
+export const alphaN = (u: number): number => 0.1 * vtrap((10 - u) / 10);
+export const betaN = (u: number): number => 0.125 * Math.exp(-u / 80);
+export const alphaM = (u: number): number => vtrap((25 - u) / 10);
+export const betaM = (u: number): number => 4 * Math.exp(-u / 18);
+export const alphaH = (u: number): number => 0.07 * Math.exp(-u / 20);
+export const betaH = (u: number): number => 1 / (Math.exp((30 - u) / 10) + 1);
+
+export interface Gates {
+  m: number;
+  h: number;
+  n: number;
+}
+
+/** Steady-state gates x∞ = α/(α + β) at membrane potential v. */
+export function steadyStateGates(v: number, p: Readonly<HHParams> = HH_SHIFTED): Gates {
+  const u = v - p.vOffset;
+  return {
+    m: alphaM(u) / (alphaM(u) + betaM(u)),
+    h: alphaH(u) / (alphaH(u) + betaH(u)),
+    n: alphaN(u) / (alphaN(u) + betaN(u)),
+  };
+}
+
+/** Total ionic current (µA/cm², outward positive) with gates at their steady state for v. */
+export function steadyStateCurrent(v: number, p: Readonly<HHParams> = HH_SHIFTED): number {
+  const { m, h, n } = steadyStateGates(v, p);
+  return p.gNa * m * m * m * h * (v - p.ENa) + p.gK * n ** 4 * (v - p.EK) + p.gL * (v - p.EL);
+}
+
+/**
+ * The resting state: the V where the steady-state ionic current plus an applied constant
+ * current is zero, found by bisection (the steady-state I–V curve of HH is monotone near rest).
+ */
+export function restingState(p: Readonly<HHParams> = HH_SHIFTED, current = 0): Gates & { v: number } {
+  let lo = p.vOffset - 30;
+  let hi = p.vOffset + 30;
+  const f = (v: number): number => steadyStateCurrent(v, p) - current;
+  if (f(lo) * f(hi) > 0)
+    throw new Error(`no resting state within ±30 mV of ${p.vOffset} mV for I = ${current}`);
+  for (let i = 0; i < 200 && hi - lo > 1e-13; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (f(lo) * f(mid) <= 0) hi = mid;
+    else lo = mid;
+  }
+  const v = 0.5 * (lo + hi);
+  return { v, ...steadyStateGates(v, p) };
+}
+
+/** HH membrane: state (v, m, h, n). Starts at the resting state. */
+export function hhModel(
+  params: Partial<HHParams> = {},
+  convention: 'shifted' | 'modern' = 'shifted',
+): QuasiLinearModel {
+  const p: HHParams = { ...(convention === 'modern' ? HH_MODERN : HH_SHIFTED), ...params };
+  const rest = restingState(p);
+  return {
+    name: convention === 'modern' ? 'hh-modern' : 'hh',
+    stateNames: ['v', 'm', 'h', 'n'],
+    params: p as unknown as Record<string, number>,
+    spikeThreshold: p.spikeThreshold,
+    voltageLimit: 1000,
+    initialState(y, off) {
+      y[off] = rest.v;
+      y[off + 1] = rest.m;
+      y[off + 2] = rest.h;
+      y[off + 3] = rest.n;
+    },
+    coefficients(_t, y, off, input, a, b) {
+      const v = y[off];
+      const m = y[off + 1];
+      const h = y[off + 2];
+      const n = y[off + 3];
+      const gNa = p.gNa * m * m * m * h;
+      const n2 = n * n;
+      const gK = p.gK * n2 * n2;
+      a[0] = (input + gNa * p.ENa + gK * p.EK + p.gL * p.EL) / p.C;
+      b[0] = (gNa + gK + p.gL) / p.C;
+      const u = v - p.vOffset;
+      const am = alphaM(u);
+      const ah = alphaH(u);
+      const an = alphaN(u);
+      a[1] = am;
+      b[1] = am + betaM(u);
+      a[2] = ah;
+      b[2] = ah + betaH(u);
+      a[3] = an;
+      b[3] = an + betaN(u);
+    },
+    voltage: (y, off) => y[off],
+  };
+}

@@ -1,0 +1,51 @@
+/** Model names understood by the command line and the experiments, and how to build each. */
+import { OdePopulation } from '../sim/population.js';
+import { hhModel } from './hh.js';
+import { lifModel, tvlifModel } from './lif.js';
+import { SLIF2HHPopulation } from './slif2hh.js';
+import type { SLIF2HHParams } from './slif2hh.js';
+import { tvlif2hhModel } from './tvlif2hh.js';
+import type { IntegratorName, Population } from './types.js';
+
+export const MODEL_NAMES = ['hh', 'hh-modern', 'lif', 'tvlif', 'tvlif2hh', 'slif2hh'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export const MODEL_DESCRIPTIONS: Readonly<Record<ModelName, string>> = {
+  hh: 'Hodgkin–Huxley 1952, shifted convention (rest 0 mV)',
+  'hh-modern': 'Hodgkin–Huxley 1952, modern convention (rest −65 mV)',
+  lif: 'leaky integrate-and-fire (τ 10 ms, θ 15 mV, reset 0, refractory 2 ms)',
+  tvlif: 'time-varying LIF (constant parameters unless set from the library)',
+  tvlif2hh: 'the exact HH micro-circuit of four tv-LIF neurons',
+  slif2hh: 's-LIF2HH: four plain LIFs with learned wiring (discrete time)',
+};
+
+export function isModelName(name: string): name is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(name);
+}
+
+export interface PopulationOptions {
+  integrator?: IntegratorName;
+  /** Model parameters overriding the defaults (numbers only). */
+  params?: Record<string, number>;
+}
+
+export function createPopulation(name: string, n: number, opts: PopulationOptions = {}): Population {
+  const integrator = opts.integrator ?? 'expeuler';
+  const params = opts.params ?? {};
+  switch (name) {
+    case 'hh':
+      return new OdePopulation(hhModel(params, 'shifted'), n, integrator);
+    case 'hh-modern':
+      return new OdePopulation(hhModel(params, 'modern'), n, integrator);
+    case 'lif':
+      return new OdePopulation(lifModel(params), n, integrator);
+    case 'tvlif':
+      return new OdePopulation(tvlifModel(params), n, integrator);
+    case 'tvlif2hh':
+      return new OdePopulation(tvlif2hhModel(params), n, integrator);
+    case 'slif2hh':
+      return new SLIF2HHPopulation(n, params as Partial<SLIF2HHParams>);
+    default:
+      throw new RangeError(`unknown model "${name}"; expected one of ${MODEL_NAMES.join(', ')}`);
+  }
+}
