@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { runFiCurve } from '../../experiments/fi-curve.js';
+import { MODEL_NAMES } from '../../neurons/registry.js';
+import type { IntegratorName } from '../../neurons/types.js';
+import { fiFigure } from '../../report/dynamics-figures.js';
+import { integratorName, numberList, oneOf, positiveNumber } from '../options.js';
+import { prepareOutDir, writeJson, writeSvg } from '../output.js';
+import { Progress } from '../progress.js';
+
+interface FiFlags {
+  model: string;
+  currents: number[];
+  duration: number;
+  dt: number;
+  integrator: IntegratorName;
+  out: string;
+  quiet?: boolean;
+}
+
+export function registerFiCurve(program: Command): void {
+  program
+    .command('fi-curve')
+    .description('firing rate against constant input current; writes fi.json and fi.svg')
+    .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, oneOf(MODEL_NAMES), 'hh')
+    .option('--currents <list>', 'comma-separated currents in µA/cm²', numberList, [0, 2, 6, 6.5, 10, 20, 50])
+    .option('--duration <ms>', 'simulated time per current', positiveNumber, 500)
+    .option('--dt <ms>', 'integration step', positiveNumber, 0.01)
+    .option('--integrator <name>', 'euler, rk4 or expeuler', integratorName, 'expeuler')
+    .option('--out <dir>', 'output directory', 'results/fi-curve')
+    .option('--quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      '\nrateHz is the steady rate 1000/mean ISI of the spikes in the last half of the run (0 with fewer than two).\n' +
+        'Example:\n  hhnet fi-curve --model hh --currents 0,2,6.5,10,20,50 --duration 500 --dt 0.01 --out results/fi',
+    )
+    .action(async (flags: FiFlags) => {
+      const progress = new Progress(flags.quiet);
+      const out = await prepareOutDir(flags.out);
+      const result = runFiCurve({
+        model: flags.model,
+        currents: flags.currents,
+        duration: flags.duration,
+        dt: flags.dt,
+        integrator: flags.integrator,
+        onProgress: (f) => progress.update('F–I curve', f),
+      });
+      const jsonPath = await writeJson(out, 'fi.json', result);
+      const svgPath = await writeSvg(
+        out,
+        'fi.svg',
+        fiFigure([{ label: `${flags.model} (${flags.integrator})`, points: result.points }]),
+      );
+      for (const p of result.points)
+        progress.stage(`I = ${p.current} µA/cm²: ${p.rateHz.toFixed(2)} Hz (${p.spikeCount} spikes)`);
+      progress.stage(`wrote ${jsonPath} and ${svgPath}`);
+    });
+}

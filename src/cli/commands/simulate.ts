@@ -1,0 +1,167 @@
+import type { Command } from 'commander';
+import { MODEL_NAMES, createPopulation } from '../../neurons/registry.js';
+import type { IntegratorName } from '../../neurons/types.js';
+import { simulationFigure } from '../../report/dynamics-figures.js';
+import { SimulationDivergedError, findStableDt, simulate } from '../../sim/simulate.js';
+import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
+import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
+import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
+import { Progress } from '../progress.js';
+
+interface SimulateFlags {
+  model: string;
+  stimulus: string;
+  neurons: number;
+  duration: number;
+  dt?: number;
+  integrator: IntegratorName;
+  recordInterval?: number;
+  out: string;
+  quiet?: boolean;
+  amplitude?: number;
+  offset?: number;
+  period?: number;
+  phase?: number;
+  duty?: number;
+  onset?: number;
+  mean?: number;
+  sigma?: number;
+  tau?: number;
+  rate?: number;
+  inputs?: number;
+  weight?: number;
+  tauSyn?: number;
+  seed?: number;
+}
+
+const STIMULUS_FLAGS = [
+  'amplitude',
+  'offset',
+  'period',
+  'phase',
+  'duty',
+  'onset',
+  'mean',
+  'sigma',
+  'tau',
+  'rate',
+  'inputs',
+  'weight',
+  'tauSyn',
+  'seed',
+] as const;
+
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'simulate a population of one neuron model driven by a stimulus; writes simulation.json and .svg',
+    )
+    .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, oneOf(MODEL_NAMES), 'hh')
+    .option('--stimulus <kind>', `stimulus: ${STIMULUS_KINDS.join(', ')}`, oneOf(STIMULUS_KINDS), 'constant')
+    .option(
+      '--neurons <n>',
+      'population size (each neuron gets the same stimulus; ou/poisson are per neuron)',
+      positiveInt,
+      1,
+    )
+    .option('--duration <ms>', 'simulated time', positiveNumber, 100)
+    .option('--dt <ms>', 'integration step (default 0.01; 1 for slif2hh)', positiveNumber)
+    .option(
+      '--integrator <name>',
+      'euler, rk4 or expeuler (exponential Euler / Rush–Larsen)',
+      integratorName,
+      'expeuler',
+    )
+    .option('--record-interval <ms>', 'trace sampling interval (default: about 4000 samples)', positiveNumber)
+    .option('--amplitude <uA>', 'constant/step level, or waveform half-range (µA/cm²)', finiteNumber)
+    .option('--offset <uA>', 'waveform mean level (µA/cm²); for step: end time (ms)', finiteNumber)
+    .option('--period <ms>', 'waveform period', positiveNumber)
+    .option('--phase <rad>', 'sine phase', finiteNumber)
+    .option('--duty <fraction>', 'square wave duty cycle in [0, 1]', finiteNumber)
+    .option('--onset <ms>', 'step onset', finiteNumber)
+    .option('--mean <uA>', 'OU mean current', finiteNumber)
+    .option('--sigma <uA>', 'OU standard deviation', finiteNumber)
+    .option('--tau <ms>', 'OU correlation time', positiveNumber)
+    .option('--rate <Hz>', 'Poisson input rate', finiteNumber)
+    .option('--inputs <n>', 'number of Poisson input trains', positiveInt)
+    .option('--weight <uA>', 'Poisson synaptic weight per spike', finiteNumber)
+    .option('--tau-syn <ms>', 'Poisson synaptic time constant', positiveNumber)
+    .option('--seed <n>', 'random seed for ou/poisson', integer)
+    .option('--out <dir>', 'output directory', 'results/simulate')
+    .option('--quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hhnet simulate --model hh --stimulus constant --amplitude 10 --duration 100\n' +
+        '  hhnet simulate --model tvlif2hh --stimulus square --offset 9 --amplitude 15.5 --period 8.5 --dt 0.001 --integrator euler\n' +
+        '  hhnet simulate --model hh-modern --stimulus poisson --rate 40 --inputs 100 --weight 2 --neurons 20',
+    )
+    .action(async (flags: SimulateFlags) => {
+      const progress = new Progress(flags.quiet);
+      const dt = flags.dt ?? (flags.model === 'slif2hh' ? 1 : 0.01);
+      const stimulusOptions: Record<string, number | undefined> = { neurons: flags.neurons };
+      for (const key of STIMULUS_FLAGS) stimulusOptions[key] = flags[key];
+      let stimulus;
+      try {
+        stimulus = parseStimulusOptions(flags.stimulus, stimulusOptions);
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      const out = await prepareOutDir(flags.out);
+      const interval = flags.recordInterval ?? Math.max(dt, flags.duration / 4000);
+      const run = (stepDt: number, duration = flags.duration) =>
+        simulate(createPopulation(flags.model, flags.neurons, { integrator: flags.integrator }), stimulus, {
+          duration,
+          dt: stepDt,
+          record: { interval },
+          onProgress: (f) => progress.update(`simulate ${flags.model}`, f),
+        });
+      let result;
+      try {
+        result = run(dt);
+      } catch (err) {
+        if (!(err instanceof SimulationDivergedError)) throw err;
+        const probeDuration = Math.min(flags.duration, err.t + 20);
+        const stable = findStableDt((d) => void run(d, probeDuration), dt);
+        throw new UserError(
+          err.message +
+            (stable === null
+              ? '.'
+              : `; dt = ${stable} ms runs stably with ${flags.integrator} (try --dt ${stable}` +
+                (flags.integrator === 'euler' ? ' or --integrator expeuler' : '') +
+                ')'),
+        );
+      }
+      const current = new Float64Array(flags.neurons);
+      const currentTrace: number[] = [];
+      stimulus.reset();
+      // Re-sample the input at the trace times for the figure (waveforms only; stochastic ones vary per step).
+      const deterministic = !['ou', 'poisson'].includes(flags.stimulus);
+      if (deterministic)
+        for (const t of result.t) {
+          stimulus.sample(t, dt, current);
+          currentTrace.push(current[0]);
+        }
+      const json = {
+        model: flags.model,
+        integrator: flags.model === 'slif2hh' ? null : flags.integrator,
+        params: createPopulation(flags.model, 1, { integrator: flags.integrator }).params,
+        stimulus: { kind: stimulus.kind, params: stimulus.params },
+        neurons: flags.neurons,
+        duration: flags.duration,
+        dt,
+        steps: result.steps,
+        spikeTimes: result.spikeTimes,
+        traces: { interval: interval, t: result.t, recordedNeurons: result.neurons, v: result.traces.v },
+      };
+      const jsonPath = await writeJson(out, 'simulation.json', json);
+      const title = `${flags.model}, ${flags.stimulus} stimulus, dt ${dt} ms (${flags.integrator})`;
+      const svgPath = await writeSvg(
+        out,
+        'simulation.svg',
+        simulationFigure(title, result, deterministic ? currentTrace : undefined),
+      );
+      const spikes = result.spikeTimes.reduce((s, x) => s + x.length, 0);
+      progress.stage(`${spikes} spikes from ${flags.neurons} neuron(s); wrote ${jsonPath} and ${svgPath}`);
+    });
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/** The `hhnet` command line. Errors print one clear line and exit non-zero — never a stack trace. */
+import { Command, CommanderError } from 'commander';
+import { SimulationDivergedError } from '../sim/simulate.js';
+import { registerBench } from './commands/bench.js';
+import { registerEquivalence } from './commands/equivalence.js';
+import { registerFiCurve } from './commands/fi-curve.js';
+import { registerReproduce } from './commands/reproduce.js';
+import { registerSimulate } from './commands/simulate.js';
+import { packageVersion } from './environment.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('hhnet')
+    .description(
+      'Spiking networks with internal complexity: Hodgkin–Huxley neurons and their LIF micro-circuits',
+    )
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)');
+  registerSimulate(program);
+  registerFiCurve(program);
+  registerEquivalence(program);
+  registerBench(program);
+  registerReproduce(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed its message (or the help/version text)
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const known =
+      err instanceof RangeError ||
+      err instanceof SimulationDivergedError ||
+      (err as Error).name === 'UserError';
+    process.stderr.write(`hhnet: error: ${(err as Error).message}\n`);
+    if (!known && process.env.HHNET_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = known ? 2 : 1;
+  }
+}
+
+void main();

@@ -1,0 +1,54 @@
+/** Option parsers for commander: each rejects bad values with a message naming what was expected. */
+import { InvalidArgumentError } from 'commander';
+import { INTEGRATORS } from '../neurons/types.js';
+import type { IntegratorName } from '../neurons/types.js';
+
+export function positiveNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x <= 0)
+    throw new InvalidArgumentError('expected a positive number.');
+  return x;
+}
+
+export function finiteNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError('expected a finite number.');
+  return x;
+}
+
+export function positiveInt(value: string): number {
+  const x = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(x) || x < 1)
+    throw new InvalidArgumentError('expected a positive integer.');
+  return x;
+}
+
+export function integer(value: string): number {
+  const x = Number(value);
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(x))
+    throw new InvalidArgumentError('expected an integer.');
+  return x;
+}
+
+export function numberList(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const xs = parts.map(Number);
+  const bad = parts.findIndex((s, i) => s === '' || !Number.isFinite(xs[i]));
+  if (bad >= 0)
+    throw new InvalidArgumentError(`expected comma-separated numbers; "${parts[bad]}" is not a number.`);
+  return xs;
+}
+
+export function integratorName(value: string): IntegratorName {
+  if (!(INTEGRATORS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${INTEGRATORS.join(', ')}.`);
+  return value as IntegratorName;
+}
+
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected one of ${choices.join(', ')}.`);
+    return value as T;
+  };
+}
