@@ -121,8 +121,8 @@ export function registerReproduce(program: Command): void {
           id: 'fi-curve',
           title: 'F–I curve of HH',
           spec: fiFigure([
-            { label: 'HH, exponential Euler', points: fi.expeuler.points },
-            { label: 'HH, RK4', points: fi.rk4.points },
+            { label: 'HH expeuler', points: fi.expeuler.points },
+            { label: 'HH rk4', points: fi.rk4.points },
           ]),
         },
         ...equivalenceFigures(eq).map((f) => ({ id: 'equivalence-' + slug(f.title), ...f })),

@@ -1,0 +1,24 @@
+/** hhnet public API: neuron models, simulation, stimuli, analysis, experiments and figures. */
+export * from './neurons/types.js';
+export * from './neurons/hh.js';
+export * from './neurons/lif.js';
+export * from './neurons/tvlif2hh.js';
+export * from './neurons/slif2hh.js';
+export * from './neurons/registry.js';
+export * from './sim/integrators.js';
+export * from './sim/population.js';
+export * from './sim/simulate.js';
+export * from './sim/network.js';
+export * from './sim/stimulus.js';
+export * from './analysis/metrics.js';
+export * from './analysis/spikes.js';
+export * from './experiments/equivalence.js';
+export * from './experiments/slif2hh-fit.js';
+export * from './experiments/fi-curve.js';
+export * from './experiments/rest.js';
+export * from './experiments/bench-sim.js';
+export { Rng } from './util/rng.js';
+export { writeFileAtomic, writeJsonAtomic } from './util/atomic.js';
+export * from './report/charts.js';
+export { renderReport, escapeHtml, formatNumber } from './report/html.js';
+export type { ReportSection, ReportFigure, ReportTable } from './report/html.js';
