@@ -37,7 +37,12 @@ function scalarModel(a: (t: number) => number, b: (t: number) => number, y0: num
 }
 
 /** y(T) of the scalar model for each integrator via the real simulator. */
-function finalValue(model: QuasiLinearModel, integrator: IntegratorName, duration: number, dt: number): number {
+function finalValue(
+  model: QuasiLinearModel,
+  integrator: IntegratorName,
+  duration: number,
+  dt: number,
+): number {
   const pop = new OdePopulation(model, 1, integrator);
   simulate(pop, constant({ amplitude: 0 }), { duration, dt, record: false });
   return pop.v[0];
@@ -121,7 +126,11 @@ test('convergence order: Euler 1, RK4 4, on dy/dt = cos t − y', () => {
 test('OdePopulation rejects bad sizes and unknown integrators with clear messages', () => {
   const model = hhModel();
   for (const n of [0, -1, 1.5, NaN, Infinity])
-    assert.throws(() => new OdePopulation(model, n), /population size must be a positive integer/, `n = ${n}`);
+    assert.throws(
+      () => new OdePopulation(model, n),
+      /population size must be a positive integer/,
+      `n = ${n}`,
+    );
   assert.throws(
     () => new OdePopulation(model, 1, 'heun' as IntegratorName),
     (err: unknown) =>
@@ -140,7 +149,11 @@ test('simulate() and validateTiming reject bad dt and duration', () => {
   const pop = new OdePopulation(hhModel(), 1);
   const stim = constant({ amplitude: 0 });
   for (const dt of [0, -0.01, NaN, Infinity])
-    assert.throws(() => simulate(pop, stim, { duration: 10, dt }), /dt must be a positive number/, `dt ${dt}`);
+    assert.throws(
+      () => simulate(pop, stim, { duration: 10, dt }),
+      /dt must be a positive number/,
+      `dt ${dt}`,
+    );
   for (const duration of [NaN, 0, -5, Infinity])
     assert.throws(
       () => simulate(pop, stim, { duration, dt: 0.01 }),
@@ -149,7 +162,10 @@ test('simulate() and validateTiming reject bad dt and duration', () => {
     );
   assert.throws(() => validateTiming(0.001, 1), /shorter than one step/);
   assert.equal(validateTiming(10, 0.01), 1000);
-  assert.throws(() => simulate(pop, stim, { duration: 1, dt: 0.1, record: { variables: ['x'] } }), /no variable/);
+  assert.throws(
+    () => simulate(pop, stim, { duration: 1, dt: 0.1, record: { variables: ['x'] } }),
+    /no variable/,
+  );
   assert.throws(() => simulate(pop, stim, { duration: 1, dt: 0.1, record: { neurons: [1] } }), /outside 0…0/);
 });
 

@@ -167,11 +167,15 @@ test('the circuit owns its state: built alone, several at once, in the modern co
   assert.ok(multi.spikeTimes[2].length > multi.spikeTimes[1].length);
   // Each neuron of the population equals a single-neuron run (no cross-talk between neurons).
   currents.forEach((c, i) => {
-    const single = simulate(createPopulation('tvlif2hh', 1, { integrator: 'euler' }), constant({ amplitude: c }), {
-      duration: 60,
-      dt: 0.005,
-      record: false,
-    });
+    const single = simulate(
+      createPopulation('tvlif2hh', 1, { integrator: 'euler' }),
+      constant({ amplitude: c }),
+      {
+        duration: 60,
+        dt: 0.005,
+        record: false,
+      },
+    );
     assert.deepEqual(single.spikeTimes[0], multi.spikeTimes[i]);
   });
   // Modern convention: same spike count as modern HH.

@@ -19,6 +19,11 @@ export const MODEL_DESCRIPTIONS: Readonly<Record<ModelName, string>> = {
   slif2hh: 's-LIF2HH: four plain LIFs with learned wiring (discrete time)',
 };
 
+/** The step a model is normally simulated with: 1 ms for the discrete-time s-LIF2HH, 0.01 ms otherwise. */
+export function defaultDt(model: string): number {
+  return model === 'slif2hh' ? 1 : 0.01;
+}
+
 export function isModelName(name: string): name is ModelName {
   return (MODEL_NAMES as readonly string[]).includes(name);
 }

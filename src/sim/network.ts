@@ -4,7 +4,7 @@
  * Spikes found during one step reach their targets from the next step on (one-step delay).
  */
 import type { Population } from '../neurons/types.js';
-import { validateTiming } from './simulate.js';
+import { SimulationDivergedError, validateTiming } from './simulate.js';
 import type { Stimulus } from './stimulus.js';
 
 export interface Projection {
@@ -92,8 +92,12 @@ export class Network {
         const v = pops[p].v;
         for (let i = 0; i < v.length; i++)
           if (!(Math.abs(v[i]) <= pops[p].voltageLimit))
-            throw new RangeError(
-              `network population ${p} (${pops[p].model}) diverged at t = ${(time + dt).toFixed(3)} ms; use a smaller dt`,
+            throw new SimulationDivergedError(
+              `${pops[p].model} (network population ${p})`,
+              time + dt,
+              i,
+              v[i],
+              dt,
             );
       }
       // Decay synaptic currents, then add the spikes of this step.

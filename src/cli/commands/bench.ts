@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { benchSim } from '../../experiments/bench-sim.js';
-import { MODEL_NAMES } from '../../neurons/registry.js';
+import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { finiteNumber, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
 
@@ -8,7 +8,7 @@ interface BenchSimFlags {
   model: string;
   neurons: number;
   duration: number;
-  dt: number;
+  dt?: number;
   integrator: IntegratorName;
   current: number;
   repeats: number;
@@ -23,13 +23,13 @@ export function registerBench(program: Command): void {
     .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, oneOf(MODEL_NAMES), 'hh')
     .option('--neurons <n>', 'population size', positiveInt, 10000)
     .option('--duration <ms>', 'simulated time', positiveNumber, 100)
-    .option('--dt <ms>', 'integration step', positiveNumber, 0.01)
+    .option('--dt <ms>', 'integration step (default 0.01; 1 for slif2hh)', positiveNumber)
     .option('--integrator <name>', 'euler, rk4 or expeuler', integratorName, 'expeuler')
     .option('--current <uA>', 'constant input current', finiteNumber, 10)
     .option('--repeats <n>', 'timed runs (the median is reported)', positiveInt, 1)
     .option('--json', 'print JSON only')
     .action((flags: BenchSimFlags) => {
-      const r = benchSim(flags);
+      const r = benchSim({ ...flags, dt: flags.dt ?? defaultDt(flags.model) });
       if (flags.json) {
         process.stdout.write(JSON.stringify(r) + '\n');
         return;

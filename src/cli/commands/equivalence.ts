@@ -3,6 +3,7 @@ import { EQUIVALENCE_DEFAULTS, runEquivalence } from '../../experiments/equivale
 import type { EquivalenceResult } from '../../experiments/equivalence.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { equivalenceFigures } from '../../report/dynamics-figures.js';
+import { validateTiming } from '../../sim/simulate.js';
 import { integer, integratorName, positiveNumber } from '../options.js';
 import { prepareOutDir, writeJson, writeSvg } from '../output.js';
 import { Progress } from '../progress.js';
@@ -35,6 +36,7 @@ export function registerEquivalence(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(async (flags: EquivalenceFlags) => {
       const progress = new Progress(flags.quiet);
+      validateTiming(flags.duration, flags.dt);
       const out = await prepareOutDir(flags.out);
       const result = runEquivalence({
         dt: flags.dt,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runFiCurve } from '../../experiments/fi-curve.js';
-import { MODEL_NAMES } from '../../neurons/registry.js';
+import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
+import { validateTiming } from '../../sim/simulate.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { fiFigure } from '../../report/dynamics-figures.js';
 import { integratorName, numberList, oneOf, positiveNumber } from '../options.js';
@@ -11,7 +12,7 @@ interface FiFlags {
   model: string;
   currents: number[];
   duration: number;
-  dt: number;
+  dt?: number;
   integrator: IntegratorName;
   out: string;
   quiet?: boolean;
@@ -24,7 +25,7 @@ export function registerFiCurve(program: Command): void {
     .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, oneOf(MODEL_NAMES), 'hh')
     .option('--currents <list>', 'comma-separated currents in µA/cm²', numberList, [0, 2, 6, 6.5, 10, 20, 50])
     .option('--duration <ms>', 'simulated time per current', positiveNumber, 500)
-    .option('--dt <ms>', 'integration step', positiveNumber, 0.01)
+    .option('--dt <ms>', 'integration step (default 0.01; 1 for slif2hh)', positiveNumber)
     .option('--integrator <name>', 'euler, rk4 or expeuler', integratorName, 'expeuler')
     .option('--out <dir>', 'output directory', 'results/fi-curve')
     .option('--quiet', 'no progress output')
@@ -35,12 +36,14 @@ export function registerFiCurve(program: Command): void {
     )
     .action(async (flags: FiFlags) => {
       const progress = new Progress(flags.quiet);
+      const dt = flags.dt ?? defaultDt(flags.model);
+      validateTiming(flags.duration, dt);
       const out = await prepareOutDir(flags.out);
       const result = runFiCurve({
         model: flags.model,
         currents: flags.currents,
         duration: flags.duration,
-        dt: flags.dt,
+        dt,
         integrator: flags.integrator,
         onProgress: (f) => progress.update('F–I curve', f),
       });

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { MODEL_NAMES, createPopulation } from '../../neurons/registry.js';
+import { MODEL_NAMES, createPopulation, defaultDt } from '../../neurons/registry.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../report/dynamics-figures.js';
-import { SimulationDivergedError, findStableDt, simulate } from '../../sim/simulate.js';
+import { SimulationDivergedError, findStableDt, simulate, validateTiming } from '../../sim/simulate.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
@@ -61,7 +61,7 @@ export function registerSimulate(program: Command): void {
     .option('--stimulus <kind>', `stimulus: ${STIMULUS_KINDS.join(', ')}`, oneOf(STIMULUS_KINDS), 'constant')
     .option(
       '--neurons <n>',
-      'population size (each neuron gets the same stimulus; ou/poisson are per neuron)',
+      'population size (waveforms and poisson inputs are shared by all neurons; ou is independent per neuron)',
       positiveInt,
       1,
     )
@@ -98,7 +98,8 @@ export function registerSimulate(program: Command): void {
     )
     .action(async (flags: SimulateFlags) => {
       const progress = new Progress(flags.quiet);
-      const dt = flags.dt ?? (flags.model === 'slif2hh' ? 1 : 0.01);
+      const dt = flags.dt ?? defaultDt(flags.model);
+      validateTiming(flags.duration, dt);
       const stimulusOptions: Record<string, number | undefined> = { neurons: flags.neurons };
       for (const key of STIMULUS_FLAGS) stimulusOptions[key] = flags[key];
       let stimulus;
