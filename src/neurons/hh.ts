@@ -103,12 +103,33 @@ export function restingState(p: Readonly<HHParams> = HH_SHIFTED, current = 0): G
   return { v, ...steadyStateGates(v, p) };
 }
 
+/** Parameters of a convention with overrides applied. */
+export function hhParams(params: Partial<HHParams>, convention: 'shifted' | 'modern'): HHParams {
+  return { ...(convention === 'modern' ? HH_MODERN : HH_SHIFTED), ...params };
+}
+
+/**
+ * Quasi-linear coefficients of the gates m, h, n (stored at indices iM, iM + 1, iM + 2) at the
+ * shifted voltage u: dx/dt = αx − (αx + βx)·x. Shared by HH and the tv-LIF2HH circuit.
+ */
+export function gateCoefficients(u: number, a: Float64Array, b: Float64Array, iM: number): void {
+  const am = alphaM(u);
+  const ah = alphaH(u);
+  const an = alphaN(u);
+  a[iM] = am;
+  b[iM] = am + betaM(u);
+  a[iM + 1] = ah;
+  b[iM + 1] = ah + betaH(u);
+  a[iM + 2] = an;
+  b[iM + 2] = an + betaN(u);
+}
+
 /** HH membrane: state (v, m, h, n). Starts at the resting state. */
 export function hhModel(
   params: Partial<HHParams> = {},
   convention: 'shifted' | 'modern' = 'shifted',
 ): QuasiLinearModel {
-  const p: HHParams = { ...(convention === 'modern' ? HH_MODERN : HH_SHIFTED), ...params };
+  const p = hhParams(params, convention);
   const rest = restingState(p);
   return {
     name: convention === 'modern' ? 'hh-modern' : 'hh',
@@ -132,16 +153,7 @@ export function hhModel(
       const gK = p.gK * n2 * n2;
       a[0] = (input + gNa * p.ENa + gK * p.EK + p.gL * p.EL) / p.C;
       b[0] = (gNa + gK + p.gL) / p.C;
-      const u = v - p.vOffset;
-      const am = alphaM(u);
-      const ah = alphaH(u);
-      const an = alphaN(u);
-      a[1] = am;
-      b[1] = am + betaM(u);
-      a[2] = ah;
-      b[2] = ah + betaH(u);
-      a[3] = an;
-      b[3] = an + betaN(u);
+      gateCoefficients(v - p.vOffset, a, b, 1);
     },
     voltage: (y, off) => y[off],
   };

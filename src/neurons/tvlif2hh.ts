@@ -13,7 +13,7 @@
  * RK4 steps up to rounding; exponential Euler (each tv-LIF solved exactly with frozen parameters)
  * differs from HH's exponential Euler by O(dt).
  */
-import { HH_MODERN, HH_SHIFTED, alphaH, alphaM, alphaN, betaH, betaM, betaN, restingState } from './hh.js';
+import { gateCoefficients, hhParams, restingState } from './hh.js';
 import type { HHParams } from './hh.js';
 import type { QuasiLinearModel } from './types.js';
 
@@ -35,7 +35,7 @@ export function tvlif2hhModel(
   params: Partial<HHParams> = {},
   convention: 'shifted' | 'modern' = 'shifted',
 ): QuasiLinearModel {
-  const p: HHParams = { ...(convention === 'modern' ? HH_MODERN : HH_SHIFTED), ...params };
+  const p = hhParams(params, convention);
   const rest = restingState(p);
   const voltage = (y: Float64Array, off: number): number =>
     y[off + F_NA] + y[off + F_K] + y[off + F_L] + y[off + U4];
@@ -87,16 +87,7 @@ export function tvlif2hhModel(
       a[U4] = (gNa * uNa + gK * uK + gL * uL - gs * fSum) * invC;
       b[U4] = gs * invC;
       // Gates: tv-LIFs driven by the circuit's own potential V'.
-      const u = fSum + y[off + U4] - p.vOffset;
-      const am = alphaM(u);
-      const ah = alphaH(u);
-      const an = alphaN(u);
-      a[M] = am;
-      b[M] = am + betaM(u);
-      a[H] = ah;
-      b[H] = ah + betaH(u);
-      a[N] = an;
-      b[N] = an + betaN(u);
+      gateCoefficients(fSum + y[off + U4] - p.vOffset, a, b, M);
     },
     voltage,
   };
