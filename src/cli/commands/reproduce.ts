@@ -160,6 +160,20 @@ export function registerReproduce(program: Command): void {
     });
 }
 
+/** A plain-words verdict on the s-LIF2HH circuit, computed from the entries. */
+function slif2hhSummary(eq: EquivalenceResult): string {
+  const s = eq.entries.filter((e) => e.model === 'slif2hh');
+  const sameCount = s.filter((e) => e.spikeCount === e.referenceSpikeCount).length;
+  const errors = s.map((e) => e.spikeTimeErrorOverISI).filter((x): x is number => x !== null);
+  const gammas = s.map((e) => e.coincidence);
+  const maxCountDiff = Math.max(...s.map((e) => Math.abs(e.spikeCount - e.referenceSpikeCount)));
+  return (
+    `s-LIF2HH matches the HH spike count on ${sameCount} of ${s.length} waveforms; its spike-time error / ISI ranges ` +
+    `${Math.min(...errors).toFixed(2)}–${Math.max(...errors).toFixed(2)} and Γ ${Math.min(...gammas).toFixed(2)}–` +
+    `${Math.max(...gammas).toFixed(2)}, with spike counts off by at most ${maxCountDiff}.`
+  );
+}
+
 function restChecks(): RestCheck[] {
   const checks: RestCheck[] = [];
   for (const model of ['hh', 'hh-modern'] as const)
@@ -277,7 +291,8 @@ function reportSections(
         `dt ${c.slif2hhDt} ms with one wiring fitted to the HH spike trains of all five waveforms (seed ${c.seed}, ` +
         `${eq.slif2hhFit.evaluations} evaluations, loss ${eq.slif2hhFit.loss.toFixed(3)}). Metrics: mean |Δt| of paired spikes over ` +
         `the mean HH inter-spike interval (the study's metric), Kistler's coincidence factor Γ (Δ = ${c.coincidenceWindow} ms), ` +
-        `van Rossum distance (τ = ${c.vanRossumTau} ms) and the RMSE of V.`,
+        `van Rossum distance (τ = ${c.vanRossumTau} ms) and the RMSE of V. ` +
+        slif2hhSummary(eq),
       figures: [
         ...eq.waveforms.map((w) =>
           fig(
