@@ -83,10 +83,11 @@ export class Network {
         if (ext) ext.sample(time, dt, input[p]);
         else input[p].fill(0);
       }
-      this.projections.forEach((pr, k) => {
-        const dst = input[pr.to];
-        for (let i = 0; i < dst.length; i++) dst[i] += syn[k][i];
-      });
+      for (let k = 0; k < this.projections.length; k++) {
+        const dst = input[this.projections[k].to];
+        const cur = syn[k];
+        for (let i = 0; i < dst.length; i++) dst[i] += cur[i];
+      }
       for (let p = 0; p < pops.length; p++) {
         pops[p].step(time, dt, input[p]);
         const v = pops[p].v;
@@ -101,7 +102,8 @@ export class Network {
             );
       }
       // Decay synaptic currents, then add the spikes of this step.
-      this.projections.forEach((pr, k) => {
+      for (let k = 0; k < this.projections.length; k++) {
+        const pr = this.projections[k];
         const cur = syn[k];
         for (let i = 0; i < cur.length; i++) cur[i] *= decay[k];
         const src = pops[pr.from];
@@ -111,7 +113,7 @@ export class Network {
           if (fresh <= 0) continue;
           for (let i = 0; i < cur.length; i++) cur[i] += fresh * pr.weights[i * nSrc + j];
         }
-      });
+      }
       for (let p = 0; p < pops.length; p++)
         for (let i = 0; i < pops[p].n; i++) seen[p][i] = pops[p].spikeTimes[i].length;
       if ((s + 1) % every === 0) sample((s + 1) * dt);
