@@ -22,9 +22,7 @@ import { OdePopulation } from '../src/sim/population.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant, perNeuron, step } from '../src/sim/stimulus.js';
 import { steadyRateHz } from '../src/analysis/metrics.js';
-
-const close = (a: number, b: number, tol: number, msg?: string): void =>
-  assert.ok(Math.abs(a - b) <= tol, msg ?? `expected ${b}, got ${a} (tol ${tol})`);
+import { close } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Rate functions

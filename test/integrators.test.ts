@@ -13,9 +13,7 @@ import {
   validateTiming,
 } from '../src/sim/simulate.js';
 import { constant } from '../src/sim/stimulus.js';
-
-const close = (a: number, b: number, tol: number, msg?: string): void =>
-  assert.ok(Math.abs(a - b) <= tol, msg ?? `expected ${b}, got ${a} (tol ${tol})`);
+import { close } from './helpers.js';
 
 /** Scalar dy/dt = a(t) − b(t)·y as a QuasiLinearModel, y(0) = y0; never spikes. */
 function scalarModel(a: (t: number) => number, b: (t: number) => number, y0: number): QuasiLinearModel {

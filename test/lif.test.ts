@@ -7,9 +7,7 @@ import { OdePopulation } from '../src/sim/population.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant, perNeuron, sine } from '../src/sim/stimulus.js';
 import { interSpikeIntervals, steadyRateHz } from '../src/analysis/metrics.js';
-
-const close = (a: number, b: number, tol: number, msg?: string): void =>
-  assert.ok(Math.abs(a - b) <= tol, msg ?? `expected ${b}, got ${a} (tol ${tol})`);
+import { close } from './helpers.js';
 
 test('lifRateHz: analytic values by hand', () => {
   // Defaults: τ = 10 ms, θ = 15, reset 0, EL 0, tRef 2, R = 10. At I = 2: V∞ = 20,

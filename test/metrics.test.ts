@@ -10,9 +10,9 @@ import {
   vanRossumDistance,
 } from '../src/analysis/metrics.js';
 import { Rng } from '../src/util/rng.js';
+import { close as closeTo } from './helpers.js';
 
-const close = (a: number, b: number, tol = 1e-12, msg?: string): void =>
-  assert.ok(Math.abs(a - b) <= tol, msg ?? `expected ${b}, got ${a} (tol ${tol})`);
+const close = (a: number, b: number, tol = 1e-12, msg?: string): void => closeTo(a, b, tol, msg);
 
 const regular = (n: number, isi: number, start = 5): number[] =>
   Array.from({ length: n }, (_, i) => start + i * isi);

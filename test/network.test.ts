@@ -8,9 +8,7 @@ import { OdePopulation } from '../src/sim/population.js';
 import { Network } from '../src/sim/network.js';
 import { step } from '../src/sim/stimulus.js';
 import { runEquivalence } from '../src/experiments/equivalence.js';
-
-const close = (a: number, b: number, tol: number, msg?: string): void =>
-  assert.ok(Math.abs(a - b) <= tol, msg ?? `expected ${b}, got ${a} (tol ${tol})`);
+import { close } from './helpers.js';
 
 /** A target population that only records the input it receives on every step. */
 class Probe implements Population {

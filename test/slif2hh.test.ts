@@ -8,9 +8,7 @@ import type { Stimulus, WaveformKind } from '../src/sim/stimulus.js';
 import { fitSLIF2HH, slif2hhLoss } from '../src/experiments/slif2hh-fit.js';
 import { steadyRateHz } from '../src/analysis/metrics.js';
 import type { FitTarget } from '../src/experiments/slif2hh-fit.js';
-
-const close = (a: number, b: number, tol: number, msg?: string): void =>
-  assert.ok(Math.abs(a - b) <= tol, msg ?? `expected ${b}, got ${a} (tol ${tol})`);
+import { close } from './helpers.js';
 
 /** Input sequence: step k (t = k·dt … (k+1)·dt) gets seq[k]. */
 function sequence(seq: number[], dt = 1): Stimulus {

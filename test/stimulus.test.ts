@@ -15,9 +15,9 @@ import {
   triangle,
   type Stimulus,
 } from '../src/sim/stimulus.js';
+import { close as closeTo } from './helpers.js';
 
-const close = (a: number, b: number, tol = 1e-9, msg?: string): void =>
-  assert.ok(Math.abs(a - b) <= tol, msg ?? `expected ${b}, got ${a} (tol ${tol})`);
+const close = (a: number, b: number, tol = 1e-9, msg?: string): void => closeTo(a, b, tol, msg);
 
 /** Value of a uniform stimulus at time t (all neurons checked equal). */
 function at(s: Stimulus, t: number, n = 3): number {

@@ -9,9 +9,7 @@ import { simulate } from '../src/sim/simulate.js';
 import { STANDARD_WAVEFORMS, constant, makeWaveform, perNeuron } from '../src/sim/stimulus.js';
 import type { WaveformKind } from '../src/sim/stimulus.js';
 import { rmse, spikeTimeErrorOverISI } from '../src/analysis/metrics.js';
-
-const close = (a: number, b: number, tol: number, msg?: string): void =>
-  assert.ok(Math.abs(a - b) <= tol, msg ?? `expected ${b}, got ${a} (tol ${tol})`);
+import { close } from './helpers.js';
 
 const WAVEFORMS = Object.keys(STANDARD_WAVEFORMS) as WaveformKind[];
 
