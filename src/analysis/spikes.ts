@@ -21,8 +21,9 @@ export class SpikeDetector {
   ) {
     if (!Number.isInteger(n) || n < 1)
       throw new RangeError(`SpikeDetector: n must be a positive integer, got ${n}`);
-    if (!Number.isFinite(threshold)) {
-      throw new RangeError(`SpikeDetector: threshold must be a finite number (mV), got ${threshold}`);
+    // +Infinity is allowed: a model that never spikes (no crossing can reach it).
+    if (Number.isNaN(threshold) || threshold === -Infinity) {
+      throw new RangeError(`SpikeDetector: threshold must be a number of mV or +Infinity, got ${threshold}`);
     }
     this.prev = new Float64Array(n);
     this.times = Array.from({ length: n }, () => []);

@@ -5,6 +5,7 @@
  */
 import type { IntegratorName, Population, QuasiLinearModel } from '../neurons/types.js';
 import { INTEGRATORS } from '../neurons/types.js';
+import { SpikeDetector } from '../analysis/spikes.js';
 import { IntegratorScratch, STEPPERS } from './integrators.js';
 import type { StepFn } from './integrators.js';
 
@@ -14,12 +15,14 @@ export class OdePopulation implements Population {
   readonly params: Readonly<Record<string, number | string>>;
   readonly v: Float64Array;
   readonly voltageLimit: number;
-  spikeTimes: number[][];
   /** The whole state, neuron-major: neuron i's variable k at y[i·dim + k]. */
   readonly y: Float64Array;
   private readonly dim: number;
   private readonly stepper: StepFn;
   private readonly scratch: IntegratorScratch;
+  /** Threshold-crossing detector, or null for models that report spikes through afterStep (resets). */
+  private readonly detector: SpikeDetector | null;
+  private resetSpikes: number[][] = [];
 
   constructor(
     readonly ode: QuasiLinearModel,
@@ -37,7 +40,7 @@ export class OdePopulation implements Population {
     this.voltageLimit = ode.voltageLimit;
     this.y = new Float64Array(n * this.dim);
     this.v = new Float64Array(n);
-    this.spikeTimes = [];
+    this.detector = ode.afterStep ? null : new SpikeDetector(n, ode.spikeThreshold);
     this.stepper = STEPPERS[integrator];
     this.scratch = new IntegratorScratch(this.dim);
     this.reset();
@@ -48,27 +51,30 @@ export class OdePopulation implements Population {
       this.ode.initialState(this.y, i * this.dim);
       this.v[i] = this.ode.voltage(this.y, i * this.dim);
     }
-    this.spikeTimes = Array.from({ length: this.n }, () => []);
+    this.resetSpikes = Array.from({ length: this.n }, () => []);
+    if (this.detector) {
+      this.detector.reset();
+      this.detector.observe(0, 0, this.v); // primes the detector with the initial potentials
+    }
+  }
+
+  get spikeTimes(): number[][] {
+    return this.detector ? this.detector.spikeTimes : this.resetSpikes;
   }
 
   step(t: number, dt: number, input: Float64Array): void {
     const { ode, y, v, dim, stepper, scratch } = this;
-    const theta = ode.spikeThreshold;
     const afterStep = ode.afterStep;
     for (let i = 0, off = 0; i < this.n; i++, off += dim) {
       const before = v[i];
       stepper(ode, t, dt, y, off, input[i], scratch);
       if (afterStep) {
         const frac = afterStep.call(ode, y, off, dt, before);
-        if (frac > 0) this.spikeTimes[i].push(t + frac * dt);
-        v[i] = ode.voltage(y, off);
-      } else {
-        const after = ode.voltage(y, off);
-        if (before < theta && after >= theta)
-          this.spikeTimes[i].push(t + (dt * (theta - before)) / (after - before));
-        v[i] = after;
+        if (frac > 0) this.resetSpikes[i].push(t + frac * dt);
       }
+      v[i] = ode.voltage(y, off);
     }
+    this.detector?.observe(t + dt, dt, v);
   }
 
   read(name: string, out: Float64Array): void {
