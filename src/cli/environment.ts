@@ -2,19 +2,18 @@
 import { cpus, platform, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 
-export function environment(): Record<string, string> {
+export function packageVersion(): string {
   const require = createRequire(import.meta.url);
-  const pkg = require('../../../package.json') as { version: string };
+  return (require('../../../package.json') as { version: string }).version;
+}
+
+export function environment(): Record<string, string> {
   const cpu = cpus();
   return {
-    hhnet: pkg.version,
+    hhnet: packageVersion(),
     node: process.version,
     platform: `${platform()} ${release()}`,
     cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
   };
-}
-
-export function packageVersion(): string {
-  return environment().hhnet;
 }

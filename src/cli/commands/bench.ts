@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { benchSim } from '../../experiments/bench-sim.js';
 import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
+import { runWithDtAdvice } from '../divergence.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { finiteNumber, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
 
@@ -29,7 +30,12 @@ export function registerBench(program: Command): void {
     .option('--repeats <n>', 'timed runs (the median is reported)', positiveInt, 1)
     .option('--json', 'print JSON only')
     .action((flags: BenchSimFlags) => {
-      const r = benchSim({ ...flags, dt: flags.dt ?? defaultDt(flags.model) });
+      const r = runWithDtAdvice(
+        (dt, duration) => benchSim({ ...flags, dt, duration }),
+        flags.dt ?? defaultDt(flags.model),
+        flags.duration,
+        flags.integrator,
+      );
       if (flags.json) {
         process.stdout.write(JSON.stringify(r) + '\n');
         return;

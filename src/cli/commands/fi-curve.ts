@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { runFiCurve } from '../../experiments/fi-curve.js';
 import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
 import { validateTiming } from '../../sim/simulate.js';
+import { runWithDtAdvice } from '../divergence.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { fiFigure } from '../../report/dynamics-figures.js';
 import { integratorName, numberList, oneOf, positiveNumber } from '../options.js';
@@ -39,14 +40,20 @@ export function registerFiCurve(program: Command): void {
       const dt = flags.dt ?? defaultDt(flags.model);
       validateTiming(flags.duration, dt);
       const out = await prepareOutDir(flags.out);
-      const result = runFiCurve({
-        model: flags.model,
-        currents: flags.currents,
-        duration: flags.duration,
+      const result = runWithDtAdvice(
+        (stepDt, duration) =>
+          runFiCurve({
+            model: flags.model,
+            currents: flags.currents,
+            duration,
+            dt: stepDt,
+            integrator: flags.integrator,
+            onProgress: (f) => progress.update('F–I curve', f),
+          }),
         dt,
-        integrator: flags.integrator,
-        onProgress: (f) => progress.update('F–I curve', f),
-      });
+        flags.duration,
+        flags.integrator,
+      );
       const jsonPath = await writeJson(out, 'fi.json', result);
       const svgPath = await writeSvg(
         out,

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { MODEL_NAMES, createPopulation, defaultDt } from '../../neurons/registry.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../report/dynamics-figures.js';
-import { SimulationDivergedError, findStableDt, simulate, validateTiming } from '../../sim/simulate.js';
+import { simulate, validateTiming } from '../../sim/simulate.js';
+import { runWithDtAdvice } from '../divergence.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
@@ -110,29 +111,15 @@ export function registerSimulate(program: Command): void {
       }
       const out = await prepareOutDir(flags.out);
       const interval = flags.recordInterval ?? Math.max(dt, flags.duration / 4000);
-      const run = (stepDt: number, duration = flags.duration) =>
-        simulate(createPopulation(flags.model, flags.neurons, { integrator: flags.integrator }), stimulus, {
-          duration,
-          dt: stepDt,
-          record: { interval },
-          onProgress: (f) => progress.update(`simulate ${flags.model}`, f),
-        });
-      let result;
-      try {
-        result = run(dt);
-      } catch (err) {
-        if (!(err instanceof SimulationDivergedError)) throw err;
-        const probeDuration = Math.min(flags.duration, err.t + 20);
-        const stable = findStableDt((d) => void run(d, probeDuration), dt);
-        throw new UserError(
-          err.message +
-            (stable === null
-              ? '.'
-              : `; dt = ${stable} ms runs stably with ${flags.integrator} (try --dt ${stable}` +
-                (flags.integrator === 'euler' ? ' or --integrator expeuler' : '') +
-                ')'),
-        );
-      }
+      const run = (stepDt: number, duration: number) => {
+        const pop = createPopulation(flags.model, flags.neurons, { integrator: flags.integrator });
+        const onProgress = (f: number): void => progress.update(`simulate ${flags.model}`, f);
+        return {
+          pop,
+          result: simulate(pop, stimulus, { duration, dt: stepDt, record: { interval }, onProgress }),
+        };
+      };
+      const { pop, result } = runWithDtAdvice(run, dt, flags.duration, flags.integrator);
       const current = new Float64Array(flags.neurons);
       const currentTrace: number[] = [];
       stimulus.reset();
@@ -146,7 +133,7 @@ export function registerSimulate(program: Command): void {
       const json = {
         model: flags.model,
         integrator: flags.model === 'slif2hh' ? null : flags.integrator,
-        params: createPopulation(flags.model, 1, { integrator: flags.integrator }).params,
+        params: pop.params,
         stimulus: { kind: stimulus.kind, params: stimulus.params },
         neurons: flags.neurons,
         duration: flags.duration,
