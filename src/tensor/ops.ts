@@ -1,0 +1,206 @@
+/**
+ * Differentiable tensor ops. Each op computes its output eagerly and, when recording, a closure
+ * that maps dLoss/dOutput to its inputs' grads. Heavy products go through the kernel backend.
+ */
+import { getBackend } from '../kernels/index.js';
+import { Rng } from '../util/rng.js';
+import { accumulateGrad, isGradEnabled, makeResult } from './autograd.js';
+import { Shape, Tensor, shapeSize, shapeString } from './tensor.js';
+
+function sameShape(a: Tensor, b: Tensor, op: string): void {
+  if (a.size !== b.size || a.shape.some((d, i) => d !== b.shape[i]) || a.ndim !== b.ndim) {
+    throw new RangeError(`${op}: shapes ${shapeString(a.shape)} and ${shapeString(b.shape)} differ`);
+  }
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  sameShape(a, b, 'add');
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
+  return makeResult(out, a.shape, [a, b], () => (g) => {
+    accumulateGrad(a, g);
+    accumulateGrad(b, g);
+  });
+}
+
+export function sub(a: Tensor, b: Tensor): Tensor {
+  sameShape(a, b, 'sub');
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
+  return makeResult(out, a.shape, [a, b], () => (g) => {
+    accumulateGrad(a, g);
+    if (b.requiresGrad) accumulateGrad(b, g.map((x) => -x));
+  });
+}
+
+export function mul(a: Tensor, b: Tensor): Tensor {
+  sameShape(a, b, 'mul');
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] * b.data[i];
+  return makeResult(out, a.shape, [a, b], () => (g) => {
+    if (a.requiresGrad) accumulateGrad(a, g.map((x, i) => x * b.data[i]));
+    if (b.requiresGrad) accumulateGrad(b, g.map((x, i) => x * a.data[i]));
+  });
+}
+
+export function scale(a: Tensor, s: number): Tensor {
+  const out = a.data.map((x) => x * s);
+  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x) => x * s)));
+}
+
+export function relu(a: Tensor): Tensor {
+  const out = a.data.map((x) => (x > 0 ? x : 0));
+  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => (a.data[i] > 0 ? x : 0))));
+}
+
+export function sigmoid(a: Tensor): Tensor {
+  const out = a.data.map((x) => 1 / (1 + Math.exp(-x)));
+  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => x * out[i] * (1 - out[i]))));
+}
+
+export function tanh(a: Tensor): Tensor {
+  const out = a.data.map((x) => Math.tanh(x));
+  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => x * (1 - out[i] * out[i]))));
+}
+
+/** Numerically stable softplus log(1 + e^x). */
+export function softplus(a: Tensor): Tensor {
+  const out = a.data.map((x) => (x > 20 ? x : Math.log1p(Math.exp(x))));
+  return makeResult(out, a.shape, [a], () => (g) =>
+    accumulateGrad(a, g.map((x, i) => x / (1 + Math.exp(-a.data[i])))),
+  );
+}
+
+export function exp(a: Tensor): Tensor {
+  const out = a.data.map((x) => Math.exp(x));
+  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => x * out[i])));
+}
+
+/** Sum of all elements (scalar). */
+export function sum(a: Tensor): Tensor {
+  let s = 0;
+  for (let i = 0; i < a.size; i++) s += a.data[i];
+  return makeResult(Float32Array.of(s), [], [a], () => (g) => accumulateGrad(a, new Float32Array(a.size).fill(g[0])));
+}
+
+/** Mean of all elements (scalar). */
+export function mean(a: Tensor): Tensor {
+  return scale(sum(a), 1 / a.size);
+}
+
+/** Same data, new shape (one dimension may be -1). */
+export function reshape(a: Tensor, shape: Shape): Tensor {
+  const known = shape.filter((d) => d !== -1);
+  const resolved = shape.map((d) => (d === -1 ? a.size / shapeSize(known) : d));
+  if (shapeSize(resolved) !== a.size || resolved.some((d) => !Number.isInteger(d))) {
+    throw new RangeError(`reshape: cannot view ${shapeString(a.shape)} as ${shapeString(shape)}`);
+  }
+  return makeResult(a.data, resolved, [a], () => (g) => accumulateGrad(a, g));
+}
+
+/** [B, ...] → [B, rest]. */
+export function flatten(a: Tensor): Tensor {
+  return reshape(a, [a.shape[0], -1]);
+}
+
+/** [m×k]·[k×n] → [m×n]. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2 || a.shape[1] !== b.shape[0]) {
+    throw new RangeError(`matmul: cannot multiply ${shapeString(a.shape)} by ${shapeString(b.shape)}`);
+  }
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  const out = new Float32Array(m * n);
+  const be = getBackend();
+  be.gemm(false, false, m, n, k, a.data, b.data, out, false);
+  return makeResult(out, [m, n], [a, b], () => (g) => {
+    if (a.requiresGrad) be.gemm(false, true, m, k, n, g, b.data, a.ensureGrad(), true);
+    if (b.requiresGrad) be.gemm(true, false, k, n, m, a.data, g, b.ensureGrad(), true);
+  });
+}
+
+/**
+ * Fully connected layer y = x·Wᵀ + b with PyTorch's layout: x [B, in], W [out, in], b [out].
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  if (x.ndim !== 2 || w.ndim !== 2 || x.shape[1] !== w.shape[1]) {
+    throw new RangeError(
+      `linear: input ${shapeString(x.shape)} does not fit weight ${shapeString(w.shape)} (expected [B, ${w.shape[1]}])`,
+    );
+  }
+  const [batch, inF] = x.shape;
+  const outF = w.shape[0];
+  if (b && (b.ndim !== 1 || b.shape[0] !== outF)) throw new RangeError(`linear: bias ${shapeString(b.shape)} ≠ [${outF}]`);
+  const out = new Float32Array(batch * outF);
+  if (b) for (let r = 0; r < batch; r++) out.set(b.data, r * outF);
+  const be = getBackend();
+  be.gemm(false, true, batch, outF, inF, x.data, w.data, out, b !== null);
+  const parents = b ? [x, w, b] : [x, w];
+  return makeResult(out, [batch, outF], parents, () => (g) => {
+    if (x.requiresGrad) be.gemm(false, false, batch, inF, outF, g, w.data, x.ensureGrad(), true);
+    if (w.requiresGrad) be.gemm(true, false, outF, inF, batch, g, x.data, w.ensureGrad(), true);
+    if (b && b.requiresGrad) {
+      const gb = b.ensureGrad();
+      for (let r = 0; r < batch; r++) for (let j = 0; j < outF; j++) gb[j] += g[r * outF + j];
+    }
+  });
+}
+
+/**
+ * Mean softmax cross-entropy over the batch: logits [B, C], integer labels in [0, C).
+ * Computed with the log-sum-exp shift so large logits do not overflow.
+ */
+export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): Tensor {
+  if (logits.ndim !== 2) throw new RangeError(`softmaxCrossEntropy: logits must be [B, C], got ${shapeString(logits.shape)}`);
+  const [batch, classes] = logits.shape;
+  if (labels.length !== batch) throw new RangeError(`softmaxCrossEntropy: ${labels.length} labels for batch ${batch}`);
+  const probs = new Float32Array(batch * classes);
+  let loss = 0;
+  for (let r = 0; r < batch; r++) {
+    const off = r * classes;
+    const y = labels[r];
+    if (!Number.isInteger(y) || y < 0 || y >= classes) {
+      throw new RangeError(`softmaxCrossEntropy: label ${y} at row ${r} is not in [0, ${classes})`);
+    }
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits.data[off + c]);
+    let z = 0;
+    for (let c = 0; c < classes; c++) z += Math.exp(logits.data[off + c] - max);
+    for (let c = 0; c < classes; c++) probs[off + c] = Math.exp(logits.data[off + c] - max) / z;
+    loss += Math.log(z) + max - logits.data[off + y];
+  }
+  loss /= batch;
+  return makeResult(Float32Array.of(loss), [], [logits], () => (g) => {
+    const grad = new Float32Array(batch * classes);
+    const s = g[0] / batch;
+    for (let r = 0; r < batch; r++) {
+      for (let c = 0; c < classes; c++) grad[r * classes + c] = s * (probs[r * classes + c] - (c === labels[r] ? 1 : 0));
+    }
+    accumulateGrad(logits, grad);
+  });
+}
+
+/** Inverted dropout: zeroes with probability p while training and scales survivors by 1/(1−p). */
+export function dropout(a: Tensor, p: number, training: boolean, rng: Rng): Tensor {
+  if (!(p >= 0 && p < 1)) throw new RangeError(`dropout: p must be in [0, 1), got ${p}`);
+  if (!training || p === 0) return a;
+  const keep = 1 / (1 - p);
+  const mask = new Float32Array(a.size);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
+  const out = a.data.map((x, i) => x * mask[i]);
+  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => x * mask[i])));
+}
+
+/** Index of the largest value in each row of [B, C]. */
+export function argmaxRows(a: Tensor): Int32Array {
+  const [batch, classes] = a.shape;
+  const out = new Int32Array(batch);
+  for (let r = 0; r < batch; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (a.data[r * classes + c] > a.data[r * classes + best]) best = c;
+    out[r] = best;
+  }
+  return out;
+}
+
+export { isGradEnabled };

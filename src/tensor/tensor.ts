@@ -1,0 +1,99 @@
+/**
+ * A float32 tensor with reverse-mode autodiff. Data is a dense row-major Float32Array; the graph
+ * is recorded only while gradients are enabled and some input requires them (see autograd.ts).
+ */
+import { backward } from './autograd.js';
+
+export type Shape = readonly number[];
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function shapeString(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function assertShape(shape: Shape, where: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`${where}: invalid shape ${shapeString(shape)}`);
+  }
+}
+
+/** Backward closure: receives dLoss/dOutput and accumulates into the parents' grads. */
+export type BackwardFn = (gradOutput: Float32Array) => void;
+
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: Shape;
+  /** Accumulated dLoss/dThis, allocated on first use. */
+  grad: Float32Array | null = null;
+  requiresGrad: boolean;
+  /** Graph edges: set by ops when recording. */
+  parents: readonly Tensor[] = [];
+  backwardFn: BackwardFn | null = null;
+  /** Optional name (parameters carry their checkpoint key). */
+  name: string | undefined;
+
+  constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
+    assertShape(shape, 'Tensor');
+    if (data.length !== shapeSize(shape)) {
+      throw new RangeError(`Tensor: data length ${data.length} does not match shape ${shapeString(shape)}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = requiresGrad;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  static zeros(shape: Shape, requiresGrad = false): Tensor {
+    return new Tensor(new Float32Array(shapeSize(shape)), shape, requiresGrad);
+  }
+
+  static full(shape: Shape, value: number, requiresGrad = false): Tensor {
+    return new Tensor(new Float32Array(shapeSize(shape)).fill(value), shape, requiresGrad);
+  }
+
+  static from(values: ArrayLike<number>, shape?: Shape, requiresGrad = false): Tensor {
+    return new Tensor(Float32Array.from(values), shape ?? [values.length], requiresGrad);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new RangeError(`item(): tensor has ${this.size} elements, expected 1`);
+    return this.data[0];
+  }
+
+  /** A graph-free copy sharing nothing with this tensor. */
+  detach(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /** Allocates (if needed) and returns the grad buffer. */
+  ensureGrad(): Float32Array {
+    if (!this.grad) this.grad = new Float32Array(this.size);
+    return this.grad;
+  }
+
+  /** Back-propagates from this tensor (a scalar loss unless a seed gradient is given). */
+  backward(seed?: Float32Array): void {
+    backward(this, seed);
+  }
+
+  zeroGrad(): void {
+    this.grad?.fill(0);
+  }
+
+  toString(): string {
+    return `Tensor${shapeString(this.shape)}`;
+  }
+}
