@@ -11,15 +11,21 @@ export interface NamedArray {
   data: Float32Array;
 }
 
-export class SafetensorsError extends Error {}
+export class SafetensorsError extends Error {
+  override name = 'SafetensorsError';
+}
 
-export function encodeSafetensors(tensors: Map<string, NamedArray>, metadata: Record<string, string> = {}): Buffer {
+export function encodeSafetensors(
+  tensors: Map<string, NamedArray>,
+  metadata: Record<string, string> = {},
+): Buffer {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new SafetensorsError(`tensor '${name}': shape [${t.shape}] ≠ ${t.data.length} values`);
+    if (count !== t.data.length)
+      throw new SafetensorsError(`tensor '${name}': shape [${t.shape}] ≠ ${t.data.length} values`);
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * count] };
     offset += 4 * count;
   }
@@ -68,10 +74,12 @@ export function decodeSafetensors(
     }
     const e = entry as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
     if (e.dtype !== 'F32') fail(`tensor '${name}' has dtype ${e.dtype}; only F32 is supported`);
-    if (!Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) fail(`tensor '${name}' lacks shape or data_offsets`);
+    if (!Array.isArray(e.shape) || !Array.isArray(e.data_offsets))
+      fail(`tensor '${name}' lacks shape or data_offsets`);
     const [begin, end] = e.data_offsets!;
     const count = e.shape!.reduce((a, b) => a * b, 1);
-    if (end - begin !== 4 * count) fail(`tensor '${name}': offsets [${begin}, ${end}] do not hold shape [${e.shape}]`);
+    if (end - begin !== 4 * count)
+      fail(`tensor '${name}': offsets [${begin}, ${end}] do not hold shape [${e.shape}]`);
     if (dataStart + end > bytes.length) fail(`tensor '${name}' runs past the end of the file (truncated?)`);
     const data = new Float32Array(count);
     const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, 4 * count);
@@ -89,12 +97,17 @@ export async function saveSafetensors(
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
-export function loadSafetensors(path: string): { tensors: Map<string, NamedArray>; metadata: Record<string, string> } {
+export function loadSafetensors(path: string): {
+  tensors: Map<string, NamedArray>;
+  metadata: Record<string, string>;
+} {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new SafetensorsError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new SafetensorsError(
+      `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return decodeSafetensors(bytes, path);
 }

@@ -30,7 +30,8 @@ export class Adam extends Optimizer {
     ] as const) {
       if (!(b >= 0 && b < 1)) throw new RangeError(`Adam: ${name} must be in [0, 1), got ${b}`);
     }
-    if (!(this.weightDecay >= 0)) throw new RangeError(`Adam: weightDecay must be ≥ 0, got ${this.weightDecay}`);
+    if (!(this.weightDecay >= 0))
+      throw new RangeError(`Adam: weightDecay must be ≥ 0, got ${this.weightDecay}`);
     this.m = params.map((p) => new Float32Array(p.size));
     this.v = params.map((p) => new Float32Array(p.size));
   }
@@ -40,7 +41,18 @@ export class Adam extends Optimizer {
     const be = getBackend();
     this.params.forEach((p, i) => {
       if (!p.grad) return; // like PyTorch: parameters without a grad are skipped
-      be.adam(p.data, p.grad, this.m[i], this.v[i], this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.stepCount);
+      be.adam(
+        p.data,
+        p.grad,
+        this.m[i],
+        this.v[i],
+        this.lr,
+        this.beta1,
+        this.beta2,
+        this.eps,
+        this.weightDecay,
+        this.stepCount,
+      );
     });
   }
 

@@ -7,7 +7,8 @@ export abstract class Optimizer {
     readonly params: Tensor[],
     lr: number,
   ) {
-    if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`optimizer: lr must be a positive number, got ${lr}`);
+    if (!(lr > 0) || !Number.isFinite(lr))
+      throw new RangeError(`optimizer: lr must be a positive number, got ${lr}`);
     this.lr = lr;
   }
 
@@ -26,6 +27,7 @@ export abstract class Optimizer {
 export function checkedState(tensors: Map<string, Float32Array>, key: string, size: number): Float32Array {
   const t = tensors.get(key);
   if (!t) throw new Error(`optimizer state: missing '${key}'`);
-  if (t.length !== size) throw new Error(`optimizer state: '${key}' has ${t.length} values, expected ${size}`);
+  if (t.length !== size)
+    throw new Error(`optimizer state: '${key}' has ${t.length} values, expected ${size}`);
   return t;
 }

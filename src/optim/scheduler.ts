@@ -19,7 +19,9 @@ export class MultiStepLR implements LrScheduler {
     readonly gamma = 0.1,
   ) {
     if (milestones.some((m, i) => !Number.isInteger(m) || m <= 0 || (i > 0 && m <= milestones[i - 1]))) {
-      throw new RangeError(`MultiStepLR: milestones must be increasing positive integers, got [${milestones}]`);
+      throw new RangeError(
+        `MultiStepLR: milestones must be increasing positive integers, got [${milestones}]`,
+      );
     }
     this.baseLr = opt.lr;
   }
@@ -41,7 +43,8 @@ export class ExponentialLR implements LrScheduler {
     private readonly opt: Optimizer,
     readonly gamma: number,
   ) {
-    if (!(gamma > 0 && gamma <= 1)) throw new RangeError(`ExponentialLR: gamma must be in (0, 1], got ${gamma}`);
+    if (!(gamma > 0 && gamma <= 1))
+      throw new RangeError(`ExponentialLR: gamma must be in (0, 1], got ${gamma}`);
     this.baseLr = opt.lr;
   }
   step(): void {

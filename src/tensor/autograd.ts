@@ -58,9 +58,15 @@ export function accumulateGrad(t: Tensor, g: Float32Array): void {
  * Intermediate (non-leaf) grads are released afterwards so memory is returned.
  */
 export function backward(root: Tensor, seed?: Float32Array): void {
-  if (!root.requiresGrad) throw new Error('backward(): the tensor does not require grad (no graph was recorded)');
+  if (!root.requiresGrad)
+    throw new Error('backward(): the tensor does not require grad (no graph was recorded)');
   if (!seed && root.size !== 1) {
     throw new RangeError(`backward(): root ${shapeString(root.shape)} is not a scalar; pass a seed gradient`);
+  }
+  if (seed && seed.length !== root.size) {
+    throw new RangeError(
+      `backward(): seed of length ${seed.length} does not match root ${shapeString(root.shape)}`,
+    );
   }
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();

@@ -47,7 +47,8 @@ export function gradcheck(fn: () => Tensor, inputs: Tensor[], opts: GradcheckOpt
   inputs.forEach((x, xi) => {
     const analytic = x.grad ?? new Float32Array(x.size);
     const count = Math.min(x.size, opts.maxElements ?? 64);
-    const picks = count === x.size ? [...Array(x.size).keys()] : Array.from({ length: count }, () => rng.int(x.size));
+    const picks =
+      count === x.size ? [...Array(x.size).keys()] : Array.from({ length: count }, () => rng.int(x.size));
     for (const i of picks) {
       const orig = x.data[i];
       x.data[i] = orig + eps;

@@ -29,7 +29,11 @@ export function sub(a: Tensor, b: Tensor): Tensor {
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
     accumulateGrad(a, g);
-    if (b.requiresGrad) accumulateGrad(b, g.map((x) => -x));
+    if (b.requiresGrad)
+      accumulateGrad(
+        b,
+        g.map((x) => -x),
+      );
   });
 }
 
@@ -38,49 +42,114 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   const out = new Float32Array(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] * b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
-    if (a.requiresGrad) accumulateGrad(a, g.map((x, i) => x * b.data[i]));
-    if (b.requiresGrad) accumulateGrad(b, g.map((x, i) => x * a.data[i]));
+    if (a.requiresGrad)
+      accumulateGrad(
+        a,
+        g.map((x, i) => x * b.data[i]),
+      );
+    if (b.requiresGrad)
+      accumulateGrad(
+        b,
+        g.map((x, i) => x * a.data[i]),
+      );
   });
 }
 
 export function scale(a: Tensor, s: number): Tensor {
   const out = a.data.map((x) => x * s);
-  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x) => x * s)));
+  return makeResult(
+    out,
+    a.shape,
+    [a],
+    () => (g) =>
+      accumulateGrad(
+        a,
+        g.map((x) => x * s),
+      ),
+  );
 }
 
 export function relu(a: Tensor): Tensor {
   const out = a.data.map((x) => (x > 0 ? x : 0));
-  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => (a.data[i] > 0 ? x : 0))));
+  return makeResult(
+    out,
+    a.shape,
+    [a],
+    () => (g) =>
+      accumulateGrad(
+        a,
+        g.map((x, i) => (a.data[i] > 0 ? x : 0)),
+      ),
+  );
 }
 
 export function sigmoid(a: Tensor): Tensor {
   const out = a.data.map((x) => 1 / (1 + Math.exp(-x)));
-  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => x * out[i] * (1 - out[i]))));
+  return makeResult(
+    out,
+    a.shape,
+    [a],
+    () => (g) =>
+      accumulateGrad(
+        a,
+        g.map((x, i) => x * out[i] * (1 - out[i])),
+      ),
+  );
 }
 
 export function tanh(a: Tensor): Tensor {
   const out = a.data.map((x) => Math.tanh(x));
-  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => x * (1 - out[i] * out[i]))));
+  return makeResult(
+    out,
+    a.shape,
+    [a],
+    () => (g) =>
+      accumulateGrad(
+        a,
+        g.map((x, i) => x * (1 - out[i] * out[i])),
+      ),
+  );
 }
 
 /** Numerically stable softplus log(1 + e^x). */
 export function softplus(a: Tensor): Tensor {
   const out = a.data.map((x) => (x > 20 ? x : Math.log1p(Math.exp(x))));
-  return makeResult(out, a.shape, [a], () => (g) =>
-    accumulateGrad(a, g.map((x, i) => x / (1 + Math.exp(-a.data[i])))),
+  return makeResult(
+    out,
+    a.shape,
+    [a],
+    () => (g) =>
+      accumulateGrad(
+        a,
+        g.map((x, i) => x / (1 + Math.exp(-a.data[i]))),
+      ),
   );
 }
 
 export function exp(a: Tensor): Tensor {
   const out = a.data.map((x) => Math.exp(x));
-  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => x * out[i])));
+  return makeResult(
+    out,
+    a.shape,
+    [a],
+    () => (g) =>
+      accumulateGrad(
+        a,
+        g.map((x, i) => x * out[i]),
+      ),
+  );
 }
 
 /** Sum of all elements (scalar). */
 export function sum(a: Tensor): Tensor {
   let s = 0;
   for (let i = 0; i < a.size; i++) s += a.data[i];
-  return makeResult(Float32Array.of(s), [], [a], () => (g) => accumulateGrad(a, new Float32Array(a.size).fill(g[0])));
+  return makeResult(
+    Float32Array.of(s),
+    [],
+    [a],
+    () => (g) => accumulateGrad(a, new Float32Array(a.size).fill(g[0])),
+  );
 }
 
 /** Mean of all elements (scalar). */
@@ -130,7 +199,8 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   }
   const [batch, inF] = x.shape;
   const outF = w.shape[0];
-  if (b && (b.ndim !== 1 || b.shape[0] !== outF)) throw new RangeError(`linear: bias ${shapeString(b.shape)} ≠ [${outF}]`);
+  if (b && (b.ndim !== 1 || b.shape[0] !== outF))
+    throw new RangeError(`linear: bias ${shapeString(b.shape)} ≠ [${outF}]`);
   const out = new Float32Array(batch * outF);
   if (b) for (let r = 0; r < batch; r++) out.set(b.data, r * outF);
   const be = getBackend();
@@ -151,9 +221,11 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
  * Computed with the log-sum-exp shift so large logits do not overflow.
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): Tensor {
-  if (logits.ndim !== 2) throw new RangeError(`softmaxCrossEntropy: logits must be [B, C], got ${shapeString(logits.shape)}`);
+  if (logits.ndim !== 2)
+    throw new RangeError(`softmaxCrossEntropy: logits must be [B, C], got ${shapeString(logits.shape)}`);
   const [batch, classes] = logits.shape;
-  if (labels.length !== batch) throw new RangeError(`softmaxCrossEntropy: ${labels.length} labels for batch ${batch}`);
+  if (labels.length !== batch)
+    throw new RangeError(`softmaxCrossEntropy: ${labels.length} labels for batch ${batch}`);
   const probs = new Float32Array(batch * classes);
   let loss = 0;
   for (let r = 0; r < batch; r++) {
@@ -174,7 +246,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
     const grad = new Float32Array(batch * classes);
     const s = g[0] / batch;
     for (let r = 0; r < batch; r++) {
-      for (let c = 0; c < classes; c++) grad[r * classes + c] = s * (probs[r * classes + c] - (c === labels[r] ? 1 : 0));
+      for (let c = 0; c < classes; c++)
+        grad[r * classes + c] = s * (probs[r * classes + c] - (c === labels[r] ? 1 : 0));
     }
     accumulateGrad(logits, grad);
   });
@@ -188,7 +261,16 @@ export function dropout(a: Tensor, p: number, training: boolean, rng: Rng): Tens
   const mask = new Float32Array(a.size);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
   const out = a.data.map((x, i) => x * mask[i]);
-  return makeResult(out, a.shape, [a], () => (g) => accumulateGrad(a, g.map((x, i) => x * mask[i])));
+  return makeResult(
+    out,
+    a.shape,
+    [a],
+    () => (g) =>
+      accumulateGrad(
+        a,
+        g.map((x, i) => x * mask[i]),
+      ),
+  );
 }
 
 /** Index of the largest value in each row of [B, C]. */

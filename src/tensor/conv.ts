@@ -1,0 +1,283 @@
+/**
+ * 2-D convolution and average pooling with PyTorch semantics (NCHW layout, weights [Cout, Cin, kh, kw],
+ * no dilation or groups). conv2d lowers each chunk of the batch to a matrix with im2col and multiplies
+ * it by the weights with the backend's gemm; its backward scatters the column gradient back with
+ * col2im. The chunk size keeps the column buffer at about COL_BUFFER_BYTES whatever the batch size.
+ *
+ * Output size along one axis: out = floor((in + 2·padding − kernel) / stride) + 1.
+ *
+ * The study's conv net (36×36 input, conv(→10) 3×3, pool 2, conv(10→10) 3×3, pool 2, Linear 810→50):
+ *   conv1 3×3, stride 1, padding 1: (36 + 2 − 3)/1 + 1 = 36  → [B, 10, 36, 36]
+ *   avgPool 2:                      floor((36 − 2)/2) + 1 = 18 → [B, 10, 18, 18]
+ *   conv2 3×3, stride 1, padding 1: (18 + 2 − 3)/1 + 1 = 18  → [B, 10, 18, 18]
+ *   avgPool 2:                      floor((18 − 2)/2) + 1 = 9  → [B, 10, 9, 9]
+ *   flatten: 10·9·9 = 810 features, which is what Linear 810→50 expects.
+ * So both convolutions use padding 1 ("same" size). With no padding on conv2 the maps would be
+ * 18 → 16 → pool 8 (640 features); with no padding on conv1 but padding on conv2, 34 → 17 → 17 → 8
+ * (640); a stride-2 conv2 instead of pooling gives floor(15/2) + 1 = 8. Only padding 1 on both
+ * (stride 1, each followed by pool 2) reaches 9×9.
+ */
+import { getBackend } from '../kernels/index.js';
+import { accumulateGrad, makeResult } from './autograd.js';
+import { Tensor, shapeString } from './tensor.js';
+
+/** Upper bound on the im2col buffer of one batch chunk (at least one sample is always processed). */
+const COL_BUFFER_BYTES = 16 * 1024 * 1024;
+
+export interface Conv2dOptions {
+  /** Step between kernel applications, the same along both axes (default 1). */
+  stride?: number;
+  /** Zero padding added on every side (default 0). */
+  padding?: number;
+}
+
+/** Output length along one axis: floor((size + 2·padding − kernel) / stride) + 1. */
+export function conv2dOutputSize(size: number, kernel: number, stride = 1, padding = 0): number {
+  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+}
+
+function checkPositiveInt(value: number, what: string, op: string): void {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${op}: ${what} must be a positive integer, got ${value}`);
+}
+
+/** Geometry shared by the im2col and col2im loops. */
+interface ConvGeometry {
+  cin: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  padding: number;
+  hOut: number;
+  wOut: number;
+}
+
+/** Index range [lo, hi) of output positions whose tap at offset k lands inside an input of `size`. */
+function validRange(
+  k: number,
+  size: number,
+  outSize: number,
+  stride: number,
+  padding: number,
+): [number, number] {
+  // Input index = o·stride − padding + k must lie in [0, size).
+  const lo = Math.max(0, Math.ceil((padding - k) / stride));
+  const hi = Math.min(outSize, Math.floor((size - 1 + padding - k) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * Fills col [K × (count·P)] (K = Cin·kh·kw rows, column n·P + oh·wOut + ow) from samples
+ * [first, first + count) of x. Padding taps are zero.
+ */
+function im2col(x: Float32Array, g: ConvGeometry, first: number, count: number, col: Float32Array): void {
+  const { cin, h, w, kh, kw, stride, padding, hOut, wOut } = g;
+  const p = hOut * wOut;
+  const ld = count * p;
+  col.fill(0, 0, cin * kh * kw * ld);
+  for (let n = 0; n < count; n++) {
+    const sample = (first + n) * cin * h * w;
+    for (let c = 0; c < cin; c++) {
+      const plane = sample + c * h * w;
+      for (let ki = 0; ki < kh; ki++) {
+        const [ohLo, ohHi] = validRange(ki, h, hOut, stride, padding);
+        for (let kj = 0; kj < kw; kj++) {
+          const [owLo, owHi] = validRange(kj, w, wOut, stride, padding);
+          const rowBase = ((c * kh + ki) * kw + kj) * ld + n * p;
+          for (let oh = ohLo; oh < ohHi; oh++) {
+            const src = plane + (oh * stride - padding + ki) * w - padding + kj;
+            const dst = rowBase + oh * wOut;
+            for (let ow = owLo; ow < owHi; ow++) col[dst + ow] = x[src + ow * stride];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Adds col [K × (count·P)] back into dx for samples [first, first + count) (adjoint of im2col). */
+function col2im(col: Float32Array, g: ConvGeometry, first: number, count: number, dx: Float32Array): void {
+  const { cin, h, w, kh, kw, stride, padding, hOut, wOut } = g;
+  const p = hOut * wOut;
+  const ld = count * p;
+  for (let n = 0; n < count; n++) {
+    const sample = (first + n) * cin * h * w;
+    for (let c = 0; c < cin; c++) {
+      const plane = sample + c * h * w;
+      for (let ki = 0; ki < kh; ki++) {
+        const [ohLo, ohHi] = validRange(ki, h, hOut, stride, padding);
+        for (let kj = 0; kj < kw; kj++) {
+          const [owLo, owHi] = validRange(kj, w, wOut, stride, padding);
+          const rowBase = ((c * kh + ki) * kw + kj) * ld + n * p;
+          for (let oh = ohLo; oh < ohHi; oh++) {
+            const dst = plane + (oh * stride - padding + ki) * w - padding + kj;
+            const src = rowBase + oh * wOut;
+            for (let ow = owLo; ow < owHi; ow++) dx[dst + ow * stride] += col[src + ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * 2-D cross-correlation (PyTorch's Conv2d): x [B, Cin, H, W], w [Cout, Cin, kh, kw], b [Cout] or
+ * null → [B, Cout, Hout, Wout] with Hout = floor((H + 2·padding − kh) / stride) + 1 (likewise Wout).
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const stride = opts.stride ?? 1;
+  const padding = opts.padding ?? 0;
+  checkPositiveInt(stride, 'stride', 'conv2d');
+  if (!Number.isInteger(padding) || padding < 0) {
+    throw new RangeError(`conv2d: padding must be a non-negative integer, got ${padding}`);
+  }
+  if (x.ndim !== 4) throw new RangeError(`conv2d: input must be [B, Cin, H, W], got ${shapeString(x.shape)}`);
+  if (w.ndim !== 4)
+    throw new RangeError(`conv2d: weight must be [Cout, Cin, kh, kw], got ${shapeString(w.shape)}`);
+  const [batch, cin, h, width] = x.shape;
+  const [cout, wCin, kh, kw] = w.shape;
+  if (wCin !== cin) {
+    throw new RangeError(
+      `conv2d: input ${shapeString(x.shape)} has ${cin} channels but weight ${shapeString(w.shape)} expects ${wCin} (expected input [B, ${wCin}, H, W])`,
+    );
+  }
+  if (b && (b.ndim !== 1 || b.shape[0] !== cout)) {
+    throw new RangeError(
+      `conv2d: bias ${shapeString(b.shape)} does not fit weight ${shapeString(w.shape)} (expected [${cout}])`,
+    );
+  }
+  const hOut = conv2dOutputSize(h, kh, stride, padding);
+  const wOut = conv2dOutputSize(width, kw, stride, padding);
+  if (kh < 1 || kw < 1 || hOut < 1 || wOut < 1) {
+    throw new RangeError(
+      `conv2d: kernel ${kh}×${kw} with padding ${padding} does not fit input ${shapeString(x.shape)} (padded input must be at least the kernel size)`,
+    );
+  }
+  const geom: ConvGeometry = { cin, h, w: width, kh, kw, stride, padding, hOut, wOut };
+  const kSize = cin * kh * kw;
+  const p = hOut * wOut;
+  const chunk = Math.max(1, Math.min(batch, Math.floor(COL_BUFFER_BYTES / (4 * Math.max(1, kSize * p)))));
+  const be = getBackend();
+
+  const out = new Float32Array(batch * cout * p);
+  if (batch > 0 && cout > 0 && p > 0) {
+    const col = new Float32Array(kSize * chunk * p);
+    const y = new Float32Array(cout * chunk * p);
+    for (let first = 0; first < batch; first += chunk) {
+      const count = Math.min(chunk, batch - first);
+      const ld = count * p;
+      const colView = col.subarray(0, kSize * ld);
+      const yView = y.subarray(0, cout * ld);
+      im2col(x.data, geom, first, count, colView);
+      // y [Cout × count·P] = W [Cout × K] · col [K × count·P]
+      be.gemm(false, false, cout, ld, kSize, w.data, colView, yView, false);
+      for (let n = 0; n < count; n++) {
+        for (let co = 0; co < cout; co++) {
+          const dst = ((first + n) * cout + co) * p;
+          const src = co * ld + n * p;
+          const bias = b ? b.data[co] : 0;
+          for (let i = 0; i < p; i++) out[dst + i] = yView[src + i] + bias;
+        }
+      }
+    }
+  }
+
+  const parents = b ? [x, w, b] : [x, w];
+  return makeResult(out, [batch, cout, hOut, wOut], parents, () => (g) => {
+    if (b && b.requiresGrad) {
+      const gb = new Float32Array(cout);
+      for (let n = 0; n < batch; n++) {
+        for (let co = 0; co < cout; co++) {
+          const off = (n * cout + co) * p;
+          let s = 0;
+          for (let i = 0; i < p; i++) s += g[off + i];
+          gb[co] += s;
+        }
+      }
+      accumulateGrad(b, gb);
+    }
+    if (!(x.requiresGrad || w.requiresGrad) || batch === 0 || cout === 0 || p === 0) return;
+    const col = new Float32Array(kSize * chunk * p);
+    const gy = new Float32Array(cout * chunk * p);
+    const dx = x.requiresGrad ? x.ensureGrad() : null;
+    const dw = w.requiresGrad ? w.ensureGrad() : null;
+    for (let first = 0; first < batch; first += chunk) {
+      const count = Math.min(chunk, batch - first);
+      const ld = count * p;
+      const colView = col.subarray(0, kSize * ld);
+      const gyView = gy.subarray(0, cout * ld);
+      // Gather dLoss/dy of this chunk into [Cout × count·P], the layout of the forward product.
+      for (let n = 0; n < count; n++) {
+        for (let co = 0; co < cout; co++) {
+          const src = ((first + n) * cout + co) * p;
+          gyView.set(g.subarray(src, src + p), co * ld + n * p);
+        }
+      }
+      if (dw) {
+        im2col(x.data, geom, first, count, colView);
+        // dW [Cout × K] += gy [Cout × count·P] · colᵀ
+        be.gemm(false, true, cout, kSize, ld, gyView, colView, dw, true);
+      }
+      if (dx) {
+        // dcol [K × count·P] = Wᵀ · gy, then scattered back onto the input positions.
+        be.gemm(true, false, kSize, ld, cout, w.data, gyView, colView, false);
+        col2im(colView, geom, first, count, dx);
+      }
+    }
+  });
+}
+
+/**
+ * Average pooling (PyTorch's AvgPool2d without padding): x [B, C, H, W] → [B, C, Hout, Wout] with
+ * Hout = floor((H − kernel) / stride) + 1; trailing rows/columns that do not fill a window are dropped.
+ */
+export function avgPool2d(x: Tensor, kernel = 2, stride = kernel): Tensor {
+  checkPositiveInt(kernel, 'kernel', 'avgPool2d');
+  checkPositiveInt(stride, 'stride', 'avgPool2d');
+  if (x.ndim !== 4)
+    throw new RangeError(`avgPool2d: input must be [B, C, H, W], got ${shapeString(x.shape)}`);
+  const [batch, channels, h, w] = x.shape;
+  if (h < kernel || w < kernel) {
+    throw new RangeError(
+      `avgPool2d: input ${shapeString(x.shape)} is smaller than the ${kernel}×${kernel} window (expected H, W ≥ ${kernel})`,
+    );
+  }
+  const hOut = Math.floor((h - kernel) / stride) + 1;
+  const wOut = Math.floor((w - kernel) / stride) + 1;
+  const planes = batch * channels;
+  const inv = 1 / (kernel * kernel);
+  const out = new Float32Array(planes * hOut * wOut);
+  for (let pl = 0; pl < planes; pl++) {
+    const src = pl * h * w;
+    const dst = pl * hOut * wOut;
+    for (let oh = 0; oh < hOut; oh++) {
+      for (let ow = 0; ow < wOut; ow++) {
+        let s = 0;
+        for (let i = 0; i < kernel; i++) {
+          const row = src + (oh * stride + i) * w + ow * stride;
+          for (let j = 0; j < kernel; j++) s += x.data[row + j];
+        }
+        out[dst + oh * wOut + ow] = s * inv;
+      }
+    }
+  }
+  return makeResult(out, [batch, channels, hOut, wOut], [x], () => (g) => {
+    const dx = new Float32Array(x.size);
+    for (let pl = 0; pl < planes; pl++) {
+      const base = pl * h * w;
+      const gOff = pl * hOut * wOut;
+      for (let oh = 0; oh < hOut; oh++) {
+        for (let ow = 0; ow < wOut; ow++) {
+          const v = g[gOff + oh * wOut + ow] * inv;
+          for (let i = 0; i < kernel; i++) {
+            const row = base + (oh * stride + i) * w + ow * stride;
+            for (let j = 0; j < kernel; j++) dx[row + j] += v;
+          }
+        }
+      }
+    }
+    accumulateGrad(x, dx);
+  });
+}

@@ -1,0 +1,345 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isGradEnabled, noGrad } from '../src/tensor/autograd.js';
+import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
+import {
+  add,
+  argmaxRows,
+  dropout,
+  exp,
+  flatten,
+  linear,
+  matmul,
+  mean,
+  mul,
+  relu,
+  reshape,
+  scale,
+  sigmoid,
+  softmaxCrossEntropy,
+  softplus,
+  sub,
+  sum,
+  tanh,
+} from '../src/tensor/ops.js';
+import { Shape, Tensor, shapeSize } from '../src/tensor/tensor.js';
+import { Rng } from '../src/util/rng.js';
+import { close } from './helpers.js';
+
+/** A leaf with normal values; `awayFromZero` keeps |x| ≥ 0.1 so kinks (relu) are not straddled by ±eps. */
+function randn(shape: Shape, seed: number, awayFromZero = false): Tensor {
+  const rng = new Rng(seed);
+  const data = new Float32Array(shapeSize(shape)).map(() => {
+    const v = rng.normal();
+    return awayFromZero && Math.abs(v) < 0.1 ? (v < 0 ? -0.1 : 0.1) + v : v;
+  });
+  return new Tensor(data, shape, true);
+}
+
+function check(fn: () => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): void {
+  const res = gradcheck(fn, inputs, opts);
+  assert.ok(res.ok, `gradcheck failed: max |error| ${res.maxAbsError} at ${res.worst}`);
+  assert.ok(res.checked > 0);
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number): void {
+  assert.equal(actual.length, expected.length, 'length');
+  for (let i = 0; i < expected.length; i++)
+    close(actual[i], expected[i], tol, `element ${i}: expected ${expected[i]}, got ${actual[i]}`);
+}
+
+describe('ops gradcheck', () => {
+  it('add, sub, mul', () => {
+    const a = randn([3, 4], 1);
+    const b = randn([3, 4], 2);
+    check(() => add(a, b), [a, b]);
+    check(() => sub(a, b), [a, b]);
+    check(() => mul(a, b), [a, b]);
+  });
+
+  it('scale', () => {
+    const a = randn([2, 5], 3);
+    check(() => scale(a, -2.5), [a]);
+  });
+
+  it('relu (away from the kink)', () => {
+    const a = randn([4, 5], 4, true);
+    check(() => relu(a), [a]);
+  });
+
+  it('sigmoid, tanh, softplus, exp', () => {
+    const a = randn([3, 5], 5);
+    check(() => sigmoid(a), [a]);
+    check(() => tanh(a), [a]);
+    check(() => softplus(a), [a]);
+    check(() => exp(a), [a]);
+  });
+
+  it('softplus on both sides of its large-input branch', () => {
+    const a = new Tensor(Float32Array.of(-30, -5, 19, 25), [4], true);
+    check(() => softplus(a), [a]);
+  });
+
+  it('sum and mean', () => {
+    const a = randn([3, 4], 6);
+    check(() => sum(a), [a]);
+    check(() => mean(a), [a]);
+  });
+
+  it('reshape and flatten', () => {
+    const a = randn([2, 3, 4], 7);
+    check(() => reshape(a, [6, -1]), [a]);
+    check(() => mul(flatten(a), flatten(a)), [a]);
+  });
+
+  it('matmul', () => {
+    const a = randn([3, 4], 8);
+    const b = randn([4, 2], 9);
+    check(() => matmul(a, b), [a, b]);
+  });
+
+  it('linear with and without bias', () => {
+    const x = randn([5, 4], 10);
+    const w = randn([3, 4], 11);
+    const b = randn([3], 12);
+    check(() => linear(x, w, b), [x, w, b]);
+    check(() => linear(x, w, null), [x, w]);
+  });
+
+  it('softmaxCrossEntropy', () => {
+    const logits = randn([4, 5], 13);
+    const labels = [0, 4, 2, 2];
+    check(() => softmaxCrossEntropy(logits, labels), [logits]);
+  });
+
+  it('dropout with a fixed mask seed', () => {
+    const a = randn([4, 6], 14);
+    check(() => dropout(a, 0.4, true, new Rng(99)), [a]);
+  });
+
+  it('a composite graph (linear → tanh → linear → cross-entropy)', () => {
+    const x = randn([3, 4], 15);
+    const w1 = randn([5, 4], 16);
+    const b1 = randn([5], 17);
+    const w2 = randn([3, 5], 18);
+    const fn = (): Tensor => softmaxCrossEntropy(linear(tanh(linear(x, w1, b1)), w2, null), [2, 0, 1]);
+    check(fn, [x, w1, b1, w2]);
+  });
+});
+
+describe('ops values', () => {
+  it('elementwise ops match hand-computed values', () => {
+    const a = Tensor.from([1, -2, 3]);
+    const b = Tensor.from([4, 5, -6]);
+    assertClose(add(a, b).data, [5, 3, -3], 0);
+    assertClose(sub(a, b).data, [-3, -7, 9], 0);
+    assertClose(mul(a, b).data, [4, -10, -18], 0);
+    assertClose(scale(a, 0.5).data, [0.5, -1, 1.5], 0);
+    assertClose(relu(a).data, [1, 0, 3], 0);
+    assertClose(sigmoid(Tensor.from([0])).data, [0.5], 1e-7);
+    assertClose(tanh(Tensor.from([0.5])).data, [Math.tanh(0.5)], 1e-7);
+    assertClose(exp(Tensor.from([1])).data, [Math.E], 1e-6);
+    assertClose(softplus(Tensor.from([0])).data, [Math.LN2], 1e-7);
+    assert.equal(sum(a).item(), 2);
+    close(mean(a).item(), 2 / 3, 1e-7);
+    assert.deepEqual(sum(a).shape, []);
+  });
+
+  it('sigmoid, tanh and softplus stay finite for ±1000', () => {
+    const a = Tensor.from([-1000, 1000]);
+    assertClose(sigmoid(a).data, [0, 1], 0);
+    assertClose(tanh(a).data, [-1, 1], 0);
+    assertClose(softplus(a).data, [0, 1000], 0);
+  });
+
+  it('matmul of a small case', () => {
+    const a = Tensor.from([1, 2, 3, 4], [2, 2]);
+    const b = Tensor.from([5, 6, 7, 8], [2, 2]);
+    const c = matmul(a, b);
+    assert.deepEqual(c.shape, [2, 2]);
+    assertClose(c.data, [19, 22, 43, 50], 0);
+    const d = matmul(Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]), Tensor.from([1, 0, -1], [3, 1]));
+    assert.deepEqual(d.shape, [2, 1]);
+    assertClose(d.data, [-2, -2], 0);
+  });
+
+  it('linear computes x·Wᵀ + b', () => {
+    const x = Tensor.from([1, 2, 3, 4], [2, 2]);
+    const w = Tensor.from([1, 0, 0, 1, 1, 1], [3, 2]);
+    const b = Tensor.from([10, 20, 30]);
+    assertClose(linear(x, w, b).data, [11, 22, 33, 13, 24, 37], 0);
+    assertClose(linear(x, w, null).data, [1, 2, 3, 3, 4, 7], 0);
+  });
+
+  it('softmaxCrossEntropy of known logits and its gradient', () => {
+    const logits = new Tensor(Float32Array.of(1, 2, 3, 0, 0, 0), [2, 3], true);
+    const loss = softmaxCrossEntropy(logits, [2, 0]);
+    const row0 = Math.log(1 + Math.exp(-1) + Math.exp(-2)); // log Σe^z − z_2
+    const row1 = Math.log(3);
+    close(loss.item(), (row0 + row1) / 2, 1e-6);
+    loss.backward();
+    const z = Math.exp(1) + Math.exp(2) + Math.exp(3);
+    const expected = [
+      Math.exp(1) / z / 2,
+      Math.exp(2) / z / 2,
+      (Math.exp(3) / z - 1) / 2,
+      (1 / 3 - 1) / 2,
+      1 / 3 / 2,
+      1 / 3 / 2,
+    ];
+    assertClose(logits.grad!, expected, 1e-6);
+  });
+
+  it('softmaxCrossEntropy is stable for logits of ±1000', () => {
+    const logits = new Tensor(Float32Array.of(1000, -1000, -1000, 1000), [2, 2], true);
+    const loss = softmaxCrossEntropy(logits, [0, 0]);
+    // Row 0 is confidently right (loss 0), row 1 confidently wrong (loss 2000).
+    close(loss.item(), 1000, 1e-3);
+    loss.backward();
+    assert.ok(logits.grad!.every(Number.isFinite));
+    assertClose(logits.grad!, [0, 0, -0.5, 0.5], 1e-6);
+    const big = softmaxCrossEntropy(Tensor.from([1000, 1000, 1000], [1, 3]), [1]);
+    close(big.item(), Math.log(3), 1e-6);
+  });
+
+  it('reshape resolves -1 and shares the data; flatten keeps the batch axis', () => {
+    const a = Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]);
+    const r = reshape(a, [-1, 2]);
+    assert.deepEqual(r.shape, [3, 2]);
+    assert.deepEqual([...r.data], [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(flatten(Tensor.zeros([4, 2, 3, 5])).shape, [4, 30]);
+  });
+
+  it('dropout: identity when evaluating or p = 0, inverted scaling and a reproducible mask when training', () => {
+    const a = Tensor.full([2000], 1);
+    assert.equal(dropout(a, 0.5, false, new Rng(1)), a);
+    assert.equal(dropout(a, 0, true, new Rng(1)), a);
+    const d = dropout(a, 0.25, true, new Rng(3));
+    let zeros = 0;
+    for (const v of d.data) {
+      if (v === 0) zeros++;
+      else close(v, 1 / 0.75, 1e-6);
+    }
+    close(zeros / a.size, 0.25, 0.04);
+    assert.deepEqual(dropout(a, 0.25, true, new Rng(3)).data, d.data);
+  });
+
+  it('argmaxRows picks the first largest entry in each row', () => {
+    const a = Tensor.from([0, 3, 1, 5, 5, -1], [2, 3]);
+    assert.deepEqual([...argmaxRows(a)], [1, 0]);
+  });
+});
+
+describe('autograd behaviour', () => {
+  it('a tensor used twice accumulates both gradients', () => {
+    const x = new Tensor(Float32Array.of(1.5, -2), [2], true);
+    sum(mul(x, x)).backward();
+    assertClose(x.grad!, [3, -4], 1e-6);
+    x.grad = null;
+    sum(add(mul(x, x), scale(x, 3))).backward(); // d/dx (x² + 3x) = 2x + 3
+    assertClose(x.grad!, [6, -1], 1e-6);
+    x.grad = null;
+    const w = new Tensor(Float32Array.of(1, 2, 3, 4), [2, 2], true);
+    // d/dW_ab Σ(W·W) = (row sum of row b) + (column sum of column a); rows sum to [3, 7], columns to [4, 6].
+    sum(matmul(w, w)).backward();
+    assertClose(w.grad!, [3 + 4, 7 + 4, 3 + 6, 7 + 6], 1e-5);
+  });
+
+  it('leaf gradients accumulate across backward calls until zeroGrad', () => {
+    const x = new Tensor(Float32Array.of(1, 2), [2], true);
+    sum(scale(x, 2)).backward();
+    sum(scale(x, 2)).backward();
+    assertClose(x.grad!, [4, 4], 0);
+    x.zeroGrad();
+    assertClose(x.grad!, [0, 0], 0);
+  });
+
+  it('inputs that do not require grad receive none', () => {
+    const x = new Tensor(Float32Array.of(1, 2), [2], true);
+    const c = Tensor.from([3, 4]);
+    sum(mul(x, c)).backward();
+    assertClose(x.grad!, [3, 4], 0);
+    assert.equal(c.grad, null);
+  });
+
+  it('backward frees intermediate grads and graph edges', () => {
+    const x = new Tensor(Float32Array.of(1, 2), [2], true);
+    const h = tanh(x);
+    const loss = sum(h);
+    loss.backward();
+    assert.equal(h.grad, null);
+    assert.equal(h.backwardFn, null);
+    assert.equal(h.parents.length, 0);
+    assert.ok(x.grad);
+  });
+
+  it('noGrad builds no graph and restores recording afterwards', () => {
+    const x = new Tensor(Float32Array.of(1, 2), [2], true);
+    const y = noGrad(() => {
+      assert.equal(isGradEnabled(), false);
+      return sum(mul(x, x));
+    });
+    assert.equal(isGradEnabled(), true);
+    assert.equal(y.requiresGrad, false);
+    assert.equal(y.backwardFn, null);
+    assert.equal(y.parents.length, 0);
+    assert.equal(y.item(), 5);
+    assert.throws(() => y.backward(), /does not require grad/);
+    assert.throws(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    );
+    assert.equal(isGradEnabled(), true);
+  });
+
+  it('ops on tensors that do not require grad record nothing', () => {
+    const y = add(Tensor.from([1]), Tensor.from([2]));
+    assert.equal(y.requiresGrad, false);
+    assert.equal(y.backwardFn, null);
+  });
+
+  it('backward on a non-scalar needs a seed', () => {
+    const x = new Tensor(Float32Array.of(1, 2, 3), [3], true);
+    assert.throws(() => scale(x, 2).backward(), /not a scalar/);
+    scale(x, 2).backward(Float32Array.of(1, 0, -1));
+    assertClose(x.grad!, [2, 0, -2], 0);
+    assert.throws(() => scale(x, 2).backward(Float32Array.of(1, 2)), /seed/);
+  });
+});
+
+describe('ops shape errors', () => {
+  const a = Tensor.zeros([2, 3]);
+  it('elementwise ops reject mismatched shapes', () => {
+    assert.throws(() => add(a, Tensor.zeros([3, 2])), /add: shapes \[2, 3\] and \[3, 2\] differ/);
+    assert.throws(() => sub(a, Tensor.zeros([6])), /sub: shapes/);
+    assert.throws(() => mul(a, Tensor.zeros([2, 3, 1])), /mul: shapes/);
+  });
+
+  it('matmul and linear name the shapes', () => {
+    assert.throws(() => matmul(a, Tensor.zeros([2, 3])), /matmul: cannot multiply \[2, 3\] by \[2, 3\]/);
+    assert.throws(() => matmul(Tensor.zeros([6]), Tensor.zeros([6, 1])), /matmul/);
+    assert.throws(
+      () => linear(a, Tensor.zeros([4, 2]), null),
+      /linear: input \[2, 3\] does not fit weight \[4, 2\]/,
+    );
+    assert.throws(() => linear(a, Tensor.zeros([4, 3]), Tensor.zeros([3])), /linear: bias \[3\]/);
+  });
+
+  it('softmaxCrossEntropy checks logits, label count and label range', () => {
+    assert.throws(
+      () => softmaxCrossEntropy(Tensor.zeros([6]), [0]),
+      /softmaxCrossEntropy: logits must be \[B, C\]/,
+    );
+    assert.throws(() => softmaxCrossEntropy(a, [0]), /1 labels for batch 2/);
+    assert.throws(() => softmaxCrossEntropy(a, [0, 3]), /label 3 at row 1/);
+    assert.throws(() => softmaxCrossEntropy(a, [0, 1.5]), /label 1.5/);
+  });
+
+  it('reshape and dropout reject invalid arguments', () => {
+    assert.throws(() => reshape(a, [4, -1]), /reshape: cannot view \[2, 3\] as \[4, -1\]/);
+    assert.throws(() => reshape(a, [7]), /reshape/);
+    assert.throws(() => dropout(a, 1, true, new Rng(1)), /dropout: p must be in \[0, 1\)/);
+    assert.throws(() => dropout(a, -0.1, true, new Rng(1)), /dropout/);
+  });
+});
