@@ -3,6 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { SimulationDivergedError } from '../sim/simulate.js';
 import { registerBench } from './commands/bench.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerTrain } from './commands/train.js';
 import { registerEquivalence } from './commands/equivalence.js';
 import { registerFiCurve } from './commands/fi-curve.js';
 import { registerReproduce } from './commands/reproduce.js';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerFiCurve(program);
   registerEquivalence(program);
+  registerTrain(program);
+  registerEvaluate(program);
   registerBench(program);
   registerReproduce(program);
   return program;
@@ -40,6 +44,9 @@ async function main(): Promise<void> {
     const known =
       err instanceof RangeError ||
       err instanceof SimulationDivergedError ||
+      ['TrainingDivergedError', 'IdxFormatError', 'DatasetMissingError', 'SafetensorsError'].includes(
+        (err as Error).name,
+      ) ||
       (err as Error).name === 'UserError';
     process.stderr.write(`hhnet: error: ${(err as Error).message}\n`);
     if (!known && process.env.HHNET_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);

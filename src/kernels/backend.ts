@@ -3,6 +3,17 @@
  * same contract on plain Float32Arrays (row-major), so ops stay backend-agnostic and the fast
  * backends are tested element by element against the plain-TypeScript reference ('js').
  */
+import type {
+  FullHhBackwardArgs,
+  FullHhForwardArgs,
+  LearningHhBackwardArgs,
+  LearningHhForwardArgs,
+  LifBackwardArgs,
+  LifForwardArgs,
+  Slif2hhBackwardArgs,
+  Slif2hhForwardArgs,
+} from './spiking-types.js';
+
 export interface Backend {
   readonly name: string;
   /**
@@ -36,6 +47,19 @@ export interface Backend {
     weightDecay: number,
     step: number,
   ): void;
+  /**
+   * Fused multi-step spiking layers (layouts in spiking-types.ts): forward runs all T steps and
+   * fills the saved buffers when given; backward is BPTT from the saved buffers and accumulates
+   * into the gradient buffers.
+   */
+  lifForward(args: LifForwardArgs): void;
+  lifBackward(args: LifBackwardArgs): void;
+  learningHhForward(args: LearningHhForwardArgs): void;
+  learningHhBackward(args: LearningHhBackwardArgs): void;
+  fullHhForward(args: FullHhForwardArgs): void;
+  fullHhBackward(args: FullHhBackwardArgs): void;
+  slif2hhForward(args: Slif2hhForwardArgs): void;
+  slif2hhBackward(args: Slif2hhBackwardArgs): void;
 }
 
 const registry = new Map<string, () => Backend>();
@@ -57,11 +81,33 @@ export function setBackend(name: string): Backend {
   return active;
 }
 
-/** The active backend; defaults to HHNET_BACKEND, else the first registered ('js'). */
+/** Backends tried in this order when HHNET_BACKEND is unset; the first one that loads is used. */
+const PREFERRED = ['wasm', 'js'];
+
+/**
+ * The active backend. HHNET_BACKEND=name picks one (an unknown name is an error listing the valid
+ * ones); unset, the fastest that loads: 'wasm' when hhnet.wasm was built, else the 'js' reference.
+ */
 export function getBackend(): Backend {
-  if (!active) {
-    const wanted = process.env.HHNET_BACKEND;
-    active = setBackend(wanted && registry.has(wanted) ? wanted : (backendNames()[0] ?? 'js'));
+  if (active) return active;
+  const wanted = process.env.HHNET_BACKEND?.trim();
+  if (wanted) {
+    if (!registry.has(wanted)) {
+      throw new Error(`HHNET_BACKEND='${wanted}' is not a backend (valid: ${backendNames().join(', ')})`);
+    }
+    return setBackend(wanted);
   }
-  return active;
+  const order = [
+    ...PREFERRED.filter((n) => registry.has(n)),
+    ...backendNames().filter((n) => !PREFERRED.includes(n)),
+  ];
+  let failure: unknown = new Error('no kernel backend is registered (import src/kernels/index.js first)');
+  for (const name of order) {
+    try {
+      return setBackend(name);
+    } catch (err) {
+      failure = err; // e.g. hhnet.wasm not built: fall back to the next one
+    }
+  }
+  throw failure;
 }

@@ -1,8 +1,15 @@
 /** Registers the built-in backends; import this module before using getBackend(). */
 import { registerBackend } from './backend.js';
 import { createJsBackend } from './js/index.js';
+import { createWasmBackend, WasmBackend } from './wasm/index.js';
 
 registerBackend('js', createJsBackend);
 
+// One wasm backend per process (it owns a memory and worker threads), created on first use.
+let wasm: WasmBackend | null = null;
+registerBackend('wasm', () => (wasm ??= createWasmBackend()));
+
 export { getBackend, setBackend, backendNames, registerBackend } from './backend.js';
 export type { Backend } from './backend.js';
+export { createWasmBackend, threadsFromEnv } from './wasm/index.js';
+export type { WasmBackend, WasmBackendOptions } from './wasm/index.js';

@@ -64,7 +64,9 @@ export abstract class Module {
     for (const [n, t] of own) {
       const s = state.get(n)!;
       if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
-        throw new Error(`${source}: tensor '${n}' has shape [${s.shape.join(', ')}], model expects [${t.shape.join(', ')}]`);
+        throw new Error(
+          `${source}: tensor '${n}' has shape [${s.shape.join(', ')}], model expects [${t.shape.join(', ')}]`,
+        );
       }
       t.data.set(s.data);
     }

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { benchSim } from '../../experiments/bench-sim.js';
+import { benchTrainStep } from '../../experiments/bench-train.js';
+import { FC_MODELS, MULTITASK_MODELS, MultitaskModelName } from '../../models/multitask.js';
+import { selectBackend } from '../backend-option.js';
+import { UserError } from '../output.js';
 import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
 import { runWithDtAdvice } from '../divergence.js';
 import type { IntegratorName } from '../../neurons/types.js';
@@ -45,4 +49,46 @@ export function registerBench(program: Command): void {
           `${(r.neuronStepsPerSec / 1e6).toFixed(2)} M neuron-steps/s (median of ${r.repeats}, ${r.medianSeconds.toFixed(2)} s, ${r.spikes} spikes, node ${r.node})\n`,
       );
     });
+
+  bench
+    .command('train')
+    .description('ms per training step (forward + backward + Adam) of the multi-task models on random data')
+    .option('--models <list>', `comma-separated models (default: the fc family: ${FC_MODELS.join(', ')})`)
+    .option('--batch <n>', 'batch size', positiveInt, 128)
+    .option('--T <n>', 'time steps', positiveInt, 15)
+    .option('--steps <n>', 'timed steps (the median is reported)', positiveInt, 10)
+    .option('--warmup <n>', 'untimed steps first', positiveInt, 2)
+    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option('--json', 'print JSON only')
+    .action(
+      (flags: {
+        models?: string;
+        batch: number;
+        T: number;
+        steps: number;
+        warmup: number;
+        backend?: string;
+        json?: boolean;
+      }) => {
+        selectBackend(flags.backend);
+        const models = flags.models ? flags.models.split(',').map((s) => s.trim()) : [...FC_MODELS];
+        const bad = models.filter((m) => !(MULTITASK_MODELS as readonly string[]).includes(m));
+        if (bad.length)
+          throw new UserError(
+            `unknown model(s) ${bad.join(', ')} (available: ${MULTITASK_MODELS.join(', ')})`,
+          );
+        const results = [];
+        for (const model of models) {
+          const r = benchTrainStep(model as MultitaskModelName, flags);
+          results.push(r);
+          if (!flags.json) {
+            process.stdout.write(
+              `${r.model.padEnd(12)} batch ${r.batch}, T ${r.T}: ${r.msPerStep.toFixed(1)} ms/step ` +
+                `(median of ${r.samplesMs.length}, range ${Math.min(...r.samplesMs).toFixed(1)}–${Math.max(...r.samplesMs).toFixed(1)}, backend ${r.backend})\n`,
+            );
+          }
+        }
+        if (flags.json) process.stdout.write(JSON.stringify({ results }) + '\n');
+      },
+    );
 }

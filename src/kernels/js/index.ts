@@ -1,8 +1,30 @@
 import { Backend } from '../backend.js';
 import { adamJs } from './adam.js';
 import { gemmJs } from './gemm.js';
+import {
+  fullHhBackwardJs,
+  fullHhForwardJs,
+  learningHhBackwardJs,
+  learningHhForwardJs,
+  lifBackwardJs,
+  lifForwardJs,
+  slif2hhBackwardJs,
+  slif2hhForwardJs,
+} from './spiking.js';
 
 /** The plain-TypeScript reference backend: every fast backend is tested against this one. */
 export function createJsBackend(): Backend {
-  return { name: 'js', gemm: gemmJs, adam: adamJs };
+  return {
+    name: 'js',
+    gemm: gemmJs,
+    adam: adamJs,
+    lifForward: lifForwardJs,
+    lifBackward: lifBackwardJs,
+    learningHhForward: learningHhForwardJs,
+    learningHhBackward: learningHhBackwardJs,
+    fullHhForward: fullHhForwardJs,
+    fullHhBackward: fullHhBackwardJs,
+    slif2hhForward: slif2hhForwardJs,
+    slif2hhBackward: slif2hhBackwardJs,
+  };
 }

@@ -1,0 +1,11 @@
+/** --backend flag handling shared by the training commands. */
+import { backendNames, setBackend } from '../kernels/index.js';
+import { UserError } from './output.js';
+
+export function selectBackend(name: string | undefined): void {
+  if (name === undefined) return;
+  if (!backendNames().includes(name)) {
+    throw new UserError(`unknown --backend '${name}' (available: ${backendNames().join(', ')})`);
+  }
+  setBackend(name);
+}

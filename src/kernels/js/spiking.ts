@@ -1,0 +1,844 @@
+/**
+ * Reference (plain TypeScript) fused multi-step spiking kernels: forward over all T steps in one
+ * call, saving what backward needs, and hand-derived backprop through time.
+ *
+ * Loops run neuron-outer, time-inner, so each neuron's state lives in locals (float64) for all T
+ * steps and nothing is allocated inside the loops; spikes are computed without branches (spike
+ * patterns are data-dependent, so branches would mispredict). The saved buffers hold the states
+ * rounded to float32, and the forward decides spikes with a float32-aware cut (spikeCut) so that
+ * H(saved u − θ), which backward recomputes, always equals the spike the forward emitted.
+ *
+ * Layouts and conventions: see spiking-types.ts.
+ */
+import {
+  FullHhBackwardArgs,
+  FullHhForwardArgs,
+  LearningHhBackwardArgs,
+  LearningHhForwardArgs,
+  LifBackwardArgs,
+  LifForwardArgs,
+  SURROGATE_ARCTAN,
+  SURROGATE_FAST_SIGMOID,
+  SURROGATE_RECTANGULAR,
+  SURROGATE_SIGMOID,
+  Slif2hhBackwardArgs,
+  Slif2hhForwardArgs,
+  SpikingKernelBase,
+} from '../spiking-types.js';
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+
+/** The float32 adjacent to x (a float32) towards +∞ (up) or −∞. */
+function float32Step(x: number, up: boolean): number {
+  if (x === 0) return up ? 1.401298464324817e-45 : -1.401298464324817e-45;
+  f32[0] = x;
+  u32[0] += x > 0 === up ? 1 : -1;
+  return f32[0];
+}
+
+/**
+ * The double τ with (u > τ) ⇔ (fround(u) > θ) for every double u, so the forward can decide
+ * spikes on its float64 state exactly as backward decides them on the float32 saved state.
+ */
+export function spikeCut(threshold: number): number {
+  if (!Number.isFinite(threshold) || Math.abs(threshold) >= 3.4e38) return threshold;
+  let c = Math.fround(threshold);
+  if (c <= threshold) c = float32Step(c, true); // the smallest float32 above θ
+  const b = float32Step(c, false); // the largest float32 ≤ θ
+  const mid = (b + c) / 2; // exact in float64
+  if (Math.fround(mid) !== c) return mid; // the tie rounds down to b: spike iff u > mid
+  f64[0] = mid; // the tie rounds up to c: spike iff u ≥ mid, i.e. u > the double below mid
+  u64[0] += mid > 0 ? -1n : 1n;
+  return f64[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Surrogates (x = u − θ)
+
+/** Surrogate derivative of the spike w.r.t. x = u − θ. */
+export function surrogateGradAt(kind: number, p: number, x: number): number {
+  switch (kind) {
+    case SURROGATE_RECTANGULAR:
+      return +(x > -p) & +(x < p);
+    case SURROGATE_SIGMOID: {
+      const s = 1 / (1 + Math.exp(-p * x));
+      return p * s * (1 - s);
+    }
+    case SURROGATE_ARCTAN: {
+      const z = (Math.PI * p * x) / 2;
+      return p / 2 / (1 + z * z);
+    }
+    case SURROGATE_FAST_SIGMOID: {
+      const d = 1 + p * Math.abs(x);
+      return p / 2 / (d * d);
+    }
+    default:
+      throw new RangeError(`unknown surrogate id ${kind}`);
+  }
+}
+
+/** The surrogate's primitive (a smooth or piecewise-linear Heaviside stand-in), P' = grad. */
+export function surrogatePrimitiveAt(kind: number, p: number, x: number): number {
+  switch (kind) {
+    case SURROGATE_RECTANGULAR:
+      return x <= -p ? 0 : x >= p ? 2 * p : x + p;
+    case SURROGATE_SIGMOID:
+      return 1 / (1 + Math.exp(-p * x));
+    case SURROGATE_ARCTAN:
+      return 0.5 + Math.atan((Math.PI * p * x) / 2) / Math.PI;
+    case SURROGATE_FAST_SIGMOID:
+      return 0.5 + (0.5 * p * x) / (1 + p * Math.abs(x));
+    default:
+      throw new RangeError(`unknown surrogate id ${kind}`);
+  }
+}
+
+/**
+ * Fills sg[at + t] (t < count) with the surrogate derivative at src[offset + t·stride] − θ, and,
+ * in smooth mode only, sp[at + t] with the forward's smooth spike (hard spikes are recomputed
+ * inline as (u > θ) | 0). The switch on the surrogate id is hoisted out of the loops, and the
+ * rectangular window is evaluated without branches (spike patterns are data-dependent, so
+ * branches would mispredict).
+ */
+function surrogateColumn(
+  kind: number,
+  p: number,
+  th: number,
+  smooth: boolean,
+  src: Float32Array,
+  offset: number,
+  stride: number,
+  count: number,
+  sg: Float64Array,
+  sp: Float64Array,
+  at: number,
+): void {
+  switch (kind) {
+    case SURROGATE_RECTANGULAR:
+      for (let t = 0, o = offset; t < count; t++, o += stride) {
+        const x = src[o] - th;
+        sg[at + t] = +(x > -p) & +(x < p);
+      }
+      break;
+    case SURROGATE_SIGMOID:
+      for (let t = 0, o = offset; t < count; t++, o += stride) {
+        const e = 1 / (1 + Math.exp(-p * (src[o] - th)));
+        sg[at + t] = p * e * (1 - e);
+      }
+      break;
+    case SURROGATE_ARCTAN: {
+      const c = (Math.PI * p) / 2;
+      const h = p / 2;
+      for (let t = 0, o = offset; t < count; t++, o += stride) {
+        const z = c * (src[o] - th);
+        sg[at + t] = h / (1 + z * z);
+      }
+      break;
+    }
+    case SURROGATE_FAST_SIGMOID: {
+      const h = p / 2;
+      for (let t = 0, o = offset; t < count; t++, o += stride) {
+        const d = 1 + p * Math.abs(src[o] - th);
+        sg[at + t] = h / (d * d);
+      }
+      break;
+    }
+    default:
+      throw new RangeError(`unknown surrogate id ${kind}`);
+  }
+  if (smooth) {
+    for (let t = 0, o = offset; t < count; t++, o += stride)
+      sp[at + t] = surrogatePrimitiveAt(kind, p, src[o] - th);
+  }
+}
+
+/**
+ * The rectangular window (the default, reference surrogate) is cheap enough to evaluate inline
+ * in the backward recurrences (a branch-free compare pair); the others go through surrogateColumn.
+ */
+function inlineRectangular(kind: number, smooth: boolean): boolean {
+  return kind === SURROGATE_RECTANGULAR && !smooth;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks (cheap, once per call)
+
+function checkBase(a: SpikingKernelBase, where: string): void {
+  for (const [k, v] of [
+    ['batch', a.batch],
+    ['neurons', a.neurons],
+    ['steps', a.steps],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${where}: ${k} must be a non-negative integer, got ${v}`);
+  }
+  if (a.steps < 1) throw new RangeError(`${where}: steps must be ≥ 1`);
+  surrogateGradAt(a.surrogate, a.surrogateParam, 0);
+}
+
+function checkLen(where: string, name: string, arr: Float32Array | null, expected: number): void {
+  if (arr && arr.length !== expected) {
+    throw new RangeError(`${where}: ${name} has length ${arr.length}, expected ${expected}`);
+  }
+}
+
+/** Lengths of input (per-sample width `inW`) and output (`outW`) buffers. */
+function ioLengths(a: SpikingKernelBase, inW: number, outW: number): { inLen: number; outLen: number } {
+  const inLen = a.batch * inW * (a.timeVarying ? a.steps : 1);
+  const outLen = a.batch * outW * (a.rateOutput ? 1 : a.steps);
+  return { inLen, outLen };
+}
+
+// ---------------------------------------------------------------------------------------------
+// LIF
+
+export function lifForwardJs(a: LifForwardArgs): void {
+  checkBase(a, 'lifForward');
+  const { batch, neurons, steps: T, timeVarying, rateOutput, smooth, decay, input, out, mem } = a;
+  const BN = batch * neurons;
+  const { inLen, outLen } = ioLengths(a, neurons, neurons);
+  checkLen('lifForward', 'input', input, inLen);
+  checkLen('lifForward', 'out', out, outLen);
+  checkLen('lifForward', 'mem', mem, T * BN);
+  const th = a.threshold;
+  const cut = spikeCut(th);
+  const kind = a.surrogate;
+  const p = a.surrogateParam;
+  const invT = 1 / T;
+  for (let i = 0; i < BN; i++) {
+    let m = 0;
+    let s = 0;
+    let acc = 0;
+    const xs = timeVarying ? 0 : input[i];
+    for (let t = 0, o = i; t < T; t++, o += BN) {
+      m = decay * m * (1 - s) + (timeVarying ? input[o] : xs);
+      if (mem) mem[o] = m;
+      s = smooth ? surrogatePrimitiveAt(kind, p, m - th) : +(m > cut);
+      if (rateOutput) acc += s;
+      else out[o] = s;
+    }
+    if (rateOutput) out[i] = acc * invT;
+  }
+}
+
+export function lifBackwardJs(a: LifBackwardArgs): void {
+  checkBase(a, 'lifBackward');
+  const {
+    batch,
+    neurons,
+    steps: T,
+    timeVarying,
+    rateOutput,
+    smooth,
+    decay,
+    detachReset,
+    mem,
+    gradOut,
+    gradInput,
+  } = a;
+  const { threshold: th, surrogate: kind, surrogateParam: p } = a;
+  const BN = batch * neurons;
+  const { inLen, outLen } = ioLengths(a, neurons, neurons);
+  checkLen('lifBackward', 'mem', mem, T * BN);
+  checkLen('lifBackward', 'gradOut', gradOut, outLen);
+  checkLen('lifBackward', 'gradInput', gradInput, inLen);
+  const invT = 1 / T;
+  const sg = new Float64Array(T);
+  const sp = new Float64Array(T);
+  const reset = detachReset ? 0 : decay;
+  const rect = inlineRectangular(kind, smooth);
+  for (let i = 0; i < BN; i++) {
+    if (!rect) surrogateColumn(kind, p, th, smooth, mem, i, BN, T, sg, sp, 0);
+    const gRate = rateOutput ? gradOut[i] * invT : 0;
+    let next = 0; // dL/dmem[t+1]
+    let acc = 0;
+    for (let t = T - 1, o = i + (T - 1) * BN; t >= 0; t--, o -= BN) {
+      const m = mem[o];
+      const x = m - th;
+      const sgt = rect ? +(x > -p) & +(x < p) : sg[t];
+      const s = smooth ? sp[t] : +(m > th);
+      const ds = (rateOutput ? gRate : gradOut[o]) - reset * m * next;
+      const dm = ds * sgt + decay * (1 - s) * next;
+      if (timeVarying) gradInput[o] += dm;
+      else acc += dm;
+      next = dm;
+    }
+    if (!timeVarying) gradInput[i] += acc;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Learning HH (rates are per-neuron constants, so the gates do not depend on v or on the input:
+// they are one trajectory per neuron, shared by the batch, and v obeys a linear recurrence
+// v[t] = A[t]·v[t−1] + (dt/C)·I[t] + c[t] with per-neuron coefficients.)
+
+interface LearningHhTables {
+  /** Gates used at step t (their values after step t − 1; zero at t = 0), [T][N] each. */
+  n: Float64Array;
+  m: Float64Array;
+  h: Float64Array;
+  /** v[t] = A[t]·v[t−1] + k·I[t] + c[t], [T][N]. */
+  A: Float64Array;
+  c: Float64Array;
+}
+
+function learningHhTables(a: LearningHhForwardArgs | LearningHhBackwardArgs): LearningHhTables {
+  const { neurons: N, steps: T, dt, rates } = a;
+  const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
+  const tab: LearningHhTables = {
+    n: new Float64Array(T * N),
+    m: new Float64Array(T * N),
+    h: new Float64Array(T * N),
+    A: new Float64Array(T * N),
+    c: new Float64Array(T * N),
+  };
+  for (let j = 0; j < N; j++) {
+    const d = dt[j];
+    const an = rates[j];
+    const bn = rates[N + j];
+    const am = rates[2 * N + j];
+    const bm = rates[3 * N + j];
+    const ah = rates[4 * N + j];
+    const bh = rates[5 * N + j];
+    const k = d / C;
+    let n = 0;
+    let m = 0;
+    let h = 0;
+    for (let t = 0, o = j; t < T; t++, o += N) {
+      tab.n[o] = n;
+      tab.m[o] = m;
+      tab.h[o] = h;
+      const gna = gNa * m * m * m * h;
+      const n2 = n * n;
+      const gk = gK * n2 * n2;
+      tab.A[o] = 1 - k * (gna + gk + gL);
+      tab.c[o] = k * (gna * ENa + gk * EK + gL * EL);
+      const n1 = n + d * (an * (1 - n) - bn * n);
+      const m1 = m + d * (am * (1 - m) - bm * m);
+      const h1 = h + d * (ah * (1 - h) - bh * h);
+      n = n1;
+      m = m1;
+      h = h1;
+    }
+  }
+  return tab;
+}
+
+function checkLearningHh(a: LearningHhForwardArgs | LearningHhBackwardArgs, where: string): void {
+  checkBase(a, where);
+  checkLen(where, 'dt', a.dt, a.neurons);
+  checkLen(where, 'rates', a.rates, 6 * a.neurons);
+}
+
+export function learningHhForwardJs(a: LearningHhForwardArgs): void {
+  checkLearningHh(a, 'learningHhForward');
+  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, input, out, v: saved, dt } = a;
+  const BN = batch * N;
+  const { inLen, outLen } = ioLengths(a, N, N);
+  checkLen('learningHhForward', 'input', input, inLen);
+  checkLen('learningHhForward', 'out', out, outLen);
+  checkLen('learningHhForward', 'v', saved, T * BN);
+  const { A, c } = learningHhTables(a);
+  const th = a.threshold;
+  const cut = spikeCut(th);
+  const kind = a.surrogate;
+  const p = a.surrogateParam;
+  const invC = 1 / a.constants.C;
+  const invT = 1 / T;
+  for (let b = 0, i = 0; b < batch; b++) {
+    for (let j = 0; j < N; j++, i++) {
+      const k = dt[j] * invC;
+      const xs = timeVarying ? 0 : k * input[i];
+      let v = 0;
+      let acc = 0;
+      for (let t = 0, o = i, q = j; t < T; t++, o += BN, q += N) {
+        v = A[q] * v + (timeVarying ? k * input[o] : xs) + c[q];
+        if (saved) saved[o] = v;
+        const s = smooth ? surrogatePrimitiveAt(kind, p, v - th) : +(v > cut);
+        if (rateOutput) acc += s;
+        else out[o] = s;
+      }
+      if (rateOutput) out[i] = acc * invT;
+    }
+  }
+}
+
+export function learningHhBackwardJs(a: LearningHhBackwardArgs): void {
+  checkLearningHh(a, 'learningHhBackward');
+  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, detachIonic, v: saved, dt } = a;
+  const { threshold: th, surrogate: kind, surrogateParam: p } = a;
+  const { gradOut, gradInput } = a;
+  const gradRates = detachIonic ? null : a.gradRates;
+  const BN = batch * N;
+  const { inLen, outLen } = ioLengths(a, N, N);
+  checkLen('learningHhBackward', 'v', saved, T * BN);
+  checkLen('learningHhBackward', 'gradOut', gradOut, outLen);
+  checkLen('learningHhBackward', 'gradInput', gradInput, inLen);
+  checkLen('learningHhBackward', 'gradRates', a.gradRates, 6 * N);
+  if (!gradInput && !gradRates) return;
+  const tab = learningHhTables(a);
+  const A = tab.A;
+  const invC = 1 / a.constants.C;
+  const invT = 1 / T;
+  // Per-neuron batch sums of dL/dA[t] and dL/dc[t] (only needed for the rate gradients).
+  const sumA = gradRates ? new Float64Array(T * N) : null;
+  const sumC = gradRates ? new Float64Array(T * N) : null;
+  const sg = new Float64Array(T);
+  const sp = new Float64Array(T);
+  const rect = inlineRectangular(kind, smooth);
+  for (let b = 0, i = 0; b < batch; b++) {
+    for (let j = 0; j < N; j++, i++) {
+      if (!rect) surrogateColumn(kind, p, th, smooth, saved, i, BN, T, sg, sp, 0);
+      const k = dt[j] * invC;
+      const gRate = rateOutput ? gradOut[i] * invT : 0;
+      let carry = 0; // dL/dv[t] arriving from step t + 1
+      let acc = 0;
+      for (let t = T - 1, o = i + (T - 1) * BN, q = j + (T - 1) * N; t >= 0; t--, o -= BN, q -= N) {
+        const x = saved[o] - th;
+        const dv = (rateOutput ? gRate : gradOut[o]) * (rect ? +(x > -p) & +(x < p) : sg[t]) + carry;
+        if (timeVarying) {
+          if (gradInput) gradInput[o] += k * dv;
+        } else acc += dv;
+        if (sumA && sumC) {
+          sumA[q] += dv * (t > 0 ? saved[o - BN] : 0);
+          sumC[q] += dv;
+        }
+        carry = detachIonic ? dv : A[q] * dv;
+      }
+      if (!timeVarying && gradInput) gradInput[i] += k * acc;
+    }
+  }
+  if (!gradRates || !sumA || !sumC) return;
+  const { gNa, gK, ENa, EK } = a.constants;
+  const { n: gn, m: gm, h: gh } = tab;
+  for (let j = 0; j < N; j++) {
+    const d = dt[j];
+    const k = d * invC;
+    const an = a.rates[j];
+    const bn = a.rates[N + j];
+    const am = a.rates[2 * N + j];
+    const bm = a.rates[3 * N + j];
+    const ah = a.rates[4 * N + j];
+    const bh = a.rates[5 * N + j];
+    const keepN = 1 - d * (an + bn);
+    const keepM = 1 - d * (am + bm);
+    const keepH = 1 - d * (ah + bh);
+    // Gate x_t (t = 0..T−2) feeds A[t+1], c[t+1] and x_{t+1}; x_{T−1} feeds nothing.
+    let dn = 0;
+    let dm = 0;
+    let dh = 0;
+    let gan = 0;
+    let gbn = 0;
+    let gam = 0;
+    let gbm = 0;
+    let gah = 0;
+    let gbh = 0;
+    for (let t = T - 2; t >= 0; t--) {
+      const q1 = (t + 1) * N + j; // step t + 1 uses x_t
+      const n = gn[q1];
+      const m = gm[q1];
+      const h = gh[q1];
+      // A = 1 − k·G, c = k·E with G ∋ gna, gk and E ∋ gna·ENa, gk·EK.
+      const dgna = k * (ENa * sumC[q1] - sumA[q1]);
+      const dgk = k * (EK * sumC[q1] - sumA[q1]);
+      dn = dgk * gK * 4 * n * n * n + dn * keepN;
+      dm = dgna * gNa * 3 * m * m * h + dm * keepM;
+      dh = dgna * gNa * m * m * m + dh * keepH;
+      // x_t = x_{t−1}·(1 − d(α + β)) + d·α, with x_{−1} = 0.
+      const q0 = t * N + j;
+      const np = gn[q0];
+      const mp = gm[q0];
+      const hp = gh[q0];
+      gan += dn * d * (1 - np);
+      gbn -= dn * d * np;
+      gam += dm * d * (1 - mp);
+      gbm -= dm * d * mp;
+      gah += dh * d * (1 - hp);
+      gbh -= dh * d * hp;
+    }
+    gradRates[j] += gan;
+    gradRates[N + j] += gbn;
+    gradRates[2 * N + j] += gam;
+    gradRates[3 * N + j] += gbm;
+    gradRates[4 * N + j] += gah;
+    gradRates[5 * N + j] += gbh;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full voltage-dependent HH (shifted convention: rates of u = v, rest ≈ 0 mV)
+
+const E1 = Math.E;
+const E2_5 = Math.exp(2.5);
+const E3 = Math.exp(3);
+
+/**
+ * x/(eˣ − 1) and its derivative into out[at], out[at + 1], given x and ex = eˣ; continuous
+ * through the removable singularity at x = 0 (series below |x| = 1e-3) and finite for large x.
+ */
+function vtrapWithDerivative(x: number, ex: number, out: Float64Array, at: number): void {
+  if (Math.abs(x) < 1e-3) {
+    const x2 = x * x;
+    out[at] = 1 - x / 2 + x2 / 12 - (x2 * x2) / 720;
+    out[at + 1] = -0.5 + x / 6 - (x2 * x) / 180;
+  } else if (x > 50) {
+    out[at] = x / ex;
+    out[at + 1] = (1 - x) / ex;
+  } else {
+    const e = ex - 1;
+    out[at] = x / e;
+    out[at + 1] = (e - x * ex) / (e * e);
+  }
+}
+
+/**
+ * HH rates (spec 2.1, shifted voltage u in mV, 1/ms) and their derivatives w.r.t. u, written to
+ * out[0..12): αm, βm, αh, βh, αn, βn, then dαm/du, dβm/du, dαh/du, dβh/du, dαn/du, dβn/du.
+ * Two exponentials per call: e^(−u/80) gives e^(−u/20) and e^(−u/10) by squaring, and the
+ * exponentials of (25 − u)/10, (10 − u)/10 and (30 − u)/10 are constants times e^(−u/10).
+ * out needs room for 14 values (out[12], out[13] are scratch).
+ */
+export function hhRatesWithDerivatives(u: number, out: Float64Array): void {
+  const e80 = Math.exp(-u / 80);
+  const e40 = e80 * e80;
+  const e20 = e40 * e40;
+  const e10 = e20 * e20;
+  vtrapWithDerivative((25 - u) / 10, E2_5 * e10, out, 12);
+  out[0] = out[12];
+  out[6] = -0.1 * out[13];
+  const bm = 4 * Math.exp(-u / 18);
+  out[1] = bm;
+  out[7] = -bm / 18;
+  const ah = 0.07 * e20;
+  out[2] = ah;
+  out[8] = -ah / 20;
+  const bh = 1 / (E3 * e10 + 1);
+  out[3] = bh;
+  out[9] = (bh * (1 - bh)) / 10;
+  vtrapWithDerivative((10 - u) / 10, E1 * e10, out, 12);
+  out[4] = 0.1 * out[12];
+  out[10] = -0.01 * out[13];
+  const bn = 0.125 * e80;
+  out[5] = bn;
+  out[11] = -bn / 80;
+}
+
+function checkFullHh(a: FullHhForwardArgs | FullHhBackwardArgs, where: string): void {
+  checkBase(a, where);
+  if (!(a.dt > 0) || !Number.isFinite(a.dt)) throw new RangeError(`${where}: dt must be > 0, got ${a.dt}`);
+}
+
+export function fullHhForwardJs(a: FullHhForwardArgs): void {
+  checkFullHh(a, 'fullHhForward');
+  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, input, out, state, dt, initial } = a;
+  const BN = batch * N;
+  const { inLen, outLen } = ioLengths(a, N, N);
+  checkLen('fullHhForward', 'input', input, inLen);
+  checkLen('fullHhForward', 'out', out, outLen);
+  checkLen('fullHhForward', 'state', state, 4 * T * BN);
+  const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
+  const k = dt / C;
+  const th = a.threshold;
+  const cut = spikeCut(th);
+  const kind = a.surrogate;
+  const p = a.surrogateParam;
+  const invT = 1 / T;
+  const r = new Float64Array(14);
+  for (let i = 0; i < BN; i++) {
+    let v = initial.v;
+    let m = initial.m;
+    let h = initial.h;
+    let n = initial.n;
+    let acc = 0;
+    const xs = timeVarying ? 0 : input[i];
+    for (let t = 0, o = i; t < T; t++, o += BN) {
+      hhRatesWithDerivatives(v, r);
+      const gna = gNa * m * m * m * h;
+      const n2 = n * n;
+      const gk = gK * n2 * n2;
+      const I = timeVarying ? input[o] : xs;
+      const v1 = v + k * (I - gna * (v - ENa) - gk * (v - EK) - gL * (v - EL));
+      m += dt * (r[0] * (1 - m) - r[1] * m);
+      h += dt * (r[2] * (1 - h) - r[3] * h);
+      n += dt * (r[4] * (1 - n) - r[5] * n);
+      v = v1;
+      if (state) {
+        state[4 * o] = v;
+        state[4 * o + 1] = m;
+        state[4 * o + 2] = h;
+        state[4 * o + 3] = n;
+      }
+      const s = smooth ? surrogatePrimitiveAt(kind, p, v - th) : +(v > cut);
+      if (rateOutput) acc += s;
+      else out[o] = s;
+    }
+    if (rateOutput) out[i] = acc * invT;
+  }
+}
+
+export function fullHhBackwardJs(a: FullHhBackwardArgs): void {
+  checkFullHh(a, 'fullHhBackward');
+  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, state, dt, gradOut, gradInput } = a;
+  const { threshold: th, surrogate: kind, surrogateParam: p } = a;
+  const BN = batch * N;
+  const { inLen, outLen } = ioLengths(a, N, N);
+  checkLen('fullHhBackward', 'state', state, 4 * T * BN);
+  checkLen('fullHhBackward', 'gradOut', gradOut, outLen);
+  checkLen('fullHhBackward', 'gradInput', gradInput, inLen);
+  const { C, gNa, gK, gL, ENa, EK } = a.constants;
+  const k = dt / C;
+  const invT = 1 / T;
+  const r = new Float64Array(14);
+  const sg = new Float64Array(T);
+  const sp = new Float64Array(T);
+  const rect = inlineRectangular(kind, smooth);
+  for (let i = 0; i < BN; i++) {
+    if (!rect) surrogateColumn(kind, p, th, smooth, state, 4 * i, 4 * BN, T, sg, sp, 0);
+    const gRate = rateOutput ? gradOut[i] * invT : 0;
+    // dL/d(state at t) arriving from later steps.
+    let dv = 0;
+    let dm = 0;
+    let dh = 0;
+    let dn = 0;
+    let acc = 0;
+    for (let t = T - 1, o = i + (T - 1) * BN; t >= 0; t--, o -= BN) {
+      const x = state[4 * o] - th;
+      dv += (rateOutput ? gRate : gradOut[o]) * (rect ? +(x > -p) & +(x < p) : sg[t]);
+      if (timeVarying) gradInput[o] += k * dv;
+      else acc += dv;
+      if (t === 0) break; // the initial state is a constant
+      const q = 4 * (o - BN); // state at t − 1
+      const v = state[q];
+      const m = state[q + 1];
+      const h = state[q + 2];
+      const n = state[q + 3];
+      hhRatesWithDerivatives(v, r);
+      const m2h = m * m * h;
+      const n3 = n * n * n;
+      const gna = gNa * m2h * m;
+      const gk = gK * n3 * n;
+      const dvPrev =
+        dv * (1 - k * (gna + gk + gL)) +
+        dm * dt * (r[6] * (1 - m) - r[7] * m) +
+        dh * dt * (r[8] * (1 - h) - r[9] * h) +
+        dn * dt * (r[10] * (1 - n) - r[11] * n);
+      const dmPrev = -dv * k * gNa * 3 * m2h * (v - ENa) + dm * (1 - dt * (r[0] + r[1]));
+      const dhPrev = -dv * k * gNa * m * m * m * (v - ENa) + dh * (1 - dt * (r[2] + r[3]));
+      const dnPrev = -dv * k * gK * 4 * n3 * (v - EK) + dn * (1 - dt * (r[4] + r[5]));
+      dv = dvPrev;
+      dm = dmPrev;
+      dh = dhPrev;
+      dn = dnPrev;
+    }
+    if (!timeVarying) gradInput[i] += k * acc;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// s-LIF2HH
+
+export function slif2hhForwardJs(a: Slif2hhForwardArgs): void {
+  checkBase(a, 'slif2hhForward');
+  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, decay, weights, input, out, mem } = a;
+  const BN = batch * N;
+  const { inLen, outLen } = ioLengths(a, 3 * N, 4 * N);
+  checkLen('slif2hhForward', 'weights', weights, 3 * N);
+  checkLen('slif2hhForward', 'input', input, inLen);
+  checkLen('slif2hhForward', 'out', out, outLen);
+  checkLen('slif2hhForward', 'mem', mem, 4 * T * BN);
+  const th = a.threshold;
+  const cut = spikeCut(th);
+  const kind = a.surrogate;
+  const p = a.surrogateParam;
+  const invT = 1 / T;
+  const inStep = timeVarying ? batch * 3 * N : 0;
+  const outStep = rateOutput ? 0 : batch * 4 * N;
+  for (let b = 0, i = 0; b < batch; b++) {
+    for (let j = 0; j < N; j++, i++) {
+      const w1 = Math.abs(weights[3 * j]);
+      const w2 = Math.abs(weights[3 * j + 1]);
+      const w3 = Math.abs(weights[3 * j + 2]);
+      let m1 = 0;
+      let m2 = 0;
+      let m3 = 0;
+      let m4 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let s4 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let a4 = 0;
+      const inBase = b * 3 * N + j;
+      const outBase = b * 4 * N + j;
+      for (let t = 0, o = i; t < T; t++, o += BN) {
+        const xi = inBase + t * inStep;
+        m1 = decay * m1 * (1 - s1) + input[xi];
+        m2 = decay * m2 * (1 - s2) + input[xi + N];
+        m3 = decay * m3 * (1 - s3) + input[xi + 2 * N];
+        m4 = decay * m4 * (1 - s4) + (w1 * m1 + w2 * m2 + w3 * m3);
+        if (mem) {
+          mem[4 * o] = m1;
+          mem[4 * o + 1] = m2;
+          mem[4 * o + 2] = m3;
+          mem[4 * o + 3] = m4;
+        }
+        if (smooth) {
+          s1 = surrogatePrimitiveAt(kind, p, m1 - th);
+          s2 = surrogatePrimitiveAt(kind, p, m2 - th);
+          s3 = surrogatePrimitiveAt(kind, p, m3 - th);
+          s4 = surrogatePrimitiveAt(kind, p, m4 - th);
+        } else {
+          s1 = +(m1 > cut);
+          s2 = +(m2 > cut);
+          s3 = +(m3 > cut);
+          s4 = +(m4 > cut);
+        }
+        if (rateOutput) {
+          a1 += s1;
+          a2 += s2;
+          a3 += s3;
+          a4 += s4;
+        } else {
+          const yo = outBase + t * outStep;
+          out[yo] = s1;
+          out[yo + N] = s2;
+          out[yo + 2 * N] = s3;
+          out[yo + 3 * N] = s4;
+        }
+      }
+      if (rateOutput) {
+        out[outBase] = a1 * invT;
+        out[outBase + N] = a2 * invT;
+        out[outBase + 2 * N] = a3 * invT;
+        out[outBase + 3 * N] = a4 * invT;
+      }
+    }
+  }
+}
+
+export function slif2hhBackwardJs(a: Slif2hhBackwardArgs): void {
+  checkBase(a, 'slif2hhBackward');
+  const {
+    batch,
+    neurons: N,
+    steps: T,
+    timeVarying,
+    rateOutput,
+    smooth,
+    decay,
+    detachReset,
+    weights,
+    mem,
+  } = a;
+  const { gradOut, gradInput, gradWeights } = a;
+  const { threshold: th, surrogate: kind, surrogateParam: p } = a;
+  const BN = batch * N;
+  const { inLen, outLen } = ioLengths(a, 3 * N, 4 * N);
+  checkLen('slif2hhBackward', 'weights', weights, 3 * N);
+  checkLen('slif2hhBackward', 'mem', mem, 4 * T * BN);
+  checkLen('slif2hhBackward', 'gradOut', gradOut, outLen);
+  checkLen('slif2hhBackward', 'gradInput', gradInput, inLen);
+  checkLen('slif2hhBackward', 'gradWeights', gradWeights, 3 * N);
+  if (!gradInput && !gradWeights) return;
+  const invT = 1 / T;
+  const reset = detachReset ? 0 : decay;
+  const inStep = timeVarying ? batch * 3 * N : 0;
+  const outStep = rateOutput ? 0 : batch * 4 * N;
+  const gScale = rateOutput ? invT : 1;
+  // Columns k·T + t for the four LIFs of one unit.
+  const sg = new Float64Array(4 * T);
+  const sp = new Float64Array(4 * T);
+  const rect = inlineRectangular(kind, smooth);
+  for (let b = 0, i = 0; b < batch; b++) {
+    for (let j = 0; j < N; j++, i++) {
+      if (!rect)
+        for (let q = 0; q < 4; q++)
+          surrogateColumn(kind, p, th, smooth, mem, 4 * i + q, 4 * BN, T, sg, sp, q * T);
+      const w1 = weights[3 * j];
+      const w2 = weights[3 * j + 1];
+      const w3 = weights[3 * j + 2];
+      const aw1 = Math.abs(w1);
+      const aw2 = Math.abs(w2);
+      const aw3 = Math.abs(w3);
+      const inBase = b * 3 * N + j;
+      const outBase = b * 4 * N + j;
+      let n1 = 0; // dL/dmem_k[t+1]
+      let n2 = 0;
+      let n3 = 0;
+      let n4 = 0;
+      let c1 = 0; // static-input accumulators
+      let c2 = 0;
+      let c3 = 0;
+      let gw1 = 0;
+      let gw2 = 0;
+      let gw3 = 0;
+      for (let t = T - 1, o = i + (T - 1) * BN; t >= 0; t--, o -= BN) {
+        const yo = outBase + t * outStep;
+        const m1 = mem[4 * o];
+        const m2 = mem[4 * o + 1];
+        const m3 = mem[4 * o + 2];
+        const m4 = mem[4 * o + 3];
+        // Reset keep factors 1 − s_k[t].
+        const k1 = smooth ? 1 - sp[t] : 1 - +(m1 > th);
+        const k2 = smooth ? 1 - sp[T + t] : 1 - +(m2 > th);
+        const k3 = smooth ? 1 - sp[2 * T + t] : 1 - +(m3 > th);
+        const k4 = smooth ? 1 - sp[3 * T + t] : 1 - +(m4 > th);
+        let g1: number, g2: number, g3: number, g4: number; // surrogate derivatives
+        if (rect) {
+          const x1 = m1 - th;
+          const x2 = m2 - th;
+          const x3 = m3 - th;
+          const x4 = m4 - th;
+          g1 = +(x1 > -p) & +(x1 < p);
+          g2 = +(x2 > -p) & +(x2 < p);
+          g3 = +(x3 > -p) & +(x3 < p);
+          g4 = +(x4 > -p) & +(x4 < p);
+        } else {
+          g1 = sg[t];
+          g2 = sg[T + t];
+          g3 = sg[2 * T + t];
+          g4 = sg[3 * T + t];
+        }
+        const d4 = (gradOut[yo + 3 * N] * gScale - reset * m4 * n4) * g4 + decay * k4 * n4;
+        gw1 += d4 * m1;
+        gw2 += d4 * m2;
+        gw3 += d4 * m3;
+        const d1 = (gradOut[yo] * gScale - reset * m1 * n1) * g1 + decay * k1 * n1 + aw1 * d4;
+        const d2 = (gradOut[yo + N] * gScale - reset * m2 * n2) * g2 + decay * k2 * n2 + aw2 * d4;
+        const d3 = (gradOut[yo + 2 * N] * gScale - reset * m3 * n3) * g3 + decay * k3 * n3 + aw3 * d4;
+        if (timeVarying) {
+          if (gradInput) {
+            const xi = inBase + t * inStep;
+            gradInput[xi] += d1;
+            gradInput[xi + N] += d2;
+            gradInput[xi + 2 * N] += d3;
+          }
+        } else {
+          c1 += d1;
+          c2 += d2;
+          c3 += d3;
+        }
+        n1 = d1;
+        n2 = d2;
+        n3 = d3;
+        n4 = d4;
+      }
+      if (!timeVarying && gradInput) {
+        gradInput[inBase] += c1;
+        gradInput[inBase + N] += c2;
+        gradInput[inBase + 2 * N] += c3;
+      }
+      if (gradWeights) {
+        // d|w|/dw = sign(w), 0 at w = 0 (PyTorch's abs convention).
+        gradWeights[3 * j] += Math.sign(w1) * gw1;
+        gradWeights[3 * j + 1] += Math.sign(w2) * gw2;
+        gradWeights[3 * j + 2] += Math.sign(w3) * gw3;
+      }
+    }
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The WebAssembly SIMD backend: gemm and Adam run in hhnet.wasm (compiled from assembly/ by
+ * `npm run build:wasm`). Each call copies its operands into the module's memory, runs the kernel
+ * and copies the results back. Large gemms are shared, in column chunks, between the calling
+ * thread and worker threads over that same (shared) memory: HHNET_THREADS threads in all,
+ * default the number of cores up to DEFAULT_MAX_THREADS. Every element is computed the same way
+ * whatever the split, so results do not depend on the thread count. Kernels the module does not
+ * have yet fall through to the plain-TypeScript reference backend.
+ */
+import os from 'node:os';
+import { Backend } from '../backend.js';
+import { createJsBackend } from '../js/index.js';
+import { Arena } from './arena.js';
+import { KernelExports, MAX_PAGES, instantiate, loadWasmModule } from './module.js';
+import { JobBlock, WorkerPool } from './threads.js';
+import { wasmApi } from './wasm-api.js';
+
+export { wasmPath } from './module.js';
+
+/** Default thread count cap (more are used only when HHNET_THREADS asks for them). */
+export const DEFAULT_MAX_THREADS = 4;
+/** Most threads HHNET_THREADS may ask for. */
+export const MAX_THREADS = 16;
+/** Products below this many flops (2·m·n·k) stay on the calling thread: waking workers costs more. */
+export const PARALLEL_MIN_FLOPS = 8e6;
+/** Column chunks per thread in a shared gemm: more balance the load, fewer pack less often. */
+const CHUNKS_PER_THREAD = 4;
+/** How long the caller waits for worker threads to leave the operand memory before giving up. */
+const QUIESCE_TIMEOUT_MS = 30_000;
+
+export interface WasmBackendOptions {
+  /** Threads computing one gemm (1 = no workers); default HHNET_THREADS, else the core count. */
+  threads?: number;
+  /**
+   * How long the caller, out of chunks, waits for those still in flight before computing them
+   * itself; default 1.5× its own mean chunk time. 0 (tests) exercises that takeover path.
+   */
+  graceMs?: number;
+}
+
+export interface WasmBackend extends Backend {
+  /** Threads a large gemm is shared between (including the calling one). */
+  readonly threads: number;
+  /** Resolves when the worker threads are up (until then the calling thread does all the work). */
+  whenThreadsReady(): Promise<void>;
+  /** Stops the worker threads (they are unref()'d, so this is optional before exit). */
+  close(): void;
+}
+
+/** The thread count HHNET_THREADS asks for, else min(cores, DEFAULT_MAX_THREADS). */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.HHNET_THREADS?.trim();
+  if (!raw) return Math.max(1, Math.min(os.availableParallelism(), DEFAULT_MAX_THREADS));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new Error(`HHNET_THREADS='${raw}' is not a thread count (an integer from 1 to ${MAX_THREADS})`);
+  }
+  return n;
+}
+
+function checkLength(op: string, name: string, arr: Float32Array, need: number): void {
+  if (arr.length < need) throw new RangeError(`wasm ${op}: ${name} has ${arr.length} floats, needs ${need}`);
+}
+
+export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
+  const threads = options.threads ?? threadsFromEnv();
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`wasm backend: threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
+  }
+  const module = loadWasmModule();
+  // The arena grows the memory to its layout (control area, per-thread scratch) right away.
+  const memory = new wasmApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+  const ex: KernelExports = instantiate(module, memory);
+  const arena = new Arena(memory, ex.heapBase(), ex.gemmScratchBytes(), threads);
+  const colBlock = ex.gemmColBlock();
+  const board = new JobBlock(ex, memory, arena.controlPtr);
+  let pool: WorkerPool | null =
+    threads > 1 ? new WorkerPool(module, memory, arena.controlPtr, arena.scratchPtrs.slice(1)) : null;
+  const js = createJsBackend();
+
+  function stopThreads(): void {
+    pool?.close();
+    pool = null;
+  }
+
+  /** Threads that can share a gemm right now: the caller plus the workers that are up. */
+  function threadsUp(): number {
+    return pool ? 1 + Math.min(board.ready, pool.size) : 1;
+  }
+
+  /**
+   * Before the operand memory is written: waits until no worker is still inside a chunk of an
+   * earlier job (one the caller took over from a thread the OS had paused).
+   */
+  function settle(): void {
+    if (!pool) return;
+    if (!board.quiesce(QUIESCE_TIMEOUT_MS)) {
+      stopThreads();
+      throw new Error(
+        `wasm backend: a worker thread has not left its gemm chunk for ${QUIESCE_TIMEOUT_MS / 1000} s; ` +
+          'threads are now off for this backend (HHNET_THREADS=1 avoids them altogether)',
+      );
+    }
+    if (board.errors !== 0) stopThreads(); // a worker failed; the caller had redone its chunk
+  }
+
+  function gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void {
+    if (m <= 0 || n <= 0) return;
+    const la = m * k;
+    const lb = k * n;
+    const lc = m * n;
+    checkLength('gemm', 'A', a, la);
+    checkLength('gemm', 'B', b, lb);
+    checkLength('gemm', 'C', c, lc);
+    settle();
+    const flops = 2 * m * n * k;
+    const parts = flops >= PARALLEL_MIN_FLOPS ? threadsUp() : 1;
+    const chunkCols =
+      Math.ceil(Math.max(4 * colBlock, n / (parts * CHUNKS_PER_THREAD), n / board.maxChunks) / colBlock) *
+      colBlock;
+    const chunks = Math.ceil(n / chunkCols);
+    const shared = parts > 1 && chunks > 1;
+    // A, B, C, packed op(A), and (shared) a side C for chunks the caller takes over.
+    const ptrs = arena.place([la * 4, lb * 4, lc * 4, ex.packedABytes(m, k), shared ? lc * 4 : 0]);
+    if (!ptrs) {
+      js.gemm(transA, transB, m, n, k, a, b, c, accumulate); // operands beyond 4 GiB
+      return;
+    }
+    const [pa, pb, pc, packed, side] = ptrs;
+    arena.write(pa, a, la);
+    arena.write(pb, b, lb);
+    if (accumulate) arena.write(pc, c, lc);
+    const ta = transA ? 1 : 0;
+    const tb = transB ? 1 : 0;
+    const acc = accumulate ? 1 : 0;
+    if (!shared) {
+      ex.gemm(ta, tb, m, n, k, pa, pb, pc, acc, packed, arena.scratchPtrs[0]);
+      arena.read(pc, c, lc);
+      return;
+    }
+    ex.packAll(ta, pa, m, k, packed);
+    board.publish({ chunks, chunkCols, transB: tb, m, n, k, pa: packed, b: pb, c: pc, accumulate: acc });
+    const start = performance.now();
+    const mine = ex.runJob(arena.controlPtr, arena.scratchPtrs[0]);
+    const chunkMs = mine > 0 ? (performance.now() - start) / mine : (2 * m * chunkCols * k) / 5e6;
+    const late: number[] = [];
+    if (!board.waitCompleted(chunks, options.graceMs ?? 1.5 * chunkMs + 0.05)) {
+      // Take over the chunks still out: computed into the side buffer, since the thread that
+      // holds one may resume and write partial sums into C at any time.
+      for (let i = 0; i < chunks; i++) if (!board.isDone(i)) late.push(i);
+      if (accumulate && late.length > 0) arena.write(side, c, lc);
+      for (const i of late) {
+        ex.gemmPacked(
+          tb,
+          m,
+          n,
+          k,
+          packed,
+          pb,
+          side,
+          acc,
+          i * chunkCols,
+          Math.min(n, (i + 1) * chunkCols),
+          arena.scratchPtrs[0],
+        );
+      }
+    }
+    arena.read(pc, c, lc);
+    for (const i of late) arena.readColumns(side, c, m, n, i * chunkCols, Math.min(n, (i + 1) * chunkCols));
+  }
+
+  function adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    step: number,
+  ): void {
+    const n = p.length;
+    if (n === 0) return;
+    checkLength('adam', 'grad', g, n);
+    checkLength('adam', 'm', m, n);
+    checkLength('adam', 'v', v, n);
+    settle();
+    const ptrs = arena.place([n * 4, n * 4, n * 4, n * 4]);
+    if (!ptrs) {
+      js.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
+      return;
+    }
+    const [pp, pg, pm, pv] = ptrs;
+    arena.write(pp, p, n);
+    arena.write(pg, g, n);
+    arena.write(pm, m, n);
+    arena.write(pv, v, n);
+    const stepSize = lr / (1 - Math.pow(beta1, step));
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, step));
+    ex.adam(pp, pg, pm, pv, n, beta1, beta2, eps, weightDecay, stepSize, sqrtBc2);
+    arena.read(pp, p, n);
+    arena.read(pm, m, n);
+    arena.read(pv, v, n);
+  }
+
+  return {
+    ...js,
+    name: 'wasm',
+    gemm,
+    adam,
+    threads,
+    whenThreadsReady: () => (pool ? pool.whenReady() : Promise.resolve()),
+    close: stopThreads,
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * Worker threads for the wasm backend. Every worker instantiates the same module over the same
+ * shared memory and sleeps on the WAKE word of the job block in the control area (layout and
+ * claiming protocol: assembly/gemm.ts, runJob). For a large gemm the main thread packs op(A)
+ * once, publishes a job of column chunks, wakes the workers and takes chunks itself; whoever is
+ * free takes the next one. When the main thread runs out of chunks it waits briefly for the
+ * chunks still in flight, then computes any that are not done itself (into a side buffer), so a
+ * worker the OS has paused (a busy machine) costs about one chunk instead of stalling the call.
+ * Before the operand memory is written again, the main thread waits for INFLIGHT = 0, with a
+ * timeout (never forever). Workers are unref()'d, so they never keep Node alive.
+ */
+import { Worker } from 'node:worker_threads';
+import { CONTROL_BYTES } from './arena.js';
+import { KernelExports } from './module.js';
+import { WasmMemory, WasmModule } from './wasm-api.js';
+
+/** What a worker receives at start-up. */
+export interface WorkerInit {
+  module: WasmModule;
+  memory: WasmMemory;
+  controlPtr: number;
+  scratchPtr: number;
+}
+
+/** One gemmPacked product, split in column chunks. */
+export interface GemmJob {
+  chunks: number;
+  chunkCols: number;
+  transB: number;
+  m: number;
+  n: number;
+  k: number;
+  pa: number;
+  b: number;
+  c: number;
+  accumulate: number;
+}
+
+type JobField =
+  | 'JOB_WAKE'
+  | 'JOB_COMPLETED'
+  | 'JOB_INFLIGHT'
+  | 'JOB_ERRORS'
+  | 'JOB_CHUNKS'
+  | 'JOB_CHUNK_COLS'
+  | 'JOB_TRANS_B'
+  | 'JOB_M'
+  | 'JOB_N'
+  | 'JOB_K'
+  | 'JOB_PA'
+  | 'JOB_B'
+  | 'JOB_C'
+  | 'JOB_ACCUMULATE'
+  | 'JOB_DONE';
+
+/** Typed views over the job block; its byte offsets come from the module's exported globals. */
+export class JobBlock {
+  /** Most chunks one job may have. */
+  readonly maxChunks: number;
+  private readonly i32: Int32Array;
+  private readonly u64: BigUint64Array;
+  private readonly idx: Record<JobField, number>;
+  private readonly readyIdx: number;
+
+  constructor(ex: KernelExports, memory: WasmMemory, controlPtr: number) {
+    const fields: JobField[] = [
+      'JOB_WAKE',
+      'JOB_COMPLETED',
+      'JOB_INFLIGHT',
+      'JOB_ERRORS',
+      'JOB_CHUNKS',
+      'JOB_CHUNK_COLS',
+      'JOB_TRANS_B',
+      'JOB_M',
+      'JOB_N',
+      'JOB_K',
+      'JOB_PA',
+      'JOB_B',
+      'JOB_C',
+      'JOB_ACCUMULATE',
+      'JOB_DONE',
+    ];
+    this.idx = Object.fromEntries(fields.map((f) => [f, ex[f].value / 4])) as Record<JobField, number>;
+    this.maxChunks = ex.JOB_MAX_CHUNKS.value;
+    // The workers' ready counter sits right after the job block.
+    this.readyIdx = ex.JOB_BYTES.value / 4;
+    if (ex.JOB_BYTES.value + 4 > CONTROL_BYTES)
+      throw new Error('wasm backend: job block does not fit the control area');
+    this.i32 = new Int32Array(memory.buffer, controlPtr, CONTROL_BYTES / 4);
+    this.u64 = new BigUint64Array(memory.buffer, controlPtr + ex.JOB_TICKET.value, 1);
+  }
+
+  private load(field: JobField): number {
+    return Atomics.load(this.i32, this.idx[field]);
+  }
+
+  get wake(): number {
+    return this.load('JOB_WAKE');
+  }
+
+  get errors(): number {
+    return this.load('JOB_ERRORS');
+  }
+
+  get ready(): number {
+    return Atomics.load(this.i32, this.readyIdx);
+  }
+
+  isDone(chunk: number): boolean {
+    return Atomics.load(this.i32, this.idx.JOB_DONE + chunk) !== 0;
+  }
+
+  markReady(): void {
+    Atomics.add(this.i32, this.readyIdx, 1);
+  }
+
+  /** After a runJob call threw mid-chunk (workers): leave the chunk and raise ERRORS. */
+  markError(): void {
+    Atomics.store(this.i32, this.idx.JOB_ERRORS, 1);
+    if (Atomics.sub(this.i32, this.idx.JOB_INFLIGHT, 1) === 1)
+      Atomics.notify(this.i32, this.idx.JOB_INFLIGHT);
+  }
+
+  /** Sleeps until WAKE differs from `seen` (workers). */
+  sleep(seen: number): void {
+    Atomics.wait(this.i32, this.idx.JOB_WAKE, seen);
+  }
+
+  /** Writes and opens a job, then wakes the sleepers. The block must be quiet (see quiesce). */
+  publish(job: GemmJob): void {
+    if (job.chunks > this.maxChunks)
+      throw new RangeError(`wasm backend: ${job.chunks} chunks > ${this.maxChunks}`);
+    const ticket = Atomics.load(this.u64, 0);
+    const gen = ((ticket >> 32n) + 1n) & 0xffffffffn;
+    // Close the old job first: a thread still holding its arguments can no longer claim a chunk.
+    Atomics.store(this.u64, 0, (ticket & 0xffffffff00000000n) | 0xffffffffn);
+    const i32 = this.i32;
+    const set = (field: JobField, value: number): void => {
+      Atomics.store(i32, this.idx[field], value);
+    };
+    set('JOB_COMPLETED', 0);
+    set('JOB_CHUNKS', job.chunks);
+    set('JOB_CHUNK_COLS', job.chunkCols);
+    set('JOB_TRANS_B', job.transB);
+    set('JOB_M', job.m);
+    set('JOB_N', job.n);
+    set('JOB_K', job.k);
+    set('JOB_PA', job.pa);
+    set('JOB_B', job.b);
+    set('JOB_C', job.c);
+    set('JOB_ACCUMULATE', job.accumulate);
+    for (let i = 0; i < job.chunks; i++) Atomics.store(i32, this.idx.JOB_DONE + i, 0);
+    Atomics.store(this.u64, 0, gen << 32n);
+    Atomics.add(i32, this.idx.JOB_WAKE, 1);
+    Atomics.notify(i32, this.idx.JOB_WAKE);
+  }
+
+  /** Waits up to timeoutMs for `chunks` chunks to be complete; whether they are. */
+  waitCompleted(chunks: number, timeoutMs: number): boolean {
+    return this.waitFor('JOB_COMPLETED', (v) => v >= chunks, timeoutMs);
+  }
+
+  /** Waits up to timeoutMs until no thread is inside a chunk; whether none is. */
+  quiesce(timeoutMs: number): boolean {
+    return this.waitFor('JOB_INFLIGHT', (v) => v === 0, timeoutMs);
+  }
+
+  private waitFor(field: JobField, ok: (v: number) => boolean, timeoutMs: number): boolean {
+    const at = this.idx[field];
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const v = Atomics.load(this.i32, at);
+      if (ok(v)) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.i32, at, v, left);
+    }
+  }
+}
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly started: Promise<void>;
+  private alive: number;
+
+  constructor(module: WasmModule, memory: WasmMemory, controlPtr: number, scratchPtrs: readonly number[]) {
+    const ready: Promise<void>[] = [];
+    this.alive = scratchPtrs.length;
+    for (const scratchPtr of scratchPtrs) {
+      const init: WorkerInit = { module, memory, controlPtr, scratchPtr };
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+      ready.push(
+        new Promise<void>((resolve) => {
+          worker.once('message', () => resolve());
+          worker.once('exit', () => resolve());
+        }),
+      );
+      worker.on('error', () => undefined); // surfaces as 'exit'; the main thread covers its chunks
+      worker.once('exit', () => {
+        this.alive--;
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+    this.started = Promise.all(ready).then(() => undefined);
+  }
+
+  /** Workers alive (those still starting count: they take chunks once up). */
+  get size(): number {
+    return this.alive;
+  }
+
+  /**
+   * Resolves once every worker is ready (or has died trying). The workers are ref()'d meanwhile,
+   * so awaiting this alone keeps Node running until they answer.
+   */
+  whenReady(): Promise<void> {
+    for (const w of this.workers) w.ref();
+    return this.started.then(() => {
+      for (const w of this.workers) w.unref();
+    });
+  }
+
+  /** Terminates the workers; the pool is unusable afterwards. */
+  close(): void {
+    this.alive = 0;
+    for (const w of this.workers) void w.terminate();
+  }
+}

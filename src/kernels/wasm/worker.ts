@@ -1,0 +1,25 @@
+/**
+ * A wasm backend worker thread: instantiates hhnet.wasm over the shared memory, then sleeps on the
+ * job block and takes gemm chunks whenever the main thread publishes a job (see threads.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { instantiate } from './module.js';
+import { JobBlock, WorkerInit } from './threads.js';
+
+const init = workerData as WorkerInit;
+const ex = instantiate(init.module, init.memory);
+const board = new JobBlock(ex, init.memory, init.controlPtr);
+
+let seen = board.wake;
+board.markReady();
+parentPort?.postMessage('ready');
+
+for (;;) {
+  board.sleep(seen);
+  seen = board.wake;
+  try {
+    ex.runJob(init.controlPtr, init.scratchPtr);
+  } catch {
+    board.markError();
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The study's multi-task networks (spec 3.1). Every model maps a batch of 36×36 images [B, 1296]
+ * to two logit sets (digit task, fashion task). Spiking models see the static image for T steps:
+ * the first projection is computed once and the fused neuron kernel repeats it over T.
+ *
+ * fc:   1296 → fc1 → neurons (mean rate over T) → fc2 (→ 50) → head1, head2 (50 → 10)
+ * conv: conv1 3×3 pad 1 (1→C) → neurons → avg-pool 2 → conv2 3×3 pad 1 (C→C) → neurons (rate)
+ *       → avg-pool 2 → 9·9·C → fc (→ 50) → heads. 36 → 36 → 18 → 18 → 9, so C = 10 gives the
+ *       spec's Linear 810 → 50.
+ */
+import { Rng } from '../util/rng.js';
+import { avgPool2d } from '../tensor/conv.js';
+import { flatten, relu, reshape } from '../tensor/ops.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Conv2d, Linear } from '../nn/layers.js';
+import { Module } from '../nn/module.js';
+import { LIFNeurons, LearningHHNeurons, SLIF2HHNeurons, SpikingNeurons } from '../nn/spiking-layers.js';
+
+export const FC_MODELS = ['lif-fc', '4lif-fc', 'hh-fc', 'slif2hh-fc', 'ann-fc'] as const;
+export const CONV_MODELS = ['lif-conv', '4lif-conv', 'hh-conv', 'slif2hh-conv', 'cnn'] as const;
+export const MULTITASK_MODELS = [...FC_MODELS, ...CONV_MODELS] as const;
+export type MultitaskModelName = (typeof MULTITASK_MODELS)[number];
+
+export const IMAGE_SIDE = 36;
+export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
+
+export interface MultitaskModel extends Module {
+  readonly modelName: MultitaskModelName;
+  forward(x: Tensor): [Tensor, Tensor];
+}
+
+export interface TrainingDefaults {
+  lr: number;
+  weightDecay: number;
+  milestones: number[];
+}
+
+/** Spec 3.1: Adam lr 1e-4, wd 1e-5, milestones [10, 20, 30] (fc); lr 3e-3, wd 3e-4, [20, 30] (conv). */
+export function trainingDefaults(model: MultitaskModelName): TrainingDefaults {
+  return (FC_MODELS as readonly string[]).includes(model)
+    ? { lr: 1e-4, weightDecay: 1e-5, milestones: [10, 20, 30] }
+    : { lr: 3e-3, weightDecay: 3e-4, milestones: [20, 30] };
+}
+
+export interface ModelOptions {
+  /** Time steps per image (spec: 15). */
+  T?: number;
+}
+
+/** Shared tail: hidden → 50 → two 10-way heads. */
+class TwoHeads {
+  readonly fc2: Linear;
+  readonly head1: Linear;
+  readonly head2: Linear;
+  /** register adds the three layers to the owning network under PyTorch-style names. */
+  constructor(hidden: number, rng: Rng, prefix: string, owner: (name: string, m: Module) => void) {
+    this.fc2 = new Linear(hidden, 50, rng);
+    this.head1 = new Linear(50, 10, rng);
+    this.head2 = new Linear(50, 10, rng);
+    owner(`${prefix}`, this.fc2);
+    owner('head1', this.head1);
+    owner('head2', this.head2);
+  }
+  forward(h: Tensor): [Tensor, Tensor] {
+    const z = this.fc2.forward(h);
+    return [this.head1.forward(z), this.head2.forward(z)];
+  }
+}
+
+class FcNet extends Module implements MultitaskModel {
+  readonly fc1: Linear;
+  readonly heads: TwoHeads;
+  constructor(
+    readonly modelName: MultitaskModelName,
+    rng: Rng,
+    fc1Out: number,
+    hidden: number,
+    readonly neurons: SpikingNeurons | null,
+    readonly T: number,
+    weightScale = 1,
+  ) {
+    super();
+    this.fc1 = this.registerModule('fc1', new Linear(IMAGE_PIXELS, fc1Out, rng, { weightScale }));
+    if (neurons) this.registerModule('neurons', neurons);
+    this.heads = new TwoHeads(hidden, rng, 'fc2', (n, m) => this.registerModule(n, m));
+  }
+  forward(x: Tensor): [Tensor, Tensor] {
+    checkInput(x);
+    const current = this.fc1.forward(x);
+    const h = this.neurons
+      ? this.neurons.forward(current, { T: this.T, timeVarying: false, output: 'rate' })
+      : relu(current);
+    return this.heads.forward(h);
+  }
+}
+
+class ConvNet extends Module implements MultitaskModel {
+  readonly conv1: Conv2d;
+  readonly conv2: Conv2d;
+  readonly heads: TwoHeads;
+  constructor(
+    readonly modelName: MultitaskModelName,
+    rng: Rng,
+    /** Conv output channels (3× the unit count for s-LIF2HH, whose units read three maps). */
+    convOut: number,
+    /** Channels the neurons emit (4× the units for s-LIF2HH). */
+    emitted: number,
+    readonly neurons1: SpikingNeurons | null,
+    readonly neurons2: SpikingNeurons | null,
+    readonly T: number,
+  ) {
+    super();
+    this.conv1 = this.registerModule('conv1', new Conv2d(1, convOut, 3, rng, { padding: 1 }));
+    if (neurons1) this.registerModule('neurons1', neurons1);
+    this.conv2 = this.registerModule('conv2', new Conv2d(emitted, convOut, 3, rng, { padding: 1 }));
+    if (neurons2) this.registerModule('neurons2', neurons2);
+    this.heads = new TwoHeads(emitted * 81, rng, 'fc', (n, m) => this.registerModule(n, m));
+  }
+  forward(x: Tensor): [Tensor, Tensor] {
+    checkInput(x);
+    const batch = x.shape[0];
+    const img = reshape(x, [batch, 1, IMAGE_SIDE, IMAGE_SIDE]);
+    let h: Tensor;
+    if (!this.neurons1 || !this.neurons2) {
+      h = avgPool2d(relu(this.conv2.forward(avgPool2d(relu(this.conv1.forward(img))))));
+    } else {
+      const T = this.T;
+      const s1 = this.neurons1.forward(this.conv1.forward(img), { T, timeVarying: false, output: 'spikes' }); // [T, B, C, 36, 36]
+      const p1 = avgPool2d(reshape(s1, [T * batch, ...s1.shape.slice(2)])); // [T·B, C, 18, 18]
+      const c2 = this.conv2.forward(p1);
+      const r2 = this.neurons2.forward(reshape(c2, [T, batch, ...c2.shape.slice(1)]), {
+        T,
+        timeVarying: true,
+        output: 'rate',
+      });
+      h = avgPool2d(r2); // pooling commutes with the mean over T
+    }
+    return this.heads.forward(flatten(h));
+  }
+}
+
+function checkInput(x: Tensor): void {
+  if (x.ndim !== 2 || x.shape[1] !== IMAGE_PIXELS) {
+    throw new RangeError(
+      `multi-task model: input must be [batch, ${IMAGE_PIXELS}] (36×36 images), got [${x.shape.join(', ')}]`,
+    );
+  }
+  for (let i = 0; i < x.size; i++) {
+    if (!Number.isFinite(x.data[i]))
+      throw new RangeError(`multi-task model: input contains ${x.data[i]} at element ${i}`);
+  }
+}
+
+export function createMultitaskModel(
+  name: MultitaskModelName,
+  rng: Rng,
+  opts: ModelOptions = {},
+): MultitaskModel {
+  const T = opts.T ?? 15;
+  const hw = IMAGE_PIXELS;
+  switch (name) {
+    case 'lif-fc':
+      return new FcNet(name, rng, 512, 512, new LIFNeurons('fc'), T);
+    case '4lif-fc':
+      return new FcNet(name, rng, 2048, 2048, new LIFNeurons('fc'), T);
+    case 'hh-fc':
+      // Spec 2.5: input projection weights scaled by 0.01 at init.
+      return new FcNet(name, rng, 512, 512, new LearningHHNeurons([512], rng, 'fc'), T, 0.01);
+    case 'slif2hh-fc':
+      return new FcNet(name, rng, 3 * 512, 4 * 512, new SLIF2HHNeurons([512], rng, 'fc'), T);
+    case 'ann-fc':
+      return new FcNet(name, rng, 512, 512, null, T);
+    case 'lif-conv':
+      return new ConvNet(name, rng, 10, 10, new LIFNeurons('conv'), new LIFNeurons('conv'), T);
+    case '4lif-conv':
+      return new ConvNet(name, rng, 40, 40, new LIFNeurons('conv'), new LIFNeurons('conv'), T);
+    case 'hh-conv':
+      return new ConvNet(
+        name,
+        rng,
+        10,
+        10,
+        new LearningHHNeurons([10, hw], rng, 'conv'),
+        new LearningHHNeurons([10, hw / 4], rng, 'conv'),
+        T,
+      );
+    case 'slif2hh-conv':
+      return new ConvNet(
+        name,
+        rng,
+        30,
+        40,
+        new SLIF2HHNeurons([10, hw], rng, 'conv'),
+        new SLIF2HHNeurons([10, hw / 4], rng, 'conv'),
+        T,
+      );
+    case 'cnn':
+      return new ConvNet(name, rng, 10, 10, null, null, T);
+    default:
+      throw new RangeError(`unknown model '${name as string}' (available: ${MULTITASK_MODELS.join(', ')})`);
+  }
+}

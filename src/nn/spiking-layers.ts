@@ -1,0 +1,150 @@
+/**
+ * Spiking neuron layers as modules (snnTorch-style readable classes over the fused kernels of
+ * spiking.ts). A layer holds the neuron parameters; the synaptic projection is a separate Linear
+ * or Conv2d, so a static image is projected once and the kernel repeats it over T steps.
+ */
+import { Rng } from '../util/rng.js';
+import { Shape, Tensor, shapeSize } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import {
+  LEARNING_HH_CONV_DEFAULTS,
+  LEARNING_HH_FC_DEFAULTS,
+  LIF_FC_DEFAULTS,
+  LearningHhDefaults,
+  LifDefaults,
+  SLIF2HH_CONV_DEFAULTS,
+  SLIF2HH_FC_DEFAULTS,
+  SpikeOutput,
+  learningHhSpikes,
+  lifSpikes,
+  slif2hhSpikes,
+} from './spiking.js';
+import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
+import { Surrogate } from './surrogate.js';
+
+export interface SpikingMode {
+  T: number;
+  /** x is [T, B, ...] instead of a static [B, ...] repeated T times. */
+  timeVarying: boolean;
+  output: SpikeOutput;
+}
+
+export interface SpikingNeurons extends Module {
+  forward(x: Tensor, mode: SpikingMode): Tensor;
+}
+
+/** Which of the study's parameter sets (fully connected or conv / control). */
+export type LayerKind = 'fc' | 'conv';
+
+export class LIFNeurons extends Module implements SpikingNeurons {
+  readonly params: LifDefaults;
+  constructor(kind: LayerKind = 'fc', overrides: Partial<LifDefaults> = {}) {
+    super();
+    // The reference uses the same LIF constants (decay 0.2, θ 0.3) in both families.
+    this.params = { ...LIF_FC_DEFAULTS, ...overrides };
+    void kind;
+  }
+  forward(x: Tensor, mode: SpikingMode): Tensor {
+    return lifSpikes(x, {
+      ...mode,
+      decay: this.params.decay,
+      threshold: this.params.threshold,
+      surrogate: this.params.surrogate,
+    });
+  }
+}
+
+export interface LearningHHOptions extends Partial<LearningHhDefaults> {
+  /** Let the six rate coefficients learn (default false: constants, spec 2.5). */
+  learnableRates?: boolean;
+  /** Per-neuron dt drawn U(lo, hi) (the RL actor uses [0, 0.2]); default: the scalar dt. */
+  perNeuronDt?: [number, number];
+}
+
+/** The learning HH of spec 2.5; rates are per-neuron constants drawn U(0, 0.01). */
+export class LearningHHNeurons extends Module implements SpikingNeurons {
+  readonly params: LearningHhDefaults;
+  readonly rates: Record<(typeof LEARNING_HH_RATE_NAMES)[number], Tensor>;
+  readonly dt: Tensor | number;
+
+  constructor(
+    readonly neuronShape: Shape,
+    rng: Rng,
+    kind: LayerKind = 'fc',
+    opts: LearningHHOptions = {},
+  ) {
+    super();
+    this.params = { ...(kind === 'fc' ? LEARNING_HH_FC_DEFAULTS : LEARNING_HH_CONV_DEFAULTS), ...opts };
+    const n = shapeSize(neuronShape);
+    const rates = {} as Record<(typeof LEARNING_HH_RATE_NAMES)[number], Tensor>;
+    for (const name of LEARNING_HH_RATE_NAMES) {
+      const t = new Tensor(
+        Float32Array.from({ length: n }, () => rng.range(0, 0.01)),
+        [n],
+      );
+      rates[name] = this.registerParameter(snake(name), t, opts.learnableRates ?? false);
+    }
+    this.rates = rates;
+    if (opts.perNeuronDt) {
+      const [lo, hi] = opts.perNeuronDt;
+      this.dt = this.registerParameter(
+        'dt',
+        new Tensor(
+          Float32Array.from({ length: n }, () => rng.range(lo, hi)),
+          [n],
+        ),
+        false,
+      );
+    } else {
+      this.dt = this.params.dt;
+    }
+  }
+
+  forward(x: Tensor, mode: SpikingMode): Tensor {
+    return learningHhSpikes(x, this.rates, {
+      ...mode,
+      dt: this.dt,
+      threshold: this.params.threshold,
+      surrogate: this.params.surrogate,
+      detachIonic: this.params.detachIonic,
+    });
+  }
+}
+
+/** s-LIF2HH units (spec 2.3): input [.., 3N] in blocks, output the four spike trains [.., 4N]. */
+export class SLIF2HHNeurons extends Module implements SpikingNeurons {
+  readonly params: LifDefaults;
+  readonly weight: Tensor;
+
+  constructor(
+    readonly unitShape: Shape,
+    rng: Rng,
+    kind: LayerKind = 'fc',
+    overrides: Partial<LifDefaults> = {},
+  ) {
+    super();
+    this.params = { ...(kind === 'fc' ? SLIF2HH_FC_DEFAULTS : SLIF2HH_CONV_DEFAULTS), ...overrides };
+    const n = shapeSize(unitShape);
+    // The 3→1 combination starts positive and varied; |w| keeps it non-negative while learning.
+    this.weight = this.registerParameter(
+      'weight',
+      new Tensor(
+        Float32Array.from({ length: 3 * n }, () => rng.range(0, 1)),
+        [n, 3],
+      ),
+    );
+  }
+
+  forward(x: Tensor, mode: SpikingMode): Tensor {
+    return slif2hhSpikes(x, this.weight, {
+      ...mode,
+      decay: this.params.decay,
+      threshold: this.params.threshold,
+      surrogate: this.params.surrogate as Surrogate,
+    });
+  }
+}
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

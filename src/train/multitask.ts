@@ -1,0 +1,255 @@
+/**
+ * The multi-task training loop (spec 3.1): loss = CE(task 1) + CE(task 2), Adam + MultiStepLR,
+ * test accuracy of both tasks after every epoch. Checkpoints are written at every epoch end and
+ * every few minutes inside an epoch; the batch order is a pure function of (seed, epoch), so a
+ * resumed run continues exactly where the checkpoint left it.
+ */
+import { join } from 'node:path';
+import {
+  MultiDataset,
+  BatchSampler,
+  batchLabels,
+  composeMulti,
+  fillBatch,
+  noiseImage,
+} from '../data/multi.js';
+import { MultitaskModel, createMultitaskModel } from '../models/multitask.js';
+import { Adam } from '../optim/adam.js';
+import { MultiStepLR } from '../optim/scheduler.js';
+import { noGrad } from '../tensor/autograd.js';
+import { add, argmaxRows, softmaxCrossEntropy } from '../tensor/ops.js';
+import { Tensor } from '../tensor/tensor.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { Rng } from '../util/rng.js';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
+import { TrainConfig } from './config.js';
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss (sum of both cross-entropies) over the epoch. */
+  loss: number;
+  /** Test accuracies in percent. */
+  acc1: number;
+  acc2: number;
+  seconds: number;
+}
+
+interface LoopState {
+  config: TrainConfig;
+  epochsDone: number;
+  /** Batches finished inside the current (unfinished) epoch. */
+  batchesDone: number;
+  lossSum: number;
+  seconds: number;
+  history: EpochRecord[];
+}
+
+export interface TrainEvents {
+  start?(info: {
+    epochs: number;
+    batchesPerEpoch: number;
+    trainCount: number;
+    testCount: number;
+    resumedFrom: number;
+  }): void;
+  batch?(info: { epoch: number; batch: number; loss: number; samplesPerSec: number }): void;
+  evaluating?(epoch: number): void;
+  epoch?(record: EpochRecord): void;
+  checkpoint?(where: string): void;
+}
+
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+export interface LoadedData {
+  train: MultiDataset;
+  test: MultiDataset;
+  noise: Float32Array | undefined;
+}
+
+/** The composition seed is fixed (0) so runs with different training seeds see the same data. */
+export function loadMultitaskData(cfg: TrainConfig, which: 'both' | 'test' = 'both'): LoadedData {
+  const opts = { seed: 0, dataDir: cfg.dataDir ?? undefined };
+  const test = composeMulti(cfg.dataset, 'test', { ...opts, limit: cfg.limitTest ?? undefined });
+  const train =
+    which === 'both'
+      ? composeMulti(cfg.dataset, 'train', { ...opts, limit: cfg.limitTrain ?? undefined })
+      : test;
+  // One fixed noise image for train and test (spec 3.3), seeded from the run's seed.
+  const noise = cfg.noise > 0 ? noiseImage(cfg.noise, 1_000_003 + cfg.seed) : undefined;
+  return { train, test, noise };
+}
+
+export function buildModel(cfg: TrainConfig): MultitaskModel {
+  return createMultitaskModel(cfg.model, new Rng(cfg.seed), { T: cfg.T });
+}
+
+/** Accuracy (%) of both heads on a dataset, batched, without recording a graph. */
+export function evaluateAccuracy(
+  model: MultitaskModel,
+  ds: MultiDataset,
+  noise: Float32Array | undefined,
+  batchSize = 256,
+): { acc1: number; acc2: number } {
+  model.eval();
+  let c1 = 0;
+  let c2 = 0;
+  const pixels = ds.height * ds.width;
+  noGrad(() => {
+    for (let start = 0; start < ds.count; start += batchSize) {
+      const n = Math.min(batchSize, ds.count - start);
+      const idx = Int32Array.from({ length: n }, (_, i) => start + i);
+      const x = new Float32Array(n * pixels);
+      fillBatch(ds, idx, x, noise);
+      const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));
+      const { y1, y2 } = batchLabels(ds, idx);
+      const p1 = argmaxRows(o1);
+      const p2 = argmaxRows(o2);
+      for (let i = 0; i < n; i++) {
+        if (p1[i] === y1[i]) c1++;
+        if (p2[i] === y2[i]) c2++;
+      }
+    }
+  });
+  model.train();
+  return { acc1: (100 * c1) / ds.count, acc2: (100 * c2) / ds.count };
+}
+
+export function metricsDocument(
+  cfg: TrainConfig,
+  history: EpochRecord[],
+  extra: Record<string, unknown> = {},
+) {
+  return { config: cfg, epochs: history, ...extra };
+}
+
+export interface TrainOptions {
+  out: string;
+  resume: boolean;
+  /** Seconds between mid-epoch checkpoints. */
+  checkpointEvery?: number;
+  events?: TrainEvents;
+  data?: LoadedData;
+}
+
+export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Promise<EpochRecord[]> {
+  const ev = opts.events ?? {};
+  const model = buildModel(cfg);
+  const opt = new Adam(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  const sched = new MultiStepLR(opt, cfg.milestones, cfg.gamma);
+  let state: LoopState = { config: cfg, epochsDone: 0, batchesDone: 0, lossSum: 0, seconds: 0, history: [] };
+  if (hasCheckpoint(opts.out)) {
+    if (!opts.resume) {
+      throw new RangeError(
+        `${opts.out} already holds a training run; pass --resume to continue it, or choose another --out`,
+      );
+    }
+    const saved = loadCheckpoint<LoopState>(opts.out, model, opt);
+    assertCompatible(saved.config, cfg, opts.out);
+    state = { ...saved, config: cfg };
+    sched.setEpoch(state.epochsDone);
+  }
+  const data = opts.data ?? loadMultitaskData(cfg);
+  const { train, test, noise } = data;
+  const sampler = new BatchSampler(train.count, cfg.batch, { shuffle: true, seed: cfg.seed });
+  const pixels = train.height * train.width;
+  ev.start?.({
+    epochs: cfg.epochs,
+    batchesPerEpoch: sampler.numBatches,
+    trainCount: train.count,
+    testCount: test.count,
+    resumedFrom: state.epochsDone + state.batchesDone / sampler.numBatches,
+  });
+  const every = (opts.checkpointEvery ?? 120) * 1000;
+  const writeOutputs = async (): Promise<void> => {
+    await saveCheckpoint(opts.out, model, opt, state);
+    await saveModel(opts.out, model, {
+      format: 'pt',
+      hhnet: JSON.stringify({ config: cfg, epochs: state.epochsDone }),
+    });
+    await writeJsonAtomic(join(opts.out, 'metrics.json'), metricsDocument(cfg, state.history));
+  };
+
+  model.train();
+  for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs; epoch++) {
+    let lastSave = Date.now();
+    let segmentStart = Date.now(); // wall time is summed per segment so resumed epochs add up
+    let b = 0;
+    let batchStart = Date.now();
+    for (const idx of sampler.batches(epoch)) {
+      if (b++ < state.batchesDone) continue; // already trained before the resume
+      const n = idx.length;
+      const x = new Float32Array(n * pixels);
+      fillBatch(train, idx, x, noise);
+      const { y1, y2 } = batchLabels(train, idx);
+      const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));
+      const loss = add(softmaxCrossEntropy(o1, y1), softmaxCrossEntropy(o2, y2));
+      const value = loss.item();
+      if (!Number.isFinite(value)) {
+        throw new TrainingDivergedError(
+          `training diverged at epoch ${epoch}, batch ${b}: loss is ${value}. Try a smaller --lr, or check the input data for NaN/Inf.`,
+        );
+      }
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      state.batchesDone = b;
+      state.lossSum += value;
+      const now = Date.now();
+      ev.batch?.({ epoch, batch: b, loss: value, samplesPerSec: (1000 * n) / Math.max(1, now - batchStart) });
+      batchStart = now;
+      if (now - lastSave >= every) {
+        state.seconds += (now - segmentStart) / 1000;
+        await saveCheckpoint(opts.out, model, opt, state);
+        ev.checkpoint?.(`epoch ${epoch}, batch ${b}`);
+        lastSave = segmentStart = batchStart = Date.now();
+      }
+    }
+    ev.evaluating?.(epoch);
+    const { acc1, acc2 } = evaluateAccuracy(model, test, noise);
+    state.seconds += (Date.now() - segmentStart) / 1000;
+    const record: EpochRecord = {
+      epoch,
+      loss: state.lossSum / Math.max(1, sampler.numBatches),
+      acc1,
+      acc2,
+      seconds: state.seconds,
+    };
+    sched.step();
+    state = {
+      ...state,
+      epochsDone: epoch,
+      batchesDone: 0,
+      lossSum: 0,
+      seconds: 0,
+      history: [...state.history, record],
+    };
+    await writeOutputs();
+    ev.epoch?.(record);
+  }
+  if (cfg.epochs <= state.epochsDone && state.history.length) await writeOutputs();
+  return state.history;
+}
+
+/** A resume must not silently change what is being trained. */
+function assertCompatible(saved: TrainConfig, now: TrainConfig, dir: string): void {
+  const keys = [
+    'model',
+    'dataset',
+    'batch',
+    'seed',
+    'T',
+    'limitTrain',
+    'limitTest',
+    'noise',
+    'lr',
+    'weightDecay',
+  ] as const;
+  const changed = keys.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  if (changed.length) {
+    throw new RangeError(
+      `cannot resume ${dir}: ${changed.map((k) => `${k} was ${JSON.stringify(saved[k])}, now ${JSON.stringify(now[k])}`).join('; ')}`,
+    );
+  }
+}
