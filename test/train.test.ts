@@ -56,12 +56,15 @@ test('train multitask (CLI): writes metrics.json and a PyTorch-layout model.safe
     '192',
     '--limit-test',
     '64',
+    '--noise',
+    '25',
     '--out',
     out,
   ]);
   assert.equal(r.code, 0, r.stderr);
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.equal(metrics.config.model, 'lif-fc');
+  assert.equal(metrics.config.noise, 25); // evaluate must rebuild the same fixed noise image to agree below
   assert.equal(metrics.epochs.length, 2);
   for (const e of metrics.epochs) {
     assert.deepEqual(Object.keys(e).sort(), ['acc1', 'acc2', 'epoch', 'loss', 'seconds']);
