@@ -55,8 +55,16 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
-export function scale(a: Tensor, s: number): Tensor {
-  const out = a.data.map((x) => x * s);
+/**
+ * Element-wise op y = f(x) with dy/dx given as a function of (x, y, index): the one place the
+ * map-forward / scale-the-gradient pattern lives.
+ */
+function unary(
+  a: Tensor,
+  f: (x: number, i: number) => number,
+  dydx: (x: number, y: number, i: number) => number,
+): Tensor {
+  const out = a.data.map(f);
   return makeResult(
     out,
     a.shape,
@@ -64,80 +72,50 @@ export function scale(a: Tensor, s: number): Tensor {
     () => (g) =>
       accumulateGrad(
         a,
-        g.map((x) => x * s),
+        g.map((gi, i) => gi * dydx(a.data[i], out[i], i)),
       ),
+  );
+}
+
+export function scale(a: Tensor, s: number): Tensor {
+  return unary(
+    a,
+    (x) => x * s,
+    () => s,
   );
 }
 
 export function relu(a: Tensor): Tensor {
-  const out = a.data.map((x) => (x > 0 ? x : 0));
-  return makeResult(
-    out,
-    a.shape,
-    [a],
-    () => (g) =>
-      accumulateGrad(
-        a,
-        g.map((x, i) => (a.data[i] > 0 ? x : 0)),
-      ),
+  return unary(
+    a,
+    (x) => (x > 0 ? x : 0),
+    (x) => (x > 0 ? 1 : 0),
   );
 }
 
 export function sigmoid(a: Tensor): Tensor {
-  const out = a.data.map((x) => 1 / (1 + Math.exp(-x)));
-  return makeResult(
-    out,
-    a.shape,
-    [a],
-    () => (g) =>
-      accumulateGrad(
-        a,
-        g.map((x, i) => x * out[i] * (1 - out[i])),
-      ),
+  return unary(
+    a,
+    (x) => 1 / (1 + Math.exp(-x)),
+    (_, y) => y * (1 - y),
   );
 }
 
 export function tanh(a: Tensor): Tensor {
-  const out = a.data.map((x) => Math.tanh(x));
-  return makeResult(
-    out,
-    a.shape,
-    [a],
-    () => (g) =>
-      accumulateGrad(
-        a,
-        g.map((x, i) => x * (1 - out[i] * out[i])),
-      ),
-  );
+  return unary(a, Math.tanh, (_, y) => 1 - y * y);
 }
 
 /** Numerically stable softplus log(1 + e^x). */
 export function softplus(a: Tensor): Tensor {
-  const out = a.data.map((x) => (x > 20 ? x : Math.log1p(Math.exp(x))));
-  return makeResult(
-    out,
-    a.shape,
-    [a],
-    () => (g) =>
-      accumulateGrad(
-        a,
-        g.map((x, i) => x / (1 + Math.exp(-a.data[i]))),
-      ),
+  return unary(
+    a,
+    (x) => (x > 20 ? x : Math.log1p(Math.exp(x))),
+    (x) => 1 / (1 + Math.exp(-x)),
   );
 }
 
 export function exp(a: Tensor): Tensor {
-  const out = a.data.map((x) => Math.exp(x));
-  return makeResult(
-    out,
-    a.shape,
-    [a],
-    () => (g) =>
-      accumulateGrad(
-        a,
-        g.map((x, i) => x * out[i]),
-      ),
-  );
+  return unary(a, Math.exp, (_, y) => y);
 }
 
 /** Sum of all elements (scalar). */
@@ -260,16 +238,10 @@ export function dropout(a: Tensor, p: number, training: boolean, rng: Rng): Tens
   const keep = 1 / (1 - p);
   const mask = new Float32Array(a.size);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
-  const out = a.data.map((x, i) => x * mask[i]);
-  return makeResult(
-    out,
-    a.shape,
-    [a],
-    () => (g) =>
-      accumulateGrad(
-        a,
-        g.map((x, i) => x * mask[i]),
-      ),
+  return unary(
+    a,
+    (x, i) => x * mask[i],
+    (_, __, i) => mask[i],
   );
 }
 
