@@ -29,6 +29,16 @@ export {
   JOB_BYTES,
 } from './gemm';
 export { adam } from './adam';
+export {
+  lifForward,
+  lifBackward,
+  learningHhForward,
+  learningHhBackward,
+  fullHhForward,
+  fullHhBackward,
+  slif2hhForward,
+  slif2hhBackward,
+} from './spiking';
 
 /** First byte the kernels' host may use (past this module's static data). */
 export function heapBase(): usize {

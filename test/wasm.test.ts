@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Backend } from '../src/kernels/backend.js';
 import { createJsBackend } from '../src/kernels/js/index.js';
 import { WasmBackend, createWasmBackend, threadsFromEnv, wasmPath } from '../src/kernels/wasm/index.js';
+import { FULL_HH_MEMBRANE, LEARNING_HH_MEMBRANE, fullHhRestingState } from '../src/nn/spiking.js';
 import { Rng } from '../src/util/rng.js';
 
 const js = createJsBackend();
@@ -158,10 +159,10 @@ describe('wasm backend', () => {
     }
   });
 
-  it('keeps the spiking kernels of the js reference', () => {
+  it('runs every spiking kernel itself (none falls through to the js reference)', () => {
     for (const key of Object.keys(js) as (keyof Backend)[]) {
-      if (key === 'name' || key === 'gemm' || key === 'adam') continue;
-      assert.equal(be[key], js[key], `${key} should fall through to the js kernel`);
+      if (key === 'name') continue;
+      assert.notEqual(be[key], js[key], `${key} should be the wasm kernel`);
     }
   });
 });
@@ -289,5 +290,452 @@ describe('backend selection', () => {
       /HHNET_THREADS='many' is not a thread count/,
     );
     assert.throws(() => threadsFromEnv({ HHNET_THREADS: '0' }), /is not a thread count/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fused spiking kernels: both backends' kernels called directly on the same random inputs.
+
+/** Surrogate ids with a parameter each: rectangular, sigmoid, arctan, fast sigmoid. */
+const SURROGATES: readonly [number, number][] = [
+  [0, 0.5],
+  [1, 3],
+  [2, 2],
+  [3, 4],
+];
+
+/** [B, N, T]: group tails (N, B·N not multiples of 4 or 8), a single step, a single neuron. */
+const SPIKING_SIZES: readonly [number, number, number][] = [
+  [3, 7, 1],
+  [3, 7, 5],
+  [2, 16, 5],
+  [1, 1, 3],
+  [2, 13, 9],
+];
+
+interface SpikingVariant {
+  timeVarying: boolean;
+  rateOutput: boolean;
+  surrogate: number;
+  surrogateParam: number;
+  smooth: boolean;
+}
+
+function spikingVariants(): SpikingVariant[] {
+  const out: SpikingVariant[] = [];
+  for (const timeVarying of [false, true])
+    for (const rateOutput of [false, true])
+      for (const [surrogate, surrogateParam] of SURROGATES)
+        for (const smooth of [false, true])
+          out.push({ timeVarying, rateOutput, surrogate, surrogateParam, smooth });
+  return out;
+}
+
+function rangeFilled(n: number, lo: number, hi: number, rng: Rng): Float32Array {
+  return new Float32Array(n).map(() => rng.range(lo, hi));
+}
+
+function describeVariant(v: SpikingVariant, B: number, N: number, T: number, extra = ''): string {
+  return (
+    `B=${B} N=${N} T=${T} ${v.timeVarying ? 'time-varying' : 'static'} ${v.rateOutput ? 'rate' : 'spikes'} ` +
+    `surrogate ${v.surrogate}:${v.surrogateParam}${v.smooth ? ' smooth' : ''}${extra}`
+  );
+}
+
+/** |got − want| ≤ atol + rtol·|want| everywhere (float32 tolerance of float64 computations). */
+function assertClose(got: Float32Array, want: Float32Array, rtol: number, atol: number, label: string): void {
+  assert.equal(got.length, want.length, `${label}: length`);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) {
+      assert.fail(`${label}[${i}]: wasm ${got[i]}, js ${want[i]}`);
+    }
+  }
+}
+
+/** Spike outputs must agree exactly (smooth outputs are continuous: float32 tolerance). */
+function assertSameOutput(got: Float32Array, want: Float32Array, smooth: boolean, label: string): void {
+  if (smooth) return assertClose(got, want, 1e-5, 1e-6, label);
+  assert.equal(got.length, want.length, `${label}: length`);
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) assert.fail(`${label}[${i}]: wasm ${got[i]}, js ${want[i]}`);
+  }
+}
+
+/** Counts spikes (1s) and silences (0s) of hard outputs, so the cases are known to exercise both. */
+class SpikeTally {
+  ones = 0;
+  zeros = 0;
+  add(out: Float32Array, v: SpikingVariant): void {
+    if (v.smooth || v.rateOutput) return;
+    for (const s of out) {
+      if (s === 1) this.ones++;
+      else this.zeros++;
+    }
+  }
+  assertBoth(what: string): void {
+    assert.ok(this.ones > 0 && this.zeros > 0, `${what}: ${this.ones} spikes, ${this.zeros} silent steps`);
+  }
+}
+
+describe('wasm spiking kernels match the js reference', () => {
+  let be: WasmBackend;
+  before(() => {
+    assertBuilt();
+    be = createWasmBackend({ threads: 1 });
+  });
+
+  it('LIF: outputs, saved membranes and input gradients for every variant and size', () => {
+    const tally = new SpikeTally();
+    let seed = 1000;
+    for (const [B, N, T] of SPIKING_SIZES) {
+      for (const v of spikingVariants()) {
+        for (const detachReset of [false, true]) {
+          const label = describeVariant(v, B, N, T, detachReset ? ' detachReset' : '');
+          const rng = new Rng(seed++);
+          const BN = B * N;
+          const base = { batch: B, neurons: N, steps: T, threshold: 1, decay: 0.6, ...v };
+          const input = rangeFilled(BN * (v.timeVarying ? T : 1), -0.4, 1.6, rng);
+          const outLen = v.rateOutput ? BN : T * BN;
+          const want = { out: new Float32Array(outLen), mem: new Float32Array(T * BN) };
+          const got = { out: new Float32Array(outLen), mem: new Float32Array(T * BN) };
+          js.lifForward({ ...base, input, ...want });
+          be.lifForward({ ...base, input, ...got });
+          assertSameOutput(got.out, want.out, v.smooth, `lif out ${label}`);
+          assertClose(got.mem, want.mem, 1e-6, 1e-6, `lif mem ${label}`);
+          tally.add(want.out, v);
+          const inference = new Float32Array(outLen);
+          be.lifForward({ ...base, input, out: inference, mem: null });
+          assert.deepEqual(inference, got.out, `lif out without saving ${label}`);
+          const gradOut = rangeFilled(outLen, -1, 1, rng);
+          const g0 = rangeFilled(input.length, -1, 1, rng);
+          const gWant = g0.slice();
+          const gGot = g0.slice();
+          const bwd = { ...base, detachReset, mem: want.mem, gradOut };
+          js.lifBackward({ ...bwd, gradInput: gWant });
+          be.lifBackward({ ...bwd, gradInput: gGot });
+          assertClose(gGot, gWant, 1e-5, 1e-5, `lif gradInput ${label}`);
+        }
+      }
+    }
+    tally.assertBoth('lif');
+  });
+
+  it('learning HH: outputs, saved v, input and rate gradients for every variant and size', () => {
+    const tally = new SpikeTally();
+    let seed = 2000;
+    for (const [B, N, T] of SPIKING_SIZES) {
+      for (const v of spikingVariants()) {
+        for (const [shared, detachIonic] of [
+          [false, false],
+          [true, false],
+          [false, true],
+        ]) {
+          const label = describeVariant(
+            v,
+            B,
+            N,
+            T,
+            `${shared ? ' shared rates, scalar dt' : ''}${detachIonic ? ' detachIonic' : ''}`,
+          );
+          const rng = new Rng(seed++);
+          const BN = B * N;
+          // Shared: one value per rate (and one dt) repeated over the neurons, as the layer passes them.
+          const rates = new Float32Array(6 * N);
+          for (let r = 0; r < 6; r++) {
+            const one = rng.range(0.05, 1.5);
+            for (let j = 0; j < N; j++) rates[r * N + j] = shared ? one : rng.range(0.05, 1.5);
+          }
+          const dt = shared ? new Float32Array(N).fill(0.1) : rangeFilled(N, 0.02, 0.2, rng);
+          const base = {
+            batch: B,
+            neurons: N,
+            steps: T,
+            threshold: 2,
+            constants: LEARNING_HH_MEMBRANE,
+            dt,
+            rates,
+            ...v,
+          };
+          const input = v.timeVarying ? rangeFilled(T * BN, -5, 40, rng) : rangeFilled(BN, 0, 30, rng);
+          const outLen = v.rateOutput ? BN : T * BN;
+          const want = { out: new Float32Array(outLen), v: new Float32Array(T * BN) };
+          const got = { out: new Float32Array(outLen), v: new Float32Array(T * BN) };
+          js.learningHhForward({ ...base, input, ...want });
+          be.learningHhForward({ ...base, input, ...got });
+          assertSameOutput(got.out, want.out, v.smooth, `learning HH out ${label}`);
+          assertClose(got.v, want.v, 1e-6, 1e-6, `learning HH v ${label}`);
+          tally.add(want.out, v);
+          const inference = new Float32Array(outLen);
+          be.learningHhForward({ ...base, input, out: inference, v: null });
+          assert.deepEqual(inference, got.out, `learning HH out without saving ${label}`);
+          const gradOut = rangeFilled(outLen, -1, 1, rng);
+          const gi0 = rangeFilled(input.length, -1, 1, rng);
+          const gr0 = rangeFilled(6 * N, -1, 1, rng);
+          const bwd = { ...base, detachIonic, v: want.v, gradOut };
+          const run = (k: Backend, withInput: boolean, withRates: boolean): Float32Array[] => {
+            const gradInput = withInput ? gi0.slice() : null;
+            const gradRates = withRates ? gr0.slice() : null;
+            k.learningHhBackward({ ...bwd, gradInput, gradRates });
+            return [gradInput ?? gi0, gradRates ?? gr0];
+          };
+          for (const [withInput, withRates] of [
+            [true, true],
+            [true, false],
+            [false, true],
+          ]) {
+            const [wi, wr] = run(js, withInput, withRates);
+            const [gi, gr] = run(be, withInput, withRates);
+            const which = label + (withInput ? '' : ' (no gradInput)') + (withRates ? '' : ' (no gradRates)');
+            assertClose(gi, wi, 1e-5, 1e-5, `learning HH gradInput ${which}`);
+            assertClose(gr, wr, 1e-5, 1e-5, `learning HH gradRates ${which}`);
+          }
+        }
+      }
+    }
+    tally.assertBoth('learning HH');
+  });
+
+  it('full HH: outputs, saved states and input gradients for every variant and size', () => {
+    const tally = new SpikeTally();
+    let seed = 3000;
+    const initial = fullHhRestingState();
+    // Spikes need a couple of ms of simulated time: the long cases (T = 50, 2.5 ms) fire.
+    const sizes: [number, number, number][] = [...SPIKING_SIZES, [2, 5, 50], [1, 7, 50]];
+    const dt = 0.05;
+    for (const [B, N, T] of sizes) {
+      for (const v of spikingVariants()) {
+        const label = describeVariant(v, B, N, T);
+        const rng = new Rng(seed++);
+        const BN = B * N;
+        const base = {
+          batch: B,
+          neurons: N,
+          steps: T,
+          threshold: 30,
+          constants: FULL_HH_MEMBRANE,
+          dt,
+          initial,
+          ...v,
+          surrogateParam: v.surrogate === 0 ? 10 : v.surrogateParam / 10,
+        };
+        const input = rangeFilled(BN * (v.timeVarying ? T : 1), 0, 50, rng);
+        const outLen = v.rateOutput ? BN : T * BN;
+        const want = { out: new Float32Array(outLen), state: new Float32Array(4 * T * BN) };
+        const got = { out: new Float32Array(outLen), state: new Float32Array(4 * T * BN) };
+        js.fullHhForward({ ...base, input, ...want });
+        be.fullHhForward({ ...base, input, ...got });
+        // e^x is computed differently (a few ulps of float64): the states agree to float32
+        // rounding and spike decisions everywhere v is not within that of the threshold.
+        assertClose(got.state, want.state, 1e-5, 1e-5, `full HH state ${label}`);
+        if (!v.rateOutput && !v.smooth) {
+          for (let o = 0; o < outLen; o++) {
+            if (got.out[o] !== want.out[o] && Math.abs(want.state[4 * o] - base.threshold) > 1e-4)
+              assert.fail(`full HH out ${label} [${o}]: wasm ${got.out[o]}, js ${want.out[o]}`);
+          }
+        } else assertClose(got.out, want.out, 1e-5, 1e-6, `full HH out ${label}`);
+        tally.add(want.out, v);
+        const inference = new Float32Array(outLen);
+        be.fullHhForward({ ...base, input, out: inference, state: null });
+        assert.deepEqual(inference, got.out, `full HH out without saving ${label}`);
+        const gradOut = rangeFilled(outLen, -1, 1, rng);
+        const g0 = rangeFilled(input.length, -1, 1, rng);
+        const gWant = g0.slice();
+        const gGot = g0.slice();
+        js.fullHhBackward({ ...base, state: want.state, gradOut, gradInput: gWant });
+        be.fullHhBackward({ ...base, state: want.state, gradOut, gradInput: gGot });
+        assertClose(gGot, gWant, 1e-4, 1e-5, `full HH gradInput ${label}`);
+      }
+    }
+    tally.assertBoth('full HH');
+  });
+
+  it('s-LIF2HH: outputs, saved membranes, input and weight gradients for every variant and size', () => {
+    const tally = new SpikeTally();
+    let seed = 4000;
+    for (const [B, N, T] of SPIKING_SIZES) {
+      for (const v of spikingVariants()) {
+        for (const [shared, detachReset] of [
+          [false, false],
+          [true, false],
+          [false, true],
+        ]) {
+          const label = describeVariant(
+            v,
+            B,
+            N,
+            T,
+            `${shared ? ' shared weights' : ''}${detachReset ? ' detachReset' : ''}`,
+          );
+          const rng = new Rng(seed++);
+          const BN = B * N;
+          // Raw weights of both signs, one exactly 0 (its gradient is 0: sign(0) = 0).
+          const triple = [rng.range(-1, 1), rng.range(-1, 1), 0];
+          const weights = new Float32Array(3 * N).map((_, k) =>
+            shared ? triple[k % 3] : k === 1 ? 0 : rng.range(-1, 1),
+          );
+          const base = { batch: B, neurons: N, steps: T, threshold: 1, decay: 0.5, weights, ...v };
+          const input = rangeFilled(3 * BN * (v.timeVarying ? T : 1), -0.3, 1.8, rng);
+          const outLen = 4 * BN * (v.rateOutput ? 1 : T);
+          const want = { out: new Float32Array(outLen), mem: new Float32Array(4 * T * BN) };
+          const got = { out: new Float32Array(outLen), mem: new Float32Array(4 * T * BN) };
+          js.slif2hhForward({ ...base, input, ...want });
+          be.slif2hhForward({ ...base, input, ...got });
+          assertSameOutput(got.out, want.out, v.smooth, `s-LIF2HH out ${label}`);
+          assertClose(got.mem, want.mem, 1e-6, 1e-6, `s-LIF2HH mem ${label}`);
+          tally.add(want.out, v);
+          const inference = new Float32Array(outLen);
+          be.slif2hhForward({ ...base, input, out: inference, mem: null });
+          assert.deepEqual(inference, got.out, `s-LIF2HH out without saving ${label}`);
+          const gradOut = rangeFilled(outLen, -1, 1, rng);
+          const gi0 = rangeFilled(input.length, -1, 1, rng);
+          const gw0 = rangeFilled(3 * N, -1, 1, rng);
+          const bwd = { ...base, detachReset, mem: want.mem, gradOut };
+          const run = (k: Backend, withInput: boolean, withWeights: boolean): Float32Array[] => {
+            const gradInput = withInput ? gi0.slice() : null;
+            const gradWeights = withWeights ? gw0.slice() : null;
+            k.slif2hhBackward({ ...bwd, gradInput, gradWeights });
+            return [gradInput ?? gi0, gradWeights ?? gw0];
+          };
+          for (const [withInput, withWeights] of [
+            [true, true],
+            [true, false],
+            [false, true],
+          ]) {
+            const [wi, ww] = run(js, withInput, withWeights);
+            const [gi, gw] = run(be, withInput, withWeights);
+            const which =
+              label + (withInput ? '' : ' (no gradInput)') + (withWeights ? '' : ' (no gradWeights)');
+            assertClose(gi, wi, 1e-5, 1e-5, `s-LIF2HH gradInput ${which}`);
+            assertClose(gw, ww, 1e-5, 1e-5, `s-LIF2HH gradWeights ${which}`);
+          }
+        }
+      }
+    }
+    tally.assertBoth('s-LIF2HH');
+  });
+
+  it('float32 backward paths decide spikes and windows exactly like the float64 reference', () => {
+    // Saved states at float32 neighbours of θ, θ − p and θ + p: a decision made differently from
+    // the reference's float64 tests (u > θ, −p < u − θ < p) would change a gradient by O(1).
+    const bits = new Float32Array(1);
+    const word = new Int32Array(bits.buffer);
+    const neighbours = (c: number): number[] => {
+      bits[0] = c;
+      const at = word[0];
+      return [-3, -2, -1, 0, 1, 2, 3].map((d) => {
+        word[0] = at + (c >= 0 ? d : -d);
+        return bits[0];
+      });
+    };
+    const cases: [number, number][] = [
+      [0.3, 0.5],
+      [0.5, 0.25],
+      [0.2, 0.3],
+      [-0.7, 0.1],
+      [2.3, 0.4],
+      [1000, 1e-9],
+    ];
+    let seed = 5000;
+    for (const [threshold, surrogateParam] of cases) {
+      const values = [threshold, threshold - surrogateParam, threshold + surrogateParam].flatMap(neighbours);
+      const N = values.length;
+      const T = 3;
+      const rng = new Rng(seed++);
+      const shuffled = (): number[] =>
+        values
+          .map((v) => [rng.uniform(), v])
+          .sort((a, b) => a[0] - b[0])
+          .map((e) => e[1]);
+      const states = Float32Array.from([...values, ...shuffled(), ...shuffled()]);
+      const label = `θ ${threshold}, p ${surrogateParam}`;
+      const base = {
+        batch: 1,
+        neurons: N,
+        steps: T,
+        timeVarying: true,
+        rateOutput: false,
+        threshold,
+        surrogate: 0,
+        surrogateParam,
+        smooth: false,
+      };
+      const gradOut = rangeFilled(T * N, 0.5, 1.5, rng);
+      const lif = { ...base, decay: 0.6, detachReset: false, mem: states, gradOut };
+      const lifWant = new Float32Array(T * N);
+      const lifGot = new Float32Array(T * N);
+      js.lifBackward({ ...lif, gradInput: lifWant });
+      be.lifBackward({ ...lif, gradInput: lifGot });
+      assertClose(lifGot, lifWant, 1e-5, 1e-6, `lif gradInput ${label}`);
+      const hh = {
+        ...base,
+        constants: LEARNING_HH_MEMBRANE,
+        dt: new Float32Array(N).fill(0.05),
+        rates: rangeFilled(6 * N, 0.1, 1, rng),
+        detachIonic: false,
+        v: states,
+        gradOut,
+      };
+      const hhWant = [new Float32Array(T * N), new Float32Array(6 * N)];
+      const hhGot = [new Float32Array(T * N), new Float32Array(6 * N)];
+      js.learningHhBackward({ ...hh, gradInput: hhWant[0], gradRates: hhWant[1] });
+      be.learningHhBackward({ ...hh, gradInput: hhGot[0], gradRates: hhGot[1] });
+      assertClose(hhGot[0], hhWant[0], 1e-5, 1e-6, `learning HH gradInput ${label}`);
+      assertClose(hhGot[1], hhWant[1], 1e-5, 1e-6, `learning HH gradRates ${label}`);
+      // s-LIF2HH: the same states for all four LIFs of a unit, in rotated order.
+      const mem = new Float32Array(4 * T * N).map(
+        (_, k) => states[(Math.floor(k / 4) + 5 * (k % 4)) % states.length],
+      );
+      const sl = {
+        ...base,
+        decay: 0.6,
+        detachReset: false,
+        weights: rangeFilled(3 * N, -1, 1, rng),
+        mem,
+        gradOut: rangeFilled(4 * T * N, 0.5, 1.5, rng),
+      };
+      const slWant = [new Float32Array(3 * T * N), new Float32Array(3 * N)];
+      const slGot = [new Float32Array(3 * T * N), new Float32Array(3 * N)];
+      js.slif2hhBackward({ ...sl, gradInput: slWant[0], gradWeights: slWant[1] });
+      be.slif2hhBackward({ ...sl, gradInput: slGot[0], gradWeights: slGot[1] });
+      assertClose(slGot[0], slWant[0], 1e-5, 1e-6, `s-LIF2HH gradInput ${label}`);
+      assertClose(slGot[1], slWant[1], 1e-5, 1e-6, `s-LIF2HH gradWeights ${label}`);
+    }
+  });
+
+  it('rejects inconsistent spiking buffers like the reference', () => {
+    const base = {
+      batch: 2,
+      neurons: 3,
+      steps: 4,
+      timeVarying: false,
+      rateOutput: true,
+      threshold: 1,
+      surrogate: 0,
+      surrogateParam: 0.5,
+      smooth: false,
+      decay: 0.5,
+    };
+    const lif = { ...base, input: new Float32Array(5), out: new Float32Array(6), mem: null };
+    assert.throws(() => be.lifForward(lif), /lifForward: input has length 5, expected 6/);
+    const bad = { ...base, surrogate: 9, input: new Float32Array(6), out: new Float32Array(6), mem: null };
+    assert.throws(() => be.lifForward(bad), /unknown surrogate id 9/);
+    const slif = {
+      ...base,
+      weights: new Float32Array(8),
+      input: new Float32Array(18),
+      out: new Float32Array(24),
+      mem: null,
+    };
+    assert.throws(() => be.slif2hhForward(slif), /slif2hhForward: weights has length 8, expected 9/);
+    const hh = {
+      ...base,
+      constants: FULL_HH_MEMBRANE,
+      dt: 0,
+      initial: fullHhRestingState(),
+      input: new Float32Array(6),
+      out: new Float32Array(6),
+      state: null,
+    };
+    assert.throws(() => be.fullHhForward(hh), /fullHhForward: dt must be > 0, got 0/);
   });
 });

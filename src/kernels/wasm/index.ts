@@ -1,17 +1,19 @@
 /**
- * The WebAssembly SIMD backend: gemm and Adam run in hhnet.wasm (compiled from assembly/ by
- * `npm run build:wasm`). Each call copies its operands into the module's memory, runs the kernel
- * and copies the results back. Large gemms are shared, in column chunks, between the calling
- * thread and worker threads over that same (shared) memory: HHNET_THREADS threads in all,
- * default the number of cores up to DEFAULT_MAX_THREADS. Every element is computed the same way
- * whatever the split, so results do not depend on the thread count. Kernels the module does not
- * have yet fall through to the plain-TypeScript reference backend.
+ * The WebAssembly SIMD backend: gemm, Adam and the fused spiking kernels (spiking.ts) run in
+ * hhnet.wasm (compiled from assembly/ by `npm run build:wasm`). Each call copies its operands into
+ * the module's memory, runs the kernel and copies the results back. Large gemms are shared, in
+ * column chunks, between the calling thread and worker threads over that same (shared) memory:
+ * HHNET_THREADS threads in all, default the number of cores up to DEFAULT_MAX_THREADS. Every
+ * element is computed the same way whatever the split, so results do not depend on the thread
+ * count. The spiking kernels run on the calling thread only. Operands too large for the 4 GiB
+ * memory fall through to the plain-TypeScript reference backend.
  */
 import os from 'node:os';
 import { Backend } from '../backend.js';
 import { createJsBackend } from '../js/index.js';
 import { Arena } from './arena.js';
 import { KernelExports, MAX_PAGES, instantiate, loadWasmModule } from './module.js';
+import { SpikingExports, createSpikingKernels } from './spiking.js';
 import { JobBlock, WorkerPool } from './threads.js';
 import { wasmApi } from './wasm-api.js';
 
@@ -70,7 +72,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const module = loadWasmModule();
   // The arena grows the memory to its layout (control area, per-thread scratch) right away.
   const memory = new wasmApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-  const ex: KernelExports = instantiate(module, memory);
+  const ex = instantiate(module, memory) as KernelExports & SpikingExports;
   const arena = new Arena(memory, ex.heapBase(), ex.gemmScratchBytes(), threads);
   const colBlock = ex.gemmColBlock();
   const board = new JobBlock(ex, memory, arena.controlPtr);
@@ -216,7 +218,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
 
   return {
-    ...js,
+    ...createSpikingKernels(ex, arena, settle, js),
     name: 'wasm',
     gemm,
     adam,

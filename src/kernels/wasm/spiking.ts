@@ -1,0 +1,679 @@
+/**
+ * The fused spiking kernels of the wasm backend: argument checks (the reference's, with the same
+ * messages), then the operands are copied into the module's memory, the kernel runs
+ * (assembly/spiking.ts) and the outputs, saved buffers and accumulated gradients are copied back.
+ * Each operand region gets SLACK spare bytes after it, because the kernels' vector loads may read
+ * past the last valid lane of a group (never stores).
+ */
+import type { Backend } from '../backend.js';
+import { spikeCut } from '../js/spiking.js';
+import {
+  FullHhBackwardArgs,
+  FullHhForwardArgs,
+  LearningHhBackwardArgs,
+  LearningHhForwardArgs,
+  LifBackwardArgs,
+  LifForwardArgs,
+  SURROGATE_ARCTAN,
+  SURROGATE_FAST_SIGMOID,
+  SURROGATE_RECTANGULAR,
+  SURROGATE_SIGMOID,
+  Slif2hhBackwardArgs,
+  Slif2hhForwardArgs,
+  SpikingKernelBase,
+} from '../spiking-types.js';
+import { Arena } from './arena.js';
+
+/** The spiking kernels hhnet.wasm exports (pointers are byte offsets; flags: the F_* bits). */
+export interface SpikingExports {
+  lifForward(
+    BN: number,
+    T: number,
+    input: number,
+    out: number,
+    mem: number,
+    flags: number,
+    decay: number,
+    th: number,
+    cut: number,
+    kind: number,
+    p: number,
+  ): void;
+  lifBackward(
+    BN: number,
+    T: number,
+    mem: number,
+    gradOut: number,
+    gradInput: number,
+    flags: number,
+    decay: number,
+    th: number,
+    kind: number,
+    p: number,
+    cut32: number,
+    lo32: number,
+    hi32: number,
+  ): void;
+  learningHhForward(
+    B: number,
+    N: number,
+    T: number,
+    input: number,
+    out: number,
+    saved: number,
+    dt: number,
+    rates: number,
+    scratch: number,
+    flags: number,
+    C: number,
+    gNa: number,
+    gK: number,
+    gL: number,
+    ENa: number,
+    EK: number,
+    EL: number,
+    th: number,
+    cut: number,
+    kind: number,
+    p: number,
+  ): void;
+  learningHhBackward(
+    B: number,
+    N: number,
+    T: number,
+    saved: number,
+    gradOut: number,
+    gradInput: number,
+    gradRates: number,
+    dt: number,
+    rates: number,
+    scratch: number,
+    flags: number,
+    C: number,
+    gNa: number,
+    gK: number,
+    gL: number,
+    ENa: number,
+    EK: number,
+    EL: number,
+    th: number,
+    kind: number,
+    p: number,
+    lo32: number,
+    hi32: number,
+  ): void;
+  fullHhForward(
+    BN: number,
+    T: number,
+    input: number,
+    out: number,
+    state: number,
+    flags: number,
+    C: number,
+    gNa: number,
+    gK: number,
+    gL: number,
+    ENa: number,
+    EK: number,
+    EL: number,
+    dt: number,
+    v0: number,
+    m0: number,
+    h0: number,
+    n0: number,
+    th: number,
+    cut: number,
+    kind: number,
+    p: number,
+  ): void;
+  fullHhBackward(
+    BN: number,
+    T: number,
+    state: number,
+    gradOut: number,
+    gradInput: number,
+    flags: number,
+    C: number,
+    gNa: number,
+    gK: number,
+    gL: number,
+    ENa: number,
+    EK: number,
+    dt: number,
+    th: number,
+    kind: number,
+    p: number,
+  ): void;
+  slif2hhForward(
+    B: number,
+    N: number,
+    T: number,
+    input: number,
+    out: number,
+    mem: number,
+    weights: number,
+    flags: number,
+    decay: number,
+    th: number,
+    cut: number,
+    kind: number,
+    p: number,
+  ): void;
+  slif2hhBackward(
+    B: number,
+    N: number,
+    T: number,
+    mem: number,
+    gradOut: number,
+    gradInput: number,
+    gradWeights: number,
+    weights: number,
+    flags: number,
+    decay: number,
+    th: number,
+    kind: number,
+    p: number,
+    cut32: number,
+    lo32: number,
+    hi32: number,
+  ): void;
+}
+
+// Flag bits (assembly/spiking.ts).
+const F_TV = 1;
+const F_RATE = 2;
+const F_SMOOTH = 4;
+const F_SAVE = 8;
+const F_DETACH = 16;
+const F_GIN = 32;
+const F_GPARAM = 64;
+const F_F32 = 128;
+
+// ---------------------------------------------------------------------------------------------
+// Float32 cut-offs: the float32 backward paths decide the reference's float64 tests on a float32
+// saved state m (m > θ, m − θ > −p, m − θ < p) by comparing m with float32 constants. Each test is
+// monotone in m, so it holds exactly beyond the last float32 where it fails.
+
+const f32Bits = new Float32Array(1);
+const u32Bits = new Uint32Array(f32Bits.buffer);
+
+/** The float32 next to the float32 x, towards +∞ (up) or −∞. */
+function float32Next(x: number, up: boolean): number {
+  if (x === 0) return up ? 1.401298464324817e-45 : -1.401298464324817e-45;
+  f32Bits[0] = x;
+  u32Bits[0] += x > 0 === up ? 1 : -1;
+  return f32Bits[0];
+}
+
+/** The largest float32 where the monotone (false, then true) test fails, searched from near guess. */
+function lastFailing(test: (m: number) => boolean, guess: number): number | null {
+  let m = Math.fround(guess);
+  if (!Number.isFinite(m)) return null;
+  for (let k = 0; k < 64 && test(m); k++) m = float32Next(m, false);
+  if (test(m)) return null;
+  for (let k = 0; k < 64; k++) {
+    const up = float32Next(m, true);
+    if (test(up)) return m;
+    m = up;
+  }
+  return null;
+}
+
+/** float32 cut-offs for threshold θ and rectangle half-width p, or null (unusual values: float64 path). */
+export interface Float32Cuts {
+  /** m > cut ⇔ m > θ. */
+  cut: number;
+  /** lo < m ≤ hi ⇔ −p < m − θ < p (each side evaluated in float64, as the reference does). */
+  lo: number;
+  hi: number;
+}
+
+export function float32Cuts(th: number, p: number): Float32Cuts | null {
+  if (!(Math.abs(th) < 1e37 && Math.abs(p) < 1e37)) return null;
+  const cut = lastFailing((m) => m > th, th);
+  const lo = lastFailing((m) => m - th > -p, th - p);
+  const hi = lastFailing((m) => !(m - th < p), th + p);
+  return cut === null || lo === null || hi === null ? null : { cut, lo, hi };
+}
+
+/**
+ * Floats of learning HH scratch: seven float64 and three float32 tables [T][N rounded up to 8]
+ * (assembly/spiking.ts).
+ */
+function learningHhScratchFloats(N: number, T: number): number {
+  return (7 * 2 + 3) * T * Math.ceil(N / 8) * 8;
+}
+
+/** Spare bytes after each operand region (a group's vector loads reach at most 60 bytes past its end). */
+const SLACK = 64;
+
+type SpikingKernels = Pick<
+  Backend,
+  | 'lifForward'
+  | 'lifBackward'
+  | 'learningHhForward'
+  | 'learningHhBackward'
+  | 'fullHhForward'
+  | 'fullHhBackward'
+  | 'slif2hhForward'
+  | 'slif2hhBackward'
+>;
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks (the reference's, same order and messages)
+
+const SURROGATE_IDS: readonly number[] = [
+  SURROGATE_RECTANGULAR,
+  SURROGATE_SIGMOID,
+  SURROGATE_ARCTAN,
+  SURROGATE_FAST_SIGMOID,
+];
+
+function checkBase(a: SpikingKernelBase, where: string): void {
+  for (const [k, v] of [
+    ['batch', a.batch],
+    ['neurons', a.neurons],
+    ['steps', a.steps],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${where}: ${k} must be a non-negative integer, got ${v}`);
+  }
+  if (a.steps < 1) throw new RangeError(`${where}: steps must be ≥ 1`);
+  if (!SURROGATE_IDS.includes(a.surrogate)) throw new RangeError(`unknown surrogate id ${a.surrogate}`);
+}
+
+function checkLen(where: string, name: string, arr: Float32Array | null, expected: number): void {
+  if (arr && arr.length !== expected) {
+    throw new RangeError(`${where}: ${name} has length ${arr.length}, expected ${expected}`);
+  }
+}
+
+function ioLengths(a: SpikingKernelBase, inW: number, outW: number): { inLen: number; outLen: number } {
+  const inLen = a.batch * inW * (a.timeVarying ? a.steps : 1);
+  const outLen = a.batch * outW * (a.rateOutput ? 1 : a.steps);
+  return { inLen, outLen };
+}
+
+function baseFlags(a: SpikingKernelBase): number {
+  return (a.timeVarying ? F_TV : 0) | (a.rateOutput ? F_RATE : 0) | (a.smooth ? F_SMOOTH : 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The eight kernels over the module's memory. `settle` runs before operands are written (it
+ * waits for worker threads to leave the memory); `js` computes calls whose operands would not fit
+ * in the 4 GiB memory.
+ */
+export function createSpikingKernels(
+  ex: SpikingExports,
+  arena: Arena,
+  settle: () => void,
+  js: SpikingKernels,
+): SpikingKernels {
+  /** Places regions of the given float counts (plus slack), or null when they cannot fit. */
+  function place(floats: readonly number[]): number[] | null {
+    settle();
+    return arena.place(floats.map((n) => n * 4 + SLACK));
+  }
+
+  function lifForward(a: LifForwardArgs): void {
+    const where = 'lifForward';
+    checkBase(a, where);
+    const { batch, neurons, steps: T, input, out, mem } = a;
+    const BN = batch * neurons;
+    const { inLen, outLen } = ioLengths(a, neurons, neurons);
+    checkLen(where, 'input', input, inLen);
+    checkLen(where, 'out', out, outLen);
+    checkLen(where, 'mem', mem, T * BN);
+    if (BN === 0) return;
+    const ptrs = place([inLen, outLen, mem ? T * BN : 0]);
+    if (!ptrs) return js.lifForward(a);
+    const [pIn, pOut, pMem] = ptrs;
+    arena.write(pIn, input, inLen);
+    const flags = baseFlags(a) | (mem ? F_SAVE : 0);
+    const th = a.threshold;
+    ex.lifForward(BN, T, pIn, pOut, pMem, flags, a.decay, th, spikeCut(th), a.surrogate, a.surrogateParam);
+    arena.read(pOut, out, outLen);
+    if (mem) arena.read(pMem, mem, T * BN);
+  }
+
+  function lifBackward(a: LifBackwardArgs): void {
+    const where = 'lifBackward';
+    checkBase(a, where);
+    const { batch, neurons, steps: T, mem, gradOut, gradInput } = a;
+    const BN = batch * neurons;
+    const { inLen, outLen } = ioLengths(a, neurons, neurons);
+    checkLen(where, 'mem', mem, T * BN);
+    checkLen(where, 'gradOut', gradOut, outLen);
+    checkLen(where, 'gradInput', gradInput, inLen);
+    if (BN === 0) return;
+    const ptrs = place([T * BN, outLen, inLen]);
+    if (!ptrs) return js.lifBackward(a);
+    const [pMem, pOut, pIn] = ptrs;
+    arena.write(pMem, mem, T * BN);
+    arena.write(pOut, gradOut, outLen);
+    arena.write(pIn, gradInput, inLen);
+    const cuts = float32Cuts(a.threshold, a.surrogateParam);
+    const flags = baseFlags(a) | (a.detachReset ? F_DETACH : 0) | F_GIN | (cuts ? F_F32 : 0);
+    ex.lifBackward(
+      BN,
+      T,
+      pMem,
+      pOut,
+      pIn,
+      flags,
+      a.decay,
+      a.threshold,
+      a.surrogate,
+      a.surrogateParam,
+      cuts?.cut ?? 0,
+      cuts?.lo ?? 0,
+      cuts?.hi ?? 0,
+    );
+    arena.read(pIn, gradInput, inLen);
+  }
+
+  function checkLearningHh(a: LearningHhForwardArgs | LearningHhBackwardArgs, where: string): void {
+    checkBase(a, where);
+    checkLen(where, 'dt', a.dt, a.neurons);
+    checkLen(where, 'rates', a.rates, 6 * a.neurons);
+  }
+
+  function learningHhForward(a: LearningHhForwardArgs): void {
+    const where = 'learningHhForward';
+    checkLearningHh(a, where);
+    const { batch, neurons: N, steps: T, input, out, v } = a;
+    const BN = batch * N;
+    const { inLen, outLen } = ioLengths(a, N, N);
+    checkLen(where, 'input', input, inLen);
+    checkLen(where, 'out', out, outLen);
+    checkLen(where, 'v', v, T * BN);
+    if (BN === 0) return;
+    const ptrs = place([inLen, outLen, v ? T * BN : 0, N, 6 * N, learningHhScratchFloats(N, T)]);
+    if (!ptrs) return js.learningHhForward(a);
+    const [pIn, pOut, pV, pDt, pRates, pScratch] = ptrs;
+    arena.write(pIn, input, inLen);
+    arena.write(pDt, a.dt, N);
+    arena.write(pRates, a.rates, 6 * N);
+    const flags = baseFlags(a) | (v ? F_SAVE : 0);
+    const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
+    const th = a.threshold;
+    ex.learningHhForward(
+      batch,
+      N,
+      T,
+      pIn,
+      pOut,
+      pV,
+      pDt,
+      pRates,
+      pScratch,
+      flags,
+      C,
+      gNa,
+      gK,
+      gL,
+      ENa,
+      EK,
+      EL,
+      th,
+      spikeCut(th),
+      a.surrogate,
+      a.surrogateParam,
+    );
+    arena.read(pOut, out, outLen);
+    if (v) arena.read(pV, v, T * BN);
+  }
+
+  function learningHhBackward(a: LearningHhBackwardArgs): void {
+    const where = 'learningHhBackward';
+    checkLearningHh(a, where);
+    const { batch, neurons: N, steps: T, v, gradOut, gradInput } = a;
+    const gradRates = a.detachIonic ? null : a.gradRates;
+    const BN = batch * N;
+    const { inLen, outLen } = ioLengths(a, N, N);
+    checkLen(where, 'v', v, T * BN);
+    checkLen(where, 'gradOut', gradOut, outLen);
+    checkLen(where, 'gradInput', gradInput, inLen);
+    checkLen(where, 'gradRates', a.gradRates, 6 * N);
+    if ((!gradInput && !gradRates) || N === 0) return;
+    const ptrs = place([
+      T * BN,
+      outLen,
+      gradInput ? inLen : 0,
+      gradRates ? 6 * N : 0,
+      N,
+      6 * N,
+      learningHhScratchFloats(N, T),
+    ]);
+    if (!ptrs) return js.learningHhBackward(a);
+    const [pV, pOut, pIn, pRates, pDt, pR, pScratch] = ptrs;
+    arena.write(pV, v, T * BN);
+    arena.write(pOut, gradOut, outLen);
+    if (gradInput) arena.write(pIn, gradInput, inLen);
+    if (gradRates) arena.write(pRates, gradRates, 6 * N);
+    arena.write(pDt, a.dt, N);
+    arena.write(pR, a.rates, 6 * N);
+    const cuts = float32Cuts(a.threshold, a.surrogateParam);
+    const flags =
+      baseFlags(a) |
+      (a.detachIonic ? F_DETACH : 0) |
+      (gradInput ? F_GIN : 0) |
+      (gradRates ? F_GPARAM : 0) |
+      (cuts ? F_F32 : 0);
+    const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
+    ex.learningHhBackward(
+      batch,
+      N,
+      T,
+      pV,
+      pOut,
+      pIn,
+      pRates,
+      pDt,
+      pR,
+      pScratch,
+      flags,
+      C,
+      gNa,
+      gK,
+      gL,
+      ENa,
+      EK,
+      EL,
+      a.threshold,
+      a.surrogate,
+      a.surrogateParam,
+      cuts?.lo ?? 0,
+      cuts?.hi ?? 0,
+    );
+    if (gradInput) arena.read(pIn, gradInput, inLen);
+    if (gradRates) arena.read(pRates, gradRates, 6 * N);
+  }
+
+  function checkFullHh(a: FullHhForwardArgs | FullHhBackwardArgs, where: string): void {
+    checkBase(a, where);
+    if (!(a.dt > 0) || !Number.isFinite(a.dt)) throw new RangeError(`${where}: dt must be > 0, got ${a.dt}`);
+  }
+
+  function fullHhForward(a: FullHhForwardArgs): void {
+    const where = 'fullHhForward';
+    checkFullHh(a, where);
+    const { batch, neurons: N, steps: T, input, out, state, initial } = a;
+    const BN = batch * N;
+    const { inLen, outLen } = ioLengths(a, N, N);
+    checkLen(where, 'input', input, inLen);
+    checkLen(where, 'out', out, outLen);
+    checkLen(where, 'state', state, 4 * T * BN);
+    if (BN === 0) return;
+    const ptrs = place([inLen, outLen, state ? 4 * T * BN : 0]);
+    if (!ptrs) return js.fullHhForward(a);
+    const [pIn, pOut, pState] = ptrs;
+    arena.write(pIn, input, inLen);
+    const flags = baseFlags(a) | (state ? F_SAVE : 0);
+    const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
+    const th = a.threshold;
+    ex.fullHhForward(
+      BN,
+      T,
+      pIn,
+      pOut,
+      pState,
+      flags,
+      C,
+      gNa,
+      gK,
+      gL,
+      ENa,
+      EK,
+      EL,
+      a.dt,
+      initial.v,
+      initial.m,
+      initial.h,
+      initial.n,
+      th,
+      spikeCut(th),
+      a.surrogate,
+      a.surrogateParam,
+    );
+    arena.read(pOut, out, outLen);
+    if (state) arena.read(pState, state, 4 * T * BN);
+  }
+
+  function fullHhBackward(a: FullHhBackwardArgs): void {
+    const where = 'fullHhBackward';
+    checkFullHh(a, where);
+    const { batch, neurons: N, steps: T, state, gradOut, gradInput } = a;
+    const BN = batch * N;
+    const { inLen, outLen } = ioLengths(a, N, N);
+    checkLen(where, 'state', state, 4 * T * BN);
+    checkLen(where, 'gradOut', gradOut, outLen);
+    checkLen(where, 'gradInput', gradInput, inLen);
+    if (BN === 0) return;
+    const ptrs = place([4 * T * BN, outLen, inLen]);
+    if (!ptrs) return js.fullHhBackward(a);
+    const [pState, pOut, pIn] = ptrs;
+    arena.write(pState, state, 4 * T * BN);
+    arena.write(pOut, gradOut, outLen);
+    arena.write(pIn, gradInput, inLen);
+    const { C, gNa, gK, gL, ENa, EK } = a.constants;
+    ex.fullHhBackward(
+      BN,
+      T,
+      pState,
+      pOut,
+      pIn,
+      baseFlags(a) | F_GIN,
+      C,
+      gNa,
+      gK,
+      gL,
+      ENa,
+      EK,
+      a.dt,
+      a.threshold,
+      a.surrogate,
+      a.surrogateParam,
+    );
+    arena.read(pIn, gradInput, inLen);
+  }
+
+  function slif2hhForward(a: Slif2hhForwardArgs): void {
+    const where = 'slif2hhForward';
+    checkBase(a, where);
+    const { batch, neurons: N, steps: T, weights, input, out, mem } = a;
+    const BN = batch * N;
+    const { inLen, outLen } = ioLengths(a, 3 * N, 4 * N);
+    checkLen(where, 'weights', weights, 3 * N);
+    checkLen(where, 'input', input, inLen);
+    checkLen(where, 'out', out, outLen);
+    checkLen(where, 'mem', mem, 4 * T * BN);
+    if (BN === 0) return;
+    const ptrs = place([inLen, outLen, mem ? 4 * T * BN : 0, 3 * N]);
+    if (!ptrs) return js.slif2hhForward(a);
+    const [pIn, pOut, pMem, pW] = ptrs;
+    arena.write(pIn, input, inLen);
+    arena.write(pW, weights, 3 * N);
+    const flags = baseFlags(a) | (mem ? F_SAVE : 0);
+    const th = a.threshold;
+    ex.slif2hhForward(
+      batch,
+      N,
+      T,
+      pIn,
+      pOut,
+      pMem,
+      pW,
+      flags,
+      a.decay,
+      th,
+      spikeCut(th),
+      a.surrogate,
+      a.surrogateParam,
+    );
+    arena.read(pOut, out, outLen);
+    if (mem) arena.read(pMem, mem, 4 * T * BN);
+  }
+
+  function slif2hhBackward(a: Slif2hhBackwardArgs): void {
+    const where = 'slif2hhBackward';
+    checkBase(a, where);
+    const { batch, neurons: N, steps: T, weights, mem, gradOut, gradInput, gradWeights } = a;
+    const BN = batch * N;
+    const { inLen, outLen } = ioLengths(a, 3 * N, 4 * N);
+    checkLen(where, 'weights', weights, 3 * N);
+    checkLen(where, 'mem', mem, 4 * T * BN);
+    checkLen(where, 'gradOut', gradOut, outLen);
+    checkLen(where, 'gradInput', gradInput, inLen);
+    checkLen(where, 'gradWeights', gradWeights, 3 * N);
+    if ((!gradInput && !gradWeights) || BN === 0) return;
+    const ptrs = place([4 * T * BN, outLen, gradInput ? inLen : 0, gradWeights ? 3 * N : 0, 3 * N]);
+    if (!ptrs) return js.slif2hhBackward(a);
+    const [pMem, pOut, pIn, pGw, pW] = ptrs;
+    arena.write(pMem, mem, 4 * T * BN);
+    arena.write(pOut, gradOut, outLen);
+    if (gradInput) arena.write(pIn, gradInput, inLen);
+    if (gradWeights) arena.write(pGw, gradWeights, 3 * N);
+    arena.write(pW, weights, 3 * N);
+    const cuts = float32Cuts(a.threshold, a.surrogateParam);
+    const flags =
+      baseFlags(a) |
+      (a.detachReset ? F_DETACH : 0) |
+      (gradInput ? F_GIN : 0) |
+      (gradWeights ? F_GPARAM : 0) |
+      (cuts ? F_F32 : 0);
+    ex.slif2hhBackward(
+      batch,
+      N,
+      T,
+      pMem,
+      pOut,
+      pIn,
+      pGw,
+      pW,
+      flags,
+      a.decay,
+      a.threshold,
+      a.surrogate,
+      a.surrogateParam,
+      cuts?.cut ?? 0,
+      cuts?.lo ?? 0,
+      cuts?.hi ?? 0,
+    );
+    if (gradInput) arena.read(pIn, gradInput, inLen);
+    if (gradWeights) arena.read(pGw, gradWeights, 3 * N);
+  }
+
+  return {
+    lifForward,
+    lifBackward,
+    learningHhForward,
+    learningHhBackward,
+    fullHhForward,
+    fullHhBackward,
+    slif2hhForward,
+    slif2hhBackward,
+  };
+}
