@@ -41,14 +41,18 @@ export function makeResult(
   return out;
 }
 
-/** Adds g into t.grad (only if t requires grad). */
-export function accumulateGrad(t: Tensor, g: Float32Array): void {
+/**
+ * Adds g into t.grad (only if t requires grad). With owned = true the caller hands over g (a
+ * fresh buffer nobody else keeps), so the first contribution is adopted instead of copied —
+ * large activations (conv spike maps) would otherwise be copied once per op in backward.
+ */
+export function accumulateGrad(t: Tensor, g: Float32Array, owned = false): void {
   if (!t.requiresGrad) return;
-  if (!t.grad) {
-    t.grad = g.length === t.size ? g.slice() : new Float32Array(t.size);
-    if (g.length === t.size) return;
-  }
   if (g.length !== t.size) throw new RangeError(`grad length ${g.length} does not match ${t.toString()}`);
+  if (!t.grad) {
+    t.grad = owned ? g : g.slice();
+    return;
+  }
   const dst = t.grad;
   for (let i = 0; i < dst.length; i++) dst[i] += g[i];
 }

@@ -278,6 +278,6 @@ export function avgPool2d(x: Tensor, kernel = 2, stride = kernel): Tensor {
         }
       }
     }
-    accumulateGrad(x, dx);
+    accumulateGrad(x, dx, true);
   });
 }

@@ -142,7 +142,8 @@ export function reshape(a: Tensor, shape: Shape): Tensor {
   if (shapeSize(resolved) !== a.size || resolved.some((d) => !Number.isInteger(d))) {
     throw new RangeError(`reshape: cannot view ${shapeString(a.shape)} as ${shapeString(shape)}`);
   }
-  return makeResult(a.data, resolved, [a], () => (g) => accumulateGrad(a, g));
+  // The output's grad buffer is released right after this backward runs, so it can be handed over.
+  return makeResult(a.data, resolved, [a], () => (g) => accumulateGrad(a, g, true));
 }
 
 /** [B, ...] → [B, rest]. */
