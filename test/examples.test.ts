@@ -1,0 +1,15 @@
+// The examples in examples/ are part of the documentation: they must keep running and learning.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+test('examples/custom-snn.mjs trains a learning-HH network that solves its toy task', async () => {
+  const url = new URL('../../examples/custom-snn.mjs', import.meta.url).href;
+  const example = (await import(url)) as {
+    run(opts: { steps: number; log: (s: string) => void }): { losses: number[]; accuracy: number };
+  };
+  const { losses, accuracy } = example.run({ steps: 100, log: () => {} });
+  const first = losses.slice(0, 10).reduce((a, b) => a + b) / 10;
+  const last = losses.slice(-10).reduce((a, b) => a + b) / 10;
+  assert.ok(last < first / 3, `loss should fall well below its start (${first} → ${last})`);
+  assert.ok(accuracy >= 0.8, `held-out accuracy ${accuracy}`);
+});
