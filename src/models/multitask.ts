@@ -108,11 +108,15 @@ class ConvNet extends Module implements MultitaskModel {
     readonly neurons1: SpikingNeurons | null,
     readonly neurons2: SpikingNeurons | null,
     readonly T: number,
+    weightScale = 1,
   ) {
     super();
-    this.conv1 = this.registerModule('conv1', new Conv2d(1, convOut, 3, rng, { padding: 1 }));
+    this.conv1 = this.registerModule('conv1', new Conv2d(1, convOut, 3, rng, { padding: 1, weightScale }));
     if (neurons1) this.registerModule('neurons1', neurons1);
-    this.conv2 = this.registerModule('conv2', new Conv2d(emitted, convOut, 3, rng, { padding: 1 }));
+    this.conv2 = this.registerModule(
+      'conv2',
+      new Conv2d(emitted, convOut, 3, rng, { padding: 1, weightScale }),
+    );
     if (neurons2) this.registerModule('neurons2', neurons2);
     this.heads = new TwoHeads(emitted * 81, rng, 'fc', (n, m) => this.registerModule(n, m));
   }

@@ -50,15 +50,15 @@ export class Conv2d extends Module {
     readonly outChannels: number,
     readonly kernelSize: number,
     rng: Rng,
-    readonly opts: { stride?: number; padding?: number; bias?: boolean } = {},
+    readonly opts: { stride?: number; padding?: number; bias?: boolean; weightScale?: number } = {},
   ) {
     super();
     const shape = [outChannels, inChannels, kernelSize, kernelSize];
     const fanIn = inChannels * kernelSize * kernelSize;
-    this.weight = this.registerParameter(
-      'weight',
-      new Tensor(pytorchDefaultWeight(new Float32Array(fanIn * outChannels), shape, rng), shape),
-    );
+    const w = pytorchDefaultWeight(new Float32Array(fanIn * outChannels), shape, rng);
+    const s = opts.weightScale ?? 1;
+    if (s !== 1) for (let i = 0; i < w.length; i++) w[i] *= s;
+    this.weight = this.registerParameter('weight', new Tensor(w, shape));
     this.bias =
       opts.bias === false
         ? null
