@@ -2,11 +2,29 @@
 import { Rng } from '../util/rng.js';
 import { conv2d } from '../tensor/conv.js';
 import { linear } from '../tensor/ops.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, shapeSize } from '../tensor/tensor.js';
 import { pytorchDefaultBias, pytorchDefaultWeight } from './init.js';
 import { Module } from './module.js';
 
-export class Linear extends Module {
+/** Weight [out, in, ...kernel] and bias [out] with PyTorch's default init, the weight optionally scaled. */
+abstract class WeightedLayer extends Module {
+  protected initParameters(
+    shape: number[],
+    rng: Rng,
+    opts: { bias?: boolean; weightScale?: number },
+  ): [Tensor, Tensor | null] {
+    const w = pytorchDefaultWeight(new Float32Array(shapeSize(shape)), shape, rng);
+    const s = opts.weightScale ?? 1;
+    if (s !== 1) for (let i = 0; i < w.length; i++) w[i] *= s;
+    const weight = this.registerParameter('weight', new Tensor(w, shape));
+    if (opts.bias === false) return [weight, null];
+    const fanIn = shapeSize(shape) / shape[0];
+    const b = pytorchDefaultBias(new Float32Array(shape[0]), fanIn, rng);
+    return [weight, this.registerParameter('bias', new Tensor(b, [shape[0]]))];
+  }
+}
+
+export class Linear extends WeightedLayer {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
@@ -22,18 +40,7 @@ export class Linear extends Module {
       if (!Number.isInteger(v) || v <= 0)
         throw new RangeError(`Linear: ${k} must be a positive integer, got ${v}`);
     }
-    const shape = [outFeatures, inFeatures];
-    const w = pytorchDefaultWeight(new Float32Array(outFeatures * inFeatures), shape, rng);
-    const s = opts.weightScale ?? 1;
-    if (s !== 1) for (let i = 0; i < w.length; i++) w[i] *= s;
-    this.weight = this.registerParameter('weight', new Tensor(w, shape));
-    this.bias =
-      opts.bias === false
-        ? null
-        : this.registerParameter(
-            'bias',
-            new Tensor(pytorchDefaultBias(new Float32Array(outFeatures), inFeatures, rng), [outFeatures]),
-          );
+    [this.weight, this.bias] = this.initParameters([outFeatures, inFeatures], rng, opts);
   }
 
   forward(x: Tensor): Tensor {
@@ -41,7 +48,7 @@ export class Linear extends Module {
   }
 }
 
-export class Conv2d extends Module {
+export class Conv2d extends WeightedLayer {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
@@ -53,19 +60,11 @@ export class Conv2d extends Module {
     readonly opts: { stride?: number; padding?: number; bias?: boolean; weightScale?: number } = {},
   ) {
     super();
-    const shape = [outChannels, inChannels, kernelSize, kernelSize];
-    const fanIn = inChannels * kernelSize * kernelSize;
-    const w = pytorchDefaultWeight(new Float32Array(fanIn * outChannels), shape, rng);
-    const s = opts.weightScale ?? 1;
-    if (s !== 1) for (let i = 0; i < w.length; i++) w[i] *= s;
-    this.weight = this.registerParameter('weight', new Tensor(w, shape));
-    this.bias =
-      opts.bias === false
-        ? null
-        : this.registerParameter(
-            'bias',
-            new Tensor(pytorchDefaultBias(new Float32Array(outChannels), fanIn, rng), [outChannels]),
-          );
+    [this.weight, this.bias] = this.initParameters(
+      [outChannels, inChannels, kernelSize, kernelSize],
+      rng,
+      opts,
+    );
   }
 
   forward(x: Tensor): Tensor {
