@@ -23,21 +23,18 @@ import {
   SURROGATE_SIGMOID,
   Slif2hhBackwardArgs,
   Slif2hhForwardArgs,
-  SpikingKernelBase,
 } from '../spiking-types.js';
+import {
+  checkBase,
+  checkFullHh,
+  checkLearningHh,
+  checkLen,
+  float32Step,
+  ioLengths,
+} from '../spiking-checks.js';
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
-
-/** The float32 adjacent to x (a float32) towards +∞ (up) or −∞. */
-function float32Step(x: number, up: boolean): number {
-  if (x === 0) return up ? 1.401298464324817e-45 : -1.401298464324817e-45;
-  f32[0] = x;
-  u32[0] += x > 0 === up ? 1 : -1;
-  return f32[0];
-}
 
 /**
  * The double τ with (u > τ) ⇔ (fround(u) > θ) for every double u, so the forward can decide
@@ -165,32 +162,6 @@ function inlineRectangular(kind: number, smooth: boolean): boolean {
 
 // ---------------------------------------------------------------------------------------------
 // Argument checks (cheap, once per call)
-
-function checkBase(a: SpikingKernelBase, where: string): void {
-  for (const [k, v] of [
-    ['batch', a.batch],
-    ['neurons', a.neurons],
-    ['steps', a.steps],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0)
-      throw new RangeError(`${where}: ${k} must be a non-negative integer, got ${v}`);
-  }
-  if (a.steps < 1) throw new RangeError(`${where}: steps must be ≥ 1`);
-  surrogateGradAt(a.surrogate, a.surrogateParam, 0);
-}
-
-function checkLen(where: string, name: string, arr: Float32Array | null, expected: number): void {
-  if (arr && arr.length !== expected) {
-    throw new RangeError(`${where}: ${name} has length ${arr.length}, expected ${expected}`);
-  }
-}
-
-/** Lengths of input (per-sample width `inW`) and output (`outW`) buffers. */
-function ioLengths(a: SpikingKernelBase, inW: number, outW: number): { inLen: number; outLen: number } {
-  const inLen = a.batch * inW * (a.timeVarying ? a.steps : 1);
-  const outLen = a.batch * outW * (a.rateOutput ? 1 : a.steps);
-  return { inLen, outLen };
-}
 
 // ---------------------------------------------------------------------------------------------
 // LIF
@@ -325,12 +296,6 @@ function learningHhTables(a: LearningHhForwardArgs | LearningHhBackwardArgs): Le
     }
   }
   return tab;
-}
-
-function checkLearningHh(a: LearningHhForwardArgs | LearningHhBackwardArgs, where: string): void {
-  checkBase(a, where);
-  checkLen(where, 'dt', a.dt, a.neurons);
-  checkLen(where, 'rates', a.rates, 6 * a.neurons);
 }
 
 export function learningHhForwardJs(a: LearningHhForwardArgs): void {
@@ -524,11 +489,6 @@ export function hhRatesWithDerivatives(u: number, out: Float64Array): void {
   const bn = 0.125 * e80;
   out[5] = bn;
   out[11] = -bn / 80;
-}
-
-function checkFullHh(a: FullHhForwardArgs | FullHhBackwardArgs, where: string): void {
-  checkBase(a, where);
-  if (!(a.dt > 0) || !Number.isFinite(a.dt)) throw new RangeError(`${where}: dt must be > 0, got ${a.dt}`);
 }
 
 export function fullHhForwardJs(a: FullHhForwardArgs): void {

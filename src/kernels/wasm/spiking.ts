@@ -14,15 +14,19 @@ import {
   LearningHhForwardArgs,
   LifBackwardArgs,
   LifForwardArgs,
-  SURROGATE_ARCTAN,
-  SURROGATE_FAST_SIGMOID,
-  SURROGATE_RECTANGULAR,
-  SURROGATE_SIGMOID,
   Slif2hhBackwardArgs,
   Slif2hhForwardArgs,
   SpikingKernelBase,
 } from '../spiking-types.js';
 import { Arena } from './arena.js';
+import {
+  checkBase,
+  checkFullHh,
+  checkLearningHh,
+  checkLen,
+  float32Step,
+  ioLengths,
+} from '../spiking-checks.js';
 
 /** The spiking kernels hhnet.wasm exports (pointers are byte offsets; flags: the F_* bits). */
 export interface SpikingExports {
@@ -194,25 +198,14 @@ const F_F32 = 128;
 // saved state m (m > θ, m − θ > −p, m − θ < p) by comparing m with float32 constants. Each test is
 // monotone in m, so it holds exactly beyond the last float32 where it fails.
 
-const f32Bits = new Float32Array(1);
-const u32Bits = new Uint32Array(f32Bits.buffer);
-
-/** The float32 next to the float32 x, towards +∞ (up) or −∞. */
-function float32Next(x: number, up: boolean): number {
-  if (x === 0) return up ? 1.401298464324817e-45 : -1.401298464324817e-45;
-  f32Bits[0] = x;
-  u32Bits[0] += x > 0 === up ? 1 : -1;
-  return f32Bits[0];
-}
-
 /** The largest float32 where the monotone (false, then true) test fails, searched from near guess. */
 function lastFailing(test: (m: number) => boolean, guess: number): number | null {
   let m = Math.fround(guess);
   if (!Number.isFinite(m)) return null;
-  for (let k = 0; k < 64 && test(m); k++) m = float32Next(m, false);
+  for (let k = 0; k < 64 && test(m); k++) m = float32Step(m, false);
   if (test(m)) return null;
   for (let k = 0; k < 64; k++) {
-    const up = float32Next(m, true);
+    const up = float32Step(m, true);
     if (test(up)) return m;
     m = up;
   }
@@ -261,38 +254,6 @@ type SpikingKernels = Pick<
 
 // ---------------------------------------------------------------------------------------------
 // Argument checks (the reference's, same order and messages)
-
-const SURROGATE_IDS: readonly number[] = [
-  SURROGATE_RECTANGULAR,
-  SURROGATE_SIGMOID,
-  SURROGATE_ARCTAN,
-  SURROGATE_FAST_SIGMOID,
-];
-
-function checkBase(a: SpikingKernelBase, where: string): void {
-  for (const [k, v] of [
-    ['batch', a.batch],
-    ['neurons', a.neurons],
-    ['steps', a.steps],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0)
-      throw new RangeError(`${where}: ${k} must be a non-negative integer, got ${v}`);
-  }
-  if (a.steps < 1) throw new RangeError(`${where}: steps must be ≥ 1`);
-  if (!SURROGATE_IDS.includes(a.surrogate)) throw new RangeError(`unknown surrogate id ${a.surrogate}`);
-}
-
-function checkLen(where: string, name: string, arr: Float32Array | null, expected: number): void {
-  if (arr && arr.length !== expected) {
-    throw new RangeError(`${where}: ${name} has length ${arr.length}, expected ${expected}`);
-  }
-}
-
-function ioLengths(a: SpikingKernelBase, inW: number, outW: number): { inLen: number; outLen: number } {
-  const inLen = a.batch * inW * (a.timeVarying ? a.steps : 1);
-  const outLen = a.batch * outW * (a.rateOutput ? 1 : a.steps);
-  return { inLen, outLen };
-}
 
 function baseFlags(a: SpikingKernelBase): number {
   return (a.timeVarying ? F_TV : 0) | (a.rateOutput ? F_RATE : 0) | (a.smooth ? F_SMOOTH : 0);
@@ -372,12 +333,6 @@ export function createSpikingKernels(
       cuts?.hi ?? 0,
     );
     arena.read(pIn, gradInput, inLen);
-  }
-
-  function checkLearningHh(a: LearningHhForwardArgs | LearningHhBackwardArgs, where: string): void {
-    checkBase(a, where);
-    checkLen(where, 'dt', a.dt, a.neurons);
-    checkLen(where, 'rates', a.rates, 6 * a.neurons);
   }
 
   function learningHhForward(a: LearningHhForwardArgs): void {
@@ -490,11 +445,6 @@ export function createSpikingKernels(
     );
     if (gradInput) arena.read(pIn, gradInput, inLen);
     if (gradRates) arena.read(pRates, gradRates, 6 * N);
-  }
-
-  function checkFullHh(a: FullHhForwardArgs | FullHhBackwardArgs, where: string): void {
-    checkBase(a, where);
-    if (!(a.dt > 0) || !Number.isFinite(a.dt)) throw new RangeError(`${where}: dt must be > 0, got ${a.dt}`);
   }
 
   function fullHhForward(a: FullHhForwardArgs): void {

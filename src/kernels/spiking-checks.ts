@@ -1,0 +1,74 @@
+/**
+ * Pieces every spiking-kernel backend shares: argument checks (so js and wasm reject bad calls
+ * with the same messages) and float32 neighbour stepping (for the exact spike cut-offs).
+ */
+import {
+  SURROGATE_ARCTAN,
+  SURROGATE_FAST_SIGMOID,
+  SURROGATE_RECTANGULAR,
+  SURROGATE_SIGMOID,
+  FullHhBackwardArgs,
+  FullHhForwardArgs,
+  LearningHhBackwardArgs,
+  LearningHhForwardArgs,
+  SpikingKernelBase,
+} from './spiking-types.js';
+
+const SURROGATE_IDS: readonly number[] = [
+  SURROGATE_RECTANGULAR,
+  SURROGATE_SIGMOID,
+  SURROGATE_ARCTAN,
+  SURROGATE_FAST_SIGMOID,
+];
+
+export function checkBase(a: SpikingKernelBase, where: string): void {
+  for (const [k, v] of [
+    ['batch', a.batch],
+    ['neurons', a.neurons],
+    ['steps', a.steps],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${where}: ${k} must be a non-negative integer, got ${v}`);
+  }
+  if (a.steps < 1) throw new RangeError(`${where}: steps must be ≥ 1`);
+  if (!SURROGATE_IDS.includes(a.surrogate)) throw new RangeError(`unknown surrogate id ${a.surrogate}`);
+}
+
+export function checkLen(where: string, name: string, arr: Float32Array | null, expected: number): void {
+  if (arr && arr.length !== expected) {
+    throw new RangeError(`${where}: ${name} has length ${arr.length}, expected ${expected}`);
+  }
+}
+
+export function checkLearningHh(a: LearningHhForwardArgs | LearningHhBackwardArgs, where: string): void {
+  checkBase(a, where);
+  checkLen(where, 'dt', a.dt, a.neurons);
+  checkLen(where, 'rates', a.rates, 6 * a.neurons);
+}
+
+export function checkFullHh(a: FullHhForwardArgs | FullHhBackwardArgs, where: string): void {
+  checkBase(a, where);
+  if (!(a.dt > 0) || !Number.isFinite(a.dt)) throw new RangeError(`${where}: dt must be > 0, got ${a.dt}`);
+}
+
+/** Lengths of input (per-sample width `inW`) and output (`outW`) buffers. */
+export function ioLengths(
+  a: SpikingKernelBase,
+  inW: number,
+  outW: number,
+): { inLen: number; outLen: number } {
+  const inLen = a.batch * inW * (a.timeVarying ? a.steps : 1);
+  const outLen = a.batch * outW * (a.rateOutput ? 1 : a.steps);
+  return { inLen, outLen };
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The float32 adjacent to the float32 x, towards +∞ (up) or −∞. */
+export function float32Step(x: number, up: boolean): number {
+  if (x === 0) return up ? 1.401298464324817e-45 : -1.401298464324817e-45;
+  f32[0] = x;
+  u32[0] += x > 0 === up ? 1 : -1;
+  return f32[0];
+}
