@@ -96,11 +96,14 @@ export function evaluateAccuracy(
   let c1 = 0;
   let c2 = 0;
   const pixels = ds.height * ds.width;
+  const xBuf = new Float32Array(batchSize * pixels); // reused: nothing keeps a batch after its forward
+  const idxBuf = new Int32Array(batchSize);
   noGrad(() => {
     for (let start = 0; start < ds.count; start += batchSize) {
       const n = Math.min(batchSize, ds.count - start);
-      const idx = Int32Array.from({ length: n }, (_, i) => start + i);
-      const x = new Float32Array(n * pixels);
+      const idx = idxBuf.subarray(0, n);
+      for (let i = 0; i < n; i++) idx[i] = start + i;
+      const x = xBuf.subarray(0, n * pixels);
       fillBatch(ds, idx, x, noise);
       const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));
       const { y1, y2 } = batchLabels(ds, idx);
@@ -171,6 +174,7 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
     await writeJsonAtomic(join(opts.out, 'metrics.json'), metricsDocument(cfg, state.history));
   };
 
+  const xBuf = new Float32Array(cfg.batch * pixels);
   model.train();
   for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs; epoch++) {
     let lastSave = Date.now();
@@ -180,7 +184,7 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
     for (const idx of sampler.batches(epoch)) {
       if (b++ < state.batchesDone) continue; // already trained before the resume
       const n = idx.length;
-      const x = new Float32Array(n * pixels);
+      const x = xBuf.subarray(0, n * pixels); // reused: backward is done before the next batch
       fillBatch(train, idx, x, noise);
       const { y1, y2 } = batchLabels(train, idx);
       const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));

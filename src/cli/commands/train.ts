@@ -90,6 +90,7 @@ export function registerTrain(program: Command): void {
       await prepareOutDir(flags.out);
       const bar = flags.quiet ? null : trainingBar();
       let epochTotal = 0;
+      let lastAcc = '-'; // test accuracies of the last finished epoch, shown in the bar
       const history = await trainMultitask(cfg, {
         out: flags.out,
         resume: Boolean(flags.resume),
@@ -134,8 +135,6 @@ export function registerTrain(program: Command): void {
       }
     });
 }
-
-let lastAcc = '-';
 
 function trainingBar(): SingleBar {
   return new SingleBar({
