@@ -5,6 +5,10 @@ import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
 import {
   add,
   argmaxRows,
+  clamp,
+  concatColumns,
+  minimum,
+  sumLastAxis,
   dropout,
   exp,
   flatten,
@@ -55,6 +59,41 @@ describe('ops gradcheck', () => {
     check(() => add(a, b), [a, b]);
     check(() => sub(a, b), [a, b]);
     check(() => mul(a, b), [a, b]);
+  });
+
+  it('minimum (inputs apart, so ±eps never flips the choice), clamp (away from the bounds)', () => {
+    const a = randn([3, 4], 11);
+    const gap = randn([3, 4], 12, true);
+    const b = new Tensor(
+      a.data.map((x, i) => x + gap.data[i]),
+      [3, 4],
+      true,
+    );
+    check(() => minimum(a, b), [a, b]);
+    assert.deepEqual(
+      Array.from(minimum(a, b).data),
+      Array.from(a.data).map((x, i) => Math.min(x, b.data[i])),
+    );
+    const c = new Tensor(Float32Array.of(-3, -0.5, 0.2, 0.9, 2.5, 1.5), [2, 3], true);
+    check(() => clamp(c, -1, 1), [c]);
+    assert.deepEqual(Array.from(clamp(c, -1, 1).data), [-1, -0.5, 0.2, 0.9, 1, 1].map(Math.fround));
+    const g = clamp(c, -1, 1);
+    sum(g).backward();
+    assert.deepEqual(Array.from(c.grad!), [0, 1, 1, 1, 0, 0]);
+  });
+
+  it('concatColumns and sumLastAxis', () => {
+    const a = randn([3, 2], 13);
+    const b = randn([3, 4], 14);
+    check(() => concatColumns([a, b]), [a, b]);
+    const j = concatColumns([a, b]);
+    assert.deepEqual(j.shape, [3, 6]);
+    assert.equal(j.data[6 + 2], b.data[4]);
+    assert.equal(j.data[6 + 1], a.data[3]);
+    check(() => sumLastAxis(b), [b]);
+    const s = sumLastAxis(b);
+    assert.deepEqual(s.shape, [3]);
+    close(s.data[1], b.data[4] + b.data[5] + b.data[6] + b.data[7], 1e-5);
   });
 
   it('scale', () => {

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { SimulationDivergedError } from '../sim/simulate.js';
 import { registerBench } from './commands/bench.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerPlay } from './commands/play.js';
 import { registerTrain } from './commands/train.js';
 import { registerEquivalence } from './commands/equivalence.js';
 import { registerFiCurve } from './commands/fi-curve.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEquivalence(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerPlay(program);
   registerBench(program);
   registerReproduce(program);
   return program;

@@ -29,11 +29,11 @@ export function sub(a: Tensor, b: Tensor): Tensor {
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
     accumulateGrad(a, g);
-    if (b.requiresGrad)
-      accumulateGrad(
-        b,
-        g.map((x) => -x),
-      );
+    if (b.requiresGrad) {
+      const gb = new Float32Array(g.length);
+      for (let i = 0; i < gb.length; i++) gb[i] = -g[i];
+      accumulateGrad(b, gb, true);
+    }
   });
 }
 
@@ -42,16 +42,16 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   const out = new Float32Array(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] * b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
-    if (a.requiresGrad)
-      accumulateGrad(
-        a,
-        g.map((x, i) => x * b.data[i]),
-      );
-    if (b.requiresGrad)
-      accumulateGrad(
-        b,
-        g.map((x, i) => x * a.data[i]),
-      );
+    if (a.requiresGrad) {
+      const ga = new Float32Array(g.length);
+      for (let i = 0; i < ga.length; i++) ga[i] = g[i] * b.data[i];
+      accumulateGrad(a, ga, true);
+    }
+    if (b.requiresGrad) {
+      const gb = new Float32Array(g.length);
+      for (let i = 0; i < gb.length; i++) gb[i] = g[i] * a.data[i];
+      accumulateGrad(b, gb, true);
+    }
   });
 }
 
@@ -64,33 +64,41 @@ function unary(
   f: (x: number, i: number) => number,
   dydx: (x: number, y: number, i: number) => number,
 ): Tensor {
-  const out = a.data.map(f);
-  return makeResult(
-    out,
-    a.shape,
-    [a],
-    () => (g) =>
-      accumulateGrad(
-        a,
-        g.map((gi, i) => gi * dydx(a.data[i], out[i], i)),
-      ),
-  );
+  const n = a.size;
+  const x = a.data;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = f(x[i], i);
+  return makeResult(out, a.shape, [a], () => (g) => {
+    const ga = new Float32Array(n);
+    for (let i = 0; i < n; i++) ga[i] = g[i] * dydx(x[i], out[i], i);
+    accumulateGrad(a, ga, true);
+  });
 }
 
 export function scale(a: Tensor, s: number): Tensor {
-  return unary(
-    a,
-    (x) => x * s,
-    () => s,
-  );
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] * s;
+  return makeResult(out, a.shape, [a], () => (g) => {
+    const ga = new Float32Array(g.length);
+    for (let i = 0; i < ga.length; i++) ga[i] = g[i] * s;
+    accumulateGrad(a, ga, true);
+  });
 }
 
+/**
+ * max(x, 0), written out rather than through unary() because it is the hottest element-wise op.
+ * Branch-free forms ((x + |x|)/2 is exact; the mask is 0/1): a ternary on random signs spends
+ * most of its time in branch mispredictions.
+ */
 export function relu(a: Tensor): Tensor {
-  return unary(
-    a,
-    (x) => (x > 0 ? x : 0),
-    (x) => (x > 0 ? 1 : 0),
-  );
+  const x = a.data;
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = 0.5 * (x[i] + Math.abs(x[i]));
+  return makeResult(out, a.shape, [a], () => (g) => {
+    const ga = new Float32Array(g.length);
+    for (let i = 0; i < ga.length; i++) ga[i] = g[i] * Number(x[i] > 0);
+    accumulateGrad(a, ga, true);
+  });
 }
 
 export function sigmoid(a: Tensor): Tensor {
@@ -116,6 +124,84 @@ export function softplus(a: Tensor): Tensor {
 
 export function exp(a: Tensor): Tensor {
   return unary(a, Math.exp, (_, y) => y);
+}
+
+/** Element-wise minimum; the gradient goes to the smaller input (to a on ties, like torch.min). */
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  sameShape(a, b, 'minimum');
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(a.data[i], b.data[i]);
+  return makeResult(out, a.shape, [a, b], () => (g) => {
+    const ga = new Float32Array(g.length);
+    const gb = new Float32Array(g.length);
+    for (let i = 0; i < g.length; i++) {
+      if (a.data[i] <= b.data[i]) ga[i] = g[i];
+      else gb[i] = g[i];
+    }
+    accumulateGrad(a, ga, true);
+    accumulateGrad(b, gb, true);
+  });
+}
+
+/** Clamps to [lo, hi]; the gradient passes where lo ≤ x ≤ hi (torch.clamp's rule). */
+export function clamp(a: Tensor, lo: number, hi: number): Tensor {
+  if (!(lo <= hi)) throw new RangeError(`clamp: lo ${lo} must not exceed hi ${hi}`);
+  return unary(
+    a,
+    (x) => Math.min(hi, Math.max(lo, x)),
+    (x) => (x >= lo && x <= hi ? 1 : 0),
+  );
+}
+
+/** Joins 2-D tensors [B, n1], [B, n2], … along the feature axis → [B, n1 + n2 + …]. */
+export function concatColumns(parts: readonly Tensor[]): Tensor {
+  if (parts.length === 0) throw new RangeError('concatColumns: nothing to join');
+  const rows = parts[0].shape[0];
+  for (const p of parts) {
+    if (p.ndim !== 2 || p.shape[0] !== rows)
+      throw new RangeError(
+        `concatColumns: every part must be [${rows}, n]; got ${parts.map((q) => shapeString(q.shape)).join(', ')}`,
+      );
+  }
+  const widths = parts.map((p) => p.shape[1]);
+  const total = widths.reduce((s, w) => s + w, 0);
+  const out = new Float32Array(rows * total);
+  let offset = 0;
+  parts.forEach((p, k) => {
+    const w = widths[k];
+    for (let r = 0; r < rows; r++) out.set(p.data.subarray(r * w, (r + 1) * w), r * total + offset);
+    offset += w;
+  });
+  return makeResult(out, [rows, total], parts, () => (g) => {
+    let off = 0;
+    parts.forEach((p, k) => {
+      const w = widths[k];
+      if (p.requiresGrad) {
+        const gp = new Float32Array(rows * w);
+        for (let r = 0; r < rows; r++) gp.set(g.subarray(r * total + off, r * total + off + w), r * w);
+        accumulateGrad(p, gp, true);
+      }
+      off += w;
+    });
+  });
+}
+
+/** Sum over the last axis: [..., n] → [...]. */
+export function sumLastAxis(a: Tensor): Tensor {
+  if (a.ndim < 1) throw new RangeError('sumLastAxis: needs at least one axis');
+  const n = a.shape[a.ndim - 1];
+  const rows = a.size / n;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += a.data[r * n + j];
+    out[r] = s;
+  }
+  return makeResult(out, a.shape.slice(0, -1), [a], () => (g) => {
+    const ga = new Float32Array(a.size);
+    for (let r = 0; r < rows; r++) ga.fill(g[r], r * n, (r + 1) * n);
+    accumulateGrad(a, ga, true);
+  });
 }
 
 /** Sum of all elements (scalar). */

@@ -71,6 +71,22 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /** The full generator state (four words and the cached normal), for checkpoints. */
+  state(): number[] {
+    return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? Number.NaN];
+  }
+
+  /** Continues exactly where a state() snapshot left off. */
+  setState(state: readonly number[]): this {
+    if (state.length !== 5 || state.slice(0, 4).some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff))
+      throw new RangeError(
+        `Rng.setState: expected four 32-bit words and a cached normal, got ${JSON.stringify(state)}`,
+      );
+    [this.s0, this.s1, this.s2, this.s3] = state;
+    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+    return this;
+  }
+
   /** An independent generator derived from this one (for sub-components). */
   fork(): Rng {
     return new Rng(this.nextUint32());

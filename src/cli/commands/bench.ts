@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { benchSim } from '../../experiments/bench-sim.js';
 import { benchTrainStep } from '../../experiments/bench-train.js';
+import { benchRl } from '../../experiments/bench-rl.js';
+import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
+import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { FC_MODELS, MULTITASK_MODELS, MultitaskModelName } from '../../models/multitask.js';
 import { selectBackend } from '../backend-option.js';
 import { UserError } from '../output.js';
@@ -89,6 +92,38 @@ export function registerBench(program: Command): void {
           }
         }
         if (flags.json) process.stdout.write(JSON.stringify({ results }) + '\n');
+      },
+    );
+  bench
+    .command('rl')
+    .description('ms per SAC environment step: acting, one MuJoCo step and one update (batch 64)')
+    .option('--env <name>', `environment: ${ENV_NAMES.join(', ')}`, oneOf(ENV_NAMES), 'inverted-pendulum')
+    .option('--model <name>', `actor: ${ACTOR_KINDS.join(', ')}`, oneOf(ACTOR_KINDS), 'hh')
+    .option('--steps <n>', 'timed steps', positiveInt, 500)
+    .option('--warmup <n>', 'untimed steps first', positiveInt, 50)
+    .option('--batch <n>', 'update batch size', positiveInt, 64)
+    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option('--json', 'print JSON only')
+    .action(
+      async (flags: {
+        env: EnvName;
+        model: ActorKind;
+        steps: number;
+        warmup: number;
+        batch: number;
+        backend?: string;
+        json?: boolean;
+      }) => {
+        selectBackend(flags.backend);
+        const r = await benchRl(flags);
+        if (flags.json) {
+          process.stdout.write(JSON.stringify(r) + '\n');
+          return;
+        }
+        process.stdout.write(
+          `${r.model} actor on ${r.env}: ${r.msPerStep.toFixed(2)} ms per step ` +
+            `(act ${r.msAct.toFixed(2)}, physics ${r.msEnv.toFixed(2)}, update ${r.msUpdate.toFixed(2)}; mean of ${r.steps}, batch ${r.batch}, backend ${r.backend})\n`,
+        );
       },
     );
 }

@@ -7,6 +7,7 @@ import { EpochRecord, trainMultitask } from '../../train/multitask.js';
 import { numberList, oneOf, positiveInt, positiveNumber, integer, finiteNumber } from '../options.js';
 import { prepareOutDir } from '../output.js';
 import { selectBackend } from '../backend-option.js';
+import { registerTrainRl } from './train-rl.js';
 
 interface TrainFlags {
   model: string;
@@ -134,6 +135,7 @@ export function registerTrain(program: Command): void {
         );
       }
     });
+  registerTrainRl(train);
 }
 
 function trainingBar(): SingleBar {

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { loadSafetensors } from '../../io/safetensors.js';
+import { resolveRlConfig } from '../../rl/config.js';
+import { evaluatePolicy } from '../../rl/evaluate.js';
+import { makeEnv } from '../../rl/pendulums.js';
+import { buildAgent } from '../../rl/train.js';
+import { MODEL_FILE } from '../../train/checkpoint.js';
+import { selectBackend } from '../backend-option.js';
+import { finiteNumber, integer, positiveInt } from '../options.js';
+import { UserError } from '../output.js';
+
+interface PlayFlags {
+  checkpoint: string;
+  episodes: number;
+  seed: number;
+  stateNoise?: number;
+  backend?: string;
+  json?: boolean;
+}
+
+/** `hhnet play`: runs a trained actor (deterministic policy) and reports its environment return. */
+export function registerPlay(program: Command): void {
+  program
+    .command('play')
+    .description('run a policy trained by `hhnet train rl` and report its return')
+    .requiredOption('--checkpoint <dir>', 'the --out directory of a `train rl` run (reads model.safetensors)')
+    .option('--episodes <n>', 'episodes to play', positiveInt, 10)
+    .option('--seed <n>', 'seed of the first episode’s start state', integer, 12345)
+    .option('--state-noise <σ>', 'observation noise (default: the training run’s)', finiteNumber)
+    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option('--json', 'print JSON only')
+    .action(async (flags: PlayFlags) => {
+      selectBackend(flags.backend);
+      const path = join(flags.checkpoint, MODEL_FILE);
+      const { tensors, metadata } = loadSafetensors(path);
+      if (!metadata.hhnet)
+        throw new UserError(`${path}: no hhnet metadata; is this the output of \`hhnet train rl\`?`);
+      const meta = JSON.parse(metadata.hhnet) as { config?: unknown; step?: number };
+      const cfg = resolveRlConfig(meta.config, `${path} (metadata)`);
+      const envs = await Promise.all(Array.from({ length: flags.episodes }, () => makeEnv(cfg.env)));
+      try {
+        const agent = buildAgent(cfg, envs[0]);
+        agent.actor.loadStateDict(tensors, path);
+        const r = evaluatePolicy(agent, envs, {
+          seed: flags.seed,
+          stateNoise: flags.stateNoise ?? cfg.stateNoise,
+          padding: cfg.padding,
+        });
+        const sd = Math.sqrt(r.returns.reduce((s, x) => s + (x - r.meanReturn) ** 2, 0) / r.returns.length);
+        const result = {
+          env: cfg.env,
+          model: cfg.model,
+          trainedSteps: meta.step ?? null,
+          ...r,
+          stdReturn: sd,
+        };
+        if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
+        else
+          process.stdout.write(
+            `${cfg.model} actor on ${cfg.env} (trained ${meta.step ?? '?'} steps): return ${r.meanReturn.toFixed(1)} ± ${sd.toFixed(1)} over ${flags.episodes} episodes, mean length ${r.meanLength.toFixed(0)}\n`,
+          );
+      } finally {
+        for (const e of envs) e.close();
+      }
+    });
+}

@@ -1,0 +1,136 @@
+/**
+ * Gymnasium's MujocoEnv behaviour on the MuJoCo WebAssembly build: an action sets ctrl and the
+ * model is stepped frame-skip times; reset restores the model's default state, adds the
+ * environment's reset noise and runs mj_forward (Gymnasium's set_state).
+ */
+import { Rng } from '../util/rng.js';
+import { Env, EnvSnapshot, StepResult, checkAction } from './env.js';
+import { MainModule, MjData, MjModel, loadModelXml, mujoco, readAsset } from './mujoco.js';
+
+export interface MujocoEnvSpec {
+  id: string;
+  asset: string;
+  frameSkip: number;
+  observationSize: number;
+  maxEpisodeSteps: number;
+}
+
+export abstract class MujocoEnv implements Env {
+  readonly id: string;
+  readonly observationSize: number;
+  readonly actionSize: number;
+  readonly actionLow: readonly number[];
+  readonly actionHigh: readonly number[];
+  readonly maxEpisodeSteps: number;
+  readonly frameSkip: number;
+  protected readonly model: MjModel;
+  protected readonly data: MjData;
+  protected rng = new Rng(0);
+  private elapsed = 0;
+  private closed = false;
+
+  protected constructor(
+    protected readonly mj: MainModule,
+    spec: MujocoEnvSpec,
+  ) {
+    this.id = spec.id;
+    this.frameSkip = spec.frameSkip;
+    this.observationSize = spec.observationSize;
+    this.maxEpisodeSteps = spec.maxEpisodeSteps;
+    this.model = loadModelXml(mj, readAsset(spec.asset), spec.asset);
+    this.data = new mj.MjData(this.model);
+    const range = this.model.actuator_ctrlrange as Float64Array;
+    this.actionSize = this.model.nu;
+    this.actionLow = Array.from({ length: this.actionSize }, (_, i) => range[2 * i]);
+    this.actionHigh = Array.from({ length: this.actionSize }, (_, i) => range[2 * i + 1]);
+  }
+
+  /** Sets qpos/qvel around the model's default state (the env's reset noise). */
+  protected abstract resetNoise(qpos: Float64Array, qvel: Float64Array): void;
+  protected abstract observe(): Float64Array;
+  protected abstract rewardAndTermination(observation: Float64Array): { reward: number; terminated: boolean };
+
+  reset(seed?: number): Float64Array {
+    this.assertOpen();
+    if (seed !== undefined) this.rng = new Rng(seed);
+    this.mj.mj_resetData(this.model, this.data);
+    this.resetNoise(this.data.qpos as Float64Array, this.data.qvel as Float64Array);
+    this.mj.mj_forward(this.model, this.data);
+    this.elapsed = 0;
+    return this.observe();
+  }
+
+  step(action: ArrayLike<number>): StepResult {
+    this.assertOpen();
+    if (this.elapsed >= this.maxEpisodeSteps)
+      throw new Error(`${this.id}: step() after the episode was truncated; call reset() first`);
+    const a = checkAction(this, action);
+    (this.data.ctrl as Float64Array).set(a);
+    for (let i = 0; i < this.frameSkip; i++) this.mj.mj_step(this.model, this.data);
+    this.elapsed++;
+    const observation = this.observe();
+    const { reward, terminated } = this.rewardAndTermination(observation);
+    return {
+      observation,
+      reward,
+      terminated,
+      truncated: !terminated && this.elapsed >= this.maxEpisodeSteps,
+    };
+  }
+
+  /** Steps taken in the current episode. */
+  get episodeSteps(): number {
+    return this.elapsed;
+  }
+
+  snapshot(): EnvSnapshot {
+    const d = this.data;
+    return {
+      qpos: Array.from(d.qpos as Float64Array),
+      qvel: Array.from(d.qvel as Float64Array),
+      warmstart: Array.from(d.qacc_warmstart as Float64Array),
+      ctrl: Array.from(d.ctrl as Float64Array),
+      time: d.time,
+      elapsed: this.elapsed,
+      rng: this.rng.state(),
+    };
+  }
+
+  restore(s: EnvSnapshot): void {
+    this.assertOpen();
+    const d = this.data;
+    const fields = [
+      ['qpos', d.qpos],
+      ['qvel', d.qvel],
+      ['warmstart', d.qacc_warmstart],
+      ['ctrl', d.ctrl],
+    ] as const;
+    for (const [name, dst] of fields) {
+      const src = s[name];
+      if (!Array.isArray(src) || src.length !== (dst as Float64Array).length)
+        throw new RangeError(`${this.id}: snapshot field ${name} does not fit this model`);
+    }
+    this.mj.mj_resetData(this.model, this.data);
+    for (const [name, dst] of fields) (dst as Float64Array).set(s[name]);
+    d.time = s.time;
+    this.elapsed = s.elapsed;
+    this.rng.setState(s.rng);
+    this.mj.mj_forward(this.model, this.data);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.data.delete();
+    this.model.delete();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`${this.id}: the environment was closed`);
+  }
+}
+
+/** Loads MuJoCo (once) and builds an environment. */
+export async function withMujoco<E>(make: (mj: MainModule) => E): Promise<E> {
+  return make(await mujoco());
+}

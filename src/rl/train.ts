@@ -1,0 +1,263 @@
+/**
+ * The SAC training loop (spec 3.2): random warm-up, then one gradient update per environment step;
+ * deterministic evaluations every evalEvery steps; rl.json, model.safetensors and a full
+ * checkpoint written atomically, so `--resume` continues a killed run exactly where it stopped.
+ */
+import { join } from 'node:path';
+import { Rng } from '../util/rng.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { hasCheckpoint } from '../train/checkpoint.js';
+import { EnvSnapshot } from './env.js';
+import { RL_IDENTITY_KEYS, RlConfig } from './config.js';
+import { addNoise, evaluatePolicy, scaleAction } from './evaluate.js';
+import { MujocoEnv } from './mujoco-env.js';
+import { ActorShape } from './networks.js';
+import { makeEnv } from './pendulums.js';
+import { ReplayBuffer, emptyBatch } from './replay.js';
+import { shapedDoublePendulumReward } from './reward.js';
+import { SAC_DEFAULTS, SoftActorCritic, UpdateStats } from './sac.js';
+import { ObservationWindow } from './window.js';
+import { loadRlCheckpoint, saveActor, saveRlCheckpoint } from './checkpoint.js';
+
+export interface EpisodeRecord {
+  step: number;
+  return: number;
+  length: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  meanReturn: number;
+  meanLength: number;
+}
+
+interface LoopState {
+  config: RlConfig;
+  step: number;
+  seconds: number;
+  episodes: EpisodeRecord[];
+  evals: EvalRecord[];
+  /** The episode in progress. */
+  episodeReturn: number;
+  episodeLength: number;
+  window: number[];
+  env: EnvSnapshot;
+  rng: number[];
+  noiseRng: number[];
+}
+
+export interface RlEvents {
+  start?(info: { resumedFrom: number; steps: number }): void;
+  step?(info: {
+    step: number;
+    stepsPerSec: number;
+    recentReturn: number | null;
+    lastEval: EvalRecord | null;
+  }): void;
+  episode?(e: EpisodeRecord): void;
+  evaluation?(e: EvalRecord): void;
+  checkpoint?(step: number): void;
+}
+
+export interface RlTrainOptions {
+  out: string;
+  resume: boolean;
+  /** Seconds between checkpoints (also written after every evaluation and at the end). */
+  checkpointEvery?: number;
+  events?: RlEvents;
+}
+
+export class RlDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+export function actorShape(cfg: RlConfig, env: MujocoEnv): ActorShape {
+  return {
+    kind: cfg.model,
+    obsSize: env.observationSize,
+    actionSize: env.actionSize,
+    window: cfg.window,
+    repeats: cfg.repeats,
+    hidden: cfg.hidden,
+    branchHidden: cfg.branchHidden,
+  };
+}
+
+export function buildAgent(cfg: RlConfig, env: MujocoEnv): SoftActorCritic {
+  return new SoftActorCritic(
+    actorShape(cfg, env),
+    {
+      ...SAC_DEFAULTS,
+      gamma: cfg.gamma,
+      tau: cfg.tau,
+      lr: cfg.lr,
+      alpha: cfg.alpha,
+      autoAlpha: cfg.autoAlpha,
+      criticHidden: cfg.criticHidden,
+    },
+    new Rng(cfg.seed),
+  );
+}
+
+/** rl.json: the run's configuration, training episodes and evaluations. */
+export function rlDocument(state: Pick<LoopState, 'config' | 'step' | 'seconds' | 'episodes' | 'evals'>) {
+  return {
+    config: state.config,
+    stepsDone: state.step,
+    seconds: state.seconds,
+    episodes: state.episodes,
+    evals: state.evals,
+  };
+}
+
+export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<ReturnType<typeof rlDocument>> {
+  const ev = opts.events ?? {};
+  const env = await makeEnv(cfg.env);
+  const evalEnvs = await Promise.all(Array.from({ length: cfg.evalEpisodes }, () => makeEnv(cfg.env)));
+  try {
+    const agent = buildAgent(cfg, env);
+    const W = cfg.window * env.observationSize;
+    const replay = new ReplayBuffer(cfg.replay, W, env.actionSize);
+    const rng = new Rng(cfg.seed + 1);
+    const noiseRng = new Rng(cfg.seed + 2);
+    const window = new ObservationWindow(cfg.window, env.observationSize, cfg.padding);
+    let state: LoopState;
+    if (hasCheckpoint(opts.out)) {
+      if (!opts.resume)
+        throw new RangeError(
+          `${opts.out} already holds a training run; pass --resume to continue it, or choose another --out`,
+        );
+      const saved = loadRlCheckpoint<LoopState>(opts.out, agent, replay);
+      assertCompatible(saved.config, cfg, opts.out);
+      state = { ...saved, config: cfg };
+      env.restore(state.env);
+      window.frames.set(state.window);
+      rng.setState(state.rng);
+      noiseRng.setState(state.noiseRng);
+    } else {
+      window.reset(addNoise(env.reset(cfg.seed), cfg.stateNoise, noiseRng));
+      state = {
+        config: cfg,
+        step: 0,
+        seconds: 0,
+        episodes: [],
+        evals: [],
+        episodeReturn: 0,
+        episodeLength: 0,
+        window: [],
+        env: env.snapshot(),
+        rng: [],
+        noiseRng: [],
+      };
+    }
+    ev.start?.({ resumedFrom: state.step, steps: cfg.steps });
+
+    const save = async (): Promise<void> => {
+      state.window = Array.from(window.frames);
+      state.env = env.snapshot();
+      state.rng = rng.state();
+      state.noiseRng = noiseRng.state();
+      await saveRlCheckpoint(opts.out, agent, replay, state);
+      await saveActor(opts.out, agent, { config: cfg, step: state.step });
+      await writeJsonAtomic(join(opts.out, 'rl.json'), rlDocument(state));
+      ev.checkpoint?.(state.step);
+    };
+    const evaluate = (): void => {
+      const r = evaluatePolicy(agent, evalEnvs, {
+        seed: cfg.seed + 1_000_000,
+        stateNoise: cfg.stateNoise,
+        padding: cfg.padding,
+      });
+      const rec = { step: state.step, meanReturn: r.meanReturn, meanLength: r.meanLength };
+      state.evals.push(rec);
+      ev.evaluation?.(rec);
+    };
+
+    const every = (opts.checkpointEvery ?? 60) * 1000;
+    let lastSave = Date.now();
+    let segmentStart = Date.now();
+    let rateStart = Date.now();
+    let rateSteps = 0;
+    const batch = emptyBatch(cfg.batch, W, env.actionSize);
+    const prev = new Float32Array(W);
+    const action = new Float64Array(env.actionSize);
+    let stats: UpdateStats | null = null;
+    while (state.step < cfg.steps) {
+      state.step++;
+      const a =
+        state.step <= cfg.warmup
+          ? Float32Array.from({ length: env.actionSize }, () => rng.range(-1, 1))
+          : agent.act(window.frames, 1, false, rng);
+      const res = env.step(scaleAction(env, a, action));
+      let reward =
+        cfg.reward === 'shaped' ? shapedDoublePendulumReward(res.observation, res.terminated) : res.reward;
+      if (cfg.rewardNoise > 0) reward += cfg.rewardNoise * noiseRng.normal();
+      prev.set(window.frames);
+      window.push(addNoise(res.observation, cfg.stateNoise, noiseRng));
+      replay.add(prev, a, reward, window.frames, res.terminated);
+      state.episodeReturn += res.reward;
+      state.episodeLength++;
+      if (state.step > cfg.warmup && replay.size >= cfg.batch) {
+        stats = agent.update(replay.sample(cfg.batch, rng, batch), rng);
+        if (!Number.isFinite(stats.criticLoss) || !Number.isFinite(stats.actorLoss)) {
+          throw new RlDivergedError(
+            `training diverged at step ${state.step}: critic loss ${stats.criticLoss}, actor loss ${stats.actorLoss}. Try a smaller --lr.`,
+          );
+        }
+      }
+      if (res.terminated || res.truncated) {
+        const rec = { step: state.step, return: state.episodeReturn, length: state.episodeLength };
+        state.episodes.push(rec);
+        ev.episode?.(rec);
+        state.episodeReturn = 0;
+        state.episodeLength = 0;
+        window.reset(addNoise(env.reset(), cfg.stateNoise, noiseRng));
+      }
+      rateSteps++;
+      const now = Date.now();
+      if (state.step % 100 === 0 || state.step === cfg.steps) {
+        ev.step?.({
+          step: state.step,
+          stepsPerSec: (1000 * rateSteps) / Math.max(1, now - rateStart),
+          recentReturn: recentReturn(state.episodes),
+          lastEval: state.evals[state.evals.length - 1] ?? null,
+        });
+        rateStart = now;
+        rateSteps = 0;
+      }
+      const evalNow = state.step % cfg.evalEvery === 0 || state.step === cfg.steps;
+      if (evalNow) evaluate();
+      if (evalNow || now - lastSave >= every) {
+        state.seconds += (Date.now() - segmentStart) / 1000;
+        segmentStart = Date.now();
+        await save();
+        lastSave = Date.now();
+      }
+    }
+    if (state.evals.length === 0 || state.evals[state.evals.length - 1].step !== state.step) {
+      evaluate();
+      await save();
+    }
+    void stats;
+    return rlDocument(state);
+  } finally {
+    env.close();
+    for (const e of evalEnvs) e.close();
+  }
+}
+
+/** Mean environment return of the last 10 training episodes. */
+function recentReturn(episodes: EpisodeRecord[]): number | null {
+  if (!episodes.length) return null;
+  const tail = episodes.slice(-10);
+  return tail.reduce((s, e) => s + e.return, 0) / tail.length;
+}
+
+function assertCompatible(saved: RlConfig, now: RlConfig, dir: string): void {
+  const changed = RL_IDENTITY_KEYS.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  if (changed.length) {
+    throw new RangeError(
+      `cannot resume ${dir}: ${changed.map((k) => `${k} was ${JSON.stringify(saved[k])}, now ${JSON.stringify(now[k])}`).join('; ')}`,
+    );
+  }
+}
