@@ -20,7 +20,7 @@ export interface EnvSnapshot {
   ctrl: number[];
   time: number;
   elapsed: number;
-  rng: number[];
+  rng: (number | null)[];
 }
 
 export interface Env {

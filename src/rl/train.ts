@@ -42,8 +42,8 @@ interface LoopState {
   episodeLength: number;
   window: number[];
   env: EnvSnapshot;
-  rng: number[];
-  noiseRng: number[];
+  rng: (number | null)[];
+  noiseRng: (number | null)[];
 }
 
 export interface RlEvents {

@@ -72,18 +72,24 @@ export class Rng {
   }
 
   /** The full generator state (four words and the cached normal), for checkpoints. */
-  state(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? Number.NaN];
+  state(): (number | null)[] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spareNormal];
   }
 
   /** Continues exactly where a state() snapshot left off. */
-  setState(state: readonly number[]): this {
-    if (state.length !== 5 || state.slice(0, 4).some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff))
+  setState(state: readonly (number | null)[]): this {
+    const words = state.slice(0, 4);
+    const spare = state[4];
+    if (
+      state.length !== 5 ||
+      words.some((w) => typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 0xffffffff) ||
+      (spare !== null && typeof spare !== 'number')
+    )
       throw new RangeError(
-        `Rng.setState: expected four 32-bit words and a cached normal, got ${JSON.stringify(state)}`,
+        `Rng.setState: expected four 32-bit words and a cached normal (or null), got ${JSON.stringify(state)}`,
       );
-    [this.s0, this.s1, this.s2, this.s3] = state;
-    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+    [this.s0, this.s1, this.s2, this.s3] = words as number[];
+    this.spareNormal = spare;
     return this;
   }
 
