@@ -8,6 +8,7 @@ import {
   clamp,
   concatColumns,
   minimum,
+  repeatEach,
   sumLastAxis,
   dropout,
   exp,
@@ -77,9 +78,18 @@ describe('ops gradcheck', () => {
     const c = new Tensor(Float32Array.of(-3, -0.5, 0.2, 0.9, 2.5, 1.5), [2, 3], true);
     check(() => clamp(c, -1, 1), [c]);
     assert.deepEqual(Array.from(clamp(c, -1, 1).data), [-1, -0.5, 0.2, 0.9, 1, 1].map(Math.fround));
-    const g = clamp(c, -1, 1);
-    sum(g).backward();
+    c.grad = null;
+    sum(clamp(c, -1, 1)).backward();
     assert.deepEqual(Array.from(c.grad!), [0, 1, 1, 1, 0, 0]);
+  });
+
+  it('repeatEach', () => {
+    const a = randn([2, 3], 15);
+    check(() => repeatEach(a, 3), [a]);
+    const r = repeatEach(a, 2);
+    assert.deepEqual(r.shape, [4, 3]);
+    assert.deepEqual(Array.from(r.data.subarray(3, 6)), Array.from(a.data.subarray(0, 3)));
+    assert.deepEqual(Array.from(r.data.subarray(6, 9)), Array.from(a.data.subarray(3, 6)));
   });
 
   it('concatColumns and sumLastAxis', () => {

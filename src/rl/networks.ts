@@ -15,7 +15,7 @@ import {
   SpikingNeurons,
 } from '../nn/spiking-layers.js';
 import { rectangular } from '../nn/surrogate.js';
-import { clamp, concatColumns, relu, reshape } from '../tensor/ops.js';
+import { clamp, concatColumns, relu, repeatEach, reshape } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export const ACTOR_KINDS = ['ann', 'lif', '4lif', 'hh', 'slif2hh'] as const;
@@ -127,22 +127,18 @@ export class Actor extends Module {
     if (windows.length !== batch * this.windowSize)
       throw new RangeError(`Actor: got ${windows.length} values for ${batch} windows of ${this.windowSize}`);
     if (!this.neurons) return relu(this.encoder.forward(new Tensor(windows, [batch, this.windowSize])));
-    // Time-major input [T·B, obs]: step t shows frame ⌊t / R⌋ of every window.
-    const x = new Float32Array(this.T * batch * obsSize);
-    for (let t = 0; t < this.T; t++) {
-      const f = Math.floor(t / repeats);
+    // Project the W frames once ([W·B, obs], time-major), then present each R times: [T, B, n].
+    const x = new Float32Array(window * batch * obsSize);
+    for (let f = 0; f < window; f++) {
       for (let b = 0; b < batch; b++) {
         const src = (b * window + f) * obsSize;
-        x.set(windows.subarray(src, src + obsSize), (t * batch + b) * obsSize);
+        x.set(windows.subarray(src, src + obsSize), (f * batch + b) * obsSize);
       }
     }
-    const current = this.encoder.forward(new Tensor(x, [this.T * batch, obsSize]));
+    const current = this.encoder.forward(new Tensor(x, [window * batch, obsSize]));
     const width = current.shape[1];
-    return this.neurons.forward(reshape(current, [this.T, batch, width]), {
-      T: this.T,
-      timeVarying: true,
-      output: 'rate',
-    });
+    const input = repeatEach(reshape(current, [window, batch, width]), repeats);
+    return this.neurons.forward(input, { T: this.T, timeVarying: true, output: 'rate' });
   }
 
   /** Gaussian parameters (mean, clamped log σ), each [B, actions]. */

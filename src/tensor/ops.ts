@@ -232,6 +232,34 @@ export function reshape(a: Tensor, shape: Shape): Tensor {
   return makeResult(a.data, resolved, [a], () => (g) => accumulateGrad(a, g, true));
 }
 
+/**
+ * Repeats each slice along the first axis r times in place: [W, ...] → [W·r, ...] (torch's
+ * repeat_interleave on dim 0). The gradient of a slice is the sum over its copies.
+ */
+export function repeatEach(a: Tensor, r: number): Tensor {
+  if (!Number.isInteger(r) || r < 1)
+    throw new RangeError(`repeatEach: repeats must be a positive integer, got ${r}`);
+  if (a.ndim < 1) throw new RangeError('repeatEach: needs at least one axis');
+  if (r === 1) return a;
+  const slice = a.size / a.shape[0];
+  const W = a.shape[0];
+  const out = new Float32Array(a.size * r);
+  for (let w = 0; w < W; w++) {
+    const src = a.data.subarray(w * slice, (w + 1) * slice);
+    for (let k = 0; k < r; k++) out.set(src, (w * r + k) * slice);
+  }
+  return makeResult(out, [W * r, ...a.shape.slice(1)], [a], () => (g) => {
+    const ga = new Float32Array(a.size);
+    for (let w = 0; w < W; w++) {
+      for (let k = 0; k < r; k++) {
+        const off = (w * r + k) * slice;
+        for (let i = 0; i < slice; i++) ga[w * slice + i] += g[off + i];
+      }
+    }
+    accumulateGrad(a, ga, true);
+  });
+}
+
 /** [B, ...] → [B, rest]. */
 export function flatten(a: Tensor): Tensor {
   return reshape(a, [a.shape[0], -1]);
