@@ -5,6 +5,7 @@ import { SimulationDivergedError } from '../sim/simulate.js';
 import { registerBench } from './commands/bench.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerPlay } from './commands/play.js';
+import { registerRobustness } from './commands/robustness.js';
 import { registerTrain } from './commands/train.js';
 import { registerEquivalence } from './commands/equivalence.js';
 import { registerFiCurve } from './commands/fi-curve.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerPlay(program);
+  registerRobustness(program);
   registerBench(program);
   registerReproduce(program);
   return program;

@@ -76,9 +76,12 @@ export function loadMultitaskData(cfg: TrainConfig, which: 'both' | 'test' = 'bo
     which === 'both'
       ? composeMulti(cfg.dataset, 'train', { ...opts, limit: cfg.limitTrain ?? undefined })
       : test;
-  // One fixed noise image for train and test (spec 3.3), seeded from the run's seed.
-  const noise = cfg.noise > 0 ? noiseImage(cfg.noise, 1_000_003 + cfg.seed) : undefined;
-  return { train, test, noise };
+  return { train, test, noise: noiseFor(cfg) };
+}
+
+/** One fixed noise image for train and test (spec 3.3), seeded from the run's seed; none for A = 0. */
+export function noiseFor(cfg: Pick<TrainConfig, 'noise' | 'seed'>): Float32Array | undefined {
+  return cfg.noise > 0 ? noiseImage(cfg.noise, 1_000_003 + cfg.seed) : undefined;
 }
 
 export function buildModel(cfg: TrainConfig): MultitaskModel {
