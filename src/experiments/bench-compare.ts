@@ -128,7 +128,7 @@ export function formatRatio(r: number | null): string {
 export function formatSummary(s: Summary | null, unit: string, scale = 1, digits = 1, missing = '—'): string {
   if (!s || s.median === null || s.min === null || s.max === null) return missing;
   const f = (x: number): string => (x * scale).toFixed(digits);
-  const range = s.samples.length > 1 ? ` (${f(s.min)}–${f(s.max)})` : '';
+  const range = s.samples.length > 1 && s.max !== s.min ? ` (${f(s.min)}–${f(s.max)})` : '';
   return `${f(s.median)}${unit ? ' ' + unit : ''}${range}`;
 }
 
