@@ -1,0 +1,747 @@
+/**
+ * Side-by-side benchmark (`npm run bench:compare`, docs/benchmarks.md): hhnet against PyTorch
+ * (training steps of the multi-task fc models) and Brian2 (a full-HH population), each doing the
+ * same work on the same machine. Every tool runs in its own process; the runs alternate
+ * (hhnet, PyTorch, hhnet, Brian2 …) for N rounds and the medians over rounds are compared.
+ *
+ * The orchestration takes the process runner as an argument, so the bookkeeping (missing tools,
+ * failed runs, medians, ratios, tables) is testable without Python or timing.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type ComparePart = 'train' | 'sim';
+export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim'];
+export const BRIAN_TARGETS = ['numpy', 'cython', 'cpp_standalone'] as const;
+export type BrianTarget = (typeof BRIAN_TARGETS)[number];
+/** The models both hhnet and bench/compare/torch_train.py implement. */
+export const COMPARE_MODELS = ['hh-fc', 'lif-fc', 'slif2hh-fc'] as const;
+export const TORCH_FORMULATIONS = ['reference', 'once'] as const;
+export type TorchFormulation = (typeof TORCH_FORMULATIONS)[number];
+
+/** Debian's interpreter (where apt installs python3-torch and python3-brian); HHNET_PYTHON overrides. */
+export const DEFAULT_PYTHON = '/usr/bin/python3';
+
+export const INSTALL_HINT = {
+  torch: 'apt-get install python3-torch',
+  brian2: 'apt-get install python3-brian',
+} as const;
+
+export interface CompareOptions {
+  rounds: number;
+  parts: ComparePart[];
+  /** Training comparison. */
+  models: string[];
+  batch: number;
+  T: number;
+  steps: number;
+  warmup: number;
+  /** torch.set_num_threads (default: the machine's core count). */
+  torchThreads: number;
+  /** Population comparison. */
+  neurons: number;
+  duration: number;
+  dt: number;
+  current: number;
+  brianTargets: BrianTarget[];
+  /** OpenMP threads of the Brian2 C++ standalone build (0: Brian2's default single-threaded code). */
+  brianOpenmpThreads: number;
+  /** Python interpreter with torch / brian2. */
+  python: string;
+  /** Scratch directory (Brian2's C++ standalone project lives here between runs). */
+  workDir: string;
+  quick: boolean;
+}
+
+/** Full run: 3 rounds, 10 timed steps after 2 warm-up, 100 ms; quick: 1 round, 2 + 1 steps, 5 ms. */
+export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = process.env): CompareOptions {
+  return {
+    rounds: quick ? 1 : 3,
+    parts: [...COMPARE_PARTS],
+    models: [...COMPARE_MODELS],
+    batch: 128,
+    T: 15,
+    steps: quick ? 2 : 10,
+    warmup: quick ? 1 : 2,
+    torchThreads: coreCount(),
+    neurons: 10000,
+    duration: quick ? 5 : 100,
+    dt: 0.01,
+    current: 10,
+    brianTargets: [...BRIAN_TARGETS],
+    brianOpenmpThreads: 0,
+    python: env.HHNET_PYTHON || DEFAULT_PYTHON,
+    workDir: join(tmpdir(), 'hhnet-bench-compare'),
+    quick,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and formatting (pure)
+
+/** Median (mean of the two middle values for an even count); NaN for no values. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export interface Summary {
+  /** Median over rounds, null when no run succeeded. */
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  samples: number[];
+}
+
+export function summarize(samples: readonly number[]): Summary {
+  if (samples.length === 0) return { median: null, min: null, max: null, samples: [] };
+  return {
+    median: median(samples),
+    min: Math.min(...samples),
+    max: Math.max(...samples),
+    samples: [...samples],
+  };
+}
+
+/**
+ * hhnet's speed-up over another tool: time ratio other/hhnet for durations (ms per step), rate
+ * ratio hhnet/other for throughputs (neuron-steps per second). > 1 means hhnet is faster.
+ * Null when either side has no value.
+ */
+export function speedup(hhnet: number | null, other: number | null, kind: 'time' | 'rate'): number | null {
+  if (hhnet === null || other === null || !(hhnet > 0) || !(other > 0)) return null;
+  return kind === 'time' ? other / hhnet : hhnet / other;
+}
+
+/** 8.4× (two significant decimals below 10, one below 100). */
+export function formatRatio(r: number | null): string {
+  if (r === null) return '—';
+  return `${r < 10 ? r.toFixed(2) : r < 100 ? r.toFixed(1) : r.toFixed(0)}×`;
+}
+
+/** A median with its range over rounds, e.g. "23.1 ms (21.0–25.3)"; or the reason there is none. */
+export function formatSummary(s: Summary | null, unit: string, scale = 1, digits = 1, missing = '—'): string {
+  if (!s || s.median === null || s.min === null || s.max === null) return missing;
+  const f = (x: number): string => (x * scale).toFixed(digits);
+  const range = s.samples.length > 1 && s.max !== s.min ? ` (${f(s.min)}–${f(s.max)})` : '';
+  return `${f(s.median)}${unit ? ' ' + unit : ''}${range}`;
+}
+
+/** A Markdown table with padded columns (readable in a terminal, pasteable into a README). */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const width = header.map((h, c) => Math.max(h.length, 3, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${width.map((w, c) => (cells[c] ?? '').padEnd(w)).join(' | ')} |`;
+  return [line(header), `| ${width.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/** The last stdout line that is a JSON object (tools print their result as one such line). */
+export function lastJsonLine(stdout: string): Record<string, unknown> | null {
+  const lines = stdout.split('\n').map((l) => l.trim());
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (!lines[i].startsWith('{')) continue;
+    try {
+      const v: unknown = JSON.parse(lines[i]);
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // not JSON: keep looking
+    }
+  }
+  return null;
+}
+
+/** CPU model name from /proc/cpuinfo text (x86 "model name", ARM "Model"/"Hardware"), or null. */
+export function cpuModelFromCpuinfo(text: string): string | null {
+  for (const key of ['model name', 'Model', 'Hardware', 'cpu model']) {
+    const m = new RegExp(`^${key}\\s*:\\s*(.+)$`, 'm').exec(text);
+    if (m) return m[1].trim();
+  }
+  return null;
+}
+
+export function coreCount(): number {
+  return typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+
+export interface ToolStatus {
+  available: boolean;
+  version: string | null;
+  /** Why not available: "not installed — apt-get install …". */
+  reason: string | null;
+  /** What the interpreter said (import error), for the JSON. */
+  detail: string | null;
+}
+
+/** What `python -c PROBE` reports: versions, null for a module that does not import. */
+export interface PythonProbe {
+  python: string | null;
+  executable: string | null;
+  modules: Record<string, string | null>;
+  errors: Record<string, string>;
+}
+
+export const PROBE_MODULES = ['torch', 'brian2', 'numpy', 'Cython'] as const;
+
+/** Prints one JSON line with the interpreter's and the modules' versions. */
+export const PYTHON_PROBE = [
+  'import json, platform, sys',
+  'out = {"python": platform.python_version(), "executable": sys.executable, "modules": {}, "errors": {}}',
+  `for name in ${JSON.stringify(PROBE_MODULES)}:`,
+  '    try:',
+  '        out["modules"][name] = str(getattr(__import__(name), "__version__", "unknown"))',
+  '    except Exception as e:',
+  '        out["modules"][name] = None',
+  '        out["errors"][name] = type(e).__name__ + ": " + str(e)',
+  'print(json.dumps(out))',
+].join('\n');
+
+export function parsePythonProbe(stdout: string): PythonProbe | null {
+  const j = lastJsonLine(stdout);
+  if (!j || typeof j.modules !== 'object' || j.modules === null) return null;
+  return {
+    python: typeof j.python === 'string' ? j.python : null,
+    executable: typeof j.executable === 'string' ? j.executable : null,
+    modules: j.modules as Record<string, string | null>,
+    errors: (j.errors ?? {}) as Record<string, string>,
+  };
+}
+
+/**
+ * Whether torch and brian2 can be used. probe null: the interpreter did not run at all
+ * (probeError says why, e.g. not found).
+ */
+export function toolStatuses(
+  probe: PythonProbe | null,
+  python: string,
+  probeError: string | null,
+): { torch: ToolStatus; brian2: ToolStatus } {
+  const status = (mod: 'torch' | 'brian2'): ToolStatus => {
+    const hint = INSTALL_HINT[mod];
+    if (!probe) {
+      return {
+        available: false,
+        version: null,
+        reason: `not installed — ${hint} (no usable Python at ${python}; set HHNET_PYTHON)`,
+        detail: probeError,
+      };
+    }
+    const version = probe.modules[mod] ?? null;
+    if (version === null) {
+      return {
+        available: false,
+        version: null,
+        reason: `not installed — ${hint}`,
+        detail: probe.errors[mod] ?? null,
+      };
+    }
+    return { available: true, version, reason: null, detail: null };
+  };
+  return { torch: status('torch'), brian2: status('brian2') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+export interface ProcResult {
+  /** Exit code; null when killed or not started. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Why the process could not start or was stopped (e.g. ENOENT, timeout). */
+  error: string | null;
+  seconds: number;
+}
+
+export type ProcRunner = (
+  command: string,
+  args: readonly string[],
+  opts: { cwd?: string; timeoutMs?: number },
+) => Promise<ProcResult>;
+
+/** Runs a process to completion, collecting its output (never throws). */
+export const spawnRunner: ProcRunner = (command, args, opts) =>
+  new Promise((resolveRun) => {
+    const t0 = process.hrtime.bigint();
+    let stdout = '';
+    let stderr = '';
+    let error: string | null = null;
+    let settled = false;
+    const finish = (code: number | null): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolveRun({ code, stdout, stderr, error, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+    };
+    const child = spawn(command, [...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer =
+      opts.timeoutMs !== undefined
+        ? setTimeout(() => {
+            error = `timed out after ${((opts.timeoutMs ?? 0) / 1000).toFixed(0)} s`;
+            child.kill('SIGKILL');
+          }, opts.timeoutMs)
+        : null;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => {
+      error ??= err.message;
+      if (child.pid === undefined) finish(null); // never started (e.g. ENOENT): no 'close' to wait for
+    });
+    child.on('close', (code) => finish(code));
+  });
+
+/** One line saying why a run failed: the start error, or the exit code and stderr's last lines. */
+export function failureMessage(r: ProcResult, what: string): string {
+  if (r.error) return `${what}: ${r.error}`;
+  const tail = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/Warning|^\s*(if not hasattr|obj = getattr)/.test(l))
+    .slice(-3)
+    .join(' / ');
+  if (r.code !== 0) return `${what}: exit code ${r.code}${tail ? ': ' + tail : ''}`;
+  return `${what}: no JSON result on stdout${tail ? ' (stderr: ' + tail + ')' : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The comparison
+
+export interface TrainRow {
+  model: string;
+  hhnet: Summary;
+  hhnetBackend: string | null;
+  torchReference: Summary;
+  torchOnce: Summary;
+  /** torch ms / hhnet ms (> 1: hhnet faster). */
+  speedupVsReference: number | null;
+  speedupVsOnce: number | null;
+}
+
+export interface SimRow {
+  /** 'hhnet' or 'brian2 <target>'. */
+  tool: string;
+  /** Neuron-steps per second over rounds. */
+  rate: Summary;
+  /** Spike count of each round. */
+  spikes: number[];
+  /** hhnet rate / this rate (null for hhnet itself). */
+  speedup: number | null;
+  /** Set when the tool is not installed. */
+  missing: string | null;
+  /** Brian2 C++ standalone: wall time of the whole binary run, per round (s). */
+  binarySeconds?: number[];
+}
+
+export interface CompareError {
+  round: number;
+  job: string;
+  message: string;
+}
+
+export interface MachineNote {
+  cpu: string;
+  cores: number;
+  node: string;
+  python: string | null;
+  pythonPath: string;
+  torch: string | null;
+  torchThreads: number | null;
+  brian2: string | null;
+  numpy: string | null;
+  cython: string | null;
+  /** 1-minute load average at the start and the end of the run (other work on the machine). */
+  loadAverage: { start: number; end: number };
+  hhnetThreads: string | null;
+}
+
+export interface CompareReport {
+  version: 1;
+  createdAt: string;
+  options: CompareOptions;
+  machine: MachineNote;
+  tools: { torch: ToolStatus | null; brian2: ToolStatus | null };
+  train: {
+    rows: TrainRow[];
+    /** Round 1's check that both PyTorch formulations give the same loss and gradient. */
+    torchChecks: unknown[];
+  } | null;
+  sim: {
+    rows: SimRow[];
+    neuronSteps: number;
+    timing: { hhnet: string; brian2: Record<string, string> };
+  } | null;
+  errors: CompareError[];
+  /** Wall time of the whole comparison (s). */
+  seconds: number;
+}
+
+export interface CompareDeps {
+  run: ProcRunner;
+  /** Progress lines (stderr in the CLI). */
+  log: (line: string) => void;
+  /** Paths of hhnet's CLI and the Python scripts (defaults: this checkout's). */
+  hhnetCli?: string;
+  scriptsDir?: string;
+  /** Machine facts (overridable for tests). */
+  cpuinfo?: () => string;
+  loadavg?: () => number;
+  now?: () => Date;
+}
+
+const HERE = new URL('.', import.meta.url);
+
+/** dist/src/cli/main.js next to this module (dist/src/experiments/). */
+export function defaultHhnetCli(): string {
+  return fileURLToPath(new URL('../cli/main.js', HERE));
+}
+
+/** bench/compare/ of the checkout (three levels above dist/src/experiments/). */
+export function defaultScriptsDir(): string {
+  return fileURLToPath(new URL('../../../bench/compare/', HERE));
+}
+
+const JOB_TIMEOUT_MS = 30 * 60 * 1000;
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promise<CompareReport> {
+  const t0 = Date.now();
+  const now = deps.now ?? ((): Date => new Date());
+  const load = deps.loadavg ?? ((): number => loadavg()[0]);
+  const loadStart = load();
+  const cli = deps.hhnetCli ?? defaultHhnetCli();
+  const scripts = deps.scriptsDir ?? defaultScriptsDir();
+  const wantTrain = opts.parts.includes('train');
+  const wantSim = opts.parts.includes('sim');
+  const errors: CompareError[] = [];
+  if (wantSim) mkdirSync(opts.workDir, { recursive: true }); // Brian2 runs there
+
+  // Which Python tools are there.
+  const probeRun = await deps.run(opts.python, ['-c', PYTHON_PROBE], { timeoutMs: 120_000 });
+  const probe = probeRun.error === null && probeRun.code === 0 ? parsePythonProbe(probeRun.stdout) : null;
+  const tools = toolStatuses(probe, opts.python, probe ? null : failureMessage(probeRun, opts.python));
+  if (wantTrain && !tools.torch.available) deps.log(`PyTorch: ${tools.torch.reason} — skipped`);
+  if (wantSim && !tools.brian2.available) deps.log(`Brian2: ${tools.brian2.reason} — skipped`);
+
+  // Samples per round.
+  const hhTrain = new Map<string, number[]>(opts.models.map((m) => [m, []]));
+  const torchTrain = new Map<string, number[]>(
+    opts.models.flatMap((m) => TORCH_FORMULATIONS.map((f) => [`${m}/${f}`, []] as [string, number[]])),
+  );
+  let hhnetBackend: string | null = null;
+  let torchThreads: number | null = null;
+  let torchChecks: unknown[] = [];
+  const simRates = new Map<string, number[]>();
+  const simSpikes = new Map<string, number[]>();
+  const binarySeconds: number[] = [];
+  const simTools = ['hhnet', ...opts.brianTargets.map((t) => `brian2 ${t}`)];
+  for (const t of simTools) {
+    simRates.set(t, []);
+    simSpikes.set(t, []);
+  }
+
+  const job = async (
+    round: number,
+    name: string,
+    command: string,
+    args: string[],
+    cwd?: string,
+  ): Promise<Record<string, unknown> | null> => {
+    deps.log(`[round ${round}/${opts.rounds}] ${name} …`);
+    const r = await deps.run(command, args, { cwd, timeoutMs: JOB_TIMEOUT_MS });
+    const j = r.error === null && r.code === 0 ? lastJsonLine(r.stdout) : null;
+    if (!j) {
+      const message = failureMessage(r, name);
+      errors.push({ round, job: name, message });
+      deps.log(`[round ${round}/${opts.rounds}] ${message}`);
+      return null;
+    }
+    deps.log(`[round ${round}/${opts.rounds}] ${name} done in ${r.seconds.toFixed(1)} s`);
+    return j;
+  };
+  const push = (m: Map<string, number[]>, key: string, v: number | null): void => {
+    if (v !== null) m.get(key)?.push(v);
+  };
+
+  for (let round = 1; round <= opts.rounds; round++) {
+    if (wantTrain) {
+      const common = [
+        '--batch',
+        `${opts.batch}`,
+        '--T',
+        `${opts.T}`,
+        '--steps',
+        `${opts.steps}`,
+        '--warmup',
+        `${opts.warmup}`,
+      ];
+      const h = await job(round, 'hhnet bench train', process.execPath, [
+        cli,
+        'bench',
+        'train',
+        '--models',
+        opts.models.join(','),
+        ...common,
+        '--json',
+      ]);
+      for (const r of (h?.results as Record<string, unknown>[] | undefined) ?? []) {
+        push(hhTrain, String(r.model), num(r.msPerStep));
+        if (typeof r.backend === 'string') hhnetBackend = r.backend;
+      }
+      if (tools.torch.available) {
+        const args = [join(scripts, 'torch_train.py'), '--models', opts.models.join(','), ...common];
+        args.push('--threads', `${opts.torchThreads}`);
+        if (round > 1) args.push('--no-check'); // the formulations are checked once
+        const t = await job(round, 'PyTorch training steps', opts.python, args);
+        if (t) {
+          torchThreads = num(t.threads) ?? torchThreads;
+          if (round === 1 && Array.isArray(t.checks)) torchChecks = t.checks;
+          for (const r of (t.results as Record<string, unknown>[] | undefined) ?? []) {
+            push(torchTrain, `${String(r.model)}/${String(r.formulation)}`, num(r.msPerStep));
+          }
+        }
+      }
+    }
+    if (wantSim) {
+      const common = [
+        '--neurons',
+        `${opts.neurons}`,
+        '--duration',
+        `${opts.duration}`,
+        '--dt',
+        `${opts.dt}`,
+        '--current',
+        `${opts.current}`,
+      ];
+      const h = await job(round, 'hhnet bench sim', process.execPath, [
+        cli,
+        'bench',
+        'sim',
+        '--model',
+        'hh',
+        '--integrator',
+        'expeuler',
+        ...common,
+        '--json',
+      ]);
+      if (h) {
+        push(simRates, 'hhnet', num(h.neuronStepsPerSec));
+        push(simSpikes, 'hhnet', num(h.spikes));
+      }
+      if (tools.brian2.available) {
+        for (const target of opts.brianTargets) {
+          const key = `brian2 ${target}`;
+          const b = await job(
+            round,
+            `Brian2 ${target}`,
+            opts.python,
+            [
+              join(scripts, 'brian_hh.py'),
+              '--target',
+              target,
+              ...common,
+              '--build-dir',
+              join(opts.workDir, 'brian_cpp_standalone'),
+              ...(target === 'cpp_standalone' ? ['--openmp-threads', `${opts.brianOpenmpThreads}`] : []),
+            ],
+            opts.workDir,
+          );
+          if (b) {
+            push(simRates, key, num(b.neuronStepsPerSec));
+            push(simSpikes, key, num(b.spikes));
+            const bs = num(b.binarySeconds);
+            if (target === 'cpp_standalone' && bs !== null) binarySeconds.push(bs);
+          }
+        }
+      }
+    }
+  }
+
+  const train = wantTrain
+    ? {
+        rows: opts.models.map((model): TrainRow => {
+          const hh = summarize(hhTrain.get(model) ?? []);
+          const ref = summarize(torchTrain.get(`${model}/reference`) ?? []);
+          const once = summarize(torchTrain.get(`${model}/once`) ?? []);
+          return {
+            model,
+            hhnet: hh,
+            hhnetBackend,
+            torchReference: ref,
+            torchOnce: once,
+            speedupVsReference: speedup(hh.median, ref.median, 'time'),
+            speedupVsOnce: speedup(hh.median, once.median, 'time'),
+          };
+        }),
+        torchChecks,
+      }
+    : null;
+
+  let sim: CompareReport['sim'] = null;
+  if (wantSim) {
+    const hh = summarize(simRates.get('hhnet') ?? []);
+    sim = {
+      rows: simTools.map((tool): SimRow => {
+        const rate = summarize(simRates.get(tool) ?? []);
+        const row: SimRow = {
+          tool,
+          rate,
+          spikes: simSpikes.get(tool) ?? [],
+          speedup: tool === 'hhnet' ? null : speedup(hh.median, rate.median, 'rate'),
+          missing: tool === 'hhnet' || tools.brian2.available ? null : tools.brian2.reason,
+        };
+        if (tool === 'brian2 cpp_standalone') row.binarySeconds = binarySeconds;
+        return row;
+      }),
+      neuronSteps: opts.neurons * Math.round(opts.duration / opts.dt),
+      timing: {
+        hhnet: 'simulate() loop after a 200-step warm-up run (bench-sim.ts)',
+        brian2: {
+          numpy: 'Brian2 main-loop time of net.run after a warm-up run (code generation excluded)',
+          cython:
+            'Brian2 main-loop time of net.run after a warm-up run (code generation and compilation excluded)',
+          cpp_standalone: "the binary's own main-loop time (results/last_run_info.txt); compilation excluded",
+        },
+      },
+    };
+  }
+
+  let cpu: string | null = null;
+  try {
+    cpu = cpuModelFromCpuinfo((deps.cpuinfo ?? ((): string => readFileSync('/proc/cpuinfo', 'utf8')))());
+  } catch {
+    cpu = null;
+  }
+  const machine: MachineNote = {
+    cpu: cpu ?? cpus()[0]?.model ?? 'unknown',
+    cores: coreCount(),
+    node: process.version,
+    python: probe?.python ?? null,
+    pythonPath: opts.python,
+    torch: probe?.modules.torch ?? null,
+    torchThreads,
+    brian2: probe?.modules.brian2 ?? null,
+    numpy: probe?.modules.numpy ?? null,
+    cython: probe?.modules.Cython ?? null,
+    loadAverage: { start: loadStart, end: load() },
+    hhnetThreads: process.env.HHNET_THREADS ?? null,
+  };
+  return {
+    version: 1,
+    createdAt: now().toISOString(),
+    options: opts,
+    machine,
+    tools: { torch: wantTrain ? tools.torch : null, brian2: wantSim ? tools.brian2 : null },
+    train,
+    sim,
+    errors,
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report text
+
+const SIM_LABELS: Record<string, string> = {
+  hhnet: 'hhnet',
+  'brian2 numpy': 'Brian2 (numpy)',
+  'brian2 cython': 'Brian2 (cython)',
+  'brian2 cpp_standalone': 'Brian2 (C++ standalone)',
+};
+
+/** The training table: medians (range over rounds) and hhnet's speed-up over each formulation. */
+export function trainTable(report: CompareReport): string {
+  if (!report.train) return '';
+  const torchMissing =
+    report.tools.torch && !report.tools.torch.available ? report.tools.torch.reason! : 'failed';
+  const rows = report.train.rows.map((r) => [
+    r.model,
+    formatSummary(r.hhnet, '', 1, 1, 'failed'),
+    formatSummary(r.torchReference, '', 1, 1, torchMissing),
+    formatSummary(r.torchOnce, '', 1, 1, torchMissing),
+    formatRatio(r.speedupVsReference),
+    formatRatio(r.speedupVsOnce),
+  ]);
+  return markdownTable(
+    [
+      'model',
+      'hhnet ms/step',
+      'PyTorch reference ms/step',
+      'PyTorch projection-once ms/step',
+      'hhnet speed-up vs reference',
+      'hhnet speed-up vs once',
+    ],
+    rows,
+  );
+}
+
+/** The population table: neuron-steps/s (M), spike counts, hhnet's speed-up over each. */
+export function simTable(report: CompareReport): string {
+  if (!report.sim) return '';
+  const rows = report.sim.rows.map((r) => {
+    const spikes = r.spikes.length ? [...new Set(r.spikes)].join(', ') : '—';
+    return [
+      (SIM_LABELS[r.tool] ?? r.tool) +
+        (r.tool === 'brian2 cpp_standalone' && report.options.brianOpenmpThreads > 0
+          ? ` [${report.options.brianOpenmpThreads} OpenMP threads]`
+          : ''),
+      r.missing ?? formatSummary(r.rate, '', 1e-6, 2, 'failed'),
+      r.missing ? '—' : spikes,
+      r.tool === 'hhnet' ? '1×' : formatRatio(r.speedup),
+    ];
+  });
+  return markdownTable(['tool', 'M neuron-steps/s', 'spikes', 'hhnet speed-up'], rows);
+}
+
+export function machineLine(report: CompareReport): string {
+  const m = report.machine;
+  const parts = [`${m.cpu}, ${m.cores} cores`, `Node ${m.node}`];
+  if (m.python) parts.push(`Python ${m.python} (${m.pythonPath})`);
+  if (m.torch) parts.push(`torch ${m.torch}${m.torchThreads !== null ? ` (${m.torchThreads} threads)` : ''}`);
+  if (m.brian2) parts.push(`brian2 ${m.brian2}`);
+  parts.push(
+    `load average ${m.loadAverage.start.toFixed(2)} at start, ${m.loadAverage.end.toFixed(2)} at end`,
+  );
+  return parts.join('; ');
+}
+
+/** The whole text report printed at the end of a run. */
+export function formatReport(report: CompareReport): string {
+  const o = report.options;
+  const out: string[] = [];
+  out.push(`Machine: ${machineLine(report)}`);
+  out.push(
+    `Rounds: ${o.rounds} (tools alternate within each round; medians over rounds)${o.quick ? ', quick mode' : ''}`,
+  );
+  if (report.train) {
+    out.push('');
+    out.push(
+      `Training step (batch ${o.batch}, T ${o.T}, forward + backward + Adam; each run the median of ${o.steps} steps after ${o.warmup} warm-up; hhnet backend ${report.train.rows[0]?.hhnetBackend ?? '?'}):`,
+    );
+    out.push('');
+    out.push(trainTable(report));
+  }
+  if (report.sim) {
+    out.push('');
+    out.push(
+      `Full-HH population (${o.neurons} neurons, ${o.duration} ms at dt ${o.dt} ms = ${report.sim.neuronSteps.toExponential(2)} neuron-steps, exponential Euler, ${o.current} µA/cm²):`,
+    );
+    out.push('');
+    out.push(simTable(report));
+  }
+  if (report.errors.length) {
+    out.push('');
+    out.push('Failed runs:');
+    for (const e of report.errors) out.push(`- round ${e.round}: ${e.message}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,279 @@
+// The bookkeeping of `npm run bench:compare` (src/experiments/bench-compare.ts): statistics,
+// tables, missing tools and failed runs, with a fake process runner (no Python, no timing).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CompareOptions,
+  ProcResult,
+  ProcRunner,
+  cpuModelFromCpuinfo,
+  defaultCompareOptions,
+  failureMessage,
+  formatRatio,
+  formatReport,
+  formatSummary,
+  lastJsonLine,
+  markdownTable,
+  median,
+  parsePythonProbe,
+  runCompare,
+  speedup,
+  summarize,
+  toolStatuses,
+} from '../src/experiments/bench-compare.js';
+
+test('median, summarize and speed-up ratios', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+  assert.deepEqual(summarize([]), { median: null, min: null, max: null, samples: [] });
+  assert.deepEqual(summarize([5, 1, 3]), { median: 3, min: 1, max: 5, samples: [5, 1, 3] });
+  // Durations: other / hhnet; throughputs: hhnet / other. > 1 means hhnet is faster.
+  assert.equal(speedup(20, 60, 'time'), 3);
+  assert.equal(speedup(8e6, 16e6, 'rate'), 0.5);
+  assert.equal(speedup(null, 60, 'time'), null);
+  assert.equal(speedup(20, null, 'rate'), null);
+  assert.equal(speedup(0, 60, 'time'), null);
+  assert.equal(formatRatio(null), '—');
+  assert.equal(formatRatio(0.456), '0.46×');
+  assert.equal(formatRatio(12.34), '12.3×');
+  assert.equal(formatRatio(330), '330×');
+  assert.equal(formatSummary(summarize([21, 23.14, 25.3]), 'ms'), '23.1 ms (21.0–25.3)');
+  assert.equal(formatSummary(summarize([7.2e6]), '', 1e-6, 2), '7.20');
+  assert.equal(formatSummary(summarize([]), 'ms', 1, 1, 'failed'), 'failed');
+});
+
+test('markdownTable pads columns to the widest cell', () => {
+  const t = markdownTable(
+    ['a', 'long header'],
+    [
+      ['xxxxx', '1'],
+      ['y', '22'],
+    ],
+  );
+  assert.equal(
+    t,
+    [
+      '| a     | long header |',
+      '| ----- | ----------- |',
+      '| xxxxx | 1           |',
+      '| y     | 22          |',
+    ].join('\n'),
+  );
+});
+
+test('lastJsonLine skips warnings and non-JSON lines', () => {
+  assert.deepEqual(lastJsonLine('warning: x\n{"a":1}\n{"b":2}\nbye\n'), { b: 2 });
+  assert.deepEqual(lastJsonLine('{"a":1}\n{not json\n'), { a: 1 });
+  assert.equal(lastJsonLine('[1,2]\nnothing'), null);
+  assert.equal(lastJsonLine(''), null);
+});
+
+test('cpuModelFromCpuinfo reads the model name', () => {
+  const text =
+    'processor\t: 0\nvendor_id\t: GenuineIntel\nmodel\t\t: 85\nmodel name\t: Intel(R) Xeon(R) Processor\n';
+  assert.equal(cpuModelFromCpuinfo(text), 'Intel(R) Xeon(R) Processor');
+  assert.equal(cpuModelFromCpuinfo('Model\t: Raspberry Pi 4\n'), 'Raspberry Pi 4');
+  assert.equal(cpuModelFromCpuinfo('nothing here'), null);
+});
+
+test('missing tools: not installed with the apt-get hint, never a crash', () => {
+  const probe = parsePythonProbe(
+    '{"python": "3.11.2", "executable": "/usr/bin/python3", "modules": {"torch": null, "brian2": "2.5.1"}, ' +
+      '"errors": {"torch": "ModuleNotFoundError: No module named \'torch\'"}}\n',
+  );
+  assert.ok(probe);
+  const s = toolStatuses(probe, '/usr/bin/python3', null);
+  assert.equal(s.torch.available, false);
+  assert.equal(s.torch.reason, 'not installed — apt-get install python3-torch');
+  assert.match(s.torch.detail ?? '', /No module named/);
+  assert.deepEqual(s.brian2, { available: true, version: '2.5.1', reason: null, detail: null });
+  const none = toolStatuses(null, '/nope/python', 'spawn /nope/python ENOENT');
+  assert.equal(none.torch.available, false);
+  assert.match(none.torch.reason ?? '', /^not installed — apt-get install python3-torch .*\/nope\/python/);
+  assert.match(none.brian2.reason ?? '', /^not installed — apt-get install python3-brian/);
+  assert.equal(parsePythonProbe('Traceback ...'), null);
+});
+
+test('failureMessage names the exit code and the last stderr lines, not the warnings', () => {
+  const r: ProcResult = {
+    code: 1,
+    stdout: '',
+    stderr: 'FutureWarning: np.bool\n  if not hasattr(numpy, method):\nTraceback\nRuntimeError: boom\n',
+    error: null,
+    seconds: 1,
+  };
+  assert.equal(
+    failureMessage(r, 'Brian2 cython'),
+    'Brian2 cython: exit code 1: Traceback / RuntimeError: boom',
+  );
+  assert.equal(failureMessage({ ...r, code: null, error: 'spawn x ENOENT' }, 'x'), 'x: spawn x ENOENT');
+  assert.match(failureMessage({ ...r, code: 0, stderr: '' }, 'x'), /no JSON result/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// runCompare with a fake runner
+
+const PY = '/fake/python3';
+
+function options(over: Partial<CompareOptions> = {}): CompareOptions {
+  return {
+    ...defaultCompareOptions(true, {}),
+    python: PY,
+    workDir: join(tmpdir(), 'hhnet-bench-compare-test'),
+    ...over,
+  };
+}
+
+const ok = (stdout: string): ProcResult => ({ code: 0, stdout, stderr: '', error: null, seconds: 0.1 });
+
+interface Fake {
+  run: ProcRunner;
+  calls: string[];
+}
+
+/** A runner answering like the real tools; `have` says which Python modules exist. */
+function fakeRunner(have: { python: boolean; torch: boolean; brian2: boolean }, failCython = false): Fake {
+  const calls: string[] = [];
+  let round = 0;
+  const run: ProcRunner = async (command, args) => {
+    const a = [...args];
+    if (command === PY && a[0] === '-c') {
+      calls.push('probe');
+      if (!have.python)
+        return { code: null, stdout: '', stderr: '', error: `spawn ${PY} ENOENT`, seconds: 0 };
+      return ok(
+        JSON.stringify({
+          python: '3.11.2',
+          executable: PY,
+          modules: { torch: have.torch ? '1.13.1' : null, brian2: have.brian2 ? '2.5.1' : null },
+          errors: {},
+        }),
+      );
+    }
+    if (command === process.execPath && a.includes('train')) {
+      round++;
+      calls.push(`hhnet train${a.includes('--json') ? '' : ' (no --json!)'}`);
+      const models = a[a.indexOf('--models') + 1].split(',');
+      return ok(
+        JSON.stringify({
+          results: models.map((model, i) => ({ model, msPerStep: 10 * (i + 1) + round, backend: 'wasm' })),
+        }),
+      );
+    }
+    if (command === process.execPath && a.includes('sim')) {
+      calls.push('hhnet sim');
+      return ok(JSON.stringify({ neuronStepsPerSec: 20e6 + round * 1e6, spikes: 70000 }));
+    }
+    if (command === PY && a[0].endsWith('torch_train.py')) {
+      calls.push(`torch${a.includes('--no-check') ? ' --no-check' : ''}`);
+      const models = a[a.indexOf('--models') + 1].split(',');
+      return ok(
+        'some log line\n' +
+          JSON.stringify({
+            threads: 2,
+            results: models.flatMap((model, i) => [
+              { model, formulation: 'reference', msPerStep: 300 * (i + 1) },
+              { model, formulation: 'once', msPerStep: 60 * (i + 1) },
+            ]),
+            checks: a.includes('--no-check') ? [] : [{ model: models[0], lossReference: 4.6, lossOnce: 4.6 }],
+          }),
+      );
+    }
+    if (command === PY && a[0].endsWith('brian_hh.py')) {
+      const target = a[a.indexOf('--target') + 1];
+      calls.push(`brian ${target}`);
+      if (failCython && target === 'cython')
+        return { code: 1, stdout: '', stderr: 'CompileError: no compiler\n', error: null, seconds: 1 };
+      const rate = { numpy: 4e6, cython: 8e6, cpp_standalone: 16e6 }[target] ?? 1;
+      return ok(JSON.stringify({ neuronStepsPerSec: rate, spikes: 69999, binarySeconds: 6.5 }));
+    }
+    throw new Error(`unexpected command ${command} ${a.join(' ')}`);
+  };
+  return { run, calls };
+}
+
+const deps = (fake: Fake) => ({
+  run: fake.run,
+  log: () => {},
+  hhnetCli: '/x/main.js',
+  scriptsDir: '/x/bench/compare',
+  cpuinfo: () => 'model name\t: Test CPU\n',
+  loadavg: () => 1.5,
+  now: () => new Date('2024-01-01T00:00:00Z'),
+});
+
+test('runCompare alternates the tools each round and compares medians over rounds', async () => {
+  const fake = fakeRunner({ python: true, torch: true, brian2: true });
+  const report = await runCompare(options({ rounds: 3 }), deps(fake));
+  const round = ['hhnet train', 'torch', 'hhnet sim', 'brian numpy', 'brian cython', 'brian cpp_standalone'];
+  assert.deepEqual(fake.calls, [
+    'probe',
+    ...round,
+    ...round.map((c) => (c === 'torch' ? 'torch --no-check' : c)),
+    ...round.map((c) => (c === 'torch' ? 'torch --no-check' : c)),
+  ]);
+  assert.deepEqual(report.errors, []);
+  assert.ok(report.train);
+  const hh = report.train.rows.find((r) => r.model === 'hh-fc');
+  assert.ok(hh);
+  assert.deepEqual(hh.hhnet.samples, [11, 12, 13]);
+  assert.equal(hh.hhnet.median, 12);
+  assert.equal(hh.torchReference.median, 300);
+  assert.equal(hh.speedupVsReference, 25);
+  assert.equal(hh.speedupVsOnce, 5);
+  assert.equal(report.train.torchChecks.length, 1);
+  assert.ok(report.sim);
+  const cpp = report.sim.rows.find((r) => r.tool === 'brian2 cpp_standalone');
+  assert.ok(cpp);
+  assert.equal(cpp.speedup, 22e6 / 16e6);
+  assert.deepEqual(cpp.binarySeconds, [6.5, 6.5, 6.5]);
+  assert.equal(report.sim.neuronSteps, 10000 * 500);
+  assert.equal(report.machine.cpu, 'Test CPU');
+  assert.equal(report.machine.torch, '1.13.1');
+  assert.equal(report.machine.torchThreads, 2);
+  const text = formatReport(report);
+  assert.match(text, /Test CPU/);
+  assert.match(text, /\| hh-fc +\| 12\.0 \(11\.0–13\.0\) +\| 300\.0 +\| 60\.0 +\| 25\.0× +\| 5\.00× +\|/);
+  assert.match(text, /\| Brian2 \(C\+\+ standalone\) +\| 16\.00 +\| 69999 +\| 1\.38× +\|/);
+});
+
+test('runCompare skips missing tools with the install hint and still runs hhnet', async () => {
+  const fake = fakeRunner({ python: true, torch: false, brian2: false });
+  const report = await runCompare(options({ rounds: 2 }), deps(fake));
+  assert.deepEqual(fake.calls, ['probe', 'hhnet train', 'hhnet sim', 'hhnet train', 'hhnet sim']);
+  assert.deepEqual(report.errors, []);
+  assert.equal(report.tools.torch?.reason, 'not installed — apt-get install python3-torch');
+  const text = formatReport(report);
+  assert.match(text, /not installed — apt-get install python3-torch/);
+  assert.match(text, /Brian2 \(numpy\) +\| not installed — apt-get install python3-brian/);
+  assert.ok(report.train?.rows.every((r) => r.speedupVsOnce === null && r.hhnet.samples.length === 2));
+
+  const noPython = fakeRunner({ python: false, torch: false, brian2: false });
+  const r2 = await runCompare(options({ parts: ['train'] }), deps(noPython));
+  assert.deepEqual(noPython.calls, ['probe', 'hhnet train']);
+  assert.equal(r2.sim, null);
+  assert.match(r2.tools.torch?.reason ?? '', /not installed — apt-get install python3-torch/);
+  assert.equal(r2.tools.brian2, null);
+});
+
+test('runCompare records a failed run and carries on', async () => {
+  const fake = fakeRunner({ python: true, torch: true, brian2: true }, true);
+  const report = await runCompare(options({ parts: ['sim'], rounds: 2 }), deps(fake));
+  assert.equal(report.train, null);
+  assert.deepEqual(
+    report.errors.map((e) => [e.round, e.message]),
+    [
+      [1, 'Brian2 cython: exit code 1: CompileError: no compiler'],
+      [2, 'Brian2 cython: exit code 1: CompileError: no compiler'],
+    ],
+  );
+  const cython = report.sim?.rows.find((r) => r.tool === 'brian2 cython');
+  assert.equal(cython?.rate.median, null);
+  assert.equal(cython?.speedup, null);
+  const text = formatReport(report);
+  assert.match(text, /Brian2 \(cython\) +\| failed/);
+  assert.match(text, /Failed runs:\n- round 1: Brian2 cython: exit code 1/);
+});
