@@ -5,16 +5,15 @@
  * (runs/NAME) with checkpoints, so a killed sweep resumes where it stopped and finished runs are
  * read back, not redone.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MultitaskModelName } from '../models/multitask.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 import { TrainConfig, resolveTrainConfig } from '../train/config.js';
-import { LoadedData, loadMultitaskData, noiseFor, trainMultitask, EpochRecord } from '../train/multitask.js';
+import { LoadedData, finishedMultitaskRun, loadMultitaskData, noiseFor, trainMultitask } from '../train/multitask.js';
 import { RlConfig, resolveRlConfig } from '../rl/config.js';
 import { ActorKind } from '../rl/networks.js';
 import { EnvName } from '../rl/pendulums.js';
-import { EvalRecord, trainRl } from '../rl/train.js';
+import { EvalRecord, finishedRlRun, trainRl } from '../rl/train.js';
 import { VegaLiteSpec, barChart, concatCharts, lineChart } from '../report/charts.js';
 import { prepareOutDir } from '../cli/output.js';
 
@@ -90,7 +89,7 @@ export async function multitaskRobustness(
   for (const [index, cfg] of configs.entries()) {
     const name = `${cfg.model}-noise${cfg.noise}`;
     const dir = join(out, 'runs', name);
-    let history = finishedMultitask(dir, cfg.epochs);
+    let history = finishedMultitaskRun(dir, cfg.epochs);
     events.run?.({ name, index, total: configs.length, reused: history !== null });
     if (!history) {
       await prepareOutDir(dir);
@@ -116,15 +115,6 @@ export async function multitaskRobustness(
     });
   }
   return { kind: 'multitask', options: opts, results };
-}
-
-/** The epoch history of a run that already reached `epochs`, or null. */
-function finishedMultitask(dir: string, epochs: number): EpochRecord[] | null {
-  const path = join(dir, 'metrics.json');
-  if (!existsSync(path)) return null;
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { epochs?: EpochRecord[] };
-  const h = doc.epochs ?? [];
-  return h.length >= epochs ? h.slice(0, epochs) : null;
 }
 
 export function multitaskRobustnessFigure(r: MultitaskRobustnessResult): VegaLiteSpec {
@@ -211,7 +201,7 @@ export async function rlRobustness(
   for (const [index, { cfg, cond }] of runs.entries()) {
     const name = `${cfg.model}-state${cfg.stateNoise}-reward${cfg.rewardNoise}`;
     const dir = join(out, 'runs', name);
-    let evals = finishedRl(dir, cfg.steps);
+    let evals = finishedRlRun(dir, cfg.steps)?.evals ?? null;
     events.run?.({ name, index, total: runs.length, reused: evals !== null });
     if (!evals) {
       await prepareOutDir(dir);
@@ -225,16 +215,6 @@ export async function rlRobustness(
     results.push({ ...cond, model: cfg.model, finalReturn: evals[evals.length - 1].meanReturn, evals });
   }
   return { kind: 'rl', options: opts, results };
-}
-
-function finishedRl(dir: string, steps: number): EvalRecord[] | null {
-  const path = join(dir, 'rl.json');
-  if (!existsSync(path)) return null;
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { stepsDone?: number; evals?: EvalRecord[] };
-  const evals = doc.evals ?? [];
-  return (doc.stepsDone ?? 0) >= steps && evals.length && evals[evals.length - 1].step >= steps
-    ? evals
-    : null;
 }
 
 export function rlRobustnessFigure(r: RlRobustnessResult): VegaLiteSpec {

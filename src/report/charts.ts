@@ -273,3 +273,10 @@ export function concatCharts(specs: VegaLiteSpec[], columns = specs.length, titl
     resolve: { scale: { color: 'independent', size: 'independent', strokeDash: 'independent' } },
   });
 }
+
+/** Rasterise an SVG to PNG (resvg, no browser); `scale` 2 gives a sharp image for slides. */
+export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, background: 'white' }).render().asPng();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}

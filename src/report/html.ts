@@ -1,7 +1,15 @@
-// Self-contained HTML report: inline CSS and inline SVG only, so the file opens offline and can be mailed around.
+// Self-contained HTML report: inline CSS, inline SVG, and (optionally) the vega libraries inlined
+// so the charts become interactive while the file still opens offline and can be mailed around.
+import type { VegaLiteSpec } from './charts.js';
 
 export interface ReportFigure {
+  /** Stable id (the figure's file name); required for interactive charts. */
+  id?: string;
   title: string;
+  /** The vega-lite spec, embedded for the interactive chart (with `libraries`). */
+  spec?: VegaLiteSpec;
+  /** Exported files beside the report (relative links), e.g. figures/ID.svg, figures/ID.png. */
+  files?: { label: string; href: string }[];
   /** Trusted SVG markup (from renderSvg); inlined verbatim apart from id scoping. */
   svg: string;
   caption?: string;
@@ -9,10 +17,13 @@ export interface ReportFigure {
   command?: string;
 }
 
+/** A cell, or a number tied to its place in results.json (data-path) so readers and tests can check it. */
+export type Cell = string | number | null | { value: string | number | null; path: string };
+
 export interface ReportTable {
   title: string;
   columns: string[];
-  rows: (string | number | null)[][];
+  rows: Cell[][];
 }
 
 export interface ReportSection {
@@ -72,11 +83,13 @@ function renderTable(t: ReportTable): string {
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = t.rows
     .map((row) => {
-      const cells = row.map((v) =>
-        typeof v === 'string'
-          ? `<td>${escapeHtml(v)}</td>`
-          : `<td class="num">${escapeHtml(formatNumber(v))}</td>`,
-      );
+      const cells = row.map((c) => {
+        const [v, path] = c !== null && typeof c === 'object' ? [c.value, c.path] : [c, null];
+        const attr = path ? ` data-path="${escapeHtml(path)}"` : '';
+        return typeof v === 'string'
+          ? `<td${attr}>${escapeHtml(v)}</td>`
+          : `<td class="num"${attr}>${escapeHtml(formatNumber(v))}</td>`;
+      });
       return `<tr>${cells.join('')}</tr>`;
     })
     .join('\n');
@@ -87,16 +100,46 @@ ${body}
 </tbody></table></div>`;
 }
 
-function renderFigure(f: ReportFigure, idPrefix: string): string {
+/** JSON that is safe inside a <script> element (no "</script>", no HTML comment openers). */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+function renderFigure(f: ReportFigure, idPrefix: string, interactive: boolean): string {
   const caption = f.caption ? paragraphs(f.caption) : '';
   const command = f.command
     ? `<div class="cmd"><span>re-make with:</span><pre><code>${escapeHtml(f.command)}</code></pre></div>`
     : '';
+  const files = f.files?.length
+    ? `<div class="files">${f.files.map((x) => `<a href="${escapeHtml(x.href)}">${escapeHtml(x.label)}</a>`).join(' · ')}</div>`
+    : '';
+  const id = f.id ?? idPrefix;
+  const spec =
+    interactive && f.spec
+      ? `\n<script type="application/json" class="vl-spec" data-for="${escapeHtml(id)}">${scriptJson(f.spec)}</script>`
+      : '';
   return `<figure>
 <h3>${escapeHtml(f.title)}</h3>
-<div class="svg">${scopeSvgIds(f.svg, idPrefix)}</div>
-<figcaption>${caption}${command}</figcaption>
+<div class="svg" data-figure="${escapeHtml(id)}" data-rendered="static">${scopeSvgIds(f.svg, idPrefix)}</div>${spec}
+<figcaption>${caption}${files}${command}</figcaption>
 </figure>`;
+}
+
+/** Replaces each static chart by vega-embed's interactive one; failures go to the console. */
+const EMBED_SCRIPT = `(function () {
+  document.querySelectorAll('script.vl-spec').forEach(function (s) {
+    var id = s.getAttribute('data-for');
+    var el = document.querySelector('[data-figure="' + id + '"]');
+    var spec = JSON.parse(s.textContent);
+    vegaEmbed(el, spec, { renderer: 'svg', actions: { export: true, source: false, compiled: false, editor: false } })
+      .then(function () { el.setAttribute('data-rendered', 'interactive'); })
+      .catch(function (e) { el.setAttribute('data-rendered', 'failed'); console.error('figure ' + id + ': ' + e); });
+  });
+})();`;
+
+/** Inline a library's source in a script element (a literal "</script" would end it early). */
+function inlineScript(source: string): string {
+  return `<script>${source.replace(/<\/script/gi, '<\\/script')}</script>`;
 }
 
 const CSS = `
@@ -110,7 +153,7 @@ figcaption{font-size:.92rem;color:#333}figcaption p{margin:.3rem 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
 table{border-collapse:collapse;font-size:.9rem;margin:.3rem 0 1rem}th,td{padding:.25rem .6rem;border-bottom:1px solid #e5e5e5;text-align:left}
 th{border-bottom:2px solid #ccc;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.env td:first-child{color:#555}
+.env td:first-child{color:#555}.files{font-size:.85rem;margin:.2rem 0}.files a{color:#2a5db0}
 `;
 
 /** The whole report as one HTML string. */
@@ -120,14 +163,17 @@ export function renderReport(opts: {
   generatedAt: string;
   environment: Record<string, string>;
   sections: ReportSection[];
+  /** JS sources (vega, vega-lite, vega-embed) to inline; with them the charts become interactive. */
+  libraries?: string[];
 }): string {
+  const interactive = (opts.libraries?.length ?? 0) > 0;
   const toc = opts.sections
     .map((s) => `<li><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a></li>`)
     .concat('<li><a href="#environment">Machine and versions</a></li>')
     .join('\n');
   const sections = opts.sections
     .map((s, si) => {
-      const figs = (s.figures ?? []).map((f, fi) => renderFigure(f, `s${si}f${fi}-`)).join('\n');
+      const figs = (s.figures ?? []).map((f, fi) => renderFigure(f, `s${si}f${fi}-`, interactive)).join('\n');
       const tables = (s.tables ?? []).map(renderTable).join('\n');
       return `<section id="${escapeHtml(s.id)}">
 <h2>${escapeHtml(s.title)}</h2>
@@ -164,6 +210,7 @@ ${sections}
 ${env}
 </tbody></table>
 </section>
+${interactive ? [...opts.libraries!.map(inlineScript), `<script>${EMBED_SCRIPT}</script>`].join('\n') : ''}
 </body>
 </html>
 `;

@@ -3,6 +3,7 @@
  * deterministic evaluations every evalEvery steps; rl.json, model.safetensors and a full
  * checkpoint written atomically, so `--resume` continues a killed run exactly where it stopped.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../util/rng.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -260,4 +261,13 @@ function assertCompatible(saved: RlConfig, now: RlConfig, dir: string): void {
       `cannot resume ${dir}: ${changed.map((k) => `${k} was ${JSON.stringify(saved[k])}, now ${JSON.stringify(now[k])}`).join('; ')}`,
     );
   }
+}
+
+/** rl.json of the run in `dir` if it already reached `steps` and its final evaluation, else null. */
+export function finishedRlRun(dir: string, steps: number): ReturnType<typeof rlDocument> | null {
+  const path = join(dir, 'rl.json');
+  if (!existsSync(path)) return null;
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as ReturnType<typeof rlDocument>;
+  const last = doc.evals[doc.evals.length - 1];
+  return doc.stepsDone >= steps && last !== undefined && last.step >= steps ? doc : null;
 }

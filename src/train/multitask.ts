@@ -4,6 +4,7 @@
  * every few minutes inside an epoch; the batch order is a pure function of (seed, epoch), so a
  * resumed run continues exactly where the checkpoint left it.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   MultiDataset,
@@ -259,4 +260,13 @@ function assertCompatible(saved: TrainConfig, now: TrainConfig, dir: string): vo
       `cannot resume ${dir}: ${changed.map((k) => `${k} was ${JSON.stringify(saved[k])}, now ${JSON.stringify(now[k])}`).join('; ')}`,
     );
   }
+}
+
+/** The epoch history of the run in `dir` if it already reached `epochs` (metrics.json), else null. */
+export function finishedMultitaskRun(dir: string, epochs: number): EpochRecord[] | null {
+  const path = join(dir, 'metrics.json');
+  if (!existsSync(path)) return null;
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { epochs?: EpochRecord[] };
+  const h = doc.epochs ?? [];
+  return h.length >= epochs ? h.slice(0, epochs) : null;
 }

@@ -1,0 +1,91 @@
+/**
+ * Runs reproduce's parts in order. A finished part is saved at once (DIR/parts/NAME.json, atomic)
+ * and reused on the next run when its configuration is unchanged, so a killed reproduce resumes
+ * without redoing finished parts; long parts keep their own checkpoints under DIR/runs/NAME.
+ * Progress: which part of how many, and an ETA from the plan's estimates scaled by how fast the
+ * finished parts actually ran.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Progress } from '../cli/progress.js';
+import { prepareOutDir, writeJson } from '../cli/output.js';
+
+export interface PartContext {
+  /** A directory of its own for checkpoints of long runs. */
+  dir: string;
+  /** Fraction of this part done (drives the progress line). */
+  progress(fraction: number): void;
+  stage(message: string): void;
+}
+
+export class PartRunner {
+  private readonly started = Date.now();
+  private estimatedDone = 0;
+  private actualDone = 0;
+  private index = 0;
+  /** Names of the parts that ran in this invocation (the rest were reused). */
+  readonly ran: string[] = [];
+
+  constructor(
+    private readonly out: string,
+    private readonly progress: Progress,
+    private readonly estimates: Record<string, number>,
+  ) {}
+
+  async run<T>(name: string, config: unknown, fn: (ctx: PartContext) => Promise<T> | T): Promise<T> {
+    this.index++;
+    const total = Object.keys(this.estimates).length;
+    const label = `[${this.index}/${total}] ${name}`;
+    const path = join(this.out, 'parts', `${name}.json`);
+    const estimate = this.estimates[name] ?? 60;
+    try {
+      const saved = JSON.parse(await readFile(path, 'utf8')) as { config: unknown; result: T };
+      if (JSON.stringify(saved.config) === JSON.stringify(config)) {
+        this.progress.stage(`${label}: already done (${path}), reusing`);
+        this.estimatedDone += estimate; // nothing to wait for; keep it out of the speed ratio
+        return saved.result;
+      }
+    } catch {
+      // missing or unreadable: (re)compute
+    }
+    this.progress.stage(
+      `${label}: running (estimate ${fmt(estimate * this.speed())}; all left ${fmt(this.remaining())})`,
+    );
+    const t0 = Date.now();
+    const dir = join(this.out, 'runs', name);
+    await prepareOutDir(dir);
+    const result = await fn({
+      dir,
+      progress: (f) => this.progress.update(`${label} (ETA all ${fmt(this.remaining(f * estimate))})`, f),
+      stage: (m) => this.progress.stage(`${label}: ${m}`),
+    });
+    const seconds = (Date.now() - t0) / 1000;
+    await writeJson(join(this.out, 'parts'), `${name}.json`, { config, seconds, result });
+    this.actualDone += seconds;
+    this.estimatedDone += estimate;
+    this.ran.push(name);
+    this.progress.stage(`${label}: done in ${fmt(seconds)}`);
+    return result;
+  }
+
+  /** Measured seconds per estimated second so far (1 until a part has run). */
+  private speed(): number {
+    const ranEstimate = this.ran.reduce((s, n) => s + (this.estimates[n] ?? 60), 0);
+    return ranEstimate > 0 ? this.actualDone / ranEstimate : 1;
+  }
+
+  private remaining(doneOfCurrent = 0): number {
+    const all = Object.values(this.estimates).reduce((s, x) => s + x, 0);
+    return Math.max(0, all - this.estimatedDone - doneOfCurrent) * this.speed();
+  }
+
+  get elapsedSeconds(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+}
+
+function fmt(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
