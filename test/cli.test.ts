@@ -129,7 +129,7 @@ const HELP: Record<string, string[]> = {
     '--repeats',
     '--json',
   ],
-  reproduce: ['--quick', '--full', '--out', '--quiet'],
+  reproduce: ['--quick', '--full', '--smoke', '--out', '--quiet'],
 };
 
 test('--help of the program and of every command exits 0 and lists the options', async () => {
@@ -373,40 +373,7 @@ test('equivalence --skip-networks writes 10 entries; tv-LIF2HH matches HH spike 
   assert.equal(svgs.length, 5, `one figure per waveform: ${svgs.join(', ')}`);
 });
 
-// ---------------------------------------------------------------------------------------------
-// reproduce (the quick run takes about 8 s here)
-
-test('reproduce --quick writes results.json and report.html and resumes from saved parts', async () => {
-  const dir = outDir('reproduce');
-  const first = await cli(['reproduce', '--quick', '--out', dir]);
-  assertOk(first);
-  assert.doesNotMatch(first.stderr, /already done/);
-  const results = readJson<{ mode: string; rest: unknown[]; fiCurve: unknown; equivalence: unknown }>(
-    join(dir, 'results.json'),
-  );
-  assert.equal(results.mode, 'quick');
-  assert.ok(results.rest.length > 0 && results.fiCurve && results.equivalence);
-  const figures = readdirSync(join(dir, 'figures')).filter((f) => f.endsWith('.svg'));
-  assert.ok(figures.length >= 8, `figures: ${figures.join(', ')}`);
-  const html = readFileSync(join(dir, 'report.html'), 'utf8');
-  assert.equal((html.match(/<svg/g) ?? []).length, figures.length, 'report.html embeds every figure');
-  assert.deepEqual(readdirSync(join(dir, 'parts')).sort(), [
-    'equivalence.json',
-    'fi-curve.json',
-    'rest.json',
-  ]);
-
-  const second = await cli(['reproduce', '--quick', '--out', dir]);
-  assertOk(second);
-  for (const part of ['rest', 'fi-curve', 'equivalence'])
-    assert.match(second.stderr, new RegExp(`${part}: already done`), `${part} is reused`);
-  assert.ok(
-    second.seconds < first.seconds,
-    `the resumed run (${second.seconds.toFixed(1)} s) is faster than the first (${first.seconds.toFixed(1)} s)`,
-  );
-  const html2 = readFileSync(join(dir, 'report.html'), 'utf8');
-  assert.equal((html2.match(/<svg/g) ?? []).length, figures.length);
-});
+// reproduce runs end to end in test/reproduce.test.ts (smoke scale)
 
 test('reproduce rejects --quick together with --full', async () => {
   const dir = outDir('reproduce-both');

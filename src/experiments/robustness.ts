@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { MultitaskModelName } from '../models/multitask.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 import { TrainConfig, resolveTrainConfig } from '../train/config.js';
-import { LoadedData, finishedMultitaskRun, loadMultitaskData, noiseFor, trainMultitask } from '../train/multitask.js';
+import {
+  LoadedData,
+  finishedMultitaskRun,
+  loadMultitaskData,
+  noiseFor,
+  trainMultitask,
+} from '../train/multitask.js';
 import { RlConfig, resolveRlConfig } from '../rl/config.js';
 import { ActorKind } from '../rl/networks.js';
 import { EnvName } from '../rl/pendulums.js';

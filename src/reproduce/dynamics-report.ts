@@ -31,7 +31,7 @@ export function dynamicsSections(
 ): ReportSection[] {
   const rateAt = (k: 'expeuler' | 'rk4', current: number): Cell => {
     const i = fi[k].points.findIndex((p) => Math.abs(p.current - current) < 1e-9);
-    return i < 0 ? null : at(fi[k].points[i].rateHz, `fiCurve.${k}.${i}.rateHz`);
+    return i < 0 ? 'not in sweep' : at(fi[k].points[i].rateHz, `fiCurve.${k}.${i}.rateHz`);
   };
   const c = eq.config;
   return [
