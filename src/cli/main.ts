@@ -9,6 +9,7 @@ import { registerTrain } from './commands/train.js';
 import { registerEquivalence } from './commands/equivalence.js';
 import { registerFiCurve } from './commands/fi-curve.js';
 import { registerReproduce } from './commands/reproduce.js';
+import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
 import { packageVersion } from './environment.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerPlay(program);
   registerBench(program);
+  registerResources(program);
   registerReproduce(program);
   return program;
 }
