@@ -165,6 +165,8 @@ export async function measureResources(opts: ResourcesOptions): Promise<Resource
       throw new RangeError(`resources: ${k} must be a positive integer, got ${v}`);
   }
   const warmup = opts.warmup ?? RESOURCES_DEFAULTS.warmup;
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new RangeError(`resources: warmup must be a non-negative integer, got ${warmup}`);
   const seed = opts.seed ?? RESOURCES_DEFAULTS.seed;
   const out: ModelResources[] = [];
   for (const model of models) {
