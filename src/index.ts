@@ -28,6 +28,8 @@ export { backward, noGrad, isGradEnabled, makeResult, accumulateGrad } from './t
 export * from './tensor/ops.js';
 export * from './tensor/conv.js';
 export * from './tensor/gradcheck.js';
+export * from './tensor/accounting.js';
+export * from './kernels/spiking-costs.js';
 export { getBackend, setBackend, backendNames, registerBackend } from './kernels/index.js';
 export type { Backend } from './kernels/index.js';
 export * from './nn/module.js';
@@ -49,3 +51,5 @@ export * from './train/config.js';
 export * from './train/checkpoint.js';
 export * from './train/multitask.js';
 export * from './experiments/bench-train.js';
+export * from './experiments/resources.js';
+export { resourcesFigure } from './report/resources-figures.js';

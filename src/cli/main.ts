@@ -10,6 +10,7 @@ import { registerTrain } from './commands/train.js';
 import { registerEquivalence } from './commands/equivalence.js';
 import { registerFiCurve } from './commands/fi-curve.js';
 import { registerReproduce } from './commands/reproduce.js';
+import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
 import { packageVersion } from './environment.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPlay(program);
   registerRobustness(program);
   registerBench(program);
+  registerResources(program);
   registerReproduce(program);
   return program;
 }

@@ -1,10 +1,17 @@
 /**
- * Training-step benchmark: forward, backward and an Adam step of a multi-task model on random
- * images (batch × 1296 pixels in 0–255, random labels), timed per step after warm-up.
+ * Training- and inference-step benchmarks of the multi-task models on random images (batch × 1296
+ * pixels in 0–255, random labels): a training step is forward, backward and an Adam step; an
+ * inference step is a forward with no graph recorded. Each is timed per step after warm-up.
  */
-import { MultitaskModelName, createMultitaskModel, trainingDefaults } from '../models/multitask.js';
+import {
+  MultitaskModel,
+  MultitaskModelName,
+  createMultitaskModel,
+  trainingDefaults,
+} from '../models/multitask.js';
 import { getBackend } from '../kernels/index.js';
 import { Adam } from '../optim/adam.js';
+import { noGrad } from '../tensor/autograd.js';
 import { add, softmaxCrossEntropy } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
@@ -19,33 +26,54 @@ export interface BenchTrainResult {
   backend: string;
 }
 
-export function benchTrainStep(
-  model: MultitaskModelName,
-  opts: { batch: number; T: number; steps: number; warmup: number; seed?: number },
-): BenchTrainResult {
-  const rng = new Rng(opts.seed ?? 1);
-  const net = createMultitaskModel(model, rng, { T: opts.T });
-  const d = trainingDefaults(model);
-  const adam = new Adam(net.parameters(), { lr: d.lr, weightDecay: d.weightDecay });
+export interface BenchStepOptions {
+  batch: number;
+  T: number;
+  steps: number;
+  warmup: number;
+  seed?: number;
+  /** Called after every step (warm-up included) with the steps done and the total. */
+  onStep?: (done: number, total: number) => void;
+}
+
+/** A random multi-task batch: pixels 0–255 and labels of both tasks. */
+export interface RandomBatch {
+  x: Tensor;
+  y1: Int32Array;
+  y2: Int32Array;
+}
+
+export function randomBatch(rng: Rng, batch: number): RandomBatch {
   const pixels = 36 * 36;
   const x = new Tensor(
-    Float32Array.from({ length: opts.batch * pixels }, () => rng.int(256)),
-    [opts.batch, pixels],
+    Float32Array.from({ length: batch * pixels }, () => rng.int(256)),
+    [batch, pixels],
   );
-  const y1 = Int32Array.from({ length: opts.batch }, () => rng.int(10));
-  const y2 = Int32Array.from({ length: opts.batch }, () => rng.int(10));
+  const y1 = Int32Array.from({ length: batch }, () => rng.int(10));
+  const y2 = Int32Array.from({ length: batch }, () => rng.int(10));
+  return { x, y1, y2 };
+}
+
+/** The study's training loss: the sum of the two tasks' cross-entropies. */
+export function multitaskLoss(net: MultitaskModel, b: RandomBatch): Tensor {
+  const [o1, o2] = net.forward(b.x);
+  return add(softmaxCrossEntropy(o1, b.y1), softmaxCrossEntropy(o2, b.y2));
+}
+
+function timeSteps(opts: BenchStepOptions, step: () => void): number[] {
+  const total = opts.warmup + opts.steps;
   const times: number[] = [];
-  for (let s = 0; s < opts.warmup + opts.steps; s++) {
+  for (let s = 0; s < total; s++) {
     const t0 = process.hrtime.bigint();
-    const [o1, o2] = net.forward(x);
-    const loss = add(softmaxCrossEntropy(o1, y1), softmaxCrossEntropy(o2, y2));
-    adam.zeroGrad();
-    loss.backward();
-    adam.step();
+    step();
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (!Number.isFinite(loss.item())) throw new Error(`bench train: ${model} produced a non-finite loss`);
     if (s >= opts.warmup) times.push(ms);
+    opts.onStep?.(s + 1, total);
   }
+  return times;
+}
+
+function result(model: string, opts: BenchStepOptions, times: number[]): BenchTrainResult {
   return {
     model,
     batch: opts.batch,
@@ -54,6 +82,34 @@ export function benchTrainStep(
     samplesMs: times,
     backend: getBackend().name,
   };
+}
+
+export function benchTrainStep(model: MultitaskModelName, opts: BenchStepOptions): BenchTrainResult {
+  const rng = new Rng(opts.seed ?? 1);
+  const net = createMultitaskModel(model, rng, { T: opts.T });
+  const d = trainingDefaults(model);
+  const adam = new Adam(net.parameters(), { lr: d.lr, weightDecay: d.weightDecay });
+  const batch = randomBatch(rng, opts.batch);
+  const times = timeSteps(opts, () => {
+    const loss = multitaskLoss(net, batch);
+    adam.zeroGrad();
+    loss.backward();
+    adam.step();
+    if (!Number.isFinite(loss.item())) throw new Error(`bench train: ${model} produced a non-finite loss`);
+  });
+  return result(model, opts, times);
+}
+
+/** Inference: a forward of the batch with no graph recorded (what evaluation runs). */
+export function benchInferStep(model: MultitaskModelName, opts: BenchStepOptions): BenchTrainResult {
+  const rng = new Rng(opts.seed ?? 1);
+  const net = createMultitaskModel(model, rng, { T: opts.T }).eval();
+  const { x } = randomBatch(rng, opts.batch);
+  const times = timeSteps(opts, () => {
+    const [o1] = noGrad(() => net.forward(x));
+    if (!Number.isFinite(o1.data[0])) throw new Error(`bench infer: ${model} produced a non-finite output`);
+  });
+  return result(model, opts, times);
 }
 
 export function median(xs: number[]): number {

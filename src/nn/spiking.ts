@@ -18,6 +18,9 @@ import { getBackend } from '../kernels/index.js';
 import type { HhInitialState, HhMembraneConstants, SpikingKernelBase } from '../kernels/spiking-types.js';
 import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
 import { HH_SHIFTED, restingState } from '../neurons/hh.js';
+import { spikingForwardFlops } from '../kernels/spiking-costs.js';
+import type { SpikingKernelName } from '../kernels/spiking-costs.js';
+import { addFlops } from '../tensor/accounting.js';
 import { accumulateGrad, isGradEnabled, makeResult } from '../tensor/autograd.js';
 import { Shape, Tensor, shapeSize, shapeString } from '../tensor/tensor.js';
 import { Surrogate, rectangular, resolveSurrogate } from './surrogate.js';
@@ -250,6 +253,20 @@ function recording(parents: readonly Tensor[]): boolean {
   return isGradEnabled() && parents.some((p) => p.requiresGrad);
 }
 
+/** Reports a kernel call's analytic forward FLOPs to an active counting scope (accounting.ts). */
+function countKernel(op: string, kind: SpikingKernelName, lay: Layout, neurons: number): void {
+  addFlops(
+    op,
+    spikingForwardFlops(kind, {
+      batch: lay.batch,
+      neurons,
+      steps: lay.T,
+      timeVarying: lay.timeVarying,
+      rateOutput: lay.rateOutput,
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // LIF
 
@@ -277,10 +294,17 @@ export function lifSpikes(x: Tensor, opts: LifOptions = {}): Tensor {
   const mem = recording([x]) ? new Float32Array(lay.T * BN) : null;
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   be.lifForward({ ...base, decay, input: x.data, out, mem });
-  return makeResult(out, outShape(lay, lay.features), [x], () => (g) => {
-    if (!mem) return;
-    be.lifBackward({ ...base, decay, detachReset, mem, gradOut: g, gradInput: x.ensureGrad() });
-  });
+  countKernel(fn, 'lif', lay, N);
+  return makeResult(
+    out,
+    outShape(lay, lay.features),
+    [x],
+    () => (g) => {
+      if (!mem) return;
+      be.lifBackward({ ...base, decay, detachReset, mem, gradOut: g, gradInput: x.ensureGrad() });
+    },
+    [mem],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,24 +367,33 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
   const v = recording(parents) ? new Float32Array(lay.T * BN) : null;
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   be.learningHhForward({ ...base, constants, dt: dtv.data, rates: packed, input: x.data, out, v });
-  return makeResult(out, outShape(lay, lay.features), parents, () => (g) => {
-    if (!v) return;
-    const wantRates = !detachIonic && learnable.some((t) => t.requiresGrad);
-    const gradRates = wantRates ? new Float32Array(6 * N) : null;
-    be.learningHhBackward({
-      ...base,
-      constants,
-      dt: dtv.data,
-      rates: packed,
-      detachIonic,
-      v,
-      gradOut: g,
-      gradInput: x.requiresGrad ? x.ensureGrad() : null,
-      gradRates,
-    });
-    if (gradRates)
-      rateTensors.forEach((t, r) => accumulatePerNeuron(t, gradRates.subarray(r * N, (r + 1) * N)));
-  });
+  countKernel(fn, 'learningHh', lay, N);
+  // Kept for backward: v, the packed rates and dt when it is a copy rather than a tensor's data.
+  const saved = [v, packed, dtv.tensor?.data === dtv.data ? null : dtv.data];
+  return makeResult(
+    out,
+    outShape(lay, lay.features),
+    parents,
+    () => (g) => {
+      if (!v) return;
+      const wantRates = !detachIonic && learnable.some((t) => t.requiresGrad);
+      const gradRates = wantRates ? new Float32Array(6 * N) : null;
+      be.learningHhBackward({
+        ...base,
+        constants,
+        dt: dtv.data,
+        rates: packed,
+        detachIonic,
+        v,
+        gradOut: g,
+        gradInput: x.requiresGrad ? x.ensureGrad() : null,
+        gradRates,
+      });
+      if (gradRates)
+        rateTensors.forEach((t, r) => accumulatePerNeuron(t, gradRates.subarray(r * N, (r + 1) * N)));
+    },
+    saved,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,10 +443,17 @@ export function fullHhSpikes(x: Tensor, opts: FullHhOptions = {}): Tensor {
   const state = recording([x]) ? new Float32Array(4 * lay.T * BN) : null;
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   be.fullHhForward({ ...base, constants, dt, initial, input: x.data, out, state });
-  return makeResult(out, outShape(lay, lay.features), [x], () => (g) => {
-    if (!state) return;
-    be.fullHhBackward({ ...base, constants, dt, initial, state, gradOut: g, gradInput: x.ensureGrad() });
-  });
+  countKernel(fn, 'fullHh', lay, N);
+  return makeResult(
+    out,
+    outShape(lay, lay.features),
+    [x],
+    () => (g) => {
+      if (!state) return;
+      be.fullHhBackward({ ...base, constants, dt, initial, state, gradOut: g, gradInput: x.ensureGrad() });
+    },
+    [state],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,26 +507,33 @@ export function slif2hhSpikes(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): 
   const mem = recording([x, w]) ? new Float32Array(4 * lay.T * BN) : null;
   const out = new Float32Array(lay.rateOutput ? 4 * BN : 4 * lay.T * BN);
   be.slif2hhForward({ ...base, decay, weights, input: x.data, out, mem });
-  return makeResult(out, outShape(lay, outFeatures), [x, w], () => (g) => {
-    if (!mem) return;
-    const gradWeights = w.requiresGrad ? new Float32Array(3 * N) : null;
-    be.slif2hhBackward({
-      ...base,
-      decay,
-      detachReset,
-      weights,
-      mem,
-      gradOut: g,
-      gradInput: x.requiresGrad ? x.ensureGrad() : null,
-      gradWeights,
-    });
-    if (!gradWeights) return;
-    if (!shared) {
-      accumulateGrad(w, gradWeights);
-      return;
-    }
-    const gw = new Float32Array(3);
-    for (let j = 0; j < N; j++) for (let k = 0; k < 3; k++) gw[k] += gradWeights[3 * j + k];
-    accumulateGrad(w, gw);
-  });
+  countKernel(fn, 'slif2hh', lay, N);
+  return makeResult(
+    out,
+    outShape(lay, outFeatures),
+    [x, w],
+    () => (g) => {
+      if (!mem) return;
+      const gradWeights = w.requiresGrad ? new Float32Array(3 * N) : null;
+      be.slif2hhBackward({
+        ...base,
+        decay,
+        detachReset,
+        weights,
+        mem,
+        gradOut: g,
+        gradInput: x.requiresGrad ? x.ensureGrad() : null,
+        gradWeights,
+      });
+      if (!gradWeights) return;
+      if (!shared) {
+        accumulateGrad(w, gradWeights);
+        return;
+      }
+      const gw = new Float32Array(3);
+      for (let j = 0; j < N; j++) for (let k = 0; k < 3; k++) gw[k] += gradWeights[3 * j + k];
+      accumulateGrad(w, gw);
+    },
+    [mem, shared ? weights : null],
+  );
 }

@@ -24,19 +24,22 @@ export function isGradEnabled(): boolean {
 
 /**
  * Creates an op's output. The backward closure is attached only when recording and some parent
- * requires grad, so inference builds no graph and keeps nothing alive.
+ * requires grad, so inference builds no graph and keeps nothing alive. `saved` lists the buffers
+ * (other than tensors) the closure keeps; nulls are skipped.
  */
 export function makeResult(
   data: Float32Array,
   shape: Shape,
   parents: readonly Tensor[],
   backward: () => BackwardFn,
+  saved: readonly (ArrayBufferView | null)[] = [],
 ): Tensor {
   const needs = gradEnabled && parents.some((p) => p.requiresGrad);
   const out = new Tensor(data, shape, needs);
   if (needs) {
     out.parents = parents;
     out.backwardFn = backward();
+    if (saved.length) out.savedForBackward = saved.filter((b): b is ArrayBufferView => b !== null);
   }
   return out;
 }
@@ -100,6 +103,7 @@ export function backward(root: Tensor, seed?: Float32Array): void {
     // Free the graph behind us: non-leaf grads and closures are not needed again.
     node.backwardFn = null;
     node.parents = [];
+    node.savedForBackward = [];
     node.grad = null;
   }
 }

@@ -18,6 +18,7 @@
  * (stride 1, each followed by pool 2) reaches 9×9.
  */
 import { getBackend } from '../kernels/index.js';
+import { addFlops } from './accounting.js';
 import { accumulateGrad, makeResult } from './autograd.js';
 import { Tensor, shapeString } from './tensor.js';
 
@@ -160,6 +161,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const p = hOut * wOut;
   const chunk = Math.max(1, Math.min(batch, Math.floor(COL_BUFFER_BYTES / (4 * Math.max(1, kSize * p)))));
   const be = getBackend();
+  // The lowered product Cout × K × (B·P) (padding taps included, as the gemm runs them), plus bias.
+  addFlops('conv2d', 2 * cout * kSize * batch * p + (b ? batch * cout * p : 0));
 
   const out = new Float32Array(batch * cout * p);
   if (batch > 0 && cout > 0 && p > 0) {
@@ -248,6 +251,8 @@ export function avgPool2d(x: Tensor, kernel = 2, stride = kernel): Tensor {
   const wOut = Math.floor((w - kernel) / stride) + 1;
   const planes = batch * channels;
   const inv = 1 / (kernel * kernel);
+  // kernel² adds into the window sum and the 1/kernel² scale, per output.
+  addFlops('avgPool2d', planes * hOut * wOut * (kernel * kernel + 1));
   const out = new Float32Array(planes * hOut * wOut);
   for (let pl = 0; pl < planes; pl++) {
     const src = pl * h * w;

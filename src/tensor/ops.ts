@@ -4,6 +4,7 @@
  */
 import { getBackend } from '../kernels/index.js';
 import { Rng } from '../util/rng.js';
+import { addFlops } from './accounting.js';
 import { accumulateGrad, isGradEnabled, makeResult } from './autograd.js';
 import { Shape, Tensor, shapeSize, shapeString } from './tensor.js';
 
@@ -15,6 +16,7 @@ function sameShape(a: Tensor, b: Tensor, op: string): void {
 
 export function add(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'add');
+  addFlops('add', a.size);
   const out = new Float32Array(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
@@ -25,6 +27,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
 
 export function sub(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'sub');
+  addFlops('sub', a.size);
   const out = new Float32Array(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
@@ -39,6 +42,7 @@ export function sub(a: Tensor, b: Tensor): Tensor {
 
 export function mul(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'mul');
+  addFlops('mul', a.size);
   const out = new Float32Array(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] * b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
@@ -60,22 +64,32 @@ export function mul(a: Tensor, b: Tensor): Tensor {
  * map-forward / scale-the-gradient pattern lives.
  */
 function unary(
+  op: string,
   a: Tensor,
   f: (x: number, i: number) => number,
   dydx: (x: number, y: number, i: number) => number,
+  saved: readonly ArrayBufferView[] = [],
 ): Tensor {
   const n = a.size;
+  addFlops(op, n);
   const x = a.data;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = f(x[i], i);
-  return makeResult(out, a.shape, [a], () => (g) => {
-    const ga = new Float32Array(n);
-    for (let i = 0; i < n; i++) ga[i] = g[i] * dydx(x[i], out[i], i);
-    accumulateGrad(a, ga, true);
-  });
+  return makeResult(
+    out,
+    a.shape,
+    [a],
+    () => (g) => {
+      const ga = new Float32Array(n);
+      for (let i = 0; i < n; i++) ga[i] = g[i] * dydx(x[i], out[i], i);
+      accumulateGrad(a, ga, true);
+    },
+    saved,
+  );
 }
 
 export function scale(a: Tensor, s: number): Tensor {
+  addFlops('scale', a.size);
   const out = new Float32Array(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] * s;
   return makeResult(out, a.shape, [a], () => (g) => {
@@ -91,6 +105,7 @@ export function scale(a: Tensor, s: number): Tensor {
  * most of its time in branch mispredictions.
  */
 export function relu(a: Tensor): Tensor {
+  addFlops('relu', a.size);
   const x = a.data;
   const out = new Float32Array(a.size);
   for (let i = 0; i < out.length; i++) out[i] = 0.5 * (x[i] + Math.abs(x[i]));
@@ -103,6 +118,7 @@ export function relu(a: Tensor): Tensor {
 
 export function sigmoid(a: Tensor): Tensor {
   return unary(
+    'sigmoid',
     a,
     (x) => 1 / (1 + Math.exp(-x)),
     (_, y) => y * (1 - y),
@@ -110,12 +126,13 @@ export function sigmoid(a: Tensor): Tensor {
 }
 
 export function tanh(a: Tensor): Tensor {
-  return unary(a, Math.tanh, (_, y) => 1 - y * y);
+  return unary('tanh', a, Math.tanh, (_, y) => 1 - y * y);
 }
 
 /** Numerically stable softplus log(1 + e^x). */
 export function softplus(a: Tensor): Tensor {
   return unary(
+    'softplus',
     a,
     (x) => (x > 20 ? x : Math.log1p(Math.exp(x))),
     (x) => 1 / (1 + Math.exp(-x)),
@@ -123,12 +140,13 @@ export function softplus(a: Tensor): Tensor {
 }
 
 export function exp(a: Tensor): Tensor {
-  return unary(a, Math.exp, (_, y) => y);
+  return unary('exp', a, Math.exp, (_, y) => y);
 }
 
 /** Element-wise minimum; the gradient goes to the smaller input (to a on ties, like torch.min). */
 export function minimum(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'minimum');
+  addFlops('minimum', a.size);
   const out = new Float32Array(a.size);
   for (let i = 0; i < out.length; i++) out[i] = Math.min(a.data[i], b.data[i]);
   return makeResult(out, a.shape, [a, b], () => (g) => {
@@ -147,6 +165,7 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 export function clamp(a: Tensor, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new RangeError(`clamp: lo ${lo} must not exceed hi ${hi}`);
   return unary(
+    'clamp',
     a,
     (x) => Math.min(hi, Math.max(lo, x)),
     (x) => (x >= lo && x <= hi ? 1 : 0),
@@ -191,6 +210,7 @@ export function sumLastAxis(a: Tensor): Tensor {
   if (a.ndim < 1) throw new RangeError('sumLastAxis: needs at least one axis');
   const n = a.shape[a.ndim - 1];
   const rows = a.size / n;
+  addFlops('sumLastAxis', a.size);
   const out = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     let s = 0;
@@ -206,6 +226,7 @@ export function sumLastAxis(a: Tensor): Tensor {
 
 /** Sum of all elements (scalar). */
 export function sum(a: Tensor): Tensor {
+  addFlops('sum', a.size);
   let s = 0;
   for (let i = 0; i < a.size; i++) s += a.data[i];
   return makeResult(
@@ -272,6 +293,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const [m, k] = a.shape;
   const n = b.shape[1];
+  addFlops('matmul', 2 * m * n * k);
   const out = new Float32Array(m * n);
   const be = getBackend();
   be.gemm(false, false, m, n, k, a.data, b.data, out, false);
@@ -294,6 +316,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   const outF = w.shape[0];
   if (b && (b.ndim !== 1 || b.shape[0] !== outF))
     throw new RangeError(`linear: bias ${shapeString(b.shape)} ≠ [${outF}]`);
+  addFlops('linear', 2 * batch * outF * inF + (b ? batch * outF : 0));
   const out = new Float32Array(batch * outF);
   if (b) for (let r = 0; r < batch; r++) out.set(b.data, r * outF);
   const be = getBackend();
@@ -319,6 +342,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
   const [batch, classes] = logits.shape;
   if (labels.length !== batch)
     throw new RangeError(`softmaxCrossEntropy: ${labels.length} labels for batch ${batch}`);
+  addFlops('softmaxCrossEntropy', batch * (5 * classes + 3) + batch + 1);
   const probs = new Float32Array(batch * classes);
   let loss = 0;
   for (let r = 0; r < batch; r++) {
@@ -335,15 +359,21 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
     loss += Math.log(z) + max - logits.data[off + y];
   }
   loss /= batch;
-  return makeResult(Float32Array.of(loss), [], [logits], () => (g) => {
-    const grad = new Float32Array(batch * classes);
-    const s = g[0] / batch;
-    for (let r = 0; r < batch; r++) {
-      for (let c = 0; c < classes; c++)
-        grad[r * classes + c] = s * (probs[r * classes + c] - (c === labels[r] ? 1 : 0));
-    }
-    accumulateGrad(logits, grad);
-  });
+  return makeResult(
+    Float32Array.of(loss),
+    [],
+    [logits],
+    () => (g) => {
+      const grad = new Float32Array(batch * classes);
+      const s = g[0] / batch;
+      for (let r = 0; r < batch; r++) {
+        for (let c = 0; c < classes; c++)
+          grad[r * classes + c] = s * (probs[r * classes + c] - (c === labels[r] ? 1 : 0));
+      }
+      accumulateGrad(logits, grad);
+    },
+    [probs],
+  );
 }
 
 /** Inverted dropout: zeroes with probability p while training and scales survivors by 1/(1−p). */
@@ -354,9 +384,11 @@ export function dropout(a: Tensor, p: number, training: boolean, rng: Rng): Tens
   const mask = new Float32Array(a.size);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
   return unary(
+    'dropout',
     a,
     (x, i) => x * mask[i],
     (_, __, i) => mask[i],
+    [mask],
   );
 }
 

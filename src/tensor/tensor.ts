@@ -34,6 +34,11 @@ export class Tensor {
   /** Graph edges: set by ops when recording. */
   parents: readonly Tensor[] = [];
   backwardFn: BackwardFn | null = null;
+  /**
+   * Buffers the op that made this tensor keeps for its backward besides tensors (saved states,
+   * softmax probabilities, masks): declared so memory accounting sees them (accounting.ts).
+   */
+  savedForBackward: readonly ArrayBufferView[] = [];
   /** Optional name (parameters carry their checkpoint key). */
   name: string | undefined;
 
