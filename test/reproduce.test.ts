@@ -66,12 +66,22 @@ before(async () => {
 
 test('a killed reproduce resumes and writes every part, figure and file', () => {
   assert.equal(results.mode, 'smoke');
-  for (const key of ['rest', 'fiCurve', 'equivalence', 'multitask', 'robustness', 'rl', 'rlRobustness'])
+  for (const key of [
+    'rest',
+    'fiCurve',
+    'equivalence',
+    'multitask',
+    'robustness',
+    'resources',
+    'rl',
+    'rlRobustness',
+  ])
     assert.ok(results[key], `results.json has ${key}`);
   assert.deepEqual(readdirSync(join(OUT, 'parts')).sort(), [
     'equivalence.json',
     'fi-curve.json',
     'multitask.json',
+    'resources.json',
     'rest.json',
     'rl-robustness.json',
     'rl.json',
@@ -87,7 +97,14 @@ test('a killed reproduce resumes and writes every part, figure and file', () => 
     assert.ok(html.includes(`data-figure="${id}"`), `${id} is in the report`);
     assert.ok(html.includes(`class="vl-spec" data-for="${id}"`), `${id} has its interactive spec`);
   }
-  for (const id of ['multitask-accuracy', 'robustness-multitask', 'rl-rewards', 'robustness-rl', 'fi-curve'])
+  for (const id of [
+    'multitask-accuracy',
+    'robustness-multitask',
+    'resources',
+    'rl-rewards',
+    'robustness-rl',
+    'fi-curve',
+  ])
     assert.ok(ids.includes(id), `figure ${id}`);
   assert.match(html, /re-make with:/);
   assert.match(html, /<h2>Methods<\/h2>/);

@@ -30,6 +30,8 @@ import type { MultitaskPart, RlPart } from '../../reproduce/learning.js';
 import { FigureDef, learningFigures, learningSections } from '../../reproduce/learning-report.js';
 import { MODES, Mode, Plan, makePlan } from '../../reproduce/plan.js';
 import { PartRunner } from '../../reproduce/runner.js';
+import { resourcesFigureDef, resourcesSection, runResourcesPart } from '../../reproduce/resources-report.js';
+import type { ResourcesResult } from '../../experiments/resources.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { selectBackend } from '../backend-option.js';
 import { environment } from '../environment.js';
@@ -102,6 +104,9 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
   const rob = await runner.run<MultitaskRobustnessResult>('robustness', plan.robustness, (ctx) =>
     runRobustnessPart(plan.robustness, ctx),
   );
+  const res = await runner.run<ResourcesResult>('resources', plan.resources, (ctx) =>
+    runResourcesPart(plan.resources, ctx),
+  );
   const rl = await runner.run<RlPart>('rl', plan.rl, (ctx) => runRlPart(plan.rl, ctx));
   const rlRob = await runner.run<RlRobustnessResult>('rl-robustness', plan.rlRobustness, (ctx) =>
     runRlRobustnessPart(plan.rlRobustness, ctx),
@@ -119,6 +124,7 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
     },
     ...equivalenceFigures(eq).map((f) => ({ id: 'equivalence-' + slug(f.title), ...f })),
     ...learningFigures(mt, rob, rl, rlRob),
+    resourcesFigureDef(res),
   ];
   const figures = await renderFigures(out, defs);
   const fig = (id: string, caption: string, command: string): ReportFigure => {
@@ -146,6 +152,7 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
     equivalence: equivalenceJson(eq),
     multitask: mt,
     robustness: rob,
+    resources: res,
     rl: {
       plan: rl.plan,
       runs: rl.runs.map(({ episodes, ...r }) => ({ ...r, episodeCount: episodes.length })),
@@ -156,6 +163,7 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
   const sections = [
     ...dynamicsSections(rest, fi, eq, fig),
     ...learningSections(plan, mt, rob, rl, rlRob, fig),
+    resourcesSection(plan.resources, res, fig),
     {
       id: 'methods',
       title: 'Methods',
