@@ -8,6 +8,7 @@ import { registerPlay } from './commands/play.js';
 import { registerTrain } from './commands/train.js';
 import { registerEquivalence } from './commands/equivalence.js';
 import { registerFiCurve } from './commands/fi-curve.js';
+import { registerMi } from './commands/mi.js';
 import { registerReproduce } from './commands/reproduce.js';
 import { registerSimulate } from './commands/simulate.js';
 import { packageVersion } from './environment.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerEquivalence(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerMi(program);
   registerPlay(program);
   registerBench(program);
   registerReproduce(program);
