@@ -268,6 +268,23 @@ describe('hhnet mi (CLI)', () => {
     assert.equal(readMi(out).epochs.length, 3);
   });
 
+  it('--help lists the options and the models; the program lists the command', async () => {
+    const [help, top] = await Promise.all([cli(['mi', '--help']), cli(['--help'])]);
+    assert.equal(help.code, 0);
+    for (const w of [
+      '--model',
+      '--epochs',
+      '--beta',
+      '--limit-train',
+      '--resume',
+      '--force',
+      '--out',
+      'slif2hh',
+    ])
+      assert.ok(help.stdout.includes(w), w);
+    assert.match(top.stdout, /\bmi \[options\]/);
+  });
+
   it('bad input fails with one clear line: unknown model, bad β, bad epochs, unwritable --out', async () => {
     const [unknown, beta, epochs, unwritable] = await Promise.all([
       cli(['mi', '--model', 'transformer', '--out', outDir('x')]),
