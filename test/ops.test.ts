@@ -4,6 +4,7 @@ import { isGradEnabled, noGrad } from '../src/tensor/autograd.js';
 import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
 import {
   add,
+  addScalar,
   argmaxRows,
   clamp,
   concatColumns,
@@ -13,6 +14,7 @@ import {
   dropout,
   exp,
   flatten,
+  gaussianKl,
   linear,
   matmul,
   mean,
@@ -21,6 +23,7 @@ import {
   reshape,
   scale,
   sigmoid,
+  sliceColumns,
   softmaxCrossEntropy,
   softplus,
   sub,
@@ -104,6 +107,37 @@ describe('ops gradcheck', () => {
     const s = sumLastAxis(b);
     assert.deepEqual(s.shape, [3]);
     close(s.data[1], b.data[4] + b.data[5] + b.data[6] + b.data[7], 1e-5);
+  });
+
+  it('addScalar and sliceColumns', () => {
+    const a = randn([3, 5], 16);
+    check(() => addScalar(a, -5), [a]);
+    check(() => sliceColumns(a, 1, 4), [a]);
+    const s = sliceColumns(a, 3, 5);
+    assert.deepEqual(s.shape, [3, 2]);
+    assert.deepEqual(Array.from(s.data.subarray(2, 4)), Array.from(a.data.subarray(8, 10)));
+    a.grad = null;
+    sum(sliceColumns(a, 3, 5)).backward();
+    assert.deepEqual(
+      Array.from(a.grad!.subarray(5, 10)),
+      [0, 0, 0, 1, 1],
+      'only the sliced columns get a gradient',
+    );
+  });
+
+  it('gaussianKl (σ kept well above 0 so ±eps stays in the domain)', () => {
+    const mu = randn([3, 4], 17);
+    const raw = randn([3, 4], 18);
+    const sigma = new Tensor(
+      raw.data.map((v) => 0.3 + Math.abs(v)),
+      [3, 4],
+      true,
+    );
+    check(() => gaussianKl(mu, sigma), [mu, sigma]);
+    // Through the VIB's own parametrisation σ = softplus(pre − 5), where σ is small and 1/σ large.
+    const mu2 = randn([2, 3], 19);
+    const pre = randn([2, 3], 20);
+    check(() => gaussianKl(mu2, softplus(addScalar(pre, -5))), [mu2, pre]);
   });
 
   it('scale', () => {
@@ -192,6 +226,25 @@ describe('ops values', () => {
     assert.equal(sum(a).item(), 2);
     close(mean(a).item(), 2 / 3, 1e-7);
     assert.deepEqual(sum(a).shape, []);
+  });
+
+  it('gaussianKl matches KL(N(μ, σ²) ‖ N(0, 1)) by hand and its gradients μ and σ − 1/σ', () => {
+    const mu = new Tensor(Float32Array.of(0, 1, -2, 0.5), [2, 2], true);
+    const sigma = new Tensor(Float32Array.of(1, 0.5, 2, 0.1), [2, 2], true);
+    const kl = gaussianKl(mu, sigma);
+    assert.deepEqual(kl.shape, [2]);
+    // Row 0: (0 + 1 − 1)/2 − ln 1 = 0 and (1 + 0.25 − 1)/2 − ln 0.5 = 0.125 + ln 2.
+    close(kl.data[0], 0.125 + Math.LN2, 1e-6);
+    // Row 1: (4 + 4 − 1)/2 − ln 2 = 3.5 − ln 2 and (0.25 + 0.01 − 1)/2 − ln 0.1 = −0.37 + ln 10.
+    close(kl.data[1], 3.5 - Math.LN2 - 0.37 + Math.log(10), 1e-5);
+    assert.equal(
+      gaussianKl(Tensor.zeros([1, 3]), Tensor.full([1, 3], 1)).item(),
+      0,
+      'N(0, 1) against itself',
+    );
+    sum(kl).backward();
+    assertClose(mu.grad!, [0, 1, -2, 0.5], 1e-7);
+    assertClose(sigma.grad!, [0, 0.5 - 2, 2 - 0.5, 0.1 - 10], 1e-5);
   });
 
   it('sigmoid, tanh and softplus stay finite for ±1000', () => {
@@ -383,6 +436,16 @@ describe('ops shape errors', () => {
     assert.throws(() => softmaxCrossEntropy(a, [0]), /1 labels for batch 2/);
     assert.throws(() => softmaxCrossEntropy(a, [0, 3]), /label 3 at row 1/);
     assert.throws(() => softmaxCrossEntropy(a, [0, 1.5]), /label 1.5/);
+  });
+
+  it('sliceColumns and gaussianKl reject bad ranges, shapes and σ ≤ 0', () => {
+    const a = Tensor.zeros([2, 4]);
+    assert.throws(() => sliceColumns(a, 2, 2), /0 ≤ start < end ≤ 4, got \[2, 2\)/);
+    assert.throws(() => sliceColumns(a, 0, 5), /got \[0, 5\)/);
+    assert.throws(() => sliceColumns(Tensor.zeros([4]), 0, 1), /must be \[B, n\]/);
+    assert.throws(() => gaussianKl(a, Tensor.zeros([2, 3])), /shapes \[2, 4\] and \[2, 3\] differ/);
+    assert.throws(() => gaussianKl(a, Tensor.zeros([2, 4])), /sigma must be positive, got 0 at element 0/);
+    assert.throws(() => gaussianKl(Tensor.zeros([4]), Tensor.full([4], 1)), /must be \[B, K\]/);
   });
 
   it('reshape and dropout reject invalid arguments', () => {

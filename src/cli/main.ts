@@ -9,6 +9,7 @@ import { registerRobustness } from './commands/robustness.js';
 import { registerTrain } from './commands/train.js';
 import { registerEquivalence } from './commands/equivalence.js';
 import { registerFiCurve } from './commands/fi-curve.js';
+import { registerMi } from './commands/mi.js';
 import { registerReproduce } from './commands/reproduce.js';
 import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerEquivalence(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerMi(program);
   registerPlay(program);
   registerRobustness(program);
   registerBench(program);

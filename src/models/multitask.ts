@@ -47,6 +47,56 @@ export interface ModelOptions {
   T?: number;
 }
 
+/** The neuron kinds of the fc spiking models (also the bottleneck study's, spec 3.5). */
+export type FcNeuronKind = 'lif' | '4lif' | 'hh' | 'slif2hh';
+
+const FC_NEURON_KIND: Record<'lif-fc' | '4lif-fc' | 'hh-fc' | 'slif2hh-fc', FcNeuronKind> = {
+  'lif-fc': 'lif',
+  '4lif-fc': '4lif',
+  'hh-fc': 'hh',
+  'slif2hh-fc': 'slif2hh',
+};
+
+/** The spiking hidden layer of an fc model: its neurons and the projection that feeds them. */
+export interface FcSpikingLayer {
+  neurons: SpikingNeurons;
+  /** Outputs of the 1296 → · projection (3 per s-LIF2HH unit: one per input LIF). */
+  projectionOut: number;
+  /** Width of the rate vector the neurons emit (4 per s-LIF2HH unit). */
+  hidden: number;
+  /** Factor on the projection's default init (spec 2.5: 0.01 for HH). */
+  weightScale: number;
+}
+
+/**
+ * Builds the neurons of the 512-unit (2048 for 4LIF) fc hidden layer. The caller creates the
+ * projection afterwards, so the random draws happen in the same order for every user.
+ */
+export function fcSpikingLayer(kind: FcNeuronKind, rng: Rng): FcSpikingLayer {
+  switch (kind) {
+    case 'lif':
+      return { neurons: new LIFNeurons('fc'), projectionOut: 512, hidden: 512, weightScale: 1 };
+    case '4lif':
+      return { neurons: new LIFNeurons('fc'), projectionOut: 2048, hidden: 2048, weightScale: 1 };
+    case 'hh':
+      return {
+        neurons: new LearningHHNeurons([512], rng, 'fc'),
+        projectionOut: 512,
+        hidden: 512,
+        weightScale: 0.01,
+      };
+    case 'slif2hh':
+      return {
+        neurons: new SLIF2HHNeurons([512], rng, 'fc'),
+        projectionOut: 3 * 512,
+        hidden: 4 * 512,
+        weightScale: 1,
+      };
+    default:
+      throw new RangeError(`unknown fc neuron kind '${kind as string}'`);
+  }
+}
+
 /** Shared tail: hidden → 50 → two 10-way heads. */
 class TwoHeads {
   readonly fc2: Linear;
@@ -143,7 +193,8 @@ class ConvNet extends Module implements MultitaskModel {
   }
 }
 
-function checkInput(x: Tensor): void {
+/** Rejects anything but finite [B, 1296] images (shared with the bottleneck model). */
+export function checkInput(x: Tensor): void {
   if (x.ndim !== 2 || x.shape[1] !== IMAGE_PIXELS) {
     throw new RangeError(
       `multi-task model: input must be [batch, ${IMAGE_PIXELS}] (36×36 images), got [${x.shape.join(', ')}]`,
@@ -164,14 +215,12 @@ export function createMultitaskModel(
   const hw = IMAGE_PIXELS;
   switch (name) {
     case 'lif-fc':
-      return new FcNet(name, rng, 512, 512, new LIFNeurons('fc'), T);
     case '4lif-fc':
-      return new FcNet(name, rng, 2048, 2048, new LIFNeurons('fc'), T);
     case 'hh-fc':
-      // Spec 2.5: input projection weights scaled by 0.01 at init.
-      return new FcNet(name, rng, 512, 512, new LearningHHNeurons([512], rng, 'fc'), T, 0.01);
-    case 'slif2hh-fc':
-      return new FcNet(name, rng, 3 * 512, 4 * 512, new SLIF2HHNeurons([512], rng, 'fc'), T);
+    case 'slif2hh-fc': {
+      const p = fcSpikingLayer(FC_NEURON_KIND[name], rng);
+      return new FcNet(name, rng, p.projectionOut, p.hidden, p.neurons, T, p.weightScale);
+    }
     case 'ann-fc':
       return new FcNet(name, rng, 512, 512, null, T);
     case 'lif-conv':

@@ -280,3 +280,60 @@ export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
   const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, background: 'white' }).render().asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
+
+export interface PathSeries {
+  name: string;
+  /** Drawn and connected in the given order (not sorted by x), e.g. one point per epoch. */
+  points: { x: number; y: number; label?: string }[];
+}
+
+/**
+ * Trajectories in a plane (an information plane, say): each series is a polyline through its
+ * points in order, with a dot at each point and its label (if any) written beside it.
+ */
+export function pathChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: PathSeries[];
+  width?: number;
+  height?: number;
+}): VegaLiteSpec {
+  const values = opts.series.flatMap((s) =>
+    s.points.map((p, step) => ({
+      series: s.name,
+      step,
+      x: finite(p.x),
+      y: finite(p.y),
+      label: p.label ?? '',
+    })),
+  );
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: { domain: [...new Set(opts.series.map((s) => s.name))] },
+  };
+  return topLevel({
+    title: opts.title,
+    width: opts.width ?? 420,
+    height: opts.height ?? 320,
+    data: { values },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: opts.xLabel, scale: { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: opts.yLabel, scale: { zero: false } },
+      color,
+    },
+    layer: [
+      {
+        // order: connect in the given sequence, which may double back along x
+        mark: { type: 'line', point: { size: 36 } },
+        encoding: { order: { field: 'step', type: 'quantitative' } },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 9 },
+        encoding: { text: { field: 'label', type: 'nominal' } },
+      },
+    ],
+  });
+}

@@ -143,6 +143,15 @@ export function exp(a: Tensor): Tensor {
   return unary('exp', a, Math.exp, (_, y) => y);
 }
 
+/** a + c for a constant c (e.g. the −5 shift inside the VIB's σ = softplus(· − 5)). */
+export function addScalar(a: Tensor, c: number): Tensor {
+  return unary(
+    a,
+    (x) => x + c,
+    () => 1,
+  );
+}
+
 /** Element-wise minimum; the gradient goes to the smaller input (to a on ties, like torch.min). */
 export function minimum(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'minimum');
@@ -202,6 +211,57 @@ export function concatColumns(parts: readonly Tensor[]): Tensor {
       }
       off += w;
     });
+  });
+}
+
+/** Columns [start, end) of a 2-D tensor: [B, n] → [B, end − start]; the gradient is scattered back. */
+export function sliceColumns(a: Tensor, start: number, end: number): Tensor {
+  if (a.ndim !== 2) throw new RangeError(`sliceColumns: input must be [B, n], got ${shapeString(a.shape)}`);
+  const [rows, n] = a.shape;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > n || start >= end)
+    throw new RangeError(`sliceColumns: need integers 0 ≤ start < end ≤ ${n}, got [${start}, ${end})`);
+  const w = end - start;
+  const out = new Float32Array(rows * w);
+  for (let r = 0; r < rows; r++) out.set(a.data.subarray(r * n + start, r * n + end), r * w);
+  return makeResult(out, [rows, w], [a], () => (g) => {
+    const ga = new Float32Array(a.size);
+    for (let r = 0; r < rows; r++) ga.set(g.subarray(r * w, (r + 1) * w), r * n + start);
+    accumulateGrad(a, ga, true);
+  });
+}
+
+/**
+ * KL(N(μ, σ²) ‖ N(0, 1)) in nats for diagonal Gaussians, summed over the last axis:
+ * mu, sigma [B, K] → [B], KL = Σ_k ½(μ² + σ² − 1) − ln σ. Fused so no log(σ) tensor is formed;
+ * the gradients are ∂/∂μ = μ and ∂/∂σ = σ − 1/σ. σ must be positive (it is a softplus).
+ */
+export function gaussianKl(mu: Tensor, sigma: Tensor): Tensor {
+  sameShape(mu, sigma, 'gaussianKl');
+  if (mu.ndim !== 2) throw new RangeError(`gaussianKl: inputs must be [B, K], got ${shapeString(mu.shape)}`);
+  const [rows, k] = mu.shape;
+  const m = mu.data;
+  const s = sigma.data;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let kl = 0;
+    for (let j = r * k; j < (r + 1) * k; j++) {
+      if (!(s[j] > 0))
+        throw new RangeError(`gaussianKl: sigma must be positive, got ${s[j]} at element ${j}`);
+      kl += 0.5 * (m[j] * m[j] + s[j] * s[j] - 1) - Math.log(s[j]);
+    }
+    out[r] = kl;
+  }
+  return makeResult(out, [rows], [mu, sigma], () => (g) => {
+    if (mu.requiresGrad) {
+      const gm = new Float32Array(mu.size);
+      for (let j = 0; j < gm.length; j++) gm[j] = g[Math.floor(j / k)] * m[j];
+      accumulateGrad(mu, gm, true);
+    }
+    if (sigma.requiresGrad) {
+      const gs = new Float32Array(sigma.size);
+      for (let j = 0; j < gs.length; j++) gs[j] = g[Math.floor(j / k)] * (s[j] - 1 / s[j]);
+      accumulateGrad(sigma, gs, true);
+    }
   });
 }
 
