@@ -146,6 +146,7 @@ export function exp(a: Tensor): Tensor {
 /** a + c for a constant c (e.g. the −5 shift inside the VIB's σ = softplus(· − 5)). */
 export function addScalar(a: Tensor, c: number): Tensor {
   return unary(
+    'addScalar',
     a,
     (x) => x + c,
     () => 1,
