@@ -80,6 +80,7 @@ test('a killed reproduce resumes and writes every part, figure and file', () => 
   assert.deepEqual(readdirSync(join(OUT, 'parts')).sort(), [
     'equivalence.json',
     'fi-curve.json',
+    'mi.json',
     'multitask.json',
     'resources.json',
     'rest.json',

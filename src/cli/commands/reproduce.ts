@@ -30,6 +30,8 @@ import type { MultitaskPart, RlPart } from '../../reproduce/learning.js';
 import { FigureDef, learningFigures, learningSections } from '../../reproduce/learning-report.js';
 import { MODES, Mode, Plan, makePlan } from '../../reproduce/plan.js';
 import { PartRunner } from '../../reproduce/runner.js';
+import { miFigureDef, miSection, runMiPart } from '../../reproduce/mi-report.js';
+import type { MiPart } from '../../reproduce/mi-report.js';
 import { resourcesFigureDef, resourcesSection, runResourcesPart } from '../../reproduce/resources-report.js';
 import type { ResourcesResult } from '../../experiments/resources.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
@@ -43,7 +45,7 @@ export function registerReproduce(program: Command): void {
   program
     .command('reproduce')
     .description(
-      'run the study (dynamics, multi-task, robustness, RL) and write results.json and report.html',
+      'run the study (dynamics, multi-task, robustness, resources, mutual information, RL) and write results.json and report.html',
     )
     .option('--quick', 'every part at reduced scale, ~10 min on two cores (default; what `npm start` runs)')
     .option('--full', 'the study’s scale (40 epochs on the full data, ~300k RL steps: many hours)')
@@ -107,6 +109,7 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
   const res = await runner.run<ResourcesResult>('resources', plan.resources, (ctx) =>
     runResourcesPart(plan.resources, ctx),
   );
+  const mi = await runner.run<MiPart>('mi', plan.mi, (ctx) => runMiPart(plan.mi, ctx));
   const rl = await runner.run<RlPart>('rl', plan.rl, (ctx) => runRlPart(plan.rl, ctx));
   const rlRob = await runner.run<RlRobustnessResult>('rl-robustness', plan.rlRobustness, (ctx) =>
     runRlRobustnessPart(plan.rlRobustness, ctx),
@@ -125,6 +128,7 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
     ...equivalenceFigures(eq).map((f) => ({ id: 'equivalence-' + slug(f.title), ...f })),
     ...learningFigures(mt, rob, rl, rlRob),
     resourcesFigureDef(res),
+    miFigureDef(mi),
   ];
   const figures = await renderFigures(out, defs);
   const fig = (id: string, caption: string, command: string): ReportFigure => {
@@ -153,6 +157,7 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
     multitask: mt,
     robustness: rob,
     resources: res,
+    mi,
     rl: {
       plan: rl.plan,
       runs: rl.runs.map(({ episodes, ...r }) => ({ ...r, episodeCount: episodes.length })),
@@ -164,6 +169,7 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
     ...dynamicsSections(rest, fi, eq, fig),
     ...learningSections(plan, mt, rob, rl, rlRob, fig),
     resourcesSection(plan.resources, res, fig),
+    miSection(plan.mi, mi, fig),
     {
       id: 'methods',
       title: 'Methods',
@@ -172,7 +178,7 @@ export async function reproduce(plan: Plan, outDir: string, progress: Progress):
   ];
   const html = renderReport({
     title: 'hhnet: networks with internal complexity, reproduced',
-    subtitle: `${plan.mode} run — dynamics, multi-task learning, robustness and reinforcement learning`,
+    subtitle: `${plan.mode} run — dynamics, multi-task learning, robustness, computing resources, mutual information and reinforcement learning`,
     generatedAt,
     environment: env,
     sections,
