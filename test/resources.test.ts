@@ -3,11 +3,9 @@
 // No timing assertions: the machine is shared and timings are noisy.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { countModelResources, parameterCount } from '../src/experiments/resources.js';
 import type { ResourcesResult } from '../src/experiments/resources.js';
 import { loadSafetensors } from '../src/io/safetensors.js';
@@ -19,24 +17,14 @@ import { makeResult } from '../src/tensor/autograd.js';
 import { linear, relu, reshape, softmaxCrossEntropy, sum } from '../src/tensor/ops.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
+import { runCli } from './helpers.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-resources-test-'));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 let dirs = 0;
 const outDir = (name: string): string => join(ROOT, `${name}-${++dirs}`);
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { encoding: 'utf8', env: { ...process.env, HHNET_DEBUG: '' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 const B = 4;
 const T = 3;

@@ -3,11 +3,9 @@
 // a killed run resumes to the same result, bad flags fail clearly.
 import { after, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gradcheck } from '../src/tensor/gradcheck.js';
 import { Rng } from '../src/util/rng.js';
 import { resolveRlConfig } from '../src/rl/config.js';
@@ -18,21 +16,14 @@ import { SAC_DEFAULTS, SoftActorCritic } from '../src/rl/sac.js';
 import { trainRl } from '../src/rl/train.js';
 import { ObservationWindow } from '../src/rl/window.js';
 import { loadSafetensors } from '../src/io/safetensors.js';
-import { close } from './helpers.js';
+import { close, runCli } from './helpers.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-rl-test-'));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 let n = 0;
 const outDir = (name: string): string => join(ROOT, `${name}-${++n}`);
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8' }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 const shape = (kind: ActorShape['kind']): ActorShape => ({
   kind,

@@ -3,36 +3,24 @@
 // (between and inside epochs), evaluate, and clear failures for bad input.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { loadMultitaskData, trainMultitask } from '../src/train/multitask.js';
 import { loadSafetensors } from '../src/io/safetensors.js';
 import { MULTITASK_MODELS, createMultitaskModel } from '../src/models/multitask.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
+import { runCli } from './helpers.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-train-test-'));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 let n = 0;
 const outDir = (name: string): string => join(ROOT, `${name}-${++n}`);
 const FASHION = existsSync('/usr/share/datasets/fashion-mnist');
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { encoding: 'utf8', env: { ...process.env, HHNET_DEBUG: '' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 const small = { dataset: 'multi-mnist', limitTrain: 192, limitTest: 64, batch: 64, T: 4 };
 const data = loadMultitaskData(resolveTrainConfig({ model: 'lif-fc', epochs: 1, ...small }));
