@@ -39,6 +39,7 @@ import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from '
 import { TrainingDivergedError } from '../train/multitask.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { Rng } from '../util/rng.js';
+import { parseConfig } from '../util/config.js';
 
 export const MI_FILE = 'mi.json';
 export const INFORMATION_PLANE = 'information-plane';
@@ -76,12 +77,7 @@ export type MiConfig = z.output<typeof MiConfigSchema>;
 
 /** Validates a configuration and fills the defaults; errors name the offending field. */
 export function resolveMiConfig(input: unknown, source = 'config'): MiConfig {
-  const parsed = MiConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new RangeError(`${source}: invalid mutual-information configuration — ${issues}`);
-  }
-  return parsed.data;
+  return parseConfig(MiConfigSchema, input, source, 'mutual-information configuration');
 }
 
 export interface MiEpoch {

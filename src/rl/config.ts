@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ACTOR_KINDS } from './networks.js';
 import { ENV_NAMES } from './pendulums.js';
+import { parseConfig } from '../util/config.js';
 
 export const RlConfigSchema = z
   .object({
@@ -39,12 +40,7 @@ export const RlConfigSchema = z
 export type RlConfig = Required<z.output<typeof RlConfigSchema>>;
 
 export function resolveRlConfig(input: unknown, source = 'config'): RlConfig {
-  const parsed = RlConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new RangeError(`${source}: invalid RL configuration — ${issues}`);
-  }
-  const c = parsed.data;
+  const c = parseConfig(RlConfigSchema, input, source, 'RL configuration');
   return { ...c, reward: c.reward ?? (c.env === 'inverted-double-pendulum' ? 'shaped' : 'env') };
 }
 

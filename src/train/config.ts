@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MULTI_KINDS } from '../data/multi.js';
 import { MULTITASK_MODELS, trainingDefaults } from '../models/multitask.js';
+import { parseConfig } from '../util/config.js';
 
 export const TrainConfigSchema = z
   .object({
@@ -29,12 +30,7 @@ export type TrainConfig = Required<z.output<typeof TrainConfigSchema>>;
 
 /** Validates and fills the study's defaults for the model family (fc vs conv, spec 3.1). */
 export function resolveTrainConfig(input: unknown, source = 'config'): TrainConfig {
-  const parsed = TrainConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new RangeError(`${source}: invalid training configuration — ${issues}`);
-  }
-  const c = parsed.data;
+  const c = parseConfig(TrainConfigSchema, input, source, 'training configuration');
   const d = trainingDefaults(c.model);
   return {
     ...c,

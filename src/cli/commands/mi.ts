@@ -1,7 +1,7 @@
 /** `hhnet mi`: information-bottleneck bounds per epoch (spec 3.5) → mi.json + information plane. */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
+import { log, progressBar } from '../progress-bar.js';
 import { MULTI_KINDS } from '../../data/multi.js';
 import {
   INFORMATION_PLANE,
@@ -90,7 +90,11 @@ export function registerMi(program: Command): void {
         'command-line flags',
       );
       await prepareOutDir(flags.out);
-      const bar = flags.quiet ? null : progressBar();
+      const bar = flags.quiet
+        ? null
+        : progressBar(
+            'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | I(Z;Y) {izy} bits | {sps} samples/s | ETA {eta_formatted}',
+          );
       let batchesPerEpoch = 0;
       let lastIzy = '-';
       const result = await runMutualInformation(cfg, {
@@ -141,20 +145,4 @@ export function registerMi(program: Command): void {
         );
       }
     });
-}
-
-function progressBar(): SingleBar {
-  return new SingleBar({
-    format:
-      'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | I(Z;Y) {izy} bits | {sps} samples/s | ETA {eta_formatted}',
-    stream: process.stderr,
-    barsize: 24,
-    noTTYOutput: true,
-    notTTYSchedule: 10000,
-    hideCursor: false,
-  });
-}
-
-function log(quiet: boolean | undefined, message: string): void {
-  if (!quiet) process.stderr.write(`${message}\n`);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
+import { log, progressBar } from '../progress-bar.js';
 import { resolveRlConfig } from '../../rl/config.js';
 import { ACTOR_KINDS } from '../../rl/networks.js';
 import { ENV_NAMES } from '../../rl/pendulums.js';
@@ -92,7 +92,11 @@ export function registerTrainRl(train: Command): void {
         'command-line flags',
       );
       await prepareOutDir(flags.out);
-      const bar = flags.quiet ? null : rlBar();
+      const bar = flags.quiet
+        ? null
+        : progressBar(
+            'steps [{bar}] {value}/{total} | {sps} steps/s | recent return {ret} | eval {ev} | ETA {eta_formatted}',
+          );
       let lastEval = '-';
       const doc = await trainRl(cfg, {
         out: flags.out,
@@ -129,20 +133,4 @@ export function registerTrainRl(train: Command): void {
         `${cfg.model} on ${cfg.env}: evaluation return ${last.meanReturn.toFixed(1)} (mean of ${cfg.evalEpisodes} episodes) after ${doc.stepsDone} steps; wrote ${flags.out}/rl.json and model.safetensors\n`,
       );
     });
-}
-
-function rlBar(): SingleBar {
-  return new SingleBar({
-    format:
-      'steps [{bar}] {value}/{total} | {sps} steps/s | recent return {ret} | eval {ev} | ETA {eta_formatted}',
-    stream: process.stderr,
-    barsize: 24,
-    noTTYOutput: true,
-    notTTYSchedule: 10000,
-    hideCursor: false,
-  });
-}
-
-function log(quiet: boolean | undefined, message: string): void {
-  if (!quiet) process.stderr.write(`${message}\n`);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
+import { log, progressBar } from '../progress-bar.js';
 import { MULTI_KINDS } from '../../data/multi.js';
 import { MULTITASK_MODELS } from '../../models/multitask.js';
 import { resolveTrainConfig } from '../../train/config.js';
@@ -89,7 +89,11 @@ export function registerTrain(program: Command): void {
         'command-line flags',
       );
       await prepareOutDir(flags.out);
-      const bar = flags.quiet ? null : trainingBar();
+      const bar = flags.quiet
+        ? null
+        : progressBar(
+            'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | test acc {acc} | {sps} samples/s | ETA {eta_formatted}',
+          );
       let epochTotal = 0;
       let lastAcc = '-'; // test accuracies of the last finished epoch, shown in the bar
       const history = await trainMultitask(cfg, {
@@ -136,20 +140,4 @@ export function registerTrain(program: Command): void {
       }
     });
   registerTrainRl(train);
-}
-
-function trainingBar(): SingleBar {
-  return new SingleBar({
-    format:
-      'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | test acc {acc} | {sps} samples/s | ETA {eta_formatted}',
-    stream: process.stderr,
-    barsize: 24,
-    noTTYOutput: true,
-    notTTYSchedule: 10000,
-    hideCursor: false,
-  });
-}
-
-function log(quiet: boolean | undefined, message: string): void {
-  if (!quiet) process.stderr.write(`${message}\n`);
 }
