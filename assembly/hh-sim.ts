@@ -1,0 +1,502 @@
+// Population of full Hodgkin–Huxley neurons advanced many steps per call (the fast twin of
+// src/sim/population.ts with src/neurons/hh.ts, in float32): four neurons per f32x4 vector
+// ("group"), blocks of groups stepped through all the call's steps, so a call costs one JS↔wasm
+// crossing and neurons can be split across threads in chunks of groups (jobs.ts).
+//
+// The model is hh.ts's, term for term: rates of the shifted voltage u = v − vOffset, the vtrap
+// rule x/(eˣ − 1) → 1 − x/2 for |x| < 1e-6, gates in quasi-linear form dx/dt = α − (α + β)x, and
+// the same three integrators (forward Euler, exponential Euler / Rush–Larsen with its b·dt ≤ 1e-12
+// fallback, classical RK4). Only the exponentials are shared where the algebra allows:
+// e^(−u/20) = (e^(−u/80))⁴ and e^((30 − u)/10) = e^0.5·e^((25 − u)/10), four exponentials per
+// rate evaluation instead of six.
+//
+// Per call the host writes an argument block (hhSetArgs) naming an input set of states, the input
+// currents (one row held for all steps, or one row per step) and an output set:
+//   v, m, h, n   float32 × nPad each (nPad = n rounded up to 4; the host fills pad lanes with a
+//                resting neuron and zero input, and they are never reported)
+//   counts       i32 × nPad: spikes of each neuron in this call, or −1 − s when |v| left the limit
+//                (or became NaN) at step s — that neuron's block (BLOCK groups) then stops there,
+//                its state as of that step
+//   slots        float32 × nPad × HH_SLOTS: spike k of neuron i at slots[i·HH_SLOTS + k], as
+//                steps since the call's start: s + the linear-interpolation fraction of the
+//                upward threshold crossing within step s (src/analysis/spikes.ts's rule)
+// A crossing needs v below threshold at the previous step, so a neuron crosses at most once per
+// two steps: calls of at most 2·HH_SLOTS steps can never run out of slots.
+
+export const HH_EULER: i32 = 0;
+export const HH_EXPEULER: i32 = 1;
+export const HH_RK4: i32 = 2;
+export const HH_SLOTS: i32 = 64;
+
+// Argument block (byte offsets).
+const A_N = 0;
+const A_STEPS = 4;
+const A_METHOD = 8;
+const A_STRIDE = 12;
+const A_DT = 16;
+const A_C = 20;
+const A_GNA = 24;
+const A_GK = 28;
+const A_GL = 32;
+const A_ENA = 36;
+const A_EK = 40;
+const A_EL = 44;
+const A_VOFF = 48;
+const A_TH = 52;
+const A_LIM = 56;
+const A_IN = 60;
+const A_INPUT = 64;
+const A_OUT = 68;
+export const HH_ARG_BYTES: i32 = 72;
+
+/** Bytes of one state/output set for n neurons (layout above). */
+export function hhSetBytes(n: i32): i32 {
+  return ((n + 3) & ~3) * 4 * (5 + HH_SLOTS);
+}
+
+/**
+ * Writes the argument block at args: n neurons, `steps` steps of `dt` ms with `method`; input
+ * rows `inputStride` bytes apart (0: one row held for every step); the HH parameters (hh.ts's
+ * HHParams), the spike threshold and the |v| limit; the input state set, input and output set.
+ */
+export function hhSetArgs(
+  args: usize,
+  n: i32,
+  steps: i32,
+  method: i32,
+  inputStride: i32,
+  dt: f32,
+  C: f32,
+  gNa: f32,
+  gK: f32,
+  gL: f32,
+  ENa: f32,
+  EK: f32,
+  EL: f32,
+  vOffset: f32,
+  threshold: f32,
+  limit: f32,
+  inSet: usize,
+  input: usize,
+  outSet: usize,
+): void {
+  store<i32>(args, n, A_N);
+  store<i32>(args, steps, A_STEPS);
+  store<i32>(args, method, A_METHOD);
+  store<i32>(args, inputStride, A_STRIDE);
+  store<f32>(args, dt, A_DT);
+  store<f32>(args, C, A_C);
+  store<f32>(args, gNa, A_GNA);
+  store<f32>(args, gK, A_GK);
+  store<f32>(args, gL, A_GL);
+  store<f32>(args, ENa, A_ENA);
+  store<f32>(args, EK, A_EK);
+  store<f32>(args, EL, A_EL);
+  store<f32>(args, vOffset, A_VOFF);
+  store<f32>(args, threshold, A_TH);
+  store<f32>(args, limit, A_LIM);
+  store<usize>(args, inSet, A_IN);
+  store<usize>(args, input, A_INPUT);
+  store<usize>(args, outSet, A_OUT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vector constants. Each is a float in the module's static data, broadcast at its use by one load:
+// V8 rebuilds a v128.const from immediates at every use (several instructions, most of a
+// register-to-vector port), which made the whole kernel about a third slower.
+
+/** The float at p in all four lanes. */
+// @ts-ignore: decorator
+@inline
+function vc(p: usize): v128 {
+  return v128.load32_splat(p);
+}
+
+const ONE = memory.data<f32>([1]);
+const TWO = memory.data<f32>([2]);
+const HALF = memory.data<f32>([0.5]);
+
+// ---------------------------------------------------------------------------------------------
+// e^x and e^x − 1 on f32x4.
+//
+// x = k·ln2 + r with k = round(x/ln2), |r| ≤ ln2/2; ln2 is split in two (Cody–Waite) so k·ln2_hi
+// is exact. e^r − 1 is its Taylor polynomial to r⁷ (remainder < 6e-9 on |r| ≤ ln2/2), and 2^k is
+// built in the exponent bits. Then e^x = 2^k + 2^k·p and e^x − 1 = 2^k·p + (2^k − 1): the latter
+// stays accurate near 0 (k = 0: just p), which vtrap needs. x is clamped to [−87, 88] (2^k must
+// be a normal float), so results saturate there instead of reaching 0 / +∞; NaN stays NaN.
+// Max relative error against Math.exp / Math.expm1 over x ∈ [−87, 88], measured by
+// test/hh-sim.test.ts: 2.4e-7 for e^x, 2.4e-7 for e^x − 1 (about 2 float32 ulps).
+
+const LOG2E = memory.data<f32>([1.4426950408889634]);
+const LN2_HI = memory.data<f32>([0.693145751953125]); // 45426 / 65536: k·LN2_HI is exact
+const LN2_LO = memory.data<f32>([1.4286068203094173e-6]); // ln 2 − LN2_HI
+const EXP_LO = memory.data<f32>([-87]);
+const EXP_HI = memory.data<f32>([88]);
+// k = round(x / ln 2) by the 1.5·2^23 trick: adding this leaves k + 127 in the float's low
+// mantissa bits (round to nearest even), and those bits shifted into the exponent field are 2^k.
+const ROUND_BIAS = memory.data<f32>([12582912 + 127]);
+// Taylor coefficients 1/3! … 1/7!
+const C3 = memory.data<f32>([1.0 / 6]);
+const C4 = memory.data<f32>([1.0 / 24]);
+const C5 = memory.data<f32>([1.0 / 120]);
+const C6 = memory.data<f32>([1.0 / 720]);
+const C7 = memory.data<f32>([1.0 / 5040]);
+
+/** e^r − 1 for |r| ≤ ln2/2: r + r²·(1/2 + r/6 + … + r⁵/7!), in Estrin's form (a shorter chain). */
+// @ts-ignore: decorator
+@inline
+function expm1Reduced(r: v128): v128 {
+  const r2 = f32x4.mul(r, r);
+  const q0 = f32x4.add(vc(HALF), f32x4.mul(r, vc(C3)));
+  const q1 = f32x4.add(vc(C4), f32x4.mul(r, vc(C5)));
+  const q2 = f32x4.add(vc(C6), f32x4.mul(r, vc(C7)));
+  const q = f32x4.add(q0, f32x4.mul(r2, f32x4.add(q1, f32x4.mul(r2, q2))));
+  return f32x4.add(r, f32x4.mul(r2, q));
+}
+
+/** x / ln 2 + ROUND_BIAS for x clamped to [EXP_LO, EXP_HI] (pmin/pmax keep NaN: one instruction). */
+// @ts-ignore: decorator
+@inline
+function expShift(x: v128): v128 {
+  return f32x4.add(f32x4.mul(x, vc(LOG2E)), vc(ROUND_BIAS));
+}
+
+// @ts-ignore: decorator
+@inline
+function clampExp(x: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(x, vc(EXP_LO)), vc(EXP_HI));
+}
+
+/** x − k·ln 2, with k = shifted − ROUND_BIAS. */
+// @ts-ignore: decorator
+@inline
+function expR(x: v128, shifted: v128): v128 {
+  const k = f32x4.sub(shifted, vc(ROUND_BIAS));
+  return f32x4.sub(f32x4.sub(x, f32x4.mul(k, vc(LN2_HI))), f32x4.mul(k, vc(LN2_LO)));
+}
+
+/** e^x per lane. */
+// @ts-ignore: decorator
+@inline
+function vexp(x: v128): v128 {
+  const xc = clampExp(x);
+  const shifted = expShift(xc);
+  const s = i32x4.shl(shifted, 23);
+  return f32x4.add(s, f32x4.mul(s, expm1Reduced(expR(xc, shifted))));
+}
+
+/** e^x − 1 per lane. */
+// @ts-ignore: decorator
+@inline
+function vexpm1(x: v128): v128 {
+  const xc = clampExp(x);
+  const shifted = expShift(xc);
+  const s = i32x4.shl(shifted, 23);
+  return f32x4.add(f32x4.mul(s, expm1Reduced(expR(xc, shifted))), f32x4.sub(s, vc(ONE)));
+}
+
+/** dst[i] = e^src[i] (or e^src[i] − 1 when minus1) for n floats, n a multiple of 4 (for tests). */
+export function vectorExp(src: usize, dst: usize, n: i32, minus1: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const x = v128.load(src + (<usize>i << 2));
+    v128.store(dst + (<usize>i << 2), minus1 ? vexpm1(x) : vexp(x));
+  }
+}
+
+const VTRAP_TINY = memory.data<f32>([1e-6]);
+
+/** x / (e^x − 1) given em = e^x − 1, continuous through x = 0 like hh.ts's vtrap. */
+// @ts-ignore: decorator
+@inline
+function vtrap(x: v128, em: v128): v128 {
+  const series = f32x4.sub(vc(ONE), f32x4.mul(x, vc(HALF)));
+  const tiny = f32x4.lt(f32x4.abs(x), vc(VTRAP_TINY));
+  return v128.bitselect(series, f32x4.div(x, em), tiny);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The population loop
+
+/** Spike k of neuron i in this call: step s, crossing from p to x. */
+function recordSpike(counts: usize, slots: usize, i: i32, s: i32, p: f32, x: f32, th: f32): void {
+  const at = counts + (<usize>i << 2);
+  const c = load<i32>(at);
+  if (c < 0 || c >= HH_SLOTS) return; // cannot happen for calls of ≤ 2·HH_SLOTS steps
+  store<f32>(slots + (<usize>(i * HH_SLOTS + c) << 2), <f32>s + (th - p) / (x - p));
+  store<i32>(at, c + 1);
+}
+
+/**
+ * The rare step where some lane of group g crossed the threshold or left the limit. Records the
+ * valid lanes' spikes, or marks the lanes that left the limit; returns whether any did.
+ */
+function noteEvents(
+  n: i32,
+  g: i32,
+  s: i32,
+  prev: v128,
+  v: v128,
+  cross: v128,
+  bad: v128,
+  th: f32,
+  counts: usize,
+  slots: usize,
+): bool {
+  const i0 = g << 2;
+  const lanes = n - i0 < 4 ? n - i0 : 4;
+  const valid = (1 << lanes) - 1;
+  const badBits = i32x4.bitmask(bad) & valid;
+  if (badBits != 0) {
+    for (let l = 0; l < lanes; l++)
+      if ((badBits >> l) & 1) store<i32>(counts + (<usize>(i0 + l) << 2), -1 - s);
+    return true;
+  }
+  const bits = i32x4.bitmask(cross) & valid;
+  if (bits & 1) recordSpike(counts, slots, i0, s, f32x4.extract_lane(prev, 0), f32x4.extract_lane(v, 0), th);
+  if (bits & 2) recordSpike(counts, slots, i0 + 1, s, f32x4.extract_lane(prev, 1), f32x4.extract_lane(v, 1), th);
+  if (bits & 4) recordSpike(counts, slots, i0 + 2, s, f32x4.extract_lane(prev, 2), f32x4.extract_lane(v, 2), th);
+  if (bits & 8) recordSpike(counts, slots, i0 + 3, s, f32x4.extract_lane(prev, 3), f32x4.extract_lane(v, 3), th);
+  return false;
+}
+
+const EULER_FALLBACK = memory.data<f32>([1e-12]);
+// φ(z) = (1 − e^(−z))/z = Σ (−z)^j/(j + 1)! to z⁷: remainder < z⁸/9! ≤ 1.1e-8 for |z| ≤ PHI_MAX.
+const PHI_MAX = memory.data<f32>([0.5]);
+const P1 = memory.data<f32>([-1.0 / 2]);
+const P2 = memory.data<f32>([1.0 / 6]);
+const P3 = memory.data<f32>([-1.0 / 24]);
+const P4 = memory.data<f32>([1.0 / 120]);
+const P5 = memory.data<f32>([-1.0 / 720]);
+const P6 = memory.data<f32>([1.0 / 5040]);
+const P7 = memory.data<f32>([-1.0 / 40320]);
+
+/** φ(z) for |z| ≤ PHI_MAX (Estrin's form). */
+// @ts-ignore: decorator
+@inline
+function phi(z: v128): v128 {
+  const z2 = f32x4.mul(z, z);
+  const q0 = f32x4.add(vc(ONE), f32x4.mul(z, vc(P1)));
+  const q1 = f32x4.add(vc(P2), f32x4.mul(z, vc(P3)));
+  const q2 = f32x4.add(vc(P4), f32x4.mul(z, vc(P5)));
+  const q3 = f32x4.add(vc(P6), f32x4.mul(z, vc(P7)));
+  const hi = f32x4.add(q2, f32x4.mul(z2, q3));
+  return f32x4.add(f32x4.add(q0, f32x4.mul(z2, q1)), f32x4.mul(f32x4.mul(z2, z2), hi));
+}
+
+/** Exponential-Euler coefficient −expm1(−z)/b with z = b·dt (dt when z ≤ 1e-12), as integrators.ts. */
+// @ts-ignore: decorator
+@inline
+function expEulerCoef(z: v128, b: v128, dt: v128): v128 {
+  return v128.bitselect(f32x4.div(f32x4.neg(vexpm1(f32x4.neg(z))), b), dt, f32x4.gt(z, vc(EULER_FALLBACK)));
+}
+
+/** y + (a − b·y)·coef. */
+// @ts-ignore: decorator
+@inline
+function relax(y: v128, a: v128, b: v128, coef: v128): v128 {
+  return f32x4.add(y, f32x4.mul(f32x4.sub(a, f32x4.mul(b, y)), coef));
+}
+
+/** a − b·y. */
+// @ts-ignore: decorator
+@inline
+function slope(y: v128, a: v128, b: v128): v128 {
+  return f32x4.sub(a, f32x4.mul(b, y));
+}
+
+/** y + h·k. */
+// @ts-ignore: decorator
+@inline
+function axpy(y: v128, h: v128, k: v128): v128 {
+  return f32x4.add(y, f32x4.mul(h, k));
+}
+
+// Rate constants (hh.ts's rate functions, written for the shifted voltage u).
+const R25 = memory.data<f32>([25]);
+const R10 = memory.data<f32>([10]);
+const R_TENTH = memory.data<f32>([0.1]);
+const R_M80 = memory.data<f32>([-1.0 / 80]);
+const R_M18 = memory.data<f32>([-1.0 / 18]);
+const R4 = memory.data<f32>([4]);
+const R007 = memory.data<f32>([0.07]);
+const R0125 = memory.data<f32>([0.125]);
+// βh = 1/(e^((30 − u)/10) + 1) = 1/(e^0.5·(e^xm − 1) + e^0.5 + 1)
+const R_SQRT_E = memory.data<f32>([1.6487212707001282]);
+const R_SQRT_E_1 = memory.data<f32>([2.6487212707001282]);
+
+// Groups per block: a block's state (64 B per group) stays in L1 while it is stepped through time.
+const BLOCK: i32 = 64;
+
+/**
+ * Groups [g0, g1) of the population at args with a constant method (one copy per method). Time
+ * runs outside the loop over a block's groups: a step of one group is a long dependent chain
+ * (exponentials, divisions), and consecutive groups are independent, so the CPU overlaps them.
+ * A block stops after the step where one of its neurons left the limit.
+ */
+// @ts-ignore: decorator
+@inline
+function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
+  const n = load<i32>(args, A_N);
+  const groups = (n + 3) >> 2;
+  const gEnd = g1 < groups ? g1 : groups;
+  const steps = load<i32>(args, A_STEPS);
+  const stride = <usize>load<i32>(args, A_STRIDE);
+  const dtS = load<f32>(args, A_DT);
+  const thS = load<f32>(args, A_TH);
+  const invC = f32x4.splat(1 / load<f32>(args, A_C));
+  const gNa = f32x4.splat(load<f32>(args, A_GNA));
+  const gK = f32x4.splat(load<f32>(args, A_GK));
+  const gL = f32x4.splat(load<f32>(args, A_GL));
+  const ENa = f32x4.splat(load<f32>(args, A_ENA));
+  const EK = f32x4.splat(load<f32>(args, A_EK));
+  const gLEL = f32x4.splat(load<f32>(args, A_GL) * load<f32>(args, A_EL));
+  const vOff = f32x4.splat(load<f32>(args, A_VOFF));
+  const th = f32x4.splat(thS);
+  const lim = f32x4.splat(load<f32>(args, A_LIM));
+  const dt = f32x4.splat(dtS);
+  const halfDt = f32x4.splat(dtS * 0.5);
+  const sixthDt = f32x4.splat(dtS / 6);
+  const zero = f32x4.splat(0);
+  const plane = <usize>groups << 4;
+  const inSet = load<usize>(args, A_IN);
+  const input = load<usize>(args, A_INPUT);
+  const outV = load<usize>(args, A_OUT);
+  const outM = outV + plane;
+  const outH = outV + 2 * plane;
+  const outN = outV + 3 * plane;
+  const counts = outV + 4 * plane;
+  const slots = outV + 5 * plane;
+  const stages = method == HH_RK4 ? 4 : 1;
+
+  for (let b0 = g0; b0 < gEnd; b0 += BLOCK) {
+    const b1 = b0 + BLOCK < gEnd ? b0 + BLOCK : gEnd;
+    // The block is stepped in place in the output set.
+    for (let g = b0; g < b1; g++) {
+      const off = <usize>g << 4;
+      v128.store(outV + off, v128.load(inSet + off));
+      v128.store(outM + off, v128.load(inSet + plane + off));
+      v128.store(outH + off, v128.load(inSet + 2 * plane + off));
+      v128.store(outN + off, v128.load(inSet + 3 * plane + off));
+      v128.store(counts + off, zero);
+    }
+    for (let s = 0; s < steps; s++) {
+      let stop = false;
+      const row = input + <usize>s * stride;
+      for (let g = b0; g < b1; g++) {
+        const off = <usize>g << 4;
+        const I = v128.load(row + off);
+        const prev = v128.load(outV + off);
+        let v = prev;
+        let m = v128.load(outM + off);
+        let h = v128.load(outH + off);
+        let nn = v128.load(outN + off);
+        // Stage state (RK4 evaluates the rates at four points; the others at the step's start).
+        let yv = v;
+        let ym = m;
+        let yh = h;
+        let yn = nn;
+        let sv = zero;
+        let sm = zero;
+        let sh = zero;
+        let sn = zero;
+        for (let stage = 0; stage < stages; stage++) {
+          const u = f32x4.sub(yv, vOff);
+          const xm = f32x4.mul(f32x4.sub(vc(R25), u), vc(R_TENTH));
+          const xn = f32x4.mul(f32x4.sub(vc(R10), u), vc(R_TENTH));
+          const em = vexpm1(xm);
+          const e80 = vexp(f32x4.mul(u, vc(R_M80)));
+          const e40 = f32x4.mul(e80, e80);
+          const am = vtrap(xm, em);
+          const bm = f32x4.mul(vc(R4), vexp(f32x4.mul(u, vc(R_M18))));
+          const ah = f32x4.mul(vc(R007), f32x4.mul(e40, e40));
+          const bh = f32x4.div(vc(ONE), f32x4.add(f32x4.mul(vc(R_SQRT_E), em), vc(R_SQRT_E_1)));
+          const an = f32x4.mul(vc(R_TENTH), vtrap(xn, vexpm1(xn)));
+          const bn = f32x4.mul(vc(R0125), e80);
+          const gNaNow = f32x4.mul(gNa, f32x4.mul(f32x4.mul(f32x4.mul(ym, ym), ym), yh));
+          const n2 = f32x4.mul(yn, yn);
+          const gKNow = f32x4.mul(gK, f32x4.mul(n2, n2));
+          const av = f32x4.mul(
+            f32x4.add(f32x4.add(f32x4.add(I, f32x4.mul(gNaNow, ENa)), f32x4.mul(gKNow, EK)), gLEL),
+            invC,
+          );
+          const bv = f32x4.mul(f32x4.add(f32x4.add(gNaNow, gKNow), gL), invC);
+          const bM = f32x4.add(am, bm);
+          const bH = f32x4.add(ah, bh);
+          const bN = f32x4.add(an, bn);
+          if (method == HH_EXPEULER) {
+            // The coefficient is dt·φ(b·dt), so while every b·dt is within PHI_MAX (nearly
+            // always at usual steps) the series gives it without exponentials and divisions,
+            // which would be most of the step's time.
+            const zv = f32x4.mul(bv, dt);
+            const zm = f32x4.mul(bM, dt);
+            const zh = f32x4.mul(bH, dt);
+            const zn = f32x4.mul(bN, dt);
+            const zMax = f32x4.pmax(
+              f32x4.pmax(f32x4.abs(zv), f32x4.abs(zm)),
+              f32x4.pmax(f32x4.abs(zh), f32x4.abs(zn)),
+            );
+            if (v128.any_true(f32x4.gt(zMax, vc(PHI_MAX)))) {
+              v = relax(v, av, bv, expEulerCoef(zv, bv, dt));
+              m = relax(m, am, bM, expEulerCoef(zm, bM, dt));
+              h = relax(h, ah, bH, expEulerCoef(zh, bH, dt));
+              nn = relax(nn, an, bN, expEulerCoef(zn, bN, dt));
+            } else {
+              v = relax(v, av, bv, f32x4.mul(dt, phi(zv)));
+              m = relax(m, am, bM, f32x4.mul(dt, phi(zm)));
+              h = relax(h, ah, bH, f32x4.mul(dt, phi(zh)));
+              nn = relax(nn, an, bN, f32x4.mul(dt, phi(zn)));
+            }
+          } else {
+            const kv = slope(yv, av, bv);
+            const km = slope(ym, am, bM);
+            const kh = slope(yh, ah, bH);
+            const kn = slope(yn, an, bN);
+            if (method == HH_EULER) {
+              v = axpy(v, dt, kv);
+              m = axpy(m, dt, km);
+              h = axpy(h, dt, kh);
+              nn = axpy(nn, dt, kn);
+            } else {
+              // Classical RK4: weights 1, 2, 2, 1; stages at +dt/2, +dt/2, +dt from the step's start.
+              const w = stage == 0 || stage == 3 ? vc(ONE) : vc(TWO);
+              sv = axpy(sv, w, kv);
+              sm = axpy(sm, w, km);
+              sh = axpy(sh, w, kh);
+              sn = axpy(sn, w, kn);
+              if (stage < 3) {
+                const adv = stage == 2 ? dt : halfDt;
+                yv = axpy(v, adv, kv);
+                ym = axpy(m, adv, km);
+                yh = axpy(h, adv, kh);
+                yn = axpy(nn, adv, kn);
+              } else {
+                v = axpy(v, sixthDt, sv);
+                m = axpy(m, sixthDt, sm);
+                h = axpy(h, sixthDt, sh);
+                nn = axpy(nn, sixthDt, sn);
+              }
+            }
+          }
+        }
+        v128.store(outV + off, v);
+        v128.store(outM + off, m);
+        v128.store(outH + off, h);
+        v128.store(outN + off, nn);
+        const cross = v128.and(f32x4.lt(prev, th), f32x4.ge(v, th));
+        const bad = v128.not(f32x4.le(f32x4.abs(v), lim));
+        if (v128.any_true(v128.or(cross, bad))) {
+          if (noteEvents(n, g, s, prev, v, cross, bad, thS, counts, slots)) stop = true;
+        }
+      }
+      if (stop) break;
+    }
+  }
+}
+
+/** Advances groups [g0, g1) (four neurons each) of the population described at args. */
+export function hhAdvance(args: usize, g0: i32, g1: i32): void {
+  const method = load<i32>(args, A_METHOD);
+  if (method == HH_EXPEULER) advanceGroups(args, g0, g1, HH_EXPEULER);
+  else if (method == HH_RK4) advanceGroups(args, g0, g1, HH_RK4);
+  else advanceGroups(args, g0, g1, HH_EULER);
+}
