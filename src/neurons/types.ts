@@ -68,12 +68,13 @@ export interface Population {
   readonly maxAdvanceSteps?: number;
   /**
    * Optional fused multi-step path (one call into a fast kernel instead of one per step): advance
-   * `steps` steps from t. `input` holds `steps` rows of n currents (time-major), or, when `held`,
-   * one row used for every step. |V| ≤ voltageLimit is checked after every step; returns the first
+   * `steps` steps from t = firstStep·dt (spike times are then independent of how a run is split
+   * into calls). `input` holds `steps` rows of n currents (time-major), or, when `held`, one row
+   * used for every step. |V| ≤ voltageLimit is checked after every step; returns the first
    * failure (step counted from 0 within the call, lowest neuron index) or null.
    */
   advance?(
-    t: number,
+    firstStep: number,
     dt: number,
     steps: number,
     input: Float64Array,

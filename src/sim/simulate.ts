@@ -117,7 +117,7 @@ export function simulate(pop: Population, stimulus: Stimulus, opts: SimulationOp
       else
         for (let j = 0; j < k; j++)
           stimulus.sample((s + j) * dt, dt, rows.subarray(j * pop.n, (j + 1) * pop.n));
-      const bad = pop.advance(time, dt, k, rows, held);
+      const bad = pop.advance(s, dt, k, rows, held);
       if (bad)
         throw new SimulationDivergedError(pop.model, (s + bad.step) * dt + dt, bad.neuron, bad.value, dt);
     } else {

@@ -74,11 +74,28 @@ export class WasmHhPopulation implements Population {
   }
 
   advance(
-    t: number,
+    firstStep: number,
     dt: number,
     steps: number,
     input: Float64Array,
     held: boolean,
+  ): { step: number; neuron: number; value: number } | null {
+    // Step s starts at (firstStep + s)·dt, the time simulate() gives it.
+    return this.run(dt, steps, input, held, (s) => (firstStep + s) * dt);
+  }
+
+  step(t: number, dt: number, input: Float64Array): void {
+    // A blow-up leaves |V| beyond the limit in v, where the caller's own check finds it.
+    this.run(dt, 1, input, true, () => t);
+  }
+
+  /** Runs the kernel; a spike in step s is at stepStart(s) + its fraction of dt. */
+  private run(
+    dt: number,
+    steps: number,
+    input: Float64Array,
+    held: boolean,
+    stepStart: (s: number) => number,
   ): { step: number; neuron: number; value: number } | null {
     const times = this.times;
     this.vStale = true;
@@ -91,13 +108,8 @@ export class WasmHhPopulation implements Population {
       held,
       state: this.state,
       pad: this.rest,
-      onSpike: (i, at) => times[i].push(t + at * dt),
+      onSpike: (i, s, fraction) => times[i].push(stepStart(s) + fraction * dt),
     });
-  }
-
-  step(t: number, dt: number, input: Float64Array): void {
-    // A blow-up leaves |V| beyond the limit in v, where the caller's own check finds it.
-    this.advance(t, dt, 1, input, true);
   }
 
   read(name: string, out: Float64Array): void {

@@ -66,8 +66,8 @@ export interface HhRun {
   /** State to advance in place; pad lanes of the last group start from `pad` (a resting neuron). */
   state: HhState;
   pad: Readonly<{ v: number; m: number; h: number; n: number }>;
-  /** Called for each spike, per neuron in time order, with steps since the run's start (fractional). */
-  onSpike(neuron: number, at: number): void;
+  /** Called for each spike, per neuron in time order: in step `step` of the run, `fraction` into it. */
+  onSpike(neuron: number, step: number, fraction: number): void;
 }
 
 export interface HhSim {
@@ -182,7 +182,8 @@ export function createHhSim(ctx: HhSimContext): HhSim {
           if (!worst || step < worst.step) worst = { step, neuron: i, value: r.state.v[i] };
           continue;
         }
-        for (let k = 0; k < c; k++) r.onSpike(i, f32[slotBase + i * slots + k]);
+        for (let k = 0, at = slotBase + 2 * i * slots; k < c; k++, at += 2)
+          r.onSpike(i, i32[at], f32[at + 1]);
       }
     };
     if (late.length === 0) collect(outSet, 0, n);
