@@ -48,7 +48,13 @@ const A_LIM = 56;
 const A_IN = 60;
 const A_INPUT = 64;
 const A_OUT = 68;
-export const HH_ARG_BYTES: i32 = 72;
+// Derived once per call by hhSetArgs.
+const A_INV_C = 72;
+const A_GL_EL = 76;
+const A_HALF_DT = 80;
+const A_SIXTH_DT = 84;
+const A_B_SERIES = 88; // PHI_MAX / dt: the largest b for which exp-Euler uses the φ series
+export const HH_ARG_BYTES: i32 = 92;
 
 /** Bytes of one state/output set for n neurons (layout above). */
 export function hhSetBytes(n: i32): i32 {
@@ -99,6 +105,22 @@ export function hhSetArgs(
   store<usize>(args, inSet, A_IN);
   store<usize>(args, input, A_INPUT);
   store<usize>(args, outSet, A_OUT);
+  store<f32>(args, 1 / C, A_INV_C);
+  store<f32>(args, gL * EL, A_GL_EL);
+  store<f32>(args, dt * 0.5, A_HALF_DT);
+  store<f32>(args, dt / 6, A_SIXTH_DT);
+  store<f32>(args, load<f32>(PHI_MAX) / dt, A_B_SERIES);
+}
+
+/**
+ * Argument `at` of the block at args in all four lanes. Loaded at each use, like the vector
+ * constants (vc): V8 keeps values live across the loop in registers or stack slots, and with
+ * sixteen vector registers the step's own temporaries need them more.
+ */
+// @ts-ignore: decorator
+@inline
+function param(args: usize, at: usize): v128 {
+  return v128.load32_splat(args + at);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,11 +309,19 @@ function phi(z: v128): v128 {
   return f32x4.add(f32x4.add(q0, f32x4.mul(z2, q1)), f32x4.mul(f32x4.mul(z2, z2), hi));
 }
 
-/** Exponential-Euler coefficient −expm1(−z)/b with z = b·dt (dt when z ≤ 1e-12), as integrators.ts. */
+/** Exponential-Euler coefficient −expm1(−b·dt)/b (dt when b·dt ≤ 1e-12), as integrators.ts. */
 // @ts-ignore: decorator
 @inline
-function expEulerCoef(z: v128, b: v128, dt: v128): v128 {
+function expEulerCoef(b: v128, dt: v128): v128 {
+  const z = f32x4.mul(b, dt);
   return v128.bitselect(f32x4.div(f32x4.neg(vexpm1(f32x4.neg(z))), b), dt, f32x4.gt(z, vc(EULER_FALLBACK)));
+}
+
+/** The same coefficient as dt·φ(b·dt), for b·dt ≤ PHI_MAX. */
+// @ts-ignore: decorator
+@inline
+function seriesCoef(b: v128, dt: v128): v128 {
+  return f32x4.mul(dt, phi(f32x4.mul(b, dt)));
 }
 
 /** y + (a − b·y)·coef. */
@@ -345,21 +375,7 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
   const gEnd = g1 < groups ? g1 : groups;
   const steps = load<i32>(args, A_STEPS);
   const stride = <usize>load<i32>(args, A_STRIDE);
-  const dtS = load<f32>(args, A_DT);
   const thS = load<f32>(args, A_TH);
-  const invC = f32x4.splat(1 / load<f32>(args, A_C));
-  const gNa = f32x4.splat(load<f32>(args, A_GNA));
-  const gK = f32x4.splat(load<f32>(args, A_GK));
-  const gL = f32x4.splat(load<f32>(args, A_GL));
-  const ENa = f32x4.splat(load<f32>(args, A_ENA));
-  const EK = f32x4.splat(load<f32>(args, A_EK));
-  const gLEL = f32x4.splat(load<f32>(args, A_GL) * load<f32>(args, A_EL));
-  const vOff = f32x4.splat(load<f32>(args, A_VOFF));
-  const th = f32x4.splat(thS);
-  const lim = f32x4.splat(load<f32>(args, A_LIM));
-  const dt = f32x4.splat(dtS);
-  const halfDt = f32x4.splat(dtS * 0.5);
-  const sixthDt = f32x4.splat(dtS / 6);
   const zero = f32x4.splat(0);
   const plane = <usize>groups << 4;
   const inSet = load<usize>(args, A_IN);
@@ -404,7 +420,7 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
         let sh = zero;
         let sn = zero;
         for (let stage = 0; stage < stages; stage++) {
-          const u = f32x4.sub(yv, vOff);
+          const u = f32x4.sub(yv, param(args, A_VOFF));
           const xm = f32x4.mul(f32x4.sub(vc(R25), u), vc(R_TENTH));
           const xn = f32x4.mul(f32x4.sub(vc(R10), u), vc(R_TENTH));
           const em = vexpm1(xm);
@@ -416,39 +432,33 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
           const bh = f32x4.div(vc(ONE), f32x4.add(f32x4.mul(vc(R_SQRT_E), em), vc(R_SQRT_E_1)));
           const an = f32x4.mul(vc(R_TENTH), vtrap(xn, vexpm1(xn)));
           const bn = f32x4.mul(vc(R0125), e80);
-          const gNaNow = f32x4.mul(gNa, f32x4.mul(f32x4.mul(f32x4.mul(ym, ym), ym), yh));
+          const gNaNow = f32x4.mul(param(args, A_GNA), f32x4.mul(f32x4.mul(f32x4.mul(ym, ym), ym), yh));
           const n2 = f32x4.mul(yn, yn);
-          const gKNow = f32x4.mul(gK, f32x4.mul(n2, n2));
+          const gKNow = f32x4.mul(param(args, A_GK), f32x4.mul(n2, n2));
           const av = f32x4.mul(
-            f32x4.add(f32x4.add(f32x4.add(I, f32x4.mul(gNaNow, ENa)), f32x4.mul(gKNow, EK)), gLEL),
-            invC,
+            f32x4.add(f32x4.add(f32x4.add(I, f32x4.mul(gNaNow, param(args, A_ENA))), f32x4.mul(gKNow, param(args, A_EK))), param(args, A_GL_EL)),
+            param(args, A_INV_C),
           );
-          const bv = f32x4.mul(f32x4.add(f32x4.add(gNaNow, gKNow), gL), invC);
+          const bv = f32x4.mul(f32x4.add(f32x4.add(gNaNow, gKNow), param(args, A_GL)), param(args, A_INV_C));
           const bM = f32x4.add(am, bm);
           const bH = f32x4.add(ah, bh);
           const bN = f32x4.add(an, bn);
           if (method == HH_EXPEULER) {
-            // The coefficient is dt·φ(b·dt), so while every b·dt is within PHI_MAX (nearly
-            // always at usual steps) the series gives it without exponentials and divisions,
-            // which would be most of the step's time.
-            const zv = f32x4.mul(bv, dt);
-            const zm = f32x4.mul(bM, dt);
-            const zh = f32x4.mul(bH, dt);
-            const zn = f32x4.mul(bN, dt);
-            const zMax = f32x4.pmax(
-              f32x4.pmax(f32x4.abs(zv), f32x4.abs(zm)),
-              f32x4.pmax(f32x4.abs(zh), f32x4.abs(zn)),
-            );
-            if (v128.any_true(f32x4.gt(zMax, vc(PHI_MAX)))) {
-              v = relax(v, av, bv, expEulerCoef(zv, bv, dt));
-              m = relax(m, am, bM, expEulerCoef(zm, bM, dt));
-              h = relax(h, ah, bH, expEulerCoef(zh, bH, dt));
-              nn = relax(nn, an, bN, expEulerCoef(zn, bN, dt));
+            // The coefficient is dt·φ(b·dt), so while every b is within B_SERIES (nearly always
+            // at usual steps) the series gives it without exponentials and divisions, which
+            // would be most of the step's time. (b ≥ 0: the host runs this kernel only for
+            // C > 0 and non-negative conductances; a NaN b takes the series and stays NaN.)
+            const bMax = f32x4.pmax(f32x4.pmax(bv, bM), f32x4.pmax(bH, bN));
+            if (v128.any_true(f32x4.gt(bMax, param(args, A_B_SERIES)))) {
+              v = relax(v, av, bv, expEulerCoef(bv, param(args, A_DT)));
+              m = relax(m, am, bM, expEulerCoef(bM, param(args, A_DT)));
+              h = relax(h, ah, bH, expEulerCoef(bH, param(args, A_DT)));
+              nn = relax(nn, an, bN, expEulerCoef(bN, param(args, A_DT)));
             } else {
-              v = relax(v, av, bv, f32x4.mul(dt, phi(zv)));
-              m = relax(m, am, bM, f32x4.mul(dt, phi(zm)));
-              h = relax(h, ah, bH, f32x4.mul(dt, phi(zh)));
-              nn = relax(nn, an, bN, f32x4.mul(dt, phi(zn)));
+              v = relax(v, av, bv, seriesCoef(bv, param(args, A_DT)));
+              m = relax(m, am, bM, seriesCoef(bM, param(args, A_DT)));
+              h = relax(h, ah, bH, seriesCoef(bH, param(args, A_DT)));
+              nn = relax(nn, an, bN, seriesCoef(bN, param(args, A_DT)));
             }
           } else {
             const kv = slope(yv, av, bv);
@@ -456,10 +466,10 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
             const kh = slope(yh, ah, bH);
             const kn = slope(yn, an, bN);
             if (method == HH_EULER) {
-              v = axpy(v, dt, kv);
-              m = axpy(m, dt, km);
-              h = axpy(h, dt, kh);
-              nn = axpy(nn, dt, kn);
+              v = axpy(v, param(args, A_DT), kv);
+              m = axpy(m, param(args, A_DT), km);
+              h = axpy(h, param(args, A_DT), kh);
+              nn = axpy(nn, param(args, A_DT), kn);
             } else {
               // Classical RK4: weights 1, 2, 2, 1; stages at +dt/2, +dt/2, +dt from the step's start.
               const w = stage == 0 || stage == 3 ? vc(ONE) : vc(TWO);
@@ -468,16 +478,16 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
               sh = axpy(sh, w, kh);
               sn = axpy(sn, w, kn);
               if (stage < 3) {
-                const adv = stage == 2 ? dt : halfDt;
+                const adv = stage == 2 ? param(args, A_DT) : param(args, A_HALF_DT);
                 yv = axpy(v, adv, kv);
                 ym = axpy(m, adv, km);
                 yh = axpy(h, adv, kh);
                 yn = axpy(nn, adv, kn);
               } else {
-                v = axpy(v, sixthDt, sv);
-                m = axpy(m, sixthDt, sm);
-                h = axpy(h, sixthDt, sh);
-                nn = axpy(nn, sixthDt, sn);
+                v = axpy(v, param(args, A_SIXTH_DT), sv);
+                m = axpy(m, param(args, A_SIXTH_DT), sm);
+                h = axpy(h, param(args, A_SIXTH_DT), sh);
+                nn = axpy(nn, param(args, A_SIXTH_DT), sn);
               }
             }
           }
@@ -486,8 +496,9 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
         v128.store(outM + off, m);
         v128.store(outH + off, h);
         v128.store(outN + off, nn);
+        const th = param(args, A_TH);
         const cross = v128.and(f32x4.lt(prev, th), f32x4.ge(v, th));
-        const bad = v128.not(f32x4.le(f32x4.abs(v), lim));
+        const bad = v128.not(f32x4.le(f32x4.abs(v), param(args, A_LIM)));
         if (v128.any_true(v128.or(cross, bad))) {
           if (noteEvents(n, g, s, prev, v, cross, bad, thS, counts, slots)) stop = true;
         }

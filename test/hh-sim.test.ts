@@ -147,6 +147,17 @@ describe('wasm HH population against the float64 reference', () => {
     });
   }
 
+  it('exp-Euler at dt 0.05 (b·dt beyond the series range during spikes: the exponential path)', () => {
+    const currents = [0, 7, 10, 20, 40];
+    compareRuns(
+      new WasmHhPopulation(one.hhSim, currents.length, 'shifted', 'expeuler'),
+      reference('hh', currents.length, 'expeuler'),
+      perNeuron(currents),
+      { duration: 100, dt: 0.05 },
+      'expeuler dt 0.05',
+    );
+  });
+
   it('modern convention (rest −65 mV, threshold −40 mV)', () => {
     const currents = [0, 3, 7, 10, 20];
     for (const integrator of ['expeuler', 'rk4'] as const)
@@ -242,6 +253,8 @@ describe('createPopulation({ fast })', () => {
     assert.equal(createPopulation('hh-modern', 3, { fast: true }).backend, 'wasm');
     assert.ok(createPopulation('hh', 3) instanceof OdePopulation);
     assert.ok(createPopulation('lif', 3, { fast: true }) instanceof OdePopulation);
+    // Outside the kernel's assumptions (rates ≥ 0): the reference runs it.
+    assert.ok(createPopulation('hh', 3, { fast: true, params: { C: -1 } }) instanceof OdePopulation);
     setBackend('js');
     assert.ok(createPopulation('hh', 3, { fast: true }) instanceof OdePopulation);
   });

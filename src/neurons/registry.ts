@@ -2,8 +2,8 @@
 import { getBackend } from '../kernels/index.js';
 import type { WasmBackend } from '../kernels/index.js';
 import { OdePopulation } from '../sim/population.js';
-import { WasmHhPopulation } from '../sim/wasm-hh-population.js';
-import { hhModel } from './hh.js';
+import { WasmHhPopulation, wasmHhSupports } from '../sim/wasm-hh-population.js';
+import { hhModel, hhParams } from './hh.js';
 import { lifModel, tvlifModel } from './lif.js';
 import { SLIF2HHPopulation } from './slif2hh.js';
 import type { SLIF2HHParams } from './slif2hh.js';
@@ -58,7 +58,7 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
     case 'hh-modern': {
       const convention = name === 'hh' ? 'shifted' : 'modern';
       const sim = fastHhSim(opts);
-      return sim
+      return sim && wasmHhSupports(hhParams(params, convention))
         ? new WasmHhPopulation(sim, n, convention, integrator, params)
         : new OdePopulation(hhModel(params, convention), n, integrator);
     }

@@ -13,6 +13,14 @@ import { INTEGRATORS } from '../neurons/types.js';
 const VOLTAGE_LIMIT = 1000; // hhModel's
 const VARIABLES = ['v', 'm', 'h', 'n'] as const;
 
+/**
+ * Whether the kernel runs these parameters: it relies on every relaxation rate being ≥ 0 (its
+ * exponential-Euler shortcut), which holds for C > 0 and non-negative conductances.
+ */
+export function wasmHhSupports(p: Readonly<HHParams>): boolean {
+  return p.C > 0 && p.gNa >= 0 && p.gK >= 0 && p.gL >= 0;
+}
+
 export class WasmHhPopulation implements Population {
   readonly model: string;
   readonly variables: readonly string[] = VARIABLES;
@@ -39,6 +47,8 @@ export class WasmHhPopulation implements Population {
     if (!INTEGRATORS.includes(integrator))
       throw new RangeError(`unknown integrator "${integrator}"; expected one of ${INTEGRATORS.join(', ')}`);
     const p = hhParams(params, convention);
+    if (!wasmHhSupports(p))
+      throw new RangeError('the wasm HH kernel needs C > 0 and non-negative conductances');
     this.model = convention === 'modern' ? 'hh-modern' : 'hh';
     this.params = { ...p, integrator }; // the same fields as the reference population's
     this.kernelParams = { ...p, voltageLimit: VOLTAGE_LIMIT };

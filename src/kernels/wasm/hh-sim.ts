@@ -98,6 +98,7 @@ export function createHhSim(ctx: HhSimContext): HhSim {
     const { steps, params: p } = r;
     if (!(Number.isInteger(steps) && steps >= 1 && steps <= maxSteps))
       throw new RangeError(`wasm hh: steps must be an integer from 1 to ${maxSteps}, got ${steps}`);
+    if (!(Number.isFinite(r.dt) && r.dt > 0)) throw new RangeError(`wasm hh: dt must be > 0 ms, got ${r.dt}`);
     if (r.input.length < (r.held ? n : steps * n))
       throw new RangeError(`wasm hh: input has ${r.input.length} currents, needs ${r.held ? n : steps * n}`);
     const groups = Math.ceil(n / 4);
