@@ -1,6 +1,7 @@
 /** Model names understood by the command line and the experiments, and how to build each. */
 import { getBackend } from '../kernels/index.js';
 import type { WasmBackend } from '../kernels/index.js';
+import type { HhSim } from '../kernels/wasm/hh-sim.js';
 import { OdePopulation } from '../sim/population.js';
 import { WasmHhPopulation, wasmHhSupports } from '../sim/wasm-hh-population.js';
 import { hhModel, hhParams } from './hh.js';
@@ -44,7 +45,7 @@ export interface PopulationOptions {
 }
 
 /** The wasm backend's HH kernel, when fast populations are asked for and wasm is the backend. */
-function fastHhSim(opts: PopulationOptions) {
+function fastHhSim(opts: PopulationOptions): HhSim | null {
   if (!opts.fast) return null;
   const be = getBackend();
   return be.name === 'wasm' ? (be as WasmBackend).hhSim : null;

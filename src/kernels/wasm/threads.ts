@@ -3,11 +3,12 @@
  * shared memory and sleeps on the WAKE word of the job block in the control area (layout and
  * claiming protocol: assembly/jobs.ts, runJob). For a large gemm (or HH population run) the main
  * thread publishes a job of column (neuron) chunks, wakes the workers and takes chunks itself;
- * whoever is free takes the next one. When the main thread runs out of chunks it waits briefly for the
- * chunks still in flight, then computes any that are not done itself (into a side buffer), so a
- * worker the OS has paused (a busy machine) costs about one chunk instead of stalling the call.
- * Before the operand memory is written again, the main thread waits for INFLIGHT = 0, with a
- * timeout (never forever). Workers are unref()'d, so they never keep Node alive.
+ * whoever is free takes the next one. When the main thread runs out of chunks it waits briefly
+ * for the chunks still in flight, then computes any that are not done itself (into a side
+ * buffer), so a worker the OS has paused (a busy machine) costs about one chunk instead of
+ * stalling the call. Before the operand memory is written again, the main thread waits for
+ * INFLIGHT = 0, with a timeout (never forever). Workers are unref()'d, so they never keep Node
+ * alive.
  */
 import { Worker } from 'node:worker_threads';
 import { CONTROL_BYTES } from './arena.js';
