@@ -19,11 +19,11 @@ export {
   JOB_MAX_CHUNKS,
   JOB_BYTES,
 } from './jobs';
+export { vectorExp } from './vmath';
 export {
   hhAdvance,
   hhSetArgs,
   hhSetBytes,
-  vectorExp,
   HH_EULER,
   HH_EXPEULER,
   HH_RK4,
