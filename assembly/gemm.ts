@@ -7,7 +7,7 @@
 //
 // All operands are raw pointers into linear memory (row-major, C has leading dimension n).
 // gemmPacked computes only the columns C[:, j0:j1], so threads sharing one memory can each take
-// column chunks of the same product (runJob). No allocation: the caller hands in a scratch area
+// column chunks of the same product (runJob in jobs.ts). No allocation: the caller hands in a scratch area
 // of gemmScratchBytes() bytes per thread and packedABytes(m, k) bytes for the shared packed op(A).
 
 // Micro-tile: MR rows × NR columns = 6 × 8 floats in 12 f32x4 accumulators (x64 has 16 xmm).
@@ -431,79 +431,4 @@ export function gemm(
 ): void {
   packAll(transA, a, m, k, pa);
   gemmPacked(transB, m, n, k, pa, b, c, accumulate, 0, n, scratch);
-}
-
-// ---- Shared jobs: several threads take column chunks of one product --------------------------
-//
-// A job block (JOB_BYTES, 8-byte aligned) in shared memory, written by the thread that posts it:
-//   TICKET     i64  (generation << 32) | next unclaimed chunk. Chunks are claimed by
-//                   compare-exchange, and a poster changes the ticket before rewriting the
-//                   arguments (low half 0xFFFFFFFF: closed), so a claim only succeeds when the
-//                   arguments read before it are still those of the ticket's job.
-//   WAKE       i32  bumped by the poster after publishing; idle workers sleep on it
-//   COMPLETED  i32  chunks finished; the poster may wait (Atomics.wait) for it to reach CHUNKS
-//   INFLIGHT   i32  threads between a claim attempt and the end of their chunk; the poster waits
-//                   for 0 before it reuses the operand memory (a chunk it gave up waiting for and
-//                   computed itself may still be written by a thread the OS had paused)
-//   ERRORS     i32  set by a host whose runJob call threw
-//   CHUNKS, CHUNK_COLS, the gemmPacked arguments, then DONE: one i32 flag per chunk.
-export const JOB_TICKET: i32 = 0;
-export const JOB_WAKE: i32 = 8;
-export const JOB_COMPLETED: i32 = 12;
-export const JOB_INFLIGHT: i32 = 16;
-export const JOB_ERRORS: i32 = 20;
-export const JOB_CHUNKS: i32 = 24;
-export const JOB_CHUNK_COLS: i32 = 28;
-export const JOB_TRANS_B: i32 = 32;
-export const JOB_M: i32 = 36;
-export const JOB_N: i32 = 40;
-export const JOB_K: i32 = 44;
-export const JOB_PA: i32 = 48;
-export const JOB_B: i32 = 52;
-export const JOB_C: i32 = 56;
-export const JOB_ACCUMULATE: i32 = 60;
-export const JOB_DONE: i32 = 64;
-export const JOB_MAX_CHUNKS: i32 = 64;
-export const JOB_BYTES: i32 = JOB_DONE + 4 * JOB_MAX_CHUNKS;
-
-// @ts-ignore: decorator
-@inline
-function leave(job: usize): void {
-  if (atomic.sub<i32>(job, 1, JOB_INFLIGHT) == 1) atomic.notify(job + JOB_INFLIGHT);
-}
-
-/**
- * Takes chunks of the job at `job` until none is left, computing each with gemmPacked and
- * flagging it DONE; returns how many this thread computed. Whoever finishes the last chunk wakes
- * the poster.
- */
-export function runJob(job: usize, scratch: usize): i32 {
-  let done = 0;
-  for (;;) {
-    const ticket = atomic.load<i64>(job, JOB_TICKET);
-    const next = <u32>ticket;
-    const chunks = atomic.load<i32>(job, JOB_CHUNKS);
-    if (next >= <u32>chunks) return done;
-    const chunkCols = load<i32>(job, JOB_CHUNK_COLS);
-    const transB = load<i32>(job, JOB_TRANS_B);
-    const m = load<i32>(job, JOB_M);
-    const n = load<i32>(job, JOB_N);
-    const k = load<i32>(job, JOB_K);
-    const pa = load<usize>(job, JOB_PA);
-    const b = load<usize>(job, JOB_B);
-    const c = load<usize>(job, JOB_C);
-    const accumulate = load<i32>(job, JOB_ACCUMULATE);
-    atomic.add<i32>(job, 1, JOB_INFLIGHT);
-    if (atomic.cmpxchg<i64>(job, ticket, ticket + 1, JOB_TICKET) != ticket) {
-      leave(job);
-      continue;
-    }
-    const j0 = <i32>next * chunkCols;
-    gemmPacked(transB, m, n, k, pa, b, c, accumulate, j0, min(n, j0 + chunkCols), scratch);
-    atomic.store<i32>(job + (<usize>next << 2), 1, JOB_DONE);
-    if (atomic.add<i32>(job, 1, JOB_COMPLETED) + 1 == chunks) atomic.notify(job + JOB_COMPLETED);
-    leave(job);
-    done++;
-  }
-  return done;
 }

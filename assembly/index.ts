@@ -1,33 +1,35 @@
 // Entry point of hhnet.wasm: the SIMD kernels behind src/kernels/wasm. The memory is imported
 // (shared, so worker threads can run the same kernels on the same operands); the JS side lays out
 // its scratch and operand regions from heapBase() upwards.
+export { gemm, gemmPacked, packAll, packedABytes, gemmScratchBytes, gemmColBlock } from './gemm';
 export {
-  gemm,
-  gemmPacked,
-  packAll,
-  packedABytes,
-  gemmScratchBytes,
-  gemmColBlock,
   runJob,
+  JOB_GEMM,
+  JOB_HH,
   JOB_TICKET,
   JOB_WAKE,
   JOB_COMPLETED,
   JOB_INFLIGHT,
   JOB_ERRORS,
   JOB_CHUNKS,
-  JOB_CHUNK_COLS,
-  JOB_TRANS_B,
-  JOB_M,
-  JOB_N,
-  JOB_K,
-  JOB_PA,
-  JOB_B,
-  JOB_C,
-  JOB_ACCUMULATE,
+  JOB_KIND,
+  JOB_ARGS,
+  JOB_MAX_ARGS,
   JOB_DONE,
   JOB_MAX_CHUNKS,
   JOB_BYTES,
-} from './gemm';
+} from './jobs';
+export { vectorExp } from './vmath';
+export {
+  hhAdvance,
+  hhSetArgs,
+  hhSetBytes,
+  HH_EULER,
+  HH_EXPEULER,
+  HH_RK4,
+  HH_SLOTS,
+  HH_ARG_BYTES,
+} from './hh-sim';
 export { adam } from './adam';
 export {
   lifForward,

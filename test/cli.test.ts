@@ -100,6 +100,7 @@ const HELP: Record<string, string[]> = {
     '--tau-syn',
     '--seed',
     '--out',
+    '--backend',
     '--quiet',
   ],
   'fi-curve': ['--model', '--currents', '--duration', '--dt', '--integrator', '--out', '--quiet'],
@@ -113,6 +114,7 @@ const HELP: Record<string, string[]> = {
     '--integrator',
     '--current',
     '--repeats',
+    '--backend',
     '--json',
   ],
   reproduce: ['--quick', '--full', '--smoke', '--out', '--quiet'],
@@ -159,9 +161,10 @@ test('simulate hh at 10 µA/cm² writes simulation.json/svg with the library’s
   const count = json.spikeTimes[0].length;
   assert.ok(count >= 3 && count <= 4, `HH at 10 µA/cm² fires 3–4 spikes in 50 ms, got ${count}`);
 
-  // the same run through the library gives the same spike times
+  // the same run through the library gives the same spike times (the command asks for the
+  // backend's fast population: the wasm kernel unless HHNET_BACKEND=js)
   const direct = simulate(
-    createPopulation('hh', 1, { integrator: 'expeuler' }),
+    createPopulation('hh', 1, { integrator: 'expeuler', fast: true }),
     parseStimulusOptions('constant', { amplitude: 10, neurons: 1 }),
     { duration: 50, dt: 0.01, record: false },
   );
@@ -318,6 +321,15 @@ test('bench sim --json prints one JSON line with a positive neuronStepsPerSec', 
   assert.equal(json.neurons, 200);
   assert.equal(json.steps, 500);
   assert.equal(json.model, 'hh');
+  assert.equal(json.backend, process.env.HHNET_BACKEND === 'js' ? 'js' : 'wasm');
+});
+
+test('bench sim --backend js runs the plain-TypeScript reference population', async () => {
+  const r = await cli(['bench', 'sim', '--neurons', '20', '--duration', '2', '--backend', 'js', '--json']);
+  assertOk(r);
+  const json = JSON.parse(r.stdout) as Record<string, unknown>;
+  assert.equal(json.backend, 'js');
+  assert.equal(json.steps, 200);
 });
 
 test('equivalence --skip-networks writes 10 entries; tv-LIF2HH matches HH spike for spike', async () => {

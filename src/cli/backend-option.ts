@@ -1,4 +1,4 @@
-/** --backend flag handling shared by the training commands. */
+/** --backend flag handling shared by the commands that run kernels (training, simulate, bench). */
 import { backendNames, setBackend } from '../kernels/index.js';
 import { UserError } from './output.js';
 

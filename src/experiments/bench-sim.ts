@@ -1,7 +1,8 @@
 /**
  * Throughput of a full-HH population simulation (neuron-steps per second), the baseline the
  * performance work is measured against. Times the real simulate() loop (blow-up checks included,
- * recording off) after a short warm-up run so the JIT has compiled the kernel.
+ * recording off) after a short warm-up run so the JIT has compiled the kernel. The population is
+ * the fast one of the active backend where it has one (wasm: hh, hh-modern), else the reference.
  */
 import { performance } from 'node:perf_hooks';
 import { createPopulation } from '../neurons/registry.js';
@@ -30,13 +31,17 @@ export interface BenchSimResult {
   medianSeconds: number;
   neuronStepsPerSec: number;
   spikes: number;
+  /** Kernel backend that ran the population ('js': the plain-TypeScript reference). */
+  backend: string;
   node: string;
 }
 
 export function benchSim(opts: BenchSimOptions): BenchSimResult {
   const stim = constant({ amplitude: opts.current });
+  let backend = 'js';
   const run = (duration: number): { seconds: number; spikes: number; steps: number } => {
-    const pop = createPopulation(opts.model, opts.neurons, { integrator: opts.integrator });
+    const pop = createPopulation(opts.model, opts.neurons, { integrator: opts.integrator, fast: true });
+    backend = pop.backend ?? 'js';
     const t0 = performance.now();
     const res = simulate(pop, stim, { duration, dt: opts.dt, record: false });
     const seconds = (performance.now() - t0) / 1000;
@@ -57,6 +62,7 @@ export function benchSim(opts: BenchSimOptions): BenchSimResult {
     medianSeconds: median,
     neuronStepsPerSec: (opts.neurons * runs[0].steps) / median,
     spikes: runs[0].spikes,
+    backend,
     node: process.version,
   };
 }

@@ -1,5 +1,5 @@
 /** Registers the built-in backends; import this module before using getBackend(). */
-import { registerBackend } from './backend.js';
+import { getBackend, registerBackend } from './backend.js';
 import { createJsBackend } from './js/index.js';
 import { createWasmBackend, WasmBackend } from './wasm/index.js';
 
@@ -8,6 +8,12 @@ registerBackend('js', createJsBackend);
 // One wasm backend per process (it owns a memory and worker threads), created on first use.
 let wasm: WasmBackend | null = null;
 registerBackend('wasm', () => (wasm ??= createWasmBackend()));
+
+/** Resolves once the active backend's worker threads (if it has any) are up; for benchmarks. */
+export async function backendReady(): Promise<void> {
+  const be = getBackend();
+  if (be.name === 'wasm') await (be as WasmBackend).whenThreadsReady();
+}
 
 export { getBackend, setBackend, backendNames, registerBackend } from './backend.js';
 export type { Backend } from './backend.js';

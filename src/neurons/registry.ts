@@ -1,6 +1,10 @@
 /** Model names understood by the command line and the experiments, and how to build each. */
+import { getBackend } from '../kernels/index.js';
+import type { WasmBackend } from '../kernels/index.js';
+import type { HhSim } from '../kernels/wasm/hh-sim.js';
 import { OdePopulation } from '../sim/population.js';
-import { hhModel } from './hh.js';
+import { WasmHhPopulation, wasmHhSupports } from '../sim/wasm-hh-population.js';
+import { hhModel, hhParams } from './hh.js';
 import { lifModel, tvlifModel } from './lif.js';
 import { SLIF2HHPopulation } from './slif2hh.js';
 import type { SLIF2HHParams } from './slif2hh.js';
@@ -32,6 +36,19 @@ export interface PopulationOptions {
   integrator?: IntegratorName;
   /** Model parameters overriding the defaults (numbers only). */
   params?: Record<string, number>;
+  /**
+   * Run hh / hh-modern on the active kernel backend's fused population kernel when it has one
+   * (wasm: float32 SIMD on worker threads; see getBackend for the choice). Default false: the
+   * float64 plain-TypeScript reference, which the experiments comparing models rely on.
+   */
+  fast?: boolean;
+}
+
+/** The wasm backend's HH kernel, when fast populations are asked for and wasm is the backend. */
+function fastHhSim(opts: PopulationOptions): HhSim | null {
+  if (!opts.fast) return null;
+  const be = getBackend();
+  return be.name === 'wasm' ? (be as WasmBackend).hhSim : null;
 }
 
 export function createPopulation(name: string, n: number, opts: PopulationOptions = {}): Population {
@@ -39,9 +56,13 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
   const params = opts.params ?? {};
   switch (name) {
     case 'hh':
-      return new OdePopulation(hhModel(params, 'shifted'), n, integrator);
-    case 'hh-modern':
-      return new OdePopulation(hhModel(params, 'modern'), n, integrator);
+    case 'hh-modern': {
+      const convention = name === 'hh' ? 'shifted' : 'modern';
+      const sim = fastHhSim(opts);
+      return sim && wasmHhSupports(hhParams(params, convention))
+        ? new WasmHhPopulation(sim, n, convention, integrator, params)
+        : new OdePopulation(hhModel(params, convention), n, integrator);
+    }
     case 'lif':
       return new OdePopulation(lifModel(params), n, integrator);
     case 'tvlif':

@@ -62,4 +62,22 @@ export interface Population {
   read(name: string, out: Float64Array): void;
   /** Back to the initial state, spikes cleared. */
   reset(): void;
+  /** The kernel backend running this population when it is not the plain-TypeScript reference. */
+  readonly backend?: string;
+  /** Most steps one advance() call may take. */
+  readonly maxAdvanceSteps?: number;
+  /**
+   * Optional fused multi-step path (one call into a fast kernel instead of one per step): advance
+   * `steps` steps from t = firstStep·dt (spike times are then independent of how a run is split
+   * into calls). `input` holds `steps` rows of n currents (time-major), or, when `held`, one row
+   * used for every step. |V| ≤ voltageLimit is checked after every step; returns the first
+   * failure (step counted from 0 within the call, lowest neuron index) or null.
+   */
+  advance?(
+    firstStep: number,
+    dt: number,
+    steps: number,
+    input: Float64Array,
+    held: boolean,
+  ): { step: number; neuron: number; value: number } | null;
 }

@@ -19,7 +19,7 @@ export interface SimulationOptions {
   duration: number;
   dt: number;
   record?: RecordOptions | false;
-  /** Check for blow-up every this many steps (default 1). */
+  /** Check for blow-up every this many steps (default 1; populations with advance() check every step). */
   checkEvery?: number;
   /** Called about every 1% of the run with the fraction done. */
   onProgress?: (fraction: number) => void;
@@ -101,17 +101,38 @@ export function simulate(pop: Population, stimulus: Stimulus, opts: SimulationOp
   if (rec) sample(0);
   const progressEvery = Math.max(1, Math.floor(steps / 100));
   const limit = pop.voltageLimit;
-  for (let s = 0; s < steps; s++) {
+  // Populations with a fused kernel take several steps per call: up to the next trace sample or
+  // progress report, with the inputs of those steps (one row when the stimulus is constant).
+  const maxChunk = pop.advance ? Math.max(1, Math.floor(pop.maxAdvanceSteps ?? 1)) : 1;
+  const held = stimulus.constantInTime === true;
+  const rows = pop.advance && !held ? new Float64Array(maxChunk * pop.n) : input;
+  for (let s = 0; s < steps;) {
     const time = s * dt;
-    stimulus.sample(time, dt, input);
-    pop.step(time, dt, input);
-    if ((s + 1) % checkEvery === 0 || s + 1 === steps) {
-      const v = pop.v;
-      for (let i = 0; i < v.length; i++)
-        if (!(Math.abs(v[i]) <= limit)) throw new SimulationDivergedError(pop.model, time + dt, i, v[i], dt);
+    let k = 1;
+    if (pop.advance) {
+      k = Math.min(steps - s, maxChunk);
+      if (rec) k = Math.min(k, every - (s % every));
+      if (opts.onProgress) k = Math.min(k, progressEvery - (s % progressEvery));
+      if (held) stimulus.sample(time, dt, rows);
+      else
+        for (let j = 0; j < k; j++)
+          stimulus.sample((s + j) * dt, dt, rows.subarray(j * pop.n, (j + 1) * pop.n));
+      const bad = pop.advance(s, dt, k, rows, held);
+      if (bad)
+        throw new SimulationDivergedError(pop.model, (s + bad.step) * dt + dt, bad.neuron, bad.value, dt);
+    } else {
+      stimulus.sample(time, dt, input);
+      pop.step(time, dt, input);
+      if ((s + 1) % checkEvery === 0 || s + 1 === steps) {
+        const v = pop.v;
+        for (let i = 0; i < v.length; i++)
+          if (!(Math.abs(v[i]) <= limit))
+            throw new SimulationDivergedError(pop.model, time + dt, i, v[i], dt);
+      }
     }
-    if (rec && (s + 1) % every === 0) sample((s + 1) * dt);
-    if (opts.onProgress && (s + 1) % progressEvery === 0) opts.onProgress((s + 1) / steps);
+    s += k;
+    if (rec && s % every === 0) sample(s * dt);
+    if (opts.onProgress && s % progressEvery === 0) opts.onProgress(s / steps);
   }
   return { duration, dt, steps, t, neurons, traces, spikeTimes: pop.spikeTimes.map((s) => s.slice()) };
 }

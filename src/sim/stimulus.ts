@@ -15,6 +15,8 @@ export interface Stimulus {
   reset(): void;
   /** write the current for each neuron at time t (ms) into out; called once per step in time order with the step size dt */
   sample(t: number, dt: number, out: Float64Array): void;
+  /** true when sample() writes the same values at every t and keeps no state (sample once, hold) */
+  readonly constantInTime?: boolean;
 }
 
 export type WaveformKind = 'constant' | 'sine' | 'square' | 'sawtooth' | 'triangle';
@@ -91,7 +93,7 @@ function uniformStimulus(
 
 export function constant(opts: { amplitude: number }): Stimulus {
   const amplitude = finite('constant', 'amplitude', opts.amplitude);
-  return uniformStimulus('constant', { amplitude }, () => amplitude);
+  return { ...uniformStimulus('constant', { amplitude }, () => amplitude), constantInTime: true };
 }
 
 /** `amplitude` for onset ≤ t < offset, `baseline` otherwise. */
@@ -338,6 +340,7 @@ export function perNeuron(values: number[] | Float64Array, base?: Stimulus): Sti
   return {
     kind: 'perNeuron',
     params,
+    constantInTime: base === undefined || base.constantInTime === true,
     reset() {
       base?.reset();
     },

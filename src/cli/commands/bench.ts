@@ -5,6 +5,7 @@ import { benchRl } from '../../experiments/bench-rl.js';
 import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { FC_MODELS, MULTITASK_MODELS, MultitaskModelName } from '../../models/multitask.js';
+import { backendReady } from '../../kernels/index.js';
 import { selectBackend } from '../backend-option.js';
 import { UserError } from '../output.js';
 import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
@@ -20,6 +21,7 @@ interface BenchSimFlags {
   integrator: IntegratorName;
   current: number;
   repeats: number;
+  backend?: string;
   json?: boolean;
 }
 
@@ -35,8 +37,11 @@ export function registerBench(program: Command): void {
     .option('--integrator <name>', 'euler, rk4 or expeuler', integratorName, 'expeuler')
     .option('--current <uA>', 'constant input current', finiteNumber, 10)
     .option('--repeats <n>', 'timed runs (the median is reported)', positiveInt, 1)
+    .option('--backend <name>', 'kernel backend: wasm (fused hh kernel) or js (reference)')
     .option('--json', 'print JSON only')
-    .action((flags: BenchSimFlags) => {
+    .action(async (flags: BenchSimFlags) => {
+      selectBackend(flags.backend);
+      await backendReady();
       const r = runWithDtAdvice(
         (dt, duration) => benchSim({ ...flags, dt, duration }),
         flags.dt ?? defaultDt(flags.model),
@@ -49,7 +54,7 @@ export function registerBench(program: Command): void {
       }
       process.stdout.write(
         `${r.model} (${r.integrator}), ${r.neurons} neurons × ${r.steps} steps: ` +
-          `${(r.neuronStepsPerSec / 1e6).toFixed(2)} M neuron-steps/s (median of ${r.repeats}, ${r.medianSeconds.toFixed(2)} s, ${r.spikes} spikes, node ${r.node})\n`,
+          `${(r.neuronStepsPerSec / 1e6).toFixed(2)} M neuron-steps/s (median of ${r.repeats}, ${r.medianSeconds.toFixed(2)} s, ${r.spikes} spikes, backend ${r.backend}, node ${r.node})\n`,
       );
     });
 

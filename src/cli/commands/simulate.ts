@@ -3,6 +3,7 @@ import { MODEL_NAMES, createPopulation, defaultDt } from '../../neurons/registry
 import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../report/dynamics-figures.js';
 import { simulate, validateTiming } from '../../sim/simulate.js';
+import { selectBackend } from '../backend-option.js';
 import { runWithDtAdvice } from '../divergence.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
@@ -18,6 +19,7 @@ interface SimulateFlags {
   integrator: IntegratorName;
   recordInterval?: number;
   out: string;
+  backend?: string;
   quiet?: boolean;
   amplitude?: number;
   offset?: number;
@@ -90,6 +92,7 @@ export function registerSimulate(program: Command): void {
     .option('--tau-syn <ms>', 'Poisson synaptic time constant', positiveNumber)
     .option('--seed <n>', 'random seed for ou/poisson', integer)
     .option('--out <dir>', 'output directory', 'results/simulate')
+    .option('--backend <name>', 'kernel backend: wasm (fused float32 hh kernel) or js (float64 reference)')
     .option('--quiet', 'no progress output')
     .addHelpText(
       'after',
@@ -98,6 +101,7 @@ export function registerSimulate(program: Command): void {
         '  hhnet simulate --model hh-modern --stimulus poisson --rate 40 --inputs 100 --weight 2 --neurons 20',
     )
     .action(async (flags: SimulateFlags) => {
+      selectBackend(flags.backend);
       const progress = new Progress(flags.quiet);
       const dt = flags.dt ?? defaultDt(flags.model);
       validateTiming(flags.duration, dt);
@@ -112,7 +116,10 @@ export function registerSimulate(program: Command): void {
       const out = await prepareOutDir(flags.out);
       const interval = flags.recordInterval ?? Math.max(dt, flags.duration / 4000);
       const run = (stepDt: number, duration: number) => {
-        const pop = createPopulation(flags.model, flags.neurons, { integrator: flags.integrator });
+        const pop = createPopulation(flags.model, flags.neurons, {
+          integrator: flags.integrator,
+          fast: true,
+        });
         const onProgress = (f: number): void => progress.update(`simulate ${flags.model}`, f);
         return {
           pop,

@@ -24,7 +24,8 @@ export class Arena {
   /** Byte offset of each thread's gemm scratch (index 0: the main thread). */
   readonly scratchPtrs: number[];
   private readonly operandBase: number;
-  private f32: Float32Array;
+  private f32View: Float32Array;
+  private i32View: Int32Array;
 
   constructor(
     readonly memory: WasmMemory,
@@ -40,7 +41,8 @@ export class Arena {
       ptr = alignUp(ptr + scratchBytes);
     }
     this.operandBase = ptr;
-    this.f32 = new Float32Array(memory.buffer);
+    this.f32View = new Float32Array(memory.buffer);
+    this.i32View = new Int32Array(memory.buffer);
     this.ensure(ptr);
   }
 
@@ -60,15 +62,25 @@ export class Arena {
     return ptrs;
   }
 
+  /** The whole memory as floats (index: byte offset / 4); valid until the next place(). */
+  get f32(): Float32Array {
+    return this.f32View;
+  }
+
+  /** The whole memory as 32-bit integers (index: byte offset / 4); valid until the next place(). */
+  get i32(): Int32Array {
+    return this.i32View;
+  }
+
   /** Copies the first `count` floats of src to byte offset ptr. */
   write(ptr: number, src: Float32Array, count: number): void {
-    if (count > 0) this.f32.set(count === src.length ? src : src.subarray(0, count), ptr >>> 2);
+    if (count > 0) this.f32View.set(count === src.length ? src : src.subarray(0, count), ptr >>> 2);
   }
 
   /** Copies `count` floats at byte offset ptr into the start of dst. */
   read(ptr: number, dst: Float32Array, count: number): void {
     const at = ptr >>> 2;
-    if (count > 0) dst.set(this.f32.subarray(at, at + count));
+    if (count > 0) dst.set(this.f32View.subarray(at, at + count));
   }
 
   /** Copies columns [j0, j1) of the row-major m×n floats at byte offset ptr into the same places of dst. */
@@ -76,7 +88,7 @@ export class Arena {
     const at = ptr >>> 2;
     for (let r = 0; r < m; r++) {
       const row = at + r * n;
-      dst.set(this.f32.subarray(row + j0, row + j1), r * n + j0);
+      dst.set(this.f32View.subarray(row + j0, row + j1), r * n + j0);
     }
   }
 
@@ -85,6 +97,7 @@ export class Arena {
     if (bytes <= have) return;
     this.memory.grow(Math.ceil((bytes - have) / PAGE_BYTES));
     // A grown shared memory hands out a new, longer SharedArrayBuffer; the old one stays valid.
-    this.f32 = new Float32Array(this.memory.buffer);
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
   }
 }

@@ -5,8 +5,9 @@
  * column chunks, between the calling thread and worker threads over that same (shared) memory:
  * HHNET_THREADS threads in all, default the number of cores up to DEFAULT_MAX_THREADS. Every
  * element is computed the same way whatever the split, so results do not depend on the thread
- * count. The spiking kernels run on the calling thread only. Operands too large for the 4 GiB
- * memory fall through to the plain-TypeScript reference backend.
+ * count. The HH population kernel (hh-sim.ts) shares its neuron groups the same way; the fused
+ * spiking layers run on the calling thread only. Operands too large for the 4 GiB memory fall
+ * through to the plain-TypeScript reference backend.
  */
 import os from 'node:os';
 import { Backend } from '../backend.js';
@@ -14,7 +15,8 @@ import { createJsBackend } from '../js/index.js';
 import { Arena } from './arena.js';
 import { KernelExports, MAX_PAGES, instantiate, loadWasmModule } from './module.js';
 import { SpikingExports, createSpikingKernels } from './spiking.js';
-import { JobBlock, WorkerPool } from './threads.js';
+import { HhSim, createHhSim } from './hh-sim.js';
+import { Job, JobBlock, WorkerPool } from './threads.js';
 import { wasmApi } from './wasm-api.js';
 
 export { wasmPath } from './module.js';
@@ -43,6 +45,8 @@ export interface WasmBackendOptions {
 export interface WasmBackend extends Backend {
   /** Threads a large gemm is shared between (including the calling one). */
   readonly threads: number;
+  /** The HH population kernel (src/sim/wasm-hh-population.ts), sharing this backend's threads. */
+  readonly hhSim: HhSim;
   /** Resolves when the worker threads are up (until then the calling thread does all the work). */
   whenThreadsReady(): Promise<void>;
   /** Stops the worker threads (they are unref()'d, so this is optional before exit). */
@@ -106,6 +110,24 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     if (board.errors !== 0) stopThreads(); // a worker failed; the caller had redone its chunk
   }
 
+  /**
+   * Publishes a job, takes chunks of it on the calling thread, then waits briefly for the chunks
+   * still in flight (1.5× the caller's mean chunk time, or graceMs) and hands those not done to
+   * takeOver, which must compute them where the late threads cannot write. Returns their indices.
+   */
+  function runShared(job: Job, fallbackChunkMs: number, takeOver: (late: number[]) => void): number[] {
+    board.publish(job);
+    const start = performance.now();
+    const mine = ex.runJob(arena.controlPtr, arena.scratchPtrs[0]);
+    const chunkMs = mine > 0 ? (performance.now() - start) / mine : fallbackChunkMs;
+    const late: number[] = [];
+    if (!board.waitCompleted(job.chunks, options.graceMs ?? 1.5 * chunkMs + 0.05)) {
+      for (let i = 0; i < job.chunks; i++) if (!board.isDone(i)) late.push(i);
+      if (late.length > 0) takeOver(late);
+    }
+    return late;
+  }
+
   function gemm(
     transA: boolean,
     transB: boolean,
@@ -151,17 +173,12 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       return;
     }
     ex.packAll(ta, pa, m, k, packed);
-    board.publish({ chunks, chunkCols, transB: tb, m, n, k, pa: packed, b: pb, c: pc, accumulate: acc });
-    const start = performance.now();
-    const mine = ex.runJob(arena.controlPtr, arena.scratchPtrs[0]);
-    const chunkMs = mine > 0 ? (performance.now() - start) / mine : (2 * m * chunkCols * k) / 5e6;
-    const late: number[] = [];
-    if (!board.waitCompleted(chunks, options.graceMs ?? 1.5 * chunkMs + 0.05)) {
-      // Take over the chunks still out: computed into the side buffer, since the thread that
-      // holds one may resume and write partial sums into C at any time.
-      for (let i = 0; i < chunks; i++) if (!board.isDone(i)) late.push(i);
-      if (accumulate && late.length > 0) arena.write(side, c, lc);
-      for (const i of late) {
+    const job = { kind: ex.JOB_GEMM.value, chunks, args: [chunkCols, tb, m, n, k, packed, pb, pc, acc] };
+    // Chunks taken over are computed into the side buffer, since the thread that holds one may
+    // resume and write partial sums into C at any time.
+    const late = runShared(job, (2 * m * chunkCols * k) / 5e6, (chunksLate) => {
+      if (accumulate) arena.write(side, c, lc);
+      for (const i of chunksLate) {
         ex.gemmPacked(
           tb,
           m,
@@ -176,7 +193,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
           arena.scratchPtrs[0],
         );
       }
-    }
+    });
     arena.read(pc, c, lc);
     for (const i of late) arena.readColumns(side, c, m, n, i * chunkCols, Math.min(n, (i + 1) * chunkCols));
   }
@@ -223,6 +240,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     gemm,
     adam,
     threads,
+    hhSim: createHhSim({ ex, arena, threadsUp, settle, runShared }),
     whenThreadsReady: () => (pool ? pool.whenReady() : Promise.resolve()),
     close: stopThreads,
   };

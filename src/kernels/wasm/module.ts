@@ -48,7 +48,7 @@ export interface KernelExports {
   ): void;
   /** Packs op(A) for gemmPacked / shared jobs. */
   packAll(transA: number, a: number, m: number, k: number, dst: number): void;
-  /** Takes column chunks of the job block at `job` until none is left; returns how many. */
+  /** Takes chunks of the job block at `job` until none is left; returns how many. */
   runJob(job: number, scratch: number): number;
   adam(
     p: number,
@@ -63,21 +63,51 @@ export interface KernelExports {
     stepSize: number,
     sqrtBc2: number,
   ): void;
+  /** Writes an HH population run's argument block (assembly/hh-sim.ts). */
+  hhSetArgs(
+    args: number,
+    n: number,
+    steps: number,
+    method: number,
+    inputStride: number,
+    dt: number,
+    C: number,
+    gNa: number,
+    gK: number,
+    gL: number,
+    ENa: number,
+    EK: number,
+    EL: number,
+    vOffset: number,
+    threshold: number,
+    limit: number,
+    inSet: number,
+    input: number,
+    outSet: number,
+  ): void;
+  /** Advances neuron groups [g0, g1) (four neurons each) of the run at args. */
+  hhAdvance(args: number, g0: number, g1: number): void;
+  /** Bytes of one HH state/output set for n neurons. */
+  hhSetBytes(n: number): number;
+  /** dst = e^src (or e^src − 1) over n floats, n a multiple of 4 (for tests). */
+  vectorExp(src: number, dst: number, n: number, minus1: number): void;
+  HH_EULER: WasmGlobal;
+  HH_EXPEULER: WasmGlobal;
+  HH_RK4: WasmGlobal;
+  HH_SLOTS: WasmGlobal;
+  HH_ARG_BYTES: WasmGlobal;
+  /** Job kinds. */
+  JOB_GEMM: WasmGlobal;
+  JOB_HH: WasmGlobal;
   JOB_TICKET: WasmGlobal;
   JOB_WAKE: WasmGlobal;
   JOB_COMPLETED: WasmGlobal;
   JOB_INFLIGHT: WasmGlobal;
   JOB_ERRORS: WasmGlobal;
   JOB_CHUNKS: WasmGlobal;
-  JOB_CHUNK_COLS: WasmGlobal;
-  JOB_TRANS_B: WasmGlobal;
-  JOB_M: WasmGlobal;
-  JOB_N: WasmGlobal;
-  JOB_K: WasmGlobal;
-  JOB_PA: WasmGlobal;
-  JOB_B: WasmGlobal;
-  JOB_C: WasmGlobal;
-  JOB_ACCUMULATE: WasmGlobal;
+  JOB_KIND: WasmGlobal;
+  JOB_ARGS: WasmGlobal;
+  JOB_MAX_ARGS: WasmGlobal;
   JOB_DONE: WasmGlobal;
   JOB_MAX_CHUNKS: WasmGlobal;
   JOB_BYTES: WasmGlobal;

@@ -1,13 +1,14 @@
 /**
  * Worker threads for the wasm backend. Every worker instantiates the same module over the same
  * shared memory and sleeps on the WAKE word of the job block in the control area (layout and
- * claiming protocol: assembly/gemm.ts, runJob). For a large gemm the main thread packs op(A)
- * once, publishes a job of column chunks, wakes the workers and takes chunks itself; whoever is
- * free takes the next one. When the main thread runs out of chunks it waits briefly for the
- * chunks still in flight, then computes any that are not done itself (into a side buffer), so a
- * worker the OS has paused (a busy machine) costs about one chunk instead of stalling the call.
- * Before the operand memory is written again, the main thread waits for INFLIGHT = 0, with a
- * timeout (never forever). Workers are unref()'d, so they never keep Node alive.
+ * claiming protocol: assembly/jobs.ts, runJob). For a large gemm (or HH population run) the main
+ * thread publishes a job of column (neuron) chunks, wakes the workers and takes chunks itself;
+ * whoever is free takes the next one. When the main thread runs out of chunks it waits briefly
+ * for the chunks still in flight, then computes any that are not done itself (into a side
+ * buffer), so a worker the OS has paused (a busy machine) costs about one chunk instead of
+ * stalling the call. Before the operand memory is written again, the main thread waits for
+ * INFLIGHT = 0, with a timeout (never forever). Workers are unref()'d, so they never keep Node
+ * alive.
  */
 import { Worker } from 'node:worker_threads';
 import { CONTROL_BYTES } from './arena.js';
@@ -22,18 +23,14 @@ export interface WorkerInit {
   scratchPtr: number;
 }
 
-/** One gemmPacked product, split in column chunks. */
-export interface GemmJob {
+/**
+ * One shared job: `chunks` chunks of the work `kind` names (the module's JOB_GEMM or JOB_HH), with
+ * up to JOB_MAX_ARGS kind-specific integer arguments (layouts: assembly/jobs.ts).
+ */
+export interface Job {
+  kind: number;
   chunks: number;
-  chunkCols: number;
-  transB: number;
-  m: number;
-  n: number;
-  k: number;
-  pa: number;
-  b: number;
-  c: number;
-  accumulate: number;
+  args: readonly number[];
 }
 
 type JobField =
@@ -42,21 +39,16 @@ type JobField =
   | 'JOB_INFLIGHT'
   | 'JOB_ERRORS'
   | 'JOB_CHUNKS'
-  | 'JOB_CHUNK_COLS'
-  | 'JOB_TRANS_B'
-  | 'JOB_M'
-  | 'JOB_N'
-  | 'JOB_K'
-  | 'JOB_PA'
-  | 'JOB_B'
-  | 'JOB_C'
-  | 'JOB_ACCUMULATE'
+  | 'JOB_KIND'
+  | 'JOB_ARGS'
   | 'JOB_DONE';
 
 /** Typed views over the job block; its byte offsets come from the module's exported globals. */
 export class JobBlock {
   /** Most chunks one job may have. */
   readonly maxChunks: number;
+  /** Most arguments one job may have. */
+  readonly maxArgs: number;
   private readonly i32: Int32Array;
   private readonly u64: BigUint64Array;
   private readonly idx: Record<JobField, number>;
@@ -69,19 +61,13 @@ export class JobBlock {
       'JOB_INFLIGHT',
       'JOB_ERRORS',
       'JOB_CHUNKS',
-      'JOB_CHUNK_COLS',
-      'JOB_TRANS_B',
-      'JOB_M',
-      'JOB_N',
-      'JOB_K',
-      'JOB_PA',
-      'JOB_B',
-      'JOB_C',
-      'JOB_ACCUMULATE',
+      'JOB_KIND',
+      'JOB_ARGS',
       'JOB_DONE',
     ];
     this.idx = Object.fromEntries(fields.map((f) => [f, ex[f].value / 4])) as Record<JobField, number>;
     this.maxChunks = ex.JOB_MAX_CHUNKS.value;
+    this.maxArgs = ex.JOB_MAX_ARGS.value;
     // The workers' ready counter sits right after the job block.
     this.readyIdx = ex.JOB_BYTES.value / 4;
     if (ex.JOB_BYTES.value + 4 > CONTROL_BYTES)
@@ -127,28 +113,20 @@ export class JobBlock {
   }
 
   /** Writes and opens a job, then wakes the sleepers. The block must be quiet (see quiesce). */
-  publish(job: GemmJob): void {
+  publish(job: Job): void {
     if (job.chunks > this.maxChunks)
       throw new RangeError(`wasm backend: ${job.chunks} chunks > ${this.maxChunks}`);
+    if (job.args.length > this.maxArgs)
+      throw new RangeError(`wasm backend: ${job.args.length} job arguments > ${this.maxArgs}`);
     const ticket = Atomics.load(this.u64, 0);
     const gen = ((ticket >> 32n) + 1n) & 0xffffffffn;
     // Close the old job first: a thread still holding its arguments can no longer claim a chunk.
     Atomics.store(this.u64, 0, (ticket & 0xffffffff00000000n) | 0xffffffffn);
     const i32 = this.i32;
-    const set = (field: JobField, value: number): void => {
-      Atomics.store(i32, this.idx[field], value);
-    };
-    set('JOB_COMPLETED', 0);
-    set('JOB_CHUNKS', job.chunks);
-    set('JOB_CHUNK_COLS', job.chunkCols);
-    set('JOB_TRANS_B', job.transB);
-    set('JOB_M', job.m);
-    set('JOB_N', job.n);
-    set('JOB_K', job.k);
-    set('JOB_PA', job.pa);
-    set('JOB_B', job.b);
-    set('JOB_C', job.c);
-    set('JOB_ACCUMULATE', job.accumulate);
+    Atomics.store(i32, this.idx.JOB_COMPLETED, 0);
+    Atomics.store(i32, this.idx.JOB_CHUNKS, job.chunks);
+    Atomics.store(i32, this.idx.JOB_KIND, job.kind);
+    job.args.forEach((value, i) => Atomics.store(i32, this.idx.JOB_ARGS + i, value));
     for (let i = 0; i < job.chunks; i++) Atomics.store(i32, this.idx.JOB_DONE + i, 0);
     Atomics.store(this.u64, 0, gen << 32n);
     Atomics.add(i32, this.idx.JOB_WAKE, 1);
