@@ -3,9 +3,13 @@
  *
  *   control area  CONTROL_BYTES: the shared job block and the workers' ready counter (threads.ts)
  *   scratch       per thread, the packed-B block and edge tile of gemm
- *   operands      the inputs/outputs of the current call, copied in and out; grown on demand
+ *   heap          blocks handed out by a first-fit allocator: resident buffers (Float32Array views
+ *                 the caller keeps, which kernels use in place) and one operand block, holding the
+ *                 inputs/outputs of the current call that are not resident (copied in and out)
  *
- * Only the main thread grows or writes this memory, and only once no worker is computing, so the
+ * The memory is shared, so growing it never moves or detaches it: a view made before a grow stays
+ * valid (it is on the older, shorter SharedArrayBuffer object of the same memory). Only the main
+ * thread grows, allocates or writes this memory, and only once no worker is computing, so the
  * views workers hold over the (never moving) control area stay valid.
  */
 import { MAX_PAGES, PAGE_BYTES } from './module.js';
@@ -13,9 +17,21 @@ import { WasmMemory } from './wasm-api.js';
 
 export const CONTROL_BYTES = 1024;
 const ALIGN = 64;
+/**
+ * Spare bytes after every heap block: the spiking kernels' vector loads may read up to 60 bytes
+ * past an operand's last float (never store there), which must stay inside the memory.
+ */
+export const BLOCK_SLACK = 64;
+/** The operand block grows in steps of this many bytes, so slowly growing calls rarely move it. */
+const OPERAND_STEP = 1 << 20;
 
-function alignUp(x: number): number {
-  return Math.ceil(x / ALIGN) * ALIGN;
+function alignUp(x: number, to = ALIGN): number {
+  return Math.ceil(x / to) * to;
+}
+
+interface FreeBlock {
+  ptr: number;
+  bytes: number;
 }
 
 export class Arena {
@@ -23,7 +39,18 @@ export class Arena {
   readonly controlPtr: number;
   /** Byte offset of each thread's gemm scratch (index 0: the main thread). */
   readonly scratchPtrs: number[];
-  private readonly operandBase: number;
+  /** End of the highest block ever handed out and not given back (the heap above is untouched). */
+  private top: number;
+  /** Free blocks below top, sorted by address, never adjacent (coalesced). */
+  private readonly free: FreeBlock[] = [];
+  /** Bytes of every block in use, by address. */
+  private readonly used = new Map<number, number>();
+  /** The SharedArrayBuffer objects resident views were made on (one per size the memory had). */
+  private readonly residentBuffers = new Set<ArrayBufferLike>();
+  /** Frees the block of a resident view nobody released once the view is garbage-collected. */
+  private readonly finalizer = new FinalizationRegistry<number>((ptr) => this.freeBlock(ptr));
+  private operandPtr = 0;
+  private operandBytes = 0;
   private f32View: Float32Array;
   private i32View: Int32Array;
 
@@ -40,26 +67,74 @@ export class Arena {
       this.scratchPtrs.push(ptr);
       ptr = alignUp(ptr + scratchBytes);
     }
-    this.operandBase = ptr;
+    this.top = ptr;
     this.f32View = new Float32Array(memory.buffer);
     this.i32View = new Int32Array(memory.buffer);
     this.ensure(ptr);
   }
 
   /**
-   * Places regions of the given byte sizes one after the other (64-byte aligned), growing the
-   * memory if needed; returns their byte offsets, or null when they cannot fit in 4 GiB.
+   * Places regions of the given byte sizes one after the other (64-byte aligned) in the operand
+   * block, growing it if needed; returns their byte offsets, or null when they cannot fit in 4 GiB.
+   * The regions are valid until the next place().
    */
   place(byteSizes: readonly number[]): number[] | null {
+    let total = 0;
+    for (const bytes of byteSizes) total = alignUp(total + bytes);
+    if (total > this.operandBytes || this.operandBytes === 0) {
+      // Nothing in the old block is needed any more: give it back first, so it can be reused.
+      if (this.operandBytes > 0) this.freeBlock(this.operandPtr);
+      this.operandBytes = 0;
+      const bytes = alignUp(total, OPERAND_STEP);
+      const ptr = this.allocBlock(bytes) ?? this.allocBlock(total);
+      if (ptr === null) return null;
+      this.operandPtr = ptr;
+      this.operandBytes = this.used.get(ptr)! - BLOCK_SLACK;
+    }
     const ptrs: number[] = [];
-    let ptr = this.operandBase;
+    let ptr = this.operandPtr;
     for (const bytes of byteSizes) {
       ptrs.push(ptr);
       ptr = alignUp(ptr + bytes);
     }
-    if (ptr > MAX_PAGES * PAGE_BYTES) return null;
-    this.ensure(ptr);
     return ptrs;
+  }
+
+  /**
+   * A zeroed view of n floats in the heap that kernels use in place (see residentPtr), or null when
+   * the memory cannot hold it. Its block returns to the heap on release(), or else once the view is
+   * garbage-collected; views made from it (subarray) must not outlive it.
+   */
+  allocResident(n: number): Float32Array | null {
+    const ptr = this.allocBlock(n * 4);
+    if (ptr === null) return null;
+    const view = new Float32Array(this.memory.buffer, ptr, n);
+    view.fill(0);
+    this.residentBuffers.add(view.buffer);
+    this.finalizer.register(view, ptr, view);
+    return view;
+  }
+
+  /** Gives a view from allocResident back to the heap now; false for any other array. */
+  releaseResident(view: Float32Array): boolean {
+    if (this.residentPtr(view) < 0 || !this.finalizer.unregister(view)) return false;
+    this.freeBlock(view.byteOffset);
+    return true;
+  }
+
+  /**
+   * The byte offset of arr in this memory when it is (part of) a resident view, so a kernel can use
+   * it in place; -1 for an ordinary array.
+   */
+  residentPtr(arr: Float32Array | null): number {
+    return arr !== null && this.residentBuffers.has(arr.buffer) ? arr.byteOffset : -1;
+  }
+
+  /** Bytes of heap in use: resident blocks and the operand block (for tests and leak checks). */
+  get heapBytesInUse(): number {
+    let sum = 0;
+    for (const bytes of this.used.values()) sum += bytes;
+    return sum;
   }
 
   /** The whole memory as floats (index: byte offset / 4); valid until the next place(). */
@@ -72,15 +147,17 @@ export class Arena {
     return this.i32View;
   }
 
-  /** Copies the first `count` floats of src to byte offset ptr. */
+  /** Copies the first `count` floats of src to byte offset ptr (nothing when src already is there). */
   write(ptr: number, src: Float32Array, count: number): void {
-    if (count > 0) this.f32View.set(count === src.length ? src : src.subarray(0, count), ptr >>> 2);
+    if (count <= 0 || this.residentPtr(src) === ptr) return;
+    this.f32View.set(count === src.length ? src : src.subarray(0, count), ptr >>> 2);
   }
 
-  /** Copies `count` floats at byte offset ptr into the start of dst. */
+  /** Copies `count` floats at byte offset ptr into the start of dst (nothing when dst is there). */
   read(ptr: number, dst: Float32Array, count: number): void {
+    if (count <= 0 || this.residentPtr(dst) === ptr) return;
     const at = ptr >>> 2;
-    if (count > 0) dst.set(this.f32View.subarray(at, at + count));
+    dst.set(this.f32View.subarray(at, at + count));
   }
 
   /** Copies columns [j0, j1) of the row-major m×n floats at byte offset ptr into the same places of dst. */
@@ -89,6 +166,56 @@ export class Arena {
     for (let r = 0; r < m; r++) {
       const row = at + r * n;
       dst.set(this.f32View.subarray(row + j0, row + j1), r * n + j0);
+    }
+  }
+
+  /** A block of at least `bytes` (plus BLOCK_SLACK), 64-byte aligned; null beyond 4 GiB. */
+  private allocBlock(bytes: number): number | null {
+    const need = alignUp(bytes + BLOCK_SLACK);
+    for (let i = 0; i < this.free.length; i++) {
+      const f = this.free[i];
+      if (f.bytes < need) continue;
+      const ptr = f.ptr;
+      if (f.bytes === need) this.free.splice(i, 1);
+      else {
+        f.ptr += need;
+        f.bytes -= need;
+      }
+      this.used.set(ptr, need);
+      return ptr;
+    }
+    const ptr = this.top;
+    if (ptr + need > MAX_PAGES * PAGE_BYTES) return null;
+    this.ensure(ptr + need);
+    this.top = ptr + need;
+    this.used.set(ptr, need);
+    return ptr;
+  }
+
+  /** Returns a block to the heap, merging it with free neighbours (and the top). */
+  private freeBlock(ptr: number): void {
+    const bytes = this.used.get(ptr);
+    if (bytes === undefined) return;
+    this.used.delete(ptr);
+    let i = 0;
+    while (i < this.free.length && this.free[i].ptr < ptr) i++;
+    let block: FreeBlock = { ptr, bytes };
+    const prev = this.free[i - 1];
+    if (prev && prev.ptr + prev.bytes === ptr) {
+      prev.bytes += bytes;
+      block = prev;
+      i--;
+    } else {
+      this.free.splice(i, 0, block);
+    }
+    const next = this.free[i + 1];
+    if (next && block.ptr + block.bytes === next.ptr) {
+      block.bytes += next.bytes;
+      this.free.splice(i + 1, 1);
+    }
+    if (block.ptr + block.bytes === this.top) {
+      this.top = block.ptr;
+      this.free.splice(i, 1);
     }
   }
 
