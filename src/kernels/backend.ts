@@ -72,6 +72,12 @@ export interface Backend {
   release(buf: Float32Array): void;
 }
 
+/**
+ * Buffers of at least this many floats are worth Backend.allocate (parameters, their grads and
+ * optimiser moments, states saved for backward); smaller ones cost more to track than to copy.
+ */
+export const RESIDENT_MIN_FLOATS = 4096;
+
 const registry = new Map<string, () => Backend>();
 let active: Backend | null = null;
 

@@ -1,12 +1,6 @@
 /** Optimiser base: parameter groups are flat here (one lr), state is saved for exact resume. */
-import { Backend, getBackend } from '../kernels/index.js';
+import { Backend, RESIDENT_MIN_FLOATS, getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
-
-/**
- * Parameters and state buffers of at least this many floats are allocated by the backend
- * (Backend.allocate) so its kernels use them in place; smaller ones cost more to track than to copy.
- */
-export const RESIDENT_MIN_FLOATS = 4096;
 
 export abstract class Optimizer {
   lr: number;

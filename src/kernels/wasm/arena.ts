@@ -22,6 +22,13 @@ const ALIGN = 64;
  * past an operand's last float (never store there), which must stay inside the memory.
  */
 export const BLOCK_SLACK = 64;
+/**
+ * Most bytes resident views may hold at once. Past it allocResident declines (callers then use
+ * ordinary arrays, copied per call): a loop that drops saved-for-backward buffers without running
+ * backward frees them only when garbage collection and the event loop get to it, and the memory
+ * never shrinks, so this bounds what such a loop can take.
+ */
+export const RESIDENT_MAX_BYTES = 2 ** 30;
 /** The operand block grows in steps of this many bytes, so slowly growing calls rarely move it. */
 const OPERAND_STEP = 1 << 20;
 
@@ -48,7 +55,11 @@ export class Arena {
   /** The SharedArrayBuffer objects resident views were made on (one per size the memory had). */
   private readonly residentBuffers = new Set<ArrayBufferLike>();
   /** Frees the block of a resident view nobody released once the view is garbage-collected. */
-  private readonly finalizer = new FinalizationRegistry<number>((ptr) => this.freeBlock(ptr));
+  private readonly finalizer = new FinalizationRegistry<number>((ptr) => this.freeResident(ptr));
+  /** Bytes of the blocks behind resident views (not the operand block). */
+  private residentBytes = 0;
+  /** Bytes copied in and out by write/read/readColumns so far (tests, benchmarks). */
+  copiedBytes = 0;
   private operandPtr = 0;
   private operandBytes = 0;
   private f32View: Float32Array;
@@ -106,8 +117,10 @@ export class Arena {
    * garbage-collected; views made from it (subarray) must not outlive it.
    */
   allocResident(n: number): Float32Array | null {
+    if (this.residentBytes + n * 4 > RESIDENT_MAX_BYTES) return null;
     const ptr = this.allocBlock(n * 4);
     if (ptr === null) return null;
+    this.residentBytes += this.used.get(ptr)!;
     const view = new Float32Array(this.memory.buffer, ptr, n);
     view.fill(0);
     this.residentBuffers.add(view.buffer);
@@ -118,8 +131,13 @@ export class Arena {
   /** Gives a view from allocResident back to the heap now; false for any other array. */
   releaseResident(view: Float32Array): boolean {
     if (this.residentPtr(view) < 0 || !this.finalizer.unregister(view)) return false;
-    this.freeBlock(view.byteOffset);
+    this.freeResident(view.byteOffset);
     return true;
+  }
+
+  private freeResident(ptr: number): void {
+    this.residentBytes -= this.used.get(ptr) ?? 0;
+    this.freeBlock(ptr);
   }
 
   /**
@@ -150,12 +168,14 @@ export class Arena {
   /** Copies the first `count` floats of src to byte offset ptr (nothing when src already is there). */
   write(ptr: number, src: Float32Array, count: number): void {
     if (count <= 0 || this.residentPtr(src) === ptr) return;
+    this.copiedBytes += count * 4;
     this.f32View.set(count === src.length ? src : src.subarray(0, count), ptr >>> 2);
   }
 
   /** Copies `count` floats at byte offset ptr into the start of dst (nothing when dst is there). */
   read(ptr: number, dst: Float32Array, count: number): void {
     if (count <= 0 || this.residentPtr(dst) === ptr) return;
+    this.copiedBytes += count * 4;
     const at = ptr >>> 2;
     dst.set(this.f32View.subarray(at, at + count));
   }
@@ -163,6 +183,7 @@ export class Arena {
   /** Copies columns [j0, j1) of the row-major m×n floats at byte offset ptr into the same places of dst. */
   readColumns(ptr: number, dst: Float32Array, m: number, n: number, j0: number, j1: number): void {
     const at = ptr >>> 2;
+    this.copiedBytes += m * (j1 - j0) * 4;
     for (let r = 0; r < m; r++) {
       const row = at + r * n;
       dst.set(this.f32View.subarray(row + j0, row + j1), r * n + j0);

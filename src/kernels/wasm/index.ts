@@ -53,6 +53,10 @@ export interface WasmBackend extends Backend {
   whenThreadsReady(): Promise<void>;
   /** Bytes of the memory's heap in use: resident buffers and the operand block (leak checks). */
   heapBytesInUse(): number;
+  /** Size of the module's memory in bytes (it only ever grows). */
+  memoryBytes(): number;
+  /** Bytes the kernels have copied into and out of the memory so far (resident operands are not). */
+  copiedBytes(): number;
   /** Stops the worker threads (they are unref()'d, so this is optional before exit). */
   close(): void;
 }
@@ -266,6 +270,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     allocate: (n) => arena.allocResident(n) ?? new Float32Array(n),
     release: (buf) => void arena.releaseResident(buf),
     heapBytesInUse: () => arena.heapBytesInUse,
+    memoryBytes: () => memory.buffer.byteLength,
+    copiedBytes: () => arena.copiedBytes,
     whenThreadsReady: () => (pool ? pool.whenReady() : Promise.resolve()),
     close: stopThreads,
   };
