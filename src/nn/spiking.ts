@@ -256,7 +256,8 @@ function accumulatePerNeuron(t: Tensor | null, g: Float32Array): void {
  */
 function savedBuffer(be: Backend, parents: readonly Tensor[], n: number): Float32Array | null {
   if (!recording(parents)) return null;
-  return n >= RESIDENT_MIN_FLOATS ? be.allocate(n) : new Float32Array(n);
+  // Not zeroed: the forward kernel writes all of it.
+  return n >= RESIDENT_MIN_FLOATS ? be.allocate(n, false) : new Float32Array(n);
 }
 
 function recording(parents: readonly Tensor[]): boolean {

@@ -112,17 +112,17 @@ export class Arena {
   }
 
   /**
-   * A zeroed view of n floats in the heap that kernels use in place (see residentPtr), or null when
-   * the memory cannot hold it. Its block returns to the heap on release(), or else once the view is
+   * A view of n floats in the heap that kernels use in place (see residentPtr), zeroed unless
+   * `zero` is false, or null when the memory cannot hold it. Its block returns to the heap on release(), or else once the view is
    * garbage-collected; views made from it (subarray) must not outlive it.
    */
-  allocResident(n: number): Float32Array | null {
+  allocResident(n: number, zero = true): Float32Array | null {
     if (this.residentBytes + n * 4 > RESIDENT_MAX_BYTES) return null;
     const ptr = this.allocBlock(n * 4);
     if (ptr === null) return null;
     this.residentBytes += this.used.get(ptr)!;
     const view = new Float32Array(this.memory.buffer, ptr, n);
-    view.fill(0);
+    if (zero) view.fill(0);
     this.residentBuffers.add(view.buffer);
     this.finalizer.register(view, ptr, view);
     return view;

@@ -267,7 +267,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     threads,
     hhSim: createHhSim({ ex, arena, threadsUp, settle, runShared }),
     // Past 4 GiB a buffer is an ordinary array, which the kernels then copy like any other.
-    allocate: (n) => arena.allocResident(n) ?? new Float32Array(n),
+    allocate: (n, zero = true) => arena.allocResident(n, zero) ?? new Float32Array(n),
     release: (buf) => void arena.releaseResident(buf),
     heapBytesInUse: () => arena.heapBytesInUse,
     memoryBytes: () => memory.buffer.byteLength,
