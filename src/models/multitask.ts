@@ -202,7 +202,8 @@ export function checkInput(x: Tensor): void {
   }
   const d = x.data;
   for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i])) throw new RangeError(`multi-task model: input contains ${d[i]} at element ${i}`);
+    if (!Number.isFinite(d[i]))
+      throw new RangeError(`multi-task model: input contains ${d[i]} at element ${i}`);
   }
 }
 

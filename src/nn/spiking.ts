@@ -251,8 +251,8 @@ function accumulatePerNeuron(t: Tensor | null, g: Float32Array): void {
 
 /**
  * A buffer the forward saves for backward, or null when no graph is recorded. Large ones come from
- * the backend (its kernels write and read them in place) and go back to it after backward (see
- * releaseSaved), or when garbage-collected if backward never runs.
+ * the backend (its kernels write and read them in place) and go back to it at the end of the
+ * backward closure, or when garbage-collected if backward never runs.
  */
 function savedBuffer(be: Backend, parents: readonly Tensor[], n: number): Float32Array | null {
   if (!recording(parents)) return null;

@@ -8,9 +8,12 @@
  *                 inputs/outputs of the current call that are not resident (copied in and out)
  *
  * The memory is shared, so growing it never moves or detaches it: a view made before a grow stays
- * valid (it is on the older, shorter SharedArrayBuffer object of the same memory). Only the main
- * thread grows, allocates or writes this memory, and only once no worker is computing, so the
- * views workers hold over the (never moving) control area stay valid.
+ * valid (it is on the older, shorter SharedArrayBuffer object of the same memory), and so do the
+ * views workers hold over the control area. Only the main thread grows the memory or hands out
+ * blocks. A worker late on a chunk (see threads.ts) may still write the operand block after a call
+ * returns, so every call settles before placing operands there; it never writes a resident block
+ * after the call that gave it one returns (gemm waits for it first), so callers may write their
+ * resident buffers between calls.
  */
 import { MAX_PAGES, PAGE_BYTES } from './module.js';
 import { WasmMemory } from './wasm-api.js';

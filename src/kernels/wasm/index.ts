@@ -2,14 +2,13 @@
  * The WebAssembly SIMD backend: gemm, Adam and the fused spiking kernels (spiking.ts) run in
  * hhnet.wasm (compiled from assembly/ by `npm run build:wasm`). Each call copies its operands into
  * the module's memory (except resident ones, see allocate), runs the kernel and copies the
- * results back. Large gemms are shared, in
- * column chunks, between the calling thread and worker threads over that same (shared) memory:
- * HHNET_THREADS threads in all, default the number of cores up to DEFAULT_MAX_THREADS. Every
- * element is computed the same way whatever the split, so results do not depend on the thread
- * count. The HH population kernel (hh-sim.ts) shares its neuron groups the same way; the fused
- * spiking layers run on the calling thread only. Operands too large for the 4 GiB memory fall
- * through to the plain-TypeScript reference backend. Buffers from allocate() live in the module's
- * memory (arena.ts), so kernels use them in place instead of copying them.
+ * results back. Large gemms are shared, in column chunks, between the calling thread and worker
+ * threads over that same (shared) memory: HHNET_THREADS threads in all, default the number of
+ * cores up to DEFAULT_MAX_THREADS. Every element is computed the same way whatever the split, so
+ * results do not depend on the thread count. The HH population kernel (hh-sim.ts) shares its
+ * neuron groups the same way; the fused spiking layers run on the calling thread only. Operands
+ * too large for the 4 GiB memory fall through to the plain-TypeScript reference backend. Buffers
+ * from allocate() live in the module's memory (arena.ts), so kernels use them in place.
  */
 import os from 'node:os';
 import { Backend } from '../backend.js';
