@@ -10,8 +10,10 @@
 // column chunks of the same product (runJob in jobs.ts). No allocation: the caller hands in a scratch area
 // of gemmScratchBytes() bytes per thread and packedABytes(m, k) bytes for the shared packed op(A).
 
-// Micro-tile: MR rows × NR columns = 6 × 8 floats in 12 f32x4 accumulators (x64 has 16 xmm).
-const MR: i32 = 6;
+// Micro-tile: MR rows × NR columns = 4 × 8 floats in 8 f32x4 accumulators. V8 gives wasm 15 xmm
+// registers on x64; a 6 × 8 tile (12 accumulators, 2 B vectors, the broadcast A and a product)
+// needs 16, so V8 kept accumulators on the stack and it took ~1.25× the time of this one.
+const MR: i32 = 4;
 const NR: i32 = 8;
 // Cache blocking: packed B block KC×NC (1 MiB, L2), an A block MC×KC (120 KiB) streams from L2
 // past a B micro-panel KC×NR (8 KiB) that stays in L1.
@@ -158,7 +160,6 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
       if (mr == MR) {
         for (let p = 0; p < kc; p++) {
           v128.store(d, v128.load(s));
-          v128.store64_lane(d, v128.load64_zero(s, 16), 0, 16);
           s += mb;
           d += MR << 2;
         }
@@ -172,7 +173,7 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
         }
       }
     } else {
-      // op(A)[i, p] = A[i·k + p]: MR rows of A, 4 p at a time, rows 0..3 transposed in registers.
+      // op(A)[i, p] = A[i·k + p]: the MR = 4 rows of A, 4 p at a time, transposed in registers.
       const kb = <usize>k << 2;
       const s0 = a + (<usize>(i * k + pc) << 2);
       if (mr == MR) {
@@ -183,22 +184,14 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
           const r1 = v128.load(s + kb);
           const r2 = v128.load(s + 2 * kb);
           const r3 = v128.load(s + 3 * kb);
-          const r4 = v128.load(s + 4 * kb);
-          const r5 = v128.load(s + 5 * kb);
           const t0 = lo01(r0, r1);
           const t1 = hi23(r0, r1);
           const t2 = lo01(r2, r3);
           const t3 = hi23(r2, r3);
-          const u0 = lo01(r4, r5); // e0 f0 e1 f1
-          const u1 = hi23(r4, r5); // e2 f2 e3 f3
           v128.store(d, lowHalves(t0, t2));
-          v128.store64_lane(d, u0, 0, 16);
-          v128.store(d, highHalves(t0, t2), 24);
-          v128.store64_lane(d, u0, 1, 40);
-          v128.store(d, lowHalves(t1, t3), 48);
-          v128.store64_lane(d, u1, 0, 64);
-          v128.store(d, highHalves(t1, t3), 72);
-          v128.store64_lane(d, u1, 1, 88);
+          v128.store(d, highHalves(t0, t2), 16);
+          v128.store(d, lowHalves(t1, t3), 32);
+          v128.store(d, highHalves(t1, t3), 48);
           d += 4 * MR * 4;
         }
         for (; p < kc; p++) {
@@ -220,13 +213,13 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
 }
 
 /**
- * The 6×8 micro-kernel: T = Σ_p ap[p]ᵀ·bp[p] over kc packed steps, then C = T (add = 0) or
+ * The 4×8 micro-kernel: T = Σ_p ap[p]ᵀ·bp[p] over kc packed steps, then C = T (add = 0) or
  * C += T (add ≠ 0) for the first `rows` rows of the tile at c, whose rows are ldc bytes apart.
  * Inlined into two instances: full tiles (rows folds to MR) and bottom-edge tiles.
  */
 // @ts-ignore: decorator
 @inline
-function kernel6x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: i32, rows: i32): void {
+function kernel4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: i32, rows: i32): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -235,10 +228,6 @@ function kernel6x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: i32
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0);
-  let c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0);
-  let c51 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
@@ -254,12 +243,6 @@ function kernel6x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: i32
     a = v128.load32_splat(ap, 12);
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 16);
-    c40 = f32x4.add(c40, f32x4.mul(a, b0));
-    c41 = f32x4.add(c41, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 20);
-    c50 = f32x4.add(c50, f32x4.mul(a, b0));
-    c51 = f32x4.add(c51, f32x4.mul(a, b1));
     ap += MR << 2;
     bp += NR << 2;
   }
@@ -294,32 +277,16 @@ function kernel6x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: i32
   }
   v128.store(c, c30);
   v128.store(c, c31, 16);
-  if (rows < 5) return;
-  c += ldc;
-  if (add) {
-    c40 = f32x4.add(c40, v128.load(c));
-    c41 = f32x4.add(c41, v128.load(c, 16));
-  }
-  v128.store(c, c40);
-  v128.store(c, c41, 16);
-  if (rows < 6) return;
-  c += ldc;
-  if (add) {
-    c50 = f32x4.add(c50, v128.load(c));
-    c51 = f32x4.add(c51, v128.load(c, 16));
-  }
-  v128.store(c, c50);
-  v128.store(c, c51, 16);
 }
 
-/** Full 6×8 tile. */
+/** Full 4×8 tile. */
 function kernelFull(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: i32): void {
-  kernel6x8(kc, ap, bp, c, ldc, add, MR);
+  kernel4x8(kc, ap, bp, c, ldc, add, MR);
 }
 
 /** Tile of which only the first `rows` (< MR) rows exist in C. */
 function kernelRows(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: i32, rows: i32): void {
-  kernel6x8(kc, ap, bp, c, ldc, add, rows);
+  kernel4x8(kc, ap, bp, c, ldc, add, rows);
 }
 
 /** Rows of op(A) once packed: m rounded up to whole MR panels. */

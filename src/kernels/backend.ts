@@ -60,7 +60,25 @@ export interface Backend {
   fullHhBackward(args: FullHhBackwardArgs): void;
   slif2hhForward(args: Slif2hhForwardArgs): void;
   slif2hhBackward(args: Slif2hhBackwardArgs): void;
+  /**
+   * A buffer of n floats that this backend's kernels read and write in place, for large
+   * long-lived operands (parameters, their gradients, optimiser moments): the wasm backend places
+   * it in its module's memory, so calls do not copy it in and out; on js it is a plain array. Any
+   * backend accepts it as an ordinary Float32Array. Zeroed, unless `zero` is false (for a buffer
+   * the caller overwrites whole: its contents are then unspecified). Its memory returns on
+   * release(), or else once the array is garbage-collected; arrays made from it (subarray) must
+   * not outlive it.
+   */
+  allocate(n: number, zero?: boolean): Float32Array;
+  /** Returns a buffer from allocate() now; it must not be used afterwards. Other arrays: no-op. */
+  release(buf: Float32Array): void;
 }
+
+/**
+ * Buffers of at least this many floats are worth Backend.allocate (parameters, their grads and
+ * optimiser moments, states saved for backward); smaller ones cost more to track than to copy.
+ */
+export const RESIDENT_MIN_FLOATS = 4096;
 
 const registry = new Map<string, () => Backend>();
 let active: Backend | null = null;

@@ -15,7 +15,7 @@ export async function backendReady(): Promise<void> {
   if (be.name === 'wasm') await (be as WasmBackend).whenThreadsReady();
 }
 
-export { getBackend, setBackend, backendNames, registerBackend } from './backend.js';
+export { getBackend, setBackend, backendNames, registerBackend, RESIDENT_MIN_FLOATS } from './backend.js';
 export type { Backend } from './backend.js';
 export { createWasmBackend, threadsFromEnv } from './wasm/index.js';
 export type { WasmBackend, WasmBackendOptions } from './wasm/index.js';

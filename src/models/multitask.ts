@@ -200,9 +200,10 @@ export function checkInput(x: Tensor): void {
       `multi-task model: input must be [batch, ${IMAGE_PIXELS}] (36×36 images), got [${x.shape.join(', ')}]`,
     );
   }
-  for (let i = 0; i < x.size; i++) {
-    if (!Number.isFinite(x.data[i]))
-      throw new RangeError(`multi-task model: input contains ${x.data[i]} at element ${i}`);
+  const d = x.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i]))
+      throw new RangeError(`multi-task model: input contains ${d[i]} at element ${i}`);
   }
 }
 

@@ -14,7 +14,7 @@
  * `smoothCheck: true` replaces the forward Heaviside by the surrogate's primitive, so finite
  * differences of the forward can verify the backward (whose formulas are the same in both modes).
  */
-import { getBackend } from '../kernels/index.js';
+import { Backend, RESIDENT_MIN_FLOATS, getBackend } from '../kernels/index.js';
 import type { HhInitialState, HhMembraneConstants, SpikingKernelBase } from '../kernels/spiking-types.js';
 import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
 import { HH_SHIFTED, restingState } from '../neurons/hh.js';
@@ -249,6 +249,17 @@ function accumulatePerNeuron(t: Tensor | null, g: Float32Array): void {
   accumulateGrad(t, Float32Array.of(s));
 }
 
+/**
+ * A buffer the forward saves for backward, or null when no graph is recorded. Large ones come from
+ * the backend (its kernels write and read them in place) and go back to it at the end of the
+ * backward closure, or when garbage-collected if backward never runs.
+ */
+function savedBuffer(be: Backend, parents: readonly Tensor[], n: number): Float32Array | null {
+  if (!recording(parents)) return null;
+  // Not zeroed: the forward kernel writes all of it.
+  return n >= RESIDENT_MIN_FLOATS ? be.allocate(n, false) : new Float32Array(n);
+}
+
 function recording(parents: readonly Tensor[]): boolean {
   return isGradEnabled() && parents.some((p) => p.requiresGrad);
 }
@@ -291,7 +302,7 @@ export function lifSpikes(x: Tensor, opts: LifOptions = {}): Tensor {
   const detachReset = flag(fn, 'detachReset', opts.detachReset, false);
   const BN = lay.batch * N;
   const be = getBackend();
-  const mem = recording([x]) ? new Float32Array(lay.T * BN) : null;
+  const mem = savedBuffer(be, [x], lay.T * BN);
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   be.lifForward({ ...base, decay, input: x.data, out, mem });
   countKernel(fn, 'lif', lay, N);
@@ -302,6 +313,7 @@ export function lifSpikes(x: Tensor, opts: LifOptions = {}): Tensor {
     () => (g) => {
       if (!mem) return;
       be.lifBackward({ ...base, decay, detachReset, mem, gradOut: g, gradInput: x.ensureGrad() });
+      be.release(mem);
     },
     [mem],
   );
@@ -364,7 +376,7 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
   const BN = lay.batch * N;
   const be = getBackend();
   const constants = LEARNING_HH_MEMBRANE;
-  const v = recording(parents) ? new Float32Array(lay.T * BN) : null;
+  const v = savedBuffer(be, parents, lay.T * BN);
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   be.learningHhForward({ ...base, constants, dt: dtv.data, rates: packed, input: x.data, out, v });
   countKernel(fn, 'learningHh', lay, N);
@@ -389,6 +401,7 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
         gradInput: x.requiresGrad ? x.ensureGrad() : null,
         gradRates,
       });
+      be.release(v);
       if (gradRates)
         rateTensors.forEach((t, r) => accumulatePerNeuron(t, gradRates.subarray(r * N, (r + 1) * N)));
     },
@@ -440,7 +453,7 @@ export function fullHhSpikes(x: Tensor, opts: FullHhOptions = {}): Tensor {
   const initial = fullHhRestingState(constants);
   const BN = lay.batch * N;
   const be = getBackend();
-  const state = recording([x]) ? new Float32Array(4 * lay.T * BN) : null;
+  const state = savedBuffer(be, [x], 4 * lay.T * BN);
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   be.fullHhForward({ ...base, constants, dt, initial, input: x.data, out, state });
   countKernel(fn, 'fullHh', lay, N);
@@ -451,6 +464,7 @@ export function fullHhSpikes(x: Tensor, opts: FullHhOptions = {}): Tensor {
     () => (g) => {
       if (!state) return;
       be.fullHhBackward({ ...base, constants, dt, initial, state, gradOut: g, gradInput: x.ensureGrad() });
+      be.release(state);
     },
     [state],
   );
@@ -504,7 +518,7 @@ export function slif2hhSpikes(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): 
   }
   const BN = lay.batch * N;
   const be = getBackend();
-  const mem = recording([x, w]) ? new Float32Array(4 * lay.T * BN) : null;
+  const mem = savedBuffer(be, [x, w], 4 * lay.T * BN);
   const out = new Float32Array(lay.rateOutput ? 4 * BN : 4 * lay.T * BN);
   be.slif2hhForward({ ...base, decay, weights, input: x.data, out, mem });
   countKernel(fn, 'slif2hh', lay, N);
@@ -525,6 +539,7 @@ export function slif2hhSpikes(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): 
         gradInput: x.requiresGrad ? x.ensureGrad() : null,
         gradWeights,
       });
+      be.release(mem);
       if (!gradWeights) return;
       if (!shared) {
         accumulateGrad(w, gradWeights);

@@ -32,8 +32,8 @@ export class Adam extends Optimizer {
     }
     if (!(this.weightDecay >= 0))
       throw new RangeError(`Adam: weightDecay must be ≥ 0, got ${this.weightDecay}`);
-    this.m = params.map((p) => new Float32Array(p.size));
-    this.v = params.map((p) => new Float32Array(p.size));
+    this.m = params.map((p) => this.stateBuffer(p));
+    this.v = params.map((p) => this.stateBuffer(p));
   }
 
   step(): void {

@@ -1,8 +1,11 @@
 /** Optimiser base: parameter groups are flat here (one lr), state is saved for exact resume. */
+import { Backend, RESIDENT_MIN_FLOATS, getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export abstract class Optimizer {
   lr: number;
+  /** The backend the resident buffers come from. */
+  protected readonly backend: Backend;
   constructor(
     readonly params: Tensor[],
     lr: number,
@@ -10,6 +13,20 @@ export abstract class Optimizer {
     if (!(lr > 0) || !Number.isFinite(lr))
       throw new RangeError(`optimizer: lr must be a positive number, got ${lr}`);
     this.lr = lr;
+    this.backend = getBackend();
+    // Large parameters and their grads move to resident buffers: every step reads the weights
+    // (forward), writes their grads (backward) and updates both, each without copying them.
+    // A parameter with a gradBuffer already has both (another optimiser over it moved them).
+    for (const p of params) {
+      if (p.size < RESIDENT_MIN_FLOATS || p.gradBuffer) continue;
+      p.relocate(this.backend.allocate(p.size));
+      p.gradBuffer = this.backend.allocate(p.size);
+    }
+  }
+
+  /** A zeroed state buffer for parameter p: resident when large (see RESIDENT_MIN_FLOATS). */
+  protected stateBuffer(p: Tensor): Float32Array {
+    return p.size < RESIDENT_MIN_FLOATS ? new Float32Array(p.size) : this.backend.allocate(p.size);
   }
 
   zeroGrad(): void {

@@ -47,13 +47,19 @@ export function makeResult(
 /**
  * Adds g into t.grad (only if t requires grad). With owned = true the caller hands over g (a
  * fresh buffer nobody else keeps), so the first contribution is adopted instead of copied —
- * large activations (conv spike maps) would otherwise be copied once per op in backward.
+ * large activations (conv spike maps) would otherwise be copied once per op in backward — unless
+ * t has a gradBuffer, which the grad must be (it is copied there).
  */
 export function accumulateGrad(t: Tensor, g: Float32Array, owned = false): void {
   if (!t.requiresGrad) return;
   if (g.length !== t.size) throw new RangeError(`grad length ${g.length} does not match ${t.toString()}`);
   if (!t.grad) {
-    t.grad = owned ? g : g.slice();
+    if (t.gradBuffer) {
+      t.gradBuffer.set(g);
+      t.grad = t.gradBuffer;
+    } else {
+      t.grad = owned ? g : g.slice();
+    }
     return;
   }
   const dst = t.grad;

@@ -359,8 +359,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const be = getBackend();
   be.gemm(false, false, m, n, k, a.data, b.data, out, false);
   return makeResult(out, [m, n], [a, b], () => (g) => {
-    if (a.requiresGrad) be.gemm(false, true, m, k, n, g, b.data, a.ensureGrad(), true);
-    if (b.requiresGrad) be.gemm(true, false, k, n, m, a.data, g, b.ensureGrad(), true);
+    // A first contribution overwrites the grad (no zeroing, no reading it back).
+    if (a.requiresGrad) be.gemm(false, true, m, k, n, g, b.data, ...a.gradTarget());
+    if (b.requiresGrad) be.gemm(true, false, k, n, m, a.data, g, ...b.gradTarget());
   });
 }
 
@@ -384,8 +385,9 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   be.gemm(false, true, batch, outF, inF, x.data, w.data, out, b !== null);
   const parents = b ? [x, w, b] : [x, w];
   return makeResult(out, [batch, outF], parents, () => (g) => {
-    if (x.requiresGrad) be.gemm(false, false, batch, inF, outF, g, w.data, x.ensureGrad(), true);
-    if (w.requiresGrad) be.gemm(true, false, outF, inF, batch, g, x.data, w.ensureGrad(), true);
+    // A first contribution overwrites the grad (no zeroing, no reading it back).
+    if (x.requiresGrad) be.gemm(false, false, batch, inF, outF, g, w.data, ...x.gradTarget());
+    if (w.requiresGrad) be.gemm(true, false, outF, inF, batch, g, x.data, ...w.gradTarget());
     if (b && b.requiresGrad) {
       const gb = b.ensureGrad();
       for (let r = 0; r < batch; r++) for (let j = 0; j < outF; j++) gb[j] += g[r * outF + j];

@@ -26,10 +26,16 @@ export function assertShape(shape: Shape, where: string): void {
 export type BackwardFn = (gradOutput: Float32Array) => void;
 
 export class Tensor {
-  readonly data: Float32Array;
+  private values: Float32Array;
   readonly shape: Shape;
   /** Accumulated dLoss/dThis, allocated on first use. */
   grad: Float32Array | null = null;
+  /**
+   * A buffer the grad reuses instead of a fresh array each time it is allocated (optimisers set it
+   * to one the kernels use in place, see Backend.allocate): grad is then null or this buffer, so a
+   * grad array read after one backward is overwritten by the next.
+   */
+  gradBuffer: Float32Array | null = null;
   requiresGrad: boolean;
   /** Graph edges: set by ops when recording. */
   parents: readonly Tensor[] = [];
@@ -47,9 +53,26 @@ export class Tensor {
     if (data.length !== shapeSize(shape)) {
       throw new RangeError(`Tensor: data length ${data.length} does not match shape ${shapeString(shape)}`);
     }
-    this.data = data;
+    this.values = data;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
+  }
+
+  /** The values (row-major). */
+  get data(): Float32Array {
+    return this.values;
+  }
+
+  /**
+   * Moves the values into dst (of the same length), which becomes this tensor's data: e.g. a
+   * buffer the kernels use in place. Arrays taken from data before no longer belong to it.
+   */
+  relocate(dst: Float32Array): void {
+    if (dst === this.values) return;
+    if (dst.length !== this.values.length)
+      throw new RangeError(`relocate: ${dst.length} floats for ${this.toString()}`);
+    dst.set(this.values);
+    this.values = dst;
   }
 
   get size(): number {
@@ -83,10 +106,20 @@ export class Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
 
-  /** Allocates (if needed) and returns the grad buffer. */
+  /** Allocates (if needed, zeroed) and returns the grad buffer. */
   ensureGrad(): Float32Array {
-    if (!this.grad) this.grad = new Float32Array(this.size);
+    if (!this.grad) this.grad = this.gradBuffer ? this.gradBuffer.fill(0) : new Float32Array(this.size);
     return this.grad;
+  }
+
+  /**
+   * For a kernel that adds into the grad or overwrites all of it: the grad buffer and whether to
+   * add (false when there was no grad yet, whose contents are then unspecified: not zeroed).
+   */
+  gradTarget(): [Float32Array, boolean] {
+    if (this.grad) return [this.grad, true];
+    this.grad = this.gradBuffer ?? new Float32Array(this.size);
+    return [this.grad, false];
   }
 
   /** Back-propagates from this tensor (a scalar loss unless a seed gradient is given). */

@@ -26,5 +26,7 @@ export function createJsBackend(): Backend {
     fullHhBackward: fullHhBackwardJs,
     slif2hhForward: slif2hhForwardJs,
     slif2hhBackward: slif2hhBackwardJs,
+    allocate: (n) => new Float32Array(n),
+    release: () => undefined,
   };
 }

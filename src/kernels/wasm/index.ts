@@ -1,13 +1,14 @@
 /**
  * The WebAssembly SIMD backend: gemm, Adam and the fused spiking kernels (spiking.ts) run in
  * hhnet.wasm (compiled from assembly/ by `npm run build:wasm`). Each call copies its operands into
- * the module's memory, runs the kernel and copies the results back. Large gemms are shared, in
- * column chunks, between the calling thread and worker threads over that same (shared) memory:
- * HHNET_THREADS threads in all, default the number of cores up to DEFAULT_MAX_THREADS. Every
- * element is computed the same way whatever the split, so results do not depend on the thread
- * count. The HH population kernel (hh-sim.ts) shares its neuron groups the same way; the fused
- * spiking layers run on the calling thread only. Operands too large for the 4 GiB memory fall
- * through to the plain-TypeScript reference backend.
+ * the module's memory (except resident ones, see allocate), runs the kernel and copies the
+ * results back. Large gemms are shared, in column chunks, between the calling thread and worker
+ * threads over that same (shared) memory: HHNET_THREADS threads in all, default the number of
+ * cores up to DEFAULT_MAX_THREADS. Every element is computed the same way whatever the split, so
+ * results do not depend on the thread count. The HH population kernel (hh-sim.ts) shares its
+ * neuron groups the same way; the fused spiking layers run on the calling thread only. Operands
+ * too large for the 4 GiB memory fall through to the plain-TypeScript reference backend. Buffers
+ * from allocate() live in the module's memory (arena.ts), so kernels use them in place.
  */
 import os from 'node:os';
 import { Backend } from '../backend.js';
@@ -49,6 +50,12 @@ export interface WasmBackend extends Backend {
   readonly hhSim: HhSim;
   /** Resolves when the worker threads are up (until then the calling thread does all the work). */
   whenThreadsReady(): Promise<void>;
+  /** Bytes of the memory's heap in use: resident buffers and the operand block (leak checks). */
+  heapBytesInUse(): number;
+  /** Size of the module's memory in bytes (it only ever grows). */
+  memoryBytes(): number;
+  /** Bytes the kernels have copied into and out of the memory so far (resident operands are not). */
+  copiedBytes(): number;
   /** Stops the worker threads (they are unref()'d, so this is optional before exit). */
   close(): void;
 }
@@ -154,13 +161,26 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       colBlock;
     const chunks = Math.ceil(n / chunkCols);
     const shared = parts > 1 && chunks > 1;
+    // Resident operands are used in place. Except C of a shared product that accumulates: a chunk
+    // the caller takes over is computed from C's old values, to which a paused worker may already
+    // have added in place, so that C goes through the operand block as before.
+    const ra = arena.residentPtr(a);
+    const rb = arena.residentPtr(b);
+    const rc = shared && accumulate ? -1 : arena.residentPtr(c);
     // A, B, C, packed op(A), and (shared) a side C for chunks the caller takes over.
-    const ptrs = arena.place([la * 4, lb * 4, lc * 4, ex.packedABytes(m, k), shared ? lc * 4 : 0]);
+    const ptrs = arena.place([
+      ra < 0 ? la * 4 : 0,
+      rb < 0 ? lb * 4 : 0,
+      rc < 0 ? lc * 4 : 0,
+      ex.packedABytes(m, k),
+      shared ? lc * 4 : 0,
+    ]);
     if (!ptrs) {
       js.gemm(transA, transB, m, n, k, a, b, c, accumulate); // operands beyond 4 GiB
       return;
     }
-    const [pa, pb, pc, packed, side] = ptrs;
+    const [pa, pb, pc] = [ra < 0 ? ptrs[0] : ra, rb < 0 ? ptrs[1] : rb, rc < 0 ? ptrs[2] : rc];
+    const [, , , packed, side] = ptrs;
     arena.write(pa, a, la);
     arena.write(pb, b, lb);
     if (accumulate) arena.write(pc, c, lc);
@@ -194,6 +214,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
         );
       }
     });
+    // A C used in place must be final when this returns: wait for the late threads to leave it.
+    if (late.length > 0 && rc >= 0) settle();
     arena.read(pc, c, lc);
     for (const i of late) arena.readColumns(side, c, m, n, i * chunkCols, Math.min(n, (i + 1) * chunkCols));
   }
@@ -216,12 +238,14 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     checkLength('adam', 'm', m, n);
     checkLength('adam', 'v', v, n);
     settle();
-    const ptrs = arena.place([n * 4, n * 4, n * 4, n * 4]);
+    // Resident buffers (an optimiser's usual state) are updated in place; the others are copied.
+    const rs = [p, g, m, v].map((x) => arena.residentPtr(x));
+    const ptrs = arena.place(rs.map((r) => (r < 0 ? n * 4 : 0)));
     if (!ptrs) {
       js.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
       return;
     }
-    const [pp, pg, pm, pv] = ptrs;
+    const [pp, pg, pm, pv] = ptrs.map((ptr, i) => (rs[i] < 0 ? ptr : rs[i]));
     arena.write(pp, p, n);
     arena.write(pg, g, n);
     arena.write(pm, m, n);
@@ -241,6 +265,12 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     adam,
     threads,
     hhSim: createHhSim({ ex, arena, threadsUp, settle, runShared }),
+    // Past 4 GiB a buffer is an ordinary array, which the kernels then copy like any other.
+    allocate: (n, zero = true) => arena.allocResident(n, zero) ?? new Float32Array(n),
+    release: (buf) => void arena.releaseResident(buf),
+    heapBytesInUse: () => arena.heapBytesInUse,
+    memoryBytes: () => memory.buffer.byteLength,
+    copiedBytes: () => arena.copiedBytes,
     whenThreadsReady: () => (pool ? pool.whenReady() : Promise.resolve()),
     close: stopThreads,
   };

@@ -1,9 +1,10 @@
 /**
  * The fused spiking kernels of the wasm backend: argument checks (the reference's, with the same
- * messages), then the operands are copied into the module's memory, the kernel runs
- * (assembly/spiking.ts) and the outputs, saved buffers and accumulated gradients are copied back.
- * Each operand region gets SLACK spare bytes after it, because the kernels' vector loads may read
- * past the last valid lane of a group (never stores).
+ * messages), then the operands are copied into the module's memory (resident ones are used in
+ * place), the kernel runs (assembly/spiking.ts) and the outputs, saved buffers and accumulated
+ * gradients are copied back. Each operand region gets SLACK spare bytes after it, because the
+ * kernels' vector loads may read past the last valid lane of a group (never stores); resident
+ * blocks have the same slack (BLOCK_SLACK).
  */
 import type { Backend } from '../backend.js';
 import { spikeCut } from '../js/spiking.js';
@@ -272,10 +273,16 @@ export function createSpikingKernels(
   settle: () => void,
   js: SpikingKernels,
 ): SpikingKernels {
-  /** Places regions of the given float counts (plus slack), or null when they cannot fit. */
-  function place(floats: readonly number[]): number[] | null {
+  /**
+   * Byte offsets for the operands (array or null for scratch, and its float count): a resident
+   * array's own (used in place), else a region of the operand block (plus slack); null when they
+   * cannot fit.
+   */
+  function place(regions: readonly (readonly [Float32Array | null, number])[]): number[] | null {
     settle();
-    return arena.place(floats.map((n) => n * 4 + SLACK));
+    const resident = regions.map(([arr, n]) => (n > 0 ? arena.residentPtr(arr) : -1));
+    const ptrs = arena.place(regions.map(([, n], i) => (resident[i] < 0 ? n * 4 + SLACK : 0)));
+    return ptrs && ptrs.map((ptr, i) => (resident[i] < 0 ? ptr : resident[i]));
   }
 
   function lifForward(a: LifForwardArgs): void {
@@ -288,7 +295,11 @@ export function createSpikingKernels(
     checkLen(where, 'out', out, outLen);
     checkLen(where, 'mem', mem, T * BN);
     if (BN === 0) return;
-    const ptrs = place([inLen, outLen, mem ? T * BN : 0]);
+    const ptrs = place([
+      [input, inLen],
+      [out, outLen],
+      [mem, mem ? T * BN : 0],
+    ]);
     if (!ptrs) return js.lifForward(a);
     const [pIn, pOut, pMem] = ptrs;
     arena.write(pIn, input, inLen);
@@ -309,7 +320,11 @@ export function createSpikingKernels(
     checkLen(where, 'gradOut', gradOut, outLen);
     checkLen(where, 'gradInput', gradInput, inLen);
     if (BN === 0) return;
-    const ptrs = place([T * BN, outLen, inLen]);
+    const ptrs = place([
+      [mem, T * BN],
+      [gradOut, outLen],
+      [gradInput, inLen],
+    ]);
     if (!ptrs) return js.lifBackward(a);
     const [pMem, pOut, pIn] = ptrs;
     arena.write(pMem, mem, T * BN);
@@ -345,7 +360,14 @@ export function createSpikingKernels(
     checkLen(where, 'out', out, outLen);
     checkLen(where, 'v', v, T * BN);
     if (BN === 0) return;
-    const ptrs = place([inLen, outLen, v ? T * BN : 0, N, 6 * N, learningHhScratchFloats(N, T)]);
+    const ptrs = place([
+      [input, inLen],
+      [out, outLen],
+      [v, v ? T * BN : 0],
+      [a.dt, N],
+      [a.rates, 6 * N],
+      [null, learningHhScratchFloats(N, T)],
+    ]);
     if (!ptrs) return js.learningHhForward(a);
     const [pIn, pOut, pV, pDt, pRates, pScratch] = ptrs;
     arena.write(pIn, input, inLen);
@@ -394,13 +416,13 @@ export function createSpikingKernels(
     checkLen(where, 'gradRates', a.gradRates, 6 * N);
     if ((!gradInput && !gradRates) || N === 0) return;
     const ptrs = place([
-      T * BN,
-      outLen,
-      gradInput ? inLen : 0,
-      gradRates ? 6 * N : 0,
-      N,
-      6 * N,
-      learningHhScratchFloats(N, T),
+      [v, T * BN],
+      [gradOut, outLen],
+      [gradInput, gradInput ? inLen : 0],
+      [gradRates, gradRates ? 6 * N : 0],
+      [a.dt, N],
+      [a.rates, 6 * N],
+      [null, learningHhScratchFloats(N, T)],
     ]);
     if (!ptrs) return js.learningHhBackward(a);
     const [pV, pOut, pIn, pRates, pDt, pR, pScratch] = ptrs;
@@ -457,7 +479,11 @@ export function createSpikingKernels(
     checkLen(where, 'out', out, outLen);
     checkLen(where, 'state', state, 4 * T * BN);
     if (BN === 0) return;
-    const ptrs = place([inLen, outLen, state ? 4 * T * BN : 0]);
+    const ptrs = place([
+      [input, inLen],
+      [out, outLen],
+      [state, state ? 4 * T * BN : 0],
+    ]);
     if (!ptrs) return js.fullHhForward(a);
     const [pIn, pOut, pState] = ptrs;
     arena.write(pIn, input, inLen);
@@ -502,7 +528,11 @@ export function createSpikingKernels(
     checkLen(where, 'gradOut', gradOut, outLen);
     checkLen(where, 'gradInput', gradInput, inLen);
     if (BN === 0) return;
-    const ptrs = place([4 * T * BN, outLen, inLen]);
+    const ptrs = place([
+      [state, 4 * T * BN],
+      [gradOut, outLen],
+      [gradInput, inLen],
+    ]);
     if (!ptrs) return js.fullHhBackward(a);
     const [pState, pOut, pIn] = ptrs;
     arena.write(pState, state, 4 * T * BN);
@@ -541,7 +571,12 @@ export function createSpikingKernels(
     checkLen(where, 'out', out, outLen);
     checkLen(where, 'mem', mem, 4 * T * BN);
     if (BN === 0) return;
-    const ptrs = place([inLen, outLen, mem ? 4 * T * BN : 0, 3 * N]);
+    const ptrs = place([
+      [input, inLen],
+      [out, outLen],
+      [mem, mem ? 4 * T * BN : 0],
+      [weights, 3 * N],
+    ]);
     if (!ptrs) return js.slif2hhForward(a);
     const [pIn, pOut, pMem, pW] = ptrs;
     arena.write(pIn, input, inLen);
@@ -579,7 +614,13 @@ export function createSpikingKernels(
     checkLen(where, 'gradInput', gradInput, inLen);
     checkLen(where, 'gradWeights', gradWeights, 3 * N);
     if ((!gradInput && !gradWeights) || BN === 0) return;
-    const ptrs = place([4 * T * BN, outLen, gradInput ? inLen : 0, gradWeights ? 3 * N : 0, 3 * N]);
+    const ptrs = place([
+      [mem, 4 * T * BN],
+      [gradOut, outLen],
+      [gradInput, gradInput ? inLen : 0],
+      [gradWeights, gradWeights ? 3 * N : 0],
+      [weights, 3 * N],
+    ]);
     if (!ptrs) return js.slif2hhBackward(a);
     const [pMem, pOut, pIn, pGw, pW] = ptrs;
     arena.write(pMem, mem, 4 * T * BN);
