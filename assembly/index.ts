@@ -31,6 +31,7 @@ export {
   HH_ARG_BYTES,
 } from './hh-sim';
 export { adam } from './adam';
+export { im2col, col2im } from './conv';
 export {
   lifForward,
   lifBackward,

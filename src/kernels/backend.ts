@@ -14,6 +14,25 @@ import type {
   Slif2hhForwardArgs,
 } from './spiking-types.js';
 
+/**
+ * Geometry of conv2d's lowering (no dilation or groups): input samples [cin, h, w] (NCHW), a
+ * kh×kw kernel, the same stride and zero padding on both axes, output hOut×wOut. The column matrix
+ * of `count` samples is [cin·kh·kw × count·hOut·wOut]: row (c·kh + ki)·kw + kj, column
+ * n·hOut·wOut + oh·wOut + ow holds x[n, c, oh·stride − padding + ki, ow·stride − padding + kj]
+ * (0 in the padding).
+ */
+export interface ConvGeometry {
+  cin: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  padding: number;
+  hOut: number;
+  wOut: number;
+}
+
 export interface Backend {
   readonly name: string;
   /**
@@ -47,6 +66,13 @@ export interface Backend {
     weightDecay: number,
     step: number,
   ): void;
+  /**
+   * Fills col (overwriting all of its first cin·kh·kw·count·hOut·wOut floats, see ConvGeometry)
+   * from samples [first, first + count) of x [B, cin, h, w].
+   */
+  im2col(x: Float32Array, g: ConvGeometry, first: number, count: number, col: Float32Array): void;
+  /** The adjoint of im2col: adds col back into samples [first, first + count) of dx. */
+  col2im(col: Float32Array, g: ConvGeometry, first: number, count: number, dx: Float32Array): void;
   /**
    * Fused multi-step spiking layers (layouts in spiking-types.ts): forward runs all T steps and
    * fills the saved buffers when given; backward is BPTT from the saved buffers and accumulates

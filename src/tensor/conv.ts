@@ -17,6 +17,7 @@
  * (640); a stride-2 conv2 instead of pooling gives floor(15/2) + 1 = 8. Only padding 1 on both
  * (stride 1, each followed by pool 2) reaches 9×9.
  */
+import { Backend, ConvGeometry, RESIDENT_MIN_FLOATS } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { addFlops } from './accounting.js';
 import { accumulateGrad, makeResult } from './autograd.js';
@@ -42,85 +43,13 @@ function checkPositiveInt(value: number, what: string, op: string): void {
     throw new RangeError(`${op}: ${what} must be a positive integer, got ${value}`);
 }
 
-/** Geometry shared by the im2col and col2im loops. */
-interface ConvGeometry {
-  cin: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  padding: number;
-  hOut: number;
-  wOut: number;
-}
-
-/** Index range [lo, hi) of output positions whose tap at offset k lands inside an input of `size`. */
-function validRange(
-  k: number,
-  size: number,
-  outSize: number,
-  stride: number,
-  padding: number,
-): [number, number] {
-  // Input index = o·stride − padding + k must lie in [0, size).
-  const lo = Math.max(0, Math.ceil((padding - k) / stride));
-  const hi = Math.min(outSize, Math.floor((size - 1 + padding - k) / stride) + 1);
-  return [lo, Math.max(lo, hi)];
-}
-
 /**
- * Fills col [K × (count·P)] (K = Cin·kh·kw rows, column n·P + oh·wOut + ow) from samples
- * [first, first + count) of x. Padding taps are zero.
+ * A scratch buffer for the lowered product: resident on backends that have such buffers (the gemm
+ * and the lowering kernels then use it in place), unless too small to be worth it. Its contents are
+ * unspecified; give it back with be.release.
  */
-function im2col(x: Float32Array, g: ConvGeometry, first: number, count: number, col: Float32Array): void {
-  const { cin, h, w, kh, kw, stride, padding, hOut, wOut } = g;
-  const p = hOut * wOut;
-  const ld = count * p;
-  col.fill(0, 0, cin * kh * kw * ld);
-  for (let n = 0; n < count; n++) {
-    const sample = (first + n) * cin * h * w;
-    for (let c = 0; c < cin; c++) {
-      const plane = sample + c * h * w;
-      for (let ki = 0; ki < kh; ki++) {
-        const [ohLo, ohHi] = validRange(ki, h, hOut, stride, padding);
-        for (let kj = 0; kj < kw; kj++) {
-          const [owLo, owHi] = validRange(kj, w, wOut, stride, padding);
-          const rowBase = ((c * kh + ki) * kw + kj) * ld + n * p;
-          for (let oh = ohLo; oh < ohHi; oh++) {
-            const src = plane + (oh * stride - padding + ki) * w - padding + kj;
-            const dst = rowBase + oh * wOut;
-            for (let ow = owLo; ow < owHi; ow++) col[dst + ow] = x[src + ow * stride];
-          }
-        }
-      }
-    }
-  }
-}
-
-/** Adds col [K × (count·P)] back into dx for samples [first, first + count) (adjoint of im2col). */
-function col2im(col: Float32Array, g: ConvGeometry, first: number, count: number, dx: Float32Array): void {
-  const { cin, h, w, kh, kw, stride, padding, hOut, wOut } = g;
-  const p = hOut * wOut;
-  const ld = count * p;
-  for (let n = 0; n < count; n++) {
-    const sample = (first + n) * cin * h * w;
-    for (let c = 0; c < cin; c++) {
-      const plane = sample + c * h * w;
-      for (let ki = 0; ki < kh; ki++) {
-        const [ohLo, ohHi] = validRange(ki, h, hOut, stride, padding);
-        for (let kj = 0; kj < kw; kj++) {
-          const [owLo, owHi] = validRange(kj, w, wOut, stride, padding);
-          const rowBase = ((c * kh + ki) * kw + kj) * ld + n * p;
-          for (let oh = ohLo; oh < ohHi; oh++) {
-            const dst = plane + (oh * stride - padding + ki) * w - padding + kj;
-            const src = rowBase + oh * wOut;
-            for (let ow = owLo; ow < owHi; ow++) dx[dst + ow * stride] += col[src + ow];
-          }
-        }
-      }
-    }
-  }
+function scratch(be: Backend, n: number): Float32Array {
+  return n >= RESIDENT_MIN_FLOATS ? be.allocate(n, false) : new Float32Array(n);
 }
 
 /**
@@ -166,14 +95,14 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
 
   const out = new Float32Array(batch * cout * p);
   if (batch > 0 && cout > 0 && p > 0) {
-    const col = new Float32Array(kSize * chunk * p);
-    const y = new Float32Array(cout * chunk * p);
+    const col = scratch(be, kSize * chunk * p);
+    const y = scratch(be, cout * chunk * p);
     for (let first = 0; first < batch; first += chunk) {
       const count = Math.min(chunk, batch - first);
       const ld = count * p;
       const colView = col.subarray(0, kSize * ld);
       const yView = y.subarray(0, cout * ld);
-      im2col(x.data, geom, first, count, colView);
+      be.im2col(x.data, geom, first, count, colView);
       // y [Cout × count·P] = W [Cout × K] · col [K × count·P]
       be.gemm(false, false, cout, ld, kSize, w.data, colView, yView, false);
       for (let n = 0; n < count; n++) {
@@ -185,6 +114,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
         }
       }
     }
+    be.release(col);
+    be.release(y);
   }
 
   const parents = b ? [x, w, b] : [x, w];
@@ -202,8 +133,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
       accumulateGrad(b, gb);
     }
     if (!(x.requiresGrad || w.requiresGrad) || batch === 0 || cout === 0 || p === 0) return;
-    const col = new Float32Array(kSize * chunk * p);
-    const gy = new Float32Array(cout * chunk * p);
+    const col = scratch(be, kSize * chunk * p);
+    const gy = scratch(be, cout * chunk * p);
     const dx = x.requiresGrad ? x.ensureGrad() : null;
     const dw = w.requiresGrad ? w.ensureGrad() : null;
     for (let first = 0; first < batch; first += chunk) {
@@ -219,16 +150,18 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
         }
       }
       if (dw) {
-        im2col(x.data, geom, first, count, colView);
+        be.im2col(x.data, geom, first, count, colView);
         // dW [Cout × K] += gy [Cout × count·P] · colᵀ
         be.gemm(false, true, cout, kSize, ld, gyView, colView, dw, true);
       }
       if (dx) {
         // dcol [K × count·P] = Wᵀ · gy, then scattered back onto the input positions.
         be.gemm(true, false, kSize, ld, cout, w.data, gyView, colView, false);
-        col2im(colView, geom, first, count, dx);
+        be.col2im(colView, geom, first, count, dx);
       }
     }
+    be.release(col);
+    be.release(gy);
   });
 }
 

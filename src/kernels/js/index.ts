@@ -1,5 +1,6 @@
 import { Backend } from '../backend.js';
 import { adamJs } from './adam.js';
+import { col2imJs, im2colJs } from './conv.js';
 import { gemmJs } from './gemm.js';
 import {
   fullHhBackwardJs,
@@ -18,6 +19,8 @@ export function createJsBackend(): Backend {
     name: 'js',
     gemm: gemmJs,
     adam: adamJs,
+    im2col: im2colJs,
+    col2im: col2imJs,
     lifForward: lifForwardJs,
     lifBackward: lifBackwardJs,
     learningHhForward: learningHhForwardJs,

@@ -11,7 +11,7 @@
  * from allocate() live in the module's memory (arena.ts), so kernels use them in place.
  */
 import os from 'node:os';
-import { Backend } from '../backend.js';
+import { Backend, ConvGeometry } from '../backend.js';
 import { createJsBackend } from '../js/index.js';
 import { Arena } from './arena.js';
 import { KernelExports, MAX_PAGES, instantiate, loadWasmModule } from './module.js';
@@ -258,11 +258,61 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     arena.read(pv, v, n);
   }
 
+  /**
+   * im2col (toCols) or col2im: the chunk's samples of x/dx and col are used in place when
+   * resident (conv2d allocates col that way, so its gemm reads it without a copy), else copied
+   * through the operand block; col2im copies dx in, since it accumulates.
+   */
+  function lower(
+    toCols: boolean,
+    image: Float32Array,
+    g: ConvGeometry,
+    first: number,
+    count: number,
+    col: Float32Array,
+  ): void {
+    const op = toCols ? 'im2col' : 'col2im';
+    const sampleLen = g.cin * g.h * g.w;
+    const imageLen = count * sampleLen;
+    const colLen = g.cin * g.kh * g.kw * count * g.hOut * g.wOut;
+    checkLength(op, toCols ? 'x' : 'dx', image, (first + count) * sampleLen);
+    checkLength(op, 'col', col, colLen);
+    if (imageLen === 0 || colLen === 0) {
+      if (toCols) col.fill(0, 0, colLen);
+      return;
+    }
+    // The chunk's samples as their own array: when image is resident its byteOffset is in place.
+    const chunk = image.subarray(first * sampleLen, (first + count) * sampleLen);
+    settle();
+    const ri = arena.residentPtr(chunk);
+    const rc = arena.residentPtr(col);
+    const ptrs = arena.place([ri < 0 ? imageLen * 4 : 0, rc < 0 ? colLen * 4 : 0]);
+    if (!ptrs) {
+      (toCols ? js.im2col : js.col2im)(toCols ? image : col, g, first, count, toCols ? col : image);
+      return;
+    }
+    const pi = ri < 0 ? ptrs[0] : ri;
+    const pc = rc < 0 ? ptrs[1] : rc;
+    const { cin, h, w, kh, kw, stride, padding, hOut, wOut } = g;
+    if (toCols) {
+      arena.write(pi, chunk, imageLen);
+      ex.im2col(pi, pc, count, cin, h, w, kh, kw, stride, padding, hOut, wOut);
+      arena.read(pc, col, colLen);
+    } else {
+      arena.write(pi, chunk, imageLen);
+      arena.write(pc, col, colLen);
+      ex.col2im(pc, pi, count, cin, h, w, kh, kw, stride, padding, hOut, wOut);
+      arena.read(pi, chunk, imageLen);
+    }
+  }
+
   return {
     ...createSpikingKernels(ex, arena, settle, js),
     name: 'wasm',
     gemm,
     adam,
+    im2col: (x, g, first, count, col) => lower(true, x, g, first, count, col),
+    col2im: (col, g, first, count, dx) => lower(false, dx, g, first, count, col),
     threads,
     hhSim: createHhSim({ ex, arena, threadsUp, settle, runShared }),
     // Past 4 GiB a buffer is an ordinary array, which the kernels then copy like any other.

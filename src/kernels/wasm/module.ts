@@ -63,6 +63,35 @@ export interface KernelExports {
     stepSize: number,
     sqrtBc2: number,
   ): void;
+  /** conv2d lowering (assembly/conv.ts): x/dx at the chunk's first sample, col its column matrix. */
+  im2col(
+    x: number,
+    col: number,
+    count: number,
+    cin: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    stride: number,
+    padding: number,
+    hOut: number,
+    wOut: number,
+  ): void;
+  col2im(
+    col: number,
+    dx: number,
+    count: number,
+    cin: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    stride: number,
+    padding: number,
+    hOut: number,
+    wOut: number,
+  ): void;
   /** Writes an HH population run's argument block (assembly/hh-sim.ts). */
   hhSetArgs(
     args: number,
