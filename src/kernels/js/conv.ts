@@ -18,7 +18,13 @@ function validRange(
   return [lo, Math.max(lo, hi)];
 }
 
-export function im2colJs(x: Float32Array, g: ConvGeometry, first: number, count: number, col: Float32Array): void {
+export function im2colJs(
+  x: Float32Array,
+  g: ConvGeometry,
+  first: number,
+  count: number,
+  col: Float32Array,
+): void {
   const { cin, h, w, kh, kw, stride, padding, hOut, wOut } = g;
   const p = hOut * wOut;
   const ld = count * p;
@@ -43,7 +49,13 @@ export function im2colJs(x: Float32Array, g: ConvGeometry, first: number, count:
   }
 }
 
-export function col2imJs(col: Float32Array, g: ConvGeometry, first: number, count: number, dx: Float32Array): void {
+export function col2imJs(
+  col: Float32Array,
+  g: ConvGeometry,
+  first: number,
+  count: number,
+  dx: Float32Array,
+): void {
   const { cin, h, w, kh, kw, stride, padding, hOut, wOut } = g;
   const p = hOut * wOut;
   const ld = count * p;
