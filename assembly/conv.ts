@@ -129,3 +129,50 @@ export function col2im(
     }
   }
 }
+
+// Average pooling over planes [h, w] → [hOut, wOut] (no padding). Sums and the 1/kernel² scale are
+// in f64, like the reference's JS numbers, so the results match it bit for bit.
+export function avgPool2d(x: usize, out: usize, planes: i32, h: i32, w: i32, kernel: i32, stride: i32): void {
+  const hOut = (h - kernel) / stride + 1;
+  const wOut = (w - kernel) / stride + 1;
+  const inv: f64 = 1.0 / <f64>(kernel * kernel);
+  let o = out;
+  for (let pl = 0; pl < planes; pl++) {
+    const src = x + (<usize>(pl * h * w) << 2);
+    for (let oh = 0; oh < hOut; oh++) {
+      for (let ow = 0; ow < wOut; ow++) {
+        let s: f64 = 0;
+        for (let i = 0; i < kernel; i++) {
+          const row = src + (<usize>((oh * stride + i) * w + ow * stride) << 2);
+          for (let j = 0; j < kernel; j++) s += <f64>load<f32>(row + (<usize>j << 2));
+        }
+        store<f32>(o, <f32>(s * inv));
+        o += 4;
+      }
+    }
+  }
+}
+
+// dx += the adjoint of avgPool2d applied to g (each window gets g·(1/kernel²), added in f64).
+export function avgPool2dBackward(g: usize, dx: usize, planes: i32, h: i32, w: i32, kernel: i32, stride: i32): void {
+  const hOut = (h - kernel) / stride + 1;
+  const wOut = (w - kernel) / stride + 1;
+  const inv: f64 = 1.0 / <f64>(kernel * kernel);
+  let gi = g;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = dx + (<usize>(pl * h * w) << 2);
+    for (let oh = 0; oh < hOut; oh++) {
+      for (let ow = 0; ow < wOut; ow++) {
+        const v: f64 = <f64>load<f32>(gi) * inv;
+        gi += 4;
+        for (let i = 0; i < kernel; i++) {
+          const row = base + (<usize>((oh * stride + i) * w + ow * stride) << 2);
+          for (let j = 0; j < kernel; j++) {
+            const at = row + (<usize>j << 2);
+            store<f32>(at, <f32>(<f64>load<f32>(at) + v));
+          }
+        }
+      }
+    }
+  }
+}

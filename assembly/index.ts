@@ -31,7 +31,7 @@ export {
   HH_ARG_BYTES,
 } from './hh-sim';
 export { adam } from './adam';
-export { im2col, col2im } from './conv';
+export { im2col, col2im, avgPool2d, avgPool2dBackward } from './conv';
 export {
   lifForward,
   lifBackward,

@@ -106,6 +106,40 @@ describe('wasm im2col/col2im match the js reference bit for bit', () => {
   }
 });
 
+describe('wasm avgPool2d and its backward match the js reference bit for bit', () => {
+  let wasm: WasmBackend;
+  before(() => {
+    wasm = createWasmBackend({ threads: 1 });
+  });
+  after(() => wasm.close());
+  const pools: [number, number, number, number, number][] = [
+    [6, 36, 36, 2, 2],
+    [5, 18, 18, 2, 2],
+    [3, 7, 9, 3, 2],
+    [2, 5, 6, 2, 1],
+    [4, 9, 8, 3, 3],
+  ];
+  for (const [planes, h, w, kernel, stride] of pools) {
+    it(`${planes} planes ${h}×${w}, kernel ${kernel}, stride ${stride}`, () => {
+      const rng = new Rng(h * w + kernel);
+      const hOut = Math.floor((h - kernel) / stride) + 1;
+      const wOut = Math.floor((w - kernel) / stride) + 1;
+      const x = filled(planes * h * w, rng);
+      const outRef = new Float32Array(planes * hOut * wOut);
+      const outWasm = new Float32Array(outRef.length);
+      js.avgPool2d(x, planes, h, w, kernel, stride, outRef);
+      wasm.avgPool2d(x, planes, h, w, kernel, stride, outWasm);
+      assertSameBits(outWasm, outRef, 'avgPool2d');
+      const g = filled(outRef.length, rng);
+      const dxRef = filled(x.length, rng);
+      const dxWasm = dxRef.slice();
+      js.avgPool2dBackward(g, planes, h, w, kernel, stride, dxRef);
+      wasm.avgPool2dBackward(g, planes, h, w, kernel, stride, dxWasm);
+      assertSameBits(dxWasm, dxRef, 'avgPool2dBackward');
+    });
+  }
+});
+
 describe('conv2d agrees between the js and wasm backends', () => {
   let previous: string;
   before(() => {

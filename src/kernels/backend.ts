@@ -74,6 +74,29 @@ export interface Backend {
   /** The adjoint of im2col: adds col back into samples [first, first + count) of dx. */
   col2im(col: Float32Array, g: ConvGeometry, first: number, count: number, dx: Float32Array): void;
   /**
+   * Average pooling without padding over `planes` planes [h, w] of x: out [planes, hOut, wOut],
+   * hOut = floor((h − kernel) / stride) + 1 (likewise wOut).
+   */
+  avgPool2d(
+    x: Float32Array,
+    planes: number,
+    h: number,
+    w: number,
+    kernel: number,
+    stride: number,
+    out: Float32Array,
+  ): void;
+  /** The adjoint of avgPool2d: adds it, applied to g [planes, hOut, wOut], into dx. */
+  avgPool2dBackward(
+    g: Float32Array,
+    planes: number,
+    h: number,
+    w: number,
+    kernel: number,
+    stride: number,
+    dx: Float32Array,
+  ): void;
+  /**
    * Fused multi-step spiking layers (layouts in spiking-types.ts): forward runs all T steps and
    * fills the saved buffers when given; backward is BPTT from the saved buffers and accumulates
    * into the gradient buffers.

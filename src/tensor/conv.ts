@@ -183,39 +183,14 @@ export function avgPool2d(x: Tensor, kernel = 2, stride = kernel): Tensor {
   const hOut = Math.floor((h - kernel) / stride) + 1;
   const wOut = Math.floor((w - kernel) / stride) + 1;
   const planes = batch * channels;
-  const inv = 1 / (kernel * kernel);
   // kernel² adds into the window sum and the 1/kernel² scale, per output.
   addFlops('avgPool2d', planes * hOut * wOut * (kernel * kernel + 1));
   const out = new Float32Array(planes * hOut * wOut);
-  for (let pl = 0; pl < planes; pl++) {
-    const src = pl * h * w;
-    const dst = pl * hOut * wOut;
-    for (let oh = 0; oh < hOut; oh++) {
-      for (let ow = 0; ow < wOut; ow++) {
-        let s = 0;
-        for (let i = 0; i < kernel; i++) {
-          const row = src + (oh * stride + i) * w + ow * stride;
-          for (let j = 0; j < kernel; j++) s += x.data[row + j];
-        }
-        out[dst + oh * wOut + ow] = s * inv;
-      }
-    }
-  }
+  const be = getBackend();
+  be.avgPool2d(x.data, planes, h, w, kernel, stride, out);
   return makeResult(out, [batch, channels, hOut, wOut], [x], () => (g) => {
     const dx = new Float32Array(x.size);
-    for (let pl = 0; pl < planes; pl++) {
-      const base = pl * h * w;
-      const gOff = pl * hOut * wOut;
-      for (let oh = 0; oh < hOut; oh++) {
-        for (let ow = 0; ow < wOut; ow++) {
-          const v = g[gOff + oh * wOut + ow] * inv;
-          for (let i = 0; i < kernel; i++) {
-            const row = base + (oh * stride + i) * w + ow * stride;
-            for (let j = 0; j < kernel; j++) dx[row + j] += v;
-          }
-        }
-      }
-    }
+    be.avgPool2dBackward(g, planes, h, w, kernel, stride, dx);
     accumulateGrad(x, dx, true);
   });
 }

@@ -78,3 +78,60 @@ export function col2imJs(
     }
   }
 }
+
+/** out[pl, oh, ow] = mean of the kernel×kernel window at (oh·stride, ow·stride) of plane pl of x. */
+export function avgPool2dJs(
+  x: Float32Array,
+  planes: number,
+  h: number,
+  w: number,
+  kernel: number,
+  stride: number,
+  out: Float32Array,
+): void {
+  const hOut = Math.floor((h - kernel) / stride) + 1;
+  const wOut = Math.floor((w - kernel) / stride) + 1;
+  const inv = 1 / (kernel * kernel);
+  for (let pl = 0; pl < planes; pl++) {
+    const src = pl * h * w;
+    const dst = pl * hOut * wOut;
+    for (let oh = 0; oh < hOut; oh++) {
+      for (let ow = 0; ow < wOut; ow++) {
+        let s = 0;
+        for (let i = 0; i < kernel; i++) {
+          const row = src + (oh * stride + i) * w + ow * stride;
+          for (let j = 0; j < kernel; j++) s += x[row + j];
+        }
+        out[dst + oh * wOut + ow] = s * inv;
+      }
+    }
+  }
+}
+
+/** dx += the adjoint of avgPool2dJs applied to g [planes, hOut, wOut]. */
+export function avgPool2dBackwardJs(
+  g: Float32Array,
+  planes: number,
+  h: number,
+  w: number,
+  kernel: number,
+  stride: number,
+  dx: Float32Array,
+): void {
+  const hOut = Math.floor((h - kernel) / stride) + 1;
+  const wOut = Math.floor((w - kernel) / stride) + 1;
+  const inv = 1 / (kernel * kernel);
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    const gOff = pl * hOut * wOut;
+    for (let oh = 0; oh < hOut; oh++) {
+      for (let ow = 0; ow < wOut; ow++) {
+        const v = g[gOff + oh * wOut + ow] * inv;
+        for (let i = 0; i < kernel; i++) {
+          const row = base + (oh * stride + i) * w + ow * stride;
+          for (let j = 0; j < kernel; j++) dx[row + j] += v;
+        }
+      }
+    }
+  }
+}

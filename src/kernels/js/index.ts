@@ -1,6 +1,6 @@
 import { Backend } from '../backend.js';
 import { adamJs } from './adam.js';
-import { col2imJs, im2colJs } from './conv.js';
+import { avgPool2dBackwardJs, avgPool2dJs, col2imJs, im2colJs } from './conv.js';
 import { gemmJs } from './gemm.js';
 import {
   fullHhBackwardJs,
@@ -21,6 +21,8 @@ export function createJsBackend(): Backend {
     adam: adamJs,
     im2col: im2colJs,
     col2im: col2imJs,
+    avgPool2d: avgPool2dJs,
+    avgPool2dBackward: avgPool2dBackwardJs,
     lifForward: lifForwardJs,
     lifBackward: lifBackwardJs,
     learningHhForward: learningHhForwardJs,

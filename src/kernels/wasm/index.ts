@@ -306,6 +306,43 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     }
   }
 
+  /** avgPool2d (forward) or its backward: src is x or g, dst is out or dx (copied in: it accumulates). */
+  function avgPool(
+    forward: boolean,
+    src: Float32Array,
+    planes: number,
+    h: number,
+    w: number,
+    kernel: number,
+    stride: number,
+    dst: Float32Array,
+  ): void {
+    const op = forward ? 'avgPool2d' : 'avgPool2dBackward';
+    const inLen = planes * h * w;
+    const outLen = planes * (Math.floor((h - kernel) / stride) + 1) * (Math.floor((w - kernel) / stride) + 1);
+    const [srcLen, dstLen] = forward ? [inLen, outLen] : [outLen, inLen];
+    checkLength(op, 'source', src, srcLen);
+    checkLength(op, 'destination', dst, dstLen);
+    if (srcLen === 0 || dstLen === 0) return;
+    settle();
+    const rs = arena.residentPtr(src);
+    const rd = arena.residentPtr(dst);
+    const ptrs = arena.place([rs < 0 ? srcLen * 4 : 0, rd < 0 ? dstLen * 4 : 0]);
+    if (!ptrs) {
+      (forward ? js.avgPool2d : js.avgPool2dBackward)(src, planes, h, w, kernel, stride, dst);
+      return;
+    }
+    const ps = rs < 0 ? ptrs[0] : rs;
+    const pd = rd < 0 ? ptrs[1] : rd;
+    arena.write(ps, src, srcLen);
+    if (forward) ex.avgPool2d(ps, pd, planes, h, w, kernel, stride);
+    else {
+      arena.write(pd, dst, dstLen);
+      ex.avgPool2dBackward(ps, pd, planes, h, w, kernel, stride);
+    }
+    arena.read(pd, dst, dstLen);
+  }
+
   return {
     ...createSpikingKernels(ex, arena, settle, js),
     name: 'wasm',
@@ -313,6 +350,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     adam,
     im2col: (x, g, first, count, col) => lower(true, x, g, first, count, col),
     col2im: (col, g, first, count, dx) => lower(false, dx, g, first, count, col),
+    avgPool2d: (x, planes, h, w, kernel, stride, out) => avgPool(true, x, planes, h, w, kernel, stride, out),
+    avgPool2dBackward: (g, planes, h, w, kernel, stride, dx) =>
+      avgPool(false, g, planes, h, w, kernel, stride, dx),
     threads,
     hhSim: createHhSim({ ex, arena, threadsUp, settle, runShared }),
     // Past 4 GiB a buffer is an ordinary array, which the kernels then copy like any other.

@@ -92,6 +92,24 @@ export interface KernelExports {
     hOut: number,
     wOut: number,
   ): void;
+  avgPool2d(
+    x: number,
+    out: number,
+    planes: number,
+    h: number,
+    w: number,
+    kernel: number,
+    stride: number,
+  ): void;
+  avgPool2dBackward(
+    g: number,
+    dx: number,
+    planes: number,
+    h: number,
+    w: number,
+    kernel: number,
+    stride: number,
+  ): void;
   /** Writes an HH population run's argument block (assembly/hh-sim.ts). */
   hhSetArgs(
     args: number,
