@@ -25,6 +25,11 @@
 // float32 saved states against float32 cut-offs the host derives to be exactly equivalent to the
 // reference's float64 tests.
 //
+// A time-varying input is F = T/R frames, each serving R steps: the forward's input pointer and
+// backward's gradInput pointer move once per frame (a countdown), apart from the per-step pointers
+// of outputs, saved states and gradOut; backward adds each step's input gradient to its frame's
+// row as it goes, like the reference (R = 1 is the one-frame-per-step case of before).
+//
 // Group tails (N or B·N not a multiple of the group width) run the same code: loads may read up to
 // 64 bytes past a buffer (the host leaves that much slack after each one), stores write only the
 // valid lanes. Gradients are accumulated (+=). Variants are specialised by inlining one generic
@@ -40,6 +45,7 @@ const F_DETACH: i32 = 16; // detachReset (LIF, s-LIF2HH) / detachIonic (learning
 const F_GIN: i32 = 32; // gradInput is wanted
 const F_GPARAM: i32 = 64; // gradRates / gradWeights are wanted
 const F_F32: i32 = 128; // backward may run in float32 (the float32 cut-offs passed are valid)
+// Bits 8–31: R, the steps each time-varying input frame serves (step t reads frame ⌊t/R⌋).
 
 const SURR_RECT: i32 = 0;
 const SURR_SIGMOID: i32 = 1;
@@ -52,6 +58,13 @@ const SURR_ARCTAN: i32 = 2;
 @inline
 function imin(a: i32, b: i32): i32 {
   return a < b ? a : b;
+}
+
+/** R from the flags word. */
+// @ts-ignore: decorator
+@inline
+function repeatOf(flags: i32): i32 {
+  return <i32>(<u32>flags >> 8);
 }
 
 /** Lanes 0, 1 of an f32x4 as f64x2. */
@@ -343,6 +356,7 @@ function lifFwd(
   smooth: bool,
   BN: i32,
   T: i32,
+  rep: i32,
   input: usize,
   out: usize,
   mem: usize,
@@ -380,6 +394,7 @@ function lifFwd(
       x2 = Z,
       x3 = Z;
     let pin = input + off;
+    let left = rep; // steps left in the current input frame
     if (!tv) {
       const qa = v128.load(pin);
       const qb = v128.load(pin, 16);
@@ -398,7 +413,10 @@ function lifFwd(
         x1 = hi(qa);
         x2 = lo(qb);
         x3 = hi(qb);
-        pin += row;
+        if (--left == 0) {
+          pin += row;
+          left = rep;
+        }
       }
       if (!smooth) {
         s0 = f64x2.gt(m0, CUT);
@@ -477,16 +495,18 @@ export function lifForward(
   const tv = (flags & F_TV) != 0;
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
-  if ((flags & F_SMOOTH) != 0) lifFwd(tv, rate, save, true, BN, T, input, out, mem, decay, th, cut, kind, p);
+  const rep = repeatOf(flags);
+  if ((flags & F_SMOOTH) != 0)
+    lifFwd(tv, rate, save, true, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
   else if (!tv && rate && save)
-    lifFwd(false, true, true, false, BN, T, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(false, true, true, false, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
   else if (tv && rate && save)
-    lifFwd(true, true, true, false, BN, T, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(true, true, true, false, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
   else if (!tv && !rate && save)
-    lifFwd(false, false, true, false, BN, T, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(false, false, true, false, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
   else if (tv && !rate && save)
-    lifFwd(true, false, true, false, BN, T, input, out, mem, decay, th, cut, kind, p);
-  else lifFwd(tv, rate, false, false, BN, T, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(true, false, true, false, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
+  else lifFwd(tv, rate, false, false, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
 }
 
 // @ts-ignore: decorator
@@ -498,6 +518,7 @@ function lifBwd(
   kind: i32,
   BN: i32,
   T: i32,
+  rep: i32,
   mem: usize,
   gradOut: usize,
   gradInput: usize,
@@ -541,6 +562,8 @@ function lifBwd(
       c2 = Z,
       c3 = Z;
     let o = off + <usize>(T - 1) * row;
+    let pgi = gradInput + off + <usize>(T / rep - 1) * row; // the last input frame
+    let left = rep;
     for (let t = T - 1; t >= 0; t--) {
       const ma = v128.load(mem + o);
       const mb = v128.load(mem + o, 16);
@@ -557,8 +580,12 @@ function lifBwd(
       n2 = lifBack(smooth, kind, p, lo(mb), g2, n2, TH, R, D, P, NP, H, CA);
       n3 = lifBack(smooth, kind, p, hi(mb), g3, n3, TH, R, D, P, NP, H, CA);
       if (tv) {
-        addQ(gradInput + o, n0, n1, cnt);
-        addQ(gradInput + o + 16, n2, n3, cnt - 4);
+        addQ(pgi, n0, n1, cnt);
+        addQ(pgi + 16, n2, n3, cnt - 4);
+        if (--left == 0) {
+          pgi -= row;
+          left = rep;
+        }
       } else {
         c0 = f64x2.add(c0, n0);
         c1 = f64x2.add(c1, n1);
@@ -605,6 +632,7 @@ function lifBwd32(
   rate: bool,
   BN: i32,
   T: i32,
+  rep: i32,
   mem: usize,
   gradOut: usize,
   gradInput: usize,
@@ -645,6 +673,8 @@ function lifBwd32(
       c2 = Z,
       c3 = Z;
     let o = off + <usize>(T - 1) * row;
+    let pgi = gradInput + off + <usize>(T / rep - 1) * row; // the last input frame
+    let left = rep;
     for (let t = T - 1; t >= 0; t--) {
       const pm = mem + o;
       if (!rate) {
@@ -659,11 +689,14 @@ function lifBwd32(
       n2 = lifBack32(v128.load(pm, 32), g2, n2, R, D, CUT, LO, HI);
       n3 = lifBack32(v128.load(pm, 48), g3, n3, R, D, CUT, LO, HI);
       if (tv) {
-        const pi = gradInput + o;
-        addQ32(pi, n0, cnt);
-        addQ32(pi + 16, n1, cnt - 4);
-        addQ32(pi + 32, n2, cnt - 8);
-        addQ32(pi + 48, n3, cnt - 12);
+        addQ32(pgi, n0, cnt);
+        addQ32(pgi + 16, n1, cnt - 4);
+        addQ32(pgi + 32, n2, cnt - 8);
+        addQ32(pgi + 48, n3, cnt - 12);
+        if (--left == 0) {
+          pgi -= row;
+          left = rep;
+        }
       } else {
         c0 = f32x4.add(c0, n0);
         c1 = f32x4.add(c1, n1);
@@ -705,16 +738,18 @@ export function lifBackward(
   const rate = (flags & F_RATE) != 0;
   const smooth = (flags & F_SMOOTH) != 0;
   const reset = (flags & F_DETACH) != 0 ? 0 : decay;
+  const rep = repeatOf(flags);
   if (smooth || kind != SURR_RECT)
-    lifBwd(tv, rate, smooth, kind, BN, T, mem, gradOut, gradInput, decay, reset, th, p);
+    lifBwd(tv, rate, smooth, kind, BN, T, rep, mem, gradOut, gradInput, decay, reset, th, p);
   else if ((flags & F_F32) != 0) {
     const d = <f32>decay;
     const r = <f32>reset;
-    if (!tv && rate) lifBwd32(false, true, BN, T, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else if (tv && rate) lifBwd32(true, true, BN, T, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else if (!tv && !rate) lifBwd32(false, false, BN, T, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else lifBwd32(true, false, BN, T, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-  } else lifBwd(tv, rate, false, SURR_RECT, BN, T, mem, gradOut, gradInput, decay, reset, th, p);
+    if (!tv && rate) lifBwd32(false, true, BN, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else if (tv && rate) lifBwd32(true, true, BN, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else if (!tv && !rate)
+      lifBwd32(false, false, BN, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else lifBwd32(true, false, BN, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+  } else lifBwd(tv, rate, false, SURR_RECT, BN, T, rep, mem, gradOut, gradInput, decay, reset, th, p);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -816,6 +851,7 @@ function lhhFwd(
   N: i32,
   Np: i32,
   T: i32,
+  rep: i32,
   input: usize,
   out: usize,
   saved: usize,
@@ -850,6 +886,7 @@ function lhhFwd(
         x2 = Z,
         x3 = Z;
       let pin = input + off;
+      let left = rep; // steps left in the current input frame
       if (!tv) {
         const qa = v128.load(pin);
         const qb = v128.load(pin, 16);
@@ -877,7 +914,10 @@ function lhhFwd(
           x1 = f64x2.mul(k1, hi(qa));
           x2 = f64x2.mul(k2, lo(qb));
           x3 = f64x2.mul(k3, hi(qb));
-          pin += row;
+          if (--left == 0) {
+            pin += row;
+            left = rep;
+          }
         }
         const pA = tA + q;
         const pC = tC + q;
@@ -946,17 +986,40 @@ export function learningHhForward(
   const tv = (flags & F_TV) != 0;
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
+  const rep = repeatOf(flags);
   if ((flags & F_SMOOTH) != 0)
-    lhhFwd(tv, rate, save, true, B, N, Np, T, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(tv, rate, save, true, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (!tv && rate && save)
-    lhhFwd(false, true, true, false, B, N, Np, T, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(false, true, true, false, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (tv && rate && save)
-    lhhFwd(true, true, true, false, B, N, Np, T, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(true, true, true, false, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (!tv && !rate && save)
-    lhhFwd(false, false, true, false, B, N, Np, T, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      false,
+      false,
+      true,
+      false,
+      B,
+      N,
+      Np,
+      T,
+      rep,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
   else if (tv && !rate && save)
-    lhhFwd(true, false, true, false, B, N, Np, T, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
-  else lhhFwd(tv, rate, false, false, B, N, Np, T, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(true, false, true, false, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+  else
+    lhhFwd(tv, rate, false, false, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
 }
 
 // @ts-ignore: decorator
@@ -969,6 +1032,7 @@ function lhhBwd(
   N: i32,
   Np: i32,
   T: i32,
+  rep: i32,
   saved: usize,
   gradOut: usize,
   gradInput: usize,
@@ -1025,6 +1089,8 @@ function lhhBwd(
         a3 = Z;
       let o = off + <usize>(T - 1) * row;
       let q = ((<usize>j) << 3) + <usize>(T - 1) * tabRow;
+      let pgi = gradInput + off + <usize>(T / rep - 1) * row; // the last input frame
+      let left = rep;
       let va = v128.load(saved + o);
       let vb = v128.load(saved + o, 16);
       for (let t = T - 1; t >= 0; t--) {
@@ -1053,8 +1119,12 @@ function lhhBwd(
         const d3 = f64x2.add(gradThrough(kind, f64x2.sub(v3, TH), g3, P, NP, H, CA), c3);
         if (tv) {
           if (gin) {
-            addQ(gradInput + o, f64x2.mul(k0, d0), f64x2.mul(k1, d1), cnt);
-            addQ(gradInput + o + 16, f64x2.mul(k2, d2), f64x2.mul(k3, d3), cnt - 4);
+            addQ(pgi, f64x2.mul(k0, d0), f64x2.mul(k1, d1), cnt);
+            addQ(pgi + 16, f64x2.mul(k2, d2), f64x2.mul(k3, d3), cnt - 4);
+          }
+          if (--left == 0) {
+            pgi -= row;
+            left = rep;
           }
         } else {
           a0 = f64x2.add(a0, d0);
@@ -1207,6 +1277,7 @@ function lhhBwd32(
   N: i32,
   Np: i32,
   T: i32,
+  rep: i32,
   saved: usize,
   gradOut: usize,
   gradInput: usize,
@@ -1250,6 +1321,8 @@ function lhhBwd32(
         a1 = Z;
       let o = off + <usize>(T - 1) * row;
       let q = ((<usize>j) << 2) + <usize>(T - 1) * tabRow;
+      let pgi = gradInput + off + <usize>(T / rep - 1) * row; // the last input frame
+      let left = rep;
       let v0 = v128.load(saved + o);
       let v1 = v128.load(saved + o, 16);
       for (let t = T - 1; t >= 0; t--) {
@@ -1267,8 +1340,12 @@ function lhhBwd32(
         const d1 = f32x4.add(v128.and(g1, v128.and(f32x4.gt(v1, LO), f32x4.le(v1, HI))), c1);
         if (tv) {
           if (gin) {
-            addQ32(gradInput + o, f32x4.mul(k0, d0), cnt);
-            addQ32(gradInput + o + 16, f32x4.mul(k1, d1), cnt - 4);
+            addQ32(pgi, f32x4.mul(k0, d0), cnt);
+            addQ32(pgi + 16, f32x4.mul(k1, d1), cnt - 4);
+          }
+          if (--left == 0) {
+            pgi -= row;
+            left = rep;
           }
         } else {
           a0 = f32x4.add(a0, d0);
@@ -1358,6 +1435,7 @@ export function learningHhBackward(
   const invC = 1 / C;
   const tv = (flags & F_TV) != 0;
   const rate = (flags & F_RATE) != 0;
+  const rep = repeatOf(flags);
   if (!f32path)
     lhhBwd(
       tv,
@@ -1367,6 +1445,7 @@ export function learningHhBackward(
       N,
       Np,
       T,
+      rep,
       saved,
       gradOut,
       gradInput,
@@ -1389,6 +1468,7 @@ export function learningHhBackward(
       N,
       Np,
       T,
+      rep,
       saved,
       gradOut,
       gradInput,
@@ -1413,6 +1493,7 @@ export function learningHhBackward(
       N,
       Np,
       T,
+      rep,
       saved,
       gradOut,
       gradInput,
@@ -1437,6 +1518,7 @@ export function learningHhBackward(
       N,
       Np,
       T,
+      rep,
       saved,
       gradOut,
       gradInput,
@@ -1461,6 +1543,7 @@ export function learningHhBackward(
       N,
       Np,
       T,
+      rep,
       saved,
       gradOut,
       gradInput,
@@ -1545,6 +1628,7 @@ function hhFwd(
   smooth: bool,
   BN: i32,
   T: i32,
+  rep: i32,
   input: usize,
   out: usize,
   state: usize,
@@ -1588,6 +1672,7 @@ function hhFwd(
     let n = f64x2.splat(n0);
     let acc = Z;
     let pin = input + off;
+    let left = rep; // steps left in the current input frame
     let x = Z;
     if (!tv) x = load2(pin);
     let ps = state + (off << 2);
@@ -1595,7 +1680,10 @@ function hhFwd(
     for (let t = 0; t < T; t++) {
       if (tv) {
         x = load2(pin);
-        pin += row;
+        if (--left == 0) {
+          pin += row;
+          left = rep;
+        }
       }
       // Rates at v: e^(−v/80) gives e^(−v/40), e^(−v/20), e^(−v/10) by squaring.
       const e80 = expCore(f64x2.mul(v, f64x2.splat(-1.0 / 80)));
@@ -1669,6 +1757,7 @@ export function fullHhForward(
   const tv = (flags & F_TV) != 0;
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
+  const rep = repeatOf(flags);
   if ((flags & F_SMOOTH) != 0)
     hhFwd(
       tv,
@@ -1677,6 +1766,7 @@ export function fullHhForward(
       true,
       BN,
       T,
+      rep,
       input,
       out,
       state,
@@ -1705,6 +1795,7 @@ export function fullHhForward(
       false,
       BN,
       T,
+      rep,
       input,
       out,
       state,
@@ -1733,6 +1824,7 @@ export function fullHhForward(
       false,
       BN,
       T,
+      rep,
       input,
       out,
       state,
@@ -1763,6 +1855,7 @@ function hhBwd(
   kind: i32,
   BN: i32,
   T: i32,
+  rep: i32,
   state: usize,
   gradOut: usize,
   gradInput: usize,
@@ -1804,6 +1897,8 @@ function hhBwd(
       dn = Z;
     let acc = Z;
     let o = off + <usize>(T - 1) * row;
+    let pgi = gradInput + off + <usize>(T / rep - 1) * row; // the last input frame
+    let left = rep;
     // v at step t (the two neurons' first interleaved state).
     let vt = f64x2.replace_lane(
       f64x2.splat(<f64>load<f32>(state + (o << 2))),
@@ -1813,8 +1908,13 @@ function hhBwd(
     for (let t = T - 1; t >= 0; t--) {
       if (!rate) g = load2(gradOut + o);
       dv = f64x2.add(dv, gradThrough(kind, f64x2.sub(vt, TH), g, P, NP, H, CA));
-      if (tv) add2(gradInput + o, f64x2.mul(K, dv), cnt);
-      else acc = f64x2.add(acc, dv);
+      if (tv) {
+        add2(pgi, f64x2.mul(K, dv), cnt);
+        if (--left == 0) {
+          pgi -= row;
+          left = rep;
+        }
+      } else acc = f64x2.add(acc, dv);
       if (t == 0) break; // the initial state is a constant
       o -= row;
       // State at t − 1: rows [v m h n] of the two neurons, to columns.
@@ -1906,10 +2006,11 @@ export function fullHhBackward(
   const k = dt / C;
   const tv = (flags & F_TV) != 0;
   const rate = (flags & F_RATE) != 0;
+  const rep = repeatOf(flags);
   // No reset: the smooth flag does not change backward.
   if (!tv && rate && kind == SURR_RECT)
-    hhBwd(false, true, SURR_RECT, BN, T, state, gradOut, gradInput, gNa, gK, gL, ENa, EK, dt, k, th, p);
-  else hhBwd(tv, rate, kind, BN, T, state, gradOut, gradInput, gNa, gK, gL, ENa, EK, dt, k, th, p);
+    hhBwd(false, true, SURR_RECT, BN, T, rep, state, gradOut, gradInput, gNa, gK, gL, ENa, EK, dt, k, th, p);
+  else hhBwd(tv, rate, kind, BN, T, rep, state, gradOut, gradInput, gNa, gK, gL, ENa, EK, dt, k, th, p);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1925,6 +2026,7 @@ function slFwd(
   B: i32,
   N: i32,
   T: i32,
+  rep: i32,
   input: usize,
   out: usize,
   mem: usize,
@@ -1965,6 +2067,7 @@ function slFwd(
         a3 = a1,
         a4 = a1;
       let pin = input + <usize>b * 3 * blk + ((<usize>j) << 2);
+      let left = rep; // steps left in the current input frame (inStep 0: a static input)
       const outBase = out + <usize>b * 4 * blk + ((<usize>j) << 2);
       let po = outBase;
       let pm = mem + ((<usize>b * <usize>N + <usize>j) << 4);
@@ -1984,7 +2087,10 @@ function slFwd(
         m1 = charge(smooth, m1, s1, load2(pin), D);
         m2 = charge(smooth, m2, s2, load2(pin + blk), D);
         m3 = charge(smooth, m3, s3, load2(pin + 2 * blk), D);
-        pin += inStep;
+        if (--left == 0) {
+          pin += inStep;
+          left = rep;
+        }
         const drive = f64x2.add(f64x2.add(f64x2.mul(w1, m1), f64x2.mul(w2, m2)), f64x2.mul(w3, m3));
         m4 = charge(smooth, m4, s4, drive, D);
         if (save) {
@@ -2052,13 +2158,14 @@ export function slif2hhForward(
   const inStep: usize = (flags & F_TV) != 0 ? (<usize>B * 3 * <usize>N) << 2 : 0;
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
+  const rep = repeatOf(flags);
   if ((flags & F_SMOOTH) != 0)
-    slFwd(rate, save, true, B, N, T, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(rate, save, true, B, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
   else if (rate && save)
-    slFwd(true, true, false, B, N, T, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(true, true, false, B, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
   else if (!rate && save)
-    slFwd(false, true, false, B, N, T, input, out, mem, weights, inStep, decay, th, cut, kind, p);
-  else slFwd(rate, false, false, B, N, T, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(false, true, false, B, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+  else slFwd(rate, false, false, B, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
 }
 
 /** The reference's Math.sign(w)·g (sign(±0) = ±0). */
@@ -2085,6 +2192,7 @@ function slBwd(
   B: i32,
   N: i32,
   T: i32,
+  rep: i32,
   mem: usize,
   gradOut: usize,
   gradInput: usize,
@@ -2128,6 +2236,8 @@ function slBwd(
         gw2 = Z,
         gw3 = Z;
       const inBase = gradInput + <usize>b * 3 * blk + ((<usize>j) << 2);
+      let pgi = inBase + <usize>(T / rep - 1) * inStep; // the last input frame
+      let left = rep;
       const outBase = gradOut + <usize>b * 4 * blk + ((<usize>j) << 2);
       const memBase = mem + ((<usize>b * <usize>N + <usize>j) << 4);
       // dL/ds_k[t]: gradOut/T at every step for rates, else gradOut[t].
@@ -2167,10 +2277,13 @@ function slBwd(
         const d3 = f64x2.add(lifBack(smooth, kind, p, m3, g3, n3, TH, R, D, P, NP, H, CA), f64x2.mul(w3, d4));
         if (tv) {
           if (gin) {
-            const pi = inBase + <usize>t * inStep;
-            add2(pi, d1, cnt);
-            add2(pi + blk, d2, cnt);
-            add2(pi + 2 * blk, d3, cnt);
+            add2(pgi, d1, cnt);
+            add2(pgi + blk, d2, cnt);
+            add2(pgi + 2 * blk, d3, cnt);
+          }
+          if (--left == 0) {
+            pgi -= inStep;
+            left = rep;
           }
         } else {
           c1 = f64x2.add(c1, d1);
@@ -2236,6 +2349,7 @@ function slBwd32(
   B: i32,
   N: i32,
   T: i32,
+  rep: i32,
   mem: usize,
   gradOut: usize,
   gradInput: usize,
@@ -2278,6 +2392,8 @@ function slBwd32(
         gw2 = Z,
         gw3 = Z;
       const inBase = gradInput + <usize>b * 3 * blk + ((<usize>j) << 2);
+      let pgi = inBase + <usize>(T / rep - 1) * inStep; // the last input frame
+      let left = rep;
       const outBase = gradOut + <usize>b * 4 * blk + ((<usize>j) << 2);
       const memBase = mem + ((<usize>b * <usize>N + <usize>j) << 4);
       let g1 = Z,
@@ -2331,10 +2447,13 @@ function slBwd32(
         n4 = d4;
         if (tv) {
           if (gin) {
-            const pi = inBase + <usize>t * inStep;
-            addQ32(pi, n1, cnt);
-            addQ32(pi + blk, n2, cnt);
-            addQ32(pi + 2 * blk, n3, cnt);
+            addQ32(pgi, n1, cnt);
+            addQ32(pgi + blk, n2, cnt);
+            addQ32(pgi + 2 * blk, n3, cnt);
+          }
+          if (--left == 0) {
+            pgi -= inStep;
+            left = rep;
           }
         } else {
           c1 = f32x4.add(c1, n1);
@@ -2389,6 +2508,7 @@ export function slif2hhBackward(
   const gw = (flags & F_GPARAM) != 0;
   if (!gin && !gw) return;
   const reset = (flags & F_DETACH) != 0 ? 0 : decay;
+  const rep = repeatOf(flags);
   if (smooth || kind != SURR_RECT)
     slBwd(
       tv,
@@ -2398,6 +2518,7 @@ export function slif2hhBackward(
       B,
       N,
       T,
+      rep,
       mem,
       gradOut,
       gradInput,
@@ -2420,6 +2541,7 @@ export function slif2hhBackward(
         B,
         N,
         T,
+        rep,
         mem,
         gradOut,
         gradInput,
@@ -2440,6 +2562,7 @@ export function slif2hhBackward(
         B,
         N,
         T,
+        rep,
         mem,
         gradOut,
         gradInput,
@@ -2460,6 +2583,7 @@ export function slif2hhBackward(
         B,
         N,
         T,
+        rep,
         mem,
         gradOut,
         gradInput,
@@ -2482,6 +2606,7 @@ export function slif2hhBackward(
       B,
       N,
       T,
+      rep,
       mem,
       gradOut,
       gradInput,
