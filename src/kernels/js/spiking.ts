@@ -10,8 +10,9 @@
  *
  * A time-varying input frame serves R = inputRepeat consecutive steps: the forward's input offset
  * (and backward's gradInput offset) advances once per frame, counted down by `left`, apart from the
- * per-step offset of outputs and saved states. Backward adds each step's input gradient to its
- * frame's float32 slot as it goes (R = 1: one add per slot, as before).
+ * per-step offset of outputs and saved states. Backward sums a frame's input gradient over its
+ * steps in float64, like the whole-run sum of a static input, and adds it once (R = 1: each step's
+ * gradient, as before).
  *
  * Layouts and conventions: see spiking-types.ts.
  */
@@ -241,7 +242,7 @@ export function lifBackwardJs(a: LifBackwardArgs): void {
     if (!rect) surrogateColumn(kind, p, th, smooth, mem, i, BN, T, sg, sp, 0);
     const gRate = rateOutput ? gradOut[i] * invT : 0;
     let next = 0; // dL/dmem[t+1]
-    let acc = 0;
+    let acc = 0; // input gradient summed over the frame (static input: over all steps)
     for (let t = T - 1, o = i + (T - 1) * BN, xo = i + lastFrame, left = R; t >= 0; t--, o -= BN) {
       const m = mem[o];
       const x = m - th;
@@ -249,13 +250,13 @@ export function lifBackwardJs(a: LifBackwardArgs): void {
       const s = smooth ? sp[t] : +(m > th);
       const ds = (rateOutput ? gRate : gradOut[o]) - reset * m * next;
       const dm = ds * sgt + decay * (1 - s) * next;
-      if (timeVarying) {
-        gradInput[xo] += dm;
-        if (--left === 0) {
-          left = R;
-          xo -= BN;
-        }
-      } else acc += dm;
+      acc += dm;
+      if (timeVarying && --left === 0) {
+        gradInput[xo] += acc;
+        acc = 0;
+        left = R;
+        xo -= BN;
+      }
       next = dm;
     }
     if (!timeVarying) gradInput[i] += acc;
@@ -391,19 +392,19 @@ export function learningHhBackwardJs(a: LearningHhBackwardArgs): void {
       const k = dt[j] * invC;
       const gRate = rateOutput ? gradOut[i] * invT : 0;
       let carry = 0; // dL/dv[t] arriving from step t + 1
-      let acc = 0;
+      let acc = 0; // input gradient summed over the frame (static input: over all steps)
       let xo = i + lastFrame;
       let left = R;
       for (let t = T - 1, o = i + (T - 1) * BN, q = j + (T - 1) * N; t >= 0; t--, o -= BN, q -= N) {
         const x = saved[o] - th;
         const dv = (rateOutput ? gRate : gradOut[o]) * (rect ? +(x > -p) & +(x < p) : sg[t]) + carry;
-        if (timeVarying) {
-          if (gradInput) gradInput[xo] += k * dv;
-          if (--left === 0) {
-            left = R;
-            xo -= BN;
-          }
-        } else acc += dv;
+        acc += dv;
+        if (timeVarying && --left === 0) {
+          if (gradInput) gradInput[xo] += k * acc;
+          acc = 0;
+          left = R;
+          xo -= BN;
+        }
         if (sumA && sumC) {
           sumA[q] += dv * (t > 0 ? saved[o - BN] : 0);
           sumC[q] += dv;
@@ -609,17 +610,17 @@ export function fullHhBackwardJs(a: FullHhBackwardArgs): void {
     let dm = 0;
     let dh = 0;
     let dn = 0;
-    let acc = 0;
+    let acc = 0; // input gradient summed over the frame (static input: over all steps)
     for (let t = T - 1, o = i + (T - 1) * BN, xo = i + lastFrame, left = R; t >= 0; t--, o -= BN) {
       const x = state[4 * o] - th;
       dv += (rateOutput ? gRate : gradOut[o]) * (rect ? +(x > -p) & +(x < p) : sg[t]);
-      if (timeVarying) {
-        gradInput[xo] += k * dv;
-        if (--left === 0) {
-          left = R;
-          xo -= BN;
-        }
-      } else acc += dv;
+      acc += dv;
+      if (timeVarying && --left === 0) {
+        gradInput[xo] += k * acc;
+        acc = 0;
+        left = R;
+        xo -= BN;
+      }
       if (t === 0) break; // the initial state is a constant
       const q = 4 * (o - BN); // state at t − 1
       const v = state[q];
@@ -788,7 +789,7 @@ export function slif2hhBackwardJs(a: Slif2hhBackwardArgs): void {
       let n2 = 0;
       let n3 = 0;
       let n4 = 0;
-      let c1 = 0; // static-input accumulators
+      let c1 = 0; // input-gradient sums over the frame (static input: over all steps)
       let c2 = 0;
       let c3 = 0;
       let gw1 = 0;
@@ -828,20 +829,18 @@ export function slif2hhBackwardJs(a: Slif2hhBackwardArgs): void {
         const d1 = (gradOut[yo] * gScale - reset * m1 * n1) * g1 + decay * k1 * n1 + aw1 * d4;
         const d2 = (gradOut[yo + N] * gScale - reset * m2 * n2) * g2 + decay * k2 * n2 + aw2 * d4;
         const d3 = (gradOut[yo + 2 * N] * gScale - reset * m3 * n3) * g3 + decay * k3 * n3 + aw3 * d4;
-        if (timeVarying) {
+        c1 += d1;
+        c2 += d2;
+        c3 += d3;
+        if (timeVarying && --left === 0) {
           if (gradInput) {
-            gradInput[xi] += d1;
-            gradInput[xi + N] += d2;
-            gradInput[xi + 2 * N] += d3;
+            gradInput[xi] += c1;
+            gradInput[xi + N] += c2;
+            gradInput[xi + 2 * N] += c3;
           }
-          if (--left === 0) {
-            left = R;
-            xi -= inStep;
-          }
-        } else {
-          c1 += d1;
-          c2 += d2;
-          c3 += d3;
+          c1 = c2 = c3 = 0;
+          left = R;
+          xi -= inStep;
         }
         n1 = d1;
         n2 = d2;
