@@ -24,6 +24,7 @@ import {
   rectangular,
   surrogateNames,
 } from '../src/nn/surrogate.js';
+import { countFlops } from '../src/tensor/accounting.js';
 import { accumulateGrad, makeResult, noGrad } from '../src/tensor/autograd.js';
 import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
 import { add, mul, relu, repeatEach, scale, sub, sum } from '../src/tensor/ops.js';
@@ -1133,6 +1134,17 @@ describe('repeat: time-varying input frames each presented R steps', () => {
       });
     });
   }
+
+  it('FLOP count: learning HH scales a time-varying input once per frame', () => {
+    const [F, R, N] = [4, 3, 5];
+    const rates = rateTensors(N, 0.05, 1.5, 9, false);
+    const x = uniform([F, B, N], 0, 10, 10, false);
+    const opts = { timeVarying: true, output: 'spikes' as const };
+    const framed = countFlops(() => learningHhSpikes(x, rates, { ...opts, repeat: R })).flops;
+    const copies = countFlops(() => learningHhSpikes(repeatEach(x, R), rates, opts)).flops;
+    // The copies are scaled by dt/C at every one of the T = F·R steps, the frames F times.
+    assert.equal(copies - framed, B * N * (F * R - F));
+  });
 
   it('BPTT gradcheck (smooth forward) with repeat: LIF, spikes and rate', () => {
     const x = uniform([3, 2, 3], -0.1, 0.9, 31);

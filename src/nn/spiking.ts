@@ -278,6 +278,7 @@ function countKernel(op: string, kind: SpikingKernelName, lay: Layout, neurons: 
       neurons,
       steps: lay.T,
       timeVarying: lay.timeVarying,
+      inputRepeat: lay.repeat,
       rateOutput: lay.rateOutput,
     }),
   );

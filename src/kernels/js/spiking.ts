@@ -8,11 +8,10 @@
  * rounded to float32, and the forward decides spikes with a float32-aware cut (spikeCut) so that
  * H(saved u − θ), which backward recomputes, always equals the spike the forward emitted.
  *
- * A time-varying input frame serves R = inputRepeat consecutive steps: the forward's input offset
- * (and backward's gradInput offset) advances once per frame, counted down by `left`, apart from the
- * per-step offset of outputs and saved states. Backward sums a frame's input gradient over its
- * steps in float64, like the whole-run sum of a static input, and adds it once (R = 1: each step's
- * gradient, as before).
+ * A time-varying input frame serves R = inputRepeat consecutive steps: the forward reads a frame
+ * (learning HH: scales it by dt/C) when the frame starts, backward sums the frame's input gradient
+ * over its steps in float64, like the whole-run sum of a static input, and adds it once; both count
+ * the frame's steps down in `left`, apart from the per-step offsets of outputs and saved states.
  *
  * Layouts and conventions: see spiking-types.ts.
  */
@@ -192,13 +191,11 @@ export function lifForwardJs(a: LifForwardArgs): void {
     let s = 0;
     let acc = 0;
     let x = input[i];
-    for (let t = 0, o = i, xo = i, left = R; t < T; t++, o += BN) {
-      if (timeVarying) {
+    for (let t = 0, o = i, xo = i, left = 0; t < T; t++, o += BN) {
+      if (timeVarying && left-- === 0) {
         x = input[xo];
-        if (--left === 0) {
-          left = R;
-          xo += BN;
-        }
+        xo += BN;
+        left = R - 1;
       }
       m = decay * m * (1 - s) + x;
       if (mem) mem[o] = m;
@@ -342,13 +339,11 @@ export function learningHhForwardJs(a: LearningHhForwardArgs): void {
       let x = k * input[i];
       let v = 0;
       let acc = 0;
-      for (let t = 0, o = i, q = j, xo = i, left = R; t < T; t++, o += BN, q += N) {
-        if (timeVarying) {
-          x = k * input[xo];
-          if (--left === 0) {
-            left = R;
-            xo += BN;
-          }
+      for (let t = 0, o = i, q = j, xo = i, left = 0; t < T; t++, o += BN, q += N) {
+        if (timeVarying && left-- === 0) {
+          x = k * input[xo]; // once per frame
+          xo += BN;
+          left = R - 1;
         }
         v = A[q] * v + x + c[q];
         if (saved) saved[o] = v;
@@ -553,13 +548,11 @@ export function fullHhForwardJs(a: FullHhForwardArgs): void {
     let n = initial.n;
     let acc = 0;
     let I = input[i];
-    for (let t = 0, o = i, xo = i, left = R; t < T; t++, o += BN) {
-      if (timeVarying) {
+    for (let t = 0, o = i, xo = i, left = 0; t < T; t++, o += BN) {
+      if (timeVarying && left-- === 0) {
         I = input[xo];
-        if (--left === 0) {
-          left = R;
-          xo += BN;
-        }
+        xo += BN;
+        left = R - 1;
       }
       hhRatesWithDerivatives(v, r);
       const gna = gNa * m * m * m * h;
