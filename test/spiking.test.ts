@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { getBackend } from '../src/kernels/index.js';
+import { after, before, describe, it } from 'node:test';
+import { getBackend, setBackend } from '../src/kernels/index.js';
 import { hhRatesWithDerivatives, spikeCut } from '../src/kernels/js/spiking.js';
 import { LEARNING_HH_RATE_NAMES } from '../src/kernels/spiking-types.js';
 import { HH_SHIFTED, alphaH, alphaM, alphaN, betaH, betaM, betaN, restingState } from '../src/neurons/hh.js';
@@ -11,6 +11,7 @@ import {
   LIF_FC_DEFAULTS,
   LearningHhRates,
   SLIF2HH_FC_DEFAULTS,
+  SpikingOptions,
   fullHhSpikes,
   learningHhSpikes,
   lifSpikes,
@@ -23,9 +24,10 @@ import {
   rectangular,
   surrogateNames,
 } from '../src/nn/surrogate.js';
+import { countFlops } from '../src/tensor/accounting.js';
 import { accumulateGrad, makeResult, noGrad } from '../src/tensor/autograd.js';
 import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
-import { add, mul, relu, scale, sub, sum } from '../src/tensor/ops.js';
+import { add, mul, relu, repeatEach, scale, sub, sum } from '../src/tensor/ops.js';
 import { Shape, Tensor, shapeSize } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
 import { close } from './helpers.js';
@@ -1034,6 +1036,129 @@ describe('slif2hhSpikes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Time-varying input in repeated frames
+
+describe('repeat: time-varying input frames each presented R steps', () => {
+  const B = 3;
+  const N = 5;
+
+  /**
+   * Runs op on frames x [F, B, ...] with `repeat: R` and on their explicit copies repeatEach(x, R)
+   * ([F·R, B, ...]): outputs must be equal and the gradients of x and of `params` close, for both
+   * outputs. Returns the number of spikes in the trains (the cases must exercise spiking).
+   */
+  function assertRepeatMatchesCopies(
+    op: (x: Tensor, opts: SpikingOptions) => Tensor,
+    x: Tensor,
+    params: Tensor[],
+    R: number,
+    what: string,
+  ): number {
+    let spikes = 0;
+    for (const output of ['spikes', 'rate'] as const) {
+      const direct = op(x, { timeVarying: true, repeat: R, T: x.shape[0] * R, output });
+      const copies = op(repeatEach(x, R), { timeVarying: true, output });
+      assert.deepEqual(direct.shape, copies.shape, `${what} ${output}: shape`);
+      assert.deepEqual([...direct.data], [...copies.data], `${what} ${output}: values`);
+      if (output === 'spikes') spikes = direct.data.reduce((c, v) => c + v, 0);
+      const leaves = [x, ...params];
+      const gDirect = gradsOf(() => op(x, { timeVarying: true, repeat: R, output }), leaves, 17);
+      const gCopies = gradsOf(() => op(repeatEach(x, R), { timeVarying: true, output }), leaves, 17);
+      gDirect.forEach((g, k) => {
+        assertAllClose(g, gCopies[k], 1e-5, `${what} ${output}: gradient of leaf ${k}`);
+        // Parameter gradients (summed through the gates) can be small, but not all zero.
+        const floor = k === 0 ? 1e-4 : 1e-7;
+        assert.ok(
+          g.some((v) => Math.abs(v) > floor),
+          `${what} ${output}: leaf ${k} has no gradient`,
+        );
+      });
+    }
+    return spikes;
+  }
+
+  for (const backend of ['js', 'wasm']) {
+    describe(`${backend} backend`, () => {
+      let previous = '';
+      before(() => {
+        previous = getBackend().name;
+        setBackend(backend);
+      });
+      after(() => {
+        setBackend(previous);
+      });
+
+      it('LIF (reset attached and detached; multi-dimensional features)', () => {
+        const x = uniform([4, B, N], -0.3, 1.2, 1);
+        for (const detachReset of [false, true]) {
+          const run = (xi: Tensor, o: SpikingOptions): Tensor =>
+            lifSpikes(xi, { ...o, decay: 0.6, threshold: 0.7, detachReset });
+          assert.ok(assertRepeatMatchesCopies(run, x, [], 3, `lif detachReset ${detachReset}`) > 0);
+        }
+        const x4 = uniform([3, 2, 3, 2, 2], -0.3, 1.2, 2);
+        const run4 = (xi: Tensor, o: SpikingOptions): Tensor => lifSpikes(xi, { ...o, threshold: 0.5 });
+        assertRepeatMatchesCopies(run4, x4, [], 2, 'lif [F, B, C, H, W]');
+      });
+
+      it('learning HH (input and learnable rates, per-neuron dt)', () => {
+        const rates = rateTensors(N, 0.05, 1.5, 3);
+        const dt = uniform([N], 0.02, 0.2, 4, false);
+        const x = uniform([4, B, N], -5, 40, 5);
+        const leaves = LEARNING_HH_RATE_NAMES.map((k) => rates[k] as Tensor);
+        const run = (xi: Tensor, o: SpikingOptions): Tensor =>
+          learningHhSpikes(xi, rates, { ...o, dt, threshold: 2, surrogate: rectangular(1.5) });
+        assert.ok(assertRepeatMatchesCopies(run, x, leaves, 3, 'learning HH') > 0);
+      });
+
+      it('full HH', () => {
+        // Eight frames of five 0.05 ms steps (2 ms): long enough for strong currents to fire.
+        const x = uniform([8, B, N], 10, 60, 6);
+        const run = (xi: Tensor, o: SpikingOptions): Tensor =>
+          fullHhSpikes(xi, { ...o, threshold: 30, surrogate: rectangular(20) });
+        assert.ok(assertRepeatMatchesCopies(run, x, [], 5, 'full HH') > 0);
+      });
+
+      it('s-LIF2HH (input currents and w)', () => {
+        const rng = new Rng(7);
+        const w = new Tensor(
+          Float32Array.from({ length: 3 * N }, () => (rng.uniform() < 0.3 ? -1 : 1) * rng.range(0.2, 1)),
+          [N, 3],
+          true,
+        );
+        const x = uniform([4, B, 3 * N], -0.2, 1.8, 8);
+        for (const detachReset of [false, true]) {
+          const run = (xi: Tensor, o: SpikingOptions): Tensor =>
+            slif2hhSpikes(xi, w, { ...o, decay: 0.5, threshold: 1, detachReset });
+          assert.ok(assertRepeatMatchesCopies(run, x, [w], 3, `s-LIF2HH detachReset ${detachReset}`) > 0);
+        }
+      });
+    });
+  }
+
+  it('FLOP count: learning HH scales a time-varying input once per frame', () => {
+    const [F, R, N] = [4, 3, 5];
+    const rates = rateTensors(N, 0.05, 1.5, 9, false);
+    const x = uniform([F, B, N], 0, 10, 10, false);
+    const opts = { timeVarying: true, output: 'spikes' as const };
+    const framed = countFlops(() => learningHhSpikes(x, rates, { ...opts, repeat: R })).flops;
+    const copies = countFlops(() => learningHhSpikes(repeatEach(x, R), rates, opts)).flops;
+    // The copies are scaled by dt/C at every one of the T = F·R steps, the frames F times.
+    assert.equal(copies - framed, B * N * (F * R - F));
+  });
+
+  it('BPTT gradcheck (smooth forward) with repeat: LIF, spikes and rate', () => {
+    const x = uniform([3, 2, 3], -0.1, 0.9, 31);
+    for (const surrogate of [rectangular(0.6), makeSurrogate('sigmoid', 3)]) {
+      const eps = surrogate.name === 'rectangular' ? 1e-3 : 1e-2;
+      for (const output of ['spikes', 'rate'] as const) {
+        const opts = { timeVarying: true, repeat: 2, decay: 0.5, threshold: 0.5, surrogate, output };
+        check(() => lifSpikes(x, { ...opts, smoothCheck: true }), [x], { eps });
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Validation
 
 describe('spiking op validation', () => {
@@ -1052,6 +1177,17 @@ describe('spiking op validation', () => {
       () => lifSpikes(Tensor.zeros([3, 2, 4]), { timeVarying: true, T: 4 }),
       /opts\.T = 4 but the time-varying input has 3 steps/,
     );
+    assert.throws(
+      () => lifSpikes(Tensor.zeros([3, 2, 4]), { timeVarying: true, repeat: 2, T: 5 }),
+      /opts\.T = 5 but the time-varying input has 6 steps \(3 frames × repeat 2\)/,
+    );
+    assert.throws(() => lifSpikes(x, { T: 2, repeat: 2 }), /repeat applies to a time-varying input/);
+    for (const repeat of [0, 1.5, NaN]) {
+      assert.throws(
+        () => lifSpikes(Tensor.zeros([3, 2, 4]), { timeVarying: true, repeat }),
+        /repeat must be a positive integer/,
+      );
+    }
     assert.throws(
       () => lifSpikes(x, { T: 2, output: 'mean' as 'rate' }),
       /output must be 'spikes' or 'rate'/,
@@ -1130,6 +1266,15 @@ describe('spiking op validation', () => {
           mem: null,
         }),
       /unknown surrogate id 9/,
+    );
+    const frames = { ...base, timeVarying: true, decay: 0.5, out: new Float32Array(6), mem: null };
+    assert.throws(
+      () => be.lifForward({ ...frames, inputRepeat: 3, input: new Float32Array(24) }),
+      /lifForward: inputRepeat must be a positive integer below 2\^24 that divides steps \(4\), got 3/,
+    );
+    assert.throws(
+      () => be.lifForward({ ...frames, inputRepeat: 2, input: new Float32Array(24) }),
+      /lifForward: input has length 24, expected 12/,
     );
   });
 });

@@ -304,31 +304,46 @@ const SURROGATES: readonly [number, number][] = [
   [3, 4],
 ];
 
-/** [B, N, T]: group tails (N, B·N not multiples of 4 or 8), a single step, a single neuron. */
+/**
+ * [B, N, T]: group tails (N, B·N not multiples of 4 or 8), a single step, a single neuron; T a
+ * multiple of 3 (time-varying input in frames of 3 steps) with and without tails.
+ */
 const SPIKING_SIZES: readonly [number, number, number][] = [
   [3, 7, 1],
   [3, 7, 5],
   [2, 16, 5],
   [1, 1, 3],
   [2, 13, 9],
+  [2, 16, 6],
 ];
+
+/** Steps per time-varying input frame tried besides 1 (where it divides T). */
+const INPUT_REPEAT = 3;
 
 interface SpikingVariant {
   timeVarying: boolean;
+  /** Steps per time-varying input frame. */
+  inputRepeat: number;
   rateOutput: boolean;
   surrogate: number;
   surrogateParam: number;
   smooth: boolean;
 }
 
-function spikingVariants(): SpikingVariant[] {
+function spikingVariants(T: number): SpikingVariant[] {
   const out: SpikingVariant[] = [];
-  for (const timeVarying of [false, true])
+  const repeats = T % INPUT_REPEAT === 0 ? [1, INPUT_REPEAT] : [1];
+  for (const [timeVarying, inputRepeat] of [[false, 1] as const, ...repeats.map((r) => [true, r] as const)])
     for (const rateOutput of [false, true])
       for (const [surrogate, surrogateParam] of SURROGATES)
         for (const smooth of [false, true])
-          out.push({ timeVarying, rateOutput, surrogate, surrogateParam, smooth });
+          out.push({ timeVarying, inputRepeat, rateOutput, surrogate, surrogateParam, smooth });
   return out;
+}
+
+/** Input frames of a call: T / R time-varying, or one static frame. */
+function framesOf(v: SpikingVariant, T: number): number {
+  return v.timeVarying ? T / v.inputRepeat : 1;
 }
 
 function rangeFilled(n: number, lo: number, hi: number, rng: Rng): Float32Array {
@@ -337,7 +352,8 @@ function rangeFilled(n: number, lo: number, hi: number, rng: Rng): Float32Array 
 
 function describeVariant(v: SpikingVariant, B: number, N: number, T: number, extra = ''): string {
   return (
-    `B=${B} N=${N} T=${T} ${v.timeVarying ? 'time-varying' : 'static'} ${v.rateOutput ? 'rate' : 'spikes'} ` +
+    `B=${B} N=${N} T=${T} ${v.timeVarying ? `time-varying R=${v.inputRepeat}` : 'static'} ` +
+    `${v.rateOutput ? 'rate' : 'spikes'} ` +
     `surrogate ${v.surrogate}:${v.surrogateParam}${v.smooth ? ' smooth' : ''}${extra}`
   );
 }
@@ -388,13 +404,13 @@ describe('wasm spiking kernels match the js reference', () => {
     const tally = new SpikeTally();
     let seed = 1000;
     for (const [B, N, T] of SPIKING_SIZES) {
-      for (const v of spikingVariants()) {
+      for (const v of spikingVariants(T)) {
         for (const detachReset of [false, true]) {
           const label = describeVariant(v, B, N, T, detachReset ? ' detachReset' : '');
           const rng = new Rng(seed++);
           const BN = B * N;
           const base = { batch: B, neurons: N, steps: T, threshold: 1, decay: 0.6, ...v };
-          const input = rangeFilled(BN * (v.timeVarying ? T : 1), -0.4, 1.6, rng);
+          const input = rangeFilled(BN * framesOf(v, T), -0.4, 1.6, rng);
           const outLen = v.rateOutput ? BN : T * BN;
           const want = { out: new Float32Array(outLen), mem: new Float32Array(T * BN) };
           const got = { out: new Float32Array(outLen), mem: new Float32Array(T * BN) };
@@ -424,7 +440,7 @@ describe('wasm spiking kernels match the js reference', () => {
     const tally = new SpikeTally();
     let seed = 2000;
     for (const [B, N, T] of SPIKING_SIZES) {
-      for (const v of spikingVariants()) {
+      for (const v of spikingVariants(T)) {
         for (const [shared, detachIonic] of [
           [false, false],
           [true, false],
@@ -456,7 +472,9 @@ describe('wasm spiking kernels match the js reference', () => {
             rates,
             ...v,
           };
-          const input = v.timeVarying ? rangeFilled(T * BN, -5, 40, rng) : rangeFilled(BN, 0, 30, rng);
+          const input = v.timeVarying
+            ? rangeFilled(framesOf(v, T) * BN, -5, 40, rng)
+            : rangeFilled(BN, 0, 30, rng);
           const outLen = v.rateOutput ? BN : T * BN;
           const want = { out: new Float32Array(outLen), v: new Float32Array(T * BN) };
           const got = { out: new Float32Array(outLen), v: new Float32Array(T * BN) };
@@ -500,10 +518,10 @@ describe('wasm spiking kernels match the js reference', () => {
     let seed = 3000;
     const initial = fullHhRestingState();
     // Spikes need a couple of ms of simulated time: the long cases (T = 50, 2.5 ms) fire.
-    const sizes: [number, number, number][] = [...SPIKING_SIZES, [2, 5, 50], [1, 7, 50]];
+    const sizes: [number, number, number][] = [...SPIKING_SIZES, [2, 5, 50], [1, 7, 50], [3, 3, 48]];
     const dt = 0.05;
     for (const [B, N, T] of sizes) {
-      for (const v of spikingVariants()) {
+      for (const v of spikingVariants(T)) {
         const label = describeVariant(v, B, N, T);
         const rng = new Rng(seed++);
         const BN = B * N;
@@ -518,7 +536,7 @@ describe('wasm spiking kernels match the js reference', () => {
           ...v,
           surrogateParam: v.surrogate === 0 ? 10 : v.surrogateParam / 10,
         };
-        const input = rangeFilled(BN * (v.timeVarying ? T : 1), 0, 50, rng);
+        const input = rangeFilled(BN * framesOf(v, T), 0, 50, rng);
         const outLen = v.rateOutput ? BN : T * BN;
         const want = { out: new Float32Array(outLen), state: new Float32Array(4 * T * BN) };
         const got = { out: new Float32Array(outLen), state: new Float32Array(4 * T * BN) };
@@ -553,7 +571,7 @@ describe('wasm spiking kernels match the js reference', () => {
     const tally = new SpikeTally();
     let seed = 4000;
     for (const [B, N, T] of SPIKING_SIZES) {
-      for (const v of spikingVariants()) {
+      for (const v of spikingVariants(T)) {
         for (const [shared, detachReset] of [
           [false, false],
           [true, false],
@@ -574,7 +592,7 @@ describe('wasm spiking kernels match the js reference', () => {
             shared ? triple[k % 3] : k === 1 ? 0 : rng.range(-1, 1),
           );
           const base = { batch: B, neurons: N, steps: T, threshold: 1, decay: 0.5, weights, ...v };
-          const input = rangeFilled(3 * BN * (v.timeVarying ? T : 1), -0.3, 1.8, rng);
+          const input = rangeFilled(3 * BN * framesOf(v, T), -0.3, 1.8, rng);
           const outLen = 4 * BN * (v.rateOutput ? 1 : T);
           const want = { out: new Float32Array(outLen), mem: new Float32Array(4 * T * BN) };
           const got = { out: new Float32Array(outLen), mem: new Float32Array(4 * T * BN) };
@@ -719,6 +737,15 @@ describe('wasm spiking kernels match the js reference', () => {
     assert.throws(() => be.lifForward(lif), /lifForward: input has length 5, expected 6/);
     const bad = { ...base, surrogate: 9, input: new Float32Array(6), out: new Float32Array(6), mem: null };
     assert.throws(() => be.lifForward(bad), /unknown surrogate id 9/);
+    const frames = { ...lif, timeVarying: true, input: new Float32Array(24) };
+    assert.throws(
+      () => be.lifForward({ ...frames, inputRepeat: 3 }),
+      /lifForward: inputRepeat must be a positive integer below 2\^24 that divides steps \(4\), got 3/,
+    );
+    assert.throws(
+      () => be.lifForward({ ...frames, inputRepeat: 2 }),
+      /lifForward: input has length 24, expected 12/,
+    );
     const slif = {
       ...base,
       weights: new Float32Array(8),

@@ -21,6 +21,14 @@ const SURROGATE_IDS: readonly number[] = [
   SURROGATE_FAST_SIGMOID,
 ];
 
+/** Bound on inputRepeat: the wasm kernels carry R in the top 24 bits of their flags word. */
+export const MAX_INPUT_REPEAT = 2 ** 24;
+
+/** R of a call: 1 for a static input (its one value serves every step). */
+export function inputRepeatOf(a: SpikingKernelBase): number {
+  return a.timeVarying ? (a.inputRepeat ?? 1) : 1;
+}
+
 export function checkBase(a: SpikingKernelBase, where: string): void {
   for (const [k, v] of [
     ['batch', a.batch],
@@ -31,6 +39,12 @@ export function checkBase(a: SpikingKernelBase, where: string): void {
       throw new RangeError(`${where}: ${k} must be a non-negative integer, got ${v}`);
   }
   if (a.steps < 1) throw new RangeError(`${where}: steps must be ≥ 1`);
+  const R = a.inputRepeat;
+  if (R !== undefined && !(Number.isInteger(R) && R >= 1 && R < MAX_INPUT_REPEAT && a.steps % R === 0)) {
+    throw new RangeError(
+      `${where}: inputRepeat must be a positive integer below 2^24 that divides steps (${a.steps}), got ${R}`,
+    );
+  }
   if (!SURROGATE_IDS.includes(a.surrogate)) throw new RangeError(`unknown surrogate id ${a.surrogate}`);
 }
 
@@ -57,7 +71,7 @@ export function ioLengths(
   inW: number,
   outW: number,
 ): { inLen: number; outLen: number } {
-  const inLen = a.batch * inW * (a.timeVarying ? a.steps : 1);
+  const inLen = a.batch * inW * (a.timeVarying ? a.steps / inputRepeatOf(a) : 1);
   const outLen = a.batch * outW * (a.rateOutput ? 1 : a.steps);
   return { inLen, outLen };
 }

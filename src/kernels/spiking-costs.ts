@@ -24,7 +24,8 @@ export const SLIF2HH_FLOPS_PER_UNIT = 3;
 
 /**
  * Learning HH, per batch-neuron-step: v = A[t]·v + k·I + c[t] with k·I precomputed for a static
- * input is 1 multiply + 2 adds, then 1 compare: 4 (a time-varying input adds the k·I multiply).
+ * input is 1 multiply + 2 adds, then 1 compare: 4 (a time-varying input adds the k·I multiply
+ * once per input frame).
  */
 export const LEARNING_HH_FLOPS_PER_NEURON_STEP = 4;
 /** Learning HH, per batch-neuron: k = dt·(1/C), and k·I once for a static input. */
@@ -84,6 +85,8 @@ export interface SpikingCostShape {
   neurons: number;
   steps: number;
   timeVarying: boolean;
+  /** Steps per time-varying input frame (default 1). */
+  inputRepeat?: number;
   rateOutput: boolean;
 }
 
@@ -101,10 +104,10 @@ export function spikingForwardFlops(kind: SpikingKernelName, s: SpikingCostShape
     case 'learningHh': {
       const tables =
         s.neurons * (T * LEARNING_HH_TABLE_FLOPS_PER_NEURON_STEP + LEARNING_HH_TABLE_FLOPS_PER_NEURON);
-      // A time-varying input multiplies k·I at every step instead of once.
+      // A time-varying input multiplies k·I once per frame instead of once.
+      const frames = s.timeVarying ? T / (s.inputRepeat ?? 1) : 0;
       const perNeuron = s.timeVarying ? LEARNING_HH_FLOPS_PER_NEURON - 1 : LEARNING_HH_FLOPS_PER_NEURON;
-      const perStep = LEARNING_HH_FLOPS_PER_NEURON_STEP + (s.timeVarying ? 1 : 0);
-      return tables + BN * (T * perStep + perNeuron) + rate;
+      return tables + BN * (T * LEARNING_HH_FLOPS_PER_NEURON_STEP + frames + perNeuron) + rate;
     }
     case 'fullHh':
       return BN * T * FULL_HH_FLOPS_PER_NEURON_STEP + rate;

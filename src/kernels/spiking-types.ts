@@ -5,7 +5,9 @@
  * - B samples of N neurons; T steps. Flat neuron index i = b·N + j, per-neuron parameters are
  *   indexed by j = i mod N.
  * - Input current: static [B·N] (the same current at every step: a static image projected once),
- *   or time-major [T][B·N] when `timeVarying`.
+ *   or time-major when `timeVarying`: F frames [F][B·N], each presented R = `inputRepeat` steps
+ *   in a row (T = F·R; step t reads frame ⌊t/R⌋; R = 1: one frame per step). The input gradient
+ *   has the input's layout (a frame's gradient sums its R steps).
  * - Output: spikes time-major [T][B·N] or, with `rateOutput`, the mean over T as [B·N]. Backward
  *   takes dLoss/dOutput in the same layout (for a rate, each step receives gradOut/T).
  * - Saved-for-backward buffers are time-major [T][B·N]; where a neuron has several states they
@@ -30,8 +32,14 @@ export interface SpikingKernelBase {
   neurons: number;
   /** T: time steps (≥ 1). */
   steps: number;
-  /** Input is time-major [T][B·N] (true) or static [B·N] (false). */
+  /** Input is time-major [T/R][B·N] (true) or static [B·N] (false). */
   timeVarying: boolean;
+  /**
+   * R: steps each time-varying input frame is presented (a positive integer dividing T, < 2^24;
+   * default 1). Saves a caller from materialising the repeated [T][B·N] input and summing its
+   * gradient back. Checked, but without effect, for a static input.
+   */
+  inputRepeat?: number;
   /** Output is the spike rate [B·N] (mean over T) instead of the spike trains [T][B·N]. */
   rateOutput: boolean;
   /** Firing threshold θ (spike when u > θ). */

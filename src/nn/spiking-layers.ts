@@ -26,6 +26,8 @@ export interface SpikingMode {
   T: number;
   /** x is [T, B, ...] instead of a static [B, ...] repeated T times. */
   timeVarying: boolean;
+  /** Time-varying x is [F, B, ...], each frame presented `repeat` steps in a row (T = F·repeat). */
+  repeat?: number;
   output: SpikeOutput;
 }
 

@@ -6,7 +6,11 @@
  * Input layouts:
  * - static `[B, ...features]` with `opts.T` steps (the same current at every step: a static image
  *   projected once, the fast path);
- * - time-varying `[T, B, ...features]` with `opts.timeVarying: true`.
+ * - time-varying `[T, B, ...features]` with `opts.timeVarying: true`;
+ * - time-varying in frames `[F, B, ...features]` with `opts.timeVarying: true, repeat: R`: each
+ *   frame is presented R steps in a row (T = F·R), as if repeated along the time axis, without
+ *   materialising the repeat (the kernels read frame ⌊t/R⌋ and sum a frame's gradient over its R
+ *   steps).
  * Output: `'rate'` (default) is the mean spike count over T, `[B, ...features]`, with the mean fused
  * into the kernels' backward; `'spikes'` is the spike trains `[T, B, ...features]`.
  * N = product of the feature dims; per-neuron parameters have N values (or 1, shared).
@@ -33,6 +37,9 @@ export interface SpikingOptions {
   T?: number;
   /** x is [T, B, ...features] (true) or static [B, ...features] (false, default). */
   timeVarying?: boolean;
+  /** Time-varying input only: x is [F, B, ...features], each frame presented `repeat` steps in a
+   * row, so T = F·repeat (default 1). */
+  repeat?: number;
   /** 'rate' (default): mean over T, [B, ...]; 'spikes': [T, B, ...]. */
   output?: SpikeOutput;
   /** Firing threshold θ (spike when u > θ). */
@@ -144,6 +151,8 @@ export const FULL_HH_DEFAULTS: FullHhDefaults = Object.freeze({
 
 interface Layout {
   T: number;
+  /** Steps per time-varying input frame (1 for a static input). */
+  repeat: number;
   batch: number;
   /** Feature dims of one sample. */
   features: Shape;
@@ -171,18 +180,24 @@ function layoutOf(fn: string, x: Tensor, opts: SpikingOptions): Layout {
   }
   let T: number;
   let rest: Shape;
+  const repeat = opts.repeat ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new RangeError(`${fn}: repeat must be a positive integer, got ${repeat}`);
   if (timeVarying) {
     if (x.ndim < 3) {
       throw new RangeError(
         `${fn}: a time-varying input must be [T, B, ...features], got ${shapeString(x.shape)}`,
       );
     }
-    T = x.shape[0];
+    T = x.shape[0] * repeat;
     if (opts.T !== undefined && opts.T !== T) {
-      throw new RangeError(`${fn}: opts.T = ${opts.T} but the time-varying input has ${T} steps`);
+      const frames = repeat === 1 ? '' : ` (${x.shape[0]} frames × repeat ${repeat})`;
+      throw new RangeError(`${fn}: opts.T = ${opts.T} but the time-varying input has ${T} steps${frames}`);
     }
     rest = x.shape.slice(1);
   } else {
+    if (repeat !== 1)
+      throw new RangeError(`${fn}: repeat applies to a time-varying input (timeVarying: true) only`);
     if (x.ndim < 2)
       throw new RangeError(`${fn}: input must be [B, ...features], got ${shapeString(x.shape)}`);
     if (opts.T === undefined) {
@@ -192,7 +207,7 @@ function layoutOf(fn: string, x: Tensor, opts: SpikingOptions): Layout {
     rest = x.shape;
   }
   if (!Number.isInteger(T) || T < 1) throw new RangeError(`${fn}: T must be a positive integer, got ${T}`);
-  return { T, batch: rest[0], features: rest.slice(1), timeVarying, rateOutput: output === 'rate' };
+  return { T, repeat, batch: rest[0], features: rest.slice(1), timeVarying, rateOutput: output === 'rate' };
 }
 
 function outShape(lay: Layout, features: Shape): number[] {
@@ -213,6 +228,7 @@ function kernelBase(
     neurons,
     steps: lay.T,
     timeVarying: lay.timeVarying,
+    inputRepeat: lay.repeat,
     rateOutput: lay.rateOutput,
     threshold,
     surrogate: surrogate.id,
@@ -273,6 +289,7 @@ function countKernel(op: string, kind: SpikingKernelName, lay: Layout, neurons: 
       neurons,
       steps: lay.T,
       timeVarying: lay.timeVarying,
+      inputRepeat: lay.repeat,
       rateOutput: lay.rateOutput,
     }),
   );

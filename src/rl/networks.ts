@@ -15,7 +15,7 @@ import {
   SpikingNeurons,
 } from '../nn/spiking-layers.js';
 import { rectangular } from '../nn/surrogate.js';
-import { clamp, concatColumns, relu, repeatEach, reshape } from '../tensor/ops.js';
+import { clamp, concatColumns, relu, reshape } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export const ACTOR_KINDS = ['ann', 'lif', '4lif', 'hh', 'slif2hh'] as const;
@@ -127,7 +127,7 @@ export class Actor extends Module {
     if (windows.length !== batch * this.windowSize)
       throw new RangeError(`Actor: got ${windows.length} values for ${batch} windows of ${this.windowSize}`);
     if (!this.neurons) return relu(this.encoder.forward(new Tensor(windows, [batch, this.windowSize])));
-    // Project the W frames once ([W·B, obs], time-major), then present each R times: [T, B, n].
+    // Project the W frames once ([W·B, obs], time-major); the neurons present each R times.
     const x = new Float32Array(window * batch * obsSize);
     for (let f = 0; f < window; f++) {
       for (let b = 0; b < batch; b++) {
@@ -136,9 +136,8 @@ export class Actor extends Module {
       }
     }
     const current = this.encoder.forward(new Tensor(x, [window * batch, obsSize]));
-    const width = current.shape[1];
-    const input = repeatEach(reshape(current, [window, batch, width]), repeats);
-    return this.neurons.forward(input, { T: this.T, timeVarying: true, output: 'rate' });
+    const frames = reshape(current, [window, batch, current.shape[1]]);
+    return this.neurons.forward(frames, { T: this.T, timeVarying: true, repeat: repeats, output: 'rate' });
   }
 
   /** Gaussian parameters (mean, clamped log σ), each [B, actions]. */

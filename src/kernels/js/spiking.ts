@@ -8,6 +8,11 @@
  * rounded to float32, and the forward decides spikes with a float32-aware cut (spikeCut) so that
  * H(saved u − θ), which backward recomputes, always equals the spike the forward emitted.
  *
+ * A time-varying input frame serves R = inputRepeat consecutive steps: the forward reads a frame
+ * (learning HH: scales it by dt/C) when the frame starts, backward sums the frame's input gradient
+ * over its steps in float64, like the whole-run sum of a static input, and adds it once; both count
+ * the frame's steps down in `left`, apart from the per-step offsets of outputs and saved states.
+ *
  * Layouts and conventions: see spiking-types.ts.
  */
 import {
@@ -30,6 +35,7 @@ import {
   checkLearningHh,
   checkLen,
   float32Step,
+  inputRepeatOf,
   ioLengths,
 } from '../spiking-checks.js';
 
@@ -179,13 +185,19 @@ export function lifForwardJs(a: LifForwardArgs): void {
   const kind = a.surrogate;
   const p = a.surrogateParam;
   const invT = 1 / T;
+  const R = inputRepeatOf(a);
   for (let i = 0; i < BN; i++) {
     let m = 0;
     let s = 0;
     let acc = 0;
-    const xs = timeVarying ? 0 : input[i];
-    for (let t = 0, o = i; t < T; t++, o += BN) {
-      m = decay * m * (1 - s) + (timeVarying ? input[o] : xs);
+    let x = input[i];
+    for (let t = 0, o = i, xo = i, left = 0; t < T; t++, o += BN) {
+      if (timeVarying && left-- === 0) {
+        x = input[xo];
+        xo += BN;
+        left = R - 1;
+      }
+      m = decay * m * (1 - s) + x;
       if (mem) mem[o] = m;
       s = smooth ? surrogatePrimitiveAt(kind, p, m - th) : +(m > cut);
       if (rateOutput) acc += s;
@@ -221,20 +233,27 @@ export function lifBackwardJs(a: LifBackwardArgs): void {
   const sp = new Float64Array(T);
   const reset = detachReset ? 0 : decay;
   const rect = inlineRectangular(kind, smooth);
+  const R = inputRepeatOf(a);
+  const lastFrame = (T / R - 1) * BN;
   for (let i = 0; i < BN; i++) {
     if (!rect) surrogateColumn(kind, p, th, smooth, mem, i, BN, T, sg, sp, 0);
     const gRate = rateOutput ? gradOut[i] * invT : 0;
     let next = 0; // dL/dmem[t+1]
-    let acc = 0;
-    for (let t = T - 1, o = i + (T - 1) * BN; t >= 0; t--, o -= BN) {
+    let acc = 0; // input gradient summed over the frame (static input: over all steps)
+    for (let t = T - 1, o = i + (T - 1) * BN, xo = i + lastFrame, left = R; t >= 0; t--, o -= BN) {
       const m = mem[o];
       const x = m - th;
       const sgt = rect ? +(x > -p) & +(x < p) : sg[t];
       const s = smooth ? sp[t] : +(m > th);
       const ds = (rateOutput ? gRate : gradOut[o]) - reset * m * next;
       const dm = ds * sgt + decay * (1 - s) * next;
-      if (timeVarying) gradInput[o] += dm;
-      else acc += dm;
+      acc += dm;
+      if (timeVarying && --left === 0) {
+        gradInput[xo] += acc;
+        acc = 0;
+        left = R;
+        xo -= BN;
+      }
       next = dm;
     }
     if (!timeVarying) gradInput[i] += acc;
@@ -313,14 +332,20 @@ export function learningHhForwardJs(a: LearningHhForwardArgs): void {
   const p = a.surrogateParam;
   const invC = 1 / a.constants.C;
   const invT = 1 / T;
+  const R = inputRepeatOf(a);
   for (let b = 0, i = 0; b < batch; b++) {
     for (let j = 0; j < N; j++, i++) {
       const k = dt[j] * invC;
-      const xs = timeVarying ? 0 : k * input[i];
+      let x = k * input[i];
       let v = 0;
       let acc = 0;
-      for (let t = 0, o = i, q = j; t < T; t++, o += BN, q += N) {
-        v = A[q] * v + (timeVarying ? k * input[o] : xs) + c[q];
+      for (let t = 0, o = i, q = j, xo = i, left = 0; t < T; t++, o += BN, q += N) {
+        if (timeVarying && left-- === 0) {
+          x = k * input[xo]; // once per frame
+          xo += BN;
+          left = R - 1;
+        }
+        v = A[q] * v + x + c[q];
         if (saved) saved[o] = v;
         const s = smooth ? surrogatePrimitiveAt(kind, p, v - th) : +(v > cut);
         if (rateOutput) acc += s;
@@ -354,19 +379,27 @@ export function learningHhBackwardJs(a: LearningHhBackwardArgs): void {
   const sg = new Float64Array(T);
   const sp = new Float64Array(T);
   const rect = inlineRectangular(kind, smooth);
+  const R = inputRepeatOf(a);
+  const lastFrame = (T / R - 1) * BN;
   for (let b = 0, i = 0; b < batch; b++) {
     for (let j = 0; j < N; j++, i++) {
       if (!rect) surrogateColumn(kind, p, th, smooth, saved, i, BN, T, sg, sp, 0);
       const k = dt[j] * invC;
       const gRate = rateOutput ? gradOut[i] * invT : 0;
       let carry = 0; // dL/dv[t] arriving from step t + 1
-      let acc = 0;
+      let acc = 0; // input gradient summed over the frame (static input: over all steps)
+      let xo = i + lastFrame;
+      let left = R;
       for (let t = T - 1, o = i + (T - 1) * BN, q = j + (T - 1) * N; t >= 0; t--, o -= BN, q -= N) {
         const x = saved[o] - th;
         const dv = (rateOutput ? gRate : gradOut[o]) * (rect ? +(x > -p) & +(x < p) : sg[t]) + carry;
-        if (timeVarying) {
-          if (gradInput) gradInput[o] += k * dv;
-        } else acc += dv;
+        acc += dv;
+        if (timeVarying && --left === 0) {
+          if (gradInput) gradInput[xo] += k * acc;
+          acc = 0;
+          left = R;
+          xo -= BN;
+        }
         if (sumA && sumC) {
           sumA[q] += dv * (t > 0 ? saved[o - BN] : 0);
           sumC[q] += dv;
@@ -507,19 +540,24 @@ export function fullHhForwardJs(a: FullHhForwardArgs): void {
   const p = a.surrogateParam;
   const invT = 1 / T;
   const r = new Float64Array(14);
+  const R = inputRepeatOf(a);
   for (let i = 0; i < BN; i++) {
     let v = initial.v;
     let m = initial.m;
     let h = initial.h;
     let n = initial.n;
     let acc = 0;
-    const xs = timeVarying ? 0 : input[i];
-    for (let t = 0, o = i; t < T; t++, o += BN) {
+    let I = input[i];
+    for (let t = 0, o = i, xo = i, left = 0; t < T; t++, o += BN) {
+      if (timeVarying && left-- === 0) {
+        I = input[xo];
+        xo += BN;
+        left = R - 1;
+      }
       hhRatesWithDerivatives(v, r);
       const gna = gNa * m * m * m * h;
       const n2 = n * n;
       const gk = gK * n2 * n2;
-      const I = timeVarying ? input[o] : xs;
       const v1 = v + k * (I - gna * (v - ENa) - gk * (v - EK) - gL * (v - EL));
       m += dt * (r[0] * (1 - m) - r[1] * m);
       h += dt * (r[2] * (1 - h) - r[3] * h);
@@ -555,6 +593,8 @@ export function fullHhBackwardJs(a: FullHhBackwardArgs): void {
   const sg = new Float64Array(T);
   const sp = new Float64Array(T);
   const rect = inlineRectangular(kind, smooth);
+  const R = inputRepeatOf(a);
+  const lastFrame = (T / R - 1) * BN;
   for (let i = 0; i < BN; i++) {
     if (!rect) surrogateColumn(kind, p, th, smooth, state, 4 * i, 4 * BN, T, sg, sp, 0);
     const gRate = rateOutput ? gradOut[i] * invT : 0;
@@ -563,12 +603,17 @@ export function fullHhBackwardJs(a: FullHhBackwardArgs): void {
     let dm = 0;
     let dh = 0;
     let dn = 0;
-    let acc = 0;
-    for (let t = T - 1, o = i + (T - 1) * BN; t >= 0; t--, o -= BN) {
+    let acc = 0; // input gradient summed over the frame (static input: over all steps)
+    for (let t = T - 1, o = i + (T - 1) * BN, xo = i + lastFrame, left = R; t >= 0; t--, o -= BN) {
       const x = state[4 * o] - th;
       dv += (rateOutput ? gRate : gradOut[o]) * (rect ? +(x > -p) & +(x < p) : sg[t]);
-      if (timeVarying) gradInput[o] += k * dv;
-      else acc += dv;
+      acc += dv;
+      if (timeVarying && --left === 0) {
+        gradInput[xo] += k * acc;
+        acc = 0;
+        left = R;
+        xo -= BN;
+      }
       if (t === 0) break; // the initial state is a constant
       const q = 4 * (o - BN); // state at t − 1
       const v = state[q];
@@ -616,6 +661,7 @@ export function slif2hhForwardJs(a: Slif2hhForwardArgs): void {
   const invT = 1 / T;
   const inStep = timeVarying ? batch * 3 * N : 0;
   const outStep = rateOutput ? 0 : batch * 4 * N;
+  const R = inputRepeatOf(a);
   for (let b = 0, i = 0; b < batch; b++) {
     for (let j = 0; j < N; j++, i++) {
       const w1 = Math.abs(weights[3 * j]);
@@ -635,11 +681,14 @@ export function slif2hhForwardJs(a: Slif2hhForwardArgs): void {
       let a4 = 0;
       const inBase = b * 3 * N + j;
       const outBase = b * 4 * N + j;
-      for (let t = 0, o = i; t < T; t++, o += BN) {
-        const xi = inBase + t * inStep;
+      for (let t = 0, o = i, xi = inBase, left = R; t < T; t++, o += BN) {
         m1 = decay * m1 * (1 - s1) + input[xi];
         m2 = decay * m2 * (1 - s2) + input[xi + N];
         m3 = decay * m3 * (1 - s3) + input[xi + 2 * N];
+        if (--left === 0) {
+          left = R;
+          xi += inStep;
+        }
         m4 = decay * m4 * (1 - s4) + (w1 * m1 + w2 * m2 + w3 * m3);
         if (mem) {
           mem[4 * o] = m1;
@@ -710,6 +759,8 @@ export function slif2hhBackwardJs(a: Slif2hhBackwardArgs): void {
   const inStep = timeVarying ? batch * 3 * N : 0;
   const outStep = rateOutput ? 0 : batch * 4 * N;
   const gScale = rateOutput ? invT : 1;
+  const R = inputRepeatOf(a);
+  const lastFrame = (T / R - 1) * inStep;
   // Columns k·T + t for the four LIFs of one unit.
   const sg = new Float64Array(4 * T);
   const sp = new Float64Array(4 * T);
@@ -731,13 +782,13 @@ export function slif2hhBackwardJs(a: Slif2hhBackwardArgs): void {
       let n2 = 0;
       let n3 = 0;
       let n4 = 0;
-      let c1 = 0; // static-input accumulators
+      let c1 = 0; // input-gradient sums over the frame (static input: over all steps)
       let c2 = 0;
       let c3 = 0;
       let gw1 = 0;
       let gw2 = 0;
       let gw3 = 0;
-      for (let t = T - 1, o = i + (T - 1) * BN; t >= 0; t--, o -= BN) {
+      for (let t = T - 1, o = i + (T - 1) * BN, xi = inBase + lastFrame, left = R; t >= 0; t--, o -= BN) {
         const yo = outBase + t * outStep;
         const m1 = mem[4 * o];
         const m2 = mem[4 * o + 1];
@@ -771,17 +822,18 @@ export function slif2hhBackwardJs(a: Slif2hhBackwardArgs): void {
         const d1 = (gradOut[yo] * gScale - reset * m1 * n1) * g1 + decay * k1 * n1 + aw1 * d4;
         const d2 = (gradOut[yo + N] * gScale - reset * m2 * n2) * g2 + decay * k2 * n2 + aw2 * d4;
         const d3 = (gradOut[yo + 2 * N] * gScale - reset * m3 * n3) * g3 + decay * k3 * n3 + aw3 * d4;
-        if (timeVarying) {
+        c1 += d1;
+        c2 += d2;
+        c3 += d3;
+        if (timeVarying && --left === 0) {
           if (gradInput) {
-            const xi = inBase + t * inStep;
-            gradInput[xi] += d1;
-            gradInput[xi + N] += d2;
-            gradInput[xi + 2 * N] += d3;
+            gradInput[xi] += c1;
+            gradInput[xi + N] += c2;
+            gradInput[xi + 2 * N] += c3;
           }
-        } else {
-          c1 += d1;
-          c2 += d2;
-          c3 += d3;
+          c1 = c2 = c3 = 0;
+          left = R;
+          xi -= inStep;
         }
         n1 = d1;
         n2 = d2;

@@ -26,10 +26,11 @@ import {
   checkLearningHh,
   checkLen,
   float32Step,
+  inputRepeatOf,
   ioLengths,
 } from '../spiking-checks.js';
 
-/** The spiking kernels hhnet.wasm exports (pointers are byte offsets; flags: the F_* bits). */
+/** The spiking kernels hhnet.wasm exports (pointers are byte offsets; flags: baseFlags and F_* bits). */
 export interface SpikingExports {
   lifForward(
     BN: number,
@@ -256,8 +257,10 @@ type SpikingKernels = Pick<
 // ---------------------------------------------------------------------------------------------
 // Argument checks (the reference's, same order and messages)
 
+/** The flag bits every kernel takes, and in bits 8–31 the input repeat R (checkBase: R < 2^24). */
 function baseFlags(a: SpikingKernelBase): number {
-  return (a.timeVarying ? F_TV : 0) | (a.rateOutput ? F_RATE : 0) | (a.smooth ? F_SMOOTH : 0);
+  const flags = (a.timeVarying ? F_TV : 0) | (a.rateOutput ? F_RATE : 0) | (a.smooth ? F_SMOOTH : 0);
+  return flags | (inputRepeatOf(a) << 8);
 }
 
 // ---------------------------------------------------------------------------------------------
