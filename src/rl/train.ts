@@ -16,7 +16,7 @@ import { ActorShape } from './networks.js';
 import { makeEnv } from './pendulums.js';
 import { ReplayBuffer, emptyBatch } from './replay.js';
 import { shapedDoublePendulumReward } from './reward.js';
-import { SAC_DEFAULTS, SoftActorCritic, UpdateStats } from './sac.js';
+import { SAC_DEFAULTS, SoftActorCritic } from './sac.js';
 import { ObservationWindow } from './window.js';
 import { loadRlCheckpoint, saveActor, saveRlCheckpoint } from './checkpoint.js';
 
@@ -182,7 +182,6 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
     const batch = emptyBatch(cfg.batch, W, env.actionSize);
     const prev = new Float32Array(W);
     const action = new Float64Array(env.actionSize);
-    let stats: UpdateStats | null = null;
     while (state.step < cfg.steps) {
       state.step++;
       const a =
@@ -199,7 +198,7 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
       state.episodeReturn += res.reward;
       state.episodeLength++;
       if (state.step > cfg.warmup && replay.size >= cfg.batch) {
-        stats = agent.update(replay.sample(cfg.batch, rng, batch), rng);
+        const stats = agent.update(replay.sample(cfg.batch, rng, batch), rng);
         if (!Number.isFinite(stats.criticLoss) || !Number.isFinite(stats.actorLoss)) {
           throw new RlDivergedError(
             `training diverged at step ${state.step}: critic loss ${stats.criticLoss}, actor loss ${stats.actorLoss}. Try a smaller --lr.`,
@@ -239,7 +238,6 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
       evaluate();
       await save();
     }
-    void stats;
     return rlDocument(state);
   } finally {
     env.close();
