@@ -7,21 +7,13 @@
  */
 import { join } from 'node:path';
 import { MultitaskModelName } from '../models/multitask.js';
-import { hasCheckpoint } from '../train/checkpoint.js';
 import { TrainConfig, resolveTrainConfig } from '../train/config.js';
-import {
-  LoadedData,
-  finishedMultitaskRun,
-  loadMultitaskData,
-  noiseFor,
-  trainMultitask,
-} from '../train/multitask.js';
+import { LoadedData, loadMultitaskData, noiseFor, trainOrReuseMultitask } from '../train/multitask.js';
 import { RlConfig, resolveRlConfig } from '../rl/config.js';
 import { ActorKind } from '../rl/networks.js';
 import { EnvName } from '../rl/pendulums.js';
-import { EvalRecord, finishedRlRun, trainRl } from '../rl/train.js';
+import { EvalRecord, trainOrReuseRl } from '../rl/train.js';
 import { VegaLiteSpec, barChart, concatCharts, lineChart } from '../report/charts.js';
-import { prepareOutDir } from '../cli/output.js';
 
 export interface RunEvents {
   /** A run is starting (index of total), or was found finished. */
@@ -95,22 +87,14 @@ export async function multitaskRobustness(
   for (const [index, cfg] of configs.entries()) {
     const name = `${cfg.model}-noise${cfg.noise}`;
     const dir = join(out, 'runs', name);
-    let history = finishedMultitaskRun(dir, cfg.epochs);
-    events.run?.({ name, index, total: configs.length, reused: history !== null });
-    if (!history) {
-      await prepareOutDir(dir);
-      data ??= loadMultitaskData({ ...cfg, noise: 0 });
-      let batches = 0;
-      history = await trainMultitask(cfg, {
-        out: dir,
-        resume: hasCheckpoint(dir),
-        data: { ...data, noise: noiseFor(cfg) },
-        events: {
-          start: (i) => (batches = i.batchesPerEpoch * cfg.epochs),
-          batch: (b) => events.progress?.(((b.epoch - 1) * (batches / cfg.epochs) + b.batch) / batches),
-        },
-      });
-    }
+    const history = await trainOrReuseMultitask(cfg, dir, {
+      data: () => {
+        data ??= loadMultitaskData({ ...cfg, noise: 0 });
+        return { ...data, noise: noiseFor(cfg) };
+      },
+      onStart: (reused) => events.run?.({ name, index, total: configs.length, reused }),
+      onProgress: events.progress,
+    });
     const last = history[history.length - 1];
     results.push({
       model: cfg.model,
@@ -207,17 +191,10 @@ export async function rlRobustness(
   for (const [index, { cfg, cond }] of runs.entries()) {
     const name = `${cfg.model}-state${cfg.stateNoise}-reward${cfg.rewardNoise}`;
     const dir = join(out, 'runs', name);
-    let evals = finishedRlRun(dir, cfg.steps)?.evals ?? null;
-    events.run?.({ name, index, total: runs.length, reused: evals !== null });
-    if (!evals) {
-      await prepareOutDir(dir);
-      const doc = await trainRl(cfg, {
-        out: dir,
-        resume: hasCheckpoint(dir),
-        events: { step: (s) => events.progress?.(s.step / cfg.steps) },
-      });
-      evals = doc.evals;
-    }
+    const { evals } = await trainOrReuseRl(cfg, dir, {
+      onStart: (reused) => events.run?.({ name, index, total: runs.length, reused }),
+      onProgress: events.progress,
+    });
     results.push({ ...cond, model: cfg.model, finalReturn: evals[evals.length - 1].meanReturn, evals });
   }
   return { kind: 'rl', options: opts, results };

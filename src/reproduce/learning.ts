@@ -7,14 +7,12 @@ import { join } from 'node:path';
 import { multitaskRobustness, rlRobustness } from '../experiments/robustness.js';
 import type { MultitaskRobustnessResult, RlRobustnessResult } from '../experiments/robustness.js';
 import { MultitaskModelName } from '../models/multitask.js';
-import { hasCheckpoint } from '../train/checkpoint.js';
 import { resolveTrainConfig } from '../train/config.js';
-import { EpochRecord, finishedMultitaskRun, loadMultitaskData, trainMultitask } from '../train/multitask.js';
+import { EpochRecord, loadMultitaskData, trainOrReuseMultitask } from '../train/multitask.js';
 import { resolveRlConfig } from '../rl/config.js';
 import { ActorKind } from '../rl/networks.js';
 import { EnvName } from '../rl/pendulums.js';
-import { EpisodeRecord, EvalRecord, finishedRlRun, trainRl } from '../rl/train.js';
-import { prepareOutDir } from '../cli/output.js';
+import { EpisodeRecord, EvalRecord, trainOrReuseRl } from '../rl/train.js';
 import type { PartContext } from './runner.js';
 import type { MultitaskPlan, Plan, RlRunPlan } from './plan.js';
 
@@ -29,25 +27,10 @@ export async function runMultitaskPart(plan: MultitaskPlan, ctx: PartContext): P
   for (const [i, model] of plan.models.entries()) {
     const { models: _all, ...settings } = plan;
     const cfg = resolveTrainConfig({ model, ...settings }, 'reproduce plan');
-    const dir = join(ctx.dir, model);
-    await prepareOutDir(dir);
-    let perRun = 1;
     ctx.stage(`${model} (${i + 1}/${plan.models.length})`);
-    const finished = finishedMultitaskRun(dir, cfg.epochs);
-    if (finished) {
-      models.push({ model, epochs: finished, final: finished[finished.length - 1] });
-      continue;
-    }
-    data ??= loadMultitaskData(cfg);
-    const epochs = await trainMultitask(cfg, {
-      out: dir,
-      resume: hasCheckpoint(dir),
-      data,
-      events: {
-        start: (s) => (perRun = s.batchesPerEpoch * cfg.epochs),
-        batch: (b) =>
-          ctx.progress((i + ((b.epoch - 1) * (perRun / cfg.epochs) + b.batch) / perRun) / plan.models.length),
-      },
+    const epochs = await trainOrReuseMultitask(cfg, join(ctx.dir, model), {
+      data: () => (data ??= loadMultitaskData(cfg)),
+      onProgress: (f) => ctx.progress((i + f) / plan.models.length),
     });
     models.push({ model, epochs, final: epochs[epochs.length - 1] });
   }
@@ -89,17 +72,10 @@ export async function runRlPart(plans: RlRunPlan[], ctx: PartContext): Promise<R
       { env: p.env, model, steps: p.steps, warmup: p.warmup, evalEvery: p.evalEvery, seed: 0 },
       'reproduce plan',
     );
-    const dir = join(ctx.dir, `${p.env}-${model}`);
-    await prepareOutDir(dir);
     ctx.stage(`${p.env}, ${model} actor (${i + 1}/${jobs.length})`);
-    const done = finishedRlRun(dir, cfg.steps);
-    const doc =
-      done ??
-      (await trainRl(cfg, {
-        out: dir,
-        resume: hasCheckpoint(dir),
-        events: { step: (s) => ctx.progress((i + s.step / cfg.steps) / jobs.length) },
-      }));
+    const doc = await trainOrReuseRl(cfg, join(ctx.dir, `${p.env}-${model}`), {
+      onProgress: (f) => ctx.progress((i + f) / jobs.length),
+    });
     const returns = doc.evals.map((e) => e.meanReturn);
     runs.push({
       env: p.env,

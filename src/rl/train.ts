@@ -4,6 +4,7 @@
  * checkpoint written atomically, so `--resume` continues a killed run exactly where it stopped.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../util/rng.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -268,4 +269,24 @@ export function finishedRlRun(dir: string, steps: number): ReturnType<typeof rlD
   const doc = JSON.parse(readFileSync(path, 'utf8')) as ReturnType<typeof rlDocument>;
   const last = doc.evals[doc.evals.length - 1];
   return doc.stepsDone >= steps && last !== undefined && last.step >= steps ? doc : null;
+}
+
+/**
+ * The run in `dir`: rl.json read back when it already reached cfg.steps, else trained (resuming
+ * its checkpoint if one is there). Sweeps and reproduce use this so a re-run redoes nothing.
+ */
+export async function trainOrReuseRl(
+  cfg: RlConfig,
+  dir: string,
+  opts: { onStart?: (reused: boolean) => void; onProgress?: (fraction: number) => void } = {},
+): Promise<ReturnType<typeof rlDocument>> {
+  const finished = finishedRlRun(dir, cfg.steps);
+  opts.onStart?.(finished !== null);
+  if (finished) return finished;
+  await mkdir(dir, { recursive: true });
+  return trainRl(cfg, {
+    out: dir,
+    resume: hasCheckpoint(dir),
+    events: { step: (s) => opts.onProgress?.(s.step / cfg.steps) },
+  });
 }

@@ -5,6 +5,7 @@
  * resumed run continues exactly where the checkpoint left it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   MultiDataset,
@@ -269,4 +270,34 @@ export function finishedMultitaskRun(dir: string, epochs: number): EpochRecord[]
   const doc = JSON.parse(readFileSync(path, 'utf8')) as { epochs?: EpochRecord[] };
   const h = doc.epochs ?? [];
   return h.length >= epochs ? h.slice(0, epochs) : null;
+}
+
+/**
+ * The run in `dir`: read back when it already reached cfg.epochs, else trained (resuming its
+ * checkpoint if one is there). Sweeps and reproduce use this so a re-run redoes nothing.
+ * `data` is called only when training is needed (composing the data set takes seconds).
+ */
+export async function trainOrReuseMultitask(
+  cfg: TrainConfig,
+  dir: string,
+  opts: {
+    data: () => LoadedData;
+    onStart?: (reused: boolean) => void;
+    onProgress?: (fraction: number) => void;
+  },
+): Promise<EpochRecord[]> {
+  const finished = finishedMultitaskRun(dir, cfg.epochs);
+  opts.onStart?.(finished !== null);
+  if (finished) return finished;
+  await mkdir(dir, { recursive: true });
+  let batches = 1;
+  return trainMultitask(cfg, {
+    out: dir,
+    resume: hasCheckpoint(dir),
+    data: opts.data(),
+    events: {
+      start: (i) => (batches = i.batchesPerEpoch * cfg.epochs),
+      batch: (b) => opts.onProgress?.(((b.epoch - 1) * (batches / cfg.epochs) + b.batch) / batches),
+    },
+  });
 }
