@@ -9,3 +9,9 @@ export function selectBackend(name: string | undefined): void {
   }
   setBackend(name);
 }
+
+/** The --backend flag as every kernel-running command declares it: `.option(...BACKEND_FLAG)`. */
+export const BACKEND_FLAG = [
+  '--backend <name>',
+  'kernel backend: wasm or js (default: wasm when it loads; env HHNET_BACKEND)',
+] as const;

@@ -6,7 +6,7 @@ import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { FC_MODELS, MULTITASK_MODELS, MultitaskModelName } from '../../models/multitask.js';
 import { backendReady } from '../../kernels/index.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { UserError } from '../output.js';
 import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
 import { runWithDtAdvice } from '../divergence.js';
@@ -37,7 +37,7 @@ export function registerBench(program: Command): void {
     .option('--integrator <name>', 'euler, rk4 or expeuler', integratorName, 'expeuler')
     .option('--current <uA>', 'constant input current', finiteNumber, 10)
     .option('--repeats <n>', 'timed runs (the median is reported)', positiveInt, 1)
-    .option('--backend <name>', 'kernel backend: wasm (fused hh kernel) or js (reference)')
+    .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action(async (flags: BenchSimFlags) => {
       selectBackend(flags.backend);
@@ -66,7 +66,7 @@ export function registerBench(program: Command): void {
     .option('--T <n>', 'time steps', positiveInt, 15)
     .option('--steps <n>', 'timed steps (the median is reported)', positiveInt, 10)
     .option('--warmup <n>', 'untimed steps first', positiveInt, 2)
-    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action(
       (flags: {
@@ -107,7 +107,7 @@ export function registerBench(program: Command): void {
     .option('--steps <n>', 'timed steps', positiveInt, 500)
     .option('--warmup <n>', 'untimed steps first', positiveInt, 50)
     .option('--batch <n>', 'update batch size', positiveInt, 64)
-    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action(
       async (flags: {

@@ -6,7 +6,7 @@ import { resolveTrainConfig } from '../../train/config.js';
 import { buildModel, evaluateAccuracy, loadMultitaskData } from '../../train/multitask.js';
 import { positiveInt } from '../options.js';
 import { UserError } from '../output.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 
 interface EvaluateFlags {
   checkpoint: string;
@@ -23,7 +23,7 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--checkpoint <dir>', 'directory written by `hhnet train multitask`')
     .option('--limit-test <n>', 'score only the first N test samples (default: as trained)', positiveInt)
     .option('--data-dir <dir>', 'Fashion-MNIST IDX directory (default: as trained)')
-    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action((flags: EvaluateFlags) => {
       selectBackend(flags.backend);

@@ -11,7 +11,7 @@ import {
   runMutualInformation,
 } from '../../experiments/mi.js';
 import { VIB_K, VIB_MODELS } from '../../models/vib.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { finiteNumber, integer, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { prepareOutDir } from '../output.js';
 
@@ -64,10 +64,7 @@ export function registerMi(program: Command): void {
     .option('--resume', 'continue the run saved in --out')
     .option('--force', 'start over even if --out already holds a run')
     .option('--checkpoint-every <s>', 'seconds between mid-epoch checkpoints', positiveNumber, 120)
-    .option(
-      '--backend <name>',
-      'kernel backend: wasm or js (default: wasm when available; env HHNET_BACKEND)',
-    )
+    .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (flags: MiFlags) => {

@@ -6,7 +6,7 @@ import { evaluatePolicy } from '../../rl/evaluate.js';
 import { makeEnv } from '../../rl/pendulums.js';
 import { buildAgent } from '../../rl/train.js';
 import { MODEL_FILE } from '../../train/checkpoint.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { finiteNumber, integer, positiveInt } from '../options.js';
 import { UserError } from '../output.js';
 
@@ -28,7 +28,7 @@ export function registerPlay(program: Command): void {
     .option('--episodes <n>', 'episodes to play', positiveInt, 10)
     .option('--seed <n>', 'seed of the first episode’s start state', integer, 12345)
     .option('--state-noise <σ>', 'observation noise (default: the training run’s)', finiteNumber)
-    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action(async (flags: PlayFlags) => {
       selectBackend(flags.backend);

@@ -35,7 +35,7 @@ import type { MiPart } from '../../reproduce/mi-report.js';
 import { resourcesFigureDef, resourcesSection, runResourcesPart } from '../../reproduce/resources-report.js';
 import type { ResourcesResult } from '../../experiments/resources.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { environment } from '../environment.js';
 import { UserError, prepareOutDir, writeJson } from '../output.js';
 import { Progress } from '../progress.js';
@@ -51,7 +51,7 @@ export function registerReproduce(program: Command): void {
     .option('--full', 'the study’s scale (40 epochs on the full data, ~300k RL steps: many hours)')
     .option('--smoke', 'seconds-long run of every code path (for tests)')
     .option('--out <dir>', 'output directory', 'results')
-    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .action(
       async (flags: {

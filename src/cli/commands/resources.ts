@@ -9,7 +9,7 @@ import { RESOURCES_DEFAULTS, checkModelNames, measureResources } from '../../exp
 import type { ResourcesResult } from '../../experiments/resources.js';
 import { FC_MODELS, MULTITASK_MODELS } from '../../models/multitask.js';
 import { resourcesFigure } from '../../report/resources-figures.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { integer, positiveInt } from '../options.js';
 import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
 import { Progress } from '../progress.js';
@@ -44,7 +44,7 @@ export function registerResources(program: Command): void {
     )
     .option('--warmup <n>', 'untimed steps before each timing', integer, RESOURCES_DEFAULTS.warmup)
     .option('--seed <n>', 'seed of the weights and the random batch', integer, RESOURCES_DEFAULTS.seed)
-    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option(...BACKEND_FLAG)
     .option('--json', 'print resources.json on stdout instead of the table')
     .option('--out <dir>', 'output directory', 'results/resources')
     .option('--quiet', 'no progress output')

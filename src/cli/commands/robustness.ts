@@ -12,7 +12,7 @@ import { MULTITASK_MODELS, MultitaskModelName } from '../../models/multitask.js'
 import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { integer, numberList, oneOf, positiveInt } from '../options.js';
 import { UserError, prepareOutDir, writeSvg } from '../output.js';
 import { Progress } from '../progress.js';
@@ -74,7 +74,7 @@ export function registerRobustness(program: Command): void {
     )
     .option('--data-dir <dir>', 'Fashion-MNIST IDX directory')
     .option('--seed <n>', 'seed', integer, 0)
-    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .requiredOption('--out <dir>', 'output directory (runs/ keeps each run; finished runs are reused)')
     .action(
@@ -148,7 +148,7 @@ export function registerRobustness(program: Command): void {
     .option('--warmup <n>', 'random warm-up steps', positiveInt)
     .option('--eval-every <n>', 'steps between evaluations', positiveInt)
     .option('--seed <n>', 'seed', integer, 0)
-    .option('--backend <name>', 'kernel backend: wasm or js')
+    .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .requiredOption('--out <dir>', 'output directory (runs/ keeps each run; finished runs are reused)')
     .action(

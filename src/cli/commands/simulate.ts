@@ -3,7 +3,7 @@ import { MODEL_NAMES, createPopulation, defaultDt } from '../../neurons/registry
 import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../report/dynamics-figures.js';
 import { simulate, validateTiming } from '../../sim/simulate.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { runWithDtAdvice } from '../divergence.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
@@ -92,7 +92,7 @@ export function registerSimulate(program: Command): void {
     .option('--tau-syn <ms>', 'Poisson synaptic time constant', positiveNumber)
     .option('--seed <n>', 'random seed for ou/poisson', integer)
     .option('--out <dir>', 'output directory', 'results/simulate')
-    .option('--backend <name>', 'kernel backend: wasm (fused float32 hh kernel) or js (float64 reference)')
+    .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .addHelpText(
       'after',

@@ -4,7 +4,7 @@ import { resolveRlConfig } from '../../rl/config.js';
 import { ACTOR_KINDS } from '../../rl/networks.js';
 import { ENV_NAMES } from '../../rl/pendulums.js';
 import { trainRl } from '../../rl/train.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { finiteNumber, integer, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { prepareOutDir } from '../output.js';
 
@@ -63,10 +63,7 @@ export function registerTrainRl(train: Command): void {
     .option('--eval-episodes <n>', 'episodes per evaluation', positiveInt, 10)
     .option('--resume', 'continue the run saved in --out')
     .option('--checkpoint-every <s>', 'seconds between checkpoints', positiveNumber, 60)
-    .option(
-      '--backend <name>',
-      'kernel backend: wasm or js (default: wasm when available; env HHNET_BACKEND)',
-    )
+    .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (flags: TrainRlFlags) => {

@@ -6,7 +6,7 @@ import { resolveTrainConfig } from '../../train/config.js';
 import { EpochRecord, trainMultitask } from '../../train/multitask.js';
 import { numberList, oneOf, positiveInt, positiveNumber, integer, finiteNumber } from '../options.js';
 import { prepareOutDir } from '../output.js';
-import { selectBackend } from '../backend-option.js';
+import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { registerTrainRl } from './train-rl.js';
 
 interface TrainFlags {
@@ -62,10 +62,7 @@ export function registerTrain(program: Command): void {
     .option('--milestones <list>', 'MultiStepLR epochs (default 10,20,30 fc / 20,30 conv)', numberList)
     .option('--resume', 'continue the run saved in --out')
     .option('--checkpoint-every <s>', 'seconds between mid-epoch checkpoints', positiveNumber, 120)
-    .option(
-      '--backend <name>',
-      'kernel backend: wasm or js (default: wasm when available; env HHNET_BACKEND)',
-    )
+    .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (flags: TrainFlags) => {
