@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import loadMujoco from 'mujoco-js';
 import type { MainModule, MjData, MjModel } from 'mujoco-js';
 
 export type { MainModule, MjData, MjModel };
@@ -14,10 +13,13 @@ let fileCounter = 0;
 
 /** The MuJoCo module (instantiated on first use; ~0.1 s). */
 export function mujoco(): Promise<MainModule> {
-  modulePromise ??= loadMujoco().then((mj) => {
-    mj.FS.mkdir('/hhnet');
-    return mj;
-  });
+  // Imported on first use: the 11 MB module should not load with `import 'hhnet'`.
+  modulePromise ??= import('mujoco-js')
+    .then(({ default: loadMujoco }) => loadMujoco())
+    .then((mj) => {
+      mj.FS.mkdir('/hhnet');
+      return mj;
+    });
   return modulePromise;
 }
 
