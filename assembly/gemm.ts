@@ -212,6 +212,14 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
   }
 }
 
+/** a·b + c: one fused multiply-add where the relaxed-SIMD build runs on FMA hardware. */
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /**
  * The 4×8 micro-kernel: T = Σ_p ap[p]ᵀ·bp[p] over kc packed steps, then C = T (add = 0) or
  * C += T (add ≠ 0) for the first `rows` rows of the tile at c, whose rows are ldc bytes apart.
@@ -232,17 +240,17 @@ function kernel4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: i32
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     ap += MR << 2;
     bp += NR << 2;
   }

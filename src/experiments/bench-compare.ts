@@ -495,7 +495,7 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
       ]);
       for (const r of (h?.results as Record<string, unknown>[] | undefined) ?? []) {
         push(hhTrain, String(r.model), num(r.msPerStep));
-        if (typeof r.backend === 'string') hhnetBackend = r.backend;
+        if (typeof r.kernels === 'string') hhnetBackend = r.kernels;
       }
       if (tools.torch.available) {
         const args = [join(scripts, 'torch_train.py'), '--models', opts.models.join(','), ...common];

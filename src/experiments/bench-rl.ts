@@ -12,7 +12,7 @@ import { EnvName, makeEnv } from '../rl/pendulums.js';
 import { ReplayBuffer, emptyBatch } from '../rl/replay.js';
 import { buildAgent } from '../rl/train.js';
 import { ObservationWindow } from '../rl/window.js';
-import { getBackend } from '../kernels/index.js';
+import { backendDescription, getBackend } from '../kernels/index.js';
 
 export interface BenchRlOptions {
   env: EnvName;
@@ -33,6 +33,8 @@ export interface BenchRlResult {
   msEnv: number;
   msUpdate: number;
   backend: string;
+  /** The backend in words (variant, threads). */
+  kernels: string;
   node: string;
 }
 
@@ -93,6 +95,7 @@ export async function benchRl(opts: BenchRlOptions): Promise<BenchRlResult> {
       msEnv: times.env / opts.steps,
       msUpdate: times.update / opts.steps,
       backend: getBackend().name,
+      kernels: backendDescription(),
       node: process.version,
     };
   } finally {

@@ -9,7 +9,7 @@ import {
   createMultitaskModel,
   trainingDefaults,
 } from '../models/multitask.js';
-import { getBackend } from '../kernels/index.js';
+import { backendDescription, getBackend } from '../kernels/index.js';
 import { Adam } from '../optim/adam.js';
 import { noGrad } from '../tensor/autograd.js';
 import { add, softmaxCrossEntropy } from '../tensor/ops.js';
@@ -24,6 +24,8 @@ export interface BenchTrainResult {
   /** Every timed step (ms), so the spread is visible. */
   samplesMs: number[];
   backend: string;
+  /** The backend in words (variant, threads). */
+  kernels: string;
 }
 
 export interface BenchStepOptions {
@@ -81,6 +83,7 @@ function result(model: string, opts: BenchStepOptions, times: number[]): BenchTr
     msPerStep: median(times),
     samplesMs: times,
     backend: getBackend().name,
+    kernels: backendDescription(),
   };
 }
 

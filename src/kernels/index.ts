@@ -15,7 +15,15 @@ export async function backendReady(): Promise<void> {
   if (be.name === 'wasm') await (be as WasmBackend).whenThreadsReady();
 }
 
+/** The active backend in words for benchmark output, e.g. `wasm (relaxed SIMD, 2 threads)`. */
+export function backendDescription(): string {
+  const be = getBackend();
+  if (be.name !== 'wasm') return be.name;
+  const w = be as WasmBackend;
+  return `wasm (${w.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD'}, ${w.threads} thread${w.threads > 1 ? 's' : ''})`;
+}
+
 export { getBackend, setBackend, backendNames, registerBackend, RESIDENT_MIN_FLOATS } from './backend.js';
 export type { Backend } from './backend.js';
-export { createWasmBackend, threadsFromEnv } from './wasm/index.js';
-export type { WasmBackend, WasmBackendOptions } from './wasm/index.js';
+export { createWasmBackend, threadsFromEnv, WASM_VARIANTS } from './wasm/index.js';
+export type { WasmBackend, WasmBackendOptions, WasmVariant } from './wasm/index.js';

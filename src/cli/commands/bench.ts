@@ -92,7 +92,7 @@ export function registerBench(program: Command): void {
           if (!flags.json) {
             process.stdout.write(
               `${r.model.padEnd(12)} batch ${r.batch}, T ${r.T}: ${r.msPerStep.toFixed(1)} ms/step ` +
-                `(median of ${r.samplesMs.length}, range ${Math.min(...r.samplesMs).toFixed(1)}–${Math.max(...r.samplesMs).toFixed(1)}, backend ${r.backend})\n`,
+                `(median of ${r.samplesMs.length}, range ${Math.min(...r.samplesMs).toFixed(1)}–${Math.max(...r.samplesMs).toFixed(1)}, backend ${r.kernels})\n`,
             );
           }
         }
@@ -127,7 +127,7 @@ export function registerBench(program: Command): void {
         }
         process.stdout.write(
           `${r.model} actor on ${r.env}: ${r.msPerStep.toFixed(2)} ms per step ` +
-            `(act ${r.msAct.toFixed(2)}, physics ${r.msEnv.toFixed(2)}, update ${r.msUpdate.toFixed(2)}; mean of ${r.steps}, batch ${r.batch}, backend ${r.backend})\n`,
+            `(act ${r.msAct.toFixed(2)}, physics ${r.msEnv.toFixed(2)}, update ${r.msUpdate.toFixed(2)}; mean of ${r.steps}, batch ${r.batch}, backend ${r.kernels})\n`,
         );
       },
     );

@@ -14,13 +14,21 @@ import os from 'node:os';
 import { Backend, ConvGeometry } from '../backend.js';
 import { createJsBackend } from '../js/index.js';
 import { Arena } from './arena.js';
-import { KernelExports, MAX_PAGES, instantiate, loadWasmModule } from './module.js';
+import {
+  KernelExports,
+  MAX_PAGES,
+  WasmVariant,
+  instantiate,
+  loadWasmModule,
+  resolveVariant,
+} from './module.js';
 import { SpikingExports, createSpikingKernels } from './spiking.js';
 import { HhSim, createHhSim } from './hh-sim.js';
 import { Job, JobBlock, WorkerPool } from './threads.js';
 import { wasmApi } from './wasm-api.js';
 
-export { wasmPath } from './module.js';
+export { wasmPath, WASM_VARIANTS } from './module.js';
+export type { WasmVariant } from './module.js';
 
 /** Default thread count cap (more are used only when HHNET_THREADS asks for them). */
 export const DEFAULT_MAX_THREADS = 4;
@@ -41,11 +49,15 @@ export interface WasmBackendOptions {
    * itself; default 1.5× its own mean chunk time. 0 (tests) exercises that takeover path.
    */
   graceMs?: number;
+  /** Which build of the kernels to run; default HHNET_WASM_SIMD, else relaxed when accepted. */
+  variant?: WasmVariant;
 }
 
 export interface WasmBackend extends Backend {
   /** Threads a large gemm is shared between (including the calling one). */
   readonly threads: number;
+  /** The build running: `relaxed` (fused multiply-add in the gemm) or `baseline` SIMD. */
+  readonly variant: WasmVariant;
   /** The HH population kernel (src/sim/wasm-hh-population.ts), sharing this backend's threads. */
   readonly hhSim: HhSim;
   /** Resolves when the worker threads are up (until then the calling thread does all the work). */
@@ -80,7 +92,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     throw new RangeError(`wasm backend: threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
   }
-  const module = loadWasmModule();
+  const variant = options.variant ?? resolveVariant();
+  const module = loadWasmModule(variant);
   // The arena grows the memory to its layout (control area, per-thread scratch) right away.
   const memory = new wasmApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
   const ex = instantiate(module, memory) as KernelExports & SpikingExports;
@@ -354,6 +367,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     avgPool2dBackward: (g, planes, h, w, kernel, stride, dx) =>
       avgPool(false, g, planes, h, w, kernel, stride, dx),
     threads,
+    variant,
     hhSim: createHhSim({ ex, arena, threadsUp, settle, runShared }),
     // Past 4 GiB a buffer is an ordinary array, which the kernels then copy like any other.
     allocate: (n, zero = true) => arena.allocResident(n, zero) ?? new Float32Array(n),

@@ -4,6 +4,7 @@
  * the same module over the same operands.
  */
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { wasmApi, WasmMemory, WasmModule } from './wasm-api.js';
 
@@ -164,32 +165,100 @@ export interface KernelExports {
 export const PAGE_BYTES = 65536;
 export const MAX_PAGES = 65536;
 
-/** Where the build puts the module: next to this file's compiled output (dist/src/kernels/wasm). */
-export function wasmPath(): string {
-  return fileURLToPath(new URL('./hhnet.wasm', import.meta.url));
+/**
+ * The two builds of assembly/: `baseline` needs WebAssembly SIMD only; `relaxed` also uses
+ * relaxed SIMD (f32x4.relaxed_madd, one fused multiply-add in the gemm micro-kernel where the
+ * CPU has FMA, ~1.3× the gemm throughput). Every other kernel is the same code in both.
+ */
+export type WasmVariant = 'baseline' | 'relaxed';
+export const WASM_VARIANTS: readonly WasmVariant[] = ['baseline', 'relaxed'];
+
+const FILES: Record<WasmVariant, string> = { baseline: 'hhnet.wasm', relaxed: 'hhnet-relaxed.wasm' };
+
+/** Where the build puts a variant: next to this file's compiled output (dist/src/kernels/wasm). */
+export function wasmPath(variant: WasmVariant = 'baseline'): string {
+  return fileURLToPath(new URL(`./${FILES[variant]}`, import.meta.url));
 }
 
-let compiled: WasmModule | null = null;
+/**
+ * The variant HHNET_WASM_SIMD asks for: `relaxed`, `baseline`, or unset/`auto` (relaxed when this
+ * runtime accepts it, else baseline).
+ */
+export function variantFromEnv(env: NodeJS.ProcessEnv = process.env): WasmVariant | 'auto' {
+  const raw = env.HHNET_WASM_SIMD?.trim().toLowerCase();
+  if (!raw || raw === 'auto') return 'auto';
+  if (raw === 'relaxed' || raw === 'baseline') return raw;
+  throw new Error(`HHNET_WASM_SIMD='${env.HHNET_WASM_SIMD}' is not one of auto, relaxed, baseline`);
+}
 
-/** Compiles hhnet.wasm once (synchronously); a clear error when the build did not produce it. */
-export function loadWasmModule(): WasmModule {
-  if (compiled) return compiled;
-  const path = wasmPath();
-  let bytes: Buffer;
+const compiled = new Map<WasmVariant, WasmModule>();
+
+function readModuleBytes(variant: WasmVariant): Buffer {
+  const path = wasmPath(variant);
   try {
-    bytes = fs.readFileSync(path);
+    return fs.readFileSync(path);
   } catch (err) {
     throw new Error(
       `wasm backend: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
         'run `npm run build` (its build:wasm step compiles assembly/ with AssemblyScript)',
     );
   }
+}
+
+/**
+ * Whether this runtime validates the relaxed build. Node 20's V8 ships relaxed SIMD behind
+ * --experimental-wasm-relaxed-simd (finished and on by default from V8 11.4): the flag is set
+ * here, before any relaxed module is compiled, and applies to worker threads too.
+ */
+function acceptsRelaxed(bytes: Uint8Array): boolean {
+  if (wasmApi.validate(bytes)) return true;
   try {
-    compiled = new wasmApi.Module(bytes);
-  } catch (err) {
-    throw new Error(`wasm backend: ${path} is not a valid module for this Node (${String(err)})`);
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
   }
-  return compiled;
+  return wasmApi.validate(bytes);
+}
+
+/** The variant loadWasmModule() compiles for `request` (auto: relaxed when accepted). */
+export function resolveVariant(request: WasmVariant | 'auto' = variantFromEnv()): WasmVariant {
+  if (request === 'baseline') return 'baseline';
+  if (compiled.has('relaxed')) return 'relaxed';
+  let bytes: Buffer;
+  try {
+    bytes = readModuleBytes('relaxed');
+  } catch (err) {
+    if (request === 'relaxed') throw err;
+    return 'baseline';
+  }
+  if (acceptsRelaxed(bytes)) return 'relaxed';
+  if (request === 'relaxed') {
+    throw new Error(
+      `wasm backend: this runtime (node ${process.version}) does not accept relaxed SIMD; ` +
+        'unset HHNET_WASM_SIMD or set it to baseline',
+    );
+  }
+  return 'baseline';
+}
+
+/** Compiles a variant of hhnet.wasm once (synchronously); a clear error when it is missing. */
+export function loadWasmModule(variant: WasmVariant = resolveVariant()): WasmModule {
+  const cached = compiled.get(variant);
+  if (cached) return cached;
+  const bytes = readModuleBytes(variant);
+  if (variant === 'relaxed' && !acceptsRelaxed(bytes)) {
+    throw new Error(`wasm backend: this runtime (node ${process.version}) does not accept relaxed SIMD`);
+  }
+  let module: WasmModule;
+  try {
+    module = new wasmApi.Module(bytes);
+  } catch (err) {
+    throw new Error(
+      `wasm backend: ${wasmPath(variant)} is not a valid module for this Node (${String(err)})`,
+    );
+  }
+  compiled.set(variant, module);
+  return module;
 }
 
 /** Instantiates the module over a memory; used by the main thread and by each worker. */
