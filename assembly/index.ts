@@ -6,6 +6,7 @@ export {
   runJob,
   JOB_GEMM,
   JOB_HH,
+  JOB_SPIKING,
   JOB_TICKET,
   JOB_WAKE,
   JOB_COMPLETED,
@@ -41,7 +42,12 @@ export {
   fullHhBackward,
   slif2hhForward,
   slif2hhBackward,
+  PHASE_PREPARE,
+  PHASE_ROWS,
+  PHASE_FINISH,
+  SUM_BLOCK,
 } from './spiking';
+export { SP_LHH_FORWARD, SP_LHH_BACKWARD, SP_INTS, SP_FLOATS, SP_FLOAT_AT, SP_RECORD_BYTES } from './spiking-jobs';
 
 /** First byte the kernels' host may use (past this module's static data). */
 export function heapBase(): usize {

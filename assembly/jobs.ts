@@ -13,16 +13,19 @@
 //                   computed itself may still be written by a thread the OS had paused)
 //   ERRORS     i32  set by a host whose runJob call threw
 //   CHUNKS     i32  chunks in the job
-//   KIND       i32  JOB_GEMM or JOB_HH
+//   KIND       i32  JOB_GEMM, JOB_HH or JOB_SPIKING
 //   ARGS       JOB_MAX_ARGS i32 words, by kind:
-//                gemm: chunkCols, then gemmPacked's transB, m, n, k, pa, b, c, accumulate
-//                hh:   groupsPerChunk, the hhArgs block (hh-sim.ts)
+//                gemm:     chunkCols, then gemmPacked's transB, m, n, k, pa, b, c, accumulate
+//                hh:       groupsPerChunk, the hhArgs block (hh-sim.ts)
+//                spiking:  rowsPerChunk, the call's record (spiking-jobs.ts), rows
 //   DONE       one i32 flag per chunk.
 import { gemmPacked } from './gemm';
 import { hhAdvance } from './hh-sim';
+import { spikingRows } from './spiking-jobs';
 
 export const JOB_GEMM: i32 = 0;
 export const JOB_HH: i32 = 1;
+export const JOB_SPIKING: i32 = 2;
 
 export const JOB_TICKET: i32 = 0;
 export const JOB_WAKE: i32 = 8;
@@ -79,6 +82,9 @@ export function runJob(job: usize, scratch: usize): i32 {
     const i = <i32>next;
     if (kind == JOB_HH) {
       hhAdvance(<usize>a1, i * a0, i * a0 + a0);
+    } else if (kind == JOB_SPIKING) {
+      const r0 = i * a0;
+      spikingRows(<usize>a1, r0, r0 + a0 < a2 ? r0 + a0 : a2);
     } else {
       const j0 = i * a0;
       gemmPacked(a1, a2, a3, a4, <usize>a5, <usize>a6, <usize>a7, a8, j0, j0 + a0 < a3 ? j0 + a0 : a3, scratch);

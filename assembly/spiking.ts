@@ -49,6 +49,14 @@ const F_GPARAM: i32 = 64; // gradRates / gradWeights are wanted
 const F_F32: i32 = 128; // backward may run in float32 (the float32 cut-offs passed are valid)
 // Bits 8–31: R, the steps each time-varying input frame serves (step t reads frame ⌊t/R⌋).
 
+// Phases of learningHhForward / learningHhBackward (OR-ed; a single-threaded call passes all three
+// and rows [0, B)). Threads share a call by rows: the host runs PREPARE (per-neuron tables, zeroed
+// sums), the threads run ROWS on disjoint row ranges, then the host runs FINISH (per-neuron
+// parameter gradients from the sums).
+export const PHASE_PREPARE: i32 = 1;
+export const PHASE_ROWS: i32 = 2;
+export const PHASE_FINISH: i32 = 4;
+
 const SURR_RECT: i32 = 0;
 const SURR_SIGMOID: i32 = 1;
 const SURR_ARCTAN: i32 = 2;
@@ -942,6 +950,8 @@ function lhhFwd(
   save: bool,
   smooth: bool,
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   Np: i32,
   T: i32,
@@ -965,7 +975,7 @@ function lhhFwd(
   const INVT = f64x2.splat(1 / <f64>T);
   const row = (<usize>B * <usize>N) << 2;
   const tabRow = (<usize>Np) << 3;
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     for (let j = 0; j < N; j += 8) {
       const cnt = imin(8, N - j);
       const off = (<usize>b * <usize>N + <usize>j) << 2;
@@ -1068,9 +1078,14 @@ export function learningHhForward(
   cut: f64,
   kind: i32,
   p: f64,
+  b0: i32,
+  b1: i32,
+  phase: i32,
 ): void {
   const Np = (N + 7) & ~7;
-  lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, scratch, false, false);
+  if ((phase & PHASE_PREPARE) != 0)
+    lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, scratch, false, false);
+  if ((phase & PHASE_ROWS) == 0) return;
   const tabBytes = <usize>T * <usize>Np * 8;
   const tA = scratch + 3 * tabBytes;
   const tC = scratch + 4 * tabBytes;
@@ -1080,23 +1095,25 @@ export function learningHhForward(
   const save = (flags & F_SAVE) != 0;
   const rep = repeatOf(flags);
   if (tv && rep > 1)
-    lhhForwardFrames(B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, flags, th, cut, kind, p);
+    lhhForwardFrames(B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, flags, th, cut, kind, p);
   else if ((flags & F_SMOOTH) != 0)
-    lhhFwd(tv, rate, save, true, B, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(tv, rate, save, true, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (!tv && rate && save)
-    lhhFwd(false, true, true, false, B, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(false, true, true, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (tv && rate && save)
-    lhhFwd(true, true, true, false, B, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(true, true, true, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (!tv && !rate && save)
-    lhhFwd(false, false, true, false, B, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(false, false, true, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (tv && !rate && save)
-    lhhFwd(true, false, true, false, B, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
-  else lhhFwd(tv, rate, false, false, B, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(true, false, true, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+  else lhhFwd(tv, rate, false, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
 }
 
 /** learningHhForward for frames of rep > 1 steps (kept apart as lifForwardFrames). */
 function lhhForwardFrames(
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   Np: i32,
   T: i32,
@@ -1117,13 +1134,13 @@ function lhhForwardFrames(
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
   if ((flags & F_SMOOTH) != 0)
-    lhhFwd(true, rate, save, true, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(true, rate, save, true, B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (rate && save)
-    lhhFwd(true, true, true, false, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(true, true, true, false, B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else if (save)
-    lhhFwd(true, false, true, false, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(true, false, true, false, B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
   else
-    lhhFwd(true, rate, false, false, B, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(true, rate, false, false, B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
 }
 
 // @ts-ignore: decorator
@@ -1133,6 +1150,8 @@ function lhhBwd(
   rate: bool,
   kind: i32,
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   Np: i32,
   T: i32,
@@ -1162,7 +1181,7 @@ function lhhBwd(
   const row = (<usize>B * <usize>N) << 2;
   const lastFrame = <usize>(T / rep - 1) * row; // offset of the last input frame
   const tabRow = (<usize>Np) << 3;
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     for (let j = 0; j < N; j += 8) {
       const cnt = imin(8, N - j);
       const off = (<usize>b * <usize>N + <usize>j) << 2;
@@ -1374,12 +1393,14 @@ function flushSums(p: usize, p32: usize, count: i32): void {
 }
 
 /** Batch rows summed in float32 before the partial sums go into the float64 totals. */
-const SUM_BLOCK: i32 = 16;
+export const SUM_BLOCK: i32 = 16;
 
 /**
  * Learning HH backward in float32x4 (rectangular surrogate; cut-offs as in lifBack32): 8 neurons
- * of one sample per group. ΣdL/dA, ΣdL/dc are summed in float32 over blocks of SUM_BLOCK samples,
- * then in float64.
+ * of one sample per group, rows [b0, b1). ΣdL/dA, ΣdL/dc are summed in float32 into the tables of
+ * the row's block of SUM_BLOCK samples (block k: sumA32/sumC32 + k·T·Np·8 bytes), which lhhFinish
+ * adds into the float64 totals in block order: the result does not depend on how rows were split
+ * between threads. (sumA, sumC: the float64 totals, not touched here.)
  */
 // @ts-ignore: decorator
 @inline
@@ -1387,6 +1408,8 @@ function lhhBwd32(
   tv: bool,
   rate: bool,
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   Np: i32,
   T: i32,
@@ -1415,7 +1438,10 @@ function lhhBwd32(
   const row = (<usize>B * <usize>N) << 2;
   const lastFrame = <usize>(T / rep - 1) * row; // offset of the last input frame
   const tabRow = (<usize>Np) << 2;
-  for (let b = 0; b < B; b++) {
+  const blockBytes = <usize>T * <usize>Np * 8; // one block's pair of float32 tables
+  for (let b = b0; b < b1; b++) {
+    const blockA = sumA32 + <usize>(b / SUM_BLOCK) * blockBytes;
+    const blockC = sumC32 + <usize>(b / SUM_BLOCK) * blockBytes;
     for (let j = 0; j < N; j += 8) {
       const cnt = imin(8, N - j);
       const off = (<usize>b * <usize>N + <usize>j) << 2;
@@ -1472,8 +1498,8 @@ function lhhBwd32(
           }
         }
         if (sums) {
-          const sa = sumA32 + q;
-          const sc = sumC32 + q;
+          const sa = blockA + q;
+          const sc = blockC + q;
           v128.store(sa, f32x4.add(v128.load(sa), f32x4.mul(d0, p0)));
           v128.store(sa, f32x4.add(v128.load(sa, 16), f32x4.mul(d1, p1)), 16);
           v128.store(sc, f32x4.add(v128.load(sc), d0));
@@ -1495,10 +1521,6 @@ function lhhBwd32(
         addQ32(gradInput + off, f32x4.mul(k0, a0), cnt);
         addQ32(gradInput + off + 16, f32x4.mul(k1, a1), cnt - 4);
       }
-    }
-    if (sums && ((b + 1) % SUM_BLOCK == 0 || b == B - 1)) {
-      flushSums(sumA, sumA32, T * Np);
-      flushSums(sumC, sumC32, T * Np);
     }
   }
 }
@@ -1533,6 +1555,9 @@ export function learningHhBackward(
   p: f64,
   lo32: f32,
   hi32: f32,
+  b0: i32,
+  b1: i32,
+  phase: i32,
 ): void {
   const detach = (flags & F_DETACH) != 0;
   const gin = (flags & F_GIN) != 0;
@@ -1541,24 +1566,36 @@ export function learningHhBackward(
   const f32path = kind == SURR_RECT && (flags & F_F32) != 0;
   const Np = (N + 7) & ~7;
   const tabBytes = <usize>T * <usize>Np * 8;
-  if (!detach) lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, scratch, sums, f32path);
   const tA = scratch + 3 * tabBytes;
   const sumA = scratch + 5 * tabBytes;
   const sumC = scratch + 6 * tabBytes;
   const tA32 = scratch + 7 * tabBytes;
-  const sumA32 = tA32 + (tabBytes >> 1);
-  const sumC32 = tA32 + tabBytes;
-  if (sums) {
-    memory.fill(sumA, 0, 2 * tabBytes);
-    if (f32path) memory.fill(sumA32, 0, tabBytes);
+  // float32 partial sums, one pair of tables [T][Np] per block of SUM_BLOCK rows (lhhBwd32).
+  const blocks = tA32 + (tabBytes >> 1);
+  const blockCount = (B + SUM_BLOCK - 1) / SUM_BLOCK;
+  if ((phase & PHASE_PREPARE) != 0) {
+    if (!detach) lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, scratch, sums, f32path);
+    if (sums) {
+      memory.fill(sumA, 0, 2 * tabBytes);
+      if (f32path) memory.fill(blocks, 0, <usize>blockCount * tabBytes);
+    }
   }
   const invC = 1 / C;
+  if ((phase & PHASE_FINISH) != 0 && (phase & PHASE_ROWS) == 0) {
+    lhhFinish(N, Np, T, dt, rates, gradRates, scratch, blocks, blockCount, sums, f32path, invC, gNa, gK, ENa, EK);
+    return;
+  }
+  if ((phase & PHASE_ROWS) == 0) return;
+  const sumA32 = blocks;
+  const sumC32 = blocks + (tabBytes >> 1);
   const tv = (flags & F_TV) != 0;
   const rate = (flags & F_RATE) != 0;
   const rep = repeatOf(flags);
   if (tv && rep > 1)
     lhhBackwardFrames(
       B,
+      b0,
+      b1,
       N,
       Np,
       T,
@@ -1588,6 +1625,8 @@ export function learningHhBackward(
       rate,
       kind,
       B,
+      b0,
+      b1,
       N,
       Np,
       T,
@@ -1611,6 +1650,8 @@ export function learningHhBackward(
       false,
       true,
       B,
+      b0,
+      b1,
       N,
       Np,
       T,
@@ -1636,6 +1677,8 @@ export function learningHhBackward(
       true,
       true,
       B,
+      b0,
+      b1,
       N,
       Np,
       T,
@@ -1661,6 +1704,8 @@ export function learningHhBackward(
       false,
       false,
       B,
+      b0,
+      b1,
       N,
       Np,
       T,
@@ -1686,6 +1731,8 @@ export function learningHhBackward(
       true,
       false,
       B,
+      b0,
+      b1,
       N,
       Np,
       T,
@@ -1706,12 +1753,48 @@ export function learningHhBackward(
       lo32,
       hi32,
     );
-  if (sums) lhhRateGrads(N, Np, T, dt, rates, gradRates, scratch, invC, gNa, gK, ENa, EK);
+  if ((phase & PHASE_FINISH) != 0)
+    lhhFinish(N, Np, T, dt, rates, gradRates, scratch, blocks, blockCount, sums, f32path, invC, gNa, gK, ENa, EK);
+}
+
+/** Adds the blocks' float32 partial sums into the float64 totals in row order, then the rate gradients. */
+function lhhFinish(
+  N: i32,
+  Np: i32,
+  T: i32,
+  dt: usize,
+  rates: usize,
+  gradRates: usize,
+  scratch: usize,
+  blocks: usize,
+  blockCount: i32,
+  sums: bool,
+  f32path: bool,
+  invC: f64,
+  gNa: f64,
+  gK: f64,
+  ENa: f64,
+  EK: f64,
+): void {
+  if (!sums) return;
+  const tabBytes = <usize>T * <usize>Np * 8;
+  if (f32path) {
+    const sumA = scratch + 5 * tabBytes;
+    const sumC = scratch + 6 * tabBytes;
+    for (let k = 0; k < blockCount; k++) {
+      const blk = blocks + <usize>k * tabBytes;
+      flushSums(sumA, blk, T * Np);
+      flushSums(sumC, blk + (tabBytes >> 1), T * Np);
+    }
+  }
+  lhhRateGrads(N, Np, T, dt, rates, gradRates, scratch, invC, gNa, gK, ENa, EK);
 }
 
 /** learningHhBackward's gradient pass for frames of rep > 1 steps (kept apart as lifBackwardFrames). */
 function lhhBackwardFrames(
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   Np: i32,
   T: i32,
@@ -1747,6 +1830,8 @@ function lhhBackwardFrames(
       rate,
       kind,
       B,
+      b0,
+      b1,
       N,
       Np,
       T,
@@ -1770,6 +1855,8 @@ function lhhBackwardFrames(
       true,
       true,
       B,
+      b0,
+      b1,
       N,
       Np,
       T,
@@ -1795,6 +1882,8 @@ function lhhBackwardFrames(
       true,
       false,
       B,
+      b0,
+      b1,
       N,
       Np,
       T,

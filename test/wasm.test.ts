@@ -813,3 +813,81 @@ describe('wasm spiking kernels match the js reference', () => {
     assert.throws(() => be.fullHhForward(hh), /fullHhForward: dt must be > 0, got 0/);
   });
 });
+
+describe('learning HH shared between threads by batch rows', () => {
+  let one: WasmBackend;
+  let two: WasmBackend;
+  before(async () => {
+    assertBuilt();
+    one = createWasmBackend({ threads: 1 });
+    two = createWasmBackend({ threads: 2 });
+    await two.whenThreadsReady();
+  });
+  after(() => two?.close());
+
+  // Large enough to share (B·N·T ≥ 2^18); B = 67 leaves a partial block of 16 rows and chunk.
+  const [B, N, T] = [67, 300, 15];
+
+  it('gives the single-threaded result bit for bit, and the reference to float32 rounding', () => {
+    const sharedBefore = two.sharedSpikingCalls();
+    let expectedShares = 0;
+    let seed = 9000;
+    for (const v of spikingVariants(T)) {
+      if (v.smooth) continue; // smooth mode changes only the emitted value, not the row split
+      const rng = new Rng(seed++);
+      const BN = B * N;
+      const rates = rangeFilled(6 * N, 0.05, 1.5, rng);
+      const dt = rangeFilled(N, 0.02, 0.2, rng);
+      const base = {
+        batch: B,
+        neurons: N,
+        steps: T,
+        threshold: 2,
+        constants: LEARNING_HH_MEMBRANE,
+        dt,
+        rates,
+        ...v,
+      };
+      const label = describeVariant(v, B, N, T);
+      const input = v.timeVarying
+        ? rangeFilled(framesOf(v, T) * BN, -5, 40, rng)
+        : rangeFilled(BN, 0, 30, rng);
+      const outLen = v.rateOutput ? BN : T * BN;
+      const fwd = (k: Backend) => {
+        const r = { out: new Float32Array(outLen), v: new Float32Array(T * BN) };
+        k.learningHhForward({ ...base, input, ...r });
+        return r;
+      };
+      const a = fwd(one);
+      const b = fwd(two);
+      expectedShares++;
+      assert.deepEqual(b.out, a.out, `out ${label}`);
+      assert.deepEqual(b.v, a.v, `saved v ${label}`);
+      const gradOut = rangeFilled(outLen, -1, 1, rng);
+      const gi0 = rangeFilled(input.length, -1, 1, rng);
+      const gr0 = rangeFilled(6 * N, -1, 1, rng);
+      const bwd = (k: Backend, withRates: boolean) => {
+        const gradInput = gi0.slice();
+        const gradRates = withRates ? gr0.slice() : null;
+        k.learningHhBackward({ ...base, detachIonic: false, v: a.v, gradOut, gradInput, gradRates });
+        return [gradInput, gradRates ?? gr0];
+      };
+      for (const withRates of [true, false]) {
+        const [gi1, gr1] = bwd(one, withRates);
+        const [gi2, gr2] = bwd(two, withRates);
+        // Rate gradients of the float64 surrogates are summed row by row: those calls stay on one thread.
+        if (!withRates || v.surrogate === 0) expectedShares++;
+        assert.deepEqual(gi2, gi1, `gradInput ${label}${withRates ? '' : ' (no gradRates)'}`);
+        assert.deepEqual(gr2, gr1, `gradRates ${label}${withRates ? '' : ' (no gradRates)'}`);
+        if (v.surrogate === 0 && withRates) {
+          // Five blocks of float32 partial sums, added in block order: the reference agrees.
+          const [wi, wr] = bwd(js, true);
+          assertClose(gi1, wi, 1e-5, 1e-5, `gradInput vs js ${label}`);
+          assertClose(gr1, wr, 1e-4, 1e-4, `gradRates vs js ${label}`);
+        }
+      }
+    }
+    assert.equal(two.sharedSpikingCalls() - sharedBefore, expectedShares, 'calls whose rows were shared');
+    assert.equal(one.sharedSpikingCalls(), 0);
+  });
+});

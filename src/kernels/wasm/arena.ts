@@ -19,6 +19,8 @@ import { MAX_PAGES, PAGE_BYTES } from './module.js';
 import { WasmMemory } from './wasm-api.js';
 
 export const CONTROL_BYTES = 1024;
+/** Where in the control area a shared spiking call's argument record sits (assembly/spiking-jobs.ts). */
+export const RECORD_OFFSET = 512;
 const ALIGN = 64;
 /**
  * Spare bytes after every heap block: the spiking kernels' vector loads may read up to 60 bytes

@@ -6,14 +6,15 @@
  * threads over that same (shared) memory: HHNET_THREADS threads in all, default the number of
  * cores up to DEFAULT_MAX_THREADS. Every element is computed the same way whatever the split, so
  * results do not depend on the thread count. The HH population kernel (hh-sim.ts) shares its
- * neuron groups the same way; the fused spiking layers run on the calling thread only. Operands
+ * neuron groups the same way, and large learning-HH calls their batch rows (the other fused
+ * spiking kernels run on the calling thread). Operands
  * too large for the 4 GiB memory fall through to the plain-TypeScript reference backend. Buffers
  * from allocate() live in the module's memory (arena.ts), so kernels use them in place.
  */
 import os from 'node:os';
 import { Backend, ConvGeometry } from '../backend.js';
 import { createJsBackend } from '../js/index.js';
-import { Arena } from './arena.js';
+import { Arena, CONTROL_BYTES, RECORD_OFFSET } from './arena.js';
 import {
   KernelExports,
   MAX_PAGES,
@@ -22,7 +23,7 @@ import {
   loadWasmModule,
   resolveVariant,
 } from './module.js';
-import { SpikingExports, createSpikingKernels } from './spiking.js';
+import { RowSharing, SpikingExports, createSpikingKernels } from './spiking.js';
 import { HhSim, createHhSim } from './hh-sim.js';
 import { Job, JobBlock, WorkerPool } from './threads.js';
 import { wasmApi } from './wasm-api.js';
@@ -68,6 +69,8 @@ export interface WasmBackend extends Backend {
   memoryBytes(): number;
   /** Bytes the kernels have copied into and out of the memory so far (resident operands are not). */
   copiedBytes(): number;
+  /** Spiking-kernel calls whose rows were shared between threads so far (tests, benchmarks). */
+  sharedSpikingCalls(): number;
   /** Stops the worker threads (they are unref()'d, so this is optional before exit). */
   close(): void;
 }
@@ -147,6 +150,32 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     }
     return late;
   }
+
+  /**
+   * Learning-HH calls share their rows without a takeover (a late chunk accumulates into the
+   * caller's gradients, so it cannot be recomputed aside): the caller takes chunks until none is
+   * left, then waits for those in flight.
+   */
+  if (ex.JOB_BYTES.value + 4 > RECORD_OFFSET || RECORD_OFFSET + ex.SP_RECORD_BYTES.value > CONTROL_BYTES)
+    throw new Error('wasm backend: the spiking call record does not fit the control area');
+  let sharedSpikingCalls = 0;
+  const rowSharing: RowSharing = {
+    threadsUp,
+    recordPtr: arena.controlPtr + RECORD_OFFSET,
+    runRows(rows, rowsPerChunk) {
+      sharedSpikingCalls++;
+      const chunks = Math.ceil(rows / rowsPerChunk);
+      board.publish({ kind: ex.JOB_SPIKING.value, chunks, args: [rowsPerChunk, this.recordPtr, rows] });
+      ex.runJob(arena.controlPtr, arena.scratchPtrs[0]);
+      if (!board.waitCompleted(chunks, QUIESCE_TIMEOUT_MS)) {
+        stopThreads();
+        throw new Error(
+          `wasm backend: a worker thread has not finished its spiking-kernel rows for ${QUIESCE_TIMEOUT_MS / 1000} s; ` +
+            'threads are now off for this backend (HHNET_THREADS=1 avoids them altogether)',
+        );
+      }
+    },
+  };
 
   function gemm(
     transA: boolean,
@@ -357,7 +386,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
 
   return {
-    ...createSpikingKernels(ex, arena, settle, js),
+    ...createSpikingKernels(ex, arena, settle, js, pool ? rowSharing : null),
     name: 'wasm',
     gemm,
     adam,
@@ -375,6 +404,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     heapBytesInUse: () => arena.heapBytesInUse,
     memoryBytes: () => memory.buffer.byteLength,
     copiedBytes: () => arena.copiedBytes,
+    sharedSpikingCalls: () => sharedSpikingCalls,
     whenThreadsReady: () => (pool ? pool.whenReady() : Promise.resolve()),
     close: stopThreads,
   };

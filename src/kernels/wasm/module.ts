@@ -147,6 +147,7 @@ export interface KernelExports {
   /** Job kinds. */
   JOB_GEMM: WasmGlobal;
   JOB_HH: WasmGlobal;
+  JOB_SPIKING: WasmGlobal;
   JOB_TICKET: WasmGlobal;
   JOB_WAKE: WasmGlobal;
   JOB_COMPLETED: WasmGlobal;

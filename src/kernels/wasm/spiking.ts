@@ -17,9 +17,11 @@ import {
   LifForwardArgs,
   Slif2hhBackwardArgs,
   Slif2hhForwardArgs,
+  SURROGATE_RECTANGULAR,
   SpikingKernelBase,
 } from '../spiking-types.js';
 import { Arena } from './arena.js';
+import type { WasmGlobal } from './module.js';
 import {
   checkBase,
   checkFullHh,
@@ -82,6 +84,9 @@ export interface SpikingExports {
     cut: number,
     kind: number,
     p: number,
+    b0: number,
+    b1: number,
+    phase: number,
   ): void;
   learningHhBackward(
     B: number,
@@ -107,6 +112,9 @@ export interface SpikingExports {
     p: number,
     lo32: number,
     hi32: number,
+    b0: number,
+    b1: number,
+    phase: number,
   ): void;
   fullHhForward(
     BN: number,
@@ -183,7 +191,37 @@ export interface SpikingExports {
     lo32: number,
     hi32: number,
   ): void;
+  PHASE_PREPARE: WasmGlobal;
+  PHASE_ROWS: WasmGlobal;
+  PHASE_FINISH: WasmGlobal;
+  /** Rows whose float32 partial sums learning HH backward keeps apart (row chunks are multiples). */
+  SUM_BLOCK: WasmGlobal;
+  SP_LHH_FORWARD: WasmGlobal;
+  SP_LHH_BACKWARD: WasmGlobal;
+  SP_INTS: WasmGlobal;
+  SP_FLOATS: WasmGlobal;
+  SP_FLOAT_AT: WasmGlobal;
+  SP_RECORD_BYTES: WasmGlobal;
 }
+
+/**
+ * How the backend lets a learning-HH call share its batch rows between threads
+ * (assembly/spiking-jobs.ts).
+ */
+export interface RowSharing {
+  /** Threads that could share a call now (1: the caller only). */
+  threadsUp(): number;
+  /** Byte offset of the call record (SP_RECORD_BYTES) in the shared memory. */
+  readonly recordPtr: number;
+  /** Runs rows [0, rows) of the recorded call in chunks on every thread; returns when all are done. */
+  runRows(rows: number, rowsPerChunk: number): void;
+}
+
+/** Most row chunks one shared call is split into (the job block's JOB_MAX_CHUNKS is larger). */
+const MAX_ROW_CHUNKS = 32;
+
+/** Calls below this many neuron-steps (B·N·T) stay on the calling thread (waking workers costs ~0.1 ms). */
+export const SHARE_MIN_NEURON_STEPS = 1 << 18;
 
 // Flag bits (assembly/spiking.ts).
 const F_TV = 1;
@@ -232,11 +270,11 @@ export function float32Cuts(th: number, p: number): Float32Cuts | null {
 }
 
 /**
- * Floats of learning HH scratch: seven float64 and three float32 tables [T][N rounded up to 8]
- * (assembly/spiking.ts).
+ * Floats of learning HH scratch: seven float64 tables and one float32 table [T][N rounded up to 8],
+ * then a pair of float32 tables per block of sumBlock batch rows (assembly/spiking.ts).
  */
-function learningHhScratchFloats(N: number, T: number): number {
-  return (7 * 2 + 3) * T * Math.ceil(N / 8) * 8;
+function learningHhScratchFloats(B: number, N: number, T: number, sumBlock: number): number {
+  return (7 * 2 + 1 + 2 * Math.max(1, Math.ceil(B / sumBlock))) * T * Math.ceil(N / 8) * 8;
 }
 
 /** Spare bytes after each operand region (a group's vector loads reach at most 60 bytes past its end). */
@@ -268,14 +306,39 @@ function baseFlags(a: SpikingKernelBase): number {
 /**
  * The eight kernels over the module's memory. `settle` runs before operands are written (it
  * waits for worker threads to leave the memory); `js` computes calls whose operands would not fit
- * in the 4 GiB memory.
+ * in the 4 GiB memory; `share` (null: one thread) lets large learning-HH calls split their batch
+ * rows between threads.
  */
 export function createSpikingKernels(
   ex: SpikingExports,
   arena: Arena,
   settle: () => void,
   js: SpikingKernels,
+  share: RowSharing | null = null,
 ): SpikingKernels {
+  const PREPARE = ex.PHASE_PREPARE.value;
+  const ROWS = ex.PHASE_ROWS.value;
+  const FINISH = ex.PHASE_FINISH.value;
+  const ALL = PREPARE | ROWS | FINISH;
+  const sumBlock = ex.SUM_BLOCK.value;
+
+  /**
+   * Rows per chunk when a call of B rows and B·N·T neuron-steps is worth sharing, else 0. Chunks
+   * are whole blocks of sumBlock rows (learning HH backward keeps each block's sums apart).
+   */
+  function rowsPerChunk(B: number, neuronSteps: number): number {
+    if (!share || neuronSteps < SHARE_MIN_NEURON_STEPS || B < 2 * sumBlock || share.threadsUp() < 2) return 0;
+    const blocks = Math.ceil(B / sumBlock);
+    return sumBlock * Math.ceil(blocks / MAX_ROW_CHUNKS);
+  }
+
+  /** Writes a call record (ints, then floats; assembly/spiking-jobs.ts) for the threads to read. */
+  function writeRecord(ints: readonly number[], floats: readonly number[]): void {
+    const buf = arena.memory.buffer;
+    new Int32Array(buf, share!.recordPtr, ex.SP_INTS.value).set(ints);
+    new Float64Array(buf, share!.recordPtr + ex.SP_FLOAT_AT.value, ex.SP_FLOATS.value).set(floats);
+  }
+
   /**
    * Byte offsets for the operands (array or null for scratch, and its float count): a resident
    * array's own (used in place), else a region of the operand block (plus slack); null when they
@@ -369,7 +432,7 @@ export function createSpikingKernels(
       [v, v ? T * BN : 0],
       [a.dt, N],
       [a.rates, 6 * N],
-      [null, learningHhScratchFloats(N, T)],
+      [null, learningHhScratchFloats(batch, N, T, sumBlock)],
     ]);
     if (!ptrs) return js.learningHhForward(a);
     const [pIn, pOut, pV, pDt, pRates, pScratch] = ptrs;
@@ -379,29 +442,44 @@ export function createSpikingKernels(
     const flags = baseFlags(a) | (v ? F_SAVE : 0);
     const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
     const th = a.threshold;
-    ex.learningHhForward(
-      batch,
-      N,
-      T,
-      pIn,
-      pOut,
-      pV,
-      pDt,
-      pRates,
-      pScratch,
-      flags,
-      C,
-      gNa,
-      gK,
-      gL,
-      ENa,
-      EK,
-      EL,
-      th,
-      spikeCut(th),
-      a.surrogate,
-      a.surrogateParam,
-    );
+    const cut = spikeCut(th);
+    const rows = rowsPerChunk(batch, BN * T);
+    const run = (b0: number, b1: number, phase: number) =>
+      ex.learningHhForward(
+        batch,
+        N,
+        T,
+        pIn,
+        pOut,
+        pV,
+        pDt,
+        pRates,
+        pScratch,
+        flags,
+        C,
+        gNa,
+        gK,
+        gL,
+        ENa,
+        EK,
+        EL,
+        th,
+        cut,
+        a.surrogate,
+        a.surrogateParam,
+        b0,
+        b1,
+        phase,
+      );
+    if (rows === 0) run(0, batch, ALL);
+    else {
+      run(0, batch, PREPARE);
+      writeRecord(
+        [ex.SP_LHH_FORWARD.value, batch, N, T, pIn, pOut, pV, pDt, pRates, pScratch, flags, a.surrogate],
+        [C, gNa, gK, gL, ENa, EK, EL, th, cut, a.surrogateParam],
+      );
+      share!.runRows(batch, rows);
+    }
     arena.read(pOut, out, outLen);
     if (v) arena.read(pV, v, T * BN);
   }
@@ -425,7 +503,7 @@ export function createSpikingKernels(
       [gradRates, gradRates ? 6 * N : 0],
       [a.dt, N],
       [a.rates, 6 * N],
-      [null, learningHhScratchFloats(N, T)],
+      [null, learningHhScratchFloats(batch, N, T, sumBlock)],
     ]);
     if (!ptrs) return js.learningHhBackward(a);
     const [pV, pOut, pIn, pRates, pDt, pR, pScratch] = ptrs;
@@ -443,31 +521,50 @@ export function createSpikingKernels(
       (gradRates ? F_GPARAM : 0) |
       (cuts ? F_F32 : 0);
     const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
-    ex.learningHhBackward(
-      batch,
-      N,
-      T,
-      pV,
-      pOut,
-      pIn,
-      pRates,
-      pDt,
-      pR,
-      pScratch,
-      flags,
-      C,
-      gNa,
-      gK,
-      gL,
-      ENa,
-      EK,
-      EL,
-      a.threshold,
-      a.surrogate,
-      a.surrogateParam,
-      cuts?.lo ?? 0,
-      cuts?.hi ?? 0,
-    );
+    const lo32 = cuts?.lo ?? 0;
+    const hi32 = cuts?.hi ?? 0;
+    // The float64 path adds every row into the float64 sums directly: one thread keeps its order.
+    const float32Sums = cuts !== null && a.surrogate === SURROGATE_RECTANGULAR;
+    const rows = gradRates && !float32Sums ? 0 : rowsPerChunk(batch, BN * T);
+    const run = (b0: number, b1: number, phase: number) =>
+      ex.learningHhBackward(
+        batch,
+        N,
+        T,
+        pV,
+        pOut,
+        pIn,
+        pRates,
+        pDt,
+        pR,
+        pScratch,
+        flags,
+        C,
+        gNa,
+        gK,
+        gL,
+        ENa,
+        EK,
+        EL,
+        a.threshold,
+        a.surrogate,
+        a.surrogateParam,
+        lo32,
+        hi32,
+        b0,
+        b1,
+        phase,
+      );
+    if (rows === 0) run(0, batch, ALL);
+    else {
+      run(0, batch, PREPARE);
+      writeRecord(
+        [ex.SP_LHH_BACKWARD.value, batch, N, T, pV, pOut, pIn, pRates, pDt, pR, pScratch, flags, a.surrogate],
+        [C, gNa, gK, gL, ENa, EK, EL, a.threshold, a.surrogateParam, lo32, hi32],
+      );
+      share!.runRows(batch, rows);
+      run(0, batch, FINISH);
+    }
     if (gradInput) arena.read(pIn, gradInput, inLen);
     if (gradRates) arena.read(pRates, gradRates, 6 * N);
   }

@@ -1,0 +1,90 @@
+// Learning-HH calls shared between threads by batch rows (JOB_SPIKING in jobs.ts). The host runs
+// the PREPARE phase itself, writes the call's arguments into a record in shared memory and posts
+// a job of row chunks; each thread's runJob calls spikingRows on its chunks; the host then runs
+// FINISH. Record layout: SP_INTS i32 words, then SP_FLOATS f64 values (byte offset SP_FLOAT_AT),
+// in each kernel's argument order (see spikingRows; host: src/kernels/wasm/spiking.ts).
+import { learningHhBackward, learningHhForward, PHASE_ROWS } from './spiking';
+
+export const SP_LHH_FORWARD: i32 = 0;
+export const SP_LHH_BACKWARD: i32 = 1;
+export const SP_INTS: i32 = 14;
+export const SP_FLOATS: i32 = 12;
+export const SP_FLOAT_AT: i32 = 64;
+export const SP_RECORD_BYTES: i32 = SP_FLOAT_AT + 8 * SP_FLOATS;
+
+// @ts-ignore: decorator
+@inline
+function int(rec: usize, k: i32): i32 {
+  return load<i32>(rec + (<usize>k << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function real(rec: usize, k: i32): f64 {
+  return load<f64>(rec + <usize>SP_FLOAT_AT + (<usize>k << 3));
+}
+
+/** Rows [b0, b1) of the call recorded at rec. */
+export function spikingRows(rec: usize, b0: i32, b1: i32): void {
+  if (int(rec, 0) == SP_LHH_FORWARD) {
+    // ints: kernel, B, N, T, input, out, saved, dt, rates, scratch, flags, kind
+    // floats: C, gNa, gK, gL, ENa, EK, EL, th, cut, p
+    learningHhForward(
+      int(rec, 1),
+      int(rec, 2),
+      int(rec, 3),
+      <usize>int(rec, 4),
+      <usize>int(rec, 5),
+      <usize>int(rec, 6),
+      <usize>int(rec, 7),
+      <usize>int(rec, 8),
+      <usize>int(rec, 9),
+      int(rec, 10),
+      real(rec, 0),
+      real(rec, 1),
+      real(rec, 2),
+      real(rec, 3),
+      real(rec, 4),
+      real(rec, 5),
+      real(rec, 6),
+      real(rec, 7),
+      real(rec, 8),
+      int(rec, 11),
+      real(rec, 9),
+      b0,
+      b1,
+      PHASE_ROWS,
+    );
+  } else {
+    // ints: kernel, B, N, T, saved, gradOut, gradInput, gradRates, dt, rates, scratch, flags, kind
+    // floats: C, gNa, gK, gL, ENa, EK, EL, th, p, lo32, hi32
+    learningHhBackward(
+      int(rec, 1),
+      int(rec, 2),
+      int(rec, 3),
+      <usize>int(rec, 4),
+      <usize>int(rec, 5),
+      <usize>int(rec, 6),
+      <usize>int(rec, 7),
+      <usize>int(rec, 8),
+      <usize>int(rec, 9),
+      <usize>int(rec, 10),
+      int(rec, 11),
+      real(rec, 0),
+      real(rec, 1),
+      real(rec, 2),
+      real(rec, 3),
+      real(rec, 4),
+      real(rec, 5),
+      real(rec, 6),
+      real(rec, 7),
+      int(rec, 12),
+      real(rec, 8),
+      <f32>real(rec, 9),
+      <f32>real(rec, 10),
+      b0,
+      b1,
+      PHASE_ROWS,
+    );
+  }
+}
