@@ -7,6 +7,7 @@ export {
   JOB_GEMM,
   JOB_HH,
   JOB_SPIKING,
+  JOB_ADAM,
   JOB_TICKET,
   JOB_WAKE,
   JOB_COMPLETED,

@@ -13,19 +13,23 @@
 //                   computed itself may still be written by a thread the OS had paused)
 //   ERRORS     i32  set by a host whose runJob call threw
 //   CHUNKS     i32  chunks in the job
-//   KIND       i32  JOB_GEMM, JOB_HH or JOB_SPIKING
+//   KIND       i32  JOB_GEMM, JOB_HH, JOB_SPIKING or JOB_ADAM
 //   ARGS       JOB_MAX_ARGS i32 words, by kind:
 //                gemm:     chunkCols, then gemmPacked's transB, m, n, k, pa, b, c, accumulate
 //                hh:       groupsPerChunk, the hhArgs block (hh-sim.ts)
 //                spiking:  rowsPerChunk, the call's record (spiking-jobs.ts), rows
+//                adam:     floatsPerChunk, p, g, m, v, n, then a record of six f64: beta1, beta2,
+//                          eps, weightDecay, stepSize, sqrtBc2
 //   DONE       one i32 flag per chunk.
 import { gemmPacked } from './gemm';
 import { hhAdvance } from './hh-sim';
 import { spikingRows } from './spiking-jobs';
+import { adam } from './adam';
 
 export const JOB_GEMM: i32 = 0;
 export const JOB_HH: i32 = 1;
 export const JOB_SPIKING: i32 = 2;
+export const JOB_ADAM: i32 = 3;
 
 export const JOB_TICKET: i32 = 0;
 export const JOB_WAKE: i32 = 8;
@@ -85,6 +89,23 @@ export function runJob(job: usize, scratch: usize): i32 {
     } else if (kind == JOB_SPIKING) {
       const r0 = i * a0;
       spikingRows(<usize>a1, r0, r0 + a0 < a2 ? r0 + a0 : a2);
+    } else if (kind == JOB_ADAM) {
+      const e0 = i * a0;
+      const off = <usize>e0 << 2;
+      const rec = <usize>a6;
+      adam(
+        <usize>a1 + off,
+        <usize>a2 + off,
+        <usize>a3 + off,
+        <usize>a4 + off,
+        (e0 + a0 < a5 ? e0 + a0 : a5) - e0,
+        <f32>load<f64>(rec),
+        <f32>load<f64>(rec, 8),
+        <f32>load<f64>(rec, 16),
+        <f32>load<f64>(rec, 24),
+        <f32>load<f64>(rec, 32),
+        <f32>load<f64>(rec, 40),
+      );
     } else {
       const j0 = i * a0;
       gemmPacked(a1, a2, a3, a4, <usize>a5, <usize>a6, <usize>a7, a8, j0, j0 + a0 < a3 ? j0 + a0 : a3, scratch);

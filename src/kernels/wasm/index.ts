@@ -37,6 +37,8 @@ export const DEFAULT_MAX_THREADS = 4;
 export const MAX_THREADS = 16;
 /** Products below this many flops (2·m·n·k) stay on the calling thread: waking workers costs more. */
 export const PARALLEL_MIN_FLOPS = 8e6;
+/** Adam steps over fewer floats than this stay on the calling thread. */
+export const ADAM_SHARE_MIN_FLOATS = 1 << 16;
 /** Column chunks per thread in a shared gemm: more balance the load, fewer pack less often. */
 const CHUNKS_PER_THREAD = 4;
 /** How long the caller waits for worker threads to leave the operand memory before giving up. */
@@ -69,8 +71,8 @@ export interface WasmBackend extends Backend {
   memoryBytes(): number;
   /** Bytes the kernels have copied into and out of the memory so far (resident operands are not). */
   copiedBytes(): number;
-  /** Spiking-kernel calls whose rows were shared between threads so far (tests, benchmarks). */
-  sharedSpikingCalls(): number;
+  /** Learning-HH and Adam calls shared between threads so far (tests, benchmarks). */
+  sharedInPlaceCalls(): number;
   /** Stops the worker threads (they are unref()'d, so this is optional before exit). */
   close(): void;
 }
@@ -158,24 +160,36 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
    */
   if (ex.JOB_BYTES.value + 4 > RECORD_OFFSET || RECORD_OFFSET + ex.SP_RECORD_BYTES.value > CONTROL_BYTES)
     throw new Error('wasm backend: the spiking call record does not fit the control area');
-  let sharedSpikingCalls = 0;
+  let sharedInPlaceCalls = 0;
+  const recordPtr = arena.controlPtr + RECORD_OFFSET;
   const rowSharing: RowSharing = {
     threadsUp,
-    recordPtr: arena.controlPtr + RECORD_OFFSET,
+    recordPtr,
     runRows(rows, rowsPerChunk) {
-      sharedSpikingCalls++;
       const chunks = Math.ceil(rows / rowsPerChunk);
-      board.publish({ kind: ex.JOB_SPIKING.value, chunks, args: [rowsPerChunk, this.recordPtr, rows] });
-      ex.runJob(arena.controlPtr, arena.scratchPtrs[0]);
-      if (!board.waitCompleted(chunks, QUIESCE_TIMEOUT_MS)) {
-        stopThreads();
-        throw new Error(
-          `wasm backend: a worker thread has not finished its spiking-kernel rows for ${QUIESCE_TIMEOUT_MS / 1000} s; ` +
-            'threads are now off for this backend (HHNET_THREADS=1 avoids them altogether)',
-        );
-      }
+      runToCompletion(
+        { kind: ex.JOB_SPIKING.value, chunks, args: [rowsPerChunk, recordPtr, rows] },
+        'spiking-kernel rows',
+      );
     },
   };
+
+  /**
+   * Runs a job whose chunks update memory in place (so a late chunk cannot be recomputed aside):
+   * the caller takes chunks until none is left, then waits for those in flight.
+   */
+  function runToCompletion(job: Job, what: string): void {
+    sharedInPlaceCalls++;
+    board.publish(job);
+    ex.runJob(arena.controlPtr, arena.scratchPtrs[0]);
+    if (!board.waitCompleted(job.chunks, QUIESCE_TIMEOUT_MS)) {
+      stopThreads();
+      throw new Error(
+        `wasm backend: a worker thread has not finished its ${what} for ${QUIESCE_TIMEOUT_MS / 1000} s; ` +
+          'threads are now off for this backend (HHNET_THREADS=1 avoids them altogether)',
+      );
+    }
+  }
 
   function gemm(
     transA: boolean,
@@ -294,7 +308,15 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     arena.write(pv, v, n);
     const stepSize = lr / (1 - Math.pow(beta1, step));
     const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, step));
-    ex.adam(pp, pg, pm, pv, n, beta1, beta2, eps, weightDecay, stepSize, sqrtBc2);
+    const parts = n >= ADAM_SHARE_MIN_FLOATS ? threadsUp() : 1;
+    if (parts < 2) ex.adam(pp, pg, pm, pv, n, beta1, beta2, eps, weightDecay, stepSize, sqrtBc2);
+    else {
+      // Elementwise, so any split gives the same floats; chunks are whole vectors of four.
+      const perChunk = Math.ceil(n / (parts * CHUNKS_PER_THREAD) / 4) * 4;
+      new Float64Array(memory.buffer, recordPtr, 6).set([beta1, beta2, eps, weightDecay, stepSize, sqrtBc2]);
+      const args = [perChunk, pp, pg, pm, pv, n, recordPtr];
+      runToCompletion({ kind: ex.JOB_ADAM.value, chunks: Math.ceil(n / perChunk), args }, 'Adam chunk');
+    }
     arena.read(pp, p, n);
     arena.read(pm, m, n);
     arena.read(pv, v, n);
@@ -404,7 +426,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     heapBytesInUse: () => arena.heapBytesInUse,
     memoryBytes: () => memory.buffer.byteLength,
     copiedBytes: () => arena.copiedBytes,
-    sharedSpikingCalls: () => sharedSpikingCalls,
+    sharedInPlaceCalls: () => sharedInPlaceCalls,
     whenThreadsReady: () => (pool ? pool.whenReady() : Promise.resolve()),
     close: stopThreads,
   };

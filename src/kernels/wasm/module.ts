@@ -148,6 +148,7 @@ export interface KernelExports {
   JOB_GEMM: WasmGlobal;
   JOB_HH: WasmGlobal;
   JOB_SPIKING: WasmGlobal;
+  JOB_ADAM: WasmGlobal;
   JOB_TICKET: WasmGlobal;
   JOB_WAKE: WasmGlobal;
   JOB_COMPLETED: WasmGlobal;
