@@ -388,11 +388,16 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
     // A first contribution overwrites the grad (no zeroing, no reading it back).
     if (x.requiresGrad) be.gemm(false, false, batch, inF, outF, g, w.data, ...x.gradTarget());
     if (w.requiresGrad) be.gemm(true, false, outF, inF, batch, g, x.data, ...w.gradTarget());
-    if (b && b.requiresGrad) {
-      const gb = b.ensureGrad();
-      for (let r = 0; r < batch; r++) for (let j = 0; j < outF; j++) gb[j] += g[r * outF + j];
-    }
+    if (b && b.requiresGrad) addColumnSums(b.ensureGrad(), g, batch, outF);
   });
+}
+
+/** acc[j] += Σ_r g[r·cols + j]: the bias gradient of a [rows, cols] output gradient. */
+function addColumnSums(acc: Float32Array, g: Float32Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    for (let j = 0; j < cols; j++) acc[j] += g[off + j];
+  }
 }
 
 /**

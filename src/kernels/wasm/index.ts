@@ -36,7 +36,7 @@ export const DEFAULT_MAX_THREADS = 4;
 /** Most threads HHNET_THREADS may ask for. */
 export const MAX_THREADS = 16;
 /** Products below this many flops (2·m·n·k) stay on the calling thread: waking workers costs more. */
-export const PARALLEL_MIN_FLOPS = 8e6;
+export const PARALLEL_MIN_FLOPS = 4e6;
 /** Adam steps over fewer floats than this stay on the calling thread. */
 export const ADAM_SHARE_MIN_FLOATS = 1 << 16;
 /** Column chunks per thread in a shared gemm: more balance the load, fewer pack less often. */
