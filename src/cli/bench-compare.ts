@@ -75,8 +75,8 @@ async function main(): Promise<void> {
       `training models (default ${COMPARE_MODELS.join(',')})`,
       listOf(COMPARE_MODELS, 'models'),
     )
-    .option('--steps <n>', 'timed training steps per run (default 10; quick: 2)', positiveInt)
-    .option('--warmup <n>', 'untimed training steps per run (default 2; quick: 1)', positiveInt)
+    .option('--steps <n>', 'timed training steps per run (default 20; quick: 2)', positiveInt)
+    .option('--warmup <n>', 'untimed training steps per run (default 10; quick: 1)', positiveInt)
     .option('--torch-threads <n>', 'torch.set_num_threads (default: the core count)', positiveInt)
     .option('--neurons <n>', 'population size (default 10000)', positiveInt)
     .option('--duration <ms>', 'simulated time (default 100; quick: 5)', positiveNumber)

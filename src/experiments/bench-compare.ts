@@ -56,7 +56,12 @@ export interface CompareOptions {
   quick: boolean;
 }
 
-/** Full run: 3 rounds, 10 timed steps after 2 warm-up, 100 ms; quick: 1 round, 2 + 1 steps, 5 ms. */
+/**
+ * Full run: 3 rounds, 20 timed steps after 10 warm-up, 100 ms; quick: 1 round, 2 + 1 steps, 5 ms.
+ * Ten warm-up steps let V8 finish tiering hhnet's wasm and JS up to optimised code (the first
+ * ~10 steps run up to 1.3× slower); a training run's thousands of steps run at that steady state.
+ * PyTorch gets the same warm-up.
+ */
 export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = process.env): CompareOptions {
   return {
     rounds: quick ? 1 : 3,
@@ -64,8 +69,8 @@ export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = pr
     models: [...COMPARE_MODELS],
     batch: 128,
     T: 15,
-    steps: quick ? 2 : 10,
-    warmup: quick ? 1 : 2,
+    steps: quick ? 2 : 20,
+    warmup: quick ? 1 : 10,
     torchThreads: coreCount(),
     neurons: 10000,
     duration: quick ? 5 : 100,

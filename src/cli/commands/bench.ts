@@ -64,8 +64,13 @@ export function registerBench(program: Command): void {
     .option('--models <list>', `comma-separated models (default: the fc family: ${FC_MODELS.join(', ')})`)
     .option('--batch <n>', 'batch size', positiveInt, 128)
     .option('--T <n>', 'time steps', positiveInt, 15)
-    .option('--steps <n>', 'timed steps (the median is reported)', positiveInt, 10)
-    .option('--warmup <n>', 'untimed steps first', positiveInt, 2)
+    .option('--steps <n>', 'timed steps (the median is reported)', positiveInt, 20)
+    .option(
+      '--warmup <n>',
+      'untimed steps first (V8 tiers the kernels up over the first ~10)',
+      positiveInt,
+      10,
+    )
     .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action(
