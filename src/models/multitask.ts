@@ -201,11 +201,22 @@ export function checkInput(x: Tensor): void {
     );
   }
   const d = x.data;
-  // v·0 is 0 for finite v and NaN for ±Inf or NaN, so one sum tells; the loop that finds the
-  // element runs only when it is NaN.
-  let probe = 0;
-  for (let i = 0; i < d.length; i++) probe += d[i] * 0;
-  if (probe === 0) return;
+  // v·0 is 0 for finite v and NaN for ±Inf or NaN, so a sum tells (four independent sums: one
+  // chain of additions would wait on each add's latency); the loop that finds the element runs
+  // only when it is NaN.
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  const n4 = d.length & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    p0 += d[i] * 0;
+    p1 += d[i + 1] * 0;
+    p2 += d[i + 2] * 0;
+    p3 += d[i + 3] * 0;
+  }
+  for (let i = n4; i < d.length; i++) p0 += d[i] * 0;
+  if (p0 + p1 + p2 + p3 === 0) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i]))
       throw new RangeError(`multi-task model: input contains ${d[i]} at element ${i}`);

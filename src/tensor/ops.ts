@@ -388,16 +388,17 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
     // A first contribution overwrites the grad (no zeroing, no reading it back).
     if (x.requiresGrad) be.gemm(false, false, batch, inF, outF, g, w.data, ...x.gradTarget());
     if (w.requiresGrad) be.gemm(true, false, outF, inF, batch, g, x.data, ...w.gradTarget());
-    if (b && b.requiresGrad) addColumnSums(b.ensureGrad(), g, batch, outF);
+    // The bias gradient is 1ᵀ·g, a one-row product (a plain loop over it is slower in JS).
+    if (b && b.requiresGrad) be.gemm(false, false, 1, outF, batch, onesOf(batch), g, ...b.gradTarget());
   });
 }
 
-/** acc[j] += Σ_r g[r·cols + j]: the bias gradient of a [rows, cols] output gradient. */
-function addColumnSums(acc: Float32Array, g: Float32Array, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const off = r * cols;
-    for (let j = 0; j < cols; j++) acc[j] += g[off + j];
-  }
+let ones = new Float32Array(0);
+
+/** n ones (a shared, never written buffer, grown on demand). */
+function onesOf(n: number): Float32Array {
+  if (ones.length < n) ones = new Float32Array(n).fill(1);
+  return ones.subarray(0, n);
 }
 
 /**
