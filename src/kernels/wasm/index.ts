@@ -40,7 +40,7 @@ export const PARALLEL_MIN_FLOPS = 4e6;
 /** Adam steps over fewer floats than this stay on the calling thread. */
 export const ADAM_SHARE_MIN_FLOATS = 1 << 16;
 /** Column chunks per thread in a shared gemm: more balance the load, fewer pack less often. */
-const CHUNKS_PER_THREAD = 4;
+const CHUNKS_PER_THREAD = 8;
 /** How long the caller waits for worker threads to leave the operand memory before giving up. */
 const QUIESCE_TIMEOUT_MS = 30_000;
 
