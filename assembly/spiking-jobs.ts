@@ -1,12 +1,15 @@
-// Learning-HH calls shared between threads by batch rows (JOB_SPIKING in jobs.ts). The host runs
-// the PREPARE phase itself, writes the call's arguments into a record in shared memory and posts
-// a job of row chunks; each thread's runJob calls spikingRows on its chunks; the host then runs
-// FINISH. Record layout: SP_INTS i32 words, then SP_FLOATS f64 values (byte offset SP_FLOAT_AT),
+// Spiking-kernel calls shared between threads (JOB_SPIKING in jobs.ts): learning HH by batch rows
+// (the host runs the PREPARE phase itself, then the threads run row chunks, then the host runs
+// FINISH), LIF by ranges of its flat neuron index (multiples of 16). The host writes the call's
+// arguments into a record in shared memory and posts a job of chunks; each thread's runJob calls
+// spikingRows on its chunks. Record layout: SP_INTS i32 words, then SP_FLOATS f64 values (byte offset SP_FLOAT_AT),
 // in each kernel's argument order (see spikingRows; host: src/kernels/wasm/spiking.ts).
-import { learningHhBackward, learningHhForward, PHASE_ROWS } from './spiking';
+import { learningHhBackward, learningHhForward, lifBackward, lifForward, PHASE_ROWS } from './spiking';
 
 export const SP_LHH_FORWARD: i32 = 0;
 export const SP_LHH_BACKWARD: i32 = 1;
+export const SP_LIF_FORWARD: i32 = 2;
+export const SP_LIF_BACKWARD: i32 = 3;
 export const SP_INTS: i32 = 14;
 export const SP_FLOATS: i32 = 12;
 export const SP_FLOAT_AT: i32 = 64;
@@ -24,9 +27,46 @@ function real(rec: usize, k: i32): f64 {
   return load<f64>(rec + <usize>SP_FLOAT_AT + (<usize>k << 3));
 }
 
-/** Rows [b0, b1) of the call recorded at rec. */
+/** Rows (LIF: flat neurons) [b0, b1) of the call recorded at rec. */
 export function spikingRows(rec: usize, b0: i32, b1: i32): void {
-  if (int(rec, 0) == SP_LHH_FORWARD) {
+  const kernel = int(rec, 0);
+  if (kernel == SP_LIF_FORWARD) {
+    // ints: kernel, BN, T, input, out, mem, flags, kind; floats: decay, th, cut, p
+    lifForward(
+      int(rec, 1),
+      b0,
+      b1,
+      int(rec, 2),
+      <usize>int(rec, 3),
+      <usize>int(rec, 4),
+      <usize>int(rec, 5),
+      int(rec, 6),
+      real(rec, 0),
+      real(rec, 1),
+      real(rec, 2),
+      int(rec, 7),
+      real(rec, 3),
+    );
+  } else if (kernel == SP_LIF_BACKWARD) {
+    // ints: kernel, BN, T, mem, gradOut, gradInput, flags, kind; floats: decay, th, p, cut32, lo32, hi32
+    lifBackward(
+      int(rec, 1),
+      b0,
+      b1,
+      int(rec, 2),
+      <usize>int(rec, 3),
+      <usize>int(rec, 4),
+      <usize>int(rec, 5),
+      int(rec, 6),
+      real(rec, 0),
+      real(rec, 1),
+      int(rec, 7),
+      real(rec, 2),
+      <f32>real(rec, 3),
+      <f32>real(rec, 4),
+      <f32>real(rec, 5),
+    );
+  } else if (kernel == SP_LHH_FORWARD) {
     // ints: kernel, B, N, T, input, out, saved, dt, rates, scratch, flags, kind
     // floats: C, gNa, gK, gL, ENa, EK, EL, th, cut, p
     learningHhForward(

@@ -365,6 +365,8 @@ function lifFwd(
   save: bool,
   smooth: bool,
   BN: i32,
+  i0: i32,
+  i1: i32,
   T: i32,
   rep: i32,
   input: usize,
@@ -382,8 +384,8 @@ function lifFwd(
   const Z = f64x2.splat(0);
   const INVT = f64x2.splat(1 / <f64>T);
   const row = (<usize>BN) << 2;
-  for (let i = 0; i < BN; i += 8) {
-    const cnt = imin(8, BN - i);
+  for (let i = i0; i < i1; i += 8) {
+    const cnt = imin(8, i1 - i);
     const off = (<usize>i) << 2;
     let m0 = Z,
       m1 = Z,
@@ -489,6 +491,8 @@ function lifFwd(
 
 export function lifForward(
   BN: i32,
+  i0: i32,
+  i1: i32,
   T: i32,
   input: usize,
   out: usize,
@@ -504,18 +508,18 @@ export function lifForward(
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
   const rep = repeatOf(flags);
-  if (tv && rep > 1) lifForwardFrames(BN, T, rep, input, out, mem, flags, decay, th, cut, kind, p);
+  if (tv && rep > 1) lifForwardFrames(BN, i0, i1, T, rep, input, out, mem, flags, decay, th, cut, kind, p);
   else if ((flags & F_SMOOTH) != 0)
-    lifFwd(tv, rate, save, true, BN, T, 1, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(tv, rate, save, true, BN, i0, i1, T, 1, input, out, mem, decay, th, cut, kind, p);
   else if (!tv && rate && save)
-    lifFwd(false, true, true, false, BN, T, 1, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(false, true, true, false, BN, i0, i1, T, 1, input, out, mem, decay, th, cut, kind, p);
   else if (tv && rate && save)
-    lifFwd(true, true, true, false, BN, T, 1, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(true, true, true, false, BN, i0, i1, T, 1, input, out, mem, decay, th, cut, kind, p);
   else if (!tv && !rate && save)
-    lifFwd(false, false, true, false, BN, T, 1, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(false, false, true, false, BN, i0, i1, T, 1, input, out, mem, decay, th, cut, kind, p);
   else if (tv && !rate && save)
-    lifFwd(true, false, true, false, BN, T, 1, input, out, mem, decay, th, cut, kind, p);
-  else lifFwd(tv, rate, false, false, BN, T, 1, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(true, false, true, false, BN, i0, i1, T, 1, input, out, mem, decay, th, cut, kind, p);
+  else lifFwd(tv, rate, false, false, BN, i0, i1, T, 1, input, out, mem, decay, th, cut, kind, p);
 }
 
 /**
@@ -525,6 +529,8 @@ export function lifForward(
  */
 function lifForwardFrames(
   BN: i32,
+  i0: i32,
+  i1: i32,
   T: i32,
   rep: i32,
   input: usize,
@@ -540,11 +546,11 @@ function lifForwardFrames(
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
   if ((flags & F_SMOOTH) != 0)
-    lifFwd(true, rate, save, true, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(true, rate, save, true, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
   else if (rate && save)
-    lifFwd(true, true, true, false, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
-  else if (save) lifFwd(true, false, true, false, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
-  else lifFwd(true, rate, false, false, BN, T, rep, input, out, mem, decay, th, cut, kind, p);
+    lifFwd(true, true, true, false, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
+  else if (save) lifFwd(true, false, true, false, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
+  else lifFwd(true, rate, false, false, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
 }
 
 // @ts-ignore: decorator
@@ -555,6 +561,8 @@ function lifBwd(
   smooth: bool,
   kind: i32,
   BN: i32,
+  i0: i32,
+  i1: i32,
   T: i32,
   rep: i32,
   mem: usize,
@@ -576,8 +584,8 @@ function lifBwd(
   const INVT = f64x2.splat(1 / <f64>T);
   const row = (<usize>BN) << 2;
   const lastFrame = <usize>(T / rep - 1) * row; // offset of the last input frame
-  for (let i = 0; i < BN; i += 8) {
-    const cnt = imin(8, BN - i);
+  for (let i = i0; i < i1; i += 8) {
+    const cnt = imin(8, i1 - i);
     const off = (<usize>i) << 2;
     // dL/ds[t]: gradOut/T at every step for a rate, else gradOut[t].
     let g0 = Z,
@@ -676,6 +684,8 @@ function lifBwd32(
   tv: bool,
   rate: bool,
   BN: i32,
+  i0: i32,
+  i1: i32,
   T: i32,
   rep: i32,
   mem: usize,
@@ -696,8 +706,8 @@ function lifBwd32(
   const INVT = f64x2.splat(1 / <f64>T);
   const row = (<usize>BN) << 2;
   const lastFrame = <usize>(T / rep - 1) * row; // offset of the last input frame
-  for (let i = 0; i < BN; i += 16) {
-    const cnt = imin(16, BN - i);
+  for (let i = i0; i < i1; i += 16) {
+    const cnt = imin(16, i1 - i);
     const off = (<usize>i) << 2;
     let g0 = Z,
       g1 = Z,
@@ -776,6 +786,8 @@ function lifBwd32(
  */
 export function lifBackward(
   BN: i32,
+  i0: i32,
+  i1: i32,
   T: i32,
   mem: usize,
   gradOut: usize,
@@ -797,6 +809,8 @@ export function lifBackward(
   if (tv && rep > 1)
     lifBackwardFrames(
       BN,
+      i0,
+      i1,
       T,
       rep,
       mem,
@@ -813,20 +827,22 @@ export function lifBackward(
       hi32,
     );
   else if (smooth || kind != SURR_RECT)
-    lifBwd(tv, rate, smooth, kind, BN, T, 1, mem, gradOut, gradInput, decay, reset, th, p);
+    lifBwd(tv, rate, smooth, kind, BN, i0, i1, T, 1, mem, gradOut, gradInput, decay, reset, th, p);
   else if ((flags & F_F32) != 0) {
     const d = <f32>decay;
     const r = <f32>reset;
-    if (!tv && rate) lifBwd32(false, true, BN, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else if (tv && rate) lifBwd32(true, true, BN, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else if (!tv && !rate) lifBwd32(false, false, BN, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else lifBwd32(true, false, BN, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-  } else lifBwd(tv, rate, false, SURR_RECT, BN, T, 1, mem, gradOut, gradInput, decay, reset, th, p);
+    if (!tv && rate) lifBwd32(false, true, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else if (tv && rate) lifBwd32(true, true, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else if (!tv && !rate) lifBwd32(false, false, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else lifBwd32(true, false, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+  } else lifBwd(tv, rate, false, SURR_RECT, BN, i0, i1, T, 1, mem, gradOut, gradInput, decay, reset, th, p);
 }
 
 /** lifBackward for frames of rep > 1 steps (kept apart as lifForwardFrames). */
 function lifBackwardFrames(
   BN: i32,
+  i0: i32,
+  i1: i32,
   T: i32,
   rep: i32,
   mem: usize,
@@ -845,13 +861,13 @@ function lifBackwardFrames(
   const rate = (flags & F_RATE) != 0;
   const smooth = (flags & F_SMOOTH) != 0;
   if (smooth || kind != SURR_RECT)
-    lifBwd(true, rate, smooth, kind, BN, T, rep, mem, gradOut, gradInput, decay, reset, th, p);
+    lifBwd(true, rate, smooth, kind, BN, i0, i1, T, rep, mem, gradOut, gradInput, decay, reset, th, p);
   else if ((flags & F_F32) != 0) {
     const d = <f32>decay;
     const r = <f32>reset;
-    if (rate) lifBwd32(true, true, BN, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else lifBwd32(true, false, BN, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-  } else lifBwd(true, rate, false, SURR_RECT, BN, T, rep, mem, gradOut, gradInput, decay, reset, th, p);
+    if (rate) lifBwd32(true, true, BN, i0, i1, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else lifBwd32(true, false, BN, i0, i1, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+  } else lifBwd(true, rate, false, SURR_RECT, BN, i0, i1, T, rep, mem, gradOut, gradInput, decay, reset, th, p);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -835,7 +835,7 @@ describe('wasm spiking kernels match the js reference', () => {
   });
 });
 
-describe('learning HH shared between threads by batch rows', () => {
+describe('spiking kernels shared between threads', () => {
   let one: WasmBackend;
   let two: WasmBackend;
   before(async () => {
@@ -849,7 +849,7 @@ describe('learning HH shared between threads by batch rows', () => {
   // Large enough to share (B·N·T ≥ 2^18); B = 67 leaves a partial block of 16 rows and chunk.
   const [B, N, T] = [67, 300, 15];
 
-  it('gives the single-threaded result bit for bit, and the reference to float32 rounding', () => {
+  it('learning HH (by batch rows) gives the single-threaded result bit for bit, and the reference to float32 rounding', () => {
     const sharedBefore = two.sharedInPlaceCalls();
     let expectedShares = 0;
     let seed = 9000;
@@ -910,5 +910,40 @@ describe('learning HH shared between threads by batch rows', () => {
     }
     assert.equal(two.sharedInPlaceCalls() - sharedBefore, expectedShares, 'calls whose rows were shared');
     assert.equal(one.sharedInPlaceCalls(), 0);
+  });
+
+  it('LIF (by ranges of the flat neuron index) gives the single-threaded result bit for bit', () => {
+    const sharedBefore = two.sharedInPlaceCalls();
+    let calls = 0;
+    let seed = 9500;
+    for (const v of spikingVariants(T)) {
+      const rng = new Rng(seed++);
+      const BN = B * N;
+      const base = { batch: B, neurons: N, steps: T, threshold: 1, decay: 0.8, ...v };
+      const label = describeVariant(v, B, N, T);
+      const input = v.timeVarying
+        ? rangeFilled(framesOf(v, T) * BN, -1, 3, rng)
+        : rangeFilled(BN, 0, 1.5, rng);
+      const outLen = v.rateOutput ? BN : T * BN;
+      const fwd = (k: Backend) => {
+        const r = { out: new Float32Array(outLen), mem: new Float32Array(T * BN) };
+        k.lifForward({ ...base, input, ...r });
+        return r;
+      };
+      const a = fwd(one);
+      const b = fwd(two);
+      assert.deepEqual(b.out, a.out, `out ${label}`);
+      assert.deepEqual(b.mem, a.mem, `saved mem ${label}`);
+      const gradOut = rangeFilled(outLen, -1, 1, rng);
+      const gi0 = rangeFilled(input.length, -1, 1, rng);
+      const bwd = (k: Backend) => {
+        const gradInput = gi0.slice();
+        k.lifBackward({ ...base, detachReset: false, mem: a.mem, gradOut, gradInput });
+        return gradInput;
+      };
+      assert.deepEqual(bwd(two), bwd(one), `gradInput ${label}`);
+      calls += 2;
+    }
+    assert.equal(two.sharedInPlaceCalls() - sharedBefore, calls, 'calls whose neurons were shared');
   });
 });

@@ -34,8 +34,11 @@ import {
 
 /** The spiking kernels hhnet.wasm exports (pointers are byte offsets; flags: baseFlags and F_* bits). */
 export interface SpikingExports {
+  /** Neurons [i0, i1) of the BN (flat index; i0, i1 multiples of 16 or BN). */
   lifForward(
     BN: number,
+    i0: number,
+    i1: number,
     T: number,
     input: number,
     out: number,
@@ -49,6 +52,8 @@ export interface SpikingExports {
   ): void;
   lifBackward(
     BN: number,
+    i0: number,
+    i1: number,
     T: number,
     mem: number,
     gradOut: number,
@@ -198,6 +203,8 @@ export interface SpikingExports {
   SUM_BLOCK: WasmGlobal;
   SP_LHH_FORWARD: WasmGlobal;
   SP_LHH_BACKWARD: WasmGlobal;
+  SP_LIF_FORWARD: WasmGlobal;
+  SP_LIF_BACKWARD: WasmGlobal;
   SP_INTS: WasmGlobal;
   SP_FLOATS: WasmGlobal;
   SP_FLOAT_AT: WasmGlobal;
@@ -205,8 +212,8 @@ export interface SpikingExports {
 }
 
 /**
- * How the backend lets a learning-HH call share its batch rows between threads
- * (assembly/spiking-jobs.ts).
+ * How the backend lets a learning-HH call share its batch rows, and a LIF call its neurons, between
+ * threads (assembly/spiking-jobs.ts).
  */
 export interface RowSharing {
   /** Threads that could share a call now (1: the caller only). */
@@ -332,6 +339,16 @@ export function createSpikingKernels(
     return sumBlock * Math.ceil(blocks / MAX_ROW_CHUNKS);
   }
 
+  /**
+   * Neurons per chunk when a LIF call over BN flat neurons and T steps is worth sharing, else 0.
+   * Chunks are multiples of 16 (the float32 backward's group width).
+   */
+  function flatChunk(BN: number, T: number): number {
+    if (!share || BN * T < SHARE_MIN_NEURON_STEPS || BN < 32 || share.threadsUp() < 2) return 0;
+    const per = Math.max(BN / (share.threadsUp() * 4), BN / MAX_ROW_CHUNKS);
+    return Math.ceil(per / 16) * 16;
+  }
+
   /** Writes a call record (ints, then floats; assembly/spiking-jobs.ts) for the threads to read. */
   function writeRecord(ints: readonly number[], floats: readonly number[]): void {
     const buf = arena.memory.buffer;
@@ -371,7 +388,17 @@ export function createSpikingKernels(
     arena.write(pIn, input, inLen);
     const flags = baseFlags(a) | (mem ? F_SAVE : 0);
     const th = a.threshold;
-    ex.lifForward(BN, T, pIn, pOut, pMem, flags, a.decay, th, spikeCut(th), a.surrogate, a.surrogateParam);
+    const cut = spikeCut(th);
+    const chunk = flatChunk(BN, T);
+    if (chunk === 0)
+      ex.lifForward(BN, 0, BN, T, pIn, pOut, pMem, flags, a.decay, th, cut, a.surrogate, a.surrogateParam);
+    else {
+      writeRecord(
+        [ex.SP_LIF_FORWARD.value, BN, T, pIn, pOut, pMem, flags, a.surrogate],
+        [a.decay, th, cut, a.surrogateParam],
+      );
+      share!.runRows(BN, chunk);
+    }
     arena.read(pOut, out, outLen);
     if (mem) arena.read(pMem, mem, T * BN);
   }
@@ -398,21 +425,34 @@ export function createSpikingKernels(
     arena.write(pIn, gradInput, inLen);
     const cuts = float32Cuts(a.threshold, a.surrogateParam);
     const flags = baseFlags(a) | (a.detachReset ? F_DETACH : 0) | F_GIN | (cuts ? F_F32 : 0);
-    ex.lifBackward(
-      BN,
-      T,
-      pMem,
-      pOut,
-      pIn,
-      flags,
-      a.decay,
-      a.threshold,
-      a.surrogate,
-      a.surrogateParam,
-      cuts?.cut ?? 0,
-      cuts?.lo ?? 0,
-      cuts?.hi ?? 0,
-    );
+    const [cut32, lo32, hi32] = [cuts?.cut ?? 0, cuts?.lo ?? 0, cuts?.hi ?? 0];
+    const chunk = flatChunk(BN, T);
+    if (chunk === 0) {
+      const { decay, threshold, surrogate, surrogateParam } = a;
+      ex.lifBackward(
+        BN,
+        0,
+        BN,
+        T,
+        pMem,
+        pOut,
+        pIn,
+        flags,
+        decay,
+        threshold,
+        surrogate,
+        surrogateParam,
+        cut32,
+        lo32,
+        hi32,
+      );
+    } else {
+      writeRecord(
+        [ex.SP_LIF_BACKWARD.value, BN, T, pMem, pOut, pIn, flags, a.surrogate],
+        [a.decay, a.threshold, a.surrogateParam, cut32, lo32, hi32],
+      );
+      share!.runRows(BN, chunk);
+    }
     arena.read(pIn, gradInput, inLen);
   }
 
