@@ -1,15 +1,23 @@
 // Spiking-kernel calls shared between threads (JOB_SPIKING in jobs.ts): learning HH by batch rows
 // (the host runs the PREPARE phase itself, then the threads run row chunks, then the host runs
-// FINISH), LIF by ranges of its flat neuron index (multiples of 16). The host writes the call's
+// FINISH), LIF by ranges of its flat neuron index (multiples of 16), s-LIF2HH forward by batch rows. The host writes the call's
 // arguments into a record in shared memory and posts a job of chunks; each thread's runJob calls
 // spikingRows on its chunks. Record layout: SP_INTS i32 words, then SP_FLOATS f64 values (byte offset SP_FLOAT_AT),
 // in each kernel's argument order (see spikingRows; host: src/kernels/wasm/spiking.ts).
-import { learningHhBackward, learningHhForward, lifBackward, lifForward, PHASE_ROWS } from './spiking';
+import {
+  learningHhBackward,
+  learningHhForward,
+  lifBackward,
+  lifForward,
+  slif2hhForward,
+  PHASE_ROWS,
+} from './spiking';
 
 export const SP_LHH_FORWARD: i32 = 0;
 export const SP_LHH_BACKWARD: i32 = 1;
 export const SP_LIF_FORWARD: i32 = 2;
 export const SP_LIF_BACKWARD: i32 = 3;
+export const SP_SLIF2HH_FORWARD: i32 = 4;
 export const SP_INTS: i32 = 14;
 export const SP_FLOATS: i32 = 12;
 export const SP_FLOAT_AT: i32 = 64;
@@ -65,6 +73,25 @@ export function spikingRows(rec: usize, b0: i32, b1: i32): void {
       <f32>real(rec, 3),
       <f32>real(rec, 4),
       <f32>real(rec, 5),
+    );
+  } else if (kernel == SP_SLIF2HH_FORWARD) {
+    // ints: kernel, B, N, T, input, out, mem, weights, flags, kind; floats: decay, th, cut, p
+    slif2hhForward(
+      int(rec, 1),
+      b0,
+      b1,
+      int(rec, 2),
+      int(rec, 3),
+      <usize>int(rec, 4),
+      <usize>int(rec, 5),
+      <usize>int(rec, 6),
+      <usize>int(rec, 7),
+      int(rec, 8),
+      real(rec, 0),
+      real(rec, 1),
+      real(rec, 2),
+      int(rec, 9),
+      real(rec, 3),
     );
   } else if (kernel == SP_LHH_FORWARD) {
     // ints: kernel, B, N, T, input, out, saved, dt, rates, scratch, flags, kind

@@ -2528,6 +2528,8 @@ function slFwd(
   save: bool,
   smooth: bool,
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   T: i32,
   rep: i32,
@@ -2550,7 +2552,7 @@ function slFwd(
   const blk = (<usize>N) << 2; // one block of N floats
   const outStep = <usize>B * 4 * blk;
   const memStep = (<usize>B * <usize>N) << 4;
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     for (let j = 0; j < N; j += 2) {
       const cnt = imin(2, N - j);
       const pw = weights + <usize>j * 12;
@@ -2647,6 +2649,8 @@ function slFwd(
 
 export function slif2hhForward(
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   T: i32,
   input: usize,
@@ -2665,19 +2669,21 @@ export function slif2hhForward(
   const save = (flags & F_SAVE) != 0;
   const rep = repeatOf(flags);
   if (inStep != 0 && rep > 1)
-    slForwardFrames(B, N, T, rep, input, out, mem, weights, inStep, flags, decay, th, cut, kind, p);
+    slForwardFrames(B, b0, b1, N, T, rep, input, out, mem, weights, inStep, flags, decay, th, cut, kind, p);
   else if ((flags & F_SMOOTH) != 0)
-    slFwd(rate, save, true, B, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(rate, save, true, B, b0, b1, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
   else if (rate && save)
-    slFwd(true, true, false, B, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(true, true, false, B, b0, b1, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
   else if (!rate && save)
-    slFwd(false, true, false, B, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
-  else slFwd(rate, false, false, B, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(false, true, false, B, b0, b1, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+  else slFwd(rate, false, false, B, b0, b1, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
 }
 
 /** slif2hhForward for frames of rep > 1 steps (kept apart as lifForwardFrames). */
 function slForwardFrames(
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   T: i32,
   rep: i32,
@@ -2696,12 +2702,12 @@ function slForwardFrames(
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
   if ((flags & F_SMOOTH) != 0)
-    slFwd(rate, save, true, B, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(rate, save, true, B, b0, b1, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
   else if (rate && save)
-    slFwd(true, true, false, B, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(true, true, false, B, b0, b1, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
   else if (save)
-    slFwd(false, true, false, B, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
-  else slFwd(rate, false, false, B, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(false, true, false, B, b0, b1, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+  else slFwd(rate, false, false, B, b0, b1, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
 }
 
 /** The reference's Math.sign(w)·g (sign(±0) = ±0). */

@@ -946,4 +946,33 @@ describe('spiking kernels shared between threads', () => {
     }
     assert.equal(two.sharedInPlaceCalls() - sharedBefore, calls, 'calls whose neurons were shared');
   });
+
+  it('s-LIF2HH forward (by batch rows) gives the single-threaded result bit for bit', () => {
+    const sharedBefore = two.sharedInPlaceCalls();
+    let calls = 0;
+    let seed = 9700;
+    const units = 100; // B·4·units·T ≥ 2^18
+    for (const v of spikingVariants(T)) {
+      const rng = new Rng(seed++);
+      const BN = B * units;
+      const weights = rangeFilled(3 * units, -1.5, 1.5, rng);
+      const base = { batch: B, neurons: units, steps: T, threshold: 1, decay: 0.8, weights, ...v };
+      const label = describeVariant(v, B, units, T);
+      const input = v.timeVarying
+        ? rangeFilled(framesOf(v, T) * 3 * BN, -1, 3, rng)
+        : rangeFilled(3 * BN, 0, 1.5, rng);
+      const outLen = v.rateOutput ? 4 * BN : 4 * T * BN;
+      const fwd = (k: Backend) => {
+        const r = { out: new Float32Array(outLen), mem: new Float32Array(4 * T * BN) };
+        k.slif2hhForward({ ...base, input, ...r });
+        return r;
+      };
+      const a = fwd(one);
+      const b = fwd(two);
+      calls++;
+      assert.deepEqual(b.out, a.out, `out ${label}`);
+      assert.deepEqual(b.mem, a.mem, `saved mem ${label}`);
+    }
+    assert.equal(two.sharedInPlaceCalls() - sharedBefore, calls, 'calls whose rows were shared');
+  });
 });

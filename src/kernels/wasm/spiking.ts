@@ -163,8 +163,11 @@ export interface SpikingExports {
     kind: number,
     p: number,
   ): void;
+  /** Batch rows [b0, b1). */
   slif2hhForward(
     B: number,
+    b0: number,
+    b1: number,
     N: number,
     T: number,
     input: number,
@@ -205,6 +208,7 @@ export interface SpikingExports {
   SP_LHH_BACKWARD: WasmGlobal;
   SP_LIF_FORWARD: WasmGlobal;
   SP_LIF_BACKWARD: WasmGlobal;
+  SP_SLIF2HH_FORWARD: WasmGlobal;
   SP_INTS: WasmGlobal;
   SP_FLOATS: WasmGlobal;
   SP_FLOAT_AT: WasmGlobal;
@@ -212,8 +216,8 @@ export interface SpikingExports {
 }
 
 /**
- * How the backend lets a learning-HH call share its batch rows, and a LIF call its neurons, between
- * threads (assembly/spiking-jobs.ts).
+ * How the backend lets a learning-HH call or an s-LIF2HH forward share its batch rows, and a LIF
+ * call its neurons, between threads (assembly/spiking-jobs.ts).
  */
 export interface RowSharing {
   /** Threads that could share a call now (1: the caller only). */
@@ -723,21 +727,34 @@ export function createSpikingKernels(
     arena.write(pW, weights, 3 * N);
     const flags = baseFlags(a) | (mem ? F_SAVE : 0);
     const th = a.threshold;
-    ex.slif2hhForward(
-      batch,
-      N,
-      T,
-      pIn,
-      pOut,
-      pMem,
-      pW,
-      flags,
-      a.decay,
-      th,
-      spikeCut(th),
-      a.surrogate,
-      a.surrogateParam,
-    );
+    const cut = spikeCut(th);
+    const rows = rowsPerChunk(batch, 4 * BN * T); // four LIF neurons per unit
+    if (rows === 0) {
+      const { decay, surrogate, surrogateParam } = a;
+      ex.slif2hhForward(
+        batch,
+        0,
+        batch,
+        N,
+        T,
+        pIn,
+        pOut,
+        pMem,
+        pW,
+        flags,
+        decay,
+        th,
+        cut,
+        surrogate,
+        surrogateParam,
+      );
+    } else {
+      writeRecord(
+        [ex.SP_SLIF2HH_FORWARD.value, batch, N, T, pIn, pOut, pMem, pW, flags, a.surrogate],
+        [a.decay, th, cut, a.surrogateParam],
+      );
+      share!.runRows(batch, rows);
+    }
     arena.read(pOut, out, outLen);
     if (mem) arena.read(pMem, mem, 4 * T * BN);
   }
