@@ -1,6 +1,7 @@
 // Spiking-kernel calls shared between threads (JOB_SPIKING in jobs.ts): learning HH by batch rows
 // (the host runs the PREPARE phase itself, then the threads run row chunks, then the host runs
-// FINISH), LIF by ranges of its flat neuron index (multiples of 16), s-LIF2HH forward by batch rows. The host writes the call's
+// FINISH), LIF by ranges of its flat neuron index (multiples of 16), s-LIF2HH by batch rows
+// (its backward keeps each row's weight-gradient terms apart for the host's FINISH). The host writes the call's
 // arguments into a record in shared memory and posts a job of chunks; each thread's runJob calls
 // spikingRows on its chunks. Record layout: SP_INTS i32 words, then SP_FLOATS f64 values (byte offset SP_FLOAT_AT),
 // in each kernel's argument order (see spikingRows; host: src/kernels/wasm/spiking.ts).
@@ -9,6 +10,7 @@ import {
   learningHhForward,
   lifBackward,
   lifForward,
+  slif2hhBackward,
   slif2hhForward,
   PHASE_ROWS,
 } from './spiking';
@@ -18,6 +20,7 @@ export const SP_LHH_BACKWARD: i32 = 1;
 export const SP_LIF_FORWARD: i32 = 2;
 export const SP_LIF_BACKWARD: i32 = 3;
 export const SP_SLIF2HH_FORWARD: i32 = 4;
+export const SP_SLIF2HH_BACKWARD: i32 = 5;
 export const SP_INTS: i32 = 14;
 export const SP_FLOATS: i32 = 12;
 export const SP_FLOAT_AT: i32 = 64;
@@ -92,6 +95,31 @@ export function spikingRows(rec: usize, b0: i32, b1: i32): void {
       real(rec, 2),
       int(rec, 9),
       real(rec, 3),
+    );
+  } else if (kernel == SP_SLIF2HH_BACKWARD) {
+    // ints: kernel, B, N, T, mem, gradOut, gradInput, gradWeights, wrows, weights, flags, kind
+    // floats: decay, th, p, cut32, lo32, hi32
+    slif2hhBackward(
+      int(rec, 1),
+      b0,
+      b1,
+      int(rec, 2),
+      int(rec, 3),
+      <usize>int(rec, 4),
+      <usize>int(rec, 5),
+      <usize>int(rec, 6),
+      <usize>int(rec, 7),
+      <usize>int(rec, 8),
+      <usize>int(rec, 9),
+      int(rec, 10),
+      real(rec, 0),
+      real(rec, 1),
+      int(rec, 11),
+      real(rec, 2),
+      <f32>real(rec, 3),
+      <f32>real(rec, 4),
+      <f32>real(rec, 5),
+      PHASE_ROWS,
     );
   } else if (kernel == SP_LHH_FORWARD) {
     // ints: kernel, B, N, T, input, out, saved, dt, rates, scratch, flags, kind

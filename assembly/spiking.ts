@@ -2724,6 +2724,29 @@ function addSigned(p: usize, pw: usize, g: f64): void {
   store<f32>(p, <f32>(<f64>load<f32>(p) + signTimes(<f64>load<f32>(pw), g)));
 }
 
+/**
+ * A row's weight-gradient term: added at p (float32) at once, or, for a call shared between
+ * threads (defer), kept as float64 at d in the row's slot for slWeightFinish to add in row order.
+ */
+// @ts-ignore: decorator
+@inline
+function addWeightGrad(defer: bool, p: usize, d: usize, pw: usize, g: f64): void {
+  if (defer) store<f64>(d, signTimes(<f64>load<f32>(pw), g));
+  else addSigned(p, pw, g);
+}
+
+/** Adds the kept row terms [B][3N] (float64) into gradWeights in row order, as one thread would. */
+function slWeightFinish(B: i32, N: i32, gradWeights: usize, wrows: usize): void {
+  const n3 = 3 * N;
+  for (let b = 0; b < B; b++) {
+    const row = wrows + (<usize>(b * n3) << 3);
+    for (let k = 0; k < n3; k++) {
+      const pg = gradWeights + (<usize>k << 2);
+      store<f32>(pg, <f32>(<f64>load<f32>(pg) + load<f64>(row + (<usize>k << 3))));
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline
 function slBwd(
@@ -2732,6 +2755,8 @@ function slBwd(
   smooth: bool,
   kind: i32,
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   T: i32,
   rep: i32,
@@ -2739,6 +2764,7 @@ function slBwd(
   gradOut: usize,
   gradInput: usize,
   gradWeights: usize,
+  wrows: usize,
   weights: usize,
   gin: bool,
   gw: bool,
@@ -2761,7 +2787,7 @@ function slBwd(
   const outStep = <usize>B * 4 * blk;
   const memStep = (<usize>B * <usize>N) << 4;
   const lastFrame = <usize>(T / rep - 1) * inStep; // offset of the last input frame
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     for (let j = 0; j < N; j += 2) {
       const cnt = imin(2, N - j);
       const pw = weights + <usize>j * 12;
@@ -2855,13 +2881,14 @@ function slBwd(
       if (gw) {
         // d|w|/dw = sign(w), 0 at w = 0.
         const pg = gradWeights + <usize>j * 12;
-        addSigned(pg, pw, f64x2.extract_lane(gw1, 0));
-        addSigned(pg + 4, pw + 4, f64x2.extract_lane(gw2, 0));
-        addSigned(pg + 8, pw + 8, f64x2.extract_lane(gw3, 0));
+        const pd = wrows != 0 ? wrows + (<usize>(b * 3 * N + 3 * j) << 3) : 0;
+        addWeightGrad(wrows != 0, pg, pd, pw, f64x2.extract_lane(gw1, 0));
+        addWeightGrad(wrows != 0, pg + 4, pd + 8, pw + 4, f64x2.extract_lane(gw2, 0));
+        addWeightGrad(wrows != 0, pg + 8, pd + 16, pw + 8, f64x2.extract_lane(gw3, 0));
         if (cnt > 1) {
-          addSigned(pg + 12, pw + 12, f64x2.extract_lane(gw1, 1));
-          addSigned(pg + 16, pw + 16, f64x2.extract_lane(gw2, 1));
-          addSigned(pg + 20, pw + 20, f64x2.extract_lane(gw3, 1));
+          addWeightGrad(wrows != 0, pg + 12, pd + 24, pw + 12, f64x2.extract_lane(gw1, 1));
+          addWeightGrad(wrows != 0, pg + 16, pd + 32, pw + 16, f64x2.extract_lane(gw2, 1));
+          addWeightGrad(wrows != 0, pg + 20, pd + 40, pw + 20, f64x2.extract_lane(gw3, 1));
         }
       }
     }
@@ -2899,6 +2926,8 @@ function slBwd32(
   tv: bool,
   rate: bool,
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   T: i32,
   rep: i32,
@@ -2906,6 +2935,7 @@ function slBwd32(
   gradOut: usize,
   gradInput: usize,
   gradWeights: usize,
+  wrows: usize,
   weights: usize,
   gin: bool,
   gw: bool,
@@ -2927,7 +2957,7 @@ function slBwd32(
   const outStep = <usize>B * 4 * blk;
   const memStep = (<usize>B * <usize>N) << 4;
   const lastFrame = <usize>(T / rep - 1) * inStep; // offset of the last input frame
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     for (let j = 0; j < N; j += 4) {
       const cnt = imin(4, N - j);
       const pw = weights + <usize>j * 12;
@@ -3031,10 +3061,11 @@ function slBwd32(
       if (gw) {
         for (let u = 0; u < cnt; u++) {
           const pg = gradWeights + <usize>(j + u) * 12;
+          const pd = wrows != 0 ? wrows + (<usize>(b * 3 * N + 3 * (j + u)) << 3) : 0;
           const pwu = pw + <usize>u * 12;
-          addSigned(pg, pwu, lane32(gw1, u));
-          addSigned(pg + 4, pwu + 4, lane32(gw2, u));
-          addSigned(pg + 8, pwu + 8, lane32(gw3, u));
+          addWeightGrad(wrows != 0, pg, pd, pwu, lane32(gw1, u));
+          addWeightGrad(wrows != 0, pg + 4, pd + 8, pwu + 4, lane32(gw2, u));
+          addWeightGrad(wrows != 0, pg + 8, pd + 16, pwu + 8, lane32(gw3, u));
         }
       }
     }
@@ -3047,12 +3078,15 @@ function slBwd32(
  */
 export function slif2hhBackward(
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   T: i32,
   mem: usize,
   gradOut: usize,
   gradInput: usize,
   gradWeights: usize,
+  wrows: usize,
   weights: usize,
   flags: i32,
   decay: f64,
@@ -3062,6 +3096,7 @@ export function slif2hhBackward(
   cut32: f32,
   lo32: f32,
   hi32: f32,
+  phase: i32,
 ): void {
   const tv = (flags & F_TV) != 0;
   const rate = (flags & F_RATE) != 0;
@@ -3069,11 +3104,17 @@ export function slif2hhBackward(
   const gin = (flags & F_GIN) != 0;
   const gw = (flags & F_GPARAM) != 0;
   if (!gin && !gw) return;
+  if ((phase & PHASE_ROWS) == 0) {
+    if ((phase & PHASE_FINISH) != 0 && gw && wrows != 0) slWeightFinish(B, N, gradWeights, wrows);
+    return;
+  }
   const reset = (flags & F_DETACH) != 0 ? 0 : decay;
   const rep = repeatOf(flags);
   if (tv && rep > 1)
     slBackwardFrames(
       B,
+      b0,
+      b1,
       N,
       T,
       rep,
@@ -3081,6 +3122,7 @@ export function slif2hhBackward(
       gradOut,
       gradInput,
       gradWeights,
+      wrows,
       weights,
       flags,
       gin,
@@ -3101,6 +3143,8 @@ export function slif2hhBackward(
       smooth,
       kind,
       B,
+      b0,
+      b1,
       N,
       T,
       1,
@@ -3108,6 +3152,7 @@ export function slif2hhBackward(
       gradOut,
       gradInput,
       gradWeights,
+      wrows,
       weights,
       gin,
       gw,
@@ -3124,6 +3169,8 @@ export function slif2hhBackward(
         false,
         true,
         B,
+        b0,
+        b1,
         N,
         T,
         1,
@@ -3131,6 +3178,7 @@ export function slif2hhBackward(
         gradOut,
         gradInput,
         gradWeights,
+        wrows,
         weights,
         gin,
         gw,
@@ -3145,6 +3193,8 @@ export function slif2hhBackward(
         false,
         false,
         B,
+        b0,
+        b1,
         N,
         T,
         1,
@@ -3152,6 +3202,7 @@ export function slif2hhBackward(
         gradOut,
         gradInput,
         gradWeights,
+        wrows,
         weights,
         gin,
         gw,
@@ -3166,6 +3217,8 @@ export function slif2hhBackward(
         true,
         rate,
         B,
+        b0,
+        b1,
         N,
         T,
         1,
@@ -3173,6 +3226,7 @@ export function slif2hhBackward(
         gradOut,
         gradInput,
         gradWeights,
+        wrows,
         weights,
         gin,
         gw,
@@ -3189,6 +3243,8 @@ export function slif2hhBackward(
       false,
       SURR_RECT,
       B,
+      b0,
+      b1,
       N,
       T,
       1,
@@ -3196,6 +3252,7 @@ export function slif2hhBackward(
       gradOut,
       gradInput,
       gradWeights,
+      wrows,
       weights,
       gin,
       gw,
@@ -3204,11 +3261,14 @@ export function slif2hhBackward(
       th,
       p,
     );
+  if ((phase & PHASE_FINISH) != 0 && gw && wrows != 0) slWeightFinish(B, N, gradWeights, wrows);
 }
 
 /** slif2hhBackward for frames of rep > 1 steps (kept apart as lifBackwardFrames). */
 function slBackwardFrames(
   B: i32,
+  b0: i32,
+  b1: i32,
   N: i32,
   T: i32,
   rep: i32,
@@ -3216,6 +3276,7 @@ function slBackwardFrames(
   gradOut: usize,
   gradInput: usize,
   gradWeights: usize,
+  wrows: usize,
   weights: usize,
   flags: i32,
   gin: bool,
@@ -3238,6 +3299,8 @@ function slBackwardFrames(
       smooth,
       kind,
       B,
+      b0,
+      b1,
       N,
       T,
       rep,
@@ -3245,6 +3308,7 @@ function slBackwardFrames(
       gradOut,
       gradInput,
       gradWeights,
+      wrows,
       weights,
       gin,
       gw,
@@ -3260,6 +3324,8 @@ function slBackwardFrames(
       true,
       rate,
       B,
+      b0,
+      b1,
       N,
       T,
       rep,
@@ -3267,6 +3333,7 @@ function slBackwardFrames(
       gradOut,
       gradInput,
       gradWeights,
+      wrows,
       weights,
       gin,
       gw,
@@ -3283,6 +3350,8 @@ function slBackwardFrames(
       false,
       SURR_RECT,
       B,
+      b0,
+      b1,
       N,
       T,
       rep,
@@ -3290,6 +3359,7 @@ function slBackwardFrames(
       gradOut,
       gradInput,
       gradWeights,
+      wrows,
       weights,
       gin,
       gw,

@@ -947,7 +947,7 @@ describe('spiking kernels shared between threads', () => {
     assert.equal(two.sharedInPlaceCalls() - sharedBefore, calls, 'calls whose neurons were shared');
   });
 
-  it('s-LIF2HH forward (by batch rows) gives the single-threaded result bit for bit', () => {
+  it('s-LIF2HH (by batch rows) gives the single-threaded result bit for bit, weight gradients included', () => {
     const sharedBefore = two.sharedInPlaceCalls();
     let calls = 0;
     let seed = 9700;
@@ -972,6 +972,22 @@ describe('spiking kernels shared between threads', () => {
       calls++;
       assert.deepEqual(b.out, a.out, `out ${label}`);
       assert.deepEqual(b.mem, a.mem, `saved mem ${label}`);
+      const gradOut = rangeFilled(outLen, -1, 1, rng);
+      const gi0 = rangeFilled(input.length, -1, 1, rng);
+      const gw0 = rangeFilled(3 * units, -1, 1, rng);
+      const bwd = (k: Backend, withInput: boolean) => {
+        const gradInput = withInput ? gi0.slice() : null;
+        const gradWeights = gw0.slice();
+        k.slif2hhBackward({ ...base, detachReset: false, mem: a.mem, gradOut, gradInput, gradWeights });
+        return [gradInput ?? gi0, gradWeights];
+      };
+      for (const withInput of [true, false]) {
+        const [gi1, gw1] = bwd(one, withInput);
+        const [gi2, gw2] = bwd(two, withInput);
+        calls++;
+        assert.deepEqual(gi2, gi1, `gradInput ${label}`);
+        assert.deepEqual(gw2, gw1, `gradWeights ${label}${withInput ? '' : ' (no gradInput)'}`);
+      }
     }
     assert.equal(two.sharedInPlaceCalls() - sharedBefore, calls, 'calls whose rows were shared');
   });

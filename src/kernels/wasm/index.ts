@@ -6,8 +6,8 @@
  * threads over that same (shared) memory: HHNET_THREADS threads in all, default the number of
  * cores up to DEFAULT_MAX_THREADS. Every element is computed the same way whatever the split, so
  * results do not depend on the thread count. The HH population kernel (hh-sim.ts) shares its
- * neuron groups the same way, large learning-HH calls and s-LIF2HH forwards their batch rows and
- * large LIF calls their neurons (full HH and the s-LIF2HH backward run on the calling thread). Operands
+ * neuron groups the same way, large learning-HH and s-LIF2HH calls their batch rows and large LIF
+ * calls their neurons (full HH runs on the calling thread). Operands
  * too large for the 4 GiB memory fall through to the plain-TypeScript reference backend. Buffers
  * from allocate() live in the module's memory (arena.ts), so kernels use them in place.
  */

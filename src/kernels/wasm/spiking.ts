@@ -181,14 +181,18 @@ export interface SpikingExports {
     kind: number,
     p: number,
   ): void;
+  /** Batch rows [b0, b1); wrows ≠ 0: keep the rows' weight-gradient terms there for FINISH. */
   slif2hhBackward(
     B: number,
+    b0: number,
+    b1: number,
     N: number,
     T: number,
     mem: number,
     gradOut: number,
     gradInput: number,
     gradWeights: number,
+    wrows: number,
     weights: number,
     flags: number,
     decay: number,
@@ -198,6 +202,7 @@ export interface SpikingExports {
     cut32: number,
     lo32: number,
     hi32: number,
+    phase: number,
   ): void;
   PHASE_PREPARE: WasmGlobal;
   PHASE_ROWS: WasmGlobal;
@@ -209,6 +214,7 @@ export interface SpikingExports {
   SP_LIF_FORWARD: WasmGlobal;
   SP_LIF_BACKWARD: WasmGlobal;
   SP_SLIF2HH_FORWARD: WasmGlobal;
+  SP_SLIF2HH_BACKWARD: WasmGlobal;
   SP_INTS: WasmGlobal;
   SP_FLOATS: WasmGlobal;
   SP_FLOAT_AT: WasmGlobal;
@@ -216,8 +222,8 @@ export interface SpikingExports {
 }
 
 /**
- * How the backend lets a learning-HH call or an s-LIF2HH forward share its batch rows, and a LIF
- * call its neurons, between threads (assembly/spiking-jobs.ts).
+ * How the backend lets a learning-HH or s-LIF2HH call share its batch rows, and a LIF call its
+ * neurons, between threads (assembly/spiking-jobs.ts).
  */
 export interface RowSharing {
   /** Threads that could share a call now (1: the caller only). */
@@ -771,15 +777,20 @@ export function createSpikingKernels(
     checkLen(where, 'gradInput', gradInput, inLen);
     checkLen(where, 'gradWeights', gradWeights, 3 * N);
     if ((!gradInput && !gradWeights) || BN === 0) return;
+    const rows = rowsPerChunk(batch, 4 * BN * T);
+    // Shared: each row's float64 weight-gradient terms [B][3N], added in row order at the end.
+    const termFloats = rows !== 0 && gradWeights ? 2 * 3 * BN : 0;
     const ptrs = place([
       [mem, 4 * T * BN],
       [gradOut, outLen],
       [gradInput, gradInput ? inLen : 0],
       [gradWeights, gradWeights ? 3 * N : 0],
       [weights, 3 * N],
+      [null, termFloats],
     ]);
     if (!ptrs) return js.slif2hhBackward(a);
-    const [pMem, pOut, pIn, pGw, pW] = ptrs;
+    const [pMem, pOut, pIn, pGw, pW, pTerms] = ptrs;
+    const wrows = termFloats > 0 ? pTerms : 0;
     arena.write(pMem, mem, 4 * T * BN);
     arena.write(pOut, gradOut, outLen);
     if (gradInput) arena.write(pIn, gradInput, inLen);
@@ -792,24 +803,39 @@ export function createSpikingKernels(
       (gradInput ? F_GIN : 0) |
       (gradWeights ? F_GPARAM : 0) |
       (cuts ? F_F32 : 0);
-    ex.slif2hhBackward(
-      batch,
-      N,
-      T,
-      pMem,
-      pOut,
-      pIn,
-      pGw,
-      pW,
-      flags,
-      a.decay,
-      a.threshold,
-      a.surrogate,
-      a.surrogateParam,
-      cuts?.cut ?? 0,
-      cuts?.lo ?? 0,
-      cuts?.hi ?? 0,
-    );
+    const [cut32, lo32, hi32] = [cuts?.cut ?? 0, cuts?.lo ?? 0, cuts?.hi ?? 0];
+    const run = (b0: number, b1: number, phase: number) =>
+      ex.slif2hhBackward(
+        batch,
+        b0,
+        b1,
+        N,
+        T,
+        pMem,
+        pOut,
+        pIn,
+        pGw,
+        wrows,
+        pW,
+        flags,
+        a.decay,
+        a.threshold,
+        a.surrogate,
+        a.surrogateParam,
+        cut32,
+        lo32,
+        hi32,
+        phase,
+      );
+    if (rows === 0) run(0, batch, ALL);
+    else {
+      writeRecord(
+        [ex.SP_SLIF2HH_BACKWARD.value, batch, N, T, pMem, pOut, pIn, pGw, wrows, pW, flags, a.surrogate],
+        [a.decay, a.threshold, a.surrogateParam, cut32, lo32, hi32],
+      );
+      share!.runRows(batch, rows);
+      run(0, batch, FINISH);
+    }
     if (gradInput) arena.read(pIn, gradInput, inLen);
     if (gradWeights) arena.read(pGw, gradWeights, 3 * N);
   }
