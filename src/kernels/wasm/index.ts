@@ -71,8 +71,10 @@ export interface WasmBackend extends Backend {
   memoryBytes(): number;
   /** Bytes the kernels have copied into and out of the memory so far (resident operands are not). */
   copiedBytes(): number;
-  /** Learning-HH and Adam calls shared between threads so far (tests, benchmarks). */
+  /** Spiking-kernel and Adam calls shared between threads so far (tests, benchmarks). */
   sharedInPlaceCalls(): number;
+  /** Gemm/HH chunks the caller computed itself because a worker was late (copied aside). */
+  takenOverChunks(): number;
   /** Stops the worker threads (they are unref()'d, so this is optional before exit). */
   close(): void;
 }
@@ -148,7 +150,10 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     const late: number[] = [];
     if (!board.waitCompleted(job.chunks, options.graceMs ?? 1.5 * chunkMs + 0.05)) {
       for (let i = 0; i < job.chunks; i++) if (!board.isDone(i)) late.push(i);
-      if (late.length > 0) takeOver(late);
+      if (late.length > 0) {
+        takenOverChunks += late.length;
+        takeOver(late);
+      }
     }
     return late;
   }
@@ -161,6 +166,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (ex.JOB_BYTES.value + 4 > RECORD_OFFSET || RECORD_OFFSET + ex.SP_RECORD_BYTES.value > CONTROL_BYTES)
     throw new Error('wasm backend: the spiking call record does not fit the control area');
   let sharedInPlaceCalls = 0;
+  let takenOverChunks = 0;
   const recordPtr = arena.controlPtr + RECORD_OFFSET;
   const rowSharing: RowSharing = {
     threadsUp,
@@ -427,6 +433,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     memoryBytes: () => memory.buffer.byteLength,
     copiedBytes: () => arena.copiedBytes,
     sharedInPlaceCalls: () => sharedInPlaceCalls,
+    takenOverChunks: () => takenOverChunks,
     whenThreadsReady: () => (pool ? pool.whenReady() : Promise.resolve()),
     close: stopThreads,
   };
