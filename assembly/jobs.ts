@@ -23,7 +23,8 @@
 //   DONE       one i32 flag per chunk.
 import { gemmPacked } from './gemm';
 import { hhAdvance } from './hh-sim';
-import { spikingRows } from './spiking-jobs';
+import { spikingCall } from './spiking-jobs';
+import { PHASE_ROWS } from './spiking';
 import { adam } from './adam';
 
 export const JOB_GEMM: i32 = 0;
@@ -88,7 +89,7 @@ export function runJob(job: usize, scratch: usize): i32 {
       hhAdvance(<usize>a1, i * a0, i * a0 + a0);
     } else if (kind == JOB_SPIKING) {
       const r0 = i * a0;
-      spikingRows(<usize>a1, r0, r0 + a0 < a2 ? r0 + a0 : a2);
+      spikingCall(<usize>a1, r0, r0 + a0 < a2 ? r0 + a0 : a2, PHASE_ROWS);
     } else if (kind == JOB_ADAM) {
       const e0 = i * a0;
       const off = <usize>e0 << 2;

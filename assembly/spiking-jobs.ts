@@ -1,10 +1,11 @@
-// Spiking-kernel calls shared between threads (JOB_SPIKING in jobs.ts): learning HH by batch rows
-// (the host runs the PREPARE phase itself, then the threads run row chunks, then the host runs
-// FINISH), LIF by ranges of its flat neuron index (multiples of 16), s-LIF2HH by batch rows
-// (its backward keeps each row's weight-gradient terms apart for the host's FINISH). The host writes the call's
-// arguments into a record in shared memory and posts a job of chunks; each thread's runJob calls
-// spikingRows on its chunks. Record layout: SP_INTS i32 words, then SP_FLOATS f64 values (byte offset SP_FLOAT_AT),
-// in each kernel's argument order (see spikingRows; host: src/kernels/wasm/spiking.ts).
+// LIF, learning-HH and s-LIF2HH calls go through an argument record in shared memory, so that
+// threads can share them (JOB_SPIKING in jobs.ts). The host writes the record (SP_INTS i32 words,
+// then SP_FLOATS f64 values at byte offset SP_FLOAT_AT, in each kernel's argument order; see
+// spikingCall and src/kernels/wasm/spiking.ts) and either runs the whole call here or runs
+// PREPARE, posts a job of chunks (each thread's runJob runs ROWS of its chunks), then runs FINISH:
+// learning HH and s-LIF2HH by batch rows, LIF by ranges of its flat neuron index (multiples of
+// 16). PREPARE builds learning HH's per-neuron tables; FINISH adds the per-block (learning HH) or
+// per-row (s-LIF2HH) parameter-gradient terms in order.
 import {
   learningHhBackward,
   learningHhForward,
@@ -38,10 +39,15 @@ function real(rec: usize, k: i32): f64 {
   return load<f64>(rec + <usize>SP_FLOAT_AT + (<usize>k << 3));
 }
 
-/** Rows (LIF: flat neurons) [b0, b1) of the call recorded at rec. */
-export function spikingRows(rec: usize, b0: i32, b1: i32): void {
+/**
+ * Rows (LIF: flat neurons) [b0, b1) of the call recorded at rec, in the given phases (LIF and the
+ * s-LIF2HH forward have only ROWS). The host runs single-threaded calls through here too.
+ */
+export function spikingCall(rec: usize, b0: i32, b1: i32, phase: i32): void {
   const kernel = int(rec, 0);
+  const rows = (phase & PHASE_ROWS) != 0;
   if (kernel == SP_LIF_FORWARD) {
+    if (!rows) return;
     // ints: kernel, BN, T, input, out, mem, flags, kind; floats: decay, th, cut, p
     lifForward(
       int(rec, 1),
@@ -59,6 +65,7 @@ export function spikingRows(rec: usize, b0: i32, b1: i32): void {
       real(rec, 3),
     );
   } else if (kernel == SP_LIF_BACKWARD) {
+    if (!rows) return;
     // ints: kernel, BN, T, mem, gradOut, gradInput, flags, kind; floats: decay, th, p, cut32, lo32, hi32
     lifBackward(
       int(rec, 1),
@@ -78,6 +85,7 @@ export function spikingRows(rec: usize, b0: i32, b1: i32): void {
       <f32>real(rec, 5),
     );
   } else if (kernel == SP_SLIF2HH_FORWARD) {
+    if (!rows) return;
     // ints: kernel, B, N, T, input, out, mem, weights, flags, kind; floats: decay, th, cut, p
     slif2hhForward(
       int(rec, 1),
@@ -119,7 +127,7 @@ export function spikingRows(rec: usize, b0: i32, b1: i32): void {
       <f32>real(rec, 3),
       <f32>real(rec, 4),
       <f32>real(rec, 5),
-      PHASE_ROWS,
+      phase,
     );
   } else if (kernel == SP_LHH_FORWARD) {
     // ints: kernel, B, N, T, input, out, saved, dt, rates, scratch, flags, kind
@@ -148,7 +156,7 @@ export function spikingRows(rec: usize, b0: i32, b1: i32): void {
       real(rec, 9),
       b0,
       b1,
-      PHASE_ROWS,
+      phase,
     );
   } else {
     // ints: kernel, B, N, T, saved, gradOut, gradInput, gradRates, dt, rates, scratch, flags, kind
@@ -179,7 +187,7 @@ export function spikingRows(rec: usize, b0: i32, b1: i32): void {
       <f32>real(rec, 10),
       b0,
       b1,
-      PHASE_ROWS,
+      phase,
     );
   }
 }

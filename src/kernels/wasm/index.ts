@@ -170,7 +170,6 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const recordPtr = arena.controlPtr + RECORD_OFFSET;
   const rowSharing: RowSharing = {
     threadsUp,
-    recordPtr,
     runRows(rows, rowsPerChunk) {
       const chunks = Math.ceil(rows / rowsPerChunk);
       runToCompletion(
@@ -414,7 +413,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
 
   return {
-    ...createSpikingKernels(ex, arena, settle, js, pool ? rowSharing : null),
+    ...createSpikingKernels(ex, arena, settle, js, recordPtr, pool ? rowSharing : null),
     name: 'wasm',
     gemm,
     adam,

@@ -34,93 +34,6 @@ import {
 
 /** The spiking kernels hhnet.wasm exports (pointers are byte offsets; flags: baseFlags and F_* bits). */
 export interface SpikingExports {
-  /** Neurons [i0, i1) of the BN (flat index; i0, i1 multiples of 16 or BN). */
-  lifForward(
-    BN: number,
-    i0: number,
-    i1: number,
-    T: number,
-    input: number,
-    out: number,
-    mem: number,
-    flags: number,
-    decay: number,
-    th: number,
-    cut: number,
-    kind: number,
-    p: number,
-  ): void;
-  lifBackward(
-    BN: number,
-    i0: number,
-    i1: number,
-    T: number,
-    mem: number,
-    gradOut: number,
-    gradInput: number,
-    flags: number,
-    decay: number,
-    th: number,
-    kind: number,
-    p: number,
-    cut32: number,
-    lo32: number,
-    hi32: number,
-  ): void;
-  learningHhForward(
-    B: number,
-    N: number,
-    T: number,
-    input: number,
-    out: number,
-    saved: number,
-    dt: number,
-    rates: number,
-    scratch: number,
-    flags: number,
-    C: number,
-    gNa: number,
-    gK: number,
-    gL: number,
-    ENa: number,
-    EK: number,
-    EL: number,
-    th: number,
-    cut: number,
-    kind: number,
-    p: number,
-    b0: number,
-    b1: number,
-    phase: number,
-  ): void;
-  learningHhBackward(
-    B: number,
-    N: number,
-    T: number,
-    saved: number,
-    gradOut: number,
-    gradInput: number,
-    gradRates: number,
-    dt: number,
-    rates: number,
-    scratch: number,
-    flags: number,
-    C: number,
-    gNa: number,
-    gK: number,
-    gL: number,
-    ENa: number,
-    EK: number,
-    EL: number,
-    th: number,
-    kind: number,
-    p: number,
-    lo32: number,
-    hi32: number,
-    b0: number,
-    b1: number,
-    phase: number,
-  ): void;
   fullHhForward(
     BN: number,
     T: number,
@@ -163,47 +76,11 @@ export interface SpikingExports {
     kind: number,
     p: number,
   ): void;
-  /** Batch rows [b0, b1). */
-  slif2hhForward(
-    B: number,
-    b0: number,
-    b1: number,
-    N: number,
-    T: number,
-    input: number,
-    out: number,
-    mem: number,
-    weights: number,
-    flags: number,
-    decay: number,
-    th: number,
-    cut: number,
-    kind: number,
-    p: number,
-  ): void;
-  /** Batch rows [b0, b1); wrows ≠ 0: keep the rows' weight-gradient terms there for FINISH. */
-  slif2hhBackward(
-    B: number,
-    b0: number,
-    b1: number,
-    N: number,
-    T: number,
-    mem: number,
-    gradOut: number,
-    gradInput: number,
-    gradWeights: number,
-    wrows: number,
-    weights: number,
-    flags: number,
-    decay: number,
-    th: number,
-    kind: number,
-    p: number,
-    cut32: number,
-    lo32: number,
-    hi32: number,
-    phase: number,
-  ): void;
+  /**
+   * Runs rows (LIF: flat neurons) [b0, b1) of the LIF, learning-HH or s-LIF2HH call recorded at
+   * rec, in the given phases (assembly/spiking-jobs.ts).
+   */
+  spikingCall(rec: number, b0: number, b1: number, phase: number): void;
   PHASE_PREPARE: WasmGlobal;
   PHASE_ROWS: WasmGlobal;
   PHASE_FINISH: WasmGlobal;
@@ -228,8 +105,6 @@ export interface SpikingExports {
 export interface RowSharing {
   /** Threads that could share a call now (1: the caller only). */
   threadsUp(): number;
-  /** Byte offset of the call record (SP_RECORD_BYTES) in the shared memory. */
-  readonly recordPtr: number;
   /** Runs rows [0, rows) of the recorded call in chunks on every thread; returns when all are done. */
   runRows(rows: number, rowsPerChunk: number): void;
 }
@@ -323,14 +198,16 @@ function baseFlags(a: SpikingKernelBase): number {
 /**
  * The eight kernels over the module's memory. `settle` runs before operands are written (it
  * waits for worker threads to leave the memory); `js` computes calls whose operands would not fit
- * in the 4 GiB memory; `share` (null: one thread) lets large learning-HH calls split their batch
- * rows between threads.
+ * in the 4 GiB memory; `recordPtr` is where the LIF, learning-HH and s-LIF2HH calls write their
+ * argument record (SP_RECORD_BYTES); `share` (null: one thread) lets large ones split their rows
+ * between threads.
  */
 export function createSpikingKernels(
   ex: SpikingExports,
   arena: Arena,
   settle: () => void,
   js: SpikingKernels,
+  recordPtr: number,
   share: RowSharing | null = null,
 ): SpikingKernels {
   const PREPARE = ex.PHASE_PREPARE.value;
@@ -359,11 +236,21 @@ export function createSpikingKernels(
     return Math.ceil(per / 16) * 16;
   }
 
-  /** Writes a call record (ints, then floats; assembly/spiking-jobs.ts) for the threads to read. */
-  function writeRecord(ints: readonly number[], floats: readonly number[]): void {
+  /**
+   * Runs a LIF, learning-HH or s-LIF2HH call from its record (ints, then floats, in the order of
+   * assembly/spiking-jobs.ts): on this thread when chunk is 0, else PREPARE here, chunks of
+   * `chunk` rows (LIF: neurons) of the `rows` on every thread, then FINISH here.
+   */
+  function run(ints: readonly number[], floats: readonly number[], rows: number, chunk: number): void {
     const buf = arena.memory.buffer;
-    new Int32Array(buf, share!.recordPtr, ex.SP_INTS.value).set(ints);
-    new Float64Array(buf, share!.recordPtr + ex.SP_FLOAT_AT.value, ex.SP_FLOATS.value).set(floats);
+    new Int32Array(buf, recordPtr, ex.SP_INTS.value).set(ints);
+    new Float64Array(buf, recordPtr + ex.SP_FLOAT_AT.value, ex.SP_FLOATS.value).set(floats);
+    if (chunk === 0 || !share) ex.spikingCall(recordPtr, 0, rows, ALL);
+    else {
+      ex.spikingCall(recordPtr, 0, rows, PREPARE);
+      share.runRows(rows, chunk);
+      ex.spikingCall(recordPtr, 0, rows, FINISH);
+    }
   }
 
   /**
@@ -398,17 +285,12 @@ export function createSpikingKernels(
     arena.write(pIn, input, inLen);
     const flags = baseFlags(a) | (mem ? F_SAVE : 0);
     const th = a.threshold;
-    const cut = spikeCut(th);
-    const chunk = flatChunk(BN, T);
-    if (chunk === 0)
-      ex.lifForward(BN, 0, BN, T, pIn, pOut, pMem, flags, a.decay, th, cut, a.surrogate, a.surrogateParam);
-    else {
-      writeRecord(
-        [ex.SP_LIF_FORWARD.value, BN, T, pIn, pOut, pMem, flags, a.surrogate],
-        [a.decay, th, cut, a.surrogateParam],
-      );
-      share!.runRows(BN, chunk);
-    }
+    run(
+      [ex.SP_LIF_FORWARD.value, BN, T, pIn, pOut, pMem, flags, a.surrogate],
+      [a.decay, th, spikeCut(th), a.surrogateParam],
+      BN,
+      flatChunk(BN, T),
+    );
     arena.read(pOut, out, outLen);
     if (mem) arena.read(pMem, mem, T * BN);
   }
@@ -436,33 +318,12 @@ export function createSpikingKernels(
     const cuts = float32Cuts(a.threshold, a.surrogateParam);
     const flags = baseFlags(a) | (a.detachReset ? F_DETACH : 0) | F_GIN | (cuts ? F_F32 : 0);
     const [cut32, lo32, hi32] = [cuts?.cut ?? 0, cuts?.lo ?? 0, cuts?.hi ?? 0];
-    const chunk = flatChunk(BN, T);
-    if (chunk === 0) {
-      const { decay, threshold, surrogate, surrogateParam } = a;
-      ex.lifBackward(
-        BN,
-        0,
-        BN,
-        T,
-        pMem,
-        pOut,
-        pIn,
-        flags,
-        decay,
-        threshold,
-        surrogate,
-        surrogateParam,
-        cut32,
-        lo32,
-        hi32,
-      );
-    } else {
-      writeRecord(
-        [ex.SP_LIF_BACKWARD.value, BN, T, pMem, pOut, pIn, flags, a.surrogate],
-        [a.decay, a.threshold, a.surrogateParam, cut32, lo32, hi32],
-      );
-      share!.runRows(BN, chunk);
-    }
+    run(
+      [ex.SP_LIF_BACKWARD.value, BN, T, pMem, pOut, pIn, flags, a.surrogate],
+      [a.decay, a.threshold, a.surrogateParam, cut32, lo32, hi32],
+      BN,
+      flatChunk(BN, T),
+    );
     arena.read(pIn, gradInput, inLen);
   }
 
@@ -492,44 +353,12 @@ export function createSpikingKernels(
     const flags = baseFlags(a) | (v ? F_SAVE : 0);
     const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
     const th = a.threshold;
-    const cut = spikeCut(th);
-    const rows = rowsPerChunk(batch, BN * T);
-    const run = (b0: number, b1: number, phase: number) =>
-      ex.learningHhForward(
-        batch,
-        N,
-        T,
-        pIn,
-        pOut,
-        pV,
-        pDt,
-        pRates,
-        pScratch,
-        flags,
-        C,
-        gNa,
-        gK,
-        gL,
-        ENa,
-        EK,
-        EL,
-        th,
-        cut,
-        a.surrogate,
-        a.surrogateParam,
-        b0,
-        b1,
-        phase,
-      );
-    if (rows === 0) run(0, batch, ALL);
-    else {
-      run(0, batch, PREPARE);
-      writeRecord(
-        [ex.SP_LHH_FORWARD.value, batch, N, T, pIn, pOut, pV, pDt, pRates, pScratch, flags, a.surrogate],
-        [C, gNa, gK, gL, ENa, EK, EL, th, cut, a.surrogateParam],
-      );
-      share!.runRows(batch, rows);
-    }
+    run(
+      [ex.SP_LHH_FORWARD.value, batch, N, T, pIn, pOut, pV, pDt, pRates, pScratch, flags, a.surrogate],
+      [C, gNa, gK, gL, ENa, EK, EL, th, spikeCut(th), a.surrogateParam],
+      batch,
+      rowsPerChunk(batch, BN * T),
+    );
     arena.read(pOut, out, outLen);
     if (v) arena.read(pV, v, T * BN);
   }
@@ -575,46 +404,12 @@ export function createSpikingKernels(
     const hi32 = cuts?.hi ?? 0;
     // The float64 path adds every row into the float64 sums directly: one thread keeps its order.
     const float32Sums = cuts !== null && a.surrogate === SURROGATE_RECTANGULAR;
-    const rows = gradRates && !float32Sums ? 0 : rowsPerChunk(batch, BN * T);
-    const run = (b0: number, b1: number, phase: number) =>
-      ex.learningHhBackward(
-        batch,
-        N,
-        T,
-        pV,
-        pOut,
-        pIn,
-        pRates,
-        pDt,
-        pR,
-        pScratch,
-        flags,
-        C,
-        gNa,
-        gK,
-        gL,
-        ENa,
-        EK,
-        EL,
-        a.threshold,
-        a.surrogate,
-        a.surrogateParam,
-        lo32,
-        hi32,
-        b0,
-        b1,
-        phase,
-      );
-    if (rows === 0) run(0, batch, ALL);
-    else {
-      run(0, batch, PREPARE);
-      writeRecord(
-        [ex.SP_LHH_BACKWARD.value, batch, N, T, pV, pOut, pIn, pRates, pDt, pR, pScratch, flags, a.surrogate],
-        [C, gNa, gK, gL, ENa, EK, EL, a.threshold, a.surrogateParam, lo32, hi32],
-      );
-      share!.runRows(batch, rows);
-      run(0, batch, FINISH);
-    }
+    run(
+      [ex.SP_LHH_BACKWARD.value, batch, N, T, pV, pOut, pIn, pRates, pDt, pR, pScratch, flags, a.surrogate],
+      [C, gNa, gK, gL, ENa, EK, EL, a.threshold, a.surrogateParam, lo32, hi32],
+      batch,
+      gradRates && !float32Sums ? 0 : rowsPerChunk(batch, BN * T),
+    );
     if (gradInput) arena.read(pIn, gradInput, inLen);
     if (gradRates) arena.read(pRates, gradRates, 6 * N);
   }
@@ -733,34 +528,12 @@ export function createSpikingKernels(
     arena.write(pW, weights, 3 * N);
     const flags = baseFlags(a) | (mem ? F_SAVE : 0);
     const th = a.threshold;
-    const cut = spikeCut(th);
-    const rows = rowsPerChunk(batch, 4 * BN * T); // four LIF neurons per unit
-    if (rows === 0) {
-      const { decay, surrogate, surrogateParam } = a;
-      ex.slif2hhForward(
-        batch,
-        0,
-        batch,
-        N,
-        T,
-        pIn,
-        pOut,
-        pMem,
-        pW,
-        flags,
-        decay,
-        th,
-        cut,
-        surrogate,
-        surrogateParam,
-      );
-    } else {
-      writeRecord(
-        [ex.SP_SLIF2HH_FORWARD.value, batch, N, T, pIn, pOut, pMem, pW, flags, a.surrogate],
-        [a.decay, th, cut, a.surrogateParam],
-      );
-      share!.runRows(batch, rows);
-    }
+    run(
+      [ex.SP_SLIF2HH_FORWARD.value, batch, N, T, pIn, pOut, pMem, pW, flags, a.surrogate],
+      [a.decay, th, spikeCut(th), a.surrogateParam],
+      batch,
+      rowsPerChunk(batch, 4 * BN * T), // four LIF neurons per unit
+    );
     arena.read(pOut, out, outLen);
     if (mem) arena.read(pMem, mem, 4 * T * BN);
   }
@@ -804,38 +577,12 @@ export function createSpikingKernels(
       (gradWeights ? F_GPARAM : 0) |
       (cuts ? F_F32 : 0);
     const [cut32, lo32, hi32] = [cuts?.cut ?? 0, cuts?.lo ?? 0, cuts?.hi ?? 0];
-    const run = (b0: number, b1: number, phase: number) =>
-      ex.slif2hhBackward(
-        batch,
-        b0,
-        b1,
-        N,
-        T,
-        pMem,
-        pOut,
-        pIn,
-        pGw,
-        wrows,
-        pW,
-        flags,
-        a.decay,
-        a.threshold,
-        a.surrogate,
-        a.surrogateParam,
-        cut32,
-        lo32,
-        hi32,
-        phase,
-      );
-    if (rows === 0) run(0, batch, ALL);
-    else {
-      writeRecord(
-        [ex.SP_SLIF2HH_BACKWARD.value, batch, N, T, pMem, pOut, pIn, pGw, wrows, pW, flags, a.surrogate],
-        [a.decay, a.threshold, a.surrogateParam, cut32, lo32, hi32],
-      );
-      share!.runRows(batch, rows);
-      run(0, batch, FINISH);
-    }
+    run(
+      [ex.SP_SLIF2HH_BACKWARD.value, batch, N, T, pMem, pOut, pIn, pGw, wrows, pW, flags, a.surrogate],
+      [a.decay, a.threshold, a.surrogateParam, cut32, lo32, hi32],
+      batch,
+      rows,
+    );
     if (gradInput) arena.read(pIn, gradInput, inLen);
     if (gradWeights) arena.read(pGw, gradWeights, 3 * N);
   }
