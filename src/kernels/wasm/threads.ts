@@ -6,7 +6,8 @@
  * whoever is free takes the next one. When the main thread runs out of chunks it waits briefly
  * for the chunks still in flight, then computes any that are not done itself (into a side
  * buffer), so a worker the OS has paused (a busy machine) costs about one chunk instead of
- * stalling the call. Before the operand memory is written again, the main thread waits for
+ * stalling the call. Spiking-kernel and Adam jobs update memory in place, so for them the main
+ * thread waits for every chunk instead. Before the operand memory is written again, it waits for
  * INFLIGHT = 0, with a timeout (never forever). Workers are unref()'d, so they never keep Node
  * alive.
  */
@@ -24,8 +25,9 @@ export interface WorkerInit {
 }
 
 /**
- * One shared job: `chunks` chunks of the work `kind` names (the module's JOB_GEMM or JOB_HH), with
- * up to JOB_MAX_ARGS kind-specific integer arguments (layouts: assembly/jobs.ts).
+ * One shared job: `chunks` chunks of the work `kind` names (the module's JOB_GEMM, JOB_HH,
+ * JOB_SPIKING or JOB_ADAM), with up to JOB_MAX_ARGS kind-specific integer arguments (layouts:
+ * assembly/jobs.ts).
  */
 export interface Job {
   kind: number;

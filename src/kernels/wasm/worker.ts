@@ -1,6 +1,7 @@
 /**
  * A wasm backend worker thread: instantiates hhnet.wasm over the shared memory, then sleeps on the
- * job block and takes gemm chunks whenever the main thread publishes a job (see threads.ts).
+ * job block and takes chunks (gemm, HH population, spiking kernels, Adam) whenever the main thread
+ * publishes a job (see threads.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiate } from './module.js';
