@@ -1416,7 +1416,7 @@ export const SUM_BLOCK: i32 = 16;
  * of one sample per group, rows [b0, b1). ΣdL/dA, ΣdL/dc are summed in float32 into the tables of
  * the row's block of SUM_BLOCK samples (block k: sumA32/sumC32 + k·T·Np·8 bytes), which lhhFinish
  * adds into the float64 totals in block order: the result does not depend on how rows were split
- * between threads. (sumA, sumC: the float64 totals, not touched here.)
+ * between threads.
  */
 // @ts-ignore: decorator
 @inline
@@ -1435,8 +1435,6 @@ function lhhBwd32(
   gradInput: usize,
   dt: usize,
   tA32: usize,
-  sumA: usize,
-  sumC: usize,
   sumA32: usize,
   sumC32: usize,
   gin: bool,
@@ -1677,8 +1675,6 @@ export function learningHhBackward(
       gradInput,
       dt,
       tA32,
-      sumA,
-      sumC,
       sumA32,
       sumC32,
       gin,
@@ -1704,8 +1700,6 @@ export function learningHhBackward(
       gradInput,
       dt,
       tA32,
-      sumA,
-      sumC,
       sumA32,
       sumC32,
       gin,
@@ -1731,8 +1725,6 @@ export function learningHhBackward(
       gradInput,
       dt,
       tA32,
-      sumA,
-      sumC,
       sumA32,
       sumC32,
       gin,
@@ -1758,8 +1750,6 @@ export function learningHhBackward(
       gradInput,
       dt,
       tA32,
-      sumA,
-      sumC,
       sumA32,
       sumC32,
       gin,
@@ -1882,8 +1872,6 @@ function lhhBackwardFrames(
       gradInput,
       dt,
       tA32,
-      sumA,
-      sumC,
       sumA32,
       sumC32,
       gin,
@@ -1909,8 +1897,6 @@ function lhhBackwardFrames(
       gradInput,
       dt,
       tA32,
-      sumA,
-      sumC,
       sumA32,
       sumC32,
       gin,

@@ -222,35 +222,7 @@ function acceptsRelaxed(bytes: Uint8Array): boolean {
   return wasmApi.validate(bytes);
 }
 
-/** The variant loadWasmModule() compiles for `request` (auto: relaxed when accepted). */
-export function resolveVariant(request: WasmVariant | 'auto' = variantFromEnv()): WasmVariant {
-  if (request === 'baseline') return 'baseline';
-  if (compiled.has('relaxed')) return 'relaxed';
-  let bytes: Buffer;
-  try {
-    bytes = readModuleBytes('relaxed');
-  } catch (err) {
-    if (request === 'relaxed') throw err;
-    return 'baseline';
-  }
-  if (acceptsRelaxed(bytes)) return 'relaxed';
-  if (request === 'relaxed') {
-    throw new Error(
-      `wasm backend: this runtime (node ${process.version}) does not accept relaxed SIMD; ` +
-        'unset HHNET_WASM_SIMD or set it to baseline',
-    );
-  }
-  return 'baseline';
-}
-
-/** Compiles a variant of hhnet.wasm once (synchronously); a clear error when it is missing. */
-export function loadWasmModule(variant: WasmVariant = resolveVariant()): WasmModule {
-  const cached = compiled.get(variant);
-  if (cached) return cached;
-  const bytes = readModuleBytes(variant);
-  if (variant === 'relaxed' && !acceptsRelaxed(bytes)) {
-    throw new Error(`wasm backend: this runtime (node ${process.version}) does not accept relaxed SIMD`);
-  }
+function compile(variant: WasmVariant, bytes: Uint8Array): WasmModule {
   let module: WasmModule;
   try {
     module = new wasmApi.Module(bytes);
@@ -261,6 +233,46 @@ export function loadWasmModule(variant: WasmVariant = resolveVariant()): WasmMod
   }
   compiled.set(variant, module);
   return module;
+}
+
+/** The relaxed build compiled (once), or null when this runtime does not accept it. */
+function relaxedModule(): WasmModule | null {
+  const cached = compiled.get('relaxed');
+  if (cached) return cached;
+  const bytes = readModuleBytes('relaxed');
+  return acceptsRelaxed(bytes) ? compile('relaxed', bytes) : null;
+}
+
+function relaxedUnsupported(): Error {
+  return new Error(
+    `wasm backend: this runtime (node ${process.version}) does not accept relaxed SIMD; ` +
+      'unset HHNET_WASM_SIMD or set it to baseline',
+  );
+}
+
+/** The variant loadWasmModule() compiles for `request` (auto: relaxed when accepted). */
+export function resolveVariant(request: WasmVariant | 'auto' = variantFromEnv()): WasmVariant {
+  if (request === 'baseline') return 'baseline';
+  let accepted: boolean;
+  try {
+    accepted = relaxedModule() !== null;
+  } catch (err) {
+    if (request === 'relaxed') throw err;
+    return 'baseline'; // auto: a missing relaxed build falls back
+  }
+  if (accepted) return 'relaxed';
+  if (request === 'relaxed') throw relaxedUnsupported();
+  return 'baseline';
+}
+
+/** Compiles a variant of hhnet.wasm once (synchronously); a clear error when it is missing. */
+export function loadWasmModule(variant: WasmVariant = resolveVariant()): WasmModule {
+  if (variant === 'relaxed') {
+    const module = relaxedModule();
+    if (!module) throw relaxedUnsupported();
+    return module;
+  }
+  return compiled.get('baseline') ?? compile('baseline', readModuleBytes('baseline'));
 }
 
 /** Instantiates the module over a memory; used by the main thread and by each worker. */

@@ -109,8 +109,10 @@ export interface RowSharing {
   runRows(rows: number, rowsPerChunk: number): void;
 }
 
-/** Most row chunks one shared call is split into (the job block's JOB_MAX_CHUNKS is larger). */
+/** Most chunks one shared call is split into (the job block's JOB_MAX_CHUNKS is larger). */
 const MAX_ROW_CHUNKS = 32;
+/** Chunks per thread in a shared call: enough to even out a late start of the workers. */
+const CHUNKS_PER_THREAD = 4;
 
 /** Calls below this many neuron-steps (B·N·T) stay on the calling thread (waking workers costs ~0.1 ms). */
 export const SHARE_MIN_NEURON_STEPS = 1 << 18;
@@ -217,23 +219,16 @@ export function createSpikingKernels(
   const sumBlock = ex.SUM_BLOCK.value;
 
   /**
-   * Rows per chunk when a call of B rows and B·N·T neuron-steps is worth sharing, else 0. Chunks
-   * are whole blocks of sumBlock rows (learning HH backward keeps each block's sums apart).
+   * Units (batch rows, or LIF's flat neurons) per chunk when a call over `units` of them and
+   * `neuronSteps` neuron-steps is worth sharing, else 0. Chunks are multiples of `granule`: whole
+   * blocks of sumBlock rows (learning HH backward keeps each block's sums apart), or 16 neurons
+   * (LIF's float32 backward group).
    */
-  function rowsPerChunk(B: number, neuronSteps: number): number {
-    if (!share || neuronSteps < SHARE_MIN_NEURON_STEPS || B < 2 * sumBlock || share.threadsUp() < 2) return 0;
-    const blocks = Math.ceil(B / sumBlock);
-    return sumBlock * Math.ceil(blocks / MAX_ROW_CHUNKS);
-  }
-
-  /**
-   * Neurons per chunk when a LIF call over BN flat neurons and T steps is worth sharing, else 0.
-   * Chunks are multiples of 16 (the float32 backward's group width).
-   */
-  function flatChunk(BN: number, T: number): number {
-    if (!share || BN * T < SHARE_MIN_NEURON_STEPS || BN < 32 || share.threadsUp() < 2) return 0;
-    const per = Math.max(BN / (share.threadsUp() * 4), BN / MAX_ROW_CHUNKS);
-    return Math.ceil(per / 16) * 16;
+  function chunkOf(units: number, granule: number, neuronSteps: number): number {
+    const threads = share ? share.threadsUp() : 1;
+    if (threads < 2 || neuronSteps < SHARE_MIN_NEURON_STEPS || units < 2 * granule) return 0;
+    const per = Math.max(units / (threads * CHUNKS_PER_THREAD), units / MAX_ROW_CHUNKS);
+    return Math.ceil(per / granule) * granule;
   }
 
   /**
@@ -289,7 +284,7 @@ export function createSpikingKernels(
       [ex.SP_LIF_FORWARD.value, BN, T, pIn, pOut, pMem, flags, a.surrogate],
       [a.decay, th, spikeCut(th), a.surrogateParam],
       BN,
-      flatChunk(BN, T),
+      chunkOf(BN, 16, BN * T),
     );
     arena.read(pOut, out, outLen);
     if (mem) arena.read(pMem, mem, T * BN);
@@ -322,7 +317,7 @@ export function createSpikingKernels(
       [ex.SP_LIF_BACKWARD.value, BN, T, pMem, pOut, pIn, flags, a.surrogate],
       [a.decay, a.threshold, a.surrogateParam, cut32, lo32, hi32],
       BN,
-      flatChunk(BN, T),
+      chunkOf(BN, 16, BN * T),
     );
     arena.read(pIn, gradInput, inLen);
   }
@@ -357,7 +352,7 @@ export function createSpikingKernels(
       [ex.SP_LHH_FORWARD.value, batch, N, T, pIn, pOut, pV, pDt, pRates, pScratch, flags, a.surrogate],
       [C, gNa, gK, gL, ENa, EK, EL, th, spikeCut(th), a.surrogateParam],
       batch,
-      rowsPerChunk(batch, BN * T),
+      chunkOf(batch, sumBlock, BN * T),
     );
     arena.read(pOut, out, outLen);
     if (v) arena.read(pV, v, T * BN);
@@ -408,7 +403,7 @@ export function createSpikingKernels(
       [ex.SP_LHH_BACKWARD.value, batch, N, T, pV, pOut, pIn, pRates, pDt, pR, pScratch, flags, a.surrogate],
       [C, gNa, gK, gL, ENa, EK, EL, a.threshold, a.surrogateParam, lo32, hi32],
       batch,
-      gradRates && !float32Sums ? 0 : rowsPerChunk(batch, BN * T),
+      gradRates && !float32Sums ? 0 : chunkOf(batch, sumBlock, BN * T),
     );
     if (gradInput) arena.read(pIn, gradInput, inLen);
     if (gradRates) arena.read(pRates, gradRates, 6 * N);
@@ -532,7 +527,7 @@ export function createSpikingKernels(
       [ex.SP_SLIF2HH_FORWARD.value, batch, N, T, pIn, pOut, pMem, pW, flags, a.surrogate],
       [a.decay, th, spikeCut(th), a.surrogateParam],
       batch,
-      rowsPerChunk(batch, 4 * BN * T), // four LIF neurons per unit
+      chunkOf(batch, sumBlock, 4 * BN * T), // four LIF neurons per unit
     );
     arena.read(pOut, out, outLen);
     if (mem) arena.read(pMem, mem, 4 * T * BN);
@@ -550,7 +545,7 @@ export function createSpikingKernels(
     checkLen(where, 'gradInput', gradInput, inLen);
     checkLen(where, 'gradWeights', gradWeights, 3 * N);
     if ((!gradInput && !gradWeights) || BN === 0) return;
-    const rows = rowsPerChunk(batch, 4 * BN * T);
+    const rows = chunkOf(batch, sumBlock, 4 * BN * T);
     // Shared: each row's float64 weight-gradient terms [B][3N], added in row order at the end.
     const termFloats = rows !== 0 && gradWeights ? 2 * 3 * BN : 0;
     const ptrs = place([
