@@ -15,6 +15,7 @@ import {
   slif2hhForward,
   PHASE_ROWS,
 } from './spiking';
+import { lhhAffineBackward, lhhAffineForward } from './lhh-affine';
 
 export const SP_LHH_FORWARD: i32 = 0;
 export const SP_LHH_BACKWARD: i32 = 1;
@@ -22,6 +23,8 @@ export const SP_LIF_FORWARD: i32 = 2;
 export const SP_LIF_BACKWARD: i32 = 3;
 export const SP_SLIF2HH_FORWARD: i32 = 4;
 export const SP_SLIF2HH_BACKWARD: i32 = 5;
+export const SP_LHH_AFFINE_FORWARD: i32 = 6;
+export const SP_LHH_AFFINE_BACKWARD: i32 = 7;
 export const SP_INTS: i32 = 14;
 export const SP_FLOATS: i32 = 12;
 export const SP_FLOAT_AT: i32 = 64;
@@ -127,6 +130,61 @@ export function spikingCall(rec: usize, b0: i32, b1: i32, phase: i32): void {
       <f32>real(rec, 3),
       <f32>real(rec, 4),
       <f32>real(rec, 5),
+      phase,
+    );
+  } else if (kernel == SP_LHH_AFFINE_FORWARD) {
+    // ints: kernel, B, N, T, input, out, dt, rates, scratch, flags
+    // floats: C, gNa, gK, gL, ENa, EK, EL, th, cut
+    lhhAffineForward(
+      int(rec, 1),
+      int(rec, 2),
+      int(rec, 3),
+      <usize>int(rec, 4),
+      <usize>int(rec, 5),
+      <usize>int(rec, 6),
+      <usize>int(rec, 7),
+      <usize>int(rec, 8),
+      int(rec, 9),
+      real(rec, 0),
+      real(rec, 1),
+      real(rec, 2),
+      real(rec, 3),
+      real(rec, 4),
+      real(rec, 5),
+      real(rec, 6),
+      real(rec, 7),
+      real(rec, 8),
+      b0,
+      b1,
+      phase,
+    );
+  } else if (kernel == SP_LHH_AFFINE_BACKWARD) {
+    // ints: kernel, B, N, T, input, gradOut, gradInput, dt, rates, scratch, flags
+    // floats: C, gNa, gK, gL, ENa, EK, EL, th, p, lo32, hi32
+    lhhAffineBackward(
+      int(rec, 1),
+      int(rec, 2),
+      int(rec, 3),
+      <usize>int(rec, 4),
+      <usize>int(rec, 5),
+      <usize>int(rec, 6),
+      <usize>int(rec, 7),
+      <usize>int(rec, 8),
+      <usize>int(rec, 9),
+      int(rec, 10),
+      real(rec, 0),
+      real(rec, 1),
+      real(rec, 2),
+      real(rec, 3),
+      real(rec, 4),
+      real(rec, 5),
+      real(rec, 6),
+      real(rec, 7),
+      real(rec, 8),
+      real(rec, 9),
+      real(rec, 10),
+      b0,
+      b1,
       phase,
     );
   } else if (kernel == SP_LHH_FORWARD) {

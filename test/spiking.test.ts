@@ -619,6 +619,44 @@ describe('learningHhSpikes', () => {
     }
   });
 
+  for (const backend of ['js', 'wasm']) {
+    it(`${backend}: a static input's backward recomputes v (nothing T-long kept), with saveVoltage's gradients`, () => {
+      const previous = getBackend().name;
+      setBackend(backend);
+      try {
+        const [B, N, T] = [6, 37, 15];
+        const rates = rateTensors(N, 0.05, 1.5, 11, false);
+        for (const output of ['rate', 'spikes'] as const) {
+          for (const detachIonic of [false, true]) {
+            const opts = { T, dt: 0.1, threshold: 2, surrogate: 'rectangular:0.5', output, detachIonic };
+            const run = (saveVoltage: boolean): [Tensor, Tensor] => {
+              const x = uniform([B, N], 0, 30, 12);
+              return [learningHhSpikes(x, rates, { ...opts, saveVoltage }), x];
+            };
+            const [y1, x1] = run(false);
+            const [y2, x2] = run(true);
+            assert.deepEqual(y1.data, y2.data, `${output} output`);
+            const kept = (y: Tensor) => y.savedForBackward.reduce((n, b) => n + b.byteLength, 0);
+            assert.equal(
+              kept(y2) - kept(y1),
+              4 * T * B * N - 4 * B * N,
+              'v [T, B, N] kept only with saveVoltage',
+            );
+            const g = uniform(y1.shape, -1, 1, 13, false).data;
+            y1.backward(g);
+            y2.backward(g);
+            const label = `${backend} ${output}${detachIonic ? ' detachIonic' : ''} input grad`;
+            x2.grad!.forEach((want, i) =>
+              close(x1.grad![i], want, 1e-5 * (1 + Math.abs(want)), `${label}[${i}]`),
+            );
+          }
+        }
+      } finally {
+        setBackend(previous);
+      }
+    });
+  }
+
   it('reference fc defaults: dt 0.01, θ 0.2, rectangular 0.3; rates U(0, 0.01)', () => {
     assert.equal(LEARNING_HH_FC_DEFAULTS.dt, 0.01);
     assert.equal(LEARNING_HH_FC_DEFAULTS.threshold, 0.2);

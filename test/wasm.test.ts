@@ -13,6 +13,7 @@ import {
   wasmPath,
 } from '../src/kernels/wasm/index.js';
 import { resolveVariant, variantFromEnv } from '../src/kernels/wasm/module.js';
+import { float32Step } from '../src/kernels/spiking-checks.js';
 import { FULL_HH_MEMBRANE, LEARNING_HH_MEMBRANE, fullHhRestingState } from '../src/nn/spiking.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -581,6 +582,194 @@ describe('wasm spiking kernels match the js reference', () => {
     tally.assertBoth('learning HH');
   });
 
+  it('learning HH without a saved v (closed form for a static input, else a rerun forward) matches the reference', () => {
+    let seed = 2500;
+    let affineCases = 0;
+    for (const [B, N, T] of [...SPIKING_SIZES, [5, 37, 15] as [number, number, number]]) {
+      for (const v of spikingVariants(T)) {
+        for (const detachIonic of [false, true]) {
+          const label = describeVariant(v, B, N, T, detachIonic ? ' detachIonic' : '');
+          const rng = new Rng(seed++);
+          const BN = B * N;
+          const rates = rangeFilled(6 * N, 0.05, 1.5, rng);
+          const dt = rangeFilled(N, 0.02, 0.2, rng);
+          const base = {
+            batch: B,
+            neurons: N,
+            steps: T,
+            threshold: 2,
+            constants: LEARNING_HH_MEMBRANE,
+            dt,
+            rates,
+            ...v,
+          };
+          const input = v.timeVarying
+            ? rangeFilled(framesOf(v, T) * BN, -5, 40, rng)
+            : rangeFilled(BN, 0, 30, rng);
+          const outLen = v.rateOutput ? BN : T * BN;
+          const want = { out: new Float32Array(outLen), v: new Float32Array(T * BN) };
+          js.learningHhForward({ ...base, input, ...want });
+          const out = new Float32Array(outLen);
+          be.learningHhForward({ ...base, input, out, v: null });
+          assertSameOutput(out, want.out, v.smooth, `out without saving ${label}`);
+          const gradOut = rangeFilled(outLen, -1, 1, rng);
+          const gi0 = rangeFilled(input.length, -1, 1, rng);
+          const gr0 = rangeFilled(6 * N, -1, 1, rng);
+          for (const withRates of [false, true]) {
+            const gradRates = () => (withRates ? gr0.slice() : null);
+            const bwd = { ...base, detachIonic, gradOut };
+            const wi = gi0.slice();
+            const wr = gradRates();
+            js.learningHhBackward({ ...bwd, v: want.v, gradInput: wi, gradRates: wr });
+            // The reference recomputing v gives its saved-v result exactly.
+            const ri = gi0.slice();
+            const rr = gradRates();
+            js.learningHhBackward({ ...bwd, v: null, input, gradInput: ri, gradRates: rr });
+            assert.deepEqual(ri, wi, `js gradInput from the input ${label}`);
+            assert.deepEqual(rr, wr, `js gradRates from the input ${label}`);
+            const gi = gi0.slice();
+            const gr = gradRates();
+            be.learningHhBackward({ ...bwd, v: null, input, gradInput: gi, gradRates: gr });
+            const which = `${label}${withRates ? '' : ' (no gradRates)'}`;
+            assertClose(gi, wi, 1e-5, 1e-5, `gradInput from the input ${which}`);
+            if (wr && gr) assertClose(gr, wr, 1e-5, 1e-5, `gradRates from the input ${which}`);
+            if (!v.timeVarying && !v.smooth && v.surrogate === 0 && (!withRates || detachIonic))
+              affineCases++;
+          }
+        }
+      }
+    }
+    assert.ok(affineCases > 20, `closed-form cases: ${affineCases}`);
+    assert.throws(
+      () =>
+        be.learningHhBackward({
+          batch: 1,
+          neurons: 1,
+          steps: 2,
+          timeVarying: false,
+          rateOutput: true,
+          threshold: 2,
+          surrogate: 0,
+          surrogateParam: 0.5,
+          smooth: false,
+          constants: LEARNING_HH_MEMBRANE,
+          dt: Float32Array.of(0.1),
+          rates: new Float32Array(6),
+          detachIonic: false,
+          v: null,
+          gradOut: new Float32Array(1),
+          gradInput: new Float32Array(1),
+          gradRates: null,
+        }),
+      /learningHhBackward: give v \(saved by the forward\) or input \(to recompute v from\)/,
+    );
+  });
+
+  it('learning HH closed form: inputs on the knife edge of a spike or window decision agree with the reference', () => {
+    // The closed form decides in float32 only away from the edges; bisection finds pairs of
+    // adjacent float32 inputs whose reference decisions differ, where it must take the exact path.
+    const [N, T] = [8, 15];
+    const rng = new Rng(77);
+    const rates = rangeFilled(6 * N, 0.05, 1.5, rng);
+    const dt = rangeFilled(N, 0.02, 0.2, rng);
+    const common = {
+      neurons: N,
+      steps: T,
+      timeVarying: false,
+      threshold: 2,
+      surrogate: 0,
+      surrogateParam: 0.5,
+      smooth: false,
+    };
+    const base = { ...common, constants: LEARNING_HH_MEMBRANE, dt, rates };
+    // Reference rate of every neuron for one input vector (batch 1).
+    const refRates = (x: Float32Array): Float32Array => {
+      const out = new Float32Array(N);
+      js.learningHhForward({ ...base, batch: 1, rateOutput: true, input: x, out, v: null });
+      return out;
+    };
+    const refGrad = (x: Float32Array): Float32Array => {
+      const g = new Float32Array(N);
+      const gradOut = new Float32Array(N).fill(1);
+      js.learningHhBackward({
+        ...base,
+        batch: 1,
+        rateOutput: true,
+        detachIonic: false,
+        v: null,
+        input: x,
+        gradOut,
+        gradInput: g,
+        gradRates: null,
+      });
+      return g;
+    };
+    /** Adjacent float32 pairs (lo, hi) in [0, 30] where f's value for neuron j changes. */
+    const edges = (f: (x: Float32Array) => Float32Array, j: number): number[] => {
+      const at = (u: number) => f(new Float32Array(N).fill(u))[j];
+      const found: number[] = [];
+      let prev = 0;
+      for (let k = 1; k <= 60; k++) {
+        const next = Math.fround(k / 2);
+        if (at(prev) !== at(next)) {
+          let [lo, hi] = [prev, next];
+          while (float32Step(lo, true) < hi) {
+            const mid = Math.fround((lo + hi) / 2);
+            if (mid === lo || mid === hi) break;
+            if (at(mid) === at(lo)) lo = mid;
+            else hi = mid;
+          }
+          found.push(lo, hi);
+        }
+        prev = next;
+      }
+      return found;
+    };
+    let pairs = 0;
+    for (const [what, f] of [
+      ['spike', refRates],
+      ['window', refGrad],
+    ] as const) {
+      for (let j = 0; j < N; j++) {
+        const xs = edges(f, j);
+        pairs += xs.length / 2;
+        if (xs.length === 0) continue;
+        // Every edge input in neuron j's column, one per batch row; the other neurons random.
+        const B = xs.length;
+        const input = rangeFilled(B * N, 0, 30, rng);
+        xs.forEach((x, b) => (input[b * N + j] = x));
+        for (const rateOutput of [true, false]) {
+          const outLen = rateOutput ? B * N : T * B * N;
+          const want = { out: new Float32Array(outLen), v: new Float32Array(T * B * N) };
+          js.learningHhForward({ ...base, batch: B, rateOutput, input, ...want });
+          const out = new Float32Array(outLen);
+          be.learningHhForward({ ...base, batch: B, rateOutput, input, out, v: null });
+          assertSameOutput(
+            out,
+            want.out,
+            false,
+            `${what} edges of neuron ${j}: out (${rateOutput ? 'rate' : 'spikes'})`,
+          );
+          const gradOut = rangeFilled(outLen, 0.5, 1, rng);
+          const wi = new Float32Array(B * N);
+          const gi = new Float32Array(B * N);
+          const bwd = { ...base, batch: B, rateOutput, detachIonic: false, gradOut, gradRates: null };
+          js.learningHhBackward({ ...bwd, v: want.v, gradInput: wi });
+          be.learningHhBackward({ ...bwd, v: null, input, gradInput: gi });
+          // A wrong window decision would change the gradient by a whole step's term, not 1e-6.
+          assertClose(
+            gi,
+            wi,
+            1e-5,
+            1e-6,
+            `${what} edges of neuron ${j}: gradInput (${rateOutput ? 'rate' : 'spikes'})`,
+          );
+        }
+      }
+    }
+    assert.ok(pairs > 20, `knife-edge pairs found: ${pairs}`);
+  });
+
   it('full HH: outputs, saved states and input gradients for every variant and size', () => {
     const tally = new SpikeTally();
     let seed = 3000;
@@ -910,6 +1099,44 @@ describe('spiking kernels shared between threads', () => {
     }
     assert.equal(two.sharedInPlaceCalls() - sharedBefore, expectedShares, 'calls whose rows were shared');
     assert.equal(one.sharedInPlaceCalls(), 0);
+  });
+
+  it('learning HH closed form (by batch rows, no saved v) gives the single-threaded result bit for bit', () => {
+    const sharedBefore = two.sharedInPlaceCalls();
+    let calls = 0;
+    const rng = new Rng(9300);
+    const BN = B * N;
+    const rates = rangeFilled(6 * N, 0.05, 1.5, rng);
+    const dt = rangeFilled(N, 0.02, 0.2, rng);
+    const input = rangeFilled(BN, 0, 30, rng);
+    for (const rateOutput of [true, false]) {
+      for (const detachIonic of [false, true]) {
+        const base = {
+          ...{ batch: B, neurons: N, steps: T, timeVarying: false, rateOutput, smooth: false },
+          ...{ threshold: 2, surrogate: 0, surrogateParam: 0.5, constants: LEARNING_HH_MEMBRANE, dt, rates },
+        };
+        const outLen = rateOutput ? BN : T * BN;
+        const outs = [one, two].map((k) => {
+          const out = new Float32Array(outLen);
+          k.learningHhForward({ ...base, input, out, v: null });
+          return out;
+        });
+        assert.deepEqual(outs[1], outs[0], `out (${rateOutput ? 'rate' : 'spikes'})`);
+        const gradOut = rangeFilled(outLen, -1, 1, rng);
+        const grads = [one, two].map((k) => {
+          const gradInput = new Float32Array(BN);
+          k.learningHhBackward({ ...base, detachIonic, v: null, input, gradOut, gradInput, gradRates: null });
+          return gradInput;
+        });
+        assert.deepEqual(
+          grads[1],
+          grads[0],
+          `gradInput (${rateOutput ? 'rate' : 'spikes'}, detachIonic ${detachIonic})`,
+        );
+        calls += 2;
+      }
+    }
+    assert.equal(two.sharedInPlaceCalls() - sharedBefore, calls, 'calls whose rows were shared');
   });
 
   it('LIF (by ranges of the flat neuron index) gives the single-threaded result bit for bit', () => {

@@ -74,6 +74,12 @@ export interface ModelResources {
   inferSamplesMs: number[];
   /** Bytes the recorded graph of a training forward (through the loss) keeps for backward. */
   peakActivationBytes: number;
+  /**
+   * The same with learning HH layers keeping v [T, B, N] for backward, as the reference
+   * implementation does (hhnet recomputes it from the layer's input, see learningHhSpikes'
+   * saveVoltage); equal to peakActivationBytes for models without learning HH.
+   */
+  referenceActivationBytes: number;
   activation: GraphMemory;
 }
 
@@ -107,6 +113,8 @@ const DEFINITIONS: Record<string, string> = {
   inferMsPerBatch: 'median wall time of a forward with no graph recorded on one random batch, after warm-up',
   peakActivationBytes:
     'after a recorded training forward through the loss: data of every non-leaf tensor plus the buffers ops keep for backward (kernel states, softmax probabilities), shared buffers once; parameters, gradients, optimiser moments and the input batch not included',
+  referenceActivationBytes:
+    'peakActivationBytes with learning HH layers saving v for backward as the reference implementation does, instead of recomputing it from their input',
 };
 
 export function parameterCount(model: Module): ParameterCount {
@@ -134,6 +142,10 @@ export function countModelResources(
   const counted = countFlops(() => noGrad(() => net.eval().forward(batch.x)));
   net.train();
   const activation = graphMemory(multitaskLoss(net, batch));
+  // The reference formulation: the same weights (same seed), learning HH saving v.
+  const refRng = new Rng(opts.seed ?? RESOURCES_DEFAULTS.seed);
+  const refNet = createMultitaskModel(model, refRng, { T: opts.T, saveVoltage: true });
+  const reference = graphMemory(multitaskLoss(refNet, randomBatch(refRng, opts.batch)));
   const p = parameterCount(net);
   return {
     model,
@@ -145,6 +157,7 @@ export function countModelResources(
     flopsPerBatch: counted.flops,
     flopsByOp: counted.byOp,
     peakActivationBytes: activation.bytes,
+    referenceActivationBytes: reference.bytes,
     activation,
   };
 }

@@ -60,6 +60,18 @@ export function checkLearningHh(a: LearningHhForwardArgs | LearningHhBackwardArg
   checkLen(where, 'rates', a.rates, 6 * a.neurons);
 }
 
+/**
+ * The trajectory a learning HH backward works from: the saved v, or else the input to recompute it
+ * from (checked against the input's layout).
+ */
+export function checkLearningHhTrajectory(a: LearningHhBackwardArgs, where: string): void {
+  const T = a.steps;
+  const BN = a.batch * a.neurons;
+  if (a.v) return checkLen(where, 'v', a.v, T * BN);
+  if (!a.input) throw new TypeError(`${where}: give v (saved by the forward) or input (to recompute v from)`);
+  checkLen(where, 'input', a.input, ioLengths(a, a.neurons, a.neurons).inLen);
+}
+
 export function checkFullHh(a: FullHhForwardArgs | FullHhBackwardArgs, where: string): void {
   checkBase(a, where);
   if (!(a.dt > 0) || !Number.isFinite(a.dt)) throw new RangeError(`${where}: dt must be > 0, got ${a.dt}`);

@@ -107,7 +107,14 @@ export interface LearningHhBackwardArgs extends SpikingKernelBase {
   rates: Float32Array;
   /** Drop the ionic-current terms from backward: dv[t]/dv[t−1] = 1, no gradient to the rates. */
   detachIonic: boolean;
-  v: Float32Array;
+  /** v saved by the forward [T][B·N], or null to recompute it from `input` (see below). */
+  v: Float32Array | null;
+  /**
+   * The forward's input, needed when v is null: the kernel then recomputes the trajectory (cheap:
+   * with constant-rate gates v obeys a linear recurrence), so the forward need not save T·B·N
+   * floats. Ignored when v is given.
+   */
+  input?: Float32Array | null;
   gradOut: Float32Array;
   gradInput: Float32Array | null;
   /** Accumulates dLoss/dRates [6][N] (summed over batch and time), or null. */

@@ -45,6 +45,11 @@ export function trainingDefaults(model: MultitaskModelName): TrainingDefaults {
 export interface ModelOptions {
   /** Time steps per image (spec: 15). */
   T?: number;
+  /**
+   * Learning HH layers keep v for backward as the reference implementation does, instead of
+   * recomputing it from their input (same results; for memory comparisons). Default false.
+   */
+  saveVoltage?: boolean;
 }
 
 /** The neuron kinds of the fc spiking models (also the bottleneck study's, spec 3.5). */
@@ -72,7 +77,7 @@ export interface FcSpikingLayer {
  * Builds the neurons of the 512-unit (2048 for 4LIF) fc hidden layer. The caller creates the
  * projection afterwards, so the random draws happen in the same order for every user.
  */
-export function fcSpikingLayer(kind: FcNeuronKind, rng: Rng): FcSpikingLayer {
+export function fcSpikingLayer(kind: FcNeuronKind, rng: Rng, opts: ModelOptions = {}): FcSpikingLayer {
   switch (kind) {
     case 'lif':
       return { neurons: new LIFNeurons('fc'), projectionOut: 512, hidden: 512, weightScale: 1 };
@@ -80,7 +85,7 @@ export function fcSpikingLayer(kind: FcNeuronKind, rng: Rng): FcSpikingLayer {
       return { neurons: new LIFNeurons('fc'), projectionOut: 2048, hidden: 2048, weightScale: 1 };
     case 'hh':
       return {
-        neurons: new LearningHHNeurons([512], rng, 'fc'),
+        neurons: new LearningHHNeurons([512], rng, 'fc', { saveVoltage: opts.saveVoltage }),
         projectionOut: 512,
         hidden: 512,
         weightScale: 0.01,
@@ -235,7 +240,7 @@ export function createMultitaskModel(
     case '4lif-fc':
     case 'hh-fc':
     case 'slif2hh-fc': {
-      const p = fcSpikingLayer(FC_NEURON_KIND[name], rng);
+      const p = fcSpikingLayer(FC_NEURON_KIND[name], rng, opts);
       return new FcNet(name, rng, p.projectionOut, p.hidden, p.neurons, T, p.weightScale);
     }
     case 'ann-fc':
@@ -250,8 +255,8 @@ export function createMultitaskModel(
         rng,
         10,
         10,
-        new LearningHHNeurons([10, hw], rng, 'conv'),
-        new LearningHHNeurons([10, hw / 4], rng, 'conv'),
+        new LearningHHNeurons([10, hw], rng, 'conv', { saveVoltage: opts.saveVoltage }),
+        new LearningHHNeurons([10, hw / 4], rng, 'conv', { saveVoltage: opts.saveVoltage }),
         T,
       );
     case 'slif2hh-conv':

@@ -61,6 +61,8 @@ export interface LearningHHOptions extends Partial<LearningHhDefaults> {
   learnableRates?: boolean;
   /** Per-neuron dt drawn U(lo, hi) (the RL actor uses [0, 0.2]); default: the scalar dt. */
   perNeuronDt?: [number, number];
+  /** Keep v for backward where it could be recomputed (learningHhSpikes' saveVoltage; default false). */
+  saveVoltage?: boolean;
 }
 
 /** The learning HH of spec 2.5; rates are per-neuron constants drawn U(0, 0.01). */
@@ -68,6 +70,7 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
   readonly params: LearningHhDefaults;
   readonly rates: Record<(typeof LEARNING_HH_RATE_NAMES)[number], Tensor>;
   readonly dt: Tensor | number;
+  readonly saveVoltage: boolean;
 
   constructor(
     readonly neuronShape: Shape,
@@ -76,7 +79,9 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
     opts: LearningHHOptions = {},
   ) {
     super();
-    this.params = { ...(kind === 'fc' ? LEARNING_HH_FC_DEFAULTS : LEARNING_HH_CONV_DEFAULTS), ...opts };
+    const { learnableRates, perNeuronDt, saveVoltage, ...overrides } = opts;
+    this.params = { ...(kind === 'fc' ? LEARNING_HH_FC_DEFAULTS : LEARNING_HH_CONV_DEFAULTS), ...overrides };
+    this.saveVoltage = saveVoltage ?? false;
     const n = shapeSize(neuronShape);
     const rates = {} as Record<(typeof LEARNING_HH_RATE_NAMES)[number], Tensor>;
     for (const name of LEARNING_HH_RATE_NAMES) {
@@ -84,11 +89,11 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
         Float32Array.from({ length: n }, () => rng.range(0, 0.01)),
         [n],
       );
-      rates[name] = this.registerParameter(snake(name), t, opts.learnableRates ?? false);
+      rates[name] = this.registerParameter(snake(name), t, learnableRates ?? false);
     }
     this.rates = rates;
-    if (opts.perNeuronDt) {
-      const [lo, hi] = opts.perNeuronDt;
+    if (perNeuronDt) {
+      const [lo, hi] = perNeuronDt;
       this.dt = this.registerParameter(
         'dt',
         new Tensor(
@@ -109,6 +114,7 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
       threshold: this.params.threshold,
       surrogate: this.params.surrogate,
       detachIonic: this.params.detachIonic,
+      saveVoltage: this.saveVoltage,
     });
   }
 }

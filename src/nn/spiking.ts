@@ -20,7 +20,7 @@
  */
 import { Backend, RESIDENT_MIN_FLOATS, getBackend } from '../kernels/index.js';
 import type { HhInitialState, HhMembraneConstants, SpikingKernelBase } from '../kernels/spiking-types.js';
-import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
+import { LEARNING_HH_RATE_NAMES, SURROGATE_RECTANGULAR } from '../kernels/spiking-types.js';
 import { HH_SHIFTED, restingState } from '../neurons/hh.js';
 import { spikingForwardFlops } from '../kernels/spiking-costs.js';
 import type { SpikingKernelName } from '../kernels/spiking-costs.js';
@@ -355,6 +355,13 @@ export interface LearningHhOptions extends SpikingOptions {
   dt?: PerNeuron;
   /** Drop the ionic currents from backward (conv variant): dv[t]/dv[t−1] = 1, no rate gradients. */
   detachIonic?: boolean;
+  /**
+   * Keep v [T, B, N] for backward even where backward can recompute it from the input (a static
+   * input with the rectangular surrogate and no rate gradients: there v is an affine function of
+   * the input, see assembly/lhh-affine.ts). Default false: recompute, keeping T·B·N fewer floats;
+   * true gives the reference implementation's memory use.
+   */
+  saveVoltage?: boolean;
 }
 
 /**
@@ -393,18 +400,27 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
   const BN = lay.batch * N;
   const be = getBackend();
   const constants = LEARNING_HH_MEMBRANE;
-  const v = savedBuffer(be, parents, lay.T * BN);
+  const saveVoltage = flag(fn, 'saveVoltage', opts.saveVoltage, false);
+  // Backward recomputes v from the input when it can do so cheaply (see saveVoltage).
+  const recompute =
+    !saveVoltage &&
+    !lay.timeVarying &&
+    !base.smooth &&
+    base.surrogate === SURROGATE_RECTANGULAR &&
+    (detachIonic || !learnable.some((t) => t.requiresGrad));
+  const v = recompute ? null : savedBuffer(be, parents, lay.T * BN);
+  const input = x.data;
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
-  be.learningHhForward({ ...base, constants, dt: dtv.data, rates: packed, input: x.data, out, v });
+  be.learningHhForward({ ...base, constants, dt: dtv.data, rates: packed, input, out, v });
   countKernel(fn, 'learningHh', lay, N);
-  // Kept for backward: v, the packed rates and dt when it is a copy rather than a tensor's data.
-  const saved = [v, packed, dtv.tensor?.data === dtv.data ? null : dtv.data];
+  // Kept for backward: v (or the input, which is x's own data), the packed rates and dt when it
+  // is a copy rather than a tensor's data.
+  const saved = [v ?? input, packed, dtv.tensor?.data === dtv.data ? null : dtv.data];
   return makeResult(
     out,
     outShape(lay, lay.features),
     parents,
     () => (g) => {
-      if (!v) return;
       const wantRates = !detachIonic && learnable.some((t) => t.requiresGrad);
       const gradRates = wantRates ? new Float32Array(6 * N) : null;
       be.learningHhBackward({
@@ -414,11 +430,12 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
         rates: packed,
         detachIonic,
         v,
+        input,
         gradOut: g,
         gradInput: x.requiresGrad ? x.ensureGrad() : null,
         gradRates,
       });
-      be.release(v);
+      if (v) be.release(v);
       if (gradRates)
         rateTensors.forEach((t, r) => accumulatePerNeuron(t, gradRates.subarray(r * N, (r + 1) * N)));
     },

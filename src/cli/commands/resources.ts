@@ -104,12 +104,21 @@ export async function writeResourcesOutputs(out: string, result: ResourcesResult
 
 export function resourcesTable(result: ResourcesResult): string {
   const { batch, T, backend } = result.config;
-  const head = ['model', 'params', 'MFLOP/sample', 'activations MiB', 'train ms/batch', 'infer ms/batch'];
+  const head = [
+    'model',
+    'params',
+    'MFLOP/sample',
+    'activations MiB',
+    'saving v MiB',
+    'train ms/batch',
+    'infer ms/batch',
+  ];
   const rows = result.models.map((m) => [
     m.model,
     m.params.toLocaleString('en-US'),
     (m.flopsPerSample / 1e6).toFixed(3),
     (m.peakActivationBytes / 2 ** 20).toFixed(2),
+    (m.referenceActivationBytes / 2 ** 20).toFixed(2),
     m.trainMsPerBatch.toFixed(1),
     m.inferMsPerBatch.toFixed(1),
   ]);

@@ -33,6 +33,7 @@ import {
   checkBase,
   checkFullHh,
   checkLearningHh,
+  checkLearningHhTrajectory,
   checkLen,
   float32Step,
   inputRepeatOf,
@@ -356,19 +357,28 @@ export function learningHhForwardJs(a: LearningHhForwardArgs): void {
   }
 }
 
+/** v as the forward would have saved it, rerun from the backward's input (given: checked). */
+export function recomputeLearningHhV(a: LearningHhBackwardArgs): Float32Array {
+  const v = new Float32Array(a.steps * a.batch * a.neurons);
+  const out = new Float32Array(ioLengths(a, a.neurons, a.neurons).outLen);
+  learningHhForwardJs({ ...a, input: a.input!, out, v });
+  return v;
+}
+
 export function learningHhBackwardJs(a: LearningHhBackwardArgs): void {
   checkLearningHh(a, 'learningHhBackward');
-  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, detachIonic, v: saved, dt } = a;
+  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, detachIonic, dt } = a;
   const { threshold: th, surrogate: kind, surrogateParam: p } = a;
   const { gradOut, gradInput } = a;
   const gradRates = detachIonic ? null : a.gradRates;
   const BN = batch * N;
   const { inLen, outLen } = ioLengths(a, N, N);
-  checkLen('learningHhBackward', 'v', saved, T * BN);
+  checkLearningHhTrajectory(a, 'learningHhBackward');
   checkLen('learningHhBackward', 'gradOut', gradOut, outLen);
   checkLen('learningHhBackward', 'gradInput', gradInput, inLen);
   checkLen('learningHhBackward', 'gradRates', a.gradRates, 6 * N);
   if (!gradInput && !gradRates) return;
+  const saved = a.v ?? recomputeLearningHhV(a);
   const tab = learningHhTables(a);
   const A = tab.A;
   const invC = 1 / a.constants.C;

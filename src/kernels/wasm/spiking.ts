@@ -26,6 +26,7 @@ import {
   checkBase,
   checkFullHh,
   checkLearningHh,
+  checkLearningHhTrajectory,
   checkLen,
   float32Step,
   inputRepeatOf,
@@ -88,6 +89,11 @@ export interface SpikingExports {
   SUM_BLOCK: WasmGlobal;
   SP_LHH_FORWARD: WasmGlobal;
   SP_LHH_BACKWARD: WasmGlobal;
+  /** Learning HH with a static input by its closed form (assembly/lhh-affine.ts). */
+  SP_LHH_AFFINE_FORWARD: WasmGlobal;
+  SP_LHH_AFFINE_BACKWARD: WasmGlobal;
+  /** Scratch bytes of the closed-form calls for N neurons, T steps. */
+  affineScratchBytes(N: number, T: number): number;
   SP_LIF_FORWARD: WasmGlobal;
   SP_LIF_BACKWARD: WasmGlobal;
   SP_SLIF2HH_FORWARD: WasmGlobal;
@@ -332,6 +338,7 @@ export function createSpikingKernels(
     checkLen(where, 'out', out, outLen);
     checkLen(where, 'v', v, T * BN);
     if (BN === 0) return;
+    if (!v && !a.timeVarying && !a.smooth) return learningHhAffineForward(a);
     const ptrs = place([
       [input, inLen],
       [out, outLen],
@@ -358,18 +365,92 @@ export function createSpikingKernels(
     if (v) arena.read(pV, v, T * BN);
   }
 
+  /**
+   * The static-input forward without saving v, by the closed form (assembly/lhh-affine.ts): the
+   * same outputs as the recurrence, several times faster.
+   */
+  function learningHhAffineForward(a: LearningHhForwardArgs): void {
+    const { batch, neurons: N, steps: T, input, out } = a;
+    const { inLen, outLen } = ioLengths(a, N, N);
+    const ptrs = place([
+      [input, inLen],
+      [out, outLen],
+      [a.dt, N],
+      [a.rates, 6 * N],
+      [null, ex.affineScratchBytes(N, T) / 4],
+    ]);
+    if (!ptrs) return js.learningHhForward(a);
+    const [pIn, pOut, pDt, pRates, pScratch] = ptrs;
+    arena.write(pIn, input, inLen);
+    arena.write(pDt, a.dt, N);
+    arena.write(pRates, a.rates, 6 * N);
+    const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
+    const th = a.threshold;
+    run(
+      [ex.SP_LHH_AFFINE_FORWARD.value, batch, N, T, pIn, pOut, pDt, pRates, pScratch, baseFlags(a)],
+      [C, gNa, gK, gL, ENa, EK, EL, th, spikeCut(th)],
+      batch,
+      chunkOf(batch, 1, batch * N * T),
+    );
+    arena.read(pOut, out, outLen);
+  }
+
+  /**
+   * The backward from the input instead of a saved v, static input, rectangular surrogate and no
+   * rate gradients, by the closed form; cuts are the window's float32 cut-offs.
+   */
+  function learningHhAffineBackward(a: LearningHhBackwardArgs, input: Float32Array, cuts: Float32Cuts): void {
+    const { batch, neurons: N, steps: T, gradOut, gradInput } = a;
+    const { inLen, outLen } = ioLengths(a, N, N);
+    if (!gradInput) return;
+    const ptrs = place([
+      [input, inLen],
+      [gradOut, outLen],
+      [gradInput, inLen],
+      [a.dt, N],
+      [a.rates, 6 * N],
+      [null, ex.affineScratchBytes(N, T) / 4],
+    ]);
+    if (!ptrs) return js.learningHhBackward(a);
+    const [pIn, pOut, pGin, pDt, pRates, pScratch] = ptrs;
+    arena.write(pIn, input, inLen);
+    arena.write(pOut, gradOut, outLen);
+    arena.write(pGin, gradInput, inLen);
+    arena.write(pDt, a.dt, N);
+    arena.write(pRates, a.rates, 6 * N);
+    const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
+    const flags = baseFlags(a) | (a.detachIonic ? F_DETACH : 0);
+    run(
+      [ex.SP_LHH_AFFINE_BACKWARD.value, batch, N, T, pIn, pOut, pGin, pDt, pRates, pScratch, flags],
+      [C, gNa, gK, gL, ENa, EK, EL, a.threshold, a.surrogateParam, cuts.lo, cuts.hi],
+      batch,
+      chunkOf(batch, 1, batch * N * T),
+    );
+    arena.read(pGin, gradInput, inLen);
+  }
+
   function learningHhBackward(a: LearningHhBackwardArgs): void {
     const where = 'learningHhBackward';
     checkLearningHh(a, where);
-    const { batch, neurons: N, steps: T, v, gradOut, gradInput } = a;
+    const { batch, neurons: N, steps: T, gradOut, gradInput } = a;
     const gradRates = a.detachIonic ? null : a.gradRates;
     const BN = batch * N;
     const { inLen, outLen } = ioLengths(a, N, N);
-    checkLen(where, 'v', v, T * BN);
+    checkLearningHhTrajectory(a, where);
     checkLen(where, 'gradOut', gradOut, outLen);
     checkLen(where, 'gradInput', gradInput, inLen);
     checkLen(where, 'gradRates', a.gradRates, 6 * N);
     if ((!gradInput && !gradRates) || N === 0) return;
+    let v = a.v;
+    if (!v) {
+      const input = a.input!;
+      const cuts = float32Cuts(a.threshold, a.surrogateParam);
+      const affine = !a.timeVarying && !a.smooth && a.surrogate === SURROGATE_RECTANGULAR && !gradRates;
+      if (affine && cuts) return learningHhAffineBackward(a, input, cuts);
+      // Otherwise rerun the forward for v (what it would have saved), then go on as usual.
+      v = new Float32Array(T * BN);
+      learningHhForward({ ...a, input, out: new Float32Array(outLen), v });
+    }
     const ptrs = place([
       [v, T * BN],
       [gradOut, outLen],
