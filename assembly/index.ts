@@ -48,7 +48,7 @@ export {
   PHASE_FINISH,
   SUM_BLOCK,
 } from './spiking';
-export { affineScratchBytes } from './lhh-affine';
+export { affineScratchBytes, lhhFactorBackward } from './lhh-affine';
 export { spikingCall, SP_LHH_FORWARD, SP_LHH_BACKWARD, SP_LHH_AFFINE_FORWARD, SP_LHH_AFFINE_BACKWARD, SP_LIF_FORWARD, SP_LIF_BACKWARD, SP_SLIF2HH_FORWARD, SP_SLIF2HH_BACKWARD, SP_INTS, SP_FLOATS, SP_FLOAT_AT, SP_RECORD_BYTES } from './spiking-jobs';
 
 /** First byte the kernels' host may use (past this module's static data). */

@@ -25,6 +25,7 @@ import { PHASE_PREPARE, PHASE_ROWS } from './spiking';
 
 const F_RATE: i32 = 2;
 const F_DETACH: i32 = 16;
+const F_GIN: i32 = 32; // forward: also the input gradient factor
 /** 2⁻²⁰: sixteen times the float32 evaluation's worst relative error. */
 const BAND: f64 = 1.0 / 1048576.0;
 
@@ -183,6 +184,8 @@ function up32(x: f64): f32 {
 
 /**
  * Forward, rows [b0, b1): spikes [T][B·N] or, with F_RATE, rates [B·N]. Input [B·N] (static).
+ * With F_GIN (rate output only) also the input gradient factor [B·N] F = Σ_{t in window} KB[t]
+ * (the window lo32 < fround(v) ≤ hi32, as lhhAffineBackward), so that backward is one multiply.
  * Phases as the other learning HH calls (PREPARE builds the tables).
  */
 export function lhhAffineForward(
@@ -195,6 +198,7 @@ export function lhhAffineForward(
   rates: usize,
   scratch: usize,
   flags: i32,
+  factor: usize,
   C: f64,
   gNa: f64,
   gK: f64,
@@ -204,14 +208,24 @@ export function lhhAffineForward(
   EL: f64,
   th: f64,
   cut: f64,
+  p: f64,
+  lo32: f64,
+  hi32: f64,
   b0: i32,
   b1: i32,
   phase: i32,
 ): void {
-  if ((phase & PHASE_PREPARE) != 0)
-    affineTables(N, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, Math.abs(th) + Math.abs(cut), false, scratch);
+  const withFactor = (flags & F_GIN) != 0;
+  const detach = (flags & F_DETACH) != 0;
+  if ((phase & PHASE_PREPARE) != 0) {
+    let edge = Math.abs(th) + Math.abs(cut);
+    if (withFactor) edge += Math.abs(p) + Math.abs(lo32) + Math.abs(hi32);
+    affineTables(N, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, edge, detach, scratch);
+  }
   if ((phase & PHASE_ROWS) == 0) return;
-  if ((flags & F_RATE) != 0) affineForwardRows(true, B, N, T, input, out, dt, scratch, C, cut, b0, b1);
+  if (withFactor)
+    affineForwardFactorRows(B, N, T, input, out, factor, dt, scratch, C, th, cut, p, lo32, hi32, detach, b0, b1);
+  else if ((flags & F_RATE) != 0) affineForwardRows(true, B, N, T, input, out, dt, scratch, C, cut, b0, b1);
   else affineForwardRows(false, B, N, T, input, out, dt, scratch, C, cut, b0, b1);
 }
 
@@ -289,6 +303,97 @@ function affineForwardRows(
         for (let l = 0; l < cnt; l++) {
           const c = l < 4 ? laneDiffers(hc0, lc0, l) : laneDiffers(hc1, lc1, l - 4);
           if (c) exactForwardLane(rate, B, N, T, b, j + l, input, out, dt, scratch, C, cut);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Rate output and the input gradient factor, one vector (4 neurons) per group: the spike band
+ * (H, L), the window band (S, M) and the four running values fit V8's 15 vector registers.
+ */
+function affineForwardFactorRows(
+  B: i32,
+  N: i32,
+  T: i32,
+  input: usize,
+  out: usize,
+  factor: usize,
+  dt: usize,
+  scratch: usize,
+  C: f64,
+  th: f64,
+  cut: f64,
+  p: f64,
+  lo32: f64,
+  hi32: f64,
+  detach: bool,
+  b0: i32,
+  b1: i32,
+): void {
+  const Np = (N + 7) & ~7;
+  const row32 = (<usize>Np) << 2;
+  const tab32 = <usize>T * row32;
+  const tF = scratch + 2 * <usize>T * ((<usize>Np) << 3);
+  const tE1 = tF + 3 * tab32;
+  const tE2 = tE1 + row32;
+  const CUT = f32x4.splat(<f32>cut);
+  const MID = f32x4.splat(<f32>((lo32 + hi32) / 2));
+  const HALF = f32x4.splat(<f32>((hi32 - lo32) / 2));
+  const Z = i32x4.splat(0);
+  const INVT = f64x2.splat(1 / <f64>T);
+  for (let j = 0; j < N; j += 4) {
+    for (let b = b0; b < b1; b++) {
+      const cnt = imin(4, N - j);
+      const off = (<usize>b * <usize>N + <usize>j) << 2;
+      const j4 = (<usize>j) << 2;
+      const I = v128.load(input + off);
+      const tol = f32x4.add(f32x4.mul(v128.load(tE1 + j4), f32x4.abs(I)), v128.load(tE2 + j4));
+      const H = f32x4.add(CUT, tol);
+      const L = f32x4.sub(CUT, tol);
+      const S = f32x4.sub(HALF, tol);
+      const M = f32x4.add(HALF, tol);
+      let hc = Z; // spikes for sure, and possible (−1 masks summed)
+      let lc = Z;
+      let a = f32x4.splat(0); // Σ KB over the steps surely in the window
+      let u = Z; // steps possibly but not surely in the window
+      let q = tF + <usize>(j >> 3) * <usize>T * CELL + ((<usize>(j & 4)) << 2);
+      let a2 = f32x4.splat(0); // the odd steps' sum: two chains of float32 adds
+      let t = 0;
+      for (; t + 1 < T; t += 2) {
+        const v = f32x4.add(f32x4.mul(v128.load(q), I), v128.load(q, 32));
+        const w = f32x4.add(f32x4.mul(v128.load(q, CELL), I), v128.load(q, CELL + 32));
+        hc = i32x4.sub(i32x4.sub(hc, f32x4.gt(v, H)), f32x4.gt(w, H));
+        lc = i32x4.sub(i32x4.sub(lc, f32x4.gt(v, L)), f32x4.gt(w, L));
+        const d = f32x4.abs(f32x4.sub(v, MID));
+        const e = f32x4.abs(f32x4.sub(w, MID));
+        const s = f32x4.lt(d, S);
+        const r = f32x4.lt(e, S);
+        u = v128.or(u, v128.or(v128.andnot(f32x4.lt(d, M), s), v128.andnot(f32x4.lt(e, M), r)));
+        a = f32x4.add(a, v128.and(s, v128.load(q, 64)));
+        a2 = f32x4.add(a2, v128.and(r, v128.load(q, CELL + 64)));
+        q += 2 * CELL;
+      }
+      if (t < T) {
+        const v = f32x4.add(f32x4.mul(v128.load(q), I), v128.load(q, 32));
+        hc = i32x4.sub(hc, f32x4.gt(v, H));
+        lc = i32x4.sub(lc, f32x4.gt(v, L));
+        const d = f32x4.abs(f32x4.sub(v, MID));
+        const s = f32x4.lt(d, S);
+        u = v128.or(u, v128.andnot(f32x4.lt(d, M), s));
+        a = f32x4.add(a, v128.and(s, v128.load(q, 64)));
+      }
+      a = f32x4.add(a, a2);
+      storeQ(out + off, rates4(hc, INVT), cnt);
+      storeQ(factor + off, a, cnt);
+      const redo = v128.or(u, v128.xor(hc, lc));
+      if (v128.any_true(redo)) {
+        for (let l = 0; l < cnt; l++) {
+          if (!laneSet(redo, l)) continue;
+          exactForwardLane(true, B, N, T, b, j + l, input, out, dt, scratch, C, cut);
+          const F = exactBackwardLane(true, B, N, T, b, j + l, input, 0, dt, scratch, C, th, p, detach, true);
+          store<f32>(factor + off + ((<usize>l) << 2), <f32>F);
         }
       }
     }
@@ -559,7 +664,8 @@ function laneSet(a: v128, l: i32): bool {
 
 /**
  * One neuron's dL/dI by the reference's float64 recurrence and its float32-state window test:
- * k·Σ_t δ[t]·P[t] (δ[t] = gradOut·window, P the forward's dv[t]/dx sums).
+ * k·Σ_t δ[t]·P[t] (δ[t] = gradOut·window, P the forward's dv[t]/dx sums); with unit, δ[t] = the
+ * window itself (the input gradient factor, as learningHhForwardJs computes it).
  */
 function exactBackwardLane(
   rate: bool,
@@ -576,6 +682,7 @@ function exactBackwardLane(
   th: f64,
   p: f64,
   detach: bool,
+  unit: bool = false,
 ): f64 {
   const Np = (N + 7) & ~7;
   const rowBytes = (<usize>Np) << 3;
@@ -585,7 +692,8 @@ function exactBackwardLane(
   const row = (<usize>B * <usize>N) << 2;
   const k = <f64>load<f32>(dt + ((<usize>j) << 2)) * (1 / C);
   const x = k * <f64>load<f32>(input + (i << 2));
-  const gRate = rate ? <f64>load<f32>(gradOut + (i << 2)) * (1 / <f64>T) : 0;
+  // unit: weight 1 per window step (the forward's input gradient factor, gradOut unused)
+  const gRate = unit ? 1 : rate ? <f64>load<f32>(gradOut + (i << 2)) * (1 / <f64>T) : 0;
   let v: f64 = 0;
   let P: f64 = 0;
   let acc: f64 = 0;
@@ -596,9 +704,41 @@ function exactBackwardLane(
     v = A * v + x + load<f64>(tC + q);
     P = detach ? P + 1 : A * P + 1;
     const d = <f64>(<f32>v) - th;
-    if (d > -p && d < p) acc += (rate ? gRate : <f64>load<f32>(pg)) * P;
+    if (d > -p && d < p) acc += unit ? P : (rate ? gRate : <f64>load<f32>(pg)) * P;
     pg += row;
     q += rowBytes;
   }
   return k * acc;
+}
+
+/**
+ * Backward from the forward's input gradient factor, elements [0, n): gradInput += (gradOut·(1/T))·F
+ * in float64, rounded to float32 (learningHhFactorBackward's arithmetic).
+ */
+export function lhhFactorBackward(n: i32, gradOut: usize, factor: usize, gradInput: usize, invT: f64): void {
+  const IT = f64x2.splat(invT);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    const g = v128.load(gradOut + o);
+    const f = v128.load(factor + o);
+    const x = v128.load(gradInput + o);
+    const lo = f64x2.add(
+      f64x2.promote_low_f32x4(x),
+      f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(g), IT), f64x2.promote_low_f32x4(f)),
+    );
+    const hi = f64x2.add(
+      f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3)),
+      f64x2.mul(
+        f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3)), IT),
+        f64x2.promote_low_f32x4(v128.shuffle<f32>(f, f, 2, 3, 2, 3)),
+      ),
+    );
+    v128.store(gradInput + o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const v = <f64>load<f32>(gradInput + o) + <f64>load<f32>(gradOut + o) * invT * <f64>load<f32>(factor + o);
+    store<f32>(gradInput + o, <f32>v);
+  }
 }

@@ -133,8 +133,8 @@ export function spikingCall(rec: usize, b0: i32, b1: i32, phase: i32): void {
       phase,
     );
   } else if (kernel == SP_LHH_AFFINE_FORWARD) {
-    // ints: kernel, B, N, T, input, out, dt, rates, scratch, flags
-    // floats: C, gNa, gK, gL, ENa, EK, EL, th, cut
+    // ints: kernel, B, N, T, input, out, dt, rates, scratch, flags, factor
+    // floats: C, gNa, gK, gL, ENa, EK, EL, th, cut, p, lo32, hi32
     lhhAffineForward(
       int(rec, 1),
       int(rec, 2),
@@ -145,6 +145,7 @@ export function spikingCall(rec: usize, b0: i32, b1: i32, phase: i32): void {
       <usize>int(rec, 7),
       <usize>int(rec, 8),
       int(rec, 9),
+      <usize>int(rec, 10),
       real(rec, 0),
       real(rec, 1),
       real(rec, 2),
@@ -154,6 +155,9 @@ export function spikingCall(rec: usize, b0: i32, b1: i32, phase: i32): void {
       real(rec, 6),
       real(rec, 7),
       real(rec, 8),
+      real(rec, 9),
+      real(rec, 10),
+      real(rec, 11),
       b0,
       b1,
       phase,

@@ -119,11 +119,12 @@ test('activation memory of hh-fc and slif2hh-fc: hand counts, and HH keeps about
   // Shared by both: fc2 [B, 50], heads 2 × [B, 10], two CE scalars and their sum; probs 2 × [B, 10].
   const tail = F32 * (B * 50 + 2 * B * 10 + 3) + F32 * 2 * B * 10;
   const hh = countModelResources('hh-fc', { batch: B, T });
-  // fc1 [B, 512] (also what backward recomputes v from), rates [B, 512]; packed rates 6·512 and
-  // the dt fill 512. Saving v as the reference does adds [T, B, 512].
-  const hhBytes = F32 * (2 * B * 512) + F32 * (6 * 512 + 512) + tail;
+  // fc1 [B, 512], rates [B, 512]; the input gradient factor [B, 512] (all backward needs of the
+  // steps), packed rates 6·512 and the dt fill 512. Saving v as the reference does keeps
+  // [T, B, 512] instead of the factor.
+  const hhBytes = F32 * (3 * B * 512) + F32 * (6 * 512 + 512) + tail;
   assert.equal(hh.peakActivationBytes, hhBytes);
-  assert.equal(hh.referenceActivationBytes, hhBytes + F32 * T * B * 512);
+  assert.equal(hh.referenceActivationBytes, hhBytes + F32 * (T - 1) * B * 512);
   const sl = countModelResources('slif2hh-fc', { batch: B, T });
   // fc1 [B, 1536], rates [B, 2048]; saved m1..m4 [T, B, 512, 4].
   const slBytes = F32 * (B * 1536 + B * 2048) + F32 * 4 * T * B * 512 + tail;
@@ -131,13 +132,13 @@ test('activation memory of hh-fc and slif2hh-fc: hand counts, and HH keeps about
   assert.equal(sl.referenceActivationBytes, slBytes);
   assert.ok(hh.referenceActivationBytes < sl.peakActivationBytes);
   // At the study's T = 15, saving states as the reference does, they dominate: HH ≈ 1/4 of
-  // s-LIF2HH (spec 3.4); recomputing v, HH keeps a few percent.
+  // s-LIF2HH (spec 3.4); without v, HH keeps some 5%.
   const hh15 = countModelResources('hh-fc', { batch: 8, T: 15 });
   const sl15 = countModelResources('slif2hh-fc', { batch: 8, T: 15 });
   const ratio = hh15.referenceActivationBytes / sl15.referenceActivationBytes;
   assert.ok(ratio > 0.2 && ratio < 0.3, `hh / slif2hh = ${ratio}`);
   const own = hh15.peakActivationBytes / sl15.peakActivationBytes;
-  assert.ok(own < 0.05, `hh / slif2hh recomputing v = ${own}`);
+  assert.ok(own < 0.1, `hh / slif2hh recomputing v = ${own}`);
 });
 
 test('countFlops: nothing is counted outside a scope; nested scopes add into the outer one', () => {

@@ -585,6 +585,7 @@ describe('wasm spiking kernels match the js reference', () => {
   it('learning HH without a saved v (closed form for a static input, else a rerun forward) matches the reference', () => {
     let seed = 2500;
     let affineCases = 0;
+    let factorCases = 0;
     for (const [B, N, T] of [...SPIKING_SIZES, [5, 37, 15] as [number, number, number]]) {
       for (const v of spikingVariants(T)) {
         for (const detachIonic of [false, true]) {
@@ -636,10 +637,48 @@ describe('wasm spiking kernels match the js reference', () => {
             if (!v.timeVarying && !v.smooth && v.surrogate === 0 && (!withRates || detachIonic))
               affineCases++;
           }
+          if (!v.timeVarying && v.rateOutput && !v.smooth && v.surrogate === 0) {
+            // The input gradient factor: the forward computes it, backward is one multiply.
+            const fwd = { ...base, input, detachIonic, v: null };
+            const [wf, gf] = [new Float32Array(BN), new Float32Array(BN)];
+            const [wo, go] = [new Float32Array(outLen), new Float32Array(outLen)];
+            js.learningHhForward({ ...fwd, out: wo, inputGradFactor: wf });
+            be.learningHhForward({ ...fwd, out: go, inputGradFactor: gf });
+            assert.deepEqual(wo, want.out, `js out with the factor ${label}`);
+            assertSameOutput(go, want.out, false, `out with the factor ${label}`);
+            assertClose(gf, wf, 1e-6, 1e-6, `input gradient factor ${label}`);
+            const wi = gi0.slice();
+            js.learningHhBackward({
+              ...base,
+              detachIonic,
+              gradOut,
+              v: want.v,
+              gradInput: wi,
+              gradRates: null,
+            });
+            for (const [k, f, name] of [
+              [js, wf, 'js'],
+              [be, gf, 'wasm'],
+            ] as const) {
+              const gi = gi0.slice();
+              k.learningHhBackward({
+                ...base,
+                detachIonic,
+                gradOut,
+                v: null,
+                inputGradFactor: f,
+                gradInput: gi,
+                gradRates: null,
+              });
+              assertClose(gi, wi, 1e-5, 1e-5, `${name} gradInput from the factor ${label}`);
+            }
+            factorCases++;
+          }
         }
       }
     }
     assert.ok(affineCases > 20, `closed-form cases: ${affineCases}`);
+    assert.ok(factorCases > 10, `input gradient factor cases: ${factorCases}`);
     assert.throws(
       () =>
         be.learningHhBackward({
@@ -764,6 +803,22 @@ describe('wasm spiking kernels match the js reference', () => {
             1e-6,
             `${what} edges of neuron ${j}: gradInput (${rateOutput ? 'rate' : 'spikes'})`,
           );
+          if (!rateOutput) continue;
+          const factor = new Float32Array(B * N);
+          const fo = new Float32Array(outLen);
+          be.learningHhForward({
+            ...base,
+            batch: B,
+            rateOutput,
+            input,
+            out: fo,
+            v: null,
+            inputGradFactor: factor,
+          });
+          assertSameOutput(fo, want.out, false, `${what} edges of neuron ${j}: out with the factor`);
+          const fi = new Float32Array(B * N);
+          be.learningHhBackward({ ...bwd, v: null, inputGradFactor: factor, gradInput: fi });
+          assertClose(fi, wi, 1e-5, 1e-6, `${what} edges of neuron ${j}: gradInput from the factor`);
         }
       }
     }
@@ -1134,6 +1189,15 @@ describe('spiking kernels shared between threads', () => {
           `gradInput (${rateOutput ? 'rate' : 'spikes'}, detachIonic ${detachIonic})`,
         );
         calls += 2;
+        if (!rateOutput) continue;
+        const factors = [one, two].map((k) => {
+          const factor = new Float32Array(BN);
+          const out = new Float32Array(outLen);
+          k.learningHhForward({ ...base, detachIonic, input, out, v: null, inputGradFactor: factor });
+          return factor;
+        });
+        assert.deepEqual(factors[1], factors[0], `input gradient factor (detachIonic ${detachIonic})`);
+        calls++;
       }
     }
     assert.equal(two.sharedInPlaceCalls() - sharedBefore, calls, 'calls whose rows were shared');

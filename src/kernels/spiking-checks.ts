@@ -67,9 +67,24 @@ export function checkLearningHh(a: LearningHhForwardArgs | LearningHhBackwardArg
 export function checkLearningHhTrajectory(a: LearningHhBackwardArgs, where: string): void {
   const T = a.steps;
   const BN = a.batch * a.neurons;
+  if (a.inputGradFactor) {
+    checkInputGradFactor(a, a.inputGradFactor, where);
+    if (a.gradRates && !a.detachIonic)
+      throw new RangeError(`${where}: inputGradFactor gives no rate gradients (pass v or input for them)`);
+    return;
+  }
   if (a.v) return checkLen(where, 'v', a.v, T * BN);
   if (!a.input) throw new TypeError(`${where}: give v (saved by the forward) or input (to recompute v from)`);
   checkLen(where, 'input', a.input, ioLengths(a, a.neurons, a.neurons).inLen);
+}
+
+/** The conditions under which a learning HH input gradient factor exists (and its length). */
+export function checkInputGradFactor(a: SpikingKernelBase, factor: Float32Array, where: string): void {
+  if (a.timeVarying || !a.rateOutput || a.smooth || a.surrogate !== SURROGATE_RECTANGULAR)
+    throw new RangeError(
+      `${where}: inputGradFactor needs a static input, rate output, hard spikes and the rectangular surrogate`,
+    );
+  checkLen(where, 'inputGradFactor', factor, a.batch * a.neurons);
 }
 
 export function checkFullHh(a: FullHhForwardArgs | FullHhBackwardArgs, where: string): void {

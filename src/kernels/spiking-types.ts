@@ -99,6 +99,15 @@ export interface LearningHhForwardArgs extends SpikingKernelBase {
   /** Saved membrane potential v [T][B·N], or null. (The gates depend only on the rates and are
    * recomputed per neuron in backward.) */
   v: Float32Array | null;
+  /**
+   * Static input, rate output, rectangular surrogate, hard spikes only: receives [B·N] the input
+   * gradient factor F = Σ_{t in the surrogate window} dv[t]/dI, so that the backward is
+   * dL/dI = (dL/drate / T)·F (LearningHhBackwardArgs.inputGradFactor) and needs neither v nor a
+   * second pass over the steps. Omitted or null: not computed.
+   */
+  inputGradFactor?: Float32Array | null;
+  /** With inputGradFactor: the backward's detachIonic (F then sums dt/C·(t + 1) instead). */
+  detachIonic?: boolean;
 }
 
 export interface LearningHhBackwardArgs extends SpikingKernelBase {
@@ -115,6 +124,11 @@ export interface LearningHhBackwardArgs extends SpikingKernelBase {
    * floats. Ignored when v is given.
    */
   input?: Float32Array | null;
+  /**
+   * The factor the forward computed (LearningHhForwardArgs.inputGradFactor, with the same
+   * detachIonic): used instead of v or input when given. Needs gradRates null (or detachIonic).
+   */
+  inputGradFactor?: Float32Array | null;
   gradOut: Float32Array;
   gradInput: Float32Array | null;
   /** Accumulates dLoss/dRates [6][N] (summed over batch and time), or null. */

@@ -356,10 +356,11 @@ export interface LearningHhOptions extends SpikingOptions {
   /** Drop the ionic currents from backward (conv variant): dv[t]/dv[t−1] = 1, no rate gradients. */
   detachIonic?: boolean;
   /**
-   * Keep v [T, B, N] for backward even where backward can recompute it from the input (a static
-   * input with the rectangular surrogate and no rate gradients: there v is an affine function of
-   * the input, see assembly/lhh-affine.ts). Default false: recompute, keeping T·B·N fewer floats;
-   * true gives the reference implementation's memory use.
+   * Keep v [T, B, N] for backward even where it is not needed: a static input with the
+   * rectangular surrogate and no rate gradients, where v is an affine function of the input
+   * (assembly/lhh-affine.ts), so the forward computes the per-neuron input gradient factor (rate
+   * output: B·N floats kept) or backward recomputes v from the input (spike trains). Default
+   * false; true gives the reference implementation's memory use.
    */
   saveVoltage?: boolean;
 }
@@ -409,13 +410,17 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
     base.surrogate === SURROGATE_RECTANGULAR &&
     (detachIonic || !learnable.some((t) => t.requiresGrad));
   const v = recompute ? null : savedBuffer(be, parents, lay.T * BN);
+  // A rate output needs from the steps only their input gradient factor: the forward computes
+  // it, and backward is one multiply (otherwise backward recomputes v from the input).
+  const factor = recompute && lay.rateOutput ? savedBuffer(be, parents, BN) : null;
   const input = x.data;
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
-  be.learningHhForward({ ...base, constants, dt: dtv.data, rates: packed, input, out, v });
+  const args = { ...base, constants, dt: dtv.data, rates: packed, detachIonic };
+  be.learningHhForward({ ...args, input, out, v, inputGradFactor: factor });
   countKernel(fn, 'learningHh', lay, N);
-  // Kept for backward: v (or the input, which is x's own data), the packed rates and dt when it
+  // Kept for backward: v, the factor or the input (x's own data), the packed rates and dt when it
   // is a copy rather than a tensor's data.
-  const saved = [v ?? input, packed, dtv.tensor?.data === dtv.data ? null : dtv.data];
+  const saved = [v ?? factor ?? input, packed, dtv.tensor?.data === dtv.data ? null : dtv.data];
   return makeResult(
     out,
     outShape(lay, lay.features),
@@ -424,18 +429,16 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
       const wantRates = !detachIonic && learnable.some((t) => t.requiresGrad);
       const gradRates = wantRates ? new Float32Array(6 * N) : null;
       be.learningHhBackward({
-        ...base,
-        constants,
-        dt: dtv.data,
-        rates: packed,
-        detachIonic,
+        ...args,
         v,
         input,
+        inputGradFactor: factor,
         gradOut: g,
         gradInput: x.requiresGrad ? x.ensureGrad() : null,
         gradRates,
       });
       if (v) be.release(v);
+      if (factor) be.release(factor);
       if (gradRates)
         rateTensors.forEach((t, r) => accumulatePerNeuron(t, gradRates.subarray(r * N, (r + 1) * N)));
     },

@@ -37,8 +37,9 @@ export function hhVersusSlif2hh(r: ResourcesResult): string {
     `Saving its membrane potential for backward as the reference implementation does, hh-fc keeps ${(100 * mem).toFixed(0)}% ` +
     `of slif2hh-fc's memory for backward; it takes ${(100 * time).toFixed(0)}% of its training time per batch: it needs ` +
     `${verdict(mem < 1, 'memory')} and ${verdict(time < 1, 'time')} s-LIF2HH (the study: about 1/4 of the memory and ` +
-    `roughly half the time). hhnet's learning HH recomputes v from its input instead (with constant-rate gates v is an ` +
-    `affine function of a static input), which brings hh-fc to ${(100 * ownMem).toFixed(1)}% of slif2hh-fc's memory.`
+    `roughly half the time). hhnet's learning HH keeps no v: with constant-rate gates v is an affine function of a ` +
+    `static input, so the forward computes each neuron's input gradient factor (a rate output) or backward recomputes v ` +
+    `(spike trains), which brings hh-fc to ${(100 * ownMem).toFixed(1)}% of slif2hh-fc's memory.`
   );
 }
 

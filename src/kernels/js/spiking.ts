@@ -32,6 +32,7 @@ import {
 import {
   checkBase,
   checkFullHh,
+  checkInputGradFactor,
   checkLearningHh,
   checkLearningHhTrajectory,
   checkLen,
@@ -326,6 +327,9 @@ export function learningHhForwardJs(a: LearningHhForwardArgs): void {
   checkLen('learningHhForward', 'input', input, inLen);
   checkLen('learningHhForward', 'out', out, outLen);
   checkLen('learningHhForward', 'v', saved, T * BN);
+  const factor = a.inputGradFactor ?? null;
+  if (factor) checkInputGradFactor(a, factor, 'learningHhForward');
+  const detach = a.detachIonic ?? false;
   const { A, c } = learningHhTables(a);
   const th = a.threshold;
   const cut = spikeCut(th);
@@ -340,6 +344,8 @@ export function learningHhForwardJs(a: LearningHhForwardArgs): void {
       let x = k * input[i];
       let v = 0;
       let acc = 0;
+      let P = 0; // dv[t]/dx (backward's dv[t]/dv[t−1] products summed), for the factor
+      let F = 0;
       for (let t = 0, o = i, q = j, xo = i, left = 0; t < T; t++, o += BN, q += N) {
         if (timeVarying && left-- === 0) {
           x = k * input[xo]; // once per frame
@@ -351,10 +357,25 @@ export function learningHhForwardJs(a: LearningHhForwardArgs): void {
         const s = smooth ? surrogatePrimitiveAt(kind, p, v - th) : +(v > cut);
         if (rateOutput) acc += s;
         else out[o] = s;
+        if (factor) {
+          // The backward's window test, on v as saved (float32).
+          P = detach ? P + 1 : A[q] * P + 1;
+          const d = Math.fround(v) - th;
+          if (d > -p && d < p) F += P;
+        }
       }
       if (rateOutput) out[i] = acc * invT;
+      if (factor) factor[i] = k * F;
     }
   }
+}
+
+/** Backward from the forward's input gradient factor: dL/dI += (dL/drate / T)·F. */
+export function learningHhFactorBackward(a: LearningHhBackwardArgs, factor: Float32Array): void {
+  const { gradOut, gradInput } = a;
+  if (!gradInput) return;
+  const invT = 1 / a.steps;
+  for (let i = 0; i < factor.length; i++) gradInput[i] += gradOut[i] * invT * factor[i];
 }
 
 /** v as the forward would have saved it, rerun from the backward's input (given: checked). */
@@ -378,6 +399,7 @@ export function learningHhBackwardJs(a: LearningHhBackwardArgs): void {
   checkLen('learningHhBackward', 'gradInput', gradInput, inLen);
   checkLen('learningHhBackward', 'gradRates', a.gradRates, 6 * N);
   if (!gradInput && !gradRates) return;
+  if (a.inputGradFactor) return learningHhFactorBackward(a, a.inputGradFactor);
   const saved = a.v ?? recomputeLearningHhV(a);
   const tab = learningHhTables(a);
   const A = tab.A;

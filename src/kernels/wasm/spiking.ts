@@ -7,7 +7,7 @@
  * blocks have the same slack (BLOCK_SLACK).
  */
 import type { Backend } from '../backend.js';
-import { spikeCut } from '../js/spiking.js';
+import { learningHhFactorBackward, spikeCut } from '../js/spiking.js';
 import {
   FullHhBackwardArgs,
   FullHhForwardArgs,
@@ -25,6 +25,7 @@ import type { WasmGlobal } from './module.js';
 import {
   checkBase,
   checkFullHh,
+  checkInputGradFactor,
   checkLearningHh,
   checkLearningHhTrajectory,
   checkLen,
@@ -94,6 +95,8 @@ export interface SpikingExports {
   SP_LHH_AFFINE_BACKWARD: WasmGlobal;
   /** Scratch bytes of the closed-form calls for N neurons, T steps. */
   affineScratchBytes(N: number, T: number): number;
+  /** gradInput += (gradOut/T)·factor over n elements (learningHhFactorBackward). */
+  lhhFactorBackward(n: number, gradOut: number, factor: number, gradInput: number, invT: number): void;
   SP_LIF_FORWARD: WasmGlobal;
   SP_LIF_BACKWARD: WasmGlobal;
   SP_SLIF2HH_FORWARD: WasmGlobal;
@@ -338,7 +341,17 @@ export function createSpikingKernels(
     checkLen(where, 'out', out, outLen);
     checkLen(where, 'v', v, T * BN);
     if (BN === 0) return;
-    if (!v && !a.timeVarying && !a.smooth) return learningHhAffineForward(a);
+    const factor = a.inputGradFactor ?? null;
+    if (factor) {
+      checkInputGradFactor(a, factor, where);
+      const cuts = float32Cuts(a.threshold, a.surrogateParam);
+      if (!cuts) return js.learningHhForward(a);
+      learningHhAffineForward(a, factor, cuts);
+      // The rare caller that also wants v: one more pass, saving it.
+      if (v) learningHhForward({ ...a, inputGradFactor: null, out: new Float32Array(outLen) });
+      return;
+    }
+    if (!v && !a.timeVarying && !a.smooth) return learningHhAffineForward(a, null, null);
     const ptrs = place([
       [input, inLen],
       [out, outLen],
@@ -369,30 +382,37 @@ export function createSpikingKernels(
    * The static-input forward without saving v, by the closed form (assembly/lhh-affine.ts): the
    * same outputs as the recurrence, several times faster.
    */
-  function learningHhAffineForward(a: LearningHhForwardArgs): void {
+  function learningHhAffineForward(
+    a: LearningHhForwardArgs,
+    factor: Float32Array | null,
+    cuts: Float32Cuts | null,
+  ): void {
     const { batch, neurons: N, steps: T, input, out } = a;
     const { inLen, outLen } = ioLengths(a, N, N);
     const ptrs = place([
       [input, inLen],
       [out, outLen],
+      [factor, factor ? inLen : 0],
       [a.dt, N],
       [a.rates, 6 * N],
       [null, ex.affineScratchBytes(N, T) / 4],
     ]);
     if (!ptrs) return js.learningHhForward(a);
-    const [pIn, pOut, pDt, pRates, pScratch] = ptrs;
+    const [pIn, pOut, pFactor, pDt, pRates, pScratch] = ptrs;
     arena.write(pIn, input, inLen);
     arena.write(pDt, a.dt, N);
     arena.write(pRates, a.rates, 6 * N);
     const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
     const th = a.threshold;
+    const flags = baseFlags(a) | (factor ? F_GIN : 0) | (a.detachIonic ? F_DETACH : 0);
     run(
-      [ex.SP_LHH_AFFINE_FORWARD.value, batch, N, T, pIn, pOut, pDt, pRates, pScratch, baseFlags(a)],
-      [C, gNa, gK, gL, ENa, EK, EL, th, spikeCut(th)],
+      [ex.SP_LHH_AFFINE_FORWARD.value, batch, N, T, pIn, pOut, pDt, pRates, pScratch, flags, pFactor],
+      [C, gNa, gK, gL, ENa, EK, EL, th, spikeCut(th), a.surrogateParam, cuts?.lo ?? 0, cuts?.hi ?? 0],
       batch,
       chunkOf(batch, 1, batch * N * T),
     );
     arena.read(pOut, out, outLen);
+    if (factor) arena.read(pFactor, factor, inLen);
   }
 
   /**
@@ -429,6 +449,24 @@ export function createSpikingKernels(
     arena.read(pGin, gradInput, inLen);
   }
 
+  function learningHhFactorBackwardWasm(a: LearningHhBackwardArgs, factor: Float32Array): void {
+    const { gradOut, gradInput } = a;
+    if (!gradInput) return;
+    const n = factor.length;
+    const ptrs = place([
+      [gradOut, n],
+      [factor, n],
+      [gradInput, n],
+    ]);
+    if (!ptrs) return learningHhFactorBackward(a, factor);
+    const [pOut, pFactor, pGin] = ptrs;
+    arena.write(pOut, gradOut, n);
+    arena.write(pFactor, factor, n);
+    arena.write(pGin, gradInput, n);
+    ex.lhhFactorBackward(n, pOut, pFactor, pGin, 1 / a.steps);
+    arena.read(pGin, gradInput, n);
+  }
+
   function learningHhBackward(a: LearningHhBackwardArgs): void {
     const where = 'learningHhBackward';
     checkLearningHh(a, where);
@@ -441,6 +479,7 @@ export function createSpikingKernels(
     checkLen(where, 'gradInput', gradInput, inLen);
     checkLen(where, 'gradRates', a.gradRates, 6 * N);
     if ((!gradInput && !gradRates) || N === 0) return;
+    if (a.inputGradFactor) return learningHhFactorBackwardWasm(a, a.inputGradFactor);
     let v = a.v;
     if (!v) {
       const input = a.input!;
