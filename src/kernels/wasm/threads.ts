@@ -109,8 +109,13 @@ export class JobBlock {
       Atomics.notify(this.i32, this.idx.JOB_INFLIGHT);
   }
 
-  /** Sleeps until WAKE differs from `seen` (workers). */
-  sleep(seen: number): void {
+  /**
+   * Waits until WAKE differs from `seen` (workers): polling for up to spinMs first, since a
+   * training step posts its next job within about a millisecond and waking a thread from a futex
+   * takes some 0.05–0.1 ms on a virtual machine, then sleeping.
+   */
+  sleep(seen: number, spinMs = 0): void {
+    if (spinMs > 0 && spinUntil(() => Atomics.load(this.i32, this.idx.JOB_WAKE) !== seen, spinMs)) return;
     Atomics.wait(this.i32, this.idx.JOB_WAKE, seen);
   }
 
@@ -148,6 +153,8 @@ export class JobBlock {
   private waitFor(field: JobField, ok: (v: number) => boolean, timeoutMs: number): boolean {
     const at = this.idx[field];
     const deadline = performance.now() + timeoutMs;
+    // The chunks still running usually end within a chunk's time: poll briefly before sleeping.
+    if (spinUntil(() => ok(Atomics.load(this.i32, at)), Math.min(timeoutMs, WAIT_SPIN_MS))) return true;
     for (;;) {
       const v = Atomics.load(this.i32, at);
       if (ok(v)) return true;
@@ -155,6 +162,21 @@ export class JobBlock {
       if (left <= 0) return false;
       Atomics.wait(this.i32, at, v, left);
     }
+  }
+}
+
+/** How long a caller polls for a job's last chunks before it sleeps on them. */
+const WAIT_SPIN_MS = 0.5;
+/** How long an idle worker polls for the next job before it sleeps (worker.ts). */
+export const WORKER_SPIN_MS = 1;
+
+/** Polls `done` until it holds (true) or ms have passed (false). */
+function spinUntil(done: () => boolean, ms: number): boolean {
+  const until = performance.now() + ms;
+  for (let k = 0; ; k++) {
+    if (done()) return true;
+    // Reading the clock costs more than a load: check it every 64 polls.
+    if ((k & 63) === 63 && performance.now() >= until) return done();
   }
 }
 

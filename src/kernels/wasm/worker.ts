@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiate } from './module.js';
-import { JobBlock, WorkerInit } from './threads.js';
+import { JobBlock, WORKER_SPIN_MS, WorkerInit } from './threads.js';
 
 const init = workerData as WorkerInit;
 const ex = instantiate(init.module, init.memory);
@@ -16,7 +16,7 @@ board.markReady();
 parentPort?.postMessage('ready');
 
 for (;;) {
-  board.sleep(seen);
+  board.sleep(seen, WORKER_SPIN_MS);
   seen = board.wake;
   try {
     ex.runJob(init.controlPtr, init.scratchPtr);
