@@ -46,6 +46,7 @@ export {
   PHASE_PREPARE,
   PHASE_ROWS,
   PHASE_FINISH,
+  PHASE_PREPARE_NEURONS,
   SUM_BLOCK,
 } from './spiking';
 export { affineScratchBytes, lhhFactorBackward } from './lhh-affine';

@@ -17,7 +17,8 @@
 //   ARGS       JOB_MAX_ARGS i32 words, by kind:
 //                gemm:     chunkCols, then gemmPacked's transB, m, n, k, pa, b, c, accumulate
 //                hh:       groupsPerChunk, the hhArgs block (hh-sim.ts)
-//                spiking:  rowsPerChunk, the call's record (spiking-jobs.ts), rows
+//                spiking:  rowsPerChunk, the call's record (spiking-jobs.ts), rows, phase (0: ROWS;
+//                          PREPARE_NEURONS: the units are neurons)
 //                adam:     floatsPerChunk, p, g, m, v, n, then a record of six f64: beta1, beta2,
 //                          eps, weightDecay, stepSize, sqrtBc2
 //   DONE       one i32 flag per chunk.
@@ -89,7 +90,7 @@ export function runJob(job: usize, scratch: usize): i32 {
       hhAdvance(<usize>a1, i * a0, i * a0 + a0);
     } else if (kind == JOB_SPIKING) {
       const r0 = i * a0;
-      spikingCall(<usize>a1, r0, r0 + a0 < a2 ? r0 + a0 : a2, PHASE_ROWS);
+      spikingCall(<usize>a1, r0, r0 + a0 < a2 ? r0 + a0 : a2, a3 != 0 ? a3 : PHASE_ROWS);
     } else if (kind == JOB_ADAM) {
       const e0 = i * a0;
       const off = <usize>e0 << 2;

@@ -21,7 +21,7 @@
 // Scratch (from the host, affineScratchBytes): float64 A, c [T][Np], then float32 KP, Q, KB
 // [T][Np], then float32 E1, E2 [Np] (tol = E1·|I| + E2); Np = N rounded up to 8, padding zero.
 
-import { PHASE_PREPARE, PHASE_ROWS } from './spiking';
+import { PHASE_PREPARE, PHASE_PREPARE_NEURONS, PHASE_ROWS } from './spiking';
 
 const F_RATE: i32 = 2;
 const F_DETACH: i32 = 16;
@@ -97,6 +97,8 @@ function affineTables(
   edge: f64,
   detach: bool,
   scratch: usize,
+  j0: i32,
+  j1: i32,
 ): void {
   const Np = (N + 7) & ~7;
   const rowBytes = (<usize>Np) << 3;
@@ -109,7 +111,9 @@ function affineTables(
   const tE1 = tF + 3 * tab32;
   const tE2 = tE1 + row32;
   const nb = (<usize>N) << 2;
-  for (let j = 0; j < Np; j++) {
+  // Neurons [j0, j1), and the padding past N with the last range.
+  const end = j1 >= N ? Np : j1;
+  for (let j = j0; j < end; j++) {
     const j8 = (<usize>j) << 3;
     const j4 = (<usize>j) << 2;
     if (j >= N) {
@@ -217,10 +221,11 @@ export function lhhAffineForward(
 ): void {
   const withFactor = (flags & F_GIN) != 0;
   const detach = (flags & F_DETACH) != 0;
-  if ((phase & PHASE_PREPARE) != 0) {
+  if ((phase & (PHASE_PREPARE | PHASE_PREPARE_NEURONS)) != 0) {
     let edge = Math.abs(th) + Math.abs(cut);
     if (withFactor) edge += Math.abs(p) + Math.abs(lo32) + Math.abs(hi32);
-    affineTables(N, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, edge, detach, scratch);
+    const all = (phase & PHASE_PREPARE) != 0;
+    affineTables(N, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, edge, detach, scratch, all ? 0 : b0, all ? N : b1);
   }
   if ((phase & PHASE_ROWS) == 0) return;
   if (withFactor)
@@ -481,9 +486,10 @@ export function lhhAffineBackward(
   phase: i32,
 ): void {
   const detach = (flags & F_DETACH) != 0;
-  if ((phase & PHASE_PREPARE) != 0) {
+  if ((phase & (PHASE_PREPARE | PHASE_PREPARE_NEURONS)) != 0) {
     const edge = Math.abs(th) + Math.abs(p) + Math.abs(lo32) + Math.abs(hi32);
-    affineTables(N, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, edge, detach, scratch);
+    const all = (phase & PHASE_PREPARE) != 0;
+    affineTables(N, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, edge, detach, scratch, all ? 0 : b0, all ? N : b1);
   }
   if ((phase & PHASE_ROWS) == 0) return;
   if ((flags & F_RATE) != 0)

@@ -56,6 +56,8 @@ const F_F32: i32 = 128; // backward may run in float32 (the float32 cut-offs pas
 export const PHASE_PREPARE: i32 = 1;
 export const PHASE_ROWS: i32 = 2;
 export const PHASE_FINISH: i32 = 4;
+/** PREPARE of neurons [b0, b1) only, so threads can share it (the closed-form calls, lhh-affine.ts). */
+export const PHASE_PREPARE_NEURONS: i32 = 8;
 
 const SURR_RECT: i32 = 0;
 const SURR_SIGMOID: i32 = 1;

@@ -170,10 +170,10 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const recordPtr = arena.controlPtr + RECORD_OFFSET;
   const rowSharing: RowSharing = {
     threadsUp,
-    runRows(rows, rowsPerChunk) {
+    runRows(rows, rowsPerChunk, phase = 0) {
       const chunks = Math.ceil(rows / rowsPerChunk);
       runToCompletion(
-        { kind: ex.JOB_SPIKING.value, chunks, args: [rowsPerChunk, recordPtr, rows] },
+        { kind: ex.JOB_SPIKING.value, chunks, args: [rowsPerChunk, recordPtr, rows, phase] },
         'spiking-kernel rows',
       );
     },

@@ -86,6 +86,8 @@ export interface SpikingExports {
   PHASE_PREPARE: WasmGlobal;
   PHASE_ROWS: WasmGlobal;
   PHASE_FINISH: WasmGlobal;
+  /** PREPARE of the neurons [b0, b1) only (the closed-form calls). */
+  PHASE_PREPARE_NEURONS: WasmGlobal;
   /** Rows whose float32 partial sums learning HH backward keeps apart (row chunks are multiples). */
   SUM_BLOCK: WasmGlobal;
   SP_LHH_FORWARD: WasmGlobal;
@@ -114,8 +116,11 @@ export interface SpikingExports {
 export interface RowSharing {
   /** Threads that could share a call now (1: the caller only). */
   threadsUp(): number;
-  /** Runs rows [0, rows) of the recorded call in chunks on every thread; returns when all are done. */
-  runRows(rows: number, rowsPerChunk: number): void;
+  /**
+   * Runs rows [0, rows) of the recorded call in chunks on every thread, in the given phase
+   * (default ROWS); returns when all are done.
+   */
+  runRows(rows: number, rowsPerChunk: number, phase?: number): void;
 }
 
 /** Most chunks one shared call is split into (the job block's JOB_MAX_CHUNKS is larger). */
@@ -224,6 +229,7 @@ export function createSpikingKernels(
   const PREPARE = ex.PHASE_PREPARE.value;
   const ROWS = ex.PHASE_ROWS.value;
   const FINISH = ex.PHASE_FINISH.value;
+  const PREPARE_NEURONS = ex.PHASE_PREPARE_NEURONS.value;
   const ALL = PREPARE | ROWS | FINISH;
   const sumBlock = ex.SUM_BLOCK.value;
 
@@ -245,13 +251,21 @@ export function createSpikingKernels(
    * assembly/spiking-jobs.ts): on this thread when chunk is 0, else PREPARE here, chunks of
    * `chunk` rows (LIF: neurons) of the `rows` on every thread, then FINISH here.
    */
-  function run(ints: readonly number[], floats: readonly number[], rows: number, chunk: number): void {
+  function run(
+    ints: readonly number[],
+    floats: readonly number[],
+    rows: number,
+    chunk: number,
+    neurons = 0,
+  ): void {
     const buf = arena.memory.buffer;
     new Int32Array(buf, recordPtr, ex.SP_INTS.value).set(ints);
     new Float64Array(buf, recordPtr + ex.SP_FLOAT_AT.value, ex.SP_FLOATS.value).set(floats);
     if (chunk === 0 || !share) ex.spikingCall(recordPtr, 0, rows, ALL);
     else {
-      ex.spikingCall(recordPtr, 0, rows, PREPARE);
+      // Kernels that prepare by neuron ranges (neurons > 0) share that too.
+      if (neurons > 0) share.runRows(neurons, chunkOf(neurons, 8, Infinity) || neurons, PREPARE_NEURONS);
+      else ex.spikingCall(recordPtr, 0, rows, PREPARE);
       share.runRows(rows, chunk);
       ex.spikingCall(recordPtr, 0, rows, FINISH);
     }
@@ -410,6 +424,7 @@ export function createSpikingKernels(
       [C, gNa, gK, gL, ENa, EK, EL, th, spikeCut(th), a.surrogateParam, cuts?.lo ?? 0, cuts?.hi ?? 0],
       batch,
       chunkOf(batch, 1, batch * N * T),
+      N,
     );
     arena.read(pOut, out, outLen);
     if (factor) arena.read(pFactor, factor, inLen);
@@ -445,6 +460,7 @@ export function createSpikingKernels(
       [C, gNa, gK, gL, ENa, EK, EL, a.threshold, a.surrogateParam, cuts.lo, cuts.hi],
       batch,
       chunkOf(batch, 1, batch * N * T),
+      N,
     );
     arena.read(pGin, gradInput, inLen);
   }
