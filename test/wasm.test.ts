@@ -1200,7 +1200,8 @@ describe('spiking kernels shared between threads', () => {
         calls++;
       }
     }
-    assert.equal(two.sharedInPlaceCalls() - sharedBefore, calls, 'calls whose rows were shared');
+    // Each closed-form call shares two jobs: its tables by neuron ranges, then its rows.
+    assert.equal(two.sharedInPlaceCalls() - sharedBefore, 2 * calls, 'jobs of calls whose rows were shared');
   });
 
   it('LIF (by ranges of the flat neuron index) gives the single-threaded result bit for bit', () => {
