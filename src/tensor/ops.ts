@@ -413,6 +413,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
     throw new RangeError(`softmaxCrossEntropy: ${labels.length} labels for batch ${batch}`);
   addFlops('softmaxCrossEntropy', batch * (5 * classes + 3) + batch + 1);
   const probs = new Float32Array(batch * classes);
+  const e = new Float64Array(classes); // one row's exponentials, taken once
+  const d = logits.data;
   let loss = 0;
   for (let r = 0; r < batch; r++) {
     const off = r * classes;
@@ -421,11 +423,11 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
       throw new RangeError(`softmaxCrossEntropy: label ${y} at row ${r} is not in [0, ${classes})`);
     }
     let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits.data[off + c]);
+    for (let c = 0; c < classes; c++) max = Math.max(max, d[off + c]);
     let z = 0;
-    for (let c = 0; c < classes; c++) z += Math.exp(logits.data[off + c] - max);
-    for (let c = 0; c < classes; c++) probs[off + c] = Math.exp(logits.data[off + c] - max) / z;
-    loss += Math.log(z) + max - logits.data[off + y];
+    for (let c = 0; c < classes; c++) z += e[c] = Math.exp(d[off + c] - max);
+    for (let c = 0; c < classes; c++) probs[off + c] = e[c] / z;
+    loss += Math.log(z) + max - d[off + y];
   }
   loss /= batch;
   return makeResult(
