@@ -321,6 +321,24 @@ export function packAll(transA: i32, a: usize, m: i32, k: i32, dst: usize): void
 }
 
 /**
+ * Chunk `i` of packAll split into KC blocks × `parts` row ranges of `rowsPerChunk` rows (a
+ * multiple of MR), so threads can pack op(A) together (JOB_PACK in jobs.ts).
+ */
+export function packChunk(transA: i32, a: usize, m: i32, k: i32, dst: usize, rowsPerChunk: i32, parts: i32, i: i32): void {
+  const pc = (i / parts) * KC;
+  const ic = (i % parts) * rowsPerChunk;
+  if (pc >= k || ic >= m) return;
+  const kc = min(KC, k - pc);
+  const mp = <usize>paddedRows(m);
+  packA(transA, a, m, k, ic, min(rowsPerChunk, m - ic), pc, kc, dst + ((<usize>pc * mp + <usize>ic * <usize>kc) << 2));
+}
+
+/** KC, the inner-dimension block of packed op(A) (packChunk's block count is ceil(k / KC)). */
+export function gemmInnerBlock(): i32 {
+  return KC;
+}
+
+/**
  * C[:, j0:j1] = op(A)·op(B)[:, j0:j1] (+ C when accumulate ≠ 0), op(A) already packed by packAll
  * at pa. C is row-major m×n; scratch holds this thread's packed B block and edge tile.
  */

@@ -1,13 +1,14 @@
 // Entry point of hhnet.wasm: the SIMD kernels behind src/kernels/wasm. The memory is imported
 // (shared, so worker threads can run the same kernels on the same operands); the JS side lays out
 // its scratch and operand regions from heapBase() upwards.
-export { gemm, gemmPacked, packAll, packedABytes, gemmScratchBytes, gemmColBlock } from './gemm';
+export { gemm, gemmPacked, packAll, packedABytes, gemmScratchBytes, gemmColBlock, gemmInnerBlock } from './gemm';
 export {
   runJob,
   JOB_GEMM,
   JOB_HH,
   JOB_SPIKING,
   JOB_ADAM,
+  JOB_PACK,
   JOB_TICKET,
   JOB_WAKE,
   JOB_COMPLETED,

@@ -13,16 +13,17 @@
 //                   computed itself may still be written by a thread the OS had paused)
 //   ERRORS     i32  set by a host whose runJob call threw
 //   CHUNKS     i32  chunks in the job
-//   KIND       i32  JOB_GEMM, JOB_HH, JOB_SPIKING or JOB_ADAM
+//   KIND       i32  JOB_GEMM, JOB_HH, JOB_SPIKING, JOB_ADAM or JOB_PACK
 //   ARGS       JOB_MAX_ARGS i32 words, by kind:
 //                gemm:     chunkCols, then gemmPacked's transB, m, n, k, pa, b, c, accumulate
 //                hh:       groupsPerChunk, the hhArgs block (hh-sim.ts)
 //                spiking:  rowsPerChunk, the call's record (spiking-jobs.ts), rows, phase (0: ROWS;
 //                          PREPARE_NEURONS: the units are neurons)
+//                pack:     rowsPerChunk, transA, a, m, k, dst, parts (packChunk in gemm.ts)
 //                adam:     floatsPerChunk, p, g, m, v, n, then a record of six f64: beta1, beta2,
 //                          eps, weightDecay, stepSize, sqrtBc2
 //   DONE       one i32 flag per chunk.
-import { gemmPacked } from './gemm';
+import { gemmPacked, packChunk } from './gemm';
 import { hhAdvance } from './hh-sim';
 import { spikingCall } from './spiking-jobs';
 import { PHASE_ROWS } from './spiking';
@@ -32,6 +33,7 @@ export const JOB_GEMM: i32 = 0;
 export const JOB_HH: i32 = 1;
 export const JOB_SPIKING: i32 = 2;
 export const JOB_ADAM: i32 = 3;
+export const JOB_PACK: i32 = 4;
 
 export const JOB_TICKET: i32 = 0;
 export const JOB_WAKE: i32 = 8;
@@ -91,6 +93,8 @@ export function runJob(job: usize, scratch: usize): i32 {
     } else if (kind == JOB_SPIKING) {
       const r0 = i * a0;
       spikingCall(<usize>a1, r0, r0 + a0 < a2 ? r0 + a0 : a2, a3 != 0 ? a3 : PHASE_ROWS);
+    } else if (kind == JOB_PACK) {
+      packChunk(a1, <usize>a2, a3, a4, <usize>a5, a0, a6, i);
     } else if (kind == JOB_ADAM) {
       const e0 = i * a0;
       const off = <usize>e0 << 2;

@@ -106,6 +106,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const ex = instantiate(module, memory) as KernelExports & SpikingExports;
   const arena = new Arena(memory, ex.heapBase(), ex.gemmScratchBytes(), threads);
   const colBlock = ex.gemmColBlock();
+  const innerBlock = ex.gemmInnerBlock();
   const board = new JobBlock(ex, memory, arena.controlPtr);
   let pool: WorkerPool | null =
     threads > 1 ? new WorkerPool(module, memory, arena.controlPtr, arena.scratchPtrs.slice(1)) : null;
@@ -183,8 +184,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
    * Runs a job whose chunks update memory in place (so a late chunk cannot be recomputed aside):
    * the caller takes chunks until none is left, then waits for those in flight.
    */
-  function runToCompletion(job: Job, what: string): void {
-    sharedInPlaceCalls++;
+  function runToCompletion(job: Job, what: string, count = true): void {
+    if (count) sharedInPlaceCalls++;
     board.publish(job);
     ex.runJob(arena.controlPtr, arena.scratchPtrs[0]);
     if (!board.waitCompleted(job.chunks, QUIESCE_TIMEOUT_MS)) {
@@ -194,6 +195,20 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
           'threads are now off for this backend (HHNET_THREADS=1 avoids them altogether)',
       );
     }
+  }
+
+  /**
+   * packAll of op(A) for a shared product, itself shared: chunks of KC blocks × row ranges (the
+   * workers would otherwise wait for the caller to pack it alone).
+   */
+  function packShared(ta: number, pa: number, m: number, k: number, dst: number, threads: number): void {
+    const blocks = Math.ceil(k / innerBlock);
+    const parts = Math.min(Math.ceil(m / 4), Math.max(1, Math.ceil((4 * threads) / blocks)));
+    const rows = Math.ceil(m / parts / 4) * 4;
+    const chunks = blocks * Math.ceil(m / rows);
+    if (chunks < 2 || chunks > board.maxChunks) return ex.packAll(ta, pa, m, k, dst);
+    const args = [rows, ta, pa, m, k, dst, Math.ceil(m / rows)];
+    runToCompletion({ kind: ex.JOB_PACK.value, chunks, args }, 'gemm packing', false);
   }
 
   function gemm(
@@ -253,7 +268,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       arena.read(pc, c, lc);
       return;
     }
-    ex.packAll(ta, pa, m, k, packed);
+    packShared(ta, pa, m, k, packed, parts);
     const job = { kind: ex.JOB_GEMM.value, chunks, args: [chunkCols, tb, m, n, k, packed, pb, pc, acc] };
     // Chunks taken over are computed into the side buffer, since the thread that holds one may
     // resume and write partial sums into C at any time.

@@ -18,6 +18,8 @@ export interface KernelExports {
   heapBase(): number;
   gemmScratchBytes(): number;
   gemmColBlock(): number;
+  /** The inner-dimension block of packed op(A) (JOB_PACK chunks are blocks × row ranges). */
+  gemmInnerBlock(): number;
   packedABytes(m: number, k: number): number;
   /** Single-threaded C = op(A)·op(B) (+ C); pa: packedABytes(m, k) bytes to pack op(A) into. */
   gemm(
@@ -149,6 +151,7 @@ export interface KernelExports {
   JOB_HH: WasmGlobal;
   JOB_SPIKING: WasmGlobal;
   JOB_ADAM: WasmGlobal;
+  JOB_PACK: WasmGlobal;
   JOB_TICKET: WasmGlobal;
   JOB_WAKE: WasmGlobal;
   JOB_COMPLETED: WasmGlobal;

@@ -26,7 +26,7 @@ export interface WorkerInit {
 
 /**
  * One shared job: `chunks` chunks of the work `kind` names (the module's JOB_GEMM, JOB_HH,
- * JOB_SPIKING or JOB_ADAM), with up to JOB_MAX_ARGS kind-specific integer arguments (layouts:
+ * JOB_SPIKING, JOB_ADAM or JOB_PACK), with up to JOB_MAX_ARGS kind-specific integer arguments (layouts:
  * assembly/jobs.ts).
  */
 export interface Job {
