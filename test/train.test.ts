@@ -156,6 +156,21 @@ test('bad input fails clearly: unknown model, bad flags, unwritable --out, NaN i
   const x = Tensor.zeros([2, 1296]);
   x.data[7] = NaN;
   assert.throws(() => model.forward(x), /input contains NaN at element 7/);
+  // fc1 narrower (hh-fc, checked on fc1's output first) and wider (slif2hh-fc) than the image.
+  for (const name of ['hh-fc', 'slif2hh-fc'] as const) {
+    const net = createMultitaskModel(name, new Rng(1), { T: 2 });
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      const y = Tensor.zeros([3, 1296]);
+      y.data[1296 + 5] = bad;
+      assert.throws(
+        () => net.forward(y),
+        new RegExp(`input contains ${bad} at element 1301`),
+        `${name} ${bad}`,
+      );
+    }
+    const big = Tensor.full([1, 1296], 3e38);
+    assert.doesNotThrow(() => net.forward(big), `${name}: large but finite pixels pass`);
+  }
   assert.throws(() => model.forward(Tensor.zeros([2, 784])), /input must be \[batch, 1296\]/);
 });
 

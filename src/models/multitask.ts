@@ -140,8 +140,14 @@ class FcNet extends Module implements MultitaskModel {
     this.heads = new TwoHeads(hidden, rng, 'fc2', (n, m) => this.registerModule(n, m));
   }
   forward(x: Tensor): [Tensor, Tensor] {
-    checkInput(x);
+    checkInputShape(x);
+    // A non-finite pixel makes its image's fc1 outputs non-finite too (NaN·w and ∞·0 are NaN), so
+    // where fc1 is narrower than the image its output is the cheaper place to look; the input is
+    // scanned for the error message only then.
+    const early = this.fc1.outFeatures >= IMAGE_PIXELS;
+    if (early) checkInput(x);
     const current = this.fc1.forward(x);
+    if (!early && !allFinite(current.data)) throwNonFinite(x);
     const h = this.neurons
       ? this.neurons.forward(current, { T: this.T, timeVarying: false, output: 'rate' })
       : relu(current);
@@ -200,15 +206,32 @@ class ConvNet extends Module implements MultitaskModel {
 
 /** Rejects anything but finite [B, 1296] images (shared with the bottleneck model). */
 export function checkInput(x: Tensor): void {
+  checkInputShape(x);
+  if (!allFinite(x.data)) throwNonFinite(x);
+}
+
+/** Rejects an input that is not [B, 1296]. */
+export function checkInputShape(x: Tensor): void {
   if (x.ndim !== 2 || x.shape[1] !== IMAGE_PIXELS) {
     throw new RangeError(
       `multi-task model: input must be [batch, ${IMAGE_PIXELS}] (36×36 images), got [${x.shape.join(', ')}]`,
     );
   }
+}
+
+/** Throws naming the input's first non-finite element, if it has one. */
+function throwNonFinite(x: Tensor): void {
   const d = x.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i]))
+      throw new RangeError(`multi-task model: input contains ${d[i]} at element ${i}`);
+  }
+}
+
+/** Whether every value is finite. */
+export function allFinite(d: Float32Array): boolean {
   // v·0 is 0 for finite v and NaN for ±Inf or NaN, so a sum tells (four independent sums: one
-  // chain of additions would wait on each add's latency); the loop that finds the element runs
-  // only when it is NaN.
+  // chain of additions would wait on each add's latency).
   let p0 = 0;
   let p1 = 0;
   let p2 = 0;
@@ -221,11 +244,7 @@ export function checkInput(x: Tensor): void {
     p3 += d[i + 3] * 0;
   }
   for (let i = n4; i < d.length; i++) p0 += d[i] * 0;
-  if (p0 + p1 + p2 + p3 === 0) return;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]))
-      throw new RangeError(`multi-task model: input contains ${d[i]} at element ${i}`);
-  }
+  return p0 + p1 + p2 + p3 === 0;
 }
 
 export function createMultitaskModel(
