@@ -6,8 +6,11 @@
 // c[t]. The input gradient is affine too: dL/dI = Σ_t δ[t]·KB[t], δ[t] the direct gradient at
 // step t (surrogate times gradOut) and KB = KP (KB[t] = k·(t+1) with detachIonic, whose backward
 // treats dv[t]/dv[t−1] as 1). So neither pass carries a recurrence from step to step, and
-// backward needs no saved v: it re-evaluates v from I. The per-step work is one float32 multiply-
-// add and compares, four neurons per vector.
+// backward needs no saved v: it re-evaluates v from I. For a rate output δ[t] is the rate's
+// gradient / T at every step inside the surrogate window, so the forward can sum the window's
+// KB[t] per neuron (the input gradient factor F) and backward is gradInput += (gradOut / T)·F
+// (lhhFactorBackward). The per-step work is one float32 multiply-add and compares, four neurons
+// per vector.
 //
 // Exactness: the float32 evaluation is within tol = 2⁻²⁰·(max|KP|·|I| + max|Q| + |θ| + |p| + |cut|)
 // of the reference's float64 recurrence (its own rounding error is some 2⁻⁴⁰ of that, and the
@@ -18,8 +21,9 @@
 // gradients agree to float32 rounding (the float32 sum of δ·KB replaces the reference's float64
 // sum of the adjoints).
 //
-// Scratch (from the host, affineScratchBytes): float64 A, c [T][Np], then float32 KP, Q, KB
-// [T][Np], then float32 E1, E2 [Np] (tol = E1·|I| + E2); Np = N rounded up to 8, padding zero.
+// Scratch (from the host, affineScratchBytes): float64 A, c [T][Np] (for the exact path), then
+// the float32 KP, Q, KB in cells (see CELL), then float32 E1, E2 [Np] (tol = E1·|I| + E2); Np = N
+// rounded up to 8, padding zero. PREPARE fills them (per neuron range: PHASE_PREPARE_NEURONS).
 
 import { PHASE_PREPARE, PHASE_PREPARE_NEURONS, PHASE_ROWS } from './spiking';
 
@@ -306,7 +310,7 @@ function affineForwardRows(
       const amb1 = v128.any_true(v128.xor(hc1, lc1));
       if (amb0 || amb1) {
         for (let l = 0; l < cnt; l++) {
-          const c = l < 4 ? laneDiffers(hc0, lc0, l) : laneDiffers(hc1, lc1, l - 4);
+          const c = l < 4 ? laneSet(v128.xor(hc0, lc0), l) : laneSet(v128.xor(hc1, lc1), l - 4);
           if (c) exactForwardLane(rate, B, N, T, b, j + l, input, out, dt, scratch, C, cut);
         }
       }
@@ -403,15 +407,6 @@ function affineForwardFactorRows(
       }
     }
   }
-}
-
-/** Whether lane l (0–3) of the two i32x4 differs. */
-function laneDiffers(a: v128, b: v128, l: i32): bool {
-  const d = v128.xor(a, b);
-  if (l == 0) return i32x4.extract_lane(d, 0) != 0;
-  if (l == 1) return i32x4.extract_lane(d, 1) != 0;
-  if (l == 2) return i32x4.extract_lane(d, 2) != 0;
-  return i32x4.extract_lane(d, 3) != 0;
 }
 
 /** One neuron's forward by the reference's float64 recurrence (learningHhForwardJs). */
@@ -650,15 +645,7 @@ function affineBackwardRows(
   }
 }
 
-// @ts-ignore: decorator
-@inline
-function laneOf(a: v128, l: i32): f32 {
-  if (l == 0) return f32x4.extract_lane(a, 0);
-  if (l == 1) return f32x4.extract_lane(a, 1);
-  if (l == 2) return f32x4.extract_lane(a, 2);
-  return f32x4.extract_lane(a, 3);
-}
-
+/** Whether lane l (0–3) of an i32x4 mask is set. */
 // @ts-ignore: decorator
 @inline
 function laneSet(a: v128, l: i32): bool {
