@@ -248,8 +248,9 @@ export function createSpikingKernels(
 
   /**
    * Runs a LIF, learning-HH or s-LIF2HH call from its record (ints, then floats, in the order of
-   * assembly/spiking-jobs.ts): on this thread when chunk is 0, else PREPARE here, chunks of
-   * `chunk` rows (LIF: neurons) of the `rows` on every thread, then FINISH here.
+   * assembly/spiking-jobs.ts): on this thread when chunk is 0, else PREPARE here (or, for a
+   * kernel that prepares by neuron ranges, given `neurons`, on every thread), chunks of `chunk`
+   * rows (LIF: neurons) of the `rows` on every thread, then FINISH here.
    */
   function run(
     ints: readonly number[],
@@ -409,7 +410,7 @@ export function createSpikingKernels(
       [factor, factor ? inLen : 0],
       [a.dt, N],
       [a.rates, 6 * N],
-      [null, ex.affineScratchBytes(N, T) / 4],
+      [null, (ex.affineScratchBytes(N, T) >>> 0) / 4],
     ]);
     if (!ptrs) return js.learningHhForward(a);
     const [pIn, pOut, pFactor, pDt, pRates, pScratch] = ptrs;
@@ -444,7 +445,7 @@ export function createSpikingKernels(
       [gradInput, inLen],
       [a.dt, N],
       [a.rates, 6 * N],
-      [null, ex.affineScratchBytes(N, T) / 4],
+      [null, (ex.affineScratchBytes(N, T) >>> 0) / 4],
     ]);
     if (!ptrs) return js.learningHhBackward(a);
     const [pIn, pOut, pGin, pDt, pRates, pScratch] = ptrs;
