@@ -25,31 +25,13 @@
 // the float32 KP, Q, KB in cells (see CELL), then float32 E1, E2 [Np] (tol = E1·|I| + E2); Np = N
 // rounded up to 8, padding zero. PREPARE fills them (per neuron range: PHASE_PREPARE_NEURONS).
 
-import { PHASE_PREPARE, PHASE_PREPARE_NEURONS, PHASE_ROWS } from './spiking';
+import { PHASE_PREPARE, PHASE_PREPARE_NEURONS, PHASE_ROWS, imin, storeQ } from './spiking';
 
 const F_RATE: i32 = 2;
 const F_DETACH: i32 = 16;
 const F_GIN: i32 = 32; // forward: also the input gradient factor
 /** 2⁻²⁰: sixteen times the float32 evaluation's worst relative error. */
 const BAND: f64 = 1.0 / 1048576.0;
-
-// @ts-ignore: decorator
-@inline
-function imin(a: i32, b: i32): i32 {
-  return a < b ? a : b;
-}
-
-/** Stores the first cnt (≥ 4: all) lanes of an f32x4. */
-// @ts-ignore: decorator
-@inline
-function storeQ(p: usize, q: v128, cnt: i32): void {
-  if (cnt >= 4) v128.store(p, q);
-  else if (cnt > 0) {
-    v128.store32_lane(p, q, 0);
-    if (cnt > 1) v128.store32_lane(p, q, 1, 4);
-    if (cnt > 2) v128.store32_lane(p, q, 2, 8);
-  }
-}
 
 /** The rate count·(1/T) of four i32 counts, rounded to float32 (the reference's acc·invT). */
 // @ts-ignore: decorator

@@ -68,7 +68,7 @@ const SURR_ARCTAN: i32 = 2;
 
 // @ts-ignore: decorator
 @inline
-function imin(a: i32, b: i32): i32 {
+export function imin(a: i32, b: i32): i32 {
   return a < b ? a : b;
 }
 
@@ -103,7 +103,7 @@ function pack(a: v128, b: v128): v128 {
 /** Stores the first cnt (≥ 4: all) lanes of an f32x4. */
 // @ts-ignore: decorator
 @inline
-function storeQ(p: usize, q: v128, cnt: i32): void {
+export function storeQ(p: usize, q: v128, cnt: i32): void {
   if (cnt >= 4) v128.store(p, q);
   else if (cnt > 0) {
     v128.store32_lane(p, q, 0);
