@@ -25,7 +25,7 @@
 // the float32 KP, Q, KB in cells (see CELL), then float32 E1, E2 [Np] (tol = E1·|I| + E2); Np = N
 // rounded up to 8, padding zero. PREPARE fills them (per neuron range: PHASE_PREPARE_NEURONS).
 
-import { PHASE_PREPARE, PHASE_PREPARE_NEURONS, PHASE_ROWS, imin, storeQ } from './spiking';
+import { PHASE_PREPARE, PHASE_PREPARE_NEURONS, PHASE_ROWS, imin, lhhTables, storeQ } from './spiking';
 
 const F_RATE: i32 = 2;
 const F_DETACH: i32 = 16;
@@ -65,8 +65,9 @@ export function affineScratchBytes(N: i32, T: i32): usize {
 }
 
 /**
- * PREPARE: the per-neuron tables. A and c with the reference's arithmetic (learningHhTables); P,
- * Q, their absolute-value bounds and the band coefficients in float64, stored as float32.
+ * PREPARE: the per-neuron tables. A and c from lhhTables (spiking.ts, the reference's
+ * arithmetic); P, Q, their absolute-value bounds and the band coefficients in float64 from those,
+ * stored as float32.
  */
 function affineTables(
   N: i32,
@@ -96,37 +97,13 @@ function affineTables(
   const tF = tC + tab64;
   const tE1 = tF + 3 * tab32;
   const tE2 = tE1 + row32;
-  const nb = (<usize>N) << 2;
-  // Neurons [j0, j1), and the padding past N with the last range.
+  lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, tA, tC, 0, 0, j0, j1);
+  // Neurons [j0, j1), and the padding past N with the last range (A = c = 0 there: all zero).
   const end = j1 >= N ? Np : j1;
   for (let j = j0; j < end; j++) {
     const j8 = (<usize>j) << 3;
     const j4 = (<usize>j) << 2;
-    if (j >= N) {
-      for (let t = 0; t < T; t++) {
-        store<f64>(tA + <usize>t * rowBytes + j8, 0);
-        store<f64>(tC + <usize>t * rowBytes + j8, 0);
-        const f = cellAt(tF, j, t, T);
-        store<f32>(f, 0);
-        store<f32>(f, 0, 32);
-        store<f32>(f, 0, 64);
-      }
-      store<f32>(tE1 + j4, 0);
-      store<f32>(tE2 + j4, 0);
-      continue;
-    }
-    const d = <f64>load<f32>(dt + j4);
-    const pr = rates + j4;
-    const an = <f64>load<f32>(pr);
-    const bn = <f64>load<f32>(pr + nb);
-    const am = <f64>load<f32>(pr + 2 * nb);
-    const bm = <f64>load<f32>(pr + 3 * nb);
-    const ah = <f64>load<f32>(pr + 4 * nb);
-    const bh = <f64>load<f32>(pr + 5 * nb);
-    const k = d / C;
-    let n: f64 = 0;
-    let m: f64 = 0;
-    let h: f64 = 0;
+    const k = j < N ? <f64>load<f32>(dt + j4) / C : 0;
     let P: f64 = 0;
     let Q: f64 = 0;
     let Pabs: f64 = 0;
@@ -134,13 +111,8 @@ function affineTables(
     let maxKP: f64 = 0;
     let maxQ: f64 = 0;
     for (let t = 0; t < T; t++) {
-      const gna = gNa * m * m * m * h;
-      const n2 = n * n;
-      const gk = gK * n2 * n2;
-      const A = 1 - k * (gna + gk + gL);
-      const c = k * (gna * ENa + gk * EK + gL * EL);
-      store<f64>(tA + <usize>t * rowBytes + j8, A);
-      store<f64>(tC + <usize>t * rowBytes + j8, c);
+      const A = load<f64>(tA + <usize>t * rowBytes + j8);
+      const c = load<f64>(tC + <usize>t * rowBytes + j8);
       P = A * P + 1;
       Q = A * Q + c;
       Pabs = Math.abs(A) * Pabs + 1;
@@ -151,17 +123,11 @@ function affineTables(
       store<f32>(f, <f32>(k * P));
       store<f32>(f, <f32>Q, 32);
       store<f32>(f, <f32>(detach ? k * <f64>(t + 1) : k * P), 64);
-      const n1 = n + d * (an * (1 - n) - bn * n);
-      const m1 = m + d * (am * (1 - m) - bm * m);
-      const h1 = h + d * (ah * (1 - h) - bh * h);
-      n = n1;
-      m = m1;
-      h = h1;
     }
     // Rounded up to float32, so the band never shrinks; infinite bounds send every step to the
-    // exact path.
+    // exact path. (Padding: k = 0 gives zero cells and bounds.)
     store<f32>(tE1 + j4, up32(BAND * maxKP));
-    store<f32>(tE2 + j4, up32(BAND * (maxQ + edge)));
+    store<f32>(tE2 + j4, j < N ? up32(BAND * (maxQ + edge)) : 0);
   }
 }
 

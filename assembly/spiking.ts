@@ -882,7 +882,13 @@ function lifBackwardFrames(
 // ΣdL/dc, then three float32 tables [T][Np] for the float32 backward: A and partial ΣdL/dA,
 // ΣdL/dc (T·Np·68 bytes in all).
 
-function lhhTables(
+/**
+ * The per-neuron tables of neurons [j0, j1) (j1 = N also fills the padding up to Np with zeros):
+ * A and c (float64 [T][Np] at tA, tC), and when asked the gates n, m, h (three float64 tables from
+ * tGates) and A as float32 (tA32); 0 leaves those out. The only place the gate recursion is
+ * written; the closed-form kernels (lhh-affine.ts) build on its A and c.
+ */
+export function lhhTables(
   N: i32,
   Np: i32,
   T: i32,
@@ -895,20 +901,23 @@ function lhhTables(
   ENa: f64,
   EK: f64,
   EL: f64,
-  tab: usize,
-  gates: bool,
-  a32: bool,
+  tA: usize,
+  tC: usize,
+  tGates: usize,
+  tA32: usize,
+  j0: i32,
+  j1: i32,
 ): void {
   const tabBytes = <usize>T * <usize>Np * 8;
-  const tA32 = tab + 7 * tabBytes;
-  const tn = tab;
-  const tm = tab + tabBytes;
-  const th = tab + 2 * tabBytes;
-  const tA = tab + 3 * tabBytes;
-  const tC = tab + 4 * tabBytes;
+  const gates = tGates != 0;
+  const a32 = tA32 != 0;
+  const tn = tGates;
+  const tm = tGates + tabBytes;
+  const th = tGates + 2 * tabBytes;
   const rowBytes = (<usize>Np) << 3;
   const nb = (<usize>N) << 2;
-  for (let j = 0; j < Np; j++) {
+  const end = j1 >= N ? Np : j1;
+  for (let j = j0; j < end; j++) {
     let q = (<usize>j) << 3;
     if (j >= N) {
       for (let t = 0; t < T; t++) {
@@ -1101,12 +1110,12 @@ export function learningHhForward(
   phase: i32,
 ): void {
   const Np = (N + 7) & ~7;
-  if ((phase & PHASE_PREPARE) != 0)
-    lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, scratch, false, false);
-  if ((phase & PHASE_ROWS) == 0) return;
   const tabBytes = <usize>T * <usize>Np * 8;
   const tA = scratch + 3 * tabBytes;
   const tC = scratch + 4 * tabBytes;
+  if ((phase & PHASE_PREPARE) != 0)
+    lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, tA, tC, 0, 0, 0, N);
+  if ((phase & PHASE_ROWS) == 0) return;
   const invC = 1 / C;
   const tv = (flags & F_TV) != 0;
   const rate = (flags & F_RATE) != 0;
@@ -1590,7 +1599,10 @@ export function learningHhBackward(
   const blocks = tA32 + (tabBytes >> 1);
   const blockCount = (B + SUM_BLOCK - 1) / SUM_BLOCK;
   if ((phase & PHASE_PREPARE) != 0) {
-    if (!detach) lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, scratch, sums, f32path);
+    if (!detach) {
+      const tC = scratch + 4 * tabBytes;
+      lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, tA, tC, sums ? scratch : 0, f32path ? tA32 : 0, 0, N);
+    }
     if (sums) {
       memory.fill(sumA, 0, 2 * tabBytes);
       if (f32path) memory.fill(blocks, 0, <usize>blockCount * tabBytes);

@@ -378,11 +378,17 @@ export function learningHhFactorBackward(a: LearningHhBackwardArgs, factor: Floa
   for (let i = 0; i < factor.length; i++) gradInput[i] += gradOut[i] * invT * factor[i];
 }
 
-/** v as the forward would have saved it, rerun from the backward's input (given: checked). */
-export function recomputeLearningHhV(a: LearningHhBackwardArgs): Float32Array {
+/**
+ * v as the forward would have saved it, rerun by `forward` (a backend's learningHhForward) from
+ * the backward's input (given: checked).
+ */
+export function recomputeLearningHhV(
+  a: LearningHhBackwardArgs,
+  forward: (f: LearningHhForwardArgs) => void = learningHhForwardJs,
+): Float32Array {
   const v = new Float32Array(a.steps * a.batch * a.neurons);
   const out = new Float32Array(ioLengths(a, a.neurons, a.neurons).outLen);
-  learningHhForwardJs({ ...a, input: a.input!, out, v });
+  forward({ ...a, input: a.input!, out, v, inputGradFactor: null });
   return v;
 }
 

@@ -7,7 +7,7 @@
  * blocks have the same slack (BLOCK_SLACK).
  */
 import type { Backend } from '../backend.js';
-import { learningHhFactorBackward, spikeCut } from '../js/spiking.js';
+import { learningHhFactorBackward, recomputeLearningHhV, spikeCut } from '../js/spiking.js';
 import {
   FullHhBackwardArgs,
   FullHhForwardArgs,
@@ -499,13 +499,11 @@ export function createSpikingKernels(
     if (a.inputGradFactor) return learningHhFactorBackwardWasm(a, a.inputGradFactor);
     let v = a.v;
     if (!v) {
-      const input = a.input!;
       const cuts = float32Cuts(a.threshold, a.surrogateParam);
       const affine = !a.timeVarying && !a.smooth && a.surrogate === SURROGATE_RECTANGULAR && !gradRates;
-      if (affine && cuts) return learningHhAffineBackward(a, input, cuts);
+      if (affine && cuts) return learningHhAffineBackward(a, a.input!, cuts);
       // Otherwise rerun the forward for v (what it would have saved), then go on as usual.
-      v = new Float32Array(T * BN);
-      learningHhForward({ ...a, input, out: new Float32Array(outLen), v });
+      v = recomputeLearningHhV(a, learningHhForward);
     }
     const ptrs = place([
       [v, T * BN],
