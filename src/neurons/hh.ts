@@ -7,6 +7,7 @@
  * Units: mV, ms, µF/cm², mS/cm², µA/cm².
  */
 import type { QuasiLinearModel } from './types.js';
+import { declareNeuron } from './model.js';
 
 export interface HHParams {
   /** Membrane capacitance, µF/cm². */
@@ -158,3 +159,63 @@ export function hhModel(
     voltage: (y, off) => y[off],
   };
 }
+
+/**
+ * The same model as a declaration (model.ts): simulation, training and kernels derive from it.
+ * Rates are written with exprel (x/(e^x − 1) = 1/exprel(x)) of the shifted voltage u = v − vOffset.
+ */
+function hhDeclaration(name: string, description: string, p: Readonly<HHParams>) {
+  return declareNeuron({
+    name,
+    description,
+    reference: 'Hodgkin AL, Huxley AF (1952) J Physiol 117:500–544',
+    states: {
+      v: { init: 'vOffset', unit: 'mV' },
+      m: { init: 'am/(am + bm)' },
+      h: { init: 'ah/(ah + bh)' },
+      n: { init: 'an/(an + bn)' },
+    },
+    params: {
+      C: { value: p.C, unit: 'µF/cm²' },
+      gNa: { value: p.gNa, unit: 'mS/cm²' },
+      gK: { value: p.gK, unit: 'mS/cm²' },
+      gL: { value: p.gL, unit: 'mS/cm²' },
+      ENa: { value: p.ENa, unit: 'mV' },
+      EK: { value: p.EK, unit: 'mV' },
+      EL: { value: p.EL, unit: 'mV' },
+      vOffset: { value: p.vOffset, unit: 'mV', doc: 'where 0 mV of the shifted convention lies' },
+      spikeThreshold: { value: p.spikeThreshold, unit: 'mV' },
+    },
+    let: {
+      u: 'v - vOffset',
+      am: '1/exprel((25 - u)/10)',
+      bm: '4*exp(-u/18)',
+      ah: '0.07*exp(-u/20)',
+      bh: '1/(exp((30 - u)/10) + 1)',
+      an: '0.1/exprel((10 - u)/10)',
+      bn: '0.125*exp(-u/80)',
+      ionic: 'gNa*m^3*h*(v - ENa) + gK*n^4*(v - EK) + gL*(v - EL)',
+    },
+    dynamics: {
+      v: '(I - ionic)/C',
+      m: 'am*(1 - m) - bm*m',
+      h: 'ah*(1 - h) - bh*h',
+      n: 'an*(1 - n) - bn*n',
+    },
+    spike: 'v > spikeThreshold',
+    startAtRest: true,
+    voltageLimit: 1000,
+    trainingDt: 0.05,
+  });
+}
+
+export const hhDeclared = hhDeclaration(
+  'hh',
+  'Hodgkin–Huxley 1952, shifted convention (rest 0 mV)',
+  HH_SHIFTED,
+);
+export const hhModernDeclared = hhDeclaration(
+  'hh-modern',
+  'Hodgkin–Huxley 1952, modern convention (rest −65 mV)',
+  HH_MODERN,
+);

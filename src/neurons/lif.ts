@@ -9,6 +9,7 @@
  * Defaults use the shifted HH scale (rest 0 mV): τ = 10 ms, θ = 15 mV, so the rheobase is 1.5 µA/cm².
  */
 import type { QuasiLinearModel } from './types.js';
+import { declareNeuron } from './model.js';
 
 export interface LIFParams {
   C: number;
@@ -101,3 +102,40 @@ export function lifModel(params: Partial<LIFParams> = {}): QuasiLinearModel {
 export function tvlifModel(params: Partial<TvLIFParams> = {}): QuasiLinearModel {
   return integrateAndFire('tvlif', { ...LIF_DEFAULTS, ...params }, true);
 }
+
+/** The continuous LIF as a declaration (model.ts), with the same defaults as lifModel. */
+export const lifDeclared = declareNeuron({
+  name: 'lif',
+  description: 'leaky integrate-and-fire (τ 10 ms, θ 15 mV, reset 0, refractory 2 ms)',
+  states: { v: { init: 'EL', unit: 'mV' } },
+  params: {
+    C: { value: LIF_DEFAULTS.C, unit: 'µF/cm²' },
+    gL: { value: LIF_DEFAULTS.gL, unit: 'mS/cm²' },
+    EL: { value: LIF_DEFAULTS.EL, unit: 'mV' },
+    vThreshold: { value: LIF_DEFAULTS.vThreshold, unit: 'mV' },
+    vReset: { value: LIF_DEFAULTS.vReset, unit: 'mV' },
+    tRef: { value: LIF_DEFAULTS.tRef, unit: 'ms', doc: 'absolute refractory period' },
+  },
+  dynamics: { v: '(-gL*(v - EL) + I)/C' },
+  spike: 'v >= vThreshold',
+  reset: { v: 'vReset' },
+  refractory: 'tRef',
+});
+
+/**
+ * The study's trainable LIF (spec 2.4) in discrete time: mem[t] = decay·mem[t−1]·(1 − s[t−1]) +
+ * x[t], s[t] = H(mem[t] − θ); here as charge v ← decay·v + I, spike v > θ, reset v ← 0.
+ */
+export const lifStepDeclared = declareNeuron({
+  name: 'lif-step',
+  description: "the study's discrete-time LIF (decay 0.2, θ 0.3, reset to 0)",
+  states: { v: { init: 0 } },
+  params: {
+    decay: { value: 0.2, doc: 'membrane decay per step', learnable: true },
+    theta: { value: 0.3, doc: 'threshold', learnable: true },
+  },
+  step: { v: 'decay*v + I' },
+  spike: 'v > theta',
+  reset: { v: '0' },
+  timeBase: 1,
+});

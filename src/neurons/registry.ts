@@ -10,11 +10,26 @@ import { SLIF2HHPopulation } from './slif2hh.js';
 import type { SLIF2HHParams } from './slif2hh.js';
 import { tvlif2hhModel } from './tvlif2hh.js';
 import type { IntegratorName, Population } from './types.js';
+import { declaredModel, declaredModels } from './catalog.js';
+import { quasiLinearOf } from './derive.js';
+import { resolveParams } from './model.js';
+import { StepPopulation } from '../sim/step-population.js';
 
-export const MODEL_NAMES = ['hh', 'hh-modern', 'lif', 'tvlif', 'tvlif2hh', 'slif2hh'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+/** Models built by hand-written code (their parameters are still checked against a declaration where one exists). */
+const HAND_BUILT = ['hh', 'hh-modern', 'lif', 'tvlif', 'tvlif2hh', 'slif2hh'] as const;
+type HandBuilt = (typeof HAND_BUILT)[number];
 
-export const MODEL_DESCRIPTIONS: Readonly<Record<ModelName, string>> = {
+/** Every model name `createPopulation` accepts: the hand-built ones, then the declared ones. */
+export function modelNames(): string[] {
+  const names: string[] = [...HAND_BUILT];
+  for (const m of declaredModels()) if (!names.includes(m.name)) names.push(m.name);
+  return names;
+}
+
+/** The model names at start-up (the CLI's choices). */
+export const MODEL_NAMES: readonly string[] = modelNames();
+
+const HAND_DESCRIPTIONS: Readonly<Record<HandBuilt, string>> = {
   hh: 'Hodgkin–Huxley 1952, shifted convention (rest 0 mV)',
   'hh-modern': 'Hodgkin–Huxley 1952, modern convention (rest −65 mV)',
   lif: 'leaky integrate-and-fire (τ 10 ms, θ 15 mV, reset 0, refractory 2 ms)',
@@ -23,13 +38,25 @@ export const MODEL_DESCRIPTIONS: Readonly<Record<ModelName, string>> = {
   slif2hh: 's-LIF2HH: four plain LIFs with learned wiring (discrete time)',
 };
 
-/** The step a model is normally simulated with: 1 ms for the discrete-time s-LIF2HH, 0.01 ms otherwise. */
-export function defaultDt(model: string): number {
-  return model === 'slif2hh' ? 1 : 0.01;
+/** One line describing a model. */
+export function modelDescription(name: string): string {
+  return (
+    (HAND_DESCRIPTIONS as Record<string, string>)[name] ?? declaredModel(name)?.declaration.description ?? ''
+  );
 }
 
-export function isModelName(name: string): name is ModelName {
-  return (MODEL_NAMES as readonly string[]).includes(name);
+/**
+ * The step a model is normally simulated with: a discrete model's time base (1 ms for
+ * s-LIF2HH), 0.01 ms otherwise.
+ */
+export function defaultDt(model: string): number {
+  if (model === 'slif2hh') return 1;
+  const decl = declaredModel(model);
+  return decl?.time === 'discrete' ? decl.timeBase : 0.01;
+}
+
+export function isModelName(name: string): boolean {
+  return modelNames().includes(name);
 }
 
 export interface PopulationOptions {
@@ -54,6 +81,9 @@ function fastHhSim(opts: PopulationOptions): HhSim | null {
 export function createPopulation(name: string, n: number, opts: PopulationOptions = {}): Population {
   const integrator = opts.integrator ?? 'expeuler';
   const params = opts.params ?? {};
+  const decl = declaredModel(name);
+  // Names and values are checked against the declaration (also for the hand-built HH and LIF).
+  if (decl) resolveParams(decl, params);
   switch (name) {
     case 'hh':
     case 'hh-modern': {
@@ -72,6 +102,10 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
     case 'slif2hh':
       return new SLIF2HHPopulation(n, params as Partial<SLIF2HHParams>);
     default:
-      throw new RangeError(`unknown model "${name}"; expected one of ${MODEL_NAMES.join(', ')}`);
+      if (decl)
+        return decl.time === 'continuous'
+          ? new OdePopulation(quasiLinearOf(decl, params), n, integrator)
+          : new StepPopulation(decl, n, params);
+      throw new RangeError(`unknown model "${name}"; expected one of ${modelNames().join(', ')}`);
   }
 }

@@ -23,7 +23,7 @@ import {
   SURROGATE_RECTANGULAR,
   SURROGATE_SIGMOID,
 } from '../kernels/spiking-types.js';
-import { surrogateGradAt, surrogatePrimitiveAt } from '../kernels/js/spiking.js';
+import { surrogateGradAt, surrogatePrimitiveAt } from '../kernels/spiking/surrogates.js';
 
 export type SurrogateName = 'rectangular' | 'sigmoid' | 'arctan' | 'fast-sigmoid';
 

@@ -40,6 +40,9 @@ import {
   inputRepeatOf,
   ioLengths,
 } from '../spiking-checks.js';
+import { surrogatePrimitiveAt } from '../spiking/surrogates.js';
+
+export { surrogateGradAt, surrogatePrimitiveAt } from '../spiking/surrogates.js';
 
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
@@ -58,47 +61,6 @@ export function spikeCut(threshold: number): number {
   f64[0] = mid; // the tie rounds up to c: spike iff u ≥ mid, i.e. u > the double below mid
   u64[0] += mid > 0 ? -1n : 1n;
   return f64[0];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Surrogates (x = u − θ)
-
-/** Surrogate derivative of the spike w.r.t. x = u − θ. */
-export function surrogateGradAt(kind: number, p: number, x: number): number {
-  switch (kind) {
-    case SURROGATE_RECTANGULAR:
-      return +(x > -p) & +(x < p);
-    case SURROGATE_SIGMOID: {
-      const s = 1 / (1 + Math.exp(-p * x));
-      return p * s * (1 - s);
-    }
-    case SURROGATE_ARCTAN: {
-      const z = (Math.PI * p * x) / 2;
-      return p / 2 / (1 + z * z);
-    }
-    case SURROGATE_FAST_SIGMOID: {
-      const d = 1 + p * Math.abs(x);
-      return p / 2 / (d * d);
-    }
-    default:
-      throw new RangeError(`unknown surrogate id ${kind}`);
-  }
-}
-
-/** The surrogate's primitive (a smooth or piecewise-linear Heaviside stand-in), P' = grad. */
-export function surrogatePrimitiveAt(kind: number, p: number, x: number): number {
-  switch (kind) {
-    case SURROGATE_RECTANGULAR:
-      return x <= -p ? 0 : x >= p ? 2 * p : x + p;
-    case SURROGATE_SIGMOID:
-      return 1 / (1 + Math.exp(-p * x));
-    case SURROGATE_ARCTAN:
-      return 0.5 + Math.atan((Math.PI * p * x) / 2) / Math.PI;
-    case SURROGATE_FAST_SIGMOID:
-      return 0.5 + (0.5 * p * x) / (1 + p * Math.abs(x));
-    default:
-      throw new RangeError(`unknown surrogate id ${kind}`);
-  }
 }
 
 /**

@@ -1,0 +1,197 @@
+/**
+ * The generic spiking kernels' input: one neuron's discrete step as expressions (a StepDefinition,
+ * derived from a neuron declaration by src/neurons/derive.ts), and the same step compiled — its
+ * symbolic partial derivatives taken and everything rendered to JavaScript — as a StepProgram.
+ *
+ * One step of the template every generic kernel runs (SpikingJelly's charge / fire / reset):
+ *   h = charge(y[t−1], x[t], p)                       (S states)
+ *   s[t] = H(h_v − θ(p))   (or the surrogate primitive in smooth mode)
+ *   y[t]_k = s·reset_k(h, p) + (1 − s)·h_k            for the states a spike resets, else h_k
+ * BPTT needs ∂charge/∂y, ∂charge/∂x, ∂charge/∂p, ∂reset/∂h, ∂reset/∂p and ∂θ/∂p: derived here.
+ */
+import type { Expr } from '../../symbolic/expr.js';
+import { JS_RUNTIME, derivative, key, renderJs, symbols } from '../../symbolic/expr.js';
+
+export interface StepDefinition {
+  /** Model name (errors, caches). */
+  readonly name: string;
+  readonly states: readonly string[];
+  /** Per-neuron parameter slots, in kernel order (a continuous model's step size `dt` is one). */
+  readonly params: readonly string[];
+  /** The input current's name in the expressions. */
+  readonly input: string;
+  /** Index of the voltage state (the spike compares it with θ). */
+  readonly voltage: number;
+  /** New value of each state from the previous states, the input and the parameters. */
+  readonly charge: readonly Expr[];
+  /** θ over parameters. */
+  readonly threshold: Expr;
+  /** Spike when h_v ≥ θ (true) or h_v > θ (false). */
+  readonly inclusive: boolean;
+  /** Reset values (over the charged states, named as the states, and parameters), by state index. */
+  readonly reset: ReadonlyMap<number, Expr>;
+}
+
+type Fn4 = (a: Float64Array, x: number, p: Float64Array, out: Float64Array) => void;
+type Fn3 = (a: Float64Array, p: Float64Array, out: Float64Array) => void;
+
+/** A StepDefinition compiled for a set of parameters that receive gradients. */
+export interface StepProgram {
+  readonly definition: StepDefinition;
+  readonly S: number;
+  readonly P: number;
+  /** Parameter slots whose gradients are derived (others are constants for BPTT). */
+  readonly learnable: readonly number[];
+  /** States a spike resets, ascending. */
+  readonly resetStates: readonly number[];
+  /** h = charge(y, x, p). */
+  readonly charge: Fn4;
+  /** out[0] = θ(p). */
+  readonly threshold: (p: Float64Array, out: Float64Array) => void;
+  /** out[k] = reset_k(h, p) for the reset states (other slots untouched). */
+  readonly reset: Fn3;
+  /**
+   * Partials of charge at (y, x, p), into out (length chargePartialsLength; slots never written
+   * stay as the caller left them, so zero it once): [S·S] ∂h_k/∂y_j at k·S + j, then [S] ∂h_k/∂x,
+   * then [S·P] ∂h_k/∂p_q at k·P + q (learnable q only).
+   */
+  readonly chargePartials: Fn4;
+  readonly chargePartialsLength: number;
+  /** Partials of the reset at (h, p): [S·S] ∂r_k/∂h_j (reset rows only), then [S·P] ∂r_k/∂p_q. */
+  readonly resetPartials: Fn3;
+  readonly resetPartialsLength: number;
+  /** out[q] = ∂θ/∂p_q (learnable q). */
+  readonly thresholdPartials: (p: Float64Array, out: Float64Array) => void;
+  /** The JavaScript source of the functions above (docs, debugging). */
+  readonly source: string;
+}
+
+export class StepProgramError extends Error {
+  override name = 'StepProgramError';
+}
+
+/**
+ * Checks a definition's names and derives its partials. `learnable` names the parameters that
+ * need gradients; a derivative that does not exist (step(), a second derivative of exprel) is an
+ * error naming the model, the expression and the variable.
+ */
+export function compileStep(def: StepDefinition, learnable: readonly string[] = []): StepProgram {
+  const { states, params, input } = def;
+  const S = states.length;
+  const P = params.length;
+  const fail = (msg: string): never => {
+    throw new StepProgramError(`neuron model "${def.name}": ${msg}`);
+  };
+  const stateIdx = new Map(states.map((s, k) => [s, k]));
+  const paramIdx = new Map(params.map((s, q) => [s, q]));
+  const check = (e: Expr, allowed: (s: string) => boolean, what: string): void => {
+    for (const s of symbols(e)) if (!allowed(s)) fail(`${what} reads "${s}", which is not defined there`);
+  };
+  def.charge.forEach((e, k) =>
+    check(e, (s) => stateIdx.has(s) || paramIdx.has(s) || s === input, `the step of ${states[k]}`),
+  );
+  check(def.threshold, (s) => paramIdx.has(s), 'the threshold');
+  for (const [k, e] of def.reset)
+    check(e, (s) => stateIdx.has(s) || paramIdx.has(s), `the reset of ${states[k]}`);
+  const learn = learnable.map((n) => {
+    const q = paramIdx.get(n);
+    if (q === undefined) return fail(`"${n}" is not a parameter (parameters: ${params.join(', ')})`);
+    return q;
+  });
+
+  const d = (e: Expr, x: string, what: string): Expr => {
+    try {
+      return derivative(e, x);
+    } catch (err) {
+      return fail(`${what} has no derivative with respect to ${x}: ${(err as Error).message}`);
+    }
+  };
+  const sym = (prefix: string) => (s: string) => {
+    const k = stateIdx.get(s);
+    if (k !== undefined) return `${prefix}[${k}]`;
+    const q = paramIdx.get(s);
+    if (q !== undefined) return `p[${q}]`;
+    return 'x';
+  };
+  const resetStates = [...def.reset.keys()].sort((a, b) => a - b);
+
+  // Sparse outputs: only nonzero partials are written.
+  const slots = (entries: [number, Expr][]): { exprs: Expr[]; at: number[] } => {
+    const nz = entries.filter(([, e]) => !(e.op === 'num' && e.value === 0));
+    return { exprs: nz.map(([, e]) => e), at: nz.map(([i]) => i) };
+  };
+  const chargeEntries: [number, Expr][] = [];
+  def.charge.forEach((e, k) => {
+    const what = `the step of ${states[k]}`;
+    states.forEach((s, j) => chargeEntries.push([k * S + j, d(e, s, what)]));
+    chargeEntries.push([S * S + k, d(e, input, what)]);
+    for (const q of learn) chargeEntries.push([S * S + S + k * P + q, d(e, params[q], what)]);
+  });
+  const resetEntries: [number, Expr][] = [];
+  for (const k of resetStates) {
+    const e = def.reset.get(k) as Expr;
+    const what = `the reset of ${states[k]}`;
+    states.forEach((s, j) => resetEntries.push([k * S + j, d(e, s, what)]));
+    for (const q of learn) resetEntries.push([S * S + k * P + q, d(e, params[q], what)]);
+  }
+  const thEntries: [number, Expr][] = learn.map((q) => [q, d(def.threshold, params[q], 'the threshold')]);
+
+  const body = (list: { exprs: Expr[]; at: number[] }, prefix: string): string =>
+    renderJs(list.exprs, sym(prefix), (i, code) => `out[${list.at[i]}] = ${code};`);
+  const all = (exprs: readonly Expr[], at: readonly number[]) => ({ exprs: [...exprs], at: [...at] });
+  const src = {
+    charge: body(
+      all(
+        def.charge,
+        states.map((_, k) => k),
+      ),
+      'y',
+    ),
+    threshold: body(all([def.threshold], [0]), 'y'),
+    reset: body(
+      all(
+        resetStates.map((k) => def.reset.get(k) as Expr),
+        resetStates,
+      ),
+      'y',
+    ),
+    chargePartials: body(slots(chargeEntries), 'y'),
+    resetPartials: body(slots(resetEntries), 'y'),
+    thresholdPartials: body(slots(thEntries), 'y'),
+  };
+  const make = <F>(args: string, code: string): F =>
+    new Function('R', `return (${args}) => {\n${code}\n};`)(JS_RUNTIME) as F;
+  return {
+    definition: def,
+    S,
+    P,
+    learnable: learn,
+    resetStates,
+    charge: make<Fn4>('y, x, p, out', src.charge),
+    threshold: make<(p: Float64Array, out: Float64Array) => void>('p, out', src.threshold),
+    reset: make<Fn3>('y, p, out', src.reset),
+    chargePartials: make<Fn4>('y, x, p, out', src.chargePartials),
+    chargePartialsLength: S * S + S + S * P,
+    resetPartials: make<Fn3>('y, p, out', src.resetPartials),
+    resetPartialsLength: S * S + S * P,
+    thresholdPartials: make<(p: Float64Array, out: Float64Array) => void>('p, out', src.thresholdPartials),
+    source: Object.entries(src)
+      .map(([k, v]) => `// ${k}\n${v}`)
+      .join('\n'),
+  };
+}
+
+/** A cache key of a definition (the structure of its expressions). */
+export function definitionKey(def: StepDefinition): string {
+  return JSON.stringify([
+    def.name,
+    def.states,
+    def.params,
+    def.input,
+    def.voltage,
+    def.charge.map(key),
+    key(def.threshold),
+    def.inclusive,
+    [...def.reset].map(([k, e]) => [k, key(e)]),
+  ]);
+}

@@ -1,0 +1,245 @@
+/**
+ * The generic reference kernels: forward over T steps and backward through time for any neuron
+ * given as a StepProgram (program.ts), in plain TypeScript. One driver serves every declared
+ * model — frames and repeats, rate or spike-train output, smooth mode, every surrogate, per-neuron
+ * and learnable parameters — instead of one hand-written kernel per model.
+ *
+ * Numerics: each neuron's state lives in float64 locals, but every charged state h is rounded to
+ * float32 before it is used or saved, so the saved [T][B·N][S] buffer holds exactly the values the
+ * forward computed with, and backward (which rebuilds y[t−1] from the saved h[t−1]) sees the same
+ * spikes and resets. The layouts and conventions are those of spiking-types.ts.
+ */
+import type { SpikingKernelBase } from '../spiking-types.js';
+import { checkBase, checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
+import type { StepProgram } from './program.js';
+import { surrogateGradAt, surrogatePrimitiveAt } from './surrogates.js';
+
+/** Fields of a generic kernel call (the threshold comes from the program). */
+export interface GenericSpikingBase extends Omit<SpikingKernelBase, 'threshold'> {
+  program: StepProgram;
+  /** One array per parameter slot: N values (per neuron) or 1 (shared). */
+  params: readonly Float32Array[];
+  /** The state at t = −1: S values (shared) or N·S (per neuron, neuron-major). */
+  initial: Float64Array;
+}
+
+export interface GenericSpikingForwardArgs extends GenericSpikingBase {
+  input: Float32Array;
+  out: Float32Array;
+  /** Charged states saved for backward [T][B·N][S], or null (inference). */
+  saved: Float32Array | null;
+}
+
+export interface GenericSpikingBackwardArgs extends GenericSpikingBase {
+  /** Treat s in the reset blend as a constant (no gradient through the reset). */
+  detachReset: boolean;
+  /** The forward's input (partials may depend on it). */
+  input: Float32Array;
+  saved: Float32Array;
+  gradOut: Float32Array;
+  /** Accumulates dLoss/dInput (input layout), or null. */
+  gradInput: Float32Array | null;
+  /** Per parameter slot: accumulates dLoss/dp (same length as params[q]), or null. */
+  gradParams: readonly (Float32Array | null)[];
+}
+
+export function checkGeneric(a: GenericSpikingBase, where: string): void {
+  checkBase({ ...a, threshold: 0 }, where);
+  const { S, P } = a.program;
+  if (a.params.length !== P)
+    throw new RangeError(
+      `${where}: ${a.program.definition.name} takes ${P} parameter arrays, got ${a.params.length}`,
+    );
+  a.params.forEach((arr, q) => {
+    if (arr.length !== 1 && arr.length !== a.neurons)
+      throw new RangeError(
+        `${where}: parameter ${a.program.definition.params[q]} has ${arr.length} values, expected 1 or ${a.neurons}`,
+      );
+  });
+  if (a.initial.length !== S && a.initial.length !== S * a.neurons)
+    throw new RangeError(
+      `${where}: initial has ${a.initial.length} values, expected ${S} or ${S * a.neurons}`,
+    );
+}
+
+/** Fills p with neuron j's parameters. */
+function loadParams(params: readonly Float32Array[], j: number, p: Float64Array): void {
+  for (let q = 0; q < params.length; q++) {
+    const arr = params[q];
+    p[q] = arr.length === 1 ? arr[0] : arr[j];
+  }
+}
+
+function loadInitial(initial: Float64Array, S: number, j: number, y: Float64Array): void {
+  const off = initial.length === S ? 0 : j * S;
+  for (let k = 0; k < S; k++) y[k] = initial[off + k];
+}
+
+/** y = s·reset(h) + (1 − s)·h on the reset states, h elsewhere. */
+function blend(
+  prog: StepProgram,
+  h: Float64Array,
+  p: Float64Array,
+  s: number,
+  r: Float64Array,
+  y: Float64Array,
+): void {
+  y.set(h);
+  if (prog.resetStates.length === 0) return;
+  prog.reset(h, p, r);
+  for (const k of prog.resetStates) y[k] = s * r[k] + (1 - s) * h[k];
+}
+
+/** The spike (hard or smooth) for charged voltage hv and threshold th. */
+function spikeOf(a: GenericSpikingBase, hv: number, th: number): number {
+  const x = hv - th;
+  if (a.smooth) return surrogatePrimitiveAt(a.surrogate, a.surrogateParam, x);
+  return a.program.definition.inclusive ? +(x >= 0) : +(x > 0);
+}
+
+export function genericForwardJs(a: GenericSpikingForwardArgs): void {
+  const where = `spikingForward(${a.program.definition.name})`;
+  checkGeneric(a, where);
+  const prog = a.program;
+  const { S, P } = prog;
+  const { batch, neurons: N, steps: T, timeVarying, rateOutput, input, out, saved } = a;
+  const BN = batch * N;
+  const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, N, N);
+  checkLen(where, 'input', input, inLen);
+  checkLen(where, 'out', out, outLen);
+  checkLen(where, 'saved', saved, T * BN * S);
+  const R = inputRepeatOf({ ...a, threshold: 0 });
+  const v = prog.definition.voltage;
+  const p = new Float64Array(P);
+  const y = new Float64Array(S);
+  const h = new Float64Array(S);
+  const r = new Float64Array(S);
+  const th = new Float64Array(1);
+  for (let i = 0; i < BN; i++) {
+    const j = i % N;
+    loadParams(a.params, j, p);
+    loadInitial(a.initial, S, j, y);
+    prog.threshold(p, th);
+    let acc = 0;
+    let x = input[i];
+    for (let t = 0, xo = i, left = 0; t < T; t++) {
+      if (timeVarying && left-- === 0) {
+        x = input[xo];
+        xo += BN;
+        left = R - 1;
+      }
+      prog.charge(y, x, p, h);
+      for (let k = 0; k < S; k++) h[k] = Math.fround(h[k]);
+      if (saved) saved.set(h, (t * BN + i) * S);
+      const s = spikeOf(a, h[v], th[0]);
+      if (rateOutput) acc += s;
+      else out[t * BN + i] = s;
+      blend(prog, h, p, s, r, y);
+    }
+    if (rateOutput) out[i] = acc / T;
+  }
+}
+
+export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
+  const where = `spikingBackward(${a.program.definition.name})`;
+  checkGeneric(a, where);
+  const prog = a.program;
+  const { S, P, learnable, resetStates } = prog;
+  const { batch, neurons: N, steps: T, timeVarying, rateOutput, input, saved, gradOut, gradInput } = a;
+  const BN = batch * N;
+  const base = { ...a, threshold: 0 };
+  const { inLen, outLen } = ioLengths(base, N, N);
+  checkLen(where, 'input', input, inLen);
+  checkLen(where, 'saved', saved, T * BN * S);
+  checkLen(where, 'gradOut', gradOut, outLen);
+  checkLen(where, 'gradInput', gradInput, inLen);
+  if (a.gradParams.length !== P) throw new RangeError(`${where}: gradParams needs ${P} entries`);
+  a.gradParams.forEach((g, q) => {
+    if (g) checkLen(where, `gradParams[${q}]`, g, a.params[q].length);
+    if (g && !learnable.includes(q))
+      throw new RangeError(`${where}: parameter ${prog.definition.params[q]} was not compiled as learnable`);
+  });
+  const R = inputRepeatOf(base);
+  const v = prog.definition.voltage;
+  const p = new Float64Array(P);
+  const y = new Float64Array(S); // y[t−1]
+  const h = new Float64Array(S);
+  const hPrev = new Float64Array(S);
+  const r = new Float64Array(S);
+  const lam = new Float64Array(S); // dL/dy[t]
+  const dh = new Float64Array(S); // dL/dh[t]
+  const th = new Float64Array(1);
+  const dth = new Float64Array(P);
+  const cp = new Float64Array(prog.chargePartialsLength);
+  const rp = new Float64Array(prog.resetPartialsLength);
+  const gp = new Float64Array(P); // this neuron's parameter gradients (float64 sums)
+  const frames = timeVarying ? T / R : 1;
+  const gx = new Float64Array(frames); // this neuron's input gradient per frame
+  const invT = 1 / T;
+  const sg0 = a.surrogate;
+  const sgp = a.surrogateParam;
+  const SS = S * S;
+  for (let i = 0; i < BN; i++) {
+    const j = i % N;
+    loadParams(a.params, j, p);
+    prog.threshold(p, th);
+    prog.thresholdPartials(p, dth);
+    lam.fill(0);
+    gp.fill(0);
+    gx.fill(0);
+    for (let t = T - 1; t >= 0; t--) {
+      const at = (t * BN + i) * S;
+      for (let k = 0; k < S; k++) h[k] = saved[at + k];
+      // y[t−1]: the initial state, or the previous charged state through its spike and reset.
+      if (t === 0) loadInitial(a.initial, S, j, y);
+      else {
+        const ap = at - BN * S;
+        for (let k = 0; k < S; k++) hPrev[k] = saved[ap + k];
+        blend(prog, hPrev, p, spikeOf(a, hPrev[v], th[0]), r, y);
+      }
+      const xv = h[v] - th[0];
+      const s = spikeOf(a, h[v], th[0]);
+      const sg = surrogateGradAt(sg0, sgp, xv);
+      let dLds = rateOutput ? gradOut[i] * invT : gradOut[t * BN + i];
+      // Through the reset blend y_k = s·r_k + (1 − s)·h_k.
+      dh.set(lam);
+      if (resetStates.length > 0) {
+        prog.reset(h, p, r);
+        prog.resetPartials(h, p, rp);
+        for (const k of resetStates) {
+          if (!a.detachReset) dLds += lam[k] * (r[k] - h[k]);
+          dh[k] -= s * lam[k];
+          const sl = s * lam[k];
+          if (sl !== 0) {
+            for (let m = 0; m < S; m++) dh[m] += sl * rp[k * S + m];
+            for (const q of learnable) gp[q] += sl * rp[SS + k * P + q];
+          }
+        }
+      }
+      // Through the spike s = H(h_v − θ(p)).
+      const ds = dLds * sg;
+      dh[v] += ds;
+      for (const q of learnable) gp[q] -= ds * dth[q];
+      // Through the charge h = charge(y[t−1], x, p).
+      const x = input[timeVarying ? Math.floor(t / R) * BN + i : i];
+      prog.chargePartials(y, x, p, cp);
+      let gxt = 0;
+      for (let k = 0; k < S; k++) gxt += dh[k] * cp[SS + k];
+      gx[timeVarying ? Math.floor(t / R) : 0] += gxt;
+      for (const q of learnable) {
+        let g = 0;
+        for (let k = 0; k < S; k++) g += dh[k] * cp[SS + S + k * P + q];
+        gp[q] += g;
+      }
+      for (let m = 0; m < S; m++) {
+        let g = 0;
+        for (let k = 0; k < S; k++) g += dh[k] * cp[k * S + m];
+        lam[m] = g;
+      }
+    }
+    if (gradInput) for (let f = 0; f < frames; f++) gradInput[f * BN + i] += gx[f];
+    a.gradParams.forEach((g, q) => {
+      if (g) g[g.length === 1 ? 0 : j] += gp[q];
+    });
+  }
+}

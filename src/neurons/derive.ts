@@ -1,0 +1,206 @@
+/**
+ * What hhnet derives from a neuron declaration (model.ts):
+ * - quasiLinearOf: the quasi-linear form dy_k/dt = a_k − b_k·y_k the three integrators use
+ *   (types.ts). b_k = −∂f_k/∂y_k is taken symbolically; where f_k is affine in y_k (HH gates,
+ *   the HH membrane, every linear model) a_k = f_k at y_k = 0 and exponential Euler is exact for
+ *   frozen coefficients (Rush–Larsen for gates); elsewhere (Izhikevich's v², AdEx's exponential)
+ *   a_k = f_k + b_k·y_k, exponential Euler on the Jacobian's diagonal.
+ * - stepDefinition: the discrete step trainable layers run (program.ts): the declared step of a
+ *   discrete model, or forward Euler with a per-neuron step `dt` for a continuous one.
+ * Parameters of a simulation are inlined as constants before code is generated, so the generated
+ * coefficient function is as lean as a hand-written one.
+ */
+import type { Expr } from '../symbolic/expr.js';
+import {
+  NotDifferentiableError,
+  binary,
+  derivative,
+  num,
+  renderJs,
+  JS_RUNTIME,
+  stripDetach,
+  substitute,
+  sym,
+} from '../symbolic/expr.js';
+import type { StepDefinition } from '../kernels/spiking/program.js';
+import type { NeuronModel } from './model.js';
+import { expandLets, initialState, resolveParams, spikeThreshold } from './model.js';
+import type { QuasiLinearModel } from './types.js';
+
+/** a_k and b_k of dy_k/dt = a_k − b_k·y_k for f = dy_k/dt. */
+export function quasiLinearTerms(f: Expr, yk: string): { a: Expr; b: Expr; exact: boolean } {
+  let b: Expr;
+  try {
+    b = derivative(f, yk);
+  } catch (err) {
+    if (err instanceof NotDifferentiableError) return { a: f, b: num(0), exact: false }; // plain Euler
+    throw err;
+  }
+  b = b.op === 'num' ? num(-b.value) : { op: 'neg', a: b };
+  b = substitute(b, new Map()); // simplify the negation
+  let affine = false;
+  try {
+    const db = derivative(b, yk);
+    affine = db.op === 'num' && db.value === 0;
+  } catch (err) {
+    if (!(err instanceof NotDifferentiableError)) throw err;
+  }
+  if (affine) return { a: substitute(f, new Map([[yk, num(0)]])), b, exact: true };
+  return { a: binary('add', f, binary('mul', b, sym(yk))), b, exact: false };
+}
+
+const inline = (values: Readonly<Record<string, number>>): Map<string, Expr> =>
+  new Map(Object.entries(values).map(([k, v]) => [k, num(v)]));
+
+/**
+ * The simulation model of a declared continuous-time neuron with the given parameter overrides.
+ * A model with a refractory period gets one more state, "refractory" (ms left), during which the
+ * states a spike resets are held.
+ */
+export function quasiLinearOf(
+  model: NeuronModel,
+  overrides: Readonly<Record<string, number>> = {},
+): QuasiLinearModel {
+  if (model.time !== 'continuous')
+    throw new RangeError(`model ${model.name} is defined in discrete time; it has no continuous form`);
+  const values = resolveParams(model, overrides);
+  const consts = inline(values);
+  const S = model.states.length;
+  const terms = model.rhs.map((f, k) =>
+    quasiLinearTerms(substitute(stripDetach(f), consts), model.states[k]),
+  );
+  const slot = (s: string): string => {
+    const k = model.states.indexOf(s);
+    return k >= 0 ? `y[off + ${k}]` : 'input';
+  };
+  const held = [...model.reset.keys()];
+  const refractoryAt = model.refractory ? S : -1;
+  const coefficientsBody = [
+    renderJs(
+      terms.flatMap((t) => [t.a, t.b]),
+      slot,
+      (i, code) => `${i % 2 === 0 ? 'a' : 'b'}[${i >> 1}] = ${code};`,
+    ),
+    // Refractory: the reset states are held (zero derivative) while time is left.
+    refractoryAt >= 0
+      ? `if (y[off + ${refractoryAt}] > 0) { ${held.map((k) => `a[${k}] = 0; b[${k}] = 0;`).join(' ')} }\na[${S}] = 0; b[${S}] = 0;`
+      : '',
+  ].join('\n');
+  const coefficients = new Function('R', `return (_t, y, off, input, a, b) => {\n${coefficientsBody}\n};`)(
+    JS_RUNTIME,
+  ) as QuasiLinearModel['coefficients'];
+  const y0 = initialState(model, values);
+  const threshold = spikeThreshold(model, values);
+  const v = model.states.indexOf(model.voltage);
+  const stateNames = refractoryAt >= 0 ? [...model.states, 'refractory'] : [...model.states];
+  const ode: QuasiLinearModel = {
+    name: model.name,
+    stateNames,
+    params: values,
+    spikeThreshold: threshold,
+    voltageLimit: model.voltageLimit,
+    initialState(y, off) {
+      y.set(y0, off);
+      if (refractoryAt >= 0) y[off + refractoryAt] = 0;
+    },
+    coefficients,
+    voltage: (y, off) => y[off + v],
+  };
+  if (model.reset.size > 0) {
+    const reset = resetFunction(model, consts);
+    const tRef = model.refractory ? substitute(model.refractory, consts) : null;
+    const refractoryMs = tRef && tRef.op === 'num' ? tRef.value : 0;
+    if (!(refractoryMs >= 0))
+      throw new RangeError(`model ${model.name}: the refractory period must be ≥ 0 ms`);
+    const inclusive = model.inclusive;
+    ode.afterStep = (y, off, dt, vBefore) => {
+      if (refractoryAt >= 0 && y[off + refractoryAt] > 0) {
+        const left = y[off + refractoryAt] - dt;
+        y[off + refractoryAt] = left > 1e-9 * dt ? left : 0; // no extra step from repeated subtraction
+        return 0;
+      }
+      const vNow = y[off + v];
+      if (inclusive ? !(vNow >= threshold) : !(vNow > threshold)) return 0;
+      reset(y, off);
+      if (refractoryAt >= 0) y[off + refractoryAt] = refractoryMs;
+      // Where in the step the threshold was crossed (linear interpolation).
+      return vNow > vBefore ? Math.min(1, Math.max(1e-9, (threshold - vBefore) / (vNow - vBefore))) : 1;
+    };
+  }
+  return ode;
+}
+
+/** Applies a model's reset to the state at y[off…] (all new values from the pre-reset ones). */
+export function resetFunction(
+  model: NeuronModel,
+  consts: ReadonlyMap<string, Expr>,
+): (y: Float64Array, off: number) => void {
+  const ks = [...model.reset.keys()];
+  const body = renderJs(
+    ks.map((k) => substitute(model.reset.get(k) as Expr, consts)),
+    (s) => `y[off + ${model.states.indexOf(s)}]`,
+    (i, code) => `const r${i} = ${code};`,
+  );
+  const stores = ks.map((k, i) => `y[off + ${k}] = r${i};`).join('\n');
+  return new Function('R', `return (y, off) => {\n${body}\n${stores}\n};`)(JS_RUNTIME) as (
+    y: Float64Array,
+    off: number,
+  ) => void;
+}
+
+/** The step of a discrete model as a function (y, off, input) → y in place (simulation). */
+export function discreteStepOf(
+  model: NeuronModel,
+  overrides: Readonly<Record<string, number>> = {},
+): (y: Float64Array, off: number, input: number) => void {
+  if (model.time !== 'discrete') throw new RangeError(`model ${model.name} is defined in continuous time`);
+  const consts = inline(resolveParams(model, overrides));
+  const body = renderJs(
+    model.rhs.map((e) => substitute(stripDetach(e), consts)),
+    (s) => (model.states.includes(s) ? `y[off + ${model.states.indexOf(s)}]` : 'input'),
+    (i, code) => `const n${i} = ${code};`,
+  );
+  const stores = model.states.map((_, k) => `y[off + ${k}] = n${k};`).join('\n');
+  return new Function('R', `return (y, off, input) => {\n${body}\n${stores}\n};`)(JS_RUNTIME) as (
+    y: Float64Array,
+    off: number,
+    input: number,
+  ) => void;
+}
+
+/** Name of the step-size parameter slot a continuous model's training step gets. */
+export const STEP_PARAM = 'dt';
+
+/**
+ * The discrete step a trainable layer runs: the declared step (discrete model), or forward Euler
+ * h_k = y_k + dt·f_k with `dt` appended as the last parameter slot (continuous model). `detach`
+ * names `let` definitions whose gradients BPTT drops.
+ */
+export function stepDefinition(
+  model: NeuronModel,
+  opts: { detach?: readonly string[] } = {},
+): StepDefinition {
+  const lets = new Set(model.lets.map(([n]) => n));
+  for (const n of opts.detach ?? [])
+    if (!lets.has(n))
+      throw new RangeError(
+        `model ${model.name}: detach: "${n}" is not one of its let definitions (${[...lets].join(', ') || 'none'})`,
+      );
+  const detach = new Set(opts.detach ?? []);
+  const rhs = model.rhsRaw.map((e) => expandLets(model, e, detach));
+  const continuous = model.time === 'continuous';
+  const charge = continuous
+    ? rhs.map((f, k) => binary('add', sym(model.states[k]), binary('mul', sym(STEP_PARAM), f)))
+    : rhs;
+  return {
+    name: model.name,
+    states: model.states,
+    params: continuous ? [...model.params, STEP_PARAM] : model.params,
+    input: model.input,
+    voltage: model.states.indexOf(model.voltage),
+    charge,
+    threshold: model.spikeRhs,
+    inclusive: model.inclusive,
+    reset: model.reset,
+  };
+}

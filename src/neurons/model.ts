@@ -1,0 +1,394 @@
+/**
+ * A neuron model declared once, as data: states, parameters, equations, spike condition and
+ * reset. Everything else is derived from the declaration (derive.ts and the code built on it):
+ * the quasi-linear form the three integrators use, simulation populations, the discrete step a
+ * trainable layer runs for T steps, and the symbolic partial derivatives its BPTT needs.
+ *
+ * Equations are strings in the small grammar of expr.ts. Names an equation may read: the
+ * model's states, its parameters, its `let` definitions, the input current (`input`, default
+ * "I").
+ *
+ * ```ts
+ * export const izhikevich = declareNeuron({
+ *   name: 'izhikevich',
+ *   description: 'Izhikevich (2003) simple model',
+ *   states: { v: { init: 'v0', unit: 'mV' }, u: { init: 'b*v0' } },
+ *   params: { a: { value: 0.02 }, b: { value: 0.2 }, c: { value: -65 }, d: { value: 8 }, v0: { value: -65 } },
+ *   dynamics: { v: '0.04*v^2 + 5*v + 140 - u + I', u: 'a*(b*v - u)' },
+ *   spike: 'v >= 30',
+ *   reset: { v: 'c', u: 'u + d' },
+ * });
+ * ```
+ */
+import type { Expr } from '../symbolic/expr.js';
+import {
+  ExprError,
+  call,
+  derivative,
+  evaluate,
+  num,
+  parseExpr,
+  stripDetach,
+  substitute,
+  symbols,
+} from '../symbolic/expr.js';
+
+export interface ParamDeclaration {
+  /** Default value. */
+  value: number;
+  /** Unit, for docs and `hhnet models` (e.g. "mV", "1/ms"). */
+  unit?: string;
+  doc?: string;
+  /** Trainable layers may learn it (per neuron). Default false. */
+  learnable?: boolean;
+}
+
+export interface StateDeclaration {
+  /** Initial value: a number or an expression over parameters and the states declared before it. */
+  init: number | string;
+  unit?: string;
+  doc?: string;
+}
+
+export interface NeuronDeclaration {
+  /** Name on the command line: lower case, digits and dashes. */
+  name: string;
+  /** One line for `hhnet models`. */
+  description: string;
+  /** Published source of the equations and defaults. */
+  reference?: string;
+  states: Record<string, StateDeclaration>;
+  params: Record<string, ParamDeclaration>;
+  /** Named intermediate expressions (e.g. currents), read by the other equations. */
+  let?: Record<string, string>;
+  /** Continuous time: dX/dt (per ms) for every state. */
+  dynamics?: Record<string, string>;
+  /**
+   * Discrete time: X[t] from the states at t − 1 for every state (models defined per step, such
+   * as the study's trainable LIF). Exactly one of dynamics and step is given.
+   */
+  step?: Record<string, string>;
+  /** The step of a discrete model, in ms (default 1): simulations must use it. */
+  timeBase?: number;
+  /** Name of the input current (default "I"). */
+  input?: string;
+  /** The state recorded as membrane potential (default "v"). */
+  voltage?: string;
+  /**
+   * "LHS > RHS" or "LHS >= RHS". With a reset, a spike is the condition holding after a step;
+   * without one, an upward crossing of RHS by LHS. LHS must be the voltage state; RHS an
+   * expression over parameters.
+   */
+  spike: string;
+  /** New values of some states after a spike, from the values just before the reset. */
+  reset?: Record<string, string>;
+  /** Refractory period (expression over parameters, ms): the reset states are held after a spike. */
+  refractory?: string;
+  /**
+   * Start at the resting state: the initial values are refined by Newton's method until every
+   * dX/dt is 0 with no input (continuous models; e.g. HH's rest, which has no closed form).
+   */
+  startAtRest?: boolean;
+  /** |voltage| beyond this means the integration ran away (default 1e4). */
+  voltageLimit?: number;
+  /** Default step for trainable layers of a continuous model, ms (default 0.1). */
+  trainingDt?: number;
+}
+
+/** A declaration checked and parsed: what the derivations and code generators read. */
+export interface NeuronModel {
+  readonly declaration: Readonly<NeuronDeclaration>;
+  readonly name: string;
+  readonly time: 'continuous' | 'discrete';
+  readonly states: readonly string[];
+  readonly params: readonly string[];
+  readonly defaults: Readonly<Record<string, number>>;
+  readonly input: string;
+  readonly voltage: string;
+  /** Initial value of each state, over parameters (states before it substituted). */
+  readonly init: readonly Expr[];
+  /** dX/dt (continuous) or X[t] (discrete) per state, `let` names substituted. */
+  readonly rhs: readonly Expr[];
+  /** Spike: the model spikes when spikeLhs − spikeRhs crosses 0 (> or ≥ as `inclusive`). */
+  readonly spikeRhs: Expr;
+  readonly inclusive: boolean;
+  /** Reset value per state (index → expression); states not listed keep their value. */
+  readonly reset: ReadonlyMap<number, Expr>;
+  readonly refractory: Expr | null;
+  readonly timeBase: number;
+  readonly voltageLimit: number;
+  readonly trainingDt: number;
+  /** `let` definitions in order, each over states, parameters, the input and earlier lets. */
+  readonly lets: readonly (readonly [string, Expr])[];
+  /** rhs before the `let` names were substituted (derive.ts detaches some of them for BPTT). */
+  readonly rhsRaw: readonly Expr[];
+}
+
+/**
+ * e with the `let` names substituted; those in `detach` as detach(…), so BPTT drops their
+ * gradient (e.g. the learning HH's ionic current in the study's conv variant).
+ */
+export function expandLets(model: NeuronModel, e: Expr, detach: ReadonlySet<string> = new Set()): Expr {
+  const by = new Map<string, Expr>();
+  for (const [name, raw] of model.lets) {
+    const x = substitute(raw, by);
+    by.set(name, detach.has(name) ? call('detach', [x]) : x);
+  }
+  return substitute(e, by);
+}
+
+export class DeclarationError extends Error {
+  override name = 'DeclarationError';
+}
+
+const NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const IDENT_RE = /^[A-Za-z_][A-Za-z_0-9]*$/;
+/** Names generated code or the training step use themselves. */
+const RESERVED = new Set(['dt', 't', 'R', 'Math']);
+
+/** Checks and parses a declaration; every error names the model and the field. */
+export function declareNeuron(d: NeuronDeclaration): NeuronModel {
+  const name = typeof d?.name === 'string' ? d.name : '(unnamed)';
+  const fail = (field: string, msg: string): never => {
+    throw new DeclarationError(`neuron model "${name}": ${field}: ${msg}`);
+  };
+  if (!NAME_RE.test(name)) fail('name', 'expected lower-case letters, digits and dashes (e.g. "my-lif")');
+  if (typeof d.description !== 'string' || d.description === '') fail('description', 'expected a sentence');
+  const states = Object.keys(d.states ?? {});
+  const params = Object.keys(d.params ?? {});
+  if (states.length === 0) fail('states', 'declare at least one state');
+  const input = d.input ?? 'I';
+  const voltage = d.voltage ?? 'v';
+  const lets = Object.keys(d.let ?? {});
+  const seen = new Set<string>();
+  for (const [field, list] of [
+    ['states', states],
+    ['params', params],
+    ['let', lets],
+    ['input', [input]],
+  ] as const) {
+    for (const n of list) {
+      if (!IDENT_RE.test(n)) fail(`${field}.${n}`, 'not a valid name');
+      if (RESERVED.has(n)) fail(`${field}.${n}`, `"${n}" is reserved (${[...RESERVED].join(', ')})`);
+      if (seen.has(n)) fail(`${field}.${n}`, `"${n}" is declared twice`);
+      seen.add(n);
+    }
+  }
+  if (!states.includes(voltage))
+    fail('voltage', `"${voltage}" is not a state (states: ${states.join(', ')})`);
+  const defaults: Record<string, number> = {};
+  for (const p of params) {
+    const v = d.params[p]?.value;
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      fail(`params.${p}.value`, `expected a finite number, got ${v}`);
+    defaults[p] = v;
+  }
+  if ((d.dynamics === undefined) === (d.step === undefined))
+    fail('dynamics', 'give exactly one of dynamics (continuous time) and step (discrete time)');
+  const time = d.dynamics ? 'continuous' : 'discrete';
+  const eqs = (d.dynamics ?? d.step) as Record<string, string>;
+  const eqField = time === 'continuous' ? 'dynamics' : 'step';
+
+  const parse = (field: string, text: unknown, allowed: ReadonlySet<string>): Expr => {
+    if (typeof text !== 'string' && typeof text !== 'number')
+      return fail(field, 'expected an equation string');
+    let e: Expr;
+    try {
+      e = parseExpr(String(text), `neuron model "${name}": ${field}`);
+    } catch (err) {
+      if (err instanceof ExprError) throw new DeclarationError(err.message);
+      throw err;
+    }
+    for (const s of symbols(e))
+      if (!allowed.has(s))
+        fail(field, `unknown name "${s}" in "${text}" (known here: ${[...allowed].sort().join(', ')})`);
+    return e;
+  };
+
+  // let definitions may read states, params, the input and earlier lets; expanded in place.
+  const letExprs = new Map<string, Expr>();
+  const letRaw: [string, Expr][] = [];
+  const known = new Set([...states, ...params, input]);
+  for (const l of lets) {
+    const e = parse(`let.${l}`, d.let?.[l], known);
+    letRaw.push([l, e]);
+    letExprs.set(l, substitute(e, letExprs));
+    known.add(l);
+  }
+  const expand = (e: Expr): Expr => substitute(e, letExprs);
+
+  for (const k of Object.keys(eqs))
+    if (!states.includes(k)) fail(`${eqField}.${k}`, `"${k}" is not a state (states: ${states.join(', ')})`);
+  const eqKnown = known; // dynamics are per ms: dt only enters through the integrator
+  const rhsRaw = states.map((s) => {
+    if (!(s in eqs))
+      return fail(`${eqField}.${s}`, `state "${s}" has no ${time === 'continuous' ? 'dX/dt' : 'update'}`);
+    return parse(`${eqField}.${s}`, eqs[s], eqKnown);
+  });
+  const rhs = rhsRaw.map(expand);
+
+  // Initial values: numbers, or expressions over params, earlier states and lets (read with the
+  // input at 0 and the earlier states at their initial values, e.g. gates at their steady state).
+  const initByState = new Map<string, Expr>([[input, num(0)]]);
+  const initKnown = new Set([...params, ...lets]);
+  const init = states.map((s) => {
+    const raw = d.states[s]?.init;
+    if (typeof raw === 'number' && !Number.isFinite(raw))
+      fail(`states.${s}.init`, `expected a finite value, got ${raw}`);
+    const e = substitute(expand(parse(`states.${s}.init`, raw, initKnown)), initByState);
+    for (const x of symbols(e))
+      if (!params.includes(x))
+        fail(
+          `states.${s}.init`,
+          `reads "${x}", which is not known before ${s} (declare the states it needs first)`,
+        );
+    initKnown.add(s);
+    initByState.set(s, e);
+    return e;
+  });
+
+  const m = /^(.*?)(>=|>)(.*)$/.exec(d.spike ?? '');
+  if (!m) return fail('spike', `expected "LHS > RHS" or "LHS >= RHS", got ${JSON.stringify(d.spike)}`);
+  const lhs = m[1].trim();
+  if (lhs !== voltage)
+    fail('spike', `the left-hand side must be the voltage state "${voltage}", got "${lhs}"`);
+  const spikeRhs = expand(parse('spike', m[3], new Set([...params, ...lets])));
+
+  const reset = new Map<number, Expr>();
+  for (const [s, text] of Object.entries(d.reset ?? {})) {
+    const k = states.indexOf(s);
+    if (k < 0) fail(`reset.${s}`, `"${s}" is not a state (states: ${states.join(', ')})`);
+    reset.set(k, expand(parse(`reset.${s}`, text, new Set([...states, ...params, ...lets]))));
+  }
+  let refractory: Expr | null = null;
+  if (d.refractory !== undefined) {
+    if (reset.size === 0) fail('refractory', 'a refractory period needs a reset');
+    refractory = parse('refractory', d.refractory, new Set(params));
+  }
+  const timeBase = d.timeBase ?? 1;
+  if (time === 'continuous' && d.timeBase !== undefined)
+    fail('timeBase', 'only discrete (step) models have a time base');
+  if (!(timeBase > 0) || !Number.isFinite(timeBase))
+    fail('timeBase', `expected a positive number of ms, got ${timeBase}`);
+  const voltageLimit = d.voltageLimit ?? 1e4;
+  if (!(voltageLimit > 0)) fail('voltageLimit', `expected a positive number, got ${voltageLimit}`);
+  const trainingDt = d.trainingDt ?? 0.1;
+  if (!(trainingDt > 0) || !Number.isFinite(trainingDt))
+    fail('trainingDt', `expected a positive number, got ${trainingDt}`);
+
+  const model: NeuronModel = {
+    declaration: d,
+    name,
+    time,
+    states,
+    params,
+    defaults,
+    input,
+    voltage,
+    init,
+    rhs,
+    spikeRhs,
+    inclusive: m[2] === '>=',
+    reset,
+    refractory,
+    timeBase,
+    voltageLimit,
+    trainingDt,
+    lets: letRaw,
+    rhsRaw,
+  };
+  // Defaults must give finite initial states and threshold.
+  const values = resolveParams(model, {});
+  initialState(model, values);
+  const th = evaluate(spikeRhs, (s) => values[s]);
+  if (Number.isNaN(th)) fail('spike', 'the threshold is NaN with the default parameters');
+  return model;
+}
+
+/**
+ * Parameter values: the defaults with `overrides` applied. An unknown name or a non-finite value
+ * is an error that lists the model's parameters.
+ */
+export function resolveParams(
+  model: NeuronModel,
+  overrides: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const out = { ...model.defaults };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (!model.params.includes(k))
+      throw new DeclarationError(
+        `model ${model.name} has no parameter "${k}"; its parameters: ${describeParams(model)}`,
+      );
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new DeclarationError(`model ${model.name}: parameter ${k} must be a finite number, got ${v}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** "a = 0.02 (1/ms), b = 0.2, …" for messages and listings. */
+export function describeParams(model: NeuronModel): string {
+  if (model.params.length === 0) return '(none)';
+  return model.params
+    .map((p) => {
+      const unit = model.declaration.params[p].unit;
+      return `${p} = ${model.defaults[p]}${unit ? ` ${unit}` : ''}`;
+    })
+    .join(', ');
+}
+
+/** The initial state for the given parameter values; non-finite values are an error. */
+export function initialState(model: NeuronModel, values: Readonly<Record<string, number>>): Float64Array {
+  const y = new Float64Array(model.states.length);
+  model.init.forEach((e, k) => {
+    y[k] = evaluate(e, (s) => values[s]);
+    if (!Number.isFinite(y[k]))
+      throw new DeclarationError(
+        `neuron model "${model.name}": states.${model.states[k]}.init: evaluates to ${y[k]} with parameters ${JSON.stringify(values)}`,
+      );
+  });
+  if (model.declaration.startAtRest && model.time === 'continuous') newtonRest(model, values, y);
+  return y;
+}
+
+/** Refines y in place to a zero of dX/dt (input 0) by Newton's method on the symbolic Jacobian. */
+function newtonRest(model: NeuronModel, values: Readonly<Record<string, number>>, y: Float64Array): void {
+  const S = model.states.length;
+  const jac = model.rhs.map((f) => model.states.map((s) => derivative(stripDetach(f), s)));
+  const look = (name: string): number => {
+    const k = model.states.indexOf(name);
+    return k >= 0 ? y[k] : name === model.input ? 0 : values[name];
+  };
+  for (let iter = 0; iter < 50; iter++) {
+    // Solve J·δ = −f by Gaussian elimination with partial pivoting (S is small).
+    const A = jac.map((row, k) => [...row.map((e) => evaluate(e, look)), -evaluate(model.rhs[k], look)]);
+    for (let c = 0; c < S; c++) {
+      let piv = c;
+      for (let r = c + 1; r < S; r++) if (Math.abs(A[r][c]) > Math.abs(A[piv][c])) piv = r;
+      [A[c], A[piv]] = [A[piv], A[c]];
+      if (A[c][c] === 0)
+        throw new DeclarationError(`neuron model "${model.name}": startAtRest: singular Jacobian`);
+      for (let r = c + 1; r < S; r++) {
+        const m = A[r][c] / A[c][c];
+        for (let q = c; q <= S; q++) A[r][q] -= m * A[c][q];
+      }
+    }
+    let size = 0;
+    for (let c = S - 1; c >= 0; c--) {
+      let v = A[c][S];
+      for (let q = c + 1; q < S; q++) v -= A[c][q] * A[q][S];
+      A[c][S] = v / A[c][c];
+      y[c] += A[c][S];
+      size = Math.max(size, Math.abs(A[c][S]) / (1 + Math.abs(y[c])));
+    }
+    if (!(size < Infinity)) break;
+    if (size < 1e-15) return;
+  }
+  if (!y.every(Number.isFinite))
+    throw new DeclarationError(`neuron model "${model.name}": startAtRest: Newton's method did not converge`);
+}
+
+/** The threshold (spike RHS) for the given parameter values. */
+export function spikeThreshold(model: NeuronModel, values: Readonly<Record<string, number>>): number {
+  return evaluate(model.spikeRhs, (s) => values[s]);
+}
