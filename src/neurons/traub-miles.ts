@@ -3,7 +3,10 @@
  * Neurosci 23:349, after Destexhe et al.): a 20,000 µm² patch with
  *   Cm dv/dt = gl(El − v) − ḡNa m³h(v − ENa) − ḡK n⁴(v − EK) + I,
  * gates dx/dt = αx(1 − x) − βx·x, rates in 1/ms of v − VT (VT = −63 mV). Units: mV, ms, pF, nS, pA.
- * Starts at rest. Spikes are upward crossings of 0 mV (no reset).
+ * Starts at El with the gates at their steady state there. With these parameters the isolated
+ * neuron is not quiescent: without input it fires slowly (13 spikes in the first second, RK4 at
+ * dt 0.01 ms); the equilibrium Newton's method finds from El (−33.4 mV) is unstable. Spikes are upward
+ * crossings of 0 mV (no reset).
  */
 import { declareNeuron } from './model.js';
 
@@ -44,7 +47,6 @@ export const traubMiles = declareNeuron({
     n: 'an*(1 - n) - bn*n',
   },
   spike: 'v > threshold',
-  startAtRest: true,
   voltageLimit: 1000,
   trainingDt: 0.01,
 });

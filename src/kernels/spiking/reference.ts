@@ -7,7 +7,8 @@
  * Numerics: each neuron's state lives in float64 locals, but every charged state h is rounded to
  * float32 before it is used or saved, so the saved [T][B·N][S] buffer holds exactly the values the
  * forward computed with, and backward (which rebuilds y[t−1] from the saved h[t−1]) sees the same
- * spikes and resets. The layouts and conventions are those of spiking-types.ts.
+ * spikes and resets. Smooth mode (gradient checks: no hard spikes to agree on) skips the rounding,
+ * so finite differences of the forward are not drowned in float32 steps. The layouts and conventions are those of spiking-types.ts.
  */
 import type { SpikingKernelBase } from '../spiking-types.js';
 import { checkBase, checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
@@ -129,7 +130,7 @@ export function genericForwardJs(a: GenericSpikingForwardArgs): void {
         left = R - 1;
       }
       prog.charge(y, x, p, h);
-      for (let k = 0; k < S; k++) h[k] = Math.fround(h[k]);
+      if (!a.smooth) for (let k = 0; k < S; k++) h[k] = Math.fround(h[k]);
       if (saved) saved.set(h, (t * BN + i) * S);
       const s = spikeOf(a, h[v], th[0]);
       if (rateOutput) acc += s;
