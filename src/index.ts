@@ -67,3 +67,25 @@ export * from './rl/reward.js';
 export * from './rl/evaluate.js';
 export * from './rl/config.js';
 export * from './rl/train.js';
+export {
+  declareNeuron,
+  resolveParams,
+  describeParams,
+  initialState,
+  spikeThreshold,
+  DeclarationError,
+} from './neurons/model.js';
+export type { NeuronDeclaration, NeuronModel, ParamDeclaration, StateDeclaration } from './neurons/model.js';
+export { declaredModel, declaredModels, registerNeuron } from './neurons/catalog.js';
+export { quasiLinearOf, stepDefinition, quasiLinearTerms } from './neurons/derive.js';
+export { izhikevich } from './neurons/izhikevich.js';
+export { adex } from './neurons/adex.js';
+export { traubMiles } from './neurons/traub-miles.js';
+export { leakyIntegrator } from './neurons/leaky-integrator.js';
+export { learningHh } from './neurons/learning-hh.js';
+export { StepPopulation } from './sim/step-population.js';
+export { parseExpr, derivative, format as formatExpr, evaluate as evaluateExpr } from './symbolic/expr.js';
+export type { Expr } from './symbolic/expr.js';
+export { compileStep } from './kernels/spiking/program.js';
+export type { StepDefinition, StepProgram } from './kernels/spiking/program.js';
+export * from './nn/neuron-layer.js';

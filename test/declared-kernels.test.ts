@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { derivative, evaluate, exprel, exprelD, format, parseExpr, NotDifferentiableError } from '../src/symbolic/expr.js';
+import {
+  derivative,
+  evaluate,
+  exprel,
+  exprelD,
+  format,
+  parseExpr,
+  NotDifferentiableError,
+} from '../src/symbolic/expr.js';
 import { compileStep } from '../src/kernels/spiking/program.js';
 import type { StepProgram } from '../src/kernels/spiking/program.js';
 import { genericBackwardJs, genericForwardJs } from '../src/kernels/spiking/reference.js';
@@ -23,6 +31,11 @@ import { lifStepDeclared } from '../src/neurons/lif.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { initialState, resolveParams } from '../src/neurons/model.js';
 import { Rng } from '../src/util/rng.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { gradcheck } from '../src/tensor/gradcheck.js';
+import { neuronSpikes } from '../src/nn/neuron-layer.js';
+import { izhikevich } from '../src/neurons/izhikevich.js';
+import '../src/kernels/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Symbolic derivatives against finite differences
@@ -111,7 +124,8 @@ function setup(
   const def = stepDefinition(model, { detach: o.detach });
   const prog = compileStep(def, o.learnable ?? []);
   const scalars: Record<string, number> = {};
-  for (const [k, v] of Object.entries(o.params ?? {})) if (typeof v === 'number' && k !== 'dt') scalars[k] = v;
+  for (const [k, v] of Object.entries(o.params ?? {}))
+    if (typeof v === 'number' && k !== 'dt') scalars[k] = v;
   const values = resolveParams(model, scalars);
   const params = def.params.map((name) => {
     const given = o.params?.[name];
@@ -157,7 +171,9 @@ function backward(
   detachReset = false,
 ): { gradInput: Float32Array; gradParams: (Float32Array | null)[] } {
   const gradInput = new Float32Array(r.input.length);
-  const gradParams = r.base.params.map((p, q) => (r.prog.learnable.includes(q) ? new Float32Array(p.length) : null));
+  const gradParams = r.base.params.map((p, q) =>
+    r.prog.learnable.includes(q) ? new Float32Array(p.length) : null,
+  );
   genericBackwardJs({ ...r.base, detachReset, input: r.input, saved, gradOut, gradInput, gradParams });
   return { gradInput, gradParams };
 }
@@ -168,7 +184,13 @@ function uniform(rng: Rng, n: number, lo: number, hi: number): Float32Array {
   return a;
 }
 
-function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, rel: number, abs: number, what: string): void {
+function assertClose(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  rel: number,
+  abs: number,
+  what: string,
+): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
   for (let i = 0; i < a.length; i++)
     assert.ok(
@@ -180,12 +202,19 @@ function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, rel: number, ab
 // ---------------------------------------------------------------------------------------------
 // Golden: the generic kernels of the declared built-ins reproduce the hand-written kernels
 
-test("declared study LIF (lif-step) reproduces the hand-written LIF kernel, forward and backward", () => {
+test('declared study LIF (lif-step) reproduces the hand-written LIF kernel, forward and backward', () => {
   const rng = new Rng(11);
   const [B, N, T] = [3, 7, 12];
   for (const timeVarying of [false, true]) {
     const input = uniform(rng, (timeVarying ? T : 1) * B * N, -0.1, 0.6);
-    const r = setup(lifStepDeclared, { batch: B, neurons: N, steps: T, input, timeVarying, surrogateParam: 0.5 });
+    const r = setup(lifStepDeclared, {
+      batch: B,
+      neurons: N,
+      steps: T,
+      input,
+      timeVarying,
+      surrogateParam: 0.5,
+    });
     const { out, saved } = forward(r);
     const ref = new Float32Array(T * B * N);
     const mem = new Float32Array(T * B * N);
@@ -266,7 +295,13 @@ test('declared HH reproduces the hand-written full-HH training kernel', () => {
   const rng = new Rng(13);
   const [B, N, T] = [2, 4, 200];
   const input = uniform(rng, B * N, 5, 20);
-  const r = setup(hhDeclared, { batch: B, neurons: N, steps: T, input, params: { dt: 0.05, spikeThreshold: 50 } });
+  const r = setup(hhDeclared, {
+    batch: B,
+    neurons: N,
+    steps: T,
+    input,
+    params: { dt: 0.05, spikeThreshold: 50 },
+  });
   const { out, saved } = forward(r);
   const rest = restingState();
   const sbase = {
@@ -304,7 +339,14 @@ test('declared HH reproduces the hand-written full-HH training kernel', () => {
 /** Inputs, parameters and surrogate widths that keep each model near its threshold in a short run. */
 const GRADCHECK: Record<
   string,
-  { lo: number; hi: number; steps: number; scale: number; params?: Record<string, number>; rectangular?: { width: number; batch: number; neurons: number } }
+  {
+    lo: number;
+    hi: number;
+    steps: number;
+    scale: number;
+    params?: Record<string, number>;
+    rectangular?: { width: number; batch: number; neurons: number };
+  }
 > = {
   'lif-step': { lo: 0, hi: 0.5, steps: 8, scale: 0.3 },
   lif: { lo: 1, hi: 3, steps: 10, scale: 1, params: { dt: 1 } },
@@ -353,7 +395,12 @@ test('derived partials of every declared model match finite differences of its s
       const hp = new Float64Array(S);
       const hm = new Float64Array(S);
       prog.charge(y, x, p, h);
-      const fdCheck = (vary: (d: number) => void, slot: (k: number) => number, what: string, size: number) => {
+      const fdCheck = (
+        vary: (d: number) => void,
+        slot: (k: number) => number,
+        what: string,
+        size: number,
+      ) => {
         const eps = 1e-6 * (1 + size);
         vary(eps);
         prog.charge(y, x + 0, p, hp);
@@ -369,15 +416,30 @@ test('derived partials of every declared model match finite differences of its s
           );
         }
       };
-      for (let j = 0; j < S; j++) fdCheck((d) => (y[j] += d), (k) => k * S + j, def.states[j], Math.abs(y[j]));
-      for (const q of prog.learnable) fdCheck((d) => (p[q] += d), (k) => S * S + S + k * P + q, def.params[q], Math.abs(p[q]));
+      for (let j = 0; j < S; j++)
+        fdCheck(
+          (d) => (y[j] += d),
+          (k) => k * S + j,
+          def.states[j],
+          Math.abs(y[j]),
+        );
+      for (const q of prog.learnable)
+        fdCheck(
+          (d) => (p[q] += d),
+          (k) => S * S + S + k * P + q,
+          def.params[q],
+          Math.abs(p[q]),
+        );
       // The input: charge at x ± ε.
       const eps = 1e-6 * (1 + Math.abs(x));
       prog.charge(y, x + eps, p, hp);
       prog.charge(y, x - eps, p, hm);
       for (let k = 0; k < S; k++) {
         const fd = (hp[k] - hm[k]) / (2 * eps);
-        assert.ok(Math.abs(cp[S * S + k] - fd) <= 1e-5 * (1 + Math.abs(fd)), `${model.name}: ∂${def.states[k]}/∂input`);
+        assert.ok(
+          Math.abs(cp[S * S + k] - fd) <= 1e-5 * (1 + Math.abs(fd)),
+          `${model.name}: ∂${def.states[k]}/∂input`,
+        );
       }
     }
   }
@@ -392,10 +454,9 @@ test('BPTT of every declared model × surrogate (smooth mode) matches finite dif
     const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
     for (let surrogate = 0; surrogate < 4; surrogate++) {
       const rect = surrogate === 0 && cfg.rectangular;
-      const surrogateParam =
-        rect
-          ? rect.width
-          : surrogate === 0
+      const surrogateParam = rect
+        ? rect.width
+        : surrogate === 0
           ? // a reset model's smooth spike (area 2a) stays ≤ 1, else it blends past the reset
             SURROGATE_PARAM_PER_SCALE[0] * (model.reset.size > 0 ? 1 : cfg.scale)
           : SURROGATE_PARAM_PER_SCALE[surrogate] / cfg.scale;
@@ -403,8 +464,15 @@ test('BPTT of every declared model × surrogate (smooth mode) matches finite dif
       const rateOutput = surrogate % 2 === 0;
       const input = uniform(rng, B * N, cfg.lo, cfg.hi);
       const paramArrays: Record<string, Float32Array | number> = { ...cfg.params };
-      const values = resolveParams(model, Object.fromEntries(Object.entries(cfg.params ?? {}).filter(([k]) => k !== 'dt')));
-      for (const name of learnable) paramArrays[name] = Float32Array.from({ length: N }, () => values[name] * (0.9 + 0.2 * rng.uniform()));
+      const values = resolveParams(
+        model,
+        Object.fromEntries(Object.entries(cfg.params ?? {}).filter(([k]) => k !== 'dt')),
+      );
+      for (const name of learnable)
+        paramArrays[name] = Float32Array.from(
+          { length: N },
+          () => values[name] * (0.9 + 0.2 * rng.uniform()),
+        );
       const r = setup(model, {
         batch: B,
         neurons: N,
@@ -459,7 +527,9 @@ test('BPTT of every declared model × surrogate (smooth mode) matches finite dif
         }
       };
       check(input, gradInput, 'input');
-      r.prog.learnable.forEach((q) => check(r.base.params[q] as Float32Array, gradParams[q] as Float32Array, r.prog.definition.params[q]));
+      r.prog.learnable.forEach((q) =>
+        check(r.base.params[q] as Float32Array, gradParams[q] as Float32Array, r.prog.definition.params[q]),
+      );
       assert.ok(kinks <= checked / 4, `${model.name}: ${kinks} of ${checked} entries straddle a kink`);
       assert.ok(
         gradInput.some((g) => Math.abs(g) > 1e-6),
@@ -473,7 +543,15 @@ test('the finite-difference check catches a wrong partial (negative self-test)',
   const rng = new Rng(23);
   const [B, N, T] = [1, 2, 8];
   const input = uniform(rng, B * N, 0, 0.5);
-  const r = setup(lifStepDeclared, { batch: B, neurons: N, steps: T, input, smooth: true, surrogate: 1, surrogateParam: 8 });
+  const r = setup(lifStepDeclared, {
+    batch: B,
+    neurons: N,
+    steps: T,
+    input,
+    smooth: true,
+    surrogate: 1,
+    surrogateParam: 8,
+  });
   const { saved } = forward(r);
   const w = uniform(rng, T * B * N, -1, 1);
   const good = backward(r, saved, w).gradInput;
@@ -497,9 +575,18 @@ test('frames with repeat: the generic kernel equals the expanded time-varying in
   const [B, N, F, R] = [2, 3, 4, 3];
   const frames = uniform(rng, F * B * N, 0, 40);
   const expanded = new Float32Array(F * R * B * N);
-  for (let t = 0; t < F * R; t++) expanded.set(frames.subarray(Math.floor(t / R) * B * N, (Math.floor(t / R) + 1) * B * N), t * B * N);
+  for (let t = 0; t < F * R; t++)
+    expanded.set(frames.subarray(Math.floor(t / R) * B * N, (Math.floor(t / R) + 1) * B * N), t * B * N);
   const mk = (input: Float32Array, repeat: number) =>
-    setup(learningHh, { batch: B, neurons: N, steps: F * R, input, timeVarying: true, repeat, surrogateParam: 0.3 });
+    setup(learningHh, {
+      batch: B,
+      neurons: N,
+      steps: F * R,
+      input,
+      timeVarying: true,
+      repeat,
+      surrogateParam: 0.3,
+    });
   const a = mk(frames, R);
   const b = mk(expanded, 1);
   const fa = forward(a);
@@ -509,6 +596,33 @@ test('frames with repeat: the generic kernel equals the expanded time-varying in
   const ga = backward(a, fa.saved, w).gradInput;
   const gb = backward(b, fb.saved, w).gradInput;
   const summed = new Float32Array(F * B * N);
-  for (let t = 0; t < F * R; t++) for (let i = 0; i < B * N; i++) summed[Math.floor(t / R) * B * N + i] += gb[t * B * N + i];
+  for (let t = 0; t < F * R; t++)
+    for (let i = 0; i < B * N; i++) summed[Math.floor(t / R) * B * N + i] += gb[t * B * N + i];
   assertClose(ga, summed, 1e-5, 1e-6, 'frame gradients');
+});
+
+test('neuronSpikes: autograd through a declared layer (learned per-neuron parameters) passes gradcheck', () => {
+  const rng = new Rng(31);
+  const x = new Tensor(uniform(rng, 2 * 4, 20, 60), [2, 4]);
+  x.requiresGrad = true;
+  const a = new Tensor(
+    Float32Array.from({ length: 4 }, () => 0.02 + 0.01 * rng.uniform()),
+    [4],
+  );
+  a.requiresGrad = true;
+  const d = new Tensor(Float32Array.of(8), [1]);
+  d.requiresGrad = true;
+  const fn = () =>
+    neuronSpikes(x, izhikevich, {
+      T: 12,
+      params: { a, d, dt: 0.2 },
+      surrogate: 'sigmoid:0.2',
+      smoothCheck: true,
+    });
+  const result = gradcheck(fn, [x, a, d], { eps: 1e-3, rtol: 1e-2, atol: 1e-4 });
+  assert.ok(result.ok, JSON.stringify(result).slice(0, 400));
+  assert.throws(
+    () => neuronSpikes(x, izhikevich, { T: 2, params: { q: 1 } }),
+    /no parameter "q" \(parameters: a, b, c, d, v0, dt\)/,
+  );
 });

@@ -13,3 +13,20 @@ test('examples/custom-snn.mjs trains a learning-HH network that solves its toy t
   assert.ok(last < first / 3, `loss should fall well below its start (${first} → ${last})`);
   assert.ok(accuracy >= 0.8, `held-out accuracy ${accuracy}`);
 });
+
+test('examples/custom-neuron.mjs declares a neuron, simulates it and trains a network of it', async () => {
+  const url = new URL('../../examples/custom-neuron.mjs', import.meta.url).href;
+  const example = (await import(url)) as {
+    simulateOne(log: (s: string) => void): number[];
+    run(opts: { steps: number; log: (s: string) => void }): { losses: number[]; accuracy: number };
+  };
+  const times = example.simulateOne(() => {});
+  assert.ok(times.length >= 3, `the neuron fires under a constant drive (${times.length} spikes)`);
+  const isi = times.slice(1).map((t, i) => t - times[i]);
+  assert.ok(isi[isi.length - 1] > isi[0], `adaptation lengthens the interspike intervals (${isi})`);
+  const { losses, accuracy } = example.run({ steps: 100, log: () => {} });
+  const first = losses.slice(0, 10).reduce((a, b) => a + b) / 10;
+  const last = losses.slice(-10).reduce((a, b) => a + b) / 10;
+  assert.ok(last < first / 3, `loss should fall well below its start (${first} → ${last})`);
+  assert.ok(accuracy >= 0.8, `held-out accuracy ${accuracy}`);
+});

@@ -13,6 +13,8 @@ import type {
   Slif2hhBackwardArgs,
   Slif2hhForwardArgs,
 } from './spiking-types.js';
+import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from './spiking/reference.js';
+import type { StepProgram } from './spiking/program.js';
 
 /**
  * Geometry of conv2d's lowering (no dilation or groups): input samples [cin, h, w] (NCHW), a
@@ -109,6 +111,16 @@ export interface Backend {
   fullHhBackward(args: FullHhBackwardArgs): void;
   slif2hhForward(args: Slif2hhForwardArgs): void;
   slif2hhBackward(args: Slif2hhBackwardArgs): void;
+  /**
+   * The generic fused kernels of any neuron given as a StepProgram (spiking/program.ts, derived
+   * from a declaration): same layouts, saved [T][B·N][S] charged states. Backends without a
+   * compiled kernel for the program run the reference (spiking/reference.ts); spikingKernelPath
+   * says which one runs.
+   */
+  spikingForward(args: GenericSpikingForwardArgs): void;
+  spikingBackward(args: GenericSpikingBackwardArgs): void;
+  /** 'reference' (plain TypeScript) or the name of the compiled path that runs this program. */
+  spikingKernelPath(program: StepProgram): string;
   /**
    * A buffer of n floats that this backend's kernels read and write in place, for large
    * long-lived operands (parameters, their gradients, optimiser moments): the wasm backend places

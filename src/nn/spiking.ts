@@ -149,7 +149,7 @@ export const FULL_HH_DEFAULTS: FullHhDefaults = Object.freeze({
 // ---------------------------------------------------------------------------------------------
 // Shared validation
 
-interface Layout {
+export interface Layout {
   T: number;
   /** Steps per time-varying input frame (1 for a static input). */
   repeat: number;
@@ -166,13 +166,13 @@ function finite(fn: string, name: string, v: unknown): number {
   return v;
 }
 
-function flag(fn: string, name: string, v: unknown, fallback: boolean): boolean {
+export function flag(fn: string, name: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
   if (typeof v !== 'boolean') throw new TypeError(`${fn}: ${name} must be true or false, got ${String(v)}`);
   return v;
 }
 
-function layoutOf(fn: string, x: Tensor, opts: SpikingOptions): Layout {
+export function layoutOf(fn: string, x: Tensor, opts: SpikingOptions): Layout {
   const timeVarying = flag(fn, 'timeVarying', opts.timeVarying, false);
   const output = opts.output ?? DEFAULT_SPIKE_OUTPUT;
   if (output !== 'spikes' && output !== 'rate') {
@@ -210,7 +210,7 @@ function layoutOf(fn: string, x: Tensor, opts: SpikingOptions): Layout {
   return { T, repeat, batch: rest[0], features: rest.slice(1), timeVarying, rateOutput: output === 'rate' };
 }
 
-function outShape(lay: Layout, features: Shape): number[] {
+export function outShape(lay: Layout, features: Shape): number[] {
   return lay.rateOutput ? [lay.batch, ...features] : [lay.T, lay.batch, ...features];
 }
 
@@ -237,14 +237,14 @@ function kernelBase(
   };
 }
 
-interface PerNeuronValues {
+export interface PerNeuronValues {
   /** N values for the kernel. */
   data: Float32Array;
   /** The tensor behind them, if any (gradients go back to it). */
   tensor: Tensor | null;
 }
 
-function perNeuron(fn: string, name: string, v: PerNeuron, N: number): PerNeuronValues {
+export function perNeuronValues(fn: string, name: string, v: PerNeuron, N: number): PerNeuronValues {
   if (v instanceof Tensor) {
     if (v.size === N) return { data: v.data, tensor: v };
     if (v.size === 1) return { data: new Float32Array(N).fill(v.data[0]), tensor: v };
@@ -254,7 +254,7 @@ function perNeuron(fn: string, name: string, v: PerNeuron, N: number): PerNeuron
 }
 
 /** Adds a per-neuron gradient g [N] to t (summed if t holds one shared value). */
-function accumulatePerNeuron(t: Tensor | null, g: Float32Array): void {
+export function accumulatePerNeuron(t: Tensor | null, g: Float32Array): void {
   if (!t || !t.requiresGrad) return;
   if (t.size === g.length) {
     accumulateGrad(t, g);
@@ -270,7 +270,7 @@ function accumulatePerNeuron(t: Tensor | null, g: Float32Array): void {
  * the backend (its kernels write and read them in place) and go back to it at the end of the
  * backward closure, or when garbage-collected if backward never runs.
  */
-function savedBuffer(be: Backend, parents: readonly Tensor[], n: number): Float32Array | null {
+export function savedBuffer(be: Backend, parents: readonly Tensor[], n: number): Float32Array | null {
   if (!recording(parents)) return null;
   // Not zeroed: the forward kernel writes all of it.
   return n >= RESIDENT_MIN_FLOATS ? be.allocate(n, false) : new Float32Array(n);
@@ -379,7 +379,7 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
   const detachIonic = flag(fn, 'detachIonic', opts.detachIonic, LEARNING_HH_FC_DEFAULTS.detachIonic);
   if (rates === null || typeof rates !== 'object')
     throw new TypeError(`${fn}: rates must be an object of six rates`);
-  const dtv = perNeuron(fn, 'dt', opts.dt ?? LEARNING_HH_FC_DEFAULTS.dt, N);
+  const dtv = perNeuronValues(fn, 'dt', opts.dt ?? LEARNING_HH_FC_DEFAULTS.dt, N);
   if (dtv.tensor?.requiresGrad)
     throw new RangeError(`${fn}: dt is not learnable (pass a tensor without requiresGrad)`);
   for (let j = 0; j < N; j++) {
@@ -392,7 +392,7 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
   LEARNING_HH_RATE_NAMES.forEach((name, r) => {
     const value = rates[name];
     if (value === undefined) throw new TypeError(`${fn}: rates.${name} is missing`);
-    const pv = perNeuron(fn, name, value, N);
+    const pv = perNeuronValues(fn, name, value, N);
     packed.set(pv.data, r * N);
     rateTensors.push(pv.tensor);
   });

@@ -1,3 +1,4 @@
+import { genericBackwardJs, genericForwardJs } from '../spiking/reference.js';
 import { Backend } from '../backend.js';
 import { adamJs } from './adam.js';
 import { avgPool2dBackwardJs, avgPool2dJs, col2imJs, im2colJs } from './conv.js';
@@ -31,6 +32,9 @@ export function createJsBackend(): Backend {
     fullHhBackward: fullHhBackwardJs,
     slif2hhForward: slif2hhForwardJs,
     slif2hhBackward: slif2hhBackwardJs,
+    spikingForward: genericForwardJs,
+    spikingBackward: genericBackwardJs,
+    spikingKernelPath: () => 'reference',
     allocate: (n) => new Float32Array(n),
     release: () => undefined,
   };

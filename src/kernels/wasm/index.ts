@@ -430,6 +430,10 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   return {
     ...createSpikingKernels(ex, arena, settle, js, recordPtr, pool ? rowSharing : null),
     name: 'wasm',
+    // Declared models: the reference kernels until a program has a compiled wasm kernel.
+    spikingForward: js.spikingForward,
+    spikingBackward: js.spikingBackward,
+    spikingKernelPath: () => 'reference',
     gemm,
     adam,
     im2col: (x, g, first, count, col) => lower(true, x, g, first, count, col),

@@ -1,0 +1,193 @@
+/**
+ * Trainable fused layers of any declared neuron model (src/neurons/model.ts): the model's
+ * discrete step (derive.ts) runs for T steps in one backend kernel, and BPTT uses the partial
+ * derivatives derived from the declaration. Layouts, output modes and surrogates are those of the
+ * hand-written spiking ops (spiking.ts).
+ *
+ * ```ts
+ * const layer = new DeclaredNeurons(izhikevich, [128], { learn: ['a', 'd'], surrogate: 'sigmoid:0.2' });
+ * const rate = layer.forward(current, { T: 50, timeVarying: false, output: 'rate' });
+ * ```
+ */
+import { getBackend } from '../kernels/index.js';
+import { compileStep, definitionKey } from '../kernels/spiking/program.js';
+import type { StepProgram } from '../kernels/spiking/program.js';
+import { STEP_PARAM, stepDefinition } from '../neurons/derive.js';
+import type { NeuronModel } from '../neurons/model.js';
+import { initialState, resolveParams } from '../neurons/model.js';
+import { makeResult } from '../tensor/autograd.js';
+import { Shape, Tensor, shapeSize } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import type { SpikingMode, SpikingNeurons } from './spiking-layers.js';
+import type { PerNeuron, SpikingOptions } from './spiking.js';
+import { accumulatePerNeuron, flag, layoutOf, outShape, perNeuronValues, savedBuffer } from './spiking.js';
+import { Surrogate, resolveSurrogate, rectangular } from './surrogate.js';
+
+export interface NeuronSpikesOptions extends Omit<SpikingOptions, 'threshold'> {
+  /** Parameter values (number, or a Tensor of N values or 1); Tensors with requiresGrad learn. */
+  params?: Record<string, PerNeuron>;
+  /** `let` definitions whose gradients BPTT drops (e.g. the learning HH's "ionic"). */
+  detach?: readonly string[];
+  /** Treat the spike in the reset as a constant in backward (default false). */
+  detachReset?: boolean;
+}
+
+const programs = new Map<string, StepProgram>();
+
+/** The compiled step of a model for a set of learnable parameters (cached). */
+export function stepProgram(
+  model: NeuronModel,
+  learnable: readonly string[],
+  detach: readonly string[] = [],
+): StepProgram {
+  const def = stepDefinition(model, { detach });
+  const k = `${definitionKey(def)}|${[...learnable].sort().join(',')}`;
+  let p = programs.get(k);
+  if (!p) {
+    p = compileStep(def, learnable);
+    programs.set(k, p);
+  }
+  return p;
+}
+
+/** The default surrogate of a declared model's layer: a rectangular window of width 0.5. */
+export const DEFAULT_DECLARED_SURROGATE: Surrogate = rectangular(0.5);
+
+/**
+ * The spikes of a declared model driven by x (layouts as in spiking.ts). Parameters not given
+ * take the declaration's defaults; a continuous model's step `dt` defaults to its trainingDt.
+ */
+export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOptions = {}): Tensor {
+  const fn = `neuronSpikes(${model.name})`;
+  const lay = layoutOf(fn, x, opts);
+  const N = shapeSize(lay.features);
+  const given = opts.params ?? {};
+  const def = stepDefinition(model, { detach: opts.detach });
+  for (const k of Object.keys(given))
+    if (!def.params.includes(k))
+      throw new RangeError(`${fn}: no parameter "${k}" (parameters: ${def.params.join(', ')})`);
+  // Scalars feed the initial state; per-neuron tensors use their first value there (the initial
+  // state is a constant for gradients).
+  const scalar: Record<string, number> = {};
+  for (const [k, v] of Object.entries(given))
+    if (k !== STEP_PARAM) scalar[k] = v instanceof Tensor ? v.data[0] : v;
+  const values = resolveParams(model, scalar);
+  const columns = def.params.map((name) =>
+    perNeuronValues(fn, name, given[name] ?? (name === STEP_PARAM ? model.trainingDt : values[name]), N),
+  );
+  const learnable = def.params.filter((_, q) => columns[q].tensor?.requiresGrad);
+  const program = stepProgram(model, learnable, opts.detach ?? []);
+  const surrogate = resolveSurrogate(opts.surrogate, DEFAULT_DECLARED_SURROGATE);
+  const base = {
+    program,
+    params: columns.map((c) => (c.tensor && c.tensor.size === 1 ? c.tensor.data : c.data)),
+    initial: initialState(model, values),
+    batch: lay.batch,
+    neurons: N,
+    steps: lay.T,
+    timeVarying: lay.timeVarying,
+    inputRepeat: lay.repeat,
+    rateOutput: lay.rateOutput,
+    surrogate: surrogate.id,
+    surrogateParam: surrogate.param,
+    smooth: flag(fn, 'smoothCheck', opts.smoothCheck, false),
+  };
+  const detachReset = flag(fn, 'detachReset', opts.detachReset, false);
+  const tensors = columns.map((c) => c.tensor).filter((t): t is Tensor => t !== null && t.requiresGrad);
+  const parents = [x, ...tensors];
+  const be = getBackend();
+  const BN = lay.batch * N;
+  const saved = savedBuffer(be, parents, lay.T * BN * program.S);
+  const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
+  const input = x.data;
+  be.spikingForward({ ...base, input, out, saved });
+  return makeResult(
+    out,
+    outShape(lay, lay.features),
+    parents,
+    () => (g) => {
+      if (!saved) return;
+      const gradParams = columns.map((c) =>
+        c.tensor?.requiresGrad ? new Float32Array(c.tensor.size === 1 ? 1 : N) : null,
+      );
+      be.spikingBackward({
+        ...base,
+        detachReset,
+        input,
+        saved,
+        gradOut: g,
+        gradInput: x.requiresGrad ? x.ensureGrad() : null,
+        gradParams,
+      });
+      columns.forEach((c, q) => {
+        const gp = gradParams[q];
+        if (gp) accumulatePerNeuron(c.tensor, gp);
+      });
+      be.release(saved);
+    },
+    [saved],
+  );
+}
+
+export interface DeclaredNeuronsOptions {
+  /** Parameters to learn, one value per neuron, initialised to `params` or the defaults. */
+  learn?: readonly string[];
+  /** Parameter values (shared scalars, or N per-neuron values). */
+  params?: Record<string, number | Float32Array>;
+  /** Surrogate (a Surrogate or 'name[:param]'; default rectangular width 0.5). */
+  surrogate?: Surrogate | string;
+  detach?: readonly string[];
+  detachReset?: boolean;
+}
+
+/** A layer of N neurons of a declared model, as a Module (learned parameters are its parameters). */
+export class DeclaredNeurons extends Module implements SpikingNeurons {
+  readonly values: Record<string, PerNeuron> = {};
+
+  constructor(
+    readonly model: NeuronModel,
+    readonly neuronShape: Shape,
+    readonly opts: DeclaredNeuronsOptions = {},
+  ) {
+    super();
+    const n = shapeSize(neuronShape);
+    const def = stepDefinition(model, { detach: opts.detach });
+    const scalars: Record<string, number> = {};
+    for (const [k, v] of Object.entries(opts.params ?? {})) {
+      if (!def.params.includes(k))
+        throw new RangeError(
+          `DeclaredNeurons(${model.name}): no parameter "${k}" (parameters: ${def.params.join(', ')})`,
+        );
+      if (typeof v === 'number' && k !== STEP_PARAM) scalars[k] = v;
+    }
+    const defaults = resolveParams(model, scalars);
+    for (const name of def.params) {
+      const given = opts.params?.[name];
+      const fallback = name === STEP_PARAM ? model.trainingDt : defaults[name];
+      const learn = opts.learn?.includes(name) ?? false;
+      if (given instanceof Float32Array) {
+        if (given.length !== n)
+          throw new RangeError(
+            `DeclaredNeurons(${model.name}): ${name} has ${given.length} values, expected ${n}`,
+          );
+        this.values[name] = this.registerParameter(name, new Tensor(given.slice(), [n]), learn);
+      } else if (learn) {
+        const v = typeof given === 'number' ? given : fallback;
+        this.values[name] = this.registerParameter(name, new Tensor(new Float32Array(n).fill(v), [n]), true);
+      } else this.values[name] = typeof given === 'number' ? given : fallback;
+    }
+    for (const name of opts.learn ?? [])
+      if (!def.params.includes(name))
+        throw new RangeError(`DeclaredNeurons(${model.name}): cannot learn "${name}": not a parameter`);
+  }
+
+  forward(x: Tensor, mode: SpikingMode): Tensor {
+    return neuronSpikes(x, this.model, {
+      ...mode,
+      params: this.values,
+      surrogate: this.opts.surrogate,
+      detach: this.opts.detach,
+      detachReset: this.opts.detachReset,
+    });
+  }
+}
