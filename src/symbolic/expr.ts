@@ -453,6 +453,8 @@ export function renderJs(
   outputs: readonly Expr[],
   name: (sym: string) => string,
   assign: (index: number, code: string) => string,
+  /** How a function is called: `${prefix}${name}(…)` (AssemblyScript renders with a namespace too). */
+  prefix = 'R.',
 ): string {
   const counts = new Map<string, number>();
   const count = (e: Expr): void => {
@@ -489,7 +491,7 @@ export function renderJs(
             : `(${render(e.a)} ** ${render(e.b)})`;
         break;
       case 'call':
-        code = e.fn === 'detach' ? render(e.args[0]) : `R.${e.fn}(${e.args.map(render).join(', ')})`;
+        code = e.fn === 'detach' ? render(e.args[0]) : `${prefix}${e.fn}(${e.args.map(render).join(', ')})`;
         break;
       default:
         code = `(${render(e.a)} ${OP_TEXT[e.op]} ${render(e.b)})`;

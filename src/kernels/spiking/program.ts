@@ -64,7 +64,14 @@ export interface StepProgram {
   readonly thresholdPartials: (p: Float64Array, out: Float64Array) => void;
   /** The JavaScript source of the functions above (docs, debugging). */
   readonly source: string;
+  /** The expressions behind each function, with the output slot of each (other renderers). */
+  readonly parts: Readonly<
+    Record<StepPart, { readonly exprs: readonly Expr[]; readonly at: readonly number[] }>
+  >;
 }
+
+export type StepPart =
+  'charge' | 'threshold' | 'reset' | 'chargePartials' | 'resetPartials' | 'thresholdPartials';
 
 export class StepProgramError extends Error {
   override name = 'StepProgramError';
@@ -136,29 +143,29 @@ export function compileStep(def: StepDefinition, learnable: readonly string[] = 
   }
   const thEntries: [number, Expr][] = learn.map((q) => [q, d(def.threshold, params[q], 'the threshold')]);
 
-  const body = (list: { exprs: Expr[]; at: number[] }, prefix: string): string =>
-    renderJs(list.exprs, sym(prefix), (i, code) => `out[${list.at[i]}] = ${code};`);
+  const body = (
+    list: { readonly exprs: readonly Expr[]; readonly at: readonly number[] },
+    prefix: string,
+  ): string => renderJs(list.exprs, sym(prefix), (i, code) => `out[${list.at[i]}] = ${code};`);
   const all = (exprs: readonly Expr[], at: readonly number[]) => ({ exprs: [...exprs], at: [...at] });
-  const src = {
-    charge: body(
-      all(
-        def.charge,
-        states.map((_, k) => k),
-      ),
-      'y',
+  const parts: StepProgram['parts'] = {
+    charge: all(
+      def.charge,
+      states.map((_, k) => k),
     ),
-    threshold: body(all([def.threshold], [0]), 'y'),
-    reset: body(
-      all(
-        resetStates.map((k) => def.reset.get(k) as Expr),
-        resetStates,
-      ),
-      'y',
+    threshold: all([def.threshold], [0]),
+    reset: all(
+      resetStates.map((k) => def.reset.get(k) as Expr),
+      resetStates,
     ),
-    chargePartials: body(slots(chargeEntries), 'y'),
-    resetPartials: body(slots(resetEntries), 'y'),
-    thresholdPartials: body(slots(thEntries), 'y'),
+    chargePartials: slots(chargeEntries),
+    resetPartials: slots(resetEntries),
+    thresholdPartials: slots(thEntries),
   };
+  const src = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, body(v, 'y')])) as Record<
+    StepPart,
+    string
+  >;
   const make = <F>(args: string, code: string): F =>
     new Function('R', `return (${args}) => {\n${code}\n};`)(JS_RUNTIME) as F;
   return {
@@ -178,6 +185,7 @@ export function compileStep(def: StepDefinition, learnable: readonly string[] = 
     source: Object.entries(src)
       .map(([k, v]) => `// ${k}\n${v}`)
       .join('\n'),
+    parts,
   };
 }
 
