@@ -4,9 +4,10 @@
  *   Cm dv/dt = gl(El − v) − ḡNa m³h(v − ENa) − ḡK n⁴(v − EK) + I,
  * gates dx/dt = αx(1 − x) − βx·x, rates in 1/ms of v − VT (VT = −63 mV). Units: mV, ms, pF, nS, pA.
  * Starts at El with the gates at their steady state there. With these parameters the isolated
- * neuron is not quiescent: without input it fires slowly (13 spikes in the first second, RK4 at
- * dt 0.01 ms); the equilibrium Newton's method finds from El (−33.4 mV) is unstable. Spikes are upward
- * crossings of 0 mV (no reset).
+ * neuron is not quiescent: without input it fires slowly (14 spikes in the first second: the first
+ * at 11 ms, then one every 72.2 ms; RK4 at dt 0.01 ms). The steady-state current is inward at
+ * every potential below −33.4 mV, so the only equilibrium (the one Newton's method finds from El)
+ * is depolarised, and it is unstable. Spikes are upward crossings of 0 mV (no reset).
  */
 import { declareNeuron } from './model.js';
 
