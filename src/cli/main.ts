@@ -10,6 +10,7 @@ import { registerTrain } from './commands/train.js';
 import { registerEquivalence } from './commands/equivalence.js';
 import { registerFiCurve } from './commands/fi-curve.js';
 import { registerMi } from './commands/mi.js';
+import { registerModels } from './commands/models.js';
 import { registerReproduce } from './commands/reproduce.js';
 import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)');
   registerSimulate(program);
+  registerModels(program);
   registerFiCurve(program);
   registerEquivalence(program);
   registerTrain(program);
@@ -52,9 +54,13 @@ async function main(): Promise<void> {
     const known =
       err instanceof RangeError ||
       err instanceof SimulationDivergedError ||
-      ['TrainingDivergedError', 'IdxFormatError', 'DatasetMissingError', 'SafetensorsError'].includes(
-        (err as Error).name,
-      ) ||
+      [
+        'TrainingDivergedError',
+        'IdxFormatError',
+        'DatasetMissingError',
+        'SafetensorsError',
+        'DeclarationError',
+      ].includes((err as Error).name) ||
       (err as Error).name === 'UserError';
     process.stderr.write(`hhnet: error: ${(err as Error).message}\n`);
     if (!known && process.env.HHNET_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);

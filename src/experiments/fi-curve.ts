@@ -14,6 +14,8 @@ export interface FiOptions {
   duration: number;
   dt: number;
   integrator: IntegratorName;
+  /** Model parameters overriding the defaults (checked against the model's declaration). */
+  params?: Record<string, number>;
   onProgress?: (fraction: number) => void;
 }
 
@@ -33,7 +35,10 @@ export function runFiCurve(opts: FiOptions): FiResult {
   if (opts.currents.length === 0) throw new RangeError('F–I curve needs at least one current');
   for (const c of opts.currents)
     if (!Number.isFinite(c)) throw new RangeError(`F–I currents must be finite numbers, got ${c}`);
-  const pop = createPopulation(opts.model, opts.currents.length, { integrator: opts.integrator });
+  const pop = createPopulation(opts.model, opts.currents.length, {
+    integrator: opts.integrator,
+    params: opts.params,
+  });
   const result = simulate(pop, perNeuron(opts.currents), {
     duration: opts.duration,
     dt: opts.dt,

@@ -16,7 +16,7 @@ import { resolveParams } from './model.js';
 import { StepPopulation } from '../sim/step-population.js';
 
 /** Models built by hand-written code (their parameters are still checked against a declaration where one exists). */
-const HAND_BUILT = ['hh', 'hh-modern', 'lif', 'tvlif', 'tvlif2hh', 'slif2hh'] as const;
+export const HAND_BUILT = ['hh', 'hh-modern', 'lif', 'tvlif', 'tvlif2hh', 'slif2hh'] as const;
 type HandBuilt = (typeof HAND_BUILT)[number];
 
 /** Every model name `createPopulation` accepts: the hand-built ones, then the declared ones. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runFiCurve } from '../../experiments/fi-curve.js';
+import { declaredModel } from '../../neurons/catalog.js';
 import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
 import { validateTiming } from '../../sim/simulate.js';
 import { runWithDtAdvice } from '../divergence.js';
@@ -7,6 +8,7 @@ import type { IntegratorName } from '../../neurons/types.js';
 import { fiFigure } from '../../report/dynamics-figures.js';
 import { integratorName, numberList, oneOf, positiveNumber } from '../options.js';
 import { prepareOutDir, writeJson, writeSvg } from '../output.js';
+import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
 import { Progress } from '../progress.js';
 
 interface FiFlags {
@@ -17,6 +19,7 @@ interface FiFlags {
   integrator: IntegratorName;
   out: string;
   quiet?: boolean;
+  param: string[];
 }
 
 export function registerFiCurve(program: Command): void {
@@ -24,10 +27,20 @@ export function registerFiCurve(program: Command): void {
     .command('fi-curve')
     .description('firing rate against constant input current; writes fi.json and fi.svg')
     .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, oneOf(MODEL_NAMES), 'hh')
-    .option('--currents <list>', 'comma-separated currents in µA/cm²', numberList, [0, 2, 6, 6.5, 10, 20, 50])
+    .option(
+      '--currents <list>',
+      "comma-separated currents in the model's unit (µA/cm² for hh and lif, pA for adex and traub-miles)",
+      numberList,
+      [0, 2, 6, 6.5, 10, 20, 50],
+    )
     .option('--duration <ms>', 'simulated time per current', positiveNumber, 500)
-    .option('--dt <ms>', 'integration step (default 0.01; 1 for slif2hh)', positiveNumber)
+    .option(
+      '--dt <ms>',
+      "integration step (default 0.01; a discrete-time model's own step: 1 for slif2hh and lif-step)",
+      positiveNumber,
+    )
     .option('--integrator <name>', 'euler, rk4 or expeuler', integratorName, 'expeuler')
+    .option(...PARAM_FLAG)
     .option('--out <dir>', 'output directory', 'results/fi-curve')
     .option('--quiet', 'no progress output')
     .addHelpText(
@@ -37,8 +50,11 @@ export function registerFiCurve(program: Command): void {
     )
     .action(async (flags: FiFlags) => {
       const progress = new Progress(flags.quiet);
+      const params = parseModelParams(flags.model, flags.param);
       const dt = flags.dt ?? defaultDt(flags.model);
       validateTiming(flags.duration, dt);
+      checkModelDt(flags.model, dt);
+      const decl = declaredModel(flags.model);
       const out = await prepareOutDir(flags.out);
       const result = runWithDtAdvice(
         (stepDt, duration) =>
@@ -48,11 +64,13 @@ export function registerFiCurve(program: Command): void {
             duration,
             dt: stepDt,
             integrator: flags.integrator,
+            ...(flags.param.length > 0 ? { params } : {}),
             onProgress: (f) => progress.update('F–I curve', f),
           }),
         dt,
         flags.duration,
         flags.integrator,
+        { discreteStep: decl?.time === 'discrete' ? decl.timeBase : undefined },
       );
       const jsonPath = await writeJson(out, 'fi.json', result);
       const svgPath = await writeSvg(

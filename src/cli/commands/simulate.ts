@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { declaredModel } from '../../neurons/catalog.js';
 import { MODEL_NAMES, createPopulation, defaultDt } from '../../neurons/registry.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../report/dynamics-figures.js';
@@ -8,6 +9,7 @@ import { runWithDtAdvice } from '../divergence.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
+import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
 import { Progress } from '../progress.js';
 
 interface SimulateFlags {
@@ -35,6 +37,7 @@ interface SimulateFlags {
   weight?: number;
   tauSyn?: number;
   seed?: number;
+  param: string[];
 }
 
 const STIMULUS_FLAGS = [
@@ -69,7 +72,11 @@ export function registerSimulate(program: Command): void {
       1,
     )
     .option('--duration <ms>', 'simulated time', positiveNumber, 100)
-    .option('--dt <ms>', 'integration step (default 0.01; 1 for slif2hh)', positiveNumber)
+    .option(
+      '--dt <ms>',
+      "integration step (default 0.01; a discrete-time model's own step: 1 for slif2hh and lif-step)",
+      positiveNumber,
+    )
     .option(
       '--integrator <name>',
       'euler, rk4 or expeuler (exponential Euler / Rush–Larsen)',
@@ -77,7 +84,11 @@ export function registerSimulate(program: Command): void {
       'expeuler',
     )
     .option('--record-interval <ms>', 'trace sampling interval (default: about 4000 samples)', positiveNumber)
-    .option('--amplitude <uA>', 'constant/step level, or waveform half-range (µA/cm²)', finiteNumber)
+    .option(
+      '--amplitude <uA>',
+      "constant/step level, or waveform half-range (the model's current unit: µA/cm² for hh and lif, pA for adex and traub-miles)",
+      finiteNumber,
+    )
     .option('--offset <uA>', 'waveform mean level (µA/cm²); for step: end time (ms)', finiteNumber)
     .option('--period <ms>', 'waveform period', positiveNumber)
     .option('--phase <rad>', 'sine phase', finiteNumber)
@@ -91,6 +102,7 @@ export function registerSimulate(program: Command): void {
     .option('--weight <uA>', 'Poisson synaptic weight per spike', finiteNumber)
     .option('--tau-syn <ms>', 'Poisson synaptic time constant', positiveNumber)
     .option('--seed <n>', 'random seed for ou/poisson', integer)
+    .option(...PARAM_FLAG)
     .option('--out <dir>', 'output directory', 'results/simulate')
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
@@ -98,13 +110,19 @@ export function registerSimulate(program: Command): void {
       'after',
       '\nExamples:\n  hhnet simulate --model hh --stimulus constant --amplitude 10 --duration 100\n' +
         '  hhnet simulate --model tvlif2hh --stimulus square --offset 9 --amplitude 15.5 --period 8.5 --dt 0.001 --integrator euler\n' +
-        '  hhnet simulate --model hh-modern --stimulus poisson --rate 40 --inputs 100 --weight 2 --neurons 20',
+        '  hhnet simulate --model hh-modern --stimulus poisson --rate 40 --inputs 100 --weight 2 --neurons 20\n' +
+        '  hhnet simulate --model izhikevich --param a=0.1,d=2 --amplitude 10 --duration 1000 --integrator rk4\n' +
+        'Models and their parameters: hhnet models',
     )
     .action(async (flags: SimulateFlags) => {
       selectBackend(flags.backend);
       const progress = new Progress(flags.quiet);
+      const params = parseModelParams(flags.model, flags.param);
       const dt = flags.dt ?? defaultDt(flags.model);
       validateTiming(flags.duration, dt);
+      checkModelDt(flags.model, dt);
+      const decl = declaredModel(flags.model);
+      const discrete = flags.model === 'slif2hh' || decl?.time === 'discrete';
       const stimulusOptions: Record<string, number | undefined> = { neurons: flags.neurons };
       for (const key of STIMULUS_FLAGS) stimulusOptions[key] = flags[key];
       let stimulus;
@@ -118,6 +136,7 @@ export function registerSimulate(program: Command): void {
       const run = (stepDt: number, duration: number) => {
         const pop = createPopulation(flags.model, flags.neurons, {
           integrator: flags.integrator,
+          params,
           fast: true,
         });
         const onProgress = (f: number): void => progress.update(`simulate ${flags.model}`, f);
@@ -126,7 +145,9 @@ export function registerSimulate(program: Command): void {
           result: simulate(pop, stimulus, { duration, dt: stepDt, record: { interval }, onProgress }),
         };
       };
-      const { pop, result } = runWithDtAdvice(run, dt, flags.duration, flags.integrator);
+      const { pop, result } = runWithDtAdvice(run, dt, flags.duration, flags.integrator, {
+        discreteStep: decl?.time === 'discrete' ? decl.timeBase : undefined,
+      });
       const current = new Float64Array(flags.neurons);
       const currentTrace: number[] = [];
       stimulus.reset();
@@ -139,7 +160,7 @@ export function registerSimulate(program: Command): void {
         }
       const json = {
         model: flags.model,
-        integrator: flags.model === 'slif2hh' ? null : flags.integrator,
+        integrator: discrete ? null : flags.integrator,
         params: pop.params,
         stimulus: { kind: stimulus.kind, params: stimulus.params },
         neurons: flags.neurons,
@@ -150,7 +171,7 @@ export function registerSimulate(program: Command): void {
         traces: { interval: interval, t: result.t, recordedNeurons: result.neurons, v: result.traces.v },
       };
       const jsonPath = await writeJson(out, 'simulation.json', json);
-      const title = `${flags.model}, ${flags.stimulus} stimulus, dt ${dt} ms (${flags.integrator})`;
+      const title = `${flags.model}, ${flags.stimulus} stimulus, dt ${dt} ms${discrete ? '' : ` (${flags.integrator})`}`;
       const svgPath = await writeSvg(
         out,
         'simulation.svg',

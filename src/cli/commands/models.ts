@@ -1,0 +1,164 @@
+import type { Command } from 'commander';
+import { declaredModel } from '../../neurons/catalog.js';
+import { describeParams } from '../../neurons/model.js';
+import { HAND_BUILT, modelDescription, modelNames } from '../../neurons/registry.js';
+import { UserError } from '../output.js';
+
+export interface ModelInfo {
+  name: string;
+  description: string;
+  /** "declaration": simulated from its declaration; "hand-written": by its own code. */
+  simulatedBy: 'declaration' | 'hand-written';
+  /** Whether --param can set its parameters (it has a declaration). */
+  declared: boolean;
+  reference?: string;
+  time?: 'continuous' | 'discrete';
+  /** Step of a discrete model, ms. */
+  timeBase?: number;
+  input?: string;
+  voltage?: string;
+  states?: { name: string; unit: string | null; init: number | string; doc: string | null }[];
+  params?: {
+    name: string;
+    value: number;
+    unit: string | null;
+    doc: string | null;
+    learnable: boolean;
+  }[];
+  let?: Record<string, string>;
+  /** dX/dt (continuous) or X[t] (discrete) per state, as declared. */
+  equations?: Record<string, string>;
+  spike?: string;
+  reset?: Record<string, string> | null;
+  refractory?: string | null;
+  startAtRest?: boolean;
+}
+
+/** Everything `hhnet models` shows about one model. */
+export function modelInfo(name: string): ModelInfo {
+  const decl = declaredModel(name);
+  const info: ModelInfo = {
+    name,
+    description: modelDescription(name),
+    simulatedBy: (HAND_BUILT as readonly string[]).includes(name) ? 'hand-written' : 'declaration',
+    declared: decl !== undefined,
+  };
+  if (!decl) return info;
+  const d = decl.declaration;
+  return {
+    ...info,
+    ...(d.reference ? { reference: d.reference } : {}),
+    time: decl.time,
+    ...(decl.time === 'discrete' ? { timeBase: decl.timeBase } : {}),
+    input: decl.input,
+    voltage: decl.voltage,
+    states: decl.states.map((s) => ({
+      name: s,
+      unit: d.states[s].unit ?? null,
+      init: d.states[s].init,
+      doc: d.states[s].doc ?? null,
+    })),
+    params: decl.params.map((p) => ({
+      name: p,
+      value: decl.defaults[p],
+      unit: d.params[p].unit ?? null,
+      doc: d.params[p].doc ?? null,
+      learnable: d.params[p].learnable === true,
+    })),
+    let: { ...(d.let ?? {}) },
+    equations: { ...((d.dynamics ?? d.step) as Record<string, string>) },
+    spike: d.spike,
+    reset: d.reset ? { ...d.reset } : null,
+    refractory: d.refractory ?? null,
+    startAtRest: d.startAtRest === true,
+  };
+}
+
+const LABEL = 12;
+const line = (label: string, text: string): string => `  ${label.padEnd(LABEL)}${text}`;
+
+/** The text block of one model; `detail` adds the equations, initial values and parameter docs. */
+export function formatModel(info: ModelInfo, detail = false): string {
+  const out = [`${info.name} — ${info.description}`];
+  const decl = declaredModel(info.name);
+  if (!decl) {
+    out.push(line('simulation', 'hand-written model without a declaration (no --param)'));
+    return out.join('\n');
+  }
+  const time =
+    decl.time === 'continuous' ? 'continuous' : `discrete, one step = ${decl.timeBase} ms (use that --dt)`;
+  out.push(
+    line(
+      'time',
+      `${time}; simulated by ${info.simulatedBy === 'declaration' ? 'its declaration' : 'hand-written code'}`,
+    ),
+  );
+  const states = (info.states ?? []).map((s) => (s.unit ? `${s.name} (${s.unit})` : s.name)).join(', ');
+  out.push(line('states', `${states}; input ${decl.input}`));
+  if (detail) {
+    const params = info.params ?? [];
+    if (params.length === 0) out.push(line('parameters', '(none)'));
+    params.forEach((p, i) =>
+      out.push(
+        line(
+          i === 0 ? 'parameters' : '',
+          `${p.name} = ${p.value}${p.unit ? ` ${p.unit}` : ''}` +
+            (p.doc ? ` — ${p.doc}` : '') +
+            (p.learnable ? ' (learnable)' : ''),
+        ),
+      ),
+    );
+  } else out.push(line('parameters', describeParams(decl)));
+  if (detail) {
+    const lets = Object.entries(info.let ?? {});
+    const eqs = Object.entries(info.equations ?? {});
+    eqs.forEach(([s, e], i) =>
+      out.push(
+        line(i === 0 ? 'equations' : '', decl.time === 'continuous' ? `d${s}/dt = ${e}` : `${s} ← ${e}`),
+      ),
+    );
+    lets.forEach(([n, e], i) => out.push(line(i === 0 ? 'where' : '', `${n} = ${e}`)));
+    const init = (info.states ?? []).map((s) => `${s.name} = ${s.init}`).join(', ');
+    out.push(line('initial', info.startAtRest ? `the resting state (Newton's method from ${init})` : init));
+  }
+  out.push(line('spike', `${info.spike}${decl.reset.size > 0 ? '' : ' (upward crossing)'}`));
+  const reset = Object.entries(info.reset ?? {})
+    .map(([s, e]) => `${s} ← ${e}`)
+    .join(', ');
+  out.push(
+    line(
+      'reset',
+      reset === '' ? 'none' : reset + (info.refractory ? `, held for ${info.refractory} ms` : ''),
+    ),
+  );
+  if (info.reference) out.push(line('reference', info.reference));
+  return out.join('\n');
+}
+
+export function registerModels(program: Command): void {
+  program
+    .command('models')
+    .argument('[name]', 'show one model in full (equations, initial values, parameter notes)')
+    .description(
+      'list the neuron models: description, states, parameters with defaults and units, spike and reset',
+    )
+    .option('--json', 'print JSON instead of text')
+    .addHelpText(
+      'after',
+      '\nParameters of declared models can be set with `hhnet simulate --model NAME --param NAME=VALUE,…`\n' +
+        '(and `hhnet fi-curve`). Examples:\n  hhnet models\n  hhnet models izhikevich\n  hhnet models --json',
+    )
+    .action((name: string | undefined, flags: { json?: boolean }) => {
+      const names = modelNames();
+      if (name !== undefined && !names.includes(name))
+        throw new UserError(`unknown model "${name}"; expected one of ${names.join(', ')}`);
+      const infos = (name === undefined ? names : [name]).map(modelInfo);
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify(name === undefined ? { models: infos } : infos[0], null, 2)}\n`,
+        );
+        return;
+      }
+      process.stdout.write(`${infos.map((i) => formatModel(i, name !== undefined)).join('\n\n')}\n`);
+    });
+}
