@@ -122,6 +122,11 @@ export interface Backend {
   /** 'reference' (plain TypeScript) or the name of the compiled path that runs this program. */
   spikingKernelPath(program: StepProgram): string;
   /**
+   * Makes the backend's fastest path for a program ready (the wasm backend compiles a model
+   * declared at run time, ~1 s, cached); resolves to spikingKernelPath(program) afterwards.
+   */
+  prepareSpikingKernel(program: StepProgram): Promise<string>;
+  /**
    * A buffer of n floats that this backend's kernels read and write in place, for large
    * long-lived operands (parameters, their gradients, optimiser moments): the wasm backend places
    * it in its module's memory, so calls do not copy it in and out; on js it is a plain array. Any

@@ -181,6 +181,28 @@ export class DeclaredNeurons extends Module implements SpikingNeurons {
         throw new RangeError(`DeclaredNeurons(${model.name}): cannot learn "${name}": not a parameter`);
   }
 
+  /** The compiled step this layer runs (its learned parameters receive gradients). */
+  program(): StepProgram {
+    const learn = Object.entries(this.values)
+      .filter(([, v]) => v instanceof Tensor && v.requiresGrad)
+      .map(([k]) => k);
+    return stepProgram(this.model, learn, this.opts.detach ?? []);
+  }
+
+  /**
+   * Readies the active backend's fastest kernel for this layer (on wasm, compiles a model
+   * declared at run time: about a second, cached on disk); resolves to the kernel path
+   * ('wasm (generated)', or 'reference' on the js backend).
+   */
+  compile(): Promise<string> {
+    return getBackend().prepareSpikingKernel(this.program());
+  }
+
+  /** The kernel that runs this layer now ('reference' until compile() on a model declared at run time). */
+  kernelPath(): string {
+    return getBackend().spikingKernelPath(this.program());
+  }
+
   forward(x: Tensor, mode: SpikingMode): Tensor {
     return neuronSpikes(x, this.model, {
       ...mode,

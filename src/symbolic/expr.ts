@@ -455,6 +455,8 @@ export function renderJs(
   assign: (index: number, code: string) => string,
   /** How a function is called: `${prefix}${name}(…)` (AssemblyScript renders with a namespace too). */
   prefix = 'R.',
+  /** How a number is written (AssemblyScript wants float literals with a decimal point). */
+  numText: (v: number) => string = (v) => String(v),
 ): string {
   const counts = new Map<string, number>();
   const count = (e: Expr): void => {
@@ -474,7 +476,8 @@ export function renderJs(
   const bound = new Map<string, string>();
   const lines: string[] = [];
   const render = (e: Expr): string => {
-    if (e.op === 'num') return e.value < 0 || Object.is(e.value, -0) ? `(${e.value})` : String(e.value);
+    if (e.op === 'num')
+      return e.value < 0 || Object.is(e.value, -0) ? `(${numText(e.value)})` : numText(e.value);
     if (e.op === 'sym') return name(e.name);
     const k = key(e);
     const have = bound.get(k);

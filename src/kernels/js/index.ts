@@ -35,6 +35,7 @@ export function createJsBackend(): Backend {
     spikingForward: genericForwardJs,
     spikingBackward: genericBackwardJs,
     spikingKernelPath: () => 'reference',
+    prepareSpikingKernel: async () => 'reference',
     allocate: (n) => new Float32Array(n),
     release: () => undefined,
   };

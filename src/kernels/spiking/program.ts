@@ -62,6 +62,8 @@ export interface StepProgram {
   readonly resetPartialsLength: number;
   /** out[q] = ∂θ/∂p_q (learnable q). */
   readonly thresholdPartials: (p: Float64Array, out: Float64Array) => void;
+  /** Identifies the compiled step (definition and learnable set), for kernel caches. */
+  readonly key: string;
   /** The JavaScript source of the functions above (docs, debugging). */
   readonly source: string;
   /** The expressions behind each function, with the output slot of each (other renderers). */
@@ -170,6 +172,7 @@ export function compileStep(def: StepDefinition, learnable: readonly string[] = 
     new Function('R', `return (${args}) => {\n${code}\n};`)(JS_RUNTIME) as F;
   return {
     definition: def,
+    key: `${definitionKey(def)}|${learn.join(',')}`,
     S,
     P,
     learnable: learn,

@@ -24,6 +24,10 @@ import {
   resolveVariant,
 } from './module.js';
 import { RowSharing, SpikingExports, createSpikingKernels } from './spiking.js';
+import { DeclaredKernels } from './declared.js';
+
+/** spikingKernelPath of a declared model running its generated kernel. */
+export const GENERATED_PATH = 'wasm (generated)';
 import { HhSim, createHhSim } from './hh-sim.js';
 import { Job, JobBlock, WorkerPool } from './threads.js';
 import { wasmApi } from './wasm-api.js';
@@ -427,13 +431,18 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     arena.read(pd, dst, dstLen);
   }
 
+  const declared = new DeclaredKernels();
   return {
     ...createSpikingKernels(ex, arena, settle, js, recordPtr, pool ? rowSharing : null),
     name: 'wasm',
-    // Declared models: the reference kernels until a program has a compiled wasm kernel.
-    spikingForward: js.spikingForward,
-    spikingBackward: js.spikingBackward,
-    spikingKernelPath: () => 'reference',
+    // Declared models: generated kernels (built-ins at build time, others once prepared).
+    spikingForward: (a) => (declared.has(a.program) ? declared.forward(a) : js.spikingForward(a)),
+    spikingBackward: (a) => (declared.has(a.program) ? declared.backward(a) : js.spikingBackward(a)),
+    spikingKernelPath: (p) => (declared.has(p) ? GENERATED_PATH : 'reference'),
+    prepareSpikingKernel: async (p) => {
+      await declared.prepare(p);
+      return GENERATED_PATH;
+    },
     gemm,
     adam,
     im2col: (x, g, first, count, col) => lower(true, x, g, first, count, col),

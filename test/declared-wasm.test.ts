@@ -1,0 +1,142 @@
+// Generated wasm kernels of declared models against the generic reference kernels (js ≡ wasm).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileStep } from '../src/kernels/spiking/program.js';
+import type { StepProgram } from '../src/kernels/spiking/program.js';
+import { genericBackwardJs, genericForwardJs } from '../src/kernels/spiking/reference.js';
+import type { GenericSpikingBase } from '../src/kernels/spiking/reference.js';
+import { DeclaredKernels } from '../src/kernels/wasm/declared.js';
+import { declaredModels } from '../src/neurons/catalog.js';
+import { stepDefinition } from '../src/neurons/derive.js';
+import { declareNeuron, initialState } from '../src/neurons/model.js';
+import type { NeuronModel } from '../src/neurons/model.js';
+import { Rng } from '../src/util/rng.js';
+
+/** Input ranges that make each model spike within a few dozen steps. */
+const DRIVE: Record<string, number> = {
+  'lif-step': 0.6,
+  lif: 5,
+  'learning-hh': 40,
+  'leaky-integrator': 40,
+  hh: 25,
+  'hh-modern': 25,
+  izhikevich: 40,
+  adex: 6000,
+  'traub-miles': 3000,
+};
+
+function learnableOf(m: NeuronModel): string[] {
+  return m.params.filter((p) => m.declaration.params[p].learnable);
+}
+
+interface Case {
+  timeVarying: boolean;
+  repeat: number;
+  rateOutput: boolean;
+  smooth: boolean;
+  surrogate: number;
+  perNeuron: boolean;
+}
+
+function runBoth(kernels: DeclaredKernels, m: NeuronModel, prog: StepProgram, c: Case, rng: Rng) {
+  const def = prog.definition;
+  const [B, N, T] = [2, 5, 60];
+  const frames = c.timeVarying ? T / c.repeat : 1;
+  const input = Float32Array.from({ length: frames * B * N }, () => DRIVE[m.name] * rng.uniform());
+  const params = def.params.map((n) => {
+    const v = n === 'dt' ? Math.max(m.trainingDt, 0.05) : m.defaults[n];
+    return c.perNeuron && prog.learnable.includes(def.params.indexOf(n))
+      ? Float32Array.from({ length: N }, () => v * (0.9 + 0.2 * rng.uniform()))
+      : Float32Array.of(v);
+  });
+  const base: GenericSpikingBase = {
+    program: prog,
+    params,
+    initial: initialState(m, m.defaults),
+    batch: B,
+    neurons: N,
+    steps: T,
+    timeVarying: c.timeVarying,
+    inputRepeat: c.repeat,
+    rateOutput: c.rateOutput,
+    surrogate: c.surrogate,
+    surrogateParam: c.surrogate === 0 ? 0.5 : 1,
+    smooth: c.smooth,
+  };
+  const outLen = B * N * (c.rateOutput ? 1 : T);
+  const res = [genericForwardJs, kernels.forward.bind(kernels)].map((fwd) => {
+    const out = new Float32Array(outLen);
+    const saved = new Float32Array(T * B * N * prog.S);
+    fwd({ ...base, input, out, saved });
+    return { out, saved };
+  });
+  const gradOut = Float32Array.from({ length: outLen }, () => rng.uniform() - 0.5);
+  const grads = [genericBackwardJs, kernels.backward.bind(kernels)].map((bwd) => {
+    const gradInput = new Float32Array(input.length).fill(0.25); // accumulates onto what is there
+    const gradParams = params.map((p, q) => (prog.learnable.includes(q) ? new Float32Array(p.length) : null));
+    bwd({ ...base, detachReset: false, input, saved: res[0].saved, gradOut, gradInput, gradParams });
+    return { gradInput, gradParams };
+  });
+  return { res, grads };
+}
+
+test('generated wasm kernels equal the reference for every declared model, mode and surrogate', async () => {
+  const kernels = new DeclaredKernels(await mkdtemp(join(tmpdir(), 'hhnet-kernels-')));
+  const rng = new Rng(5);
+  const cases: Case[] = [
+    { timeVarying: false, repeat: 1, rateOutput: false, smooth: false, surrogate: 0, perNeuron: false },
+    { timeVarying: false, repeat: 1, rateOutput: true, smooth: false, surrogate: 1, perNeuron: true },
+    { timeVarying: true, repeat: 1, rateOutput: false, smooth: false, surrogate: 2, perNeuron: true },
+    { timeVarying: true, repeat: 4, rateOutput: true, smooth: true, surrogate: 3, perNeuron: false },
+    { timeVarying: false, repeat: 1, rateOutput: false, smooth: true, surrogate: 0, perNeuron: true },
+  ];
+  for (const m of declaredModels()) {
+    const prog = compileStep(stepDefinition(m), learnableOf(m));
+    await kernels.prepare(prog);
+    assert.ok(kernels.has(prog));
+    let spikes = 0;
+    for (const c of cases) {
+      const what = `${m.name} ${JSON.stringify(c)}`;
+      const { res, grads } = runBoth(kernels, m, prog, c, rng);
+      assert.deepEqual([...res[1].out], [...res[0].out], `${what}: outputs`);
+      assert.deepEqual([...res[1].saved], [...res[0].saved], `${what}: saved states`);
+      if (!c.smooth && !c.rateOutput) spikes += res[0].out.reduce((a, b) => a + b, 0);
+      assert.deepEqual([...grads[1].gradInput], [...grads[0].gradInput], `${what}: input gradient`);
+      grads[0].gradParams.forEach((g, q) => {
+        if (!g) return;
+        const w = grads[1].gradParams[q] as Float32Array;
+        for (let i = 0; i < g.length; i++)
+          assert.ok(
+            Math.abs(g[i] - w[i]) <= 1e-6 * Math.abs(g[i]) + 1e-9,
+            `${what}: gradient of ${prog.definition.params[q]}[${i}]: ${w[i]} vs ${g[i]}`,
+          );
+      });
+    }
+    assert.ok(spikes > 0, `${m.name}: the drive makes spikes`);
+  }
+});
+
+test('a model declared at run time compiles once and is then read from the disk cache', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hhnet-kernels-'));
+  const model = declareNeuron({
+    name: 'cache-probe',
+    description: 'a leaky neuron for the cache test',
+    states: { v: { init: 0 } },
+    params: { k: { value: 0.3, learnable: true } },
+    dynamics: { v: '-k*v + tanh(I)' },
+    spike: 'v > 0.5',
+    reset: { v: '0' },
+  });
+  const prog = compileStep(stepDefinition(model), ['k']);
+  const first = await new DeclaredKernels(dir).prepare(prog);
+  assert.equal(first.cached, false);
+  assert.equal((await readdir(dir)).filter((f) => f.endsWith('.wasm')).length, 1);
+  const again = new DeclaredKernels(dir);
+  assert.equal(again.has(prog), false);
+  const second = await again.prepare(prog);
+  assert.equal(second.cached, true);
+  assert.ok(again.has(prog));
+});
