@@ -43,7 +43,12 @@ export function simulateOne(log = console.log) {
   const pop = new OdePopulation(quasiLinearOf(qifAdaptive), 1, 'rk4');
   const result = simulate(pop, constant({ amplitude: 0.5 }), { duration: 300, dt: 0.01 });
   const times = result.spikeTimes[0];
-  log(`qif-adaptive at I = 0.5: ${times.length} spikes, first at ${times.slice(0, 4).map((t) => t.toFixed(1)).join(', ')} ms`);
+  log(
+    `qif-adaptive at I = 0.5: ${times.length} spikes, first at ${times
+      .slice(0, 4)
+      .map((t) => t.toFixed(1))
+      .join(', ')} ms`,
+  );
   return times;
 }
 
@@ -92,7 +97,9 @@ export async function run({ steps = 150, log = console.log } = {}) {
   const { x, y } = sample();
   const pred = noGrad(() => argmaxRows(net.forward(x)));
   const accuracy = pred.filter((p, i) => p === y[i]).length / batch;
-  log(`held-out accuracy ${(100 * accuracy).toFixed(1)}% (backend ${getBackend().name}, kernel: ${kernelPath})`);
+  log(
+    `held-out accuracy ${(100 * accuracy).toFixed(1)}% (backend ${getBackend().name}, kernel: ${kernelPath})`,
+  );
   return { losses, accuracy, kernelPath };
 }
 
