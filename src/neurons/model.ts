@@ -382,10 +382,11 @@ function newtonRest(model: NeuronModel, values: Readonly<Record<string, number>>
       size = Math.max(size, Math.abs(A[c][S]) / (1 + Math.abs(y[c])));
     }
     if (!(size < Infinity)) break;
-    if (size < 1e-15) return;
+    if (size < 1e-12) return;
   }
-  if (!y.every(Number.isFinite))
-    throw new DeclarationError(`neuron model "${model.name}": startAtRest: Newton's method did not converge`);
+  throw new DeclarationError(
+    `neuron model "${model.name}": startAtRest: Newton's method did not converge from the declared initial values (got ${[...y].join(', ')})`,
+  );
 }
 
 /** The threshold (spike RHS) for the given parameter values. */
