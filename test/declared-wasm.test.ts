@@ -83,8 +83,11 @@ function runBoth(kernels: DeclaredKernels, m: NeuronModel, prog: StepProgram, c:
   return { res, grads };
 }
 
-test('generated wasm kernels equal the reference for every declared model, mode and surrogate', async () => {
-  const kernels = new DeclaredKernels(await mkdtemp(join(tmpdir(), 'hhnet-kernels-')));
+test('generated scalar wasm kernels equal the reference bit for bit for every declared model, mode and surrogate', async () => {
+  const kernels = new DeclaredKernels({
+    cacheDir: await mkdtemp(join(tmpdir(), 'hhnet-kernels-')),
+    simd: false,
+  });
   const rng = new Rng(5);
   const cases: Case[] = [
     { timeVarying: false, repeat: 1, rateOutput: false, smooth: false, surrogate: 0, perNeuron: false },
@@ -131,12 +134,80 @@ test('a model declared at run time compiles once and is then read from the disk 
     reset: { v: '0' },
   });
   const prog = compileStep(stepDefinition(model), ['k']);
-  const first = await new DeclaredKernels(dir).prepare(prog);
+  const first = await new DeclaredKernels({ cacheDir: dir }).prepare(prog);
   assert.equal(first.cached, false);
   assert.equal((await readdir(dir)).filter((f) => f.endsWith('.wasm')).length, 1);
-  const again = new DeclaredKernels(dir);
+  const again = new DeclaredKernels({ cacheDir: dir });
   assert.equal(again.has(prog), false);
   const second = await again.prepare(prog);
   assert.equal(second.cached, true);
   assert.ok(again.has(prog));
+});
+
+test('generated SIMD kernels (float32, 4 neurons a vector, scalar tail) agree with the reference', async () => {
+  const kernels = new DeclaredKernels({ cacheDir: await mkdtemp(join(tmpdir(), 'hhnet-kernels-')) });
+  const rng = new Rng(6);
+  for (const m of declaredModels()) {
+    const prog = compileStep(stepDefinition(m), learnableOf(m));
+    await kernels.prepare(prog);
+    for (const smooth of [false, true]) {
+      const def = prog.definition;
+      // 21 neurons: five vectors and a scalar tail; float32 and float64 trajectories of the
+      // nonlinear models drift apart over long runs, so a short one.
+      const [B, N, T] = [3, 7, 20];
+      const input = Float32Array.from({ length: B * N }, () => DRIVE[m.name] * rng.uniform());
+      const params = def.params.map((n) =>
+        Float32Array.of(n === 'dt' ? Math.max(m.trainingDt, 0.05) : m.defaults[n]),
+      );
+      const base: GenericSpikingBase = {
+        program: prog,
+        params,
+        initial: initialState(m, m.defaults),
+        batch: B,
+        neurons: N,
+        steps: T,
+        timeVarying: false,
+        rateOutput: false,
+        surrogate: smooth ? 1 : 0,
+        surrogateParam: smooth ? 1 : 0.5,
+        smooth,
+      };
+      const what = `${m.name}${smooth ? ' (smooth)' : ''}`;
+      const ref = { out: new Float32Array(T * B * N), saved: new Float32Array(T * B * N * prog.S) };
+      const vec = { out: new Float32Array(T * B * N), saved: new Float32Array(T * B * N * prog.S) };
+      genericForwardJs({ ...base, input, ...ref });
+      kernels.forward({ ...base, input, ...vec });
+      let mismatch = 0;
+      for (let i = 0; i < ref.out.length; i++) mismatch += Math.abs(ref.out[i] - vec.out[i]);
+      assert.ok(mismatch <= 1e-3 * ref.out.length, `${what}: outputs differ by ${mismatch}`);
+      for (let i = 0; i < ref.saved.length; i++)
+        assert.ok(
+          Math.abs(ref.saved[i] - vec.saved[i]) <= 3e-3 * (1 + Math.abs(ref.saved[i])),
+          `${what}: saved[${i}] ${vec.saved[i]} vs ${ref.saved[i]}`,
+        );
+      // Backward from the same saved states.
+      const gradOut = Float32Array.from({ length: T * B * N }, () => rng.uniform() - 0.5);
+      const grads = [genericBackwardJs, kernels.backward.bind(kernels)].map((bwd) => {
+        const gradInput = new Float32Array(B * N);
+        const gradParams = params.map((p, q) => (prog.learnable.includes(q) ? new Float32Array(1) : null));
+        bwd({ ...base, detachReset: false, input, saved: vec.saved, gradOut, gradInput, gradParams });
+        return { gradInput, gradParams };
+      });
+      const scale = Math.max(1e-6, ...[...grads[0].gradInput].map(Math.abs));
+      grads[0].gradInput.forEach((g, i) =>
+        assert.ok(
+          Math.abs(g - grads[1].gradInput[i]) <= 2e-3 * scale,
+          `${what}: input gradient ${i}: ${grads[1].gradInput[i]} vs ${g}`,
+        ),
+      );
+      grads[0].gradParams.forEach((g, q) => {
+        if (!g) return;
+        const w = (grads[1].gradParams[q] as Float32Array)[0];
+        assert.ok(
+          Math.abs(g[0] - w) <= 2e-3 * Math.abs(g[0]) + 1e-6,
+          `${what}: gradient of ${def.params[q]}: ${w} vs ${g[0]}`,
+        );
+      });
+    }
+  }
 });

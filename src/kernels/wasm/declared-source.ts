@@ -12,6 +12,7 @@
 import type { Expr } from '../../symbolic/expr.js';
 import { renderJs } from '../../symbolic/expr.js';
 import type { StepPart, StepProgram } from '../spiking/program.js';
+import { SIMD_RUNTIME_SOURCE, renderSimdProgram } from './declared-simd-source.js';
 
 /** Float literals always carry a decimal point, so AssemblyScript types them f64. */
 function f64Literal(v: number): string {
@@ -138,7 +139,7 @@ ${parts}
 
 export function forward${suffix}(
   B: i32, N: i32, T: i32, tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32, sp: f64,
-  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, SCR: usize,
+  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, SCR: usize, i0: i32, i1: i32,
 ): void {
   const Y = SCR;
   const H = Y + ${S * 8};
@@ -146,7 +147,7 @@ export function forward${suffix}(
   const PP = RR + ${S * 8};
   const TH = PP + ${P * 8};
   const BN = B * N;
-  for (let i = 0; i < BN; i++) {
+  for (let i = i0; i < i1; i++) {
     const j = i % N;
     ${loadParams}
     ${loadInit}
@@ -180,7 +181,7 @@ export function forward${suffix}(
 
 export function backward${suffix}(
   B: i32, N: i32, T: i32, tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32, sp: f64, detachReset: i32,
-  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, SCR: usize,
+  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, SCR: usize, i0: i32, i1: i32,
 ): void {
   const Y = SCR;
   const H = Y + ${S * 8};
@@ -200,7 +201,7 @@ export function backward${suffix}(
   const invT = 1.0 / <f64>T;
   memory.fill(CP, 0, ${(prog.chargePartialsLength + prog.resetPartialsLength + P) * 8});
   memory.fill(DTH, 0, ${P * 8});
-  for (let i = 0; i < BN; i++) {
+  for (let i = i0; i < i1; i++) {
     const j = i % N;
     ${loadParams}
     ${fn('threshold')}(PP, 0.0, PP, TH);
@@ -285,7 +286,15 @@ export function scratchBytes(prog: StepProgram, frames: number): number {
   return 8 * (6 * prog.S + 3 * prog.P + 2 + prog.chargePartialsLength + prog.resetPartialsLength + frames);
 }
 
-/** A whole module: the runtime plus the given programs, suffixed _0, _1, … */
+/**
+ * A whole module: the runtimes plus, for each program (suffixed _0, _1, …), its scalar float64
+ * kernels (forward_i, backward_i: the reference's arithmetic) and its float32 SIMD kernels
+ * (forwardV_i, backwardV_i).
+ */
 export function renderModule(programs: readonly StepProgram[]): string {
-  return [RUNTIME_SOURCE, ...programs.map((p, i) => renderProgram(p, `_${i}`))].join('\n');
+  return [
+    SIMD_RUNTIME_SOURCE,
+    RUNTIME_SOURCE,
+    ...programs.map((p, i) => renderProgram(p, `_${i}`) + renderSimdProgram(p, `_${i}`)),
+  ].join('\n');
 }

@@ -33,6 +33,8 @@ export const DECLARED_ASC_FLAGS = [
   '--noAssert',
   '--runtime',
   'stub',
+  '--enable',
+  'simd',
   '--importMemory',
   '--initialMemory',
   '2',
@@ -50,6 +52,9 @@ interface Loaded {
   suffix: string;
 }
 
+/** The SIMD exp/expm1 of the hand-written kernels, which generated kernels import as './vmath'. */
+const VMATH_SOURCE = fileURLToPath(new URL('../../../../assembly/vmath.ts', import.meta.url));
+
 /** Compiles AssemblyScript source to wasm bytes with the compiler's API (no files touched). */
 export async function compileAssemblyScript(source: string): Promise<Uint8Array> {
   let asc: typeof import('assemblyscript/asc');
@@ -61,8 +66,9 @@ export async function compileAssemblyScript(source: string): Promise<Uint8Array>
     );
   }
   const files: Record<string, Uint8Array | string> = {};
+  const vmath = readFileSync(VMATH_SOURCE, 'utf8');
   const { error, stderr } = await asc.main(['kernel.ts', '--outFile', 'kernel.wasm', ...DECLARED_ASC_FLAGS], {
-    readFile: (name: string) => (name === 'kernel.ts' ? source : null),
+    readFile: (name: string) => (name === 'kernel.ts' ? source : name === 'vmath.ts' ? vmath : null),
     writeFile: (name: string, contents: Uint8Array | string) => {
       files[name] = contents;
     },
@@ -84,10 +90,25 @@ function instantiate(bytes: Uint8Array): { memory: WasmMemory; exports: Exports 
 export const BUILTIN_WASM = 'declared-builtins.wasm';
 export const BUILTIN_MANIFEST = 'declared-builtins.json';
 
+export interface DeclaredKernelsOptions {
+  /** Disk cache of compiled models (default HHNET_KERNEL_CACHE, else <tmpdir>/hhnet-kernels). */
+  cacheDir?: string;
+  /**
+   * Run four neurons per float32 SIMD vector (default true). false runs the scalar float64
+   * kernels, which equal the reference bit for bit (tests, debugging).
+   */
+  simd?: boolean;
+}
+
 export class DeclaredKernels {
   private readonly loaded = new Map<string, Loaded>();
+  readonly cacheDir: string;
+  readonly simd: boolean;
 
-  constructor(readonly cacheDir = process.env.HHNET_KERNEL_CACHE?.trim() || join(tmpdir(), 'hhnet-kernels')) {
+  constructor(opts: DeclaredKernelsOptions = {}) {
+    this.cacheDir =
+      opts.cacheDir ?? (process.env.HHNET_KERNEL_CACHE?.trim() || join(tmpdir(), 'hhnet-kernels'));
+    this.simd = opts.simd ?? true;
     this.loadBuiltins();
   }
 
@@ -165,7 +186,7 @@ export class DeclaredKernels {
     new Float32Array(mem, IN, inLen).set(a.input.subarray(0, inLen));
     this.writeParams(mem, PRM, a, N);
     this.writeInitial(mem, INIT, a, N);
-    k.exports[`forward${k.suffix}`](
+    const flags = [
       B,
       N,
       T,
@@ -175,13 +196,11 @@ export class DeclaredKernels {
       +a.smooth,
       a.surrogate,
       a.surrogateParam,
-      IN,
-      OUT,
-      SAVED,
-      PRM,
-      INIT,
-      SCR,
-    );
+    ];
+    // SIMD over whole groups of four neurons, the scalar kernel for the rest.
+    const split = this.simd ? BN - (BN % 4) : 0;
+    if (split > 0) k.exports[`forwardV${k.suffix}`](...flags, IN, OUT, SAVED, PRM, INIT, 0, split);
+    if (split < BN) k.exports[`forward${k.suffix}`](...flags, IN, OUT, SAVED, PRM, INIT, SCR, split, BN);
     a.out.set(new Float32Array(k.memory.buffer, OUT, outLen));
     if (a.saved) a.saved.set(new Float32Array(k.memory.buffer, SAVED, T * BN * S));
   }
@@ -218,6 +237,7 @@ export class DeclaredKernels {
     const INIT = lay.take(N * S * 8);
     const GPRM = lay.take(P * N * 8);
     const SCR = lay.take(scratchBytes(a.program, frames));
+    const GX = lay.take(16 * frames);
     const mem = lay.ensure(k.memory);
     new Float32Array(mem, IN, inLen).set(a.input.subarray(0, inLen));
     new Float32Array(mem, SAVED, T * BN * S).set(a.saved.subarray(0, T * BN * S));
@@ -226,7 +246,7 @@ export class DeclaredKernels {
     this.writeParams(mem, PRM, a, N);
     this.writeInitial(mem, INIT, a, N);
     new Float64Array(mem, GPRM, P * N).fill(0);
-    k.exports[`backward${k.suffix}`](
+    const flags = [
       B,
       N,
       T,
@@ -237,15 +257,11 @@ export class DeclaredKernels {
       a.surrogate,
       a.surrogateParam,
       +a.detachReset,
-      IN,
-      SAVED,
-      GOUT,
-      GIN,
-      PRM,
-      INIT,
-      GPRM,
-      SCR,
-    );
+    ];
+    const buffers = [IN, SAVED, GOUT, GIN, PRM, INIT, GPRM];
+    const split = this.simd ? BN - (BN % 4) : 0;
+    if (split > 0) k.exports[`backwardV${k.suffix}`](...flags, ...buffers, GX, 0, split);
+    if (split < BN) k.exports[`backward${k.suffix}`](...flags, ...buffers, SCR, split, BN);
     if (a.gradInput) a.gradInput.set(new Float32Array(k.memory.buffer, GIN, inLen));
     const gp = new Float64Array(k.memory.buffer, GPRM, P * N);
     a.gradParams.forEach((g, q) => {
