@@ -144,7 +144,6 @@ export class VectorRenderer {
   }
 }
 
-const isZero = (e: Expr): boolean => e.op === 'num' && e.value === 0;
 
 /** The vector helpers the generated code calls (vmath.ts provides vexp, vexpm1, vc). */
 export const SIMD_RUNTIME_SOURCE = `
