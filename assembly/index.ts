@@ -22,7 +22,7 @@ export {
   JOB_MAX_CHUNKS,
   JOB_BYTES,
 } from './jobs';
-export { vectorExp } from './vmath';
+export { vectorExp, expConstants } from './vmath';
 export {
   hhAdvance,
   hhSetArgs,

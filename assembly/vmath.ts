@@ -27,29 +27,55 @@ export const HALF = memory.data<f32>([0.5]);
 // grid of 2^20 points and near 0 (test/hh-sim.test.ts checks ≤ 2e-7): 8.9e-8 for e^x, 1.3e-7 for
 // e^x − 1, i.e. within about one float32 ulp (the final rounding alone is up to 6e-8).
 
-const LOG2E = memory.data<f32>([1.4426950408889634]);
-const LN2_HI = memory.data<f32>([0.693145751953125]); // 45426 / 65536: k·LN2_HI is exact
-const LN2_LO = memory.data<f32>([1.4286068203094173e-6]); // ln 2 − LN2_HI
-const EXP_LO = memory.data<f32>([-87]);
-const EXP_HI = memory.data<f32>([88]);
-// k = round(x / ln 2) by the 1.5·2^23 trick: adding this leaves k + 127 in the float's low
-// mantissa bits (round to nearest even), and those bits shifted into the exponent field are 2^k.
-const ROUND_BIAS = memory.data<f32>([12582912 + 127]);
-// Taylor coefficients 1/3! … 1/7!
-const C3 = memory.data<f32>([1.0 / 6]);
-const C4 = memory.data<f32>([1.0 / 24]);
-const C5 = memory.data<f32>([1.0 / 120]);
-const C6 = memory.data<f32>([1.0 / 720]);
-const C7 = memory.data<f32>([1.0 / 5040]);
+// One block, so code that cannot own static data (the kernels generated for declared neuron
+// models, which share this module's memory) reads the same constants through its address
+// (expConstants): vexpAt / vexpm1At take the block's base.
+export const EXP_CONSTANTS = memory.data<f32>([
+  1.4426950408889634, // LOG2E
+  0.693145751953125, // LN2_HI = 45426 / 65536: k·LN2_HI is exact
+  1.4286068203094173e-6, // LN2_LO = ln 2 − LN2_HI
+  -87, // EXP_LO
+  88, // EXP_HI
+  // k = round(x / ln 2) by the 1.5·2^23 trick: adding this leaves k + 127 in the float's low
+  // mantissa bits (round to nearest even), and those bits shifted into the exponent field are 2^k.
+  12582912 + 127, // ROUND_BIAS
+  0.5, // HALF
+  1.0 / 6, // Taylor coefficients 1/3! … 1/7!
+  1.0 / 24,
+  1.0 / 120,
+  1.0 / 720,
+  1.0 / 5040,
+  1, // ONE
+]);
+const LOG2E = 0;
+const LN2_HI = 4;
+const LN2_LO = 8;
+const EXP_LO = 12;
+const EXP_HI = 16;
+const ROUND_BIAS = 20;
+const K_HALF = 24;
+const C3 = 28;
+const C4 = 32;
+const C5 = 36;
+const C6 = 40;
+const C7 = 44;
+const K_ONE = 48;
+
+/** The constant at byte offset `at` of the block at k, in all four lanes. */
+// @ts-ignore: decorator
+@inline
+function kc(k: usize, at: usize): v128 {
+  return v128.load32_splat(k + at);
+}
 
 /** e^r − 1 for |r| ≤ ln2/2: r + r²·(1/2 + r/6 + … + r⁵/7!), in Estrin's form (a shorter chain). */
 // @ts-ignore: decorator
 @inline
-function expm1Reduced(r: v128): v128 {
+function expm1Reduced(r: v128, k: usize): v128 {
   const r2 = f32x4.mul(r, r);
-  const q0 = f32x4.add(vc(HALF), f32x4.mul(r, vc(C3)));
-  const q1 = f32x4.add(vc(C4), f32x4.mul(r, vc(C5)));
-  const q2 = f32x4.add(vc(C6), f32x4.mul(r, vc(C7)));
+  const q0 = f32x4.add(kc(k, K_HALF), f32x4.mul(r, kc(k, C3)));
+  const q1 = f32x4.add(kc(k, C4), f32x4.mul(r, kc(k, C5)));
+  const q2 = f32x4.add(kc(k, C6), f32x4.mul(r, kc(k, C7)));
   const q = f32x4.add(q0, f32x4.mul(r2, f32x4.add(q1, f32x4.mul(r2, q2))));
   return f32x4.add(r, f32x4.mul(r2, q));
 }
@@ -57,42 +83,61 @@ function expm1Reduced(r: v128): v128 {
 /** x / ln 2 + ROUND_BIAS for x clamped to [EXP_LO, EXP_HI] (pmin/pmax keep NaN: one instruction). */
 // @ts-ignore: decorator
 @inline
-function expShift(x: v128): v128 {
-  return f32x4.add(f32x4.mul(x, vc(LOG2E)), vc(ROUND_BIAS));
+function expShift(x: v128, k: usize): v128 {
+  return f32x4.add(f32x4.mul(x, kc(k, LOG2E)), kc(k, ROUND_BIAS));
 }
 
 // @ts-ignore: decorator
 @inline
-function clampExp(x: v128): v128 {
-  return f32x4.pmin(f32x4.pmax(x, vc(EXP_LO)), vc(EXP_HI));
+function clampExp(x: v128, k: usize): v128 {
+  return f32x4.pmin(f32x4.pmax(x, kc(k, EXP_LO)), kc(k, EXP_HI));
 }
 
 /** x − k·ln 2, with k = shifted − ROUND_BIAS. */
 // @ts-ignore: decorator
 @inline
-function expR(x: v128, shifted: v128): v128 {
-  const k = f32x4.sub(shifted, vc(ROUND_BIAS));
-  return f32x4.sub(f32x4.sub(x, f32x4.mul(k, vc(LN2_HI))), f32x4.mul(k, vc(LN2_LO)));
+function expR(x: v128, shifted: v128, k: usize): v128 {
+  const n = f32x4.sub(shifted, kc(k, ROUND_BIAS));
+  return f32x4.sub(f32x4.sub(x, f32x4.mul(n, kc(k, LN2_HI))), f32x4.mul(n, kc(k, LN2_LO)));
+}
+
+/** e^x per lane, with the constants of the block at k (EXP_CONSTANTS). */
+// @ts-ignore: decorator
+@inline
+export function vexpAt(x: v128, k: usize): v128 {
+  const xc = clampExp(x, k);
+  const shifted = expShift(xc, k);
+  const s = i32x4.shl(shifted, 23);
+  return f32x4.add(s, f32x4.mul(s, expm1Reduced(expR(xc, shifted, k), k)));
+}
+
+/** e^x − 1 per lane, with the constants of the block at k (EXP_CONSTANTS). */
+// @ts-ignore: decorator
+@inline
+export function vexpm1At(x: v128, k: usize): v128 {
+  const xc = clampExp(x, k);
+  const shifted = expShift(xc, k);
+  const s = i32x4.shl(shifted, 23);
+  return f32x4.add(f32x4.mul(s, expm1Reduced(expR(xc, shifted, k), k)), f32x4.sub(s, kc(k, K_ONE)));
 }
 
 /** e^x per lane. */
 // @ts-ignore: decorator
 @inline
 export function vexp(x: v128): v128 {
-  const xc = clampExp(x);
-  const shifted = expShift(xc);
-  const s = i32x4.shl(shifted, 23);
-  return f32x4.add(s, f32x4.mul(s, expm1Reduced(expR(xc, shifted))));
+  return vexpAt(x, EXP_CONSTANTS);
 }
 
 /** e^x − 1 per lane. */
 // @ts-ignore: decorator
 @inline
 export function vexpm1(x: v128): v128 {
-  const xc = clampExp(x);
-  const shifted = expShift(xc);
-  const s = i32x4.shl(shifted, 23);
-  return f32x4.add(f32x4.mul(s, expm1Reduced(expR(xc, shifted))), f32x4.sub(s, vc(ONE)));
+  return vexpm1At(x, EXP_CONSTANTS);
+}
+
+/** Address of the exp constants (for the generated kernels of declared models). */
+export function expConstants(): usize {
+  return EXP_CONSTANTS;
 }
 
 /** dst[i] = e^src[i] (or e^src[i] − 1 when minus1) for n floats, n a multiple of 4 (for tests). */

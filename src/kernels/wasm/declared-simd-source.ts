@@ -145,9 +145,24 @@ export class VectorRenderer {
 }
 
 
-/** The vector helpers the generated code calls (vmath.ts provides vexp, vexpm1, vc). */
+/** The vector helpers the generated code calls (vmath.ts provides the exp kernels). */
 export const SIMD_RUNTIME_SOURCE = `
-import { vexp, vexpm1 } from './vmath';
+import { EXP_CONSTANTS, vexpAt, vexpm1At } from './vmath';
+
+// The exp constants are read through an address, so that a module sharing the backend's memory
+// can use the main module's block (expConstants()) instead of its own copy.
+let KC: usize = EXP_CONSTANTS;
+export function setExpConstants(p: usize): void {
+  KC = p;
+}
+// @ts-ignore: decorator
+@inline function vexp(x: v128): v128 {
+  return vexpAt(x, KC);
+}
+// @ts-ignore: decorator
+@inline function vexpm1(x: v128): v128 {
+  return vexpm1At(x, KC);
+}
 
 // @ts-ignore: decorator
 @inline function vsigmoid(x: v128): v128 {
