@@ -35,6 +35,9 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { gradcheck } from '../src/tensor/gradcheck.js';
 import { neuronSpikes } from '../src/nn/neuron-layer.js';
 import { izhikevich } from '../src/neurons/izhikevich.js';
+import { programForwardCosts } from '../src/kernels/spiking/costs.js';
+import { countFlops } from '../src/tensor/accounting.js';
+import { declareNeuron } from '../src/neurons/model.js';
 import '../src/kernels/index.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -625,4 +628,29 @@ test('neuronSpikes: autograd through a declared layer (learned per-neuron parame
     () => neuronSpikes(x, izhikevich, { T: 2, params: { q: 1 } }),
     /no parameter "q" \(parameters: a, b, c, d, v0, dt\)/,
   );
+});
+
+test('FLOP counts derive from the declaration (common subexpressions once, parameter-only ones per neuron)', () => {
+  // lif-step: h = decay·v + I (2), the compare (1), the reset blend s·0 + (1 − s)·h (4).
+  const lif = compileStep(stepDefinition(lifStepDeclared));
+  assert.deepEqual(programForwardCosts(lif), { perNeuronStep: 7, perNeuron: 0 });
+  // Hoisting: in "-k*v + tanh(I)" nothing is parameter-only; in "(a*b)*v" a·b is.
+  const probe = declareNeuron({
+    name: 'cost-probe',
+    description: 'cost probe',
+    states: { v: { init: 0 } },
+    params: { a: { value: 2 }, b: { value: 3 } },
+    step: { v: '(a*b)*v + exp(I) + exp(I)' },
+    spike: 'v > a*b',
+  });
+  // Per step: (a·b)·v, exp(I) once, two adds, the compare = 5; per neuron: a·b once (shared by the
+  // step and the threshold).
+  assert.deepEqual(programForwardCosts(compileStep(stepDefinition(probe))), {
+    perNeuronStep: 5,
+    perNeuron: 1,
+  });
+  const x = new Tensor(new Float32Array(6).fill(0.5), [2, 3]);
+  const counted = countFlops(() => neuronSpikes(x, lifStepDeclared, { T: 4 }));
+  // 6 neurons × (4 steps × 7 + 0) + the rate: 6 × (4 + 1).
+  assert.equal(counted.flops, 6 * 4 * 7 + 6 * 5);
 });

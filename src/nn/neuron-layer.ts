@@ -16,6 +16,8 @@ import { STEP_PARAM, stepDefinition } from '../neurons/derive.js';
 import type { NeuronModel } from '../neurons/model.js';
 import { initialState, resolveParams } from '../neurons/model.js';
 import { makeResult } from '../tensor/autograd.js';
+import { addFlops } from '../tensor/accounting.js';
+import { programForwardFlops } from '../kernels/spiking/costs.js';
 import { Shape, Tensor, shapeSize } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import type { SpikingMode, SpikingNeurons } from './spiking-layers.js';
@@ -101,6 +103,17 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   const input = x.data;
   be.spikingForward({ ...base, input, out, saved });
+  addFlops(
+    fn,
+    programForwardFlops(program, {
+      batch: lay.batch,
+      neurons: N,
+      steps: lay.T,
+      timeVarying: lay.timeVarying,
+      inputRepeat: lay.repeat,
+      rateOutput: lay.rateOutput,
+    }),
+  );
   return makeResult(
     out,
     outShape(lay, lay.features),
