@@ -1,14 +1,14 @@
 /**
  * Build step (`npm run build`): compiles the generic kernels of every built-in declared neuron
  * model (src/neurons/catalog.ts; learnable = the parameters the declaration marks learnable) into
- * one wasm module, dist/src/kernels/wasm/declared-builtins.wasm, with a manifest of the program
- * keys in module order, so the wasm backend runs them without a compiler at run time.
+ * two wasm modules (declared-builtins.wasm: SIMD; declared-builtins-scalar.wasm) next to
+ * dist/src/kernels/wasm/declared.js, with a manifest of the program keys in module order, so the wasm backend runs them without a compiler at run time.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileStep } from '../kernels/spiking/program.js';
-import { BUILTIN_MANIFEST, BUILTIN_WASM, compileAssemblyScript } from '../kernels/wasm/declared.js';
+import { BUILTIN_FILES, BUILTIN_MANIFEST, compileAssemblyScript } from '../kernels/wasm/declared.js';
 import { renderModule } from '../kernels/wasm/declared-source.js';
 import { declaredModels } from '../neurons/catalog.js';
 import { stepDefinition } from '../neurons/derive.js';
@@ -21,7 +21,10 @@ const programs = declaredModels().map((m) =>
 );
 // Models with the same equations share one kernel (e.g. hh and hh-modern differ in defaults only).
 const unique = [...new Map(programs.map((p) => [p.key, p])).values()];
-const bytes = await compileAssemblyScript(renderModule(unique));
 const dir = fileURLToPath(new URL('../kernels/wasm/', import.meta.url));
-writeFileSync(join(dir, BUILTIN_WASM), bytes);
+for (const kind of ['scalar', 'simd'] as const)
+  writeFileSync(
+    join(dir, BUILTIN_FILES[kind]),
+    await compileAssemblyScript(renderModule(unique, kind), kind),
+  );
 writeFileSync(join(dir, BUILTIN_MANIFEST), JSON.stringify(unique.map((p) => p.key)) + '\n');

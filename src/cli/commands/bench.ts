@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { benchSim } from '../../experiments/bench-sim.js';
 import { benchTrainStep } from '../../experiments/bench-train.js';
 import { benchRl } from '../../experiments/bench-rl.js';
+import { KERNEL_BENCH_MODELS, KernelBenchModel, benchKernels } from '../../experiments/bench-kernels.js';
 import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { FC_MODELS, MULTITASK_MODELS, MultitaskModelName } from '../../models/multitask.js';
@@ -134,6 +135,53 @@ export function registerBench(program: Command): void {
           `${r.model} actor on ${r.env}: ${r.msPerStep.toFixed(2)} ms per step ` +
             `(act ${r.msAct.toFixed(2)}, physics ${r.msEnv.toFixed(2)}, update ${r.msUpdate.toFixed(2)}; mean of ${r.steps}, batch ${r.batch}, backend ${r.kernels})\n`,
         );
+      },
+    );
+
+  bench
+    .command('kernels')
+    .description(
+      'generated kernels of the built-in declarations against the hand-written kernels they would replace (forward + backward, alternating, medians)',
+    )
+    .option('--models <list>', `comma-separated: ${KERNEL_BENCH_MODELS.join(', ')}`)
+    .option('--batch <n>', 'batch size', positiveInt, 128)
+    .option('--neurons <n>', 'neurons per sample', positiveInt, 512)
+    .option('--T <n>', 'time steps (full HH uses at least 40)', positiveInt, 15)
+    .option('--repeats <n>', 'timed pairs (medians are reported)', positiveInt, 20)
+    .option('--warmup <n>', 'untimed pairs first', positiveInt, 5)
+    .option(...BACKEND_FLAG)
+    .option('--json', 'print JSON only')
+    .action(
+      async (flags: {
+        models?: string;
+        batch: number;
+        neurons: number;
+        T: number;
+        repeats: number;
+        warmup: number;
+        backend?: string;
+        json?: boolean;
+      }) => {
+        selectBackend(flags.backend);
+        await backendReady();
+        const models = flags.models ? flags.models.split(',').map((m) => m.trim()) : [...KERNEL_BENCH_MODELS];
+        const bad = models.filter((m) => !(KERNEL_BENCH_MODELS as readonly string[]).includes(m));
+        if (bad.length > 0)
+          throw new UserError(
+            `--models: unknown ${bad.join(', ')} (available: ${KERNEL_BENCH_MODELS.join(', ')})`,
+          );
+        const r = benchKernels({ ...flags, models: models as KernelBenchModel[] });
+        if (flags.json) {
+          process.stdout.write(JSON.stringify(r) + '\n');
+          return;
+        }
+        process.stdout.write(
+          `batch ${r.batch} × ${r.neurons} neurons, forward + backward, median of ${r.repeats} (backend ${r.backend})\n`,
+        );
+        for (const row of r.rows)
+          process.stdout.write(
+            `${row.model.padEnd(12)} T ${String(row.T).padStart(3)}  hand-written ${row.handMs.toFixed(2).padStart(8)} ms  generated ${row.generatedMs.toFixed(2).padStart(8)} ms  ratio ${row.ratio.toFixed(2)}  (${row.generatedPath})\n`,
+          );
       },
     );
 }

@@ -35,9 +35,34 @@ const VFN: Record<string, (a: string[]) => string> = {
   step: ([a]) => `v128.and(f32x4.gt(${a}, f32x4.splat(0.0)), f32x4.splat(1.0))`,
   log: ([a]) => `vlanes1(${a}, 0)`,
   log1p: ([a]) => `vlanes1(${a}, 1)`,
-  sin: ([a]) => `vlanes1(${a}, 2)`,
-  cos: ([a]) => `vlanes1(${a}, 3)`,
 };
+
+/**
+ * Whether a program has a SIMD kernel: sin, cos and powers other than small integers (and ½)
+ * would need libm tables in static data; such programs run the scalar kernels.
+ */
+export function simdSupported(prog: StepProgram): boolean {
+  const ok = (e: Expr): boolean => {
+    switch (e.op) {
+      case 'num':
+      case 'sym':
+        return true;
+      case 'neg':
+        return ok(e.a);
+      case 'call':
+        return e.fn !== 'sin' && e.fn !== 'cos' && e.args.every(ok);
+      case 'pow':
+        return (
+          e.b.op === 'num' &&
+          ((Number.isInteger(e.b.value) && e.b.value >= 2 && e.b.value <= 4) || e.b.value === 0.5) &&
+          ok(e.a)
+        );
+      default:
+        return ok(e.a) && ok(e.b);
+    }
+  };
+  return Object.values(prog.parts).every((p) => p.exprs.every(ok));
+}
 
 const VOP = { add: 'f32x4.add', sub: 'f32x4.sub', mul: 'f32x4.mul', div: 'f32x4.div' } as const;
 
@@ -118,7 +143,8 @@ export class VectorRenderer {
           code = Array(e.b.value - 1)
             .fill(0)
             .reduce((acc: string) => `f32x4.mul(${acc}, ${base})`, base);
-        else code = `vpow(${base}, ${this.render(e.b)})`;
+        else if (e.b.op === 'num' && e.b.value === 0.5) code = `f32x4.sqrt(${base})`;
+        else throw new Error(`no SIMD rendering of x^${this.render(e.b)} (see simdSupported)`);
         break;
       }
       case 'call':
@@ -144,14 +170,13 @@ export class VectorRenderer {
   }
 }
 
-
 /** The vector helpers the generated code calls (vmath.ts provides the exp kernels). */
 export const SIMD_RUNTIME_SOURCE = `
-import { EXP_CONSTANTS, vexpAt, vexpm1At } from './vmath';
+import { vexpAt, vexpm1At } from './vexp';
 
-// The exp constants are read through an address, so that a module sharing the backend's memory
-// can use the main module's block (expConstants()) instead of its own copy.
-let KC: usize = EXP_CONSTANTS;
+// The module owns no static data (it runs on the backend's memory): the exp constants are read
+// from the main module's block, whose address (expConstants()) the host sets here.
+let KC: usize = 0;
 export function setExpConstants(p: usize): void {
   KC = p;
 }
@@ -188,23 +213,17 @@ function vexprelD(x: v128): v128 {
   const closed = f32x4.div(f32x4.sub(f32x4.mul(safe, ex), vexpm1(safe)), f32x4.mul(safe, safe));
   return v128.bitselect(series, closed, small);
 }
+// Lane by lane with the table-free log1p (log x = log1p(x − 1), exact in float64): Mathf.log,
+// sin, cos and pow keep tables in static data, which this module may not have.
 function lane1(x: f32, fn: i32): f32 {
-  if (fn == 0) return Mathf.log(x);
-  if (fn == 1) return Mathf.log1p(x);
-  if (fn == 2) return Mathf.sin(x);
-  return Mathf.cos(x);
+  if (fn == 0) return <f32>Math.log1p(<f64>x - 1.0);
+  return Mathf.log1p(x);
 }
 function vlanes1(x: v128, fn: i32): v128 {
   let r = f32x4.splat(lane1(f32x4.extract_lane(x, 0), fn));
   r = f32x4.replace_lane(r, 1, lane1(f32x4.extract_lane(x, 1), fn));
   r = f32x4.replace_lane(r, 2, lane1(f32x4.extract_lane(x, 2), fn));
   return f32x4.replace_lane(r, 3, lane1(f32x4.extract_lane(x, 3), fn));
-}
-function vpow(a: v128, b: v128): v128 {
-  let r = f32x4.splat(Mathf.pow(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
-  r = f32x4.replace_lane(r, 1, Mathf.pow(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
-  r = f32x4.replace_lane(r, 2, Mathf.pow(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
-  return f32x4.replace_lane(r, 3, Mathf.pow(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
 }
 /** 4 floats of a [rows][N] f32 array at row-relative neuron indices (i .. i+3) mod N. */
 function gatherF32(base: usize, i: i32, N: i32): v128 {
@@ -239,7 +258,8 @@ function scatterSaved(o: usize, S: i32, k: i32, v: v128): void {
   store<f32>(p + 2 * st, f32x4.extract_lane(v, 2));
   store<f32>(p + 3 * st, f32x4.extract_lane(v, 3));
 }
-function vsurrogateGrad(kind: i32, p: f32, x: v128): v128 {
+// @ts-ignore: decorator
+@inline function vsurrogateGrad(kind: i32, p: f32, x: v128): v128 {
   const P = f32x4.splat(p);
   if (kind == 0) return v128.and(f32x4.lt(f32x4.abs(x), P), f32x4.splat(1.0));
   if (kind == 1) {
@@ -259,7 +279,8 @@ function vatanHalf(x: v128): v128 {
   r = f32x4.replace_lane(r, 2, Mathf.atan(f32x4.extract_lane(x, 2)));
   return f32x4.replace_lane(r, 3, Mathf.atan(f32x4.extract_lane(x, 3)));
 }
-function vsurrogatePrimitive(kind: i32, p: f32, x: v128): v128 {
+// @ts-ignore: decorator
+@inline function vsurrogatePrimitive(kind: i32, p: f32, x: v128): v128 {
   const P = f32x4.splat(p);
   if (kind == 0) return f32x4.min(f32x4.max(f32x4.add(x, P), f32x4.splat(0.0)), f32x4.add(P, P));
   if (kind == 1) return vsigmoid(f32x4.mul(P, x));

@@ -12,7 +12,7 @@
 import type { Expr } from '../../symbolic/expr.js';
 import { renderJs } from '../../symbolic/expr.js';
 import type { StepPart, StepProgram } from '../spiking/program.js';
-import { SIMD_RUNTIME_SOURCE, renderSimdProgram } from './declared-simd-source.js';
+import { SIMD_RUNTIME_SOURCE, renderSimdProgram, simdSupported } from './declared-simd-source.js';
 
 /** Float literals always carry a decimal point, so AssemblyScript types them f64. */
 function f64Literal(v: number): string {
@@ -286,15 +286,21 @@ export function scratchBytes(prog: StepProgram, frames: number): number {
   return 8 * (6 * prog.S + 3 * prog.P + 2 + prog.chargePartialsLength + prog.resetPartialsLength + frames);
 }
 
+/** The kinds of generated module: scalar float64 kernels, or float32 SIMD kernels. */
+export type ModuleKind = 'scalar' | 'simd';
+
 /**
- * A whole module: the runtimes plus, for each program (suffixed _0, _1, …), its scalar float64
- * kernels (forward_i, backward_i: the reference's arithmetic) and its float32 SIMD kernels
- * (forwardV_i, backwardV_i).
+ * A whole module of the given kind for the programs (suffixed _0, _1, …): scalar modules export
+ * forward_i / backward_i (the reference's arithmetic; they own static data: libm tables), SIMD
+ * modules forwardV_i / backwardV_i and setExpConstants (no static data: they run on the backend's
+ * memory). A program without SIMD support (simdSupported) gets stubs in a SIMD module that are
+ * never called.
  */
-export function renderModule(programs: readonly StepProgram[]): string {
+export function renderModule(programs: readonly StepProgram[], kind: ModuleKind): string {
+  if (kind === 'scalar')
+    return [RUNTIME_SOURCE, ...programs.map((p, i) => renderProgram(p, `_${i}`))].join('\n');
   return [
     SIMD_RUNTIME_SOURCE,
-    RUNTIME_SOURCE,
-    ...programs.map((p, i) => renderProgram(p, `_${i}`) + renderSimdProgram(p, `_${i}`)),
+    ...programs.map((p, i) => (simdSupported(p) ? renderSimdProgram(p, `_${i}`) : '')),
   ].join('\n');
 }

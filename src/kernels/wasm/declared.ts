@@ -1,13 +1,18 @@
 /**
- * Generated wasm kernels for declared neuron models: a StepProgram is rendered to AssemblyScript
- * (declared-source.ts), compiled with the AssemblyScript compiler's own API, and instantiated on a
- * memory of its own. The built-in declarations are compiled by `npm run build` into
- * declared-builtins.wasm (loaded synchronously, no compiler at run time); a model declared at
- * run time is compiled by `prepare()` (about a second) and cached in memory and on disk
- * (HHNET_KERNEL_CACHE, default <tmpdir>/hhnet-kernels), keyed by a hash of its source.
+ * Generated wasm kernels for declared neuron models. A StepProgram is rendered to AssemblyScript
+ * (declared-source.ts) twice and compiled with the AssemblyScript compiler's own API:
  *
- * Arithmetic is float64 with the reference's float32 rounding points, so results agree with the
- * reference kernels up to the last bits of exp/log (different libm implementations).
+ * - a SIMD module (float32, four neurons a vector) that owns no static data and runs on the wasm
+ *   backend's shared memory, so operands resident there (parameters, saved states) are used in
+ *   place, like the hand-written kernels';
+ * - a scalar module (float64, the reference's arithmetic: results equal it bit for bit) on a
+ *   memory of its own: it runs the last BN mod 4 neurons, programs the SIMD renderer does not
+ *   cover (sin, cos, general powers), and everything when `simd: false`.
+ *
+ * The built-in declarations are compiled by `npm run build` (declared-builtins*.wasm, loaded
+ * synchronously: no compiler at run time); any other program by `prepare()` (about a second) and
+ * cached in memory and on disk (HHNET_KERNEL_CACHE, default <tmpdir>/hhnet-kernels), keyed by a
+ * hash of its source.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,43 +25,52 @@ import { checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import type { StepProgram } from '../spiking/program.js';
 import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from '../spiking/reference.js';
 import { checkGeneric } from '../spiking/reference.js';
+import type { Arena } from './arena.js';
+import type { ModuleKind } from './declared-source.js';
 import { renderModule, scratchBytes } from './declared-source.js';
+import { simdSupported } from './declared-simd-source.js';
+import { MAX_PAGES } from './module.js';
 import { wasmApi } from './wasm-api.js';
 import type { WasmMemory } from './wasm-api.js';
 
-/** Where the host lays out buffers: the module's own static data stays below. */
-const HEAP_BASE = 65536;
 const PAGE = 65536;
-/** Flags of every generated module (scalar float64 code: no SIMD needed). */
-export const DECLARED_ASC_FLAGS = [
+/** Buffers of a scalar module's call start here; its static data stays below. */
+const SCALAR_HEAP_BASE = 65536;
+
+const COMMON_FLAGS = [
   '-O3',
   '--noAssert',
   '--runtime',
   'stub',
-  '--enable',
-  'simd',
   '--importMemory',
-  '--initialMemory',
-  '2',
   '--maximumMemory',
-  '65536',
+  String(MAX_PAGES),
 ];
+/** Compiler flags per module kind. */
+export const ASC_FLAGS: Readonly<Record<ModuleKind, readonly string[]>> = {
+  scalar: [...COMMON_FLAGS, '--initialMemory', '2'],
+  simd: [...COMMON_FLAGS, '--initialMemory', '1', '--sharedMemory', '--enable', 'simd,threads'],
+};
 
-interface Exports {
-  [name: string]: (...args: number[]) => void;
-}
+type Exports = Record<string, (...args: number[]) => void>;
 
-interface Loaded {
+interface Instance {
   memory: WasmMemory;
   exports: Exports;
   suffix: string;
 }
 
-/** The SIMD exp/expm1 of the hand-written kernels, which generated kernels import as './vmath'. */
-const VMATH_SOURCE = fileURLToPath(new URL('../../../../assembly/vmath.ts', import.meta.url));
+interface Kernels {
+  scalar: Instance;
+  /** Null when the program has no SIMD kernel, or when SIMD is off. */
+  simd: Instance | null;
+}
+
+/** The AssemblyScript sources generated modules import, by the name they import them under. */
+const LIBRARY = { 'vexp.ts': new URL('../../../../assembly/vexp.ts', import.meta.url) };
 
 /** Compiles AssemblyScript source to wasm bytes with the compiler's API (no files touched). */
-export async function compileAssemblyScript(source: string): Promise<Uint8Array> {
+export async function compileAssemblyScript(source: string, kind: ModuleKind): Promise<Uint8Array> {
   let asc: typeof import('assemblyscript/asc');
   try {
     asc = await import('assemblyscript/asc');
@@ -65,10 +79,11 @@ export async function compileAssemblyScript(source: string): Promise<Uint8Array>
       `compiling a declared neuron model to wasm needs the assemblyscript package (npm install assemblyscript): ${(err as Error).message}`,
     );
   }
+  const library: Record<string, string> = {};
+  for (const [name, url] of Object.entries(LIBRARY)) library[name] = readFileSync(fileURLToPath(url), 'utf8');
   const files: Record<string, Uint8Array | string> = {};
-  const vmath = readFileSync(VMATH_SOURCE, 'utf8');
-  const { error, stderr } = await asc.main(['kernel.ts', '--outFile', 'kernel.wasm', ...DECLARED_ASC_FLAGS], {
-    readFile: (name: string) => (name === 'kernel.ts' ? source : name === 'vmath.ts' ? vmath : null),
+  const { error, stderr } = await asc.main(['kernel.ts', '--outFile', 'kernel.wasm', ...ASC_FLAGS[kind]], {
+    readFile: (name: string) => (name === 'kernel.ts' ? source : (library[name] ?? null)),
     writeFile: (name: string, contents: Uint8Array | string) => {
       files[name] = contents;
     },
@@ -77,50 +92,103 @@ export async function compileAssemblyScript(source: string): Promise<Uint8Array>
   const bytes = files['kernel.wasm'];
   if (error || !(bytes instanceof Uint8Array))
     throw new Error(`the generated kernel did not compile: ${error?.message ?? ''}\n${stderr.toString()}`);
+  if (kind === 'simd' && hasDataSection(bytes))
+    throw new Error('a generated SIMD module has static data, which would overwrite the shared memory');
   return bytes;
 }
 
-function instantiate(bytes: Uint8Array): { memory: WasmMemory; exports: Exports } {
-  const memory = new wasmApi.Memory({ initial: 2, maximum: 65536 });
-  const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
-  return { memory, exports: instance.exports as unknown as Exports };
+/** Whether a wasm binary has a data section (id 11). */
+function hasDataSection(bytes: Uint8Array): boolean {
+  let i = 8;
+  while (i < bytes.length) {
+    const id = bytes[i++];
+    let len = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[i++];
+      len |= (b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    if (id === 11 && len > 0) return true;
+    i += len;
+  }
+  return false;
 }
 
-/** The built-in programs' module, written by `npm run build` next to this file. */
-export const BUILTIN_WASM = 'declared-builtins.wasm';
+/** The backend state SIMD kernels run on: its memory, arena and exp constants. */
+export interface SharedMemoryEnv {
+  memory: WasmMemory;
+  arena: Arena;
+  /** Runs before operands are written (waits for worker threads to leave the memory). */
+  settle: () => void;
+  /** Address of the main module's exp constants (assembly/vmath.ts expConstants()). */
+  expConstants: number;
+}
+
+/** The built-in programs' modules, written by `npm run build` next to this file. */
+export const BUILTIN_FILES: Readonly<Record<ModuleKind, string>> = {
+  scalar: 'declared-builtins-scalar.wasm',
+  simd: 'declared-builtins.wasm',
+};
 export const BUILTIN_MANIFEST = 'declared-builtins.json';
 
 export interface DeclaredKernelsOptions {
   /** Disk cache of compiled models (default HHNET_KERNEL_CACHE, else <tmpdir>/hhnet-kernels). */
   cacheDir?: string;
   /**
-   * Run four neurons per float32 SIMD vector (default true). false runs the scalar float64
-   * kernels, which equal the reference bit for bit (tests, debugging).
+   * The wasm backend's memory for the SIMD kernels. Without it (or with `simd: false`) every call
+   * runs the scalar float64 kernels, which equal the reference bit for bit.
    */
+  shared?: SharedMemoryEnv;
   simd?: boolean;
 }
 
 export class DeclaredKernels {
-  private readonly loaded = new Map<string, Loaded>();
+  private readonly loaded = new Map<string, Kernels>();
   readonly cacheDir: string;
   readonly simd: boolean;
+  private readonly shared: SharedMemoryEnv | null;
 
   constructor(opts: DeclaredKernelsOptions = {}) {
     this.cacheDir =
       opts.cacheDir ?? (process.env.HHNET_KERNEL_CACHE?.trim() || join(tmpdir(), 'hhnet-kernels'));
-    this.simd = opts.simd ?? true;
+    this.shared = opts.shared ?? null;
+    this.simd = (opts.simd ?? true) && this.shared !== null;
     this.loadBuiltins();
   }
 
   /** The built-in declarations compiled at build time (absent in a tree that was not built). */
   private loadBuiltins(): void {
     const dir = fileURLToPath(new URL('.', import.meta.url));
-    const wasm = join(dir, BUILTIN_WASM);
     const manifest = join(dir, BUILTIN_MANIFEST);
-    if (!existsSync(wasm) || !existsSync(manifest)) return;
+    const files = { scalar: join(dir, BUILTIN_FILES.scalar), simd: join(dir, BUILTIN_FILES.simd) };
+    if (!existsSync(manifest) || !existsSync(files.scalar) || !existsSync(files.simd)) return;
     const keys = JSON.parse(readFileSync(manifest, 'utf8')) as string[];
-    const { memory, exports } = instantiate(new Uint8Array(readFileSync(wasm)));
-    keys.forEach((key, i) => this.loaded.set(key, { memory, exports, suffix: `_${i}` }));
+    const scalar = this.instantiate(new Uint8Array(readFileSync(files.scalar)), 'scalar');
+    const simd = this.simd ? this.instantiate(new Uint8Array(readFileSync(files.simd)), 'simd') : null;
+    keys.forEach((key, i) => this.loaded.set(key, this.kernels(key, scalar, simd, i)));
+  }
+
+  private kernels(
+    key: string,
+    scalar: Omit<Instance, 'suffix'>,
+    simd: Omit<Instance, 'suffix'> | null,
+    i: number,
+  ): Kernels {
+    const suffix = `_${i}`;
+    const hasSimd = simd !== null && typeof simd.exports[`forwardV${suffix}`] === 'function';
+    void key;
+    return { scalar: { ...scalar, suffix }, simd: hasSimd ? { ...simd, suffix } : null };
+  }
+
+  private instantiate(bytes: Uint8Array, kind: ModuleKind): Omit<Instance, 'suffix'> {
+    const memory =
+      kind === 'simd'
+        ? (this.shared as SharedMemoryEnv).memory
+        : new wasmApi.Memory({ initial: 2, maximum: MAX_PAGES });
+    const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
+    const exports = instance.exports as unknown as Exports;
+    if (kind === 'simd') exports.setExpConstants((this.shared as SharedMemoryEnv).expConstants);
+    return { memory, exports };
   }
 
   /** Whether a compiled kernel runs this program. */
@@ -128,94 +196,90 @@ export class DeclaredKernels {
     return this.loaded.has(program.key);
   }
 
+  /** 'wasm SIMD', 'wasm scalar' or null (not compiled): what runs this program's whole groups. */
+  path(program: StepProgram): string | null {
+    const k = this.loaded.get(program.key);
+    if (!k) return null;
+    return k.simd ? 'wasm SIMD' : 'wasm scalar';
+  }
+
   /**
-   * Compiles (or loads from the disk cache) the kernel of a program. Returns how long it took, in
-   * ms, and whether it came from the cache.
+   * Compiles (or loads from the disk cache) the kernels of a program. Returns how long it took, in
+   * ms, and whether everything came from the cache.
    */
   async prepare(program: StepProgram): Promise<{ ms: number; cached: boolean }> {
     const started = performance.now();
     if (this.loaded.has(program.key)) return { ms: 0, cached: true };
-    const source = renderModule([program]);
-    const hash = createHash('sha256').update(source).digest('hex').slice(0, 32);
+    const wantSimd = this.simd && simdSupported(program);
+    const scalar = await this.compiled([program], 'scalar');
+    const simd = wantSimd ? await this.compiled([program], 'simd') : null;
+    this.loaded.set(
+      program.key,
+      this.kernels(
+        program.key,
+        this.instantiate(scalar.bytes, 'scalar'),
+        simd ? this.instantiate(simd.bytes, 'simd') : null,
+        0,
+      ),
+    );
+    return { ms: performance.now() - started, cached: scalar.cached && (simd?.cached ?? true) };
+  }
+
+  /** The module bytes from the disk cache, or compiled and stored there. */
+  private async compiled(
+    programs: StepProgram[],
+    kind: ModuleKind,
+  ): Promise<{ bytes: Uint8Array; cached: boolean }> {
+    const source = renderModule(programs, kind);
+    const hash = createHash('sha256').update(kind).update(source).digest('hex').slice(0, 32);
     const file = join(this.cacheDir, `${hash}.wasm`);
-    let bytes: Uint8Array | null = null;
-    let cached = false;
     try {
-      bytes = new Uint8Array(await readFile(file));
-      cached = true;
+      const bytes = new Uint8Array(await readFile(file));
+      if (wasmApi.validate(bytes) && !(kind === 'simd' && hasDataSection(bytes)))
+        return { bytes, cached: true };
     } catch {
-      bytes = await compileAssemblyScript(source);
-      try {
-        await mkdir(this.cacheDir, { recursive: true });
-        await writeFileAtomic(file, bytes);
-      } catch {
-        // An unwritable cache only costs the next process a compile.
-      }
+      // not cached yet
     }
-    let inst;
+    const bytes = await compileAssemblyScript(source, kind);
     try {
-      inst = instantiate(bytes as Uint8Array);
-    } catch (err) {
-      if (!cached) throw err;
-      inst = instantiate(await compileAssemblyScript(source)); // a corrupt cache entry
+      await mkdir(this.cacheDir, { recursive: true });
+      await writeFileAtomic(file, bytes);
+    } catch {
+      // An unwritable cache only costs the next process a compile.
     }
-    this.loaded.set(program.key, { ...inst, suffix: '_0' });
-    return { ms: performance.now() - started, cached };
+    return { bytes, cached: false };
+  }
+
+  private kernelsOf(program: StepProgram): Kernels {
+    const k = this.loaded.get(program.key);
+    if (!k) throw new Error(`no compiled kernel for ${program.definition.name} (call prepare() first)`);
+    return k;
   }
 
   forward(a: GenericSpikingForwardArgs): void {
     const where = `spikingForward(${a.program.definition.name})`;
     checkGeneric(a, where);
-    const k = this.kernel(a.program);
     const { S } = a.program;
-    const { batch: B, neurons: N, steps: T } = a;
-    const BN = B * N;
-    const base = { ...a, threshold: 0 };
-    const { inLen, outLen } = ioLengths(base, N, N);
+    const BN = a.batch * a.neurons;
+    const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, a.neurons, a.neurons);
     checkLen(where, 'input', a.input, inLen);
     checkLen(where, 'out', a.out, outLen);
-    checkLen(where, 'saved', a.saved, T * BN * S);
-    const lay = new Layout();
-    const IN = lay.take(inLen * 4);
-    const OUT = lay.take(outLen * 4);
-    const SAVED = a.saved ? lay.take(T * BN * S * 4) : 0;
-    const PRM = lay.take(a.program.P * N * 4);
-    const INIT = lay.take(N * S * 8);
-    const SCR = lay.take(scratchBytes(a.program, 1));
-    const mem = lay.ensure(k.memory);
-    new Float32Array(mem, IN, inLen).set(a.input.subarray(0, inLen));
-    this.writeParams(mem, PRM, a, N);
-    this.writeInitial(mem, INIT, a, N);
-    const flags = [
-      B,
-      N,
-      T,
-      +a.timeVarying,
-      inputRepeatOf(base),
-      +a.rateOutput,
-      +a.smooth,
-      a.surrogate,
-      a.surrogateParam,
-    ];
-    // SIMD over whole groups of four neurons, the scalar kernel for the rest.
-    const split = this.simd ? BN - (BN % 4) : 0;
-    if (split > 0) k.exports[`forwardV${k.suffix}`](...flags, IN, OUT, SAVED, PRM, INIT, 0, split);
-    if (split < BN) k.exports[`forward${k.suffix}`](...flags, IN, OUT, SAVED, PRM, INIT, SCR, split, BN);
-    a.out.set(new Float32Array(k.memory.buffer, OUT, outLen));
-    if (a.saved) a.saved.set(new Float32Array(k.memory.buffer, SAVED, T * BN * S));
+    checkLen(where, 'saved', a.saved, a.steps * BN * S);
+    const k = this.kernelsOf(a.program);
+    const split = k.simd ? BN - (BN % 4) : 0;
+    if (split > 0) this.forwardSimd(k.simd as Instance, a, inLen, outLen, split);
+    if (split === 0) this.forwardScalar(k.scalar, a);
+    else if (split < BN) forEachPart(a, split, (part) => this.forwardScalar(k.scalar, part));
   }
 
   backward(a: GenericSpikingBackwardArgs): void {
     const where = `spikingBackward(${a.program.definition.name})`;
     checkGeneric(a, where);
-    const k = this.kernel(a.program);
     const { S, P, learnable } = a.program;
-    const { batch: B, neurons: N, steps: T } = a;
-    const BN = B * N;
-    const base = { ...a, threshold: 0 };
-    const { inLen, outLen } = ioLengths(base, N, N);
+    const BN = a.batch * a.neurons;
+    const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, a.neurons, a.neurons);
     checkLen(where, 'input', a.input, inLen);
-    checkLen(where, 'saved', a.saved, T * BN * S);
+    checkLen(where, 'saved', a.saved, a.steps * BN * S);
     checkLen(where, 'gradOut', a.gradOut, outLen);
     checkLen(where, 'gradInput', a.gradInput, inLen);
     if (a.gradParams.length !== P) throw new RangeError(`${where}: gradParams needs ${P} entries`);
@@ -226,8 +290,131 @@ export class DeclaredKernels {
           `${where}: parameter ${a.program.definition.params[q]} was not compiled as learnable`,
         );
     });
-    const R = inputRepeatOf(base);
-    const frames = a.timeVarying ? T / R : 1;
+    const k = this.kernelsOf(a.program);
+    const split = k.simd ? BN - (BN % 4) : 0;
+    if (split > 0) this.backwardSimd(k.simd as Instance, a, inLen, outLen, split);
+    if (split === 0) this.backwardScalar(k.scalar, a);
+    else if (split < BN) backwardPart(a, split, (part) => this.backwardScalar(k.scalar, part));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // SIMD kernels on the backend's memory: resident operands in place, others through the arena.
+
+  private forwardSimd(
+    k: Instance,
+    a: GenericSpikingForwardArgs,
+    inLen: number,
+    outLen: number,
+    split: number,
+  ): void {
+    const env = this.shared as SharedMemoryEnv;
+    const { arena } = env;
+    const { P, S } = a.program;
+    const N = a.neurons;
+    const savedLen = a.saved ? a.steps * a.batch * N * S : 0;
+    const [pIn, pOut, pSaved, pPrm, pInit] = this.place([
+      [a.input, inLen * 4],
+      [a.out, outLen * 4],
+      [a.saved, savedLen * 4],
+      [null, P * N * 4],
+      [null, N * S * 8],
+    ]);
+    arena.write(pIn, a.input, inLen);
+    writeParams(env.memory, pPrm, a, N);
+    writeInitial(env.memory, pInit, a, N);
+    k.exports[`forwardV${k.suffix}`](...flagsOf(a), pIn, pOut, a.saved ? pSaved : 0, pPrm, pInit, 0, split);
+    arena.read(pOut, a.out, outLen);
+    if (a.saved) arena.read(pSaved, a.saved, savedLen);
+  }
+
+  private backwardSimd(
+    k: Instance,
+    a: GenericSpikingBackwardArgs,
+    inLen: number,
+    outLen: number,
+    split: number,
+  ): void {
+    const env = this.shared as SharedMemoryEnv;
+    const { arena } = env;
+    const { P, S } = a.program;
+    const N = a.neurons;
+    const savedLen = a.steps * a.batch * N * S;
+    const frames = a.timeVarying ? a.steps / inputRepeatOf({ ...a, threshold: 0 }) : 1;
+    const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx] = this.place([
+      [a.input, inLen * 4],
+      [a.saved, savedLen * 4],
+      [a.gradOut, outLen * 4],
+      [a.gradInput, a.gradInput ? inLen * 4 : 0],
+      [null, P * N * 4],
+      [null, N * S * 8],
+      [null, P * N * 8],
+      [null, frames * 16],
+    ]);
+    arena.write(pIn, a.input, inLen);
+    arena.write(pSaved, a.saved, savedLen);
+    arena.write(pGout, a.gradOut, outLen);
+    if (a.gradInput) arena.write(pGin, a.gradInput, inLen);
+    writeParams(env.memory, pPrm, a, N);
+    writeInitial(env.memory, pInit, a, N);
+    new Float64Array(env.memory.buffer, pGprm, P * N).fill(0);
+    k.exports[`backwardV${k.suffix}`](
+      ...flagsOf(a),
+      +a.detachReset,
+      pIn,
+      pSaved,
+      pGout,
+      a.gradInput ? pGin : 0,
+      pPrm,
+      pInit,
+      pGprm,
+      pGx,
+      0,
+      split,
+    );
+    if (a.gradInput) arena.read(pGin, a.gradInput, inLen);
+    addParamGradients(new Float64Array(env.memory.buffer, pGprm, P * N), a, N);
+  }
+
+  /** Byte offsets of (array, bytes) operands: a resident array's own, else the operand block's. */
+  private place(regions: readonly (readonly [Float32Array | null, number])[]): number[] {
+    const { arena, settle } = this.shared as SharedMemoryEnv;
+    settle();
+    const resident = regions.map(([arr, bytes]) => (bytes > 0 ? arena.residentPtr(arr) : -1));
+    const ptrs = arena.place(regions.map(([, bytes], i) => (resident[i] < 0 ? bytes : 0)));
+    if (!ptrs) throw new RangeError('a declared-model kernel call does not fit in the 4 GiB wasm memory');
+    return ptrs.map((ptr, i) => (resident[i] < 0 ? ptr : resident[i]));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scalar kernels on their own memory: operands copied in and out.
+
+  private forwardScalar(k: Instance, a: GenericSpikingForwardArgs): void {
+    const { P, S } = a.program;
+    const { batch: B, neurons: N, steps: T } = a;
+    const BN = B * N;
+    const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, N, N);
+    const lay = new Layout();
+    const IN = lay.take(inLen * 4);
+    const OUT = lay.take(outLen * 4);
+    const SAVED = a.saved ? lay.take(T * BN * S * 4) : 0;
+    const PRM = lay.take(P * N * 4);
+    const INIT = lay.take(N * S * 8);
+    const SCR = lay.take(scratchBytes(a.program, 1));
+    const mem = lay.ensure(k.memory);
+    new Float32Array(mem, IN, inLen).set(a.input.subarray(0, inLen));
+    writeParams(k.memory, PRM, a, N);
+    writeInitial(k.memory, INIT, a, N);
+    k.exports[`forward${k.suffix}`](...flagsOf(a), IN, OUT, SAVED, PRM, INIT, SCR, 0, BN);
+    a.out.set(new Float32Array(k.memory.buffer, OUT, outLen));
+    if (a.saved) a.saved.set(new Float32Array(k.memory.buffer, SAVED, T * BN * S));
+  }
+
+  private backwardScalar(k: Instance, a: GenericSpikingBackwardArgs): void {
+    const { P, S } = a.program;
+    const { batch: B, neurons: N, steps: T } = a;
+    const BN = B * N;
+    const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, N, N);
+    const frames = a.timeVarying ? T / inputRepeatOf({ ...a, threshold: 0 }) : 1;
     const lay = new Layout();
     const IN = lay.take(inLen * 4);
     const SAVED = lay.take(T * BN * S * 4);
@@ -237,80 +424,180 @@ export class DeclaredKernels {
     const INIT = lay.take(N * S * 8);
     const GPRM = lay.take(P * N * 8);
     const SCR = lay.take(scratchBytes(a.program, frames));
-    const GX = lay.take(16 * frames);
     const mem = lay.ensure(k.memory);
     new Float32Array(mem, IN, inLen).set(a.input.subarray(0, inLen));
     new Float32Array(mem, SAVED, T * BN * S).set(a.saved.subarray(0, T * BN * S));
     new Float32Array(mem, GOUT, outLen).set(a.gradOut.subarray(0, outLen));
     if (a.gradInput) new Float32Array(mem, GIN, inLen).set(a.gradInput.subarray(0, inLen));
-    this.writeParams(mem, PRM, a, N);
-    this.writeInitial(mem, INIT, a, N);
+    writeParams(k.memory, PRM, a, N);
+    writeInitial(k.memory, INIT, a, N);
     new Float64Array(mem, GPRM, P * N).fill(0);
-    const flags = [
-      B,
-      N,
-      T,
-      +a.timeVarying,
-      R,
-      +a.rateOutput,
-      +a.smooth,
-      a.surrogate,
-      a.surrogateParam,
+    k.exports[`backward${k.suffix}`](
+      ...flagsOf(a),
       +a.detachReset,
-    ];
-    const buffers = [IN, SAVED, GOUT, GIN, PRM, INIT, GPRM];
-    const split = this.simd ? BN - (BN % 4) : 0;
-    if (split > 0) k.exports[`backwardV${k.suffix}`](...flags, ...buffers, GX, 0, split);
-    if (split < BN) k.exports[`backward${k.suffix}`](...flags, ...buffers, SCR, split, BN);
+      IN,
+      SAVED,
+      GOUT,
+      GIN,
+      PRM,
+      INIT,
+      GPRM,
+      SCR,
+      0,
+      BN,
+    );
     if (a.gradInput) a.gradInput.set(new Float32Array(k.memory.buffer, GIN, inLen));
-    const gp = new Float64Array(k.memory.buffer, GPRM, P * N);
-    a.gradParams.forEach((g, q) => {
-      if (!g) return;
-      if (g.length === 1) {
-        let s = 0;
-        for (let j = 0; j < N; j++) s += gp[q * N + j];
-        g[0] += s;
-      } else for (let j = 0; j < N; j++) g[j] += gp[q * N + j];
-    });
-  }
-
-  private kernel(program: StepProgram): Loaded {
-    const k = this.loaded.get(program.key);
-    if (!k) throw new Error(`no compiled kernel for ${program.definition.name} (call prepare() first)`);
-    return k;
-  }
-
-  /** Parameters as [P][N] float32 (shared values repeated). */
-  private writeParams(
-    mem: ArrayBuffer,
-    at: number,
-    a: GenericSpikingForwardArgs | GenericSpikingBackwardArgs,
-    N: number,
-  ) {
-    const view = new Float32Array(mem, at, a.program.P * N);
-    a.params.forEach((arr, q) => {
-      if (arr.length === 1) view.fill(arr[0], q * N, (q + 1) * N);
-      else view.set(arr.subarray(0, N), q * N);
-    });
-  }
-
-  /** The initial state as [N][S] float64. */
-  private writeInitial(
-    mem: ArrayBuffer,
-    at: number,
-    a: GenericSpikingForwardArgs | GenericSpikingBackwardArgs,
-    N: number,
-  ) {
-    const { S } = a.program;
-    const view = new Float64Array(mem, at, N * S);
-    if (a.initial.length === S) for (let j = 0; j < N; j++) view.set(a.initial, j * S);
-    else view.set(a.initial.subarray(0, N * S));
+    addParamGradients(new Float64Array(k.memory.buffer, GPRM, P * N), a, N);
   }
 }
 
-/** Byte offsets of one call's buffers, 8-byte aligned, from HEAP_BASE up. */
+/** The leading scalar arguments of every kernel. */
+function flagsOf(a: GenericSpikingForwardArgs | GenericSpikingBackwardArgs): number[] {
+  const base = { ...a, threshold: 0 };
+  return [
+    a.batch,
+    a.neurons,
+    a.steps,
+    +a.timeVarying,
+    inputRepeatOf(base),
+    +a.rateOutput,
+    +a.smooth,
+    a.surrogate,
+    a.surrogateParam,
+  ];
+}
+
+/** Parameters as [P][N] float32 at byte offset `at` (shared values repeated). */
+function writeParams(
+  memory: WasmMemory,
+  at: number,
+  a: GenericSpikingForwardArgs | GenericSpikingBackwardArgs,
+  N: number,
+): void {
+  const view = new Float32Array(memory.buffer, at, a.program.P * N);
+  a.params.forEach((arr, q) => {
+    if (arr.length === 1) view.fill(arr[0], q * N, (q + 1) * N);
+    else view.set(arr.subarray(0, N), q * N);
+  });
+}
+
+/** The initial state as [N][S] float64 at byte offset `at`. */
+function writeInitial(
+  memory: WasmMemory,
+  at: number,
+  a: GenericSpikingForwardArgs | GenericSpikingBackwardArgs,
+  N: number,
+): void {
+  const { S } = a.program;
+  const view = new Float64Array(memory.buffer, at, N * S);
+  if (a.initial.length === S) for (let j = 0; j < N; j++) view.set(a.initial, j * S);
+  else view.set(a.initial.subarray(0, N * S));
+}
+
+/** Adds per-neuron parameter gradients [P][N] (float64) into the call's gradParams. */
+function addParamGradients(gp: Float64Array, a: GenericSpikingBackwardArgs, N: number): void {
+  a.gradParams.forEach((g, q) => {
+    if (!g) return;
+    if (g.length === 1) {
+      let s = 0;
+      for (let j = 0; j < N; j++) s += gp[q * N + j];
+      g[0] += s;
+    } else for (let j = 0; j < N; j++) g[j] += gp[q * N + j];
+  });
+}
+
+/**
+ * The neurons [from, BN) of a call as a call of their own (one sample of BN − from neurons, each
+ * with its own parameters and initial state), run by `run`, outputs scattered back.
+ */
+function forEachPart(
+  a: GenericSpikingForwardArgs,
+  from: number,
+  run: (part: GenericSpikingForwardArgs) => void,
+): void {
+  const part = slice(a, from);
+  const { n, frames, T, S, BN } = part.shape;
+  const out = new Float32Array(a.rateOutput ? n : T * n);
+  const saved = a.saved ? new Float32Array(T * n * S) : null;
+  run({ ...part.args, out, saved });
+  for (let r = 0; r < n; r++) {
+    const i = from + r;
+    if (a.rateOutput) a.out[i] = out[r];
+    else for (let t = 0; t < T; t++) a.out[t * BN + i] = out[t * n + r];
+    if (saved && a.saved)
+      for (let t = 0; t < T; t++)
+        for (let k = 0; k < S; k++) a.saved[(t * BN + i) * S + k] = saved[(t * n + r) * S + k];
+  }
+  void frames;
+}
+
+function backwardPart(
+  a: GenericSpikingBackwardArgs,
+  from: number,
+  run: (part: GenericSpikingBackwardArgs) => void,
+): void {
+  const part = slice(a, from);
+  const { n, frames, T, S, BN, N } = part.shape;
+  const saved = new Float32Array(T * n * S);
+  const gradOut = new Float32Array(a.rateOutput ? n : T * n);
+  for (let r = 0; r < n; r++) {
+    const i = from + r;
+    if (a.rateOutput) gradOut[r] = a.gradOut[i];
+    else for (let t = 0; t < T; t++) gradOut[t * n + r] = a.gradOut[t * BN + i];
+    for (let t = 0; t < T; t++)
+      for (let k = 0; k < S; k++) saved[(t * n + r) * S + k] = a.saved[(t * BN + i) * S + k];
+  }
+  // The part accumulates onto the call's own values (one rounding, as for the other neurons).
+  const gradInput = a.gradInput ? new Float32Array(frames * n) : null;
+  if (a.gradInput && gradInput)
+    for (let r = 0; r < n; r++)
+      for (let f = 0; f < frames; f++) gradInput[f * n + r] = a.gradInput[f * BN + from + r];
+  const gradParams = a.gradParams.map((g, q) => (g ? new Float32Array(part.args.params[q].length) : null));
+  run({ ...part.args, detachReset: a.detachReset, saved, gradOut, gradInput, gradParams });
+  for (let r = 0; r < n; r++) {
+    const i = from + r;
+    if (a.gradInput && gradInput)
+      for (let f = 0; f < frames; f++) a.gradInput[f * BN + i] = gradInput[f * n + r];
+  }
+  a.gradParams.forEach((g, q) => {
+    const gp = gradParams[q];
+    if (!g || !gp) return;
+    if (a.params[q].length === 1)
+      g[0] += gp[0]; // shared: the part's sum
+    else for (let r = 0; r < n; r++) g[g.length === 1 ? 0 : (from + r) % N] += gp[r];
+  });
+}
+
+/** The shared part of a tail call: one sample of the neurons [from, BN). */
+function slice<A extends GenericSpikingForwardArgs | GenericSpikingBackwardArgs>(a: A, from: number) {
+  const { S } = a.program;
+  const N = a.neurons;
+  const BN = a.batch * N;
+  const T = a.steps;
+  const n = BN - from;
+  const frames = a.timeVarying ? T / inputRepeatOf({ ...a, threshold: 0 }) : 1;
+  const input = new Float32Array(frames * n);
+  const initial = new Float64Array(n * S);
+  const params = a.params.map((arr) => (arr.length === 1 ? arr : new Float32Array(n)));
+  for (let r = 0; r < n; r++) {
+    const i = from + r;
+    const j = i % N;
+    for (let f = 0; f < frames; f++) input[f * n + r] = a.input[f * BN + i];
+    for (let k = 0; k < S; k++)
+      initial[r * S + k] = a.initial.length === S ? a.initial[k] : a.initial[j * S + k];
+    a.params.forEach((arr, q) => {
+      if (arr.length !== 1) params[q][r] = arr[j];
+    });
+  }
+  return {
+    shape: { n, frames, T, S, BN, N },
+    args: { ...a, batch: 1, neurons: n, input, initial, params },
+  };
+}
+
+/** Byte offsets of one scalar call's buffers, 8-byte aligned, from SCALAR_HEAP_BASE up. */
 class Layout {
-  private top = HEAP_BASE;
+  private top = SCALAR_HEAP_BASE;
   take(bytes: number): number {
     const at = this.top;
     this.top += Math.ceil(bytes / 8) * 8;
@@ -318,10 +605,10 @@ class Layout {
   }
   /** Grows the memory to hold everything taken; returns its buffer. */
   ensure(memory: WasmMemory): ArrayBuffer {
-    // (a memory of its own, never shared)
-    const need = Math.ceil(this.top / PAGE) - memory.buffer.byteLength / PAGE;
+    const pages = memory.buffer.byteLength / PAGE;
+    const need = Math.ceil(this.top / PAGE) - pages;
     if (need > 0) {
-      if (memory.buffer.byteLength / PAGE + need > 65536)
+      if (pages + need > MAX_PAGES)
         throw new RangeError(`a declared-model kernel call needs ${this.top} bytes, more than wasm's 4 GiB`);
       memory.grow(need);
     }

@@ -431,7 +431,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     arena.read(pd, dst, dstLen);
   }
 
-  const declared = new DeclaredKernels();
+  const declared = new DeclaredKernels({
+    shared: { memory, arena, settle, expConstants: ex.expConstants() },
+  });
   return {
     ...createSpikingKernels(ex, arena, settle, js, recordPtr, pool ? rowSharing : null),
     name: 'wasm',

@@ -16,6 +16,8 @@ export interface WasmGlobal {
 /** The kernels hhnet.wasm exports (pointers are byte offsets into the shared memory). */
 export interface KernelExports {
   heapBase(): number;
+  /** Address of the vector exp constants (assembly/vmath.ts), which generated kernels read. */
+  expConstants(): number;
   gemmScratchBytes(): number;
   gemmColBlock(): number;
   /** The inner-dimension block of packed op(A) (JOB_PACK chunks are blocks × row ranges). */
