@@ -11,7 +11,7 @@
  * [i0, i1), a multiple of 4 apart; the host runs any remainder through the scalar kernels.
  */
 import type { Expr } from '../../symbolic/expr.js';
-import { key } from '../../symbolic/expr.js';
+import { key, symbols } from '../../symbolic/expr.js';
 import type { StepProgram } from '../spiking/program.js';
 
 /** Float literal as an f32x4 splat (bound once per group by the caller's hoisting). */
@@ -338,158 +338,274 @@ function transpose(r: readonly string[], emit: (k: number, code: string) => stri
   ].join('\n');
 }
 
-/** The SIMD AssemblyScript of one program, exported as forwardV<suffix> and backwardV<suffix>. */
+/** Vector groups of four neurons each kernel interleaves (independent recurrences hide latency). */
+export const SIMD_UNROLL = 4;
+
+/**
+ * The SIMD AssemblyScript of one program, exported as forwardV<suffix> and backwardV<suffix>.
+ * Each kernel runs SIMD_UNROLL groups of four neurons side by side (their recurrences are
+ * independent, so the CPU overlaps them), then single groups for the rest.
+ */
 export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const { S, P, learnable, resetStates } = prog;
   const { states, params, input } = prog.definition;
   const V = prog.definition.voltage;
   const SS = S * S;
+  const SP = SS + S;
   const parts = prog.parts;
   const cmp = prog.definition.inclusive ? 'f32x4.ge' : 'f32x4.gt';
-  const isParam = (s: string): boolean => params.includes(s);
-  const names = (prefix: string) => (s: string) => {
-    const k = states.indexOf(s);
-    if (k >= 0) return `${prefix}${k}`;
-    const q = params.indexOf(s);
-    if (q >= 0) return `p${q}`;
-    if (s === input) return 'x';
-    throw new Error(`unknown symbol ${s}`);
-  };
-  const loadParams = params
-    .map((_, q) => `const p${q} = gatherF32(PRM + <usize>${q} * <usize>N * 4, i, N);`)
-    .join('\n');
-  const spikeOf = (hv: string): string =>
-    `(smooth ? vsurrogatePrimitive(kind, sp, f32x4.sub(${hv}, th)) : v128.and(${cmp}(${hv}, th), f32x4.splat(1.0)))`;
-  const ind = (s: string, n: number): string => s.replace(/\n/g, `\n${' '.repeat(n)}`);
+  const isParam = (n: string): boolean => params.includes(n);
+  const ind = (text: string, n: number): string => text.replace(/\n/g, `\n${' '.repeat(n)}`);
+  const sum = (terms: string[]): string =>
+    terms.length === 0 ? 'f32x4.splat(0.0)' : terms.reduce((a, b) => `f32x4.add(${a}, ${b})`);
+  const exprAt = new Map(parts.chargePartials.at.map((at, i) => [at, parts.chargePartials.exprs[i]]));
+  const mainAt = parts.chargePartials.at.filter((at) => at < SP);
+  const paramAt = parts.chargePartials.at.filter((at) => at >= SP);
+  const readsState = (ats: number[]): boolean =>
+    ats.some((at) => [...symbols(exprAt.get(at) as Expr)].some((n) => states.includes(n)));
+  // y[t−1] is rebuilt in backward only when a partial reads it.
+  const needY = readsState(mainAt) ? 'true' : readsState(paramAt) ? 'wp' : 'false';
 
-  // ---- forward
-  const fwdCharge = new VectorRenderer(names('y'), isParam, 'f');
-  fwdCharge.prepare(parts.charge.exprs);
-  const hCode = parts.charge.exprs.map((e) => fwdCharge.render(e));
-  const fwdTh = new VectorRenderer(names('y'), isParam, 'g', fwdCharge);
-  const thCode = fwdTh.render(parts.threshold.exprs[0]);
-  const fwdReset = new VectorRenderer(names('h'), isParam, 'r', fwdCharge);
-  fwdReset.prepare(parts.reset.exprs);
-  const rCode = parts.reset.exprs.map((e) => fwdReset.render(e));
-  const blendLines = (hp: string, s: string, rs: string[], dst: string): string =>
-    states
-      .map((_, k) => {
-        const at = resetStates.indexOf(k);
-        if (at < 0) return `${dst}${k} = ${hp}${k};`;
-        return `${dst}${k} = f32x4.add(f32x4.mul(${s}, ${rs[at]}), f32x4.mul(f32x4.sub(f32x4.splat(1.0), ${s}), ${hp}${k}));`;
+  /** The code of one group of four neurons; every name it declares ends in `u`. */
+  const group = (u: string, lane: number) => {
+    const names = (prefix: string) => (n: string) => {
+      const k = states.indexOf(n);
+      if (k >= 0) return `${prefix}${k}${u}`;
+      const q = params.indexOf(n);
+      if (q >= 0) return `p${q}${u}`;
+      if (n === input) return `x${u}`;
+      throw new Error(`unknown symbol ${n}`);
+    };
+    const iu = lane === 0 ? 'i' : `(i + ${4 * lane})`;
+    const th = `th${u}`;
+    const spikeOf = (hv: string): string =>
+      `(smooth ? vsurrogatePrimitive(kind, sp, f32x4.sub(${hv}, ${th})) : v128.and(${cmp}(${hv}, ${th}), f32x4.splat(1.0)))`;
+    const blendLines = (hp: string, sv: string, rs: string[], dst: string): string =>
+      states
+        .map((_, k) => {
+          const at = resetStates.indexOf(k);
+          if (at < 0) return `${dst}${k}${u} = ${hp}${k}${u};`;
+          return `${dst}${k}${u} = f32x4.add(f32x4.mul(${sv}, ${rs[at]}), f32x4.mul(f32x4.sub(f32x4.splat(1.0), ${sv}), ${hp}${k}${u}));`;
+        })
+        .join('\n');
+    const loadParams = params
+      .map((_, q) => `const p${q}${u} = gatherF32(PRM + <usize>${q} * <usize>N * 4, ${iu}, N);`)
+      .join('\n');
+    const states_ = (f: (k: number) => string, sep = '\n') => states.map((_, k) => f(k)).join(sep);
+
+    // Forward.
+    const fCharge = new VectorRenderer(names('y'), isParam, `f${u}_`);
+    fCharge.prepare(parts.charge.exprs);
+    const hCode = parts.charge.exprs.map((e) => fCharge.render(e));
+    const thCode = new VectorRenderer(names('y'), isParam, `g${u}_`, fCharge).render(
+      parts.threshold.exprs[0],
+    );
+    const fReset = new VectorRenderer(names('h'), isParam, `r${u}_`, fCharge);
+    fReset.prepare(parts.reset.exprs);
+    const rCode = parts.reset.exprs.map((e) => fReset.render(e));
+    const forward = {
+      setup: [
+        loadParams,
+        ...fCharge.pre,
+        `const ${th} = ${thCode};`,
+        states_((k) => `let y${k}${u} = gatherInit(INIT, ${iu}, N, ${S}, ${k});`),
+        `let acc${u} = f32x4.splat(0.0);`,
+        `let x${u} = v128.load(IN + (<usize>${iu} << 2));`,
+      ].join('\n'),
+      frame: `x${u} = v128.load(IN + (<usize>(xo + ${4 * lane}) << 2));`,
+      step: [
+        ...fCharge.body,
+        ...hCode.map((c, k) => `const h${k}${u} = ${c};`),
+        `if (SAVED) {`,
+        `  const o${u} = SAVED + ((<usize>t * <usize>BN + <usize>${iu}) * ${S * 4});`,
+        `  ${ind(
+          storeStates(
+            `o${u}`,
+            states.map((_, k) => `h${k}${u}`),
+          ),
+          2,
+        )}`,
+        `}`,
+        `const s${u} = ${spikeOf(`h${V}${u}`)};`,
+        `if (rate) acc${u} = f32x4.add(acc${u}, s${u});`,
+        `else v128.store(OUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2), s${u});`,
+        ...fReset.body,
+        blendLines('h', `s${u}`, rCode, 'y'),
+      ].join('\n'),
+      end: `if (rate) v128.store(OUT + (<usize>${iu} << 2), f32x4.div(acc${u}, f32x4.splat(<f32>T)));`,
+    };
+
+    // Backward.
+    const bTh = new VectorRenderer(names('y'), isParam, `b${u}_`);
+    const bThCode = bTh.render(parts.threshold.exprs[0]);
+    const dth = new Map<number, string>();
+    parts.thresholdPartials.exprs.forEach((e, i) => dth.set(parts.thresholdPartials.at[i], bTh.render(e)));
+    const bPrev = new VectorRenderer(names('g'), isParam, `q${u}_`, bTh);
+    bPrev.prepare(parts.reset.exprs);
+    const prevReset = parts.reset.exprs.map((e) => bPrev.render(e));
+    const bReset = new VectorRenderer(names('h'), isParam, `r${u}_`, bTh);
+    bReset.prepare([...parts.reset.exprs, ...parts.resetPartials.exprs]);
+    const resetCode = parts.reset.exprs.map((e) => bReset.render(e));
+    const rp = new Map<number, string>();
+    parts.resetPartials.exprs.forEach((e, i) => rp.set(parts.resetPartials.at[i], bReset.render(e)));
+    const bCharge = new VectorRenderer(names('y'), isParam, `c${u}_`, bTh);
+    bCharge.prepare(mainAt.map((at) => exprAt.get(at) as Expr));
+    const bChargeP = new VectorRenderer(names('y'), isParam, `d${u}_`, bTh);
+    bChargeP.prepare(paramAt.map((at) => exprAt.get(at) as Expr));
+    const cp = new Map<number, string>();
+    mainAt.forEach((at) => cp.set(at, bCharge.render(exprAt.get(at) as Expr)));
+    paramAt.forEach((at) => cp.set(at, bChargeP.render(exprAt.get(at) as Expr)));
+    const resetBlock = resetStates
+      .map((k) => {
+        const rk = resetCode[resetStates.indexOf(k)];
+        const lines = [
+          `if (!detachReset) dLds${u} = f32x4.add(dLds${u}, f32x4.mul(lam${k}${u}, f32x4.sub(${rk}, h${k}${u})));`,
+          `const sl${k}${u} = f32x4.mul(s${u}, lam${k}${u});`,
+          `dh${k}${u} = f32x4.sub(dh${k}${u}, sl${k}${u});`,
+        ];
+        states.forEach((_, m) => {
+          const c = rp.get(k * S + m);
+          if (c) lines.push(`dh${m}${u} = f32x4.add(dh${m}${u}, f32x4.mul(sl${k}${u}, ${c}));`);
+        });
+        for (const q of learnable) {
+          const c = rp.get(SS + k * P + q);
+          if (c) lines.push(`if (wp) gp${q}${u} = f32x4.add(gp${q}${u}, f32x4.mul(sl${k}${u}, ${c}));`);
+        }
+        return lines.join('\n');
       })
       .join('\n');
+    const term = (k: number, at: number): string[] =>
+      cp.has(at) ? [`f32x4.mul(dh${k}${u}, ${cp.get(at)})`] : [];
+    const gpTerms = learnable
+      .map((q) => {
+        const terms = states.flatMap((_, k) => term(k, SP + k * P + q));
+        return terms.length ? `gp${q}${u} = f32x4.add(gp${q}${u}, ${sum(terms)});` : '';
+      })
+      .join('\n');
+    const lamLines = states_((m) => `lam${m}${u} = ${sum(states.flatMap((_, k) => term(k, k * S + m)))};`);
+    const gxAt = `GX + ((<usize>${lane} * <usize>frames + <usize>frame) << 4)`;
+    const backward = {
+      setup: [
+        `const gRate${u} = rate ? f32x4.mul(v128.load(GOUT + (<usize>${iu} << 2)), invT) : f32x4.splat(0.0);`,
+        loadParams,
+        ...bTh.pre,
+        `const ${th} = ${bThCode};`,
+        ...learnable.map((q) => `const dth${q}${u} = ${dth.get(q) ?? 'f32x4.splat(0.0)'};`),
+        states_((k) => `let lam${k}${u} = f32x4.splat(0.0);`),
+        ...learnable.map((q) => `let gp${q}${u} = f32x4.splat(0.0);`),
+        `for (let f = 0; f < frames; f++) v128.store(GX + ((<usize>${lane} * <usize>frames + <usize>f) << 4), f32x4.splat(0.0));`,
+        `let gxAcc${u} = f32x4.splat(0.0);`,
+        loadStates(`SAVED + ((<usize>(T - 1) * <usize>BN + <usize>${iu}) * ${S * 4})`, `first${u}_`, S),
+        states_((k) => `let c${k}${u} = first${u}_${k};`),
+      ].join('\n'),
+      step: [
+        states_((k) => `const h${k}${u} = c${k}${u};`),
+        states_((k) => `let g${k}${u} = f32x4.splat(0.0);`),
+        `if (t > 0) {`,
+        `  const ap${u} = SAVED + ((<usize>(t - 1) * <usize>BN + <usize>${iu}) * ${S * 4});`,
+        `  ${ind(loadStates(`ap${u}`, `l${u}_`, S), 2)}`,
+        `  ${ind(
+          states_((k) => `g${k}${u} = l${u}_${k};`),
+          2,
+        )}`,
+        `}`,
+        states_((k) => `let y${k}${u} = f32x4.splat(0.0);`),
+        `if (${needY}) {`,
+        `  if (t == 0) {`,
+        `    ${ind(
+          states_((k) => `y${k}${u} = gatherInit(INIT, ${iu}, N, ${S}, ${k});`),
+          4,
+        )}`,
+        `  } else {`,
+        `    const sPrev${u} = ${spikeOf(`g${V}${u}`)};`,
+        `    ${ind([...bPrev.body, blendLines('g', `sPrev${u}`, prevReset, 'y')].join('\n'), 4)}`,
+        `  }`,
+        `}`,
+        states_((k) => `c${k}${u} = g${k}${u};`),
+        `const s${u} = ${spikeOf(`h${V}${u}`)};`,
+        `const sg${u} = vsurrogateGrad(kind, sp, f32x4.sub(h${V}${u}, ${th}));`,
+        `let dLds${u} = rate ? gRate${u} : v128.load(GOUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2));`,
+        states_((k) => `let dh${k}${u} = lam${k}${u};`),
+        ...bReset.body,
+        resetBlock,
+        `const ds${u} = f32x4.mul(dLds${u}, sg${u});`,
+        `dh${V}${u} = f32x4.add(dh${V}${u}, ds${u});`,
+        ...learnable.map(
+          (q) => `if (wp) gp${q}${u} = f32x4.sub(gp${q}${u}, f32x4.mul(ds${u}, dth${q}${u}));`,
+        ),
+        `const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`,
+        ...bCharge.body,
+        `const gxt${u} = ${sum(states.flatMap((_, k) => term(k, SS + k)))};`,
+        `if (tv) v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
+        `else gxAcc${u} = f32x4.add(gxAcc${u}, gxt${u});`,
+        `if (wp) {`,
+        `  ${ind([...bChargeP.body, gpTerms].join('\n'), 2)}`,
+        `}`,
+        lamLines,
+      ].join('\n'),
+      end: [
+        `if (!tv) v128.store(GX + (<usize>${lane} * <usize>frames << 4), gxAcc${u});`,
+        `if (GIN) for (let f = 0; f < frames; f++) {`,
+        `  const o = GIN + ((<usize>f * <usize>BN + <usize>${iu}) << 2);`,
+        `  v128.store(o, f32x4.add(v128.load(o), v128.load(GX + ((<usize>${lane} * <usize>frames + <usize>f) << 4))));`,
+        `}`,
+        `if (wp) {`,
+        ...learnable.flatMap((q) =>
+          [0, 1, 2, 3].map(
+            (l) =>
+              `  { const o = GPRM + ((<usize>${q} * <usize>N + <usize>((${iu} + ${l}) % N)) << 3); store<f64>(o, load<f64>(o) + <f64>f32x4.extract_lane(gp${q}${u}, ${l})); }`,
+          ),
+        ),
+        `}`,
+      ].join('\n'),
+    };
+    return { forward, backward };
+  };
 
-  const forward = `
+  /** A loop over groups of `unroll` × 4 neurons from i (leaves i where it stopped). */
+  const loops = (kind: 'forward' | 'backward'): string =>
+    [SIMD_UNROLL, 1]
+      .map((unroll) => {
+        const gs = Array.from(
+          { length: unroll },
+          (_, lane) => group(unroll === 1 ? '' : `_${lane}`, lane)[kind],
+        );
+        const each = (f: (g: (typeof gs)[number]) => string, n: number) =>
+          gs.map((g) => ind(f(g), n)).join(`\n${' '.repeat(n)}`);
+        const body =
+          kind === 'forward'
+            ? `let xo = i;
+    let left = 0;
+    for (let t = 0; t < T; t++) {
+      if (tv && left-- == 0) {
+        ${each((g) => (g as (typeof gs)[number] & { frame: string }).frame, 8)}
+        xo += BN;
+        left = Rr - 1;
+      }
+      ${each((g) => g.step, 6)}
+    }`
+            : `for (let t = T - 1; t >= 0; t--) {
+      const frame: i32 = tv ? t / Rr : 0;
+      ${each((g) => g.step, 6)}
+    }`;
+        return `for (; i + ${4 * unroll} <= i1; i += ${4 * unroll}) {
+    ${each((g) => g.setup, 4)}
+    ${body}
+    ${each((g) => g.end, 4)}
+  }`;
+      })
+      .join('\n  ');
+
+  return `
 export function forwardV${suffix}(
   B: i32, N: i32, T: i32, tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32, sp: f32,
   IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32,
 ): void {
   const BN = B * N;
-  const invT = f32x4.splat(<f32>(1.0 / <f64>T));
-  for (let i = i0; i < i1; i += 4) {
-    ${ind(loadParams, 4)}
-    ${ind([...fwdCharge.pre].join('\n'), 4)}
-    const th = ${thCode};
-    ${states.map((_, k) => `let y${k} = gatherInit(INIT, i, N, ${S}, ${k});`).join('\n    ')}
-    let acc = f32x4.splat(0.0);
-    let x = v128.load(IN + (<usize>i << 2));
-    let xo = i;
-    let left = 0;
-    for (let t = 0; t < T; t++) {
-      if (tv && left-- == 0) {
-        x = v128.load(IN + (<usize>xo << 2));
-        xo += BN;
-        left = Rr - 1;
-      }
-      ${ind(fwdCharge.body.join('\n'), 6)}
-      ${hCode.map((c, k) => `const h${k} = ${c};`).join('\n      ')}
-      if (SAVED) {
-        const o = SAVED + ((<usize>t * <usize>BN + <usize>i) * ${S * 4});
-        ${ind(
-          storeStates(
-            'o',
-            states.map((_, k) => `h${k}`),
-          ),
-          8,
-        )}
-      }
-      const s = ${spikeOf(`h${V}`)};
-      if (rate) acc = f32x4.add(acc, s);
-      else v128.store(OUT + ((<usize>t * <usize>BN + <usize>i) << 2), s);
-      ${ind(fwdReset.body.join('\n'), 6)}
-      ${ind(blendLines('h', 's', rCode, 'y'), 6)}
-    }
-    if (rate) v128.store(OUT + (<usize>i << 2), f32x4.div(acc, f32x4.splat(<f32>T)));
-  }
-}`;
-  void fwdTh;
+  let i = i0;
+  ${loops('forward')}
+}
 
-  // ---- backward
-  const isInv = isParam;
-  const bTh = new VectorRenderer(names('y'), isInv, 'b');
-  const bThCode = bTh.render(parts.threshold.exprs[0]);
-  const dthCode = new Map<number, string>();
-  parts.thresholdPartials.exprs.forEach((e, i) => dthCode.set(parts.thresholdPartials.at[i], bTh.render(e)));
-  // y[t−1] from the previous charged state: its reset values.
-  const bPrevReset = new VectorRenderer(names('g'), isInv, 'q', bTh);
-  bPrevReset.prepare(parts.reset.exprs);
-  const prevResetCode = parts.reset.exprs.map((e) => bPrevReset.render(e));
-  // Reset values and partials at h.
-  const bReset = new VectorRenderer(names('h'), isInv, 'r', bTh);
-  bReset.prepare([...parts.reset.exprs, ...parts.resetPartials.exprs]);
-  const resetCode = parts.reset.exprs.map((e) => bReset.render(e));
-  const rp = new Map<number, string>();
-  parts.resetPartials.exprs.forEach((e, i) => rp.set(parts.resetPartials.at[i], bReset.render(e)));
-  // Charge partials at y[t−1], x.
-  const bCharge = new VectorRenderer(names('y'), isInv, 'c', bTh);
-  bCharge.prepare(parts.chargePartials.exprs);
-  const cp = new Map<number, string>();
-  parts.chargePartials.exprs.forEach((e, i) => cp.set(parts.chargePartials.at[i], bCharge.render(e)));
-  const sum = (terms: string[]): string =>
-    terms.length === 0 ? 'f32x4.splat(0.0)' : terms.reduce((a, b) => `f32x4.add(${a}, ${b})`);
-
-  const resetBlock = resetStates
-    .map((k) => {
-      const rk = resetCode[resetStates.indexOf(k)];
-      const lines = [
-        `if (!detachReset) dLds = f32x4.add(dLds, f32x4.mul(lam${k}, f32x4.sub(${rk}, h${k})));`,
-        `const sl${k} = f32x4.mul(s, lam${k});`,
-        `dh${k} = f32x4.sub(dh${k}, sl${k});`,
-      ];
-      states.forEach((_, m) => {
-        const c = rp.get(k * S + m);
-        if (c) lines.push(`dh${m} = f32x4.add(dh${m}, f32x4.mul(sl${k}, ${c}));`);
-      });
-      for (const q of learnable) {
-        const c = rp.get(SS + k * P + q);
-        if (c) lines.push(`gp${q} = f32x4.add(gp${q}, f32x4.mul(sl${k}, ${c}));`);
-      }
-      return lines.join('\n');
-    })
-    .join('\n');
-  const gxTerms = states.flatMap((_, k) => (cp.has(SS + k) ? [`f32x4.mul(dh${k}, ${cp.get(SS + k)})`] : []));
-  const gpTerms = learnable
-    .map((q) => {
-      const terms = states.flatMap((_, k) => {
-        const c = cp.get(SS + S + k * P + q);
-        return c ? [`f32x4.mul(dh${k}, ${c})`] : [];
-      });
-      return terms.length ? `gp${q} = f32x4.add(gp${q}, ${sum(terms)});` : '';
-    })
-    .join('\n');
-  const lamLines = states
-    .map((_, m) => {
-      const terms = states.flatMap((__, k) => {
-        const c = cp.get(k * S + m);
-        return c ? [`f32x4.mul(dh${k}, ${c})`] : [];
-      });
-      return `lam${m} = ${sum(terms)};`;
-    })
-    .join('\n');
-  void dthCode;
-
-  const backward = `
 export function backwardV${suffix}(
   B: i32, N: i32, T: i32, tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32, sp: f32, detachReset: i32,
   IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32,
@@ -497,62 +613,9 @@ export function backwardV${suffix}(
   const BN = B * N;
   const frames = tv ? T / Rr : 1;
   const invT = f32x4.splat(<f32>(1.0 / <f64>T));
-  for (let i = i0; i < i1; i += 4) {
-    ${ind(loadParams, 4)}
-    ${ind(bTh.pre.join('\n'), 4)}
-    const th = ${bThCode};
-    ${learnable.map((q) => `const dth${q} = ${dthCode.get(q) ?? 'f32x4.splat(0.0)'};`).join('\n    ')}
-    ${states.map((_, k) => `let lam${k} = f32x4.splat(0.0);`).join('\n    ')}
-    ${learnable.map((q) => `let gp${q} = f32x4.splat(0.0);`).join('\n    ')}
-    for (let f = 0; f < frames; f++) v128.store(GX + (<usize>f << 4), f32x4.splat(0.0));
-    // h[t] is carried from the previous iteration's h[t − 1] (loaded once each).
-    ${ind(loadStates(`SAVED + ((<usize>(T - 1) * <usize>BN + <usize>i) * ${S * 4})`, 'first', S), 4)}
-    ${states.map((_, k) => `let c${k} = first${k};`).join('\n    ')}
-    for (let t = T - 1; t >= 0; t--) {
-      ${states.map((_, k) => `const h${k} = c${k};`).join('\n      ')}
-      ${states.map((_, k) => `let y${k}: v128;`).join('\n      ')}
-      if (t == 0) {
-        ${states.map((_, k) => `y${k} = gatherInit(INIT, i, N, ${S}, ${k});`).join('\n        ')}
-      } else {
-        const ap = SAVED + ((<usize>(t - 1) * <usize>BN + <usize>i) * ${S * 4});
-        ${ind(loadStates('ap', 'g', S), 8)}
-        const sPrev = ${spikeOf(`g${V}`)};
-        ${ind(bPrevReset.body.join('\n'), 8)}
-        ${ind(blendLines('g', 'sPrev', prevResetCode, 'y'), 8)}
-        ${states.map((_, k) => `c${k} = g${k};`).join('\n        ')}
-      }
-      const s = ${spikeOf(`h${V}`)};
-      const sg = vsurrogateGrad(kind, sp, f32x4.sub(h${V}, th));
-      let dLds = rate ? f32x4.mul(v128.load(GOUT + (<usize>i << 2)), invT) : v128.load(GOUT + ((<usize>t * <usize>BN + <usize>i) << 2));
-      ${states.map((_, k) => `let dh${k} = lam${k};`).join('\n      ')}
-      ${ind(bReset.body.join('\n'), 6)}
-      ${ind(resetBlock, 6)}
-      const ds = f32x4.mul(dLds, sg);
-      dh${V} = f32x4.add(dh${V}, ds);
-      ${learnable.map((q) => `gp${q} = f32x4.sub(gp${q}, f32x4.mul(ds, dth${q}));`).join('\n      ')}
-      const frame: i32 = tv ? t / Rr : 0;
-      const x = v128.load(IN + ((<usize>frame * <usize>BN + <usize>i) << 2));
-      ${ind(bCharge.body.join('\n'), 6)}
-      const gxAt = GX + (<usize>frame << 4);
-      v128.store(gxAt, f32x4.add(v128.load(gxAt), ${sum(gxTerms)}));
-      ${ind(gpTerms, 6)}
-      ${ind(lamLines, 6)}
-    }
-    if (GIN) for (let f = 0; f < frames; f++) {
-      const o = GIN + ((<usize>f * <usize>BN + <usize>i) << 2);
-      v128.store(o, f32x4.add(v128.load(o), v128.load(GX + (<usize>f << 4))));
-    }
-    ${learnable
-      .map((q) =>
-        [0, 1, 2, 3]
-          .map(
-            (l) =>
-              `{ const o = GPRM + ((<usize>${q} * <usize>N + <usize>((i + ${l}) % N)) << 3); store<f64>(o, load<f64>(o) + <f64>f32x4.extract_lane(gp${q}, ${l})); }`,
-          )
-          .join('\n    '),
-      )
-      .join('\n    ')}
-  }
-}`;
-  return `${forward}\n${backward}\n`;
+  const wp = GPRM != 0; // parameter gradients wanted
+  let i = i0;
+  ${loops('backward')}
+}
+`;
 }

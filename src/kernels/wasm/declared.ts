@@ -28,7 +28,7 @@ import { checkGeneric } from '../spiking/reference.js';
 import type { Arena } from './arena.js';
 import type { ModuleKind } from './declared-source.js';
 import { renderModule, scratchBytes } from './declared-source.js';
-import { simdSupported } from './declared-simd-source.js';
+import { SIMD_UNROLL, simdSupported } from './declared-simd-source.js';
 import { MAX_PAGES } from './module.js';
 import { wasmApi } from './wasm-api.js';
 import type { WasmMemory } from './wasm-api.js';
@@ -348,7 +348,7 @@ export class DeclaredKernels {
       [null, P * N * 4],
       [null, N * S * 8],
       [null, P * N * 8],
-      [null, frames * 16],
+      [null, frames * 16 * SIMD_UNROLL],
     ]);
     arena.write(pIn, a.input, inLen);
     arena.write(pSaved, a.saved, savedLen);
@@ -366,7 +366,7 @@ export class DeclaredKernels {
       a.gradInput ? pGin : 0,
       pPrm,
       pInit,
-      pGprm,
+      a.gradParams.some((g) => g) ? pGprm : 0, // 0: no parameter gradients (the kernel skips them)
       pGx,
       0,
       split,
