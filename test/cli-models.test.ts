@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { declaredModel } from '../src/neurons/catalog.js';
 import { describeParams } from '../src/neurons/model.js';
-import { createPopulation, modelNames } from '../src/neurons/registry.js';
+import { createPopulation, modelNames } from '../src/sim/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant } from '../src/sim/stimulus.js';
 import type { CliRun } from './helpers.js';

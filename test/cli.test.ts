@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODEL_NAMES, createPopulation } from '../src/neurons/registry.js';
+import { MODEL_NAMES, createPopulation } from '../src/sim/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../src/sim/stimulus.js';
 import { runCli } from './helpers.js';

@@ -13,7 +13,7 @@ import { setBackend } from '../src/kernels/index.js';
 import { instantiate, loadWasmModule, PAGE_BYTES } from '../src/kernels/wasm/module.js';
 import { WasmBackend, createWasmBackend } from '../src/kernels/wasm/index.js';
 import { wasmApi } from '../src/kernels/wasm/wasm-api.js';
-import { createPopulation } from '../src/neurons/registry.js';
+import { createPopulation } from '../src/sim/registry.js';
 import type { IntegratorName, Population } from '../src/neurons/types.js';
 import { OdePopulation } from '../src/sim/population.js';
 import { SimulationDivergedError, simulate } from '../src/sim/simulate.js';

@@ -17,7 +17,7 @@ import {
 } from '../src/neurons/hh.js';
 import { INTEGRATORS } from '../src/neurons/types.js';
 import type { IntegratorName } from '../src/neurons/types.js';
-import { createPopulation } from '../src/neurons/registry.js';
+import { createPopulation } from '../src/sim/registry.js';
 import { OdePopulation } from '../src/sim/population.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant, perNeuron, step } from '../src/sim/stimulus.js';

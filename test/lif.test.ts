@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LIF_DEFAULTS, lifModel, lifRateHz, tvlifModel } from '../src/neurons/lif.js';
 import { INTEGRATORS } from '../src/neurons/types.js';
-import { createPopulation } from '../src/neurons/registry.js';
+import { createPopulation } from '../src/sim/registry.js';
 import { OdePopulation } from '../src/sim/population.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant, perNeuron, sine } from '../src/sim/stimulus.js';

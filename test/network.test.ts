@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Population } from '../src/neurons/types.js';
 import { SLIF2HHPopulation } from '../src/neurons/slif2hh.js';
 import { lifModel } from '../src/neurons/lif.js';
-import { createPopulation } from '../src/neurons/registry.js';
+import { createPopulation } from '../src/sim/registry.js';
 import { OdePopulation } from '../src/sim/population.js';
 import { Network } from '../src/sim/network.js';
 import { step } from '../src/sim/stimulus.js';

@@ -18,7 +18,7 @@ import {
 } from '../src/neurons/hh.js';
 import { lifDeclared, lifModel } from '../src/neurons/lif.js';
 import { declareNeuron, initialState } from '../src/neurons/model.js';
-import { createPopulation } from '../src/neurons/registry.js';
+import { createPopulation } from '../src/sim/registry.js';
 import { INTEGRATORS } from '../src/neurons/types.js';
 import type { Population } from '../src/neurons/types.js';
 import { OdePopulation } from '../src/sim/population.js';

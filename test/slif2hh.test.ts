@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SLIF2HHPopulation, SLIF2HH_DEFAULTS } from '../src/neurons/slif2hh.js';
-import { createPopulation } from '../src/neurons/registry.js';
+import { createPopulation } from '../src/sim/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { STANDARD_WAVEFORMS, constant, makeWaveform } from '../src/sim/stimulus.js';
 import type { Stimulus, WaveformKind } from '../src/sim/stimulus.js';

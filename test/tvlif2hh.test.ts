@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HH_SHIFTED, restingState } from '../src/neurons/hh.js';
 import { TVLIF2HH_STATE, tvlif2hhModel } from '../src/neurons/tvlif2hh.js';
-import { createPopulation } from '../src/neurons/registry.js';
+import { createPopulation } from '../src/sim/registry.js';
 import type { IntegratorName } from '../src/neurons/types.js';
 import { OdePopulation } from '../src/sim/population.js';
 import { simulate } from '../src/sim/simulate.js';

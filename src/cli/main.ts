@@ -14,7 +14,7 @@ import { registerModels } from './commands/models.js';
 import { registerReproduce } from './commands/reproduce.js';
 import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
-import { packageVersion } from './environment.js';
+import { packageVersion } from '../util/environment.js';
 
 export function buildProgram(): Command {
   const program = new Command();

@@ -5,7 +5,7 @@
  */
 import { declaredModel } from '../neurons/catalog.js';
 import { DeclarationError, describeParams, resolveParams } from '../neurons/model.js';
-import { modelNames } from '../neurons/registry.js';
+import { modelNames } from '../sim/registry.js';
 import { UserError } from './output.js';
 
 /** commander option: the raw NAME=VALUE lists, one entry per use of the flag. */

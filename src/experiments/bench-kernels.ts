@@ -1,7 +1,8 @@
 /**
  * The generated kernel of each built-in declaration against the hand-written kernel it would
  * replace, on the active backend: one forward + backward of a static input with rate output
- * (the fc models' call), timed alternately (hand, generated, hand, …) after warm-up so both see
+ * (the fc models' call; the states saved for backward resident in the backend, as a training
+ * forward allocates them), timed alternately (hand, generated, hand, …) after warm-up so both see
  * the same machine load, medians reported with their ratio.
  */
 import { backendDescription, getBackend } from '../kernels/index.js';
@@ -110,11 +111,11 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
     lif: () => {
       const T = o.T;
       const input = uniform(BN, 0, 0.6);
-      const mem = new Float32Array(T * BN);
+      const mem = be.allocate(T * BN, false); // resident, as a training forward saves it
       const k = { ...common, steps: T, threshold: 0.3, surrogate: 0, surrogateParam: 0.5, decay: 0.2 };
       const program = compileStep(stepDefinition(lifStepDeclared), ['decay', 'theta']);
       const g = genericBase(lifStepDeclared, program, { batch: B, neurons: N, T, surrogateParam: 0.5 }, {});
-      const saved = new Float32Array(T * BN);
+      const saved = be.allocate(T * BN, false);
       return {
         T,
         program,
@@ -142,7 +143,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
       const rates = uniform(6 * N, 0, 0.01);
       const dt = new Float32Array(N).fill(0.01);
       // The hand kernel with v saved (its general path; the closed form is an override).
-      const v = new Float32Array(T * BN);
+      const v = be.allocate(T * BN, false);
       const k = {
         ...common,
         steps: T,
@@ -157,7 +158,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
       const given: Record<string, Float32Array> = { dt };
       LEARNING_HH_RATE_NAMES.forEach((name, r) => (given[name] = rates.subarray(r * N, (r + 1) * N)));
       const g = genericBase(learningHh, program, { batch: B, neurons: N, T, surrogateParam: 0.3 }, given);
-      const saved = new Float32Array(T * BN * program.S);
+      const saved = be.allocate(T * BN * program.S, false);
       return {
         T,
         program,
@@ -182,7 +183,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
     hh: () => {
       const T = Math.max(o.T, 40); // a few spikes need ~2 ms at dt 0.05
       const input = uniform(BN, 5, 25);
-      const state = new Float32Array(T * BN * 4);
+      const state = be.allocate(T * BN * 4, false);
       const k = {
         ...common,
         steps: T,
@@ -200,7 +201,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
         { batch: B, neurons: N, T, surrogateParam: 10 },
         { dt: 0.05, spikeThreshold: 50 },
       );
-      const saved = new Float32Array(T * BN * 4);
+      const saved = be.allocate(T * BN * 4, false);
       return {
         T,
         program,

@@ -5,7 +5,7 @@
  * the fast one of the active backend where it has one (wasm: hh, hh-modern), else the reference.
  */
 import { performance } from 'node:perf_hooks';
-import { createPopulation } from '../neurons/registry.js';
+import { createPopulation } from '../sim/registry.js';
 import type { IntegratorName } from '../neurons/types.js';
 import { simulate } from '../sim/simulate.js';
 import { constant } from '../sim/stimulus.js';

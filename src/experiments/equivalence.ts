@@ -6,7 +6,7 @@
  * output with weights +20 and −20) built once from HH neurons and once from tv-LIF2HH circuits.
  */
 import { coincidenceFactor, rmse, spikeTimeErrorOverISI, vanRossumDistance } from '../analysis/metrics.js';
-import { createPopulation } from '../neurons/registry.js';
+import { createPopulation } from '../sim/registry.js';
 import { SLIF2HHPopulation } from '../neurons/slif2hh.js';
 import type { SLIF2HHParams } from '../neurons/slif2hh.js';
 import type { IntegratorName } from '../neurons/types.js';

@@ -3,7 +3,7 @@
  * vectorised run. The steady rate comes from the inter-spike intervals in the last half of the run.
  */
 import { steadyRateHz } from '../analysis/metrics.js';
-import { createPopulation } from '../neurons/registry.js';
+import { createPopulation } from '../sim/registry.js';
 import type { IntegratorName } from '../neurons/types.js';
 import { simulate } from '../sim/simulate.js';
 import { perNeuron } from '../sim/stimulus.js';

@@ -4,7 +4,7 @@
  * keeps for backward. FLOPs and memory are counted from the engine's own graph (accounting.ts);
  * times are medians of the step benchmarks (bench-train.ts). See docs/resources.md.
  */
-import { environment } from '../cli/environment.js';
+import { environment } from '../util/environment.js';
 import { getBackend } from '../kernels/index.js';
 import {
   FULL_HH_FLOPS_PER_NEURON_STEP,

@@ -1,6 +1,6 @@
 /** The resting state of HH: the steady-state gates and how far V drifts when left alone. */
 import { HH_MODERN, HH_SHIFTED, restingState } from '../neurons/hh.js';
-import { createPopulation } from '../neurons/registry.js';
+import { createPopulation } from '../sim/registry.js';
 import type { IntegratorName } from '../neurons/types.js';
 import { simulate } from '../sim/simulate.js';
 import { constant } from '../sim/stimulus.js';

@@ -8,7 +8,7 @@ import {
 import type { MiData, MiResult } from '../experiments/mi.js';
 import { concatCharts } from '../report/charts.js';
 import type { ReportFigure, ReportSection } from '../report/html.js';
-import { prepareOutDir } from '../cli/output.js';
+import { prepareOutDir } from '../util/output.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 import { join } from 'node:path';
 import { at } from './cells.js';

@@ -2,7 +2,7 @@
 import { measureResources } from '../experiments/resources.js';
 import type { ResourcesResult } from '../experiments/resources.js';
 import type { ReportFigure, ReportSection } from '../report/html.js';
-import { resourcesFigure } from '../report/resources-figures.js';
+import { resourcesFigure } from '../experiments/resources-figures.js';
 import { at } from './cells.js';
 import type { FigureDef } from './learning-report.js';
 import type { Plan } from './plan.js';

@@ -7,8 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Progress } from '../cli/progress.js';
-import { prepareOutDir, writeJson } from '../cli/output.js';
+import { Progress } from '../util/progress.js';
+import { prepareOutDir, writeJson } from '../util/output.js';
 
 export interface PartContext {
   /** A directory of its own for checkpoints of long runs. */

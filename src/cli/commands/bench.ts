@@ -9,7 +9,7 @@ import { FC_MODELS, MULTITASK_MODELS, MultitaskModelName } from '../../models/mu
 import { backendReady } from '../../kernels/index.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { UserError } from '../output.js';
-import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
+import { MODEL_NAMES, defaultDt } from '../../sim/registry.js';
 import { runWithDtAdvice } from '../divergence.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { finiteNumber, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { EQUIVALENCE_DEFAULTS, runEquivalence } from '../../experiments/equivalence.js';
 import type { EquivalenceResult } from '../../experiments/equivalence.js';
 import type { IntegratorName } from '../../neurons/types.js';
-import { equivalenceFigures } from '../../report/dynamics-figures.js';
+import { equivalenceFigures } from '../../experiments/dynamics-figures.js';
 import { validateTiming } from '../../sim/simulate.js';
 import { integer, integratorName, positiveNumber } from '../options.js';
 import { prepareOutDir, writeJson, writeSvg } from '../output.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../../util/progress.js';
 
 interface EquivalenceFlags {
   dt: number;

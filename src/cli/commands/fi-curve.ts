@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { runFiCurve } from '../../experiments/fi-curve.js';
 import { declaredModel } from '../../neurons/catalog.js';
-import { MODEL_NAMES, defaultDt } from '../../neurons/registry.js';
+import { MODEL_NAMES, defaultDt } from '../../sim/registry.js';
 import { validateTiming } from '../../sim/simulate.js';
 import { runWithDtAdvice } from '../divergence.js';
 import type { IntegratorName } from '../../neurons/types.js';
-import { fiFigure } from '../../report/dynamics-figures.js';
+import { fiFigure } from '../../experiments/dynamics-figures.js';
 import { integratorName, numberList, oneOf, positiveNumber } from '../options.js';
 import { prepareOutDir, writeJson, writeSvg } from '../output.js';
 import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../../util/progress.js';
 
 interface FiFlags {
   model: string;

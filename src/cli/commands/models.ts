@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { declaredModel } from '../../neurons/catalog.js';
 import { describeParams } from '../../neurons/model.js';
-import { HAND_BUILT, modelDescription, modelNames } from '../../neurons/registry.js';
+import { HAND_BUILT, modelDescription, modelNames } from '../../sim/registry.js';
 import { UserError } from '../output.js';
 
 export interface ModelInfo {

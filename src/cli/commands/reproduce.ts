@@ -15,7 +15,7 @@ import { checkRest } from '../../experiments/rest.js';
 import type { RestCheck } from '../../experiments/rest.js';
 import type { MultitaskRobustnessResult, RlRobustnessResult } from '../../experiments/robustness.js';
 import { renderPng, renderSvg } from '../../report/charts.js';
-import { equivalenceFigures, fiFigure } from '../../report/dynamics-figures.js';
+import { equivalenceFigures, fiFigure } from '../../experiments/dynamics-figures.js';
 import { renderReport } from '../../report/html.js';
 import type { ReportFigure } from '../../report/html.js';
 import { chartLibraries } from '../../report/libraries.js';
@@ -36,9 +36,9 @@ import { resourcesFigureDef, resourcesSection, runResourcesPart } from '../../re
 import type { ResourcesResult } from '../../experiments/resources.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { environment } from '../environment.js';
+import { environment } from '../../util/environment.js';
 import { UserError, prepareOutDir, writeJson } from '../output.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../../util/progress.js';
 import { equivalenceJson } from './equivalence.js';
 
 export function registerReproduce(program: Command): void {

@@ -8,11 +8,11 @@ import type { Command } from 'commander';
 import { RESOURCES_DEFAULTS, checkModelNames, measureResources } from '../../experiments/resources.js';
 import type { ResourcesResult } from '../../experiments/resources.js';
 import { FC_MODELS, MULTITASK_MODELS } from '../../models/multitask.js';
-import { resourcesFigure } from '../../report/resources-figures.js';
+import { resourcesFigure } from '../../experiments/resources-figures.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { integer, positiveInt } from '../options.js';
 import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../../util/progress.js';
 
 interface ResourcesFlags {
   models?: string;

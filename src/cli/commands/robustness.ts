@@ -15,7 +15,7 @@ import { writeJsonAtomic } from '../../util/atomic.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { integer, numberList, oneOf, positiveInt } from '../options.js';
 import { UserError, prepareOutDir, writeSvg } from '../output.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../../util/progress.js';
 
 /** Parses a comma list and checks every entry against the allowed names. */
 function nameList<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T[] {

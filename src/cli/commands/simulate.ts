@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { declaredModel } from '../../neurons/catalog.js';
-import { MODEL_NAMES, createPopulation, defaultDt } from '../../neurons/registry.js';
+import { MODEL_NAMES, createPopulation, defaultDt } from '../../sim/registry.js';
 import type { IntegratorName } from '../../neurons/types.js';
-import { simulationFigure } from '../../report/dynamics-figures.js';
+import { simulationFigure } from '../../experiments/dynamics-figures.js';
 import { simulate, validateTiming } from '../../sim/simulate.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { runWithDtAdvice } from '../divergence.js';
@@ -10,7 +10,7 @@ import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
 import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
-import { Progress } from '../progress.js';
+import { Progress } from '../../util/progress.js';
 
 interface SimulateFlags {
   model: string;

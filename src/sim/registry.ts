@@ -2,18 +2,18 @@
 import { getBackend } from '../kernels/index.js';
 import type { WasmBackend } from '../kernels/index.js';
 import type { HhSim } from '../kernels/wasm/hh-sim.js';
-import { OdePopulation } from '../sim/population.js';
-import { WasmHhPopulation, wasmHhSupports } from '../sim/wasm-hh-population.js';
-import { hhModel, hhParams } from './hh.js';
-import { lifModel, tvlifModel } from './lif.js';
-import { SLIF2HHPopulation } from './slif2hh.js';
-import type { SLIF2HHParams } from './slif2hh.js';
-import { tvlif2hhModel } from './tvlif2hh.js';
-import type { IntegratorName, Population } from './types.js';
-import { declaredModel, declaredModels } from './catalog.js';
-import { quasiLinearOf } from './derive.js';
-import { resolveParams } from './model.js';
-import { StepPopulation } from '../sim/step-population.js';
+import { OdePopulation } from './population.js';
+import { WasmHhPopulation, wasmHhSupports } from './wasm-hh-population.js';
+import { hhModel, hhParams } from '../neurons/hh.js';
+import { lifModel, tvlifModel } from '../neurons/lif.js';
+import { SLIF2HHPopulation } from '../neurons/slif2hh.js';
+import type { SLIF2HHParams } from '../neurons/slif2hh.js';
+import { tvlif2hhModel } from '../neurons/tvlif2hh.js';
+import type { IntegratorName, Population } from '../neurons/types.js';
+import { declaredModel, declaredModels } from '../neurons/catalog.js';
+import { quasiLinearOf } from '../neurons/derive.js';
+import { resolveParams } from '../neurons/model.js';
+import { StepPopulation } from './step-population.js';
 
 /** Models built by hand-written code (their parameters are still checked against a declaration where one exists). */
 export const HAND_BUILT = ['hh', 'hh-modern', 'lif', 'tvlif', 'tvlif2hh', 'slif2hh'] as const;

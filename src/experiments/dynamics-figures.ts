@@ -2,8 +2,8 @@
 import type { EquivalenceResult, NetworkComparison, WaveformRun } from '../experiments/equivalence.js';
 import type { FiPoint } from '../experiments/fi-curve.js';
 import type { SimulationResult } from '../sim/simulate.js';
-import { concatCharts, lineChart, rasterChart } from './charts.js';
-import type { RasterRow, VegaLiteSpec } from './charts.js';
+import { concatCharts, lineChart, rasterChart } from '../report/charts.js';
+import type { RasterRow, VegaLiteSpec } from '../report/charts.js';
 
 export function simulationFigure(title: string, result: SimulationResult, current?: number[]): VegaLiteSpec {
   const series = result.neurons.map((neuron, j) => ({

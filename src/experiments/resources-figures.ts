@@ -1,7 +1,7 @@
 /** Figure of the computing-resources comparison (spec 3.4): one bar chart per metric. */
 import type { ResourcesResult } from '../experiments/resources.js';
-import { barChart, concatCharts } from './charts.js';
-import type { VegaLiteSpec } from './charts.js';
+import { barChart, concatCharts } from '../report/charts.js';
+import type { VegaLiteSpec } from '../report/charts.js';
 
 export function resourcesFigure(result: ResourcesResult): VegaLiteSpec {
   const { batch, T } = result.config;
