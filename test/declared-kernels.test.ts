@@ -34,6 +34,7 @@ import { Rng } from '../src/util/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { gradcheck } from '../src/tensor/gradcheck.js';
 import { neuronSpikes } from '../src/nn/neuron-layer.js';
+import { setSpikingOverrides } from '../src/nn/spiking-overrides.js';
 import { izhikevich } from '../src/neurons/izhikevich.js';
 import { programForwardCosts } from '../src/kernels/spiking/costs.js';
 import { countFlops } from '../src/tensor/accounting.js';
@@ -650,7 +651,14 @@ test('FLOP counts derive from the declaration (common subexpressions once, param
     perNeuron: 1,
   });
   const x = new Tensor(new Float32Array(6).fill(0.5), [2, 3]);
-  const counted = countFlops(() => neuronSpikes(x, lifStepDeclared, { T: 4 }));
-  // 6 neurons × (4 steps × 7 + 0) + the rate: 6 × (4 + 1).
-  assert.equal(counted.flops, 6 * 4 * 7 + 6 * 5);
+  const was = setSpikingOverrides(false); // the generic kernels, not the fused LIF override
+  try {
+    const counted = countFlops(() => neuronSpikes(x, lifStepDeclared, { T: 4 }));
+    // 6 neurons × (4 steps × 7 + 0) + the rate: 6 × (4 + 1).
+    assert.equal(counted.flops, 6 * 4 * 7 + 6 * 5);
+  } finally {
+    setSpikingOverrides(was);
+  }
+  // The override counts its own kernel: 5 per neuron-step (spiking-costs.ts).
+  assert.equal(countFlops(() => neuronSpikes(x, lifStepDeclared, { T: 4 })).flops, 6 * 4 * 5 + 6 * 5);
 });

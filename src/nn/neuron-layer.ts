@@ -10,8 +10,8 @@
  * ```
  */
 import { getBackend } from '../kernels/index.js';
-import { compileStep, definitionKey } from '../kernels/spiking/program.js';
-import type { StepProgram } from '../kernels/spiking/program.js';
+import { compileStep } from '../kernels/spiking/program.js';
+import type { StepDefinition, StepProgram } from '../kernels/spiking/program.js';
 import { STEP_PARAM, stepDefinition } from '../neurons/derive.js';
 import type { NeuronModel } from '../neurons/model.js';
 import { initialState, resolveParams } from '../neurons/model.js';
@@ -20,6 +20,8 @@ import { addFlops } from '../tensor/accounting.js';
 import { programForwardFlops } from '../kernels/spiking/costs.js';
 import { Shape, Tensor, shapeSize } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import type { OverrideCall } from './spiking-overrides.js';
+import { findSpikingOverride } from './spiking-overrides.js';
 import type { SpikingMode, SpikingNeurons } from './spiking-layers.js';
 import type { PerNeuron, SpikingOptions } from './spiking.js';
 import { accumulatePerNeuron, flag, layoutOf, outShape, perNeuronValues, savedBuffer } from './spiking.js';
@@ -32,9 +34,32 @@ export interface NeuronSpikesOptions extends Omit<SpikingOptions, 'threshold'> {
   detach?: readonly string[];
   /** Treat the spike in the reset as a constant in backward (default false). */
   detachReset?: boolean;
+  /** Options for a registered override of this model (spiking-overrides.ts), e.g. saveVoltage. */
+  overrideOptions?: Record<string, unknown>;
 }
 
-const programs = new Map<string, StepProgram>();
+// Per model (a declaration is immutable once declared): its step definitions by detach set and
+// compiled programs by detach and learnable sets, so a training step does no symbolic work.
+const definitions = new WeakMap<NeuronModel, Map<string, StepDefinition>>();
+const programs = new WeakMap<NeuronModel, Map<string, StepProgram>>();
+
+function cached<T>(
+  store: WeakMap<NeuronModel, Map<string, T>>,
+  model: NeuronModel,
+  key: string,
+  make: () => T,
+): T {
+  let byKey = store.get(model);
+  if (!byKey) store.set(model, (byKey = new Map()));
+  let v = byKey.get(key);
+  if (v === undefined) byKey.set(key, (v = make()));
+  return v;
+}
+
+/** The training step of a model with the given `let`s detached (cached). */
+export function stepDefinitionOf(model: NeuronModel, detach: readonly string[] = []): StepDefinition {
+  return cached(definitions, model, [...detach].sort().join(','), () => stepDefinition(model, { detach }));
+}
 
 /** The compiled step of a model for a set of learnable parameters (cached). */
 export function stepProgram(
@@ -42,14 +67,8 @@ export function stepProgram(
   learnable: readonly string[],
   detach: readonly string[] = [],
 ): StepProgram {
-  const def = stepDefinition(model, { detach });
-  const k = `${definitionKey(def)}|${[...learnable].sort().join(',')}`;
-  let p = programs.get(k);
-  if (!p) {
-    p = compileStep(def, learnable);
-    programs.set(k, p);
-  }
-  return p;
+  const key = `${[...detach].sort().join(',')}|${[...learnable].sort().join(',')}`;
+  return cached(programs, model, key, () => compileStep(stepDefinitionOf(model, detach), learnable));
 }
 
 /** The default surrogate of a declared model's layer: a rectangular window of width 0.5. */
@@ -64,7 +83,7 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   const lay = layoutOf(fn, x, opts);
   const N = shapeSize(lay.features);
   const given = opts.params ?? {};
-  const def = stepDefinition(model, { detach: opts.detach });
+  const def = stepDefinitionOf(model, opts.detach);
   for (const k of Object.keys(given))
     if (!def.params.includes(k))
       throw new RangeError(`${fn}: no parameter "${k}" (parameters: ${def.params.join(', ')})`);
@@ -74,6 +93,27 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   for (const [k, v] of Object.entries(given))
     if (k !== STEP_PARAM) scalar[k] = v instanceof Tensor ? v.data[0] : v;
   const values = resolveParams(model, scalar);
+  const detachReset = flag(fn, 'detachReset', opts.detachReset, false);
+  // A registered hand-tuned op for this model and call runs instead of the generic kernels.
+  const call: OverrideCall = {
+    T: opts.T,
+    timeVarying: opts.timeVarying,
+    repeat: opts.repeat,
+    output: opts.output,
+    surrogate: resolveSurrogate(opts.surrogate, DEFAULT_DECLARED_SURROGATE),
+    smoothCheck: opts.smoothCheck,
+    params: Object.fromEntries(
+      def.params.map((name) => [
+        name,
+        given[name] ?? (name === STEP_PARAM ? model.trainingDt : values[name]),
+      ]),
+    ),
+    detach: opts.detach ?? [],
+    detachReset,
+    extra: opts.overrideOptions ?? {},
+  };
+  const override = findSpikingOverride(model, call);
+  if (override) return override.run(x, call);
   const columns = def.params.map((name) =>
     perNeuronValues(fn, name, given[name] ?? (name === STEP_PARAM ? model.trainingDt : values[name]), N),
   );
@@ -94,7 +134,6 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
     surrogateParam: surrogate.param,
     smooth: flag(fn, 'smoothCheck', opts.smoothCheck, false),
   };
-  const detachReset = flag(fn, 'detachReset', opts.detachReset, false);
   const tensors = columns.map((c) => c.tensor).filter((t): t is Tensor => t !== null && t.requiresGrad);
   const parents = [x, ...tensors];
   const be = getBackend();
@@ -164,7 +203,7 @@ export class DeclaredNeurons extends Module implements SpikingNeurons {
   ) {
     super();
     const n = shapeSize(neuronShape);
-    const def = stepDefinition(model, { detach: opts.detach });
+    const def = stepDefinitionOf(model, opts.detach);
     const scalars: Record<string, number> = {};
     for (const [k, v] of Object.entries(opts.params ?? {})) {
       if (!def.params.includes(k))

@@ -15,10 +15,11 @@ import {
   SLIF2HH_CONV_DEFAULTS,
   SLIF2HH_FC_DEFAULTS,
   SpikeOutput,
-  learningHhSpikes,
-  lifSpikes,
   slif2hhSpikes,
 } from './spiking.js';
+import { neuronSpikes } from './neuron-layer.js';
+import { learningHh } from '../neurons/learning-hh.js';
+import { lifStepDeclared } from '../neurons/lif.js';
 import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
 import { Surrogate } from './surrogate.js';
 
@@ -47,10 +48,10 @@ export class LIFNeurons extends Module implements SpikingNeurons {
     void kind;
   }
   forward(x: Tensor, mode: SpikingMode): Tensor {
-    return lifSpikes(x, {
+    // The declared study LIF; its fused kernel (lifSpikes) runs as the registered override.
+    return neuronSpikes(x, lifStepDeclared, {
       ...mode,
-      decay: this.params.decay,
-      threshold: this.params.threshold,
+      params: { decay: this.params.decay, theta: this.params.threshold },
       surrogate: this.params.surrogate,
     });
   }
@@ -108,13 +109,14 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
   }
 
   forward(x: Tensor, mode: SpikingMode): Tensor {
-    return learningHhSpikes(x, this.rates, {
+    // The declared learning HH; its hand-tuned kernels (learningHhSpikes: gate tables, closed
+    // form) run as the registered override.
+    return neuronSpikes(x, learningHh, {
       ...mode,
-      dt: this.dt,
-      threshold: this.params.threshold,
+      params: { ...this.rates, dt: this.dt, theta: this.params.threshold },
       surrogate: this.params.surrogate,
-      detachIonic: this.params.detachIonic,
-      saveVoltage: this.saveVoltage,
+      detach: this.params.detachIonic ? ['ionic'] : [],
+      overrideOptions: { saveVoltage: this.saveVoltage },
     });
   }
 }

@@ -355,6 +355,8 @@ export interface LearningHhOptions extends SpikingOptions {
   dt?: PerNeuron;
   /** Drop the ionic currents from backward (conv variant): dv[t]/dv[t−1] = 1, no rate gradients. */
   detachIonic?: boolean;
+  /** Membrane constants (default LEARNING_HH_MEMBRANE, spec 2.5). */
+  membrane?: Partial<HhMembraneConstants>;
   /**
    * Keep v [T, B, N] for backward even where it is not needed: a static input with the
    * rectangular surrogate and no rate gradients, where v is an affine function of the input
@@ -400,7 +402,8 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
   const parents = [x, ...learnable];
   const BN = lay.batch * N;
   const be = getBackend();
-  const constants = LEARNING_HH_MEMBRANE;
+  const constants = { ...LEARNING_HH_MEMBRANE, ...opts.membrane };
+  for (const [k, v] of Object.entries(constants)) finite(fn, `membrane.${k}`, v);
   const saveVoltage = flag(fn, 'saveVoltage', opts.saveVoltage, false);
   // Backward recomputes v from the input when it can do so cheaply (see saveVoltage).
   const recompute =

@@ -1,0 +1,125 @@
+/**
+ * Hand-tuned fused ops registered as overrides of the generic declared-model op (neuron-layer.ts)
+ * for a (model, condition): when a call of `neuronSpikes` on that model meets the condition, the
+ * override runs instead of the generic kernels. Each is the study's op of spiking.ts for the same
+ * declaration (LIF, learning HH with its closed form, full HH), tested against the generic
+ * kernels of the declaration (test/overrides.test.ts). `setSpikingOverrides(false)` (or
+ * HHNET_OVERRIDES=off) runs every call on the generic kernels, for those tests and for
+ * `hhnet bench kernels`.
+ */
+import type { NeuronModel } from '../neurons/model.js';
+import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { PerNeuron, SpikingOptions } from './spiking.js';
+import { fullHhSpikes, learningHhSpikes, lifSpikes } from './spiking.js';
+
+/** A neuronSpikes call as an override sees it. */
+export interface OverrideCall extends Omit<SpikingOptions, 'threshold'> {
+  /** Every parameter of the training step (a continuous model's `dt` included), resolved. */
+  params: Readonly<Record<string, PerNeuron>>;
+  detach: readonly string[];
+  detachReset: boolean;
+  /** Options only an override understands (e.g. the learning HH's saveVoltage). */
+  extra: Readonly<Record<string, unknown>>;
+}
+
+export interface SpikingOverride {
+  /** The declared model it replaces, by name. */
+  readonly model: string;
+  /** What it is (for messages and benchmarks). */
+  readonly name: string;
+  /** Whether this call can run on the override. */
+  applies(call: OverrideCall): boolean;
+  run(x: Tensor, call: OverrideCall): Tensor;
+}
+
+const registry = new Map<string, SpikingOverride[]>();
+let enabled = !['off', '0', 'false'].includes((process.env.HHNET_OVERRIDES ?? '').trim().toLowerCase());
+
+export function registerSpikingOverride(o: SpikingOverride): void {
+  registry.set(o.model, [...(registry.get(o.model) ?? []), o]);
+}
+
+/** Turns every override on or off (off: generic kernels only); returns the previous setting. */
+export function setSpikingOverrides(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/** The override that runs this call, if any (and overrides are on). */
+export function findSpikingOverride(model: NeuronModel, call: OverrideCall): SpikingOverride | null {
+  if (!enabled) return null;
+  return registry.get(model.name)?.find((o) => o.applies(call)) ?? null;
+}
+
+const learns = (v: PerNeuron | undefined): boolean => v instanceof Tensor && v.requiresGrad;
+const scalar = (v: PerNeuron | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
+const layout = (c: OverrideCall): SpikingOptions => ({
+  T: c.T,
+  timeVarying: c.timeVarying,
+  repeat: c.repeat,
+  output: c.output,
+  surrogate: c.surrogate,
+  smoothCheck: c.smoothCheck,
+});
+
+// The study's LIF (lif-step): decay and θ as numbers, nothing learned but the input.
+registerSpikingOverride({
+  model: 'lif-step',
+  name: 'fused LIF kernel (spiking.ts lifSpikes)',
+  applies: (c) => scalar(c.params.decay) !== undefined && scalar(c.params.theta) !== undefined,
+  run: (x, c) =>
+    lifSpikes(x, {
+      ...layout(c),
+      decay: c.params.decay as number,
+      threshold: c.params.theta as number,
+      detachReset: c.detachReset,
+    }),
+});
+
+const MEMBRANE = ['C', 'gNa', 'gK', 'gL', 'ENa', 'EK', 'EL'] as const;
+
+// The learning HH: membrane and θ as numbers, dt fixed (number or tensor), rates learned or not;
+// its kernels use the closed form where they can (see learningHhSpikes).
+registerSpikingOverride({
+  model: 'learning-hh',
+  name: 'learning-HH kernels (spiking.ts learningHhSpikes: gate tables, closed form)',
+  applies: (c) =>
+    MEMBRANE.every((k) => scalar(c.params[k]) !== undefined) &&
+    scalar(c.params.theta) !== undefined &&
+    !learns(c.params.dt) &&
+    c.detach.every((d) => d === 'ionic') &&
+    !c.detachReset,
+  run: (x, c) => {
+    const rates = Object.fromEntries(LEARNING_HH_RATE_NAMES.map((n) => [n, c.params[n]])) as Record<
+      (typeof LEARNING_HH_RATE_NAMES)[number],
+      PerNeuron
+    >;
+    return learningHhSpikes(x, rates, {
+      ...layout(c),
+      dt: c.params.dt,
+      threshold: c.params.theta as number,
+      detachIonic: c.detach.includes('ionic'),
+      membrane: Object.fromEntries(MEMBRANE.map((k) => [k, c.params[k] as number])),
+      saveVoltage: c.extra.saveVoltage as boolean | undefined,
+    });
+  },
+});
+
+// Full HH, shifted convention: nothing learned, a scalar dt.
+registerSpikingOverride({
+  model: 'hh',
+  name: 'fused full-HH kernel (spiking.ts fullHhSpikes)',
+  applies: (c) =>
+    Object.values(c.params).every((v) => typeof v === 'number') &&
+    c.params.vOffset === 0 &&
+    c.detach.length === 0,
+  run: (x, c) =>
+    fullHhSpikes(x, {
+      ...layout(c),
+      dt: c.params.dt as number,
+      threshold: c.params.spikeThreshold as number,
+      membrane: Object.fromEntries(MEMBRANE.map((k) => [k, c.params[k] as number])),
+    }),
+});

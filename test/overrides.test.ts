@@ -1,0 +1,141 @@
+// Every registered override (a hand-tuned op for a declared model) against the generic kernels of
+// the same declaration: same spikes, gradients within float32 tolerance.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../src/kernels/index.js';
+import { learningHh } from '../src/neurons/learning-hh.js';
+import { hhDeclared } from '../src/neurons/hh.js';
+import { lifStepDeclared } from '../src/neurons/lif.js';
+import type { NeuronModel } from '../src/neurons/model.js';
+import type { NeuronSpikesOptions } from '../src/nn/neuron-layer.js';
+import { neuronSpikes } from '../src/nn/neuron-layer.js';
+import { findSpikingOverride, setSpikingOverrides } from '../src/nn/spiking-overrides.js';
+import { sum, mul } from '../src/tensor/ops.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { Rng } from '../src/util/rng.js';
+
+function tensor(rng: Rng, shape: number[], lo: number, hi: number, grad = false): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const t = new Tensor(
+    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform()),
+    shape,
+  );
+  t.requiresGrad = grad;
+  return t;
+}
+
+/** Output and gradients (input, learned parameters) of one call, with overrides on or off. */
+function run(model: NeuronModel, x: Tensor, opts: NeuronSpikesOptions, overrides: boolean, w: Tensor) {
+  const was = setSpikingOverrides(overrides);
+  try {
+    const learned = Object.values(opts.params ?? {}).filter(
+      (v): v is Tensor => v instanceof Tensor && v.requiresGrad,
+    );
+    for (const t of [x, ...learned]) t.grad = null;
+    const y = neuronSpikes(x, model, opts);
+    sum(mul(y, w)).backward();
+    return {
+      y: [...y.data],
+      gx: [...(x.grad as Float32Array)],
+      gp: learned.map((t) => [...(t.grad as Float32Array)]),
+    };
+  } finally {
+    setSpikingOverrides(was);
+  }
+}
+
+function close(a: number[], b: number[], rel: number, what: string): void {
+  const scale = Math.max(1e-6, ...b.map(Math.abs));
+  a.forEach((v, i) =>
+    assert.ok(Math.abs(v - b[i]) <= rel * scale, `${what}[${i}]: override ${v}, generic ${b[i]}`),
+  );
+}
+
+const cases: {
+  model: NeuronModel;
+  name: string;
+  make: (rng: Rng) => { x: Tensor; opts: NeuronSpikesOptions };
+}[] = [
+  {
+    model: lifStepDeclared,
+    name: 'LIF, time-varying input, spike trains',
+    make: (rng) => ({
+      x: tensor(rng, [12, 3, 8], 0, 0.6, true),
+      opts: {
+        timeVarying: true,
+        output: 'spikes',
+        params: { decay: 0.2, theta: 0.3 },
+        surrogate: 'rectangular:0.5',
+      },
+    }),
+  },
+  {
+    model: learningHh,
+    name: 'learning HH, static input, rate, learned rates',
+    make: (rng) => {
+      const rates = Object.fromEntries(
+        ['alphaN', 'betaN', 'alphaM', 'betaM', 'alphaH', 'betaH'].map((n) => [
+          n,
+          tensor(rng, [8], 0, 0.01, true),
+        ]),
+      );
+      return {
+        x: tensor(rng, [3, 8], 0, 40, true),
+        opts: { T: 30, params: { ...rates, dt: 0.01, theta: 0.2 }, surrogate: 'rectangular:0.3' },
+      };
+    },
+  },
+  {
+    model: learningHh,
+    name: 'learning HH, ionic current detached (conv variant)',
+    make: (rng) => ({
+      x: tensor(rng, [3, 8], 0, 40, true),
+      opts: { T: 20, params: { dt: 0.1, theta: 2.3 }, surrogate: 'rectangular:0.4', detach: ['ionic'] },
+    }),
+  },
+  {
+    model: hhDeclared,
+    name: 'full HH',
+    make: (rng) => ({
+      x: tensor(rng, [2, 6], 5, 25, true),
+      opts: { T: 60, params: { dt: 0.05, spikeThreshold: 50 }, surrogate: 'rectangular:10' },
+    }),
+  },
+];
+
+for (const c of cases)
+  test(`override of ${c.model.name} (${c.name}) equals the generic kernels of its declaration`, () => {
+    const rng = new Rng(3);
+    const { x, opts } = c.make(rng);
+    const out = neuronSpikes(x, c.model, opts);
+    const w = tensor(rng, [...out.shape], -1, 1);
+    const call = {
+      ...opts,
+      params: { ...c.model.defaults, dt: c.model.trainingDt, ...opts.params },
+      detach: opts.detach ?? [],
+      detachReset: false,
+      extra: {},
+      surrogate: undefined,
+    };
+    assert.ok(findSpikingOverride(c.model, call), 'the override applies to this call');
+    const fast = run(c.model, x, opts, true, w);
+    const generic = run(c.model, x, opts, false, w);
+    assert.deepEqual(fast.y, generic.y, 'outputs');
+    assert.ok(
+      generic.y.some((v) => v > 0),
+      'the input makes spikes',
+    );
+    close(fast.gx, generic.gx, 2e-3, 'input gradient');
+    fast.gp.forEach((g, k) => close(g, generic.gp[k], 5e-3, `parameter gradient ${k}`));
+  });
+
+test('a call an override cannot take runs the generic kernels (learned θ of the study LIF)', () => {
+  const rng = new Rng(4);
+  const theta = tensor(rng, [5], 0.25, 0.35, true);
+  const call = { params: { decay: 0.2, theta }, detach: [], detachReset: false, extra: {} };
+  assert.equal(findSpikingOverride(lifStepDeclared, call), null);
+  const x = tensor(rng, [4, 5], 0, 0.6, true);
+  const y = neuronSpikes(x, lifStepDeclared, { T: 6, params: { decay: 0.2, theta } });
+  sum(y).backward();
+  assert.ok(theta.grad && theta.grad.some((g) => g !== 0), 'θ receives a gradient');
+});
