@@ -24,7 +24,7 @@ export function adam(
   const ep = f32x4.splat(eps);
   const n4 = n & ~3;
   let off: usize = 0;
-  const end4 = <usize>n4 << 2;
+  const end4 = (<usize>n4) << 2;
   for (; off < end4; off += 16) {
     const pi = v128.load(p + off);
     const gi = f32x4.add(v128.load(g + off), f32x4.mul(wd, pi));
@@ -35,7 +35,7 @@ export function adam(
     const den = f32x4.add(f32x4.div(f32x4.sqrt(vi), sb), ep);
     v128.store(p + off, f32x4.sub(pi, f32x4.div(f32x4.mul(ss, mi), den)));
   }
-  const end = <usize>n << 2;
+  const end = (<usize>n) << 2;
   for (; off < end; off += 4) {
     const pi = load<f32>(p + off);
     const gi = load<f32>(g + off) + weightDecay * pi;

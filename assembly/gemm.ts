@@ -21,8 +21,8 @@ const KC: i32 = 256;
 const MC: i32 = 120;
 const NC: i32 = 1024;
 
-const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
-const TILE_BYTES: usize = <usize>(MR * NR) << 2;
+const PACK_B_BYTES: usize = (<usize>(KC * NC)) << 2;
+const TILE_BYTES: usize = (<usize>(MR * NR)) << 2;
 
 /** Bytes of per-thread scratch (packed B block, one edge tile). */
 export function gemmScratchBytes(): i32 {
@@ -71,11 +71,11 @@ function packB(transB: i32, b: usize, n: i32, k: i32, pc: i32, kc: i32, jc: i32,
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const j = jc + jr;
-    let d = dst + (<usize>(jr * kc) << 2);
+    let d = dst + ((<usize>(jr * kc)) << 2);
     if (!transB) {
       // op(B)[p, j] = B[p·n + j]: each panel row is a contiguous run of B's row p.
-      let s = b + (<usize>(pc * n + j) << 2);
-      const rowBytes = <usize>n << 2;
+      let s = b + ((<usize>(pc * n + j)) << 2);
+      const rowBytes = (<usize>n) << 2;
       if (nr == NR) {
         for (let p = 0; p < kc; p++) {
           v128.store(d, v128.load(s));
@@ -87,19 +87,20 @@ function packB(transB: i32, b: usize, n: i32, k: i32, pc: i32, kc: i32, jc: i32,
         for (let p = 0; p < kc; p++) {
           v128.store(d, zero);
           v128.store(d, zero, 16);
-          for (let jj = 0; jj < nr; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s + (<usize>jj << 2)));
+          for (let jj = 0; jj < nr; jj++)
+            store<f32>(d + ((<usize>jj) << 2), load<f32>(s + ((<usize>jj) << 2)));
           s += rowBytes;
           d += NR << 2;
         }
       }
     } else {
       // op(B)[p, j] = B[j·k + p]: NR rows of B, read 4 p at a time and transposed in registers.
-      const kb = <usize>k << 2;
-      const s0 = b + (<usize>(j * k + pc) << 2);
+      const kb = (<usize>k) << 2;
+      const s0 = b + ((<usize>(j * k + pc)) << 2);
       if (nr == NR) {
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
-          const s = s0 + (<usize>p << 2);
+          const s = s0 + ((<usize>p) << 2);
           const r0 = v128.load(s);
           const r1 = v128.load(s + kb);
           const r2 = v128.load(s + 2 * kb);
@@ -127,16 +128,16 @@ function packB(transB: i32, b: usize, n: i32, k: i32, pc: i32, kc: i32, jc: i32,
           d += 4 * NR * 4;
         }
         for (; p < kc; p++) {
-          const s = s0 + (<usize>p << 2);
-          for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s + <usize>jj * kb));
+          const s = s0 + ((<usize>p) << 2);
+          for (let jj = 0; jj < NR; jj++) store<f32>(d + ((<usize>jj) << 2), load<f32>(s + <usize>jj * kb));
           d += NR << 2;
         }
       } else {
         for (let p = 0; p < kc; p++) {
-          const s = s0 + (<usize>p << 2);
+          const s = s0 + ((<usize>p) << 2);
           v128.store(d, zero);
           v128.store(d, zero, 16);
-          for (let jj = 0; jj < nr; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s + <usize>jj * kb));
+          for (let jj = 0; jj < nr; jj++) store<f32>(d + ((<usize>jj) << 2), load<f32>(s + <usize>jj * kb));
           d += NR << 2;
         }
       }
@@ -152,11 +153,11 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     const i = ic + ir;
-    let d = dst + (<usize>(ir * kc) << 2);
+    let d = dst + ((<usize>(ir * kc)) << 2);
     if (transA) {
       // op(A)[i, p] = A[p·m + i]: the MR floats of panel row p are contiguous in A.
-      const mb = <usize>m << 2;
-      let s = a + (<usize>(pc * m + i) << 2);
+      const mb = (<usize>m) << 2;
+      let s = a + ((<usize>(pc * m + i)) << 2);
       if (mr == MR) {
         for (let p = 0; p < kc; p++) {
           v128.store(d, v128.load(s));
@@ -166,7 +167,7 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
       } else {
         for (let p = 0; p < kc; p++) {
           for (let ii = 0; ii < MR; ii++) {
-            store<f32>(d + (<usize>ii << 2), ii < mr ? load<f32>(s + (<usize>ii << 2)) : 0);
+            store<f32>(d + ((<usize>ii) << 2), ii < mr ? load<f32>(s + ((<usize>ii) << 2)) : 0);
           }
           s += mb;
           d += MR << 2;
@@ -174,12 +175,12 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
       }
     } else {
       // op(A)[i, p] = A[i·k + p]: the MR = 4 rows of A, 4 p at a time, transposed in registers.
-      const kb = <usize>k << 2;
-      const s0 = a + (<usize>(i * k + pc) << 2);
+      const kb = (<usize>k) << 2;
+      const s0 = a + ((<usize>(i * k + pc)) << 2);
       if (mr == MR) {
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
-          const s = s0 + (<usize>p << 2);
+          const s = s0 + ((<usize>p) << 2);
           const r0 = v128.load(s);
           const r1 = v128.load(s + kb);
           const r2 = v128.load(s + 2 * kb);
@@ -195,15 +196,15 @@ function packA(transA: i32, a: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32,
           d += 4 * MR * 4;
         }
         for (; p < kc; p++) {
-          const s = s0 + (<usize>p << 2);
-          for (let ii = 0; ii < MR; ii++) store<f32>(d + (<usize>ii << 2), load<f32>(s + <usize>ii * kb));
+          const s = s0 + ((<usize>p) << 2);
+          for (let ii = 0; ii < MR; ii++) store<f32>(d + ((<usize>ii) << 2), load<f32>(s + <usize>ii * kb));
           d += MR << 2;
         }
       } else {
         for (let p = 0; p < kc; p++) {
-          const s = s0 + (<usize>p << 2);
+          const s = s0 + ((<usize>p) << 2);
           for (let ii = 0; ii < MR; ii++) {
-            store<f32>(d + (<usize>ii << 2), ii < mr ? load<f32>(s + <usize>ii * kb) : 0);
+            store<f32>(d + ((<usize>ii) << 2), ii < mr ? load<f32>(s + <usize>ii * kb) : 0);
           }
           d += MR << 2;
         }
@@ -324,13 +325,32 @@ export function packAll(transA: i32, a: usize, m: i32, k: i32, dst: usize): void
  * Chunk `i` of packAll split into KC blocks × `parts` row ranges of `rowsPerChunk` rows (a
  * multiple of MR), so threads can pack op(A) together (JOB_PACK in jobs.ts).
  */
-export function packChunk(transA: i32, a: usize, m: i32, k: i32, dst: usize, rowsPerChunk: i32, parts: i32, i: i32): void {
+export function packChunk(
+  transA: i32,
+  a: usize,
+  m: i32,
+  k: i32,
+  dst: usize,
+  rowsPerChunk: i32,
+  parts: i32,
+  i: i32,
+): void {
   const pc = (i / parts) * KC;
   const ic = (i % parts) * rowsPerChunk;
   if (pc >= k || ic >= m) return;
   const kc = min(KC, k - pc);
   const mp = <usize>paddedRows(m);
-  packA(transA, a, m, k, ic, min(rowsPerChunk, m - ic), pc, kc, dst + ((<usize>pc * mp + <usize>ic * <usize>kc) << 2));
+  packA(
+    transA,
+    a,
+    m,
+    k,
+    ic,
+    min(rowsPerChunk, m - ic),
+    pc,
+    kc,
+    dst + ((<usize>pc * mp + <usize>ic * <usize>kc) << 2),
+  );
 }
 
 /** KC, the inner-dimension block of packed op(A) (packChunk's block count is ceil(k / KC)). */
@@ -356,10 +376,11 @@ export function gemmPacked(
   scratch: usize,
 ): void {
   if (m <= 0 || j1 <= j0) return;
-  const ldc = <usize>n << 2;
+  const ldc = (<usize>n) << 2;
   if (k <= 0) {
     if (!accumulate) {
-      for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc + (<usize>j0 << 2), 0, <usize>(j1 - j0) << 2);
+      for (let i = 0; i < m; i++)
+        memory.fill(c + <usize>i * ldc + ((<usize>j0) << 2), 0, (<usize>(j1 - j0)) << 2);
     }
     return;
   }
@@ -377,11 +398,11 @@ export function gemmPacked(
         const mc = min(MC, m - ic);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bp = pB + (<usize>(jr * kc) << 2);
+          const bp = pB + ((<usize>(jr * kc)) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const ap = aBlock + (<usize>((ic + ir) * kc) << 2);
-            const cp = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
+            const ap = aBlock + ((<usize>((ic + ir) * kc)) << 2);
+            const cp = c + <usize>(ic + ir) * ldc + ((<usize>(jc + jr)) << 2);
             if (nr == NR) {
               if (mr == MR) kernelFull(kc, ap, bp, cp, ldc, add);
               else kernelRows(kc, ap, bp, cp, ldc, add, mr);
@@ -390,9 +411,9 @@ export function gemmPacked(
               kernelFull(kc, ap, bp, tile, NR << 2, 0);
               for (let ii = 0; ii < mr; ii++) {
                 const crow = cp + <usize>ii * ldc;
-                const trow = tile + (<usize>(ii * NR) << 2);
+                const trow = tile + ((<usize>(ii * NR)) << 2);
                 for (let jj = 0; jj < nr; jj++) {
-                  const off = <usize>jj << 2;
+                  const off = (<usize>jj) << 2;
                   const t = load<f32>(trow + off);
                   store<f32>(crow + off, add ? load<f32>(crow + off) + t : t);
                 }

@@ -141,10 +141,10 @@ function vtrap(x: v128, em: v128): v128 {
 
 /** Spike k of neuron i in this call: step s, crossing from p to x. */
 function recordSpike(counts: usize, slots: usize, i: i32, s: i32, p: f32, x: f32, th: f32): void {
-  const at = counts + (<usize>i << 2);
+  const at = counts + ((<usize>i) << 2);
   const c = load<i32>(at);
   if (c < 0 || c >= HH_SLOTS) return; // cannot happen for calls of ≤ 2·HH_SLOTS steps
-  const slot = slots + (<usize>(i * HH_SLOTS + c) << 3);
+  const slot = slots + ((<usize>(i * HH_SLOTS + c)) << 3);
   store<i32>(slot, s);
   store<f32>(slot, (th - p) / (x - p), 4);
   store<i32>(at, c + 1);
@@ -172,14 +172,17 @@ function noteEvents(
   const badBits = i32x4.bitmask(bad) & valid;
   if (badBits != 0) {
     for (let l = 0; l < lanes; l++)
-      if ((badBits >> l) & 1) store<i32>(counts + (<usize>(i0 + l) << 2), -1 - s);
+      if ((badBits >> l) & 1) store<i32>(counts + ((<usize>(i0 + l)) << 2), -1 - s);
     return true;
   }
   const bits = i32x4.bitmask(cross) & valid;
   if (bits & 1) recordSpike(counts, slots, i0, s, f32x4.extract_lane(prev, 0), f32x4.extract_lane(v, 0), th);
-  if (bits & 2) recordSpike(counts, slots, i0 + 1, s, f32x4.extract_lane(prev, 1), f32x4.extract_lane(v, 1), th);
-  if (bits & 4) recordSpike(counts, slots, i0 + 2, s, f32x4.extract_lane(prev, 2), f32x4.extract_lane(v, 2), th);
-  if (bits & 8) recordSpike(counts, slots, i0 + 3, s, f32x4.extract_lane(prev, 3), f32x4.extract_lane(v, 3), th);
+  if (bits & 2)
+    recordSpike(counts, slots, i0 + 1, s, f32x4.extract_lane(prev, 1), f32x4.extract_lane(v, 1), th);
+  if (bits & 4)
+    recordSpike(counts, slots, i0 + 2, s, f32x4.extract_lane(prev, 2), f32x4.extract_lane(v, 2), th);
+  if (bits & 8)
+    recordSpike(counts, slots, i0 + 3, s, f32x4.extract_lane(prev, 3), f32x4.extract_lane(v, 3), th);
   return false;
 }
 
@@ -275,7 +278,7 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
   const stride = <usize>load<i32>(args, A_STRIDE);
   const thS = load<f32>(args, A_TH);
   const zero = f32x4.splat(0);
-  const plane = <usize>groups << 4;
+  const plane = (<usize>groups) << 4;
   const inSet = load<usize>(args, A_IN);
   const input = load<usize>(args, A_INPUT);
   const outV = load<usize>(args, A_OUT);
@@ -290,7 +293,7 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
     const b1 = b0 + BLOCK < gEnd ? b0 + BLOCK : gEnd;
     // The block is stepped in place in the output set.
     for (let g = b0; g < b1; g++) {
-      const off = <usize>g << 4;
+      const off = (<usize>g) << 4;
       v128.store(outV + off, v128.load(inSet + off));
       v128.store(outM + off, v128.load(inSet + plane + off));
       v128.store(outH + off, v128.load(inSet + 2 * plane + off));
@@ -301,7 +304,7 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
       let stop = false;
       const row = input + <usize>s * stride;
       for (let g = b0; g < b1; g++) {
-        const off = <usize>g << 4;
+        const off = (<usize>g) << 4;
         const I = v128.load(row + off);
         const prev = v128.load(outV + off);
         let v = prev;
@@ -334,7 +337,13 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
           const n2 = f32x4.mul(yn, yn);
           const gKNow = f32x4.mul(param(args, A_GK), f32x4.mul(n2, n2));
           const av = f32x4.mul(
-            f32x4.add(f32x4.add(f32x4.add(I, f32x4.mul(gNaNow, param(args, A_ENA))), f32x4.mul(gKNow, param(args, A_EK))), param(args, A_GL_EL)),
+            f32x4.add(
+              f32x4.add(
+                f32x4.add(I, f32x4.mul(gNaNow, param(args, A_ENA))),
+                f32x4.mul(gKNow, param(args, A_EK)),
+              ),
+              param(args, A_GL_EL),
+            ),
             param(args, A_INV_C),
           );
           const bv = f32x4.mul(f32x4.add(f32x4.add(gNaNow, gKNow), param(args, A_GL)), param(args, A_INV_C));

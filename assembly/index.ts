@@ -1,7 +1,15 @@
 // Entry point of hhnet.wasm: the SIMD kernels behind src/kernels/wasm. The memory is imported
 // (shared, so worker threads can run the same kernels on the same operands); the JS side lays out
 // its scratch and operand regions from heapBase() upwards.
-export { gemm, gemmPacked, packAll, packedABytes, gemmScratchBytes, gemmColBlock, gemmInnerBlock } from './gemm';
+export {
+  gemm,
+  gemmPacked,
+  packAll,
+  packedABytes,
+  gemmScratchBytes,
+  gemmColBlock,
+  gemmInnerBlock,
+} from './gemm';
 export {
   runJob,
   JOB_GEMM,
@@ -51,7 +59,21 @@ export {
   SUM_BLOCK,
 } from './spiking';
 export { affineScratchBytes, lhhFactorBackward } from './lhh-affine';
-export { spikingCall, SP_LHH_FORWARD, SP_LHH_BACKWARD, SP_LHH_AFFINE_FORWARD, SP_LHH_AFFINE_BACKWARD, SP_LIF_FORWARD, SP_LIF_BACKWARD, SP_SLIF2HH_FORWARD, SP_SLIF2HH_BACKWARD, SP_INTS, SP_FLOATS, SP_FLOAT_AT, SP_RECORD_BYTES } from './spiking-jobs';
+export {
+  spikingCall,
+  SP_LHH_FORWARD,
+  SP_LHH_BACKWARD,
+  SP_LHH_AFFINE_FORWARD,
+  SP_LHH_AFFINE_BACKWARD,
+  SP_LIF_FORWARD,
+  SP_LIF_BACKWARD,
+  SP_SLIF2HH_FORWARD,
+  SP_SLIF2HH_BACKWARD,
+  SP_INTS,
+  SP_FLOATS,
+  SP_FLOAT_AT,
+  SP_RECORD_BYTES,
+} from './spiking-jobs';
 
 /** First byte the kernels' host may use (past this module's static data). */
 export function heapBase(): usize {

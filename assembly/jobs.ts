@@ -51,7 +51,7 @@ export const JOB_BYTES: i32 = JOB_DONE + 4 * JOB_MAX_CHUNKS;
 // @ts-ignore: decorator
 @inline
 function arg(job: usize, i: i32): i32 {
-  return load<i32>(job + (<usize>i << 2), JOB_ARGS);
+  return load<i32>(job + ((<usize>i) << 2), JOB_ARGS);
 }
 
 // @ts-ignore: decorator
@@ -97,7 +97,7 @@ export function runJob(job: usize, scratch: usize): i32 {
       packChunk(a1, <usize>a2, a3, a4, <usize>a5, a0, a6, i);
     } else if (kind == JOB_ADAM) {
       const e0 = i * a0;
-      const off = <usize>e0 << 2;
+      const off = (<usize>e0) << 2;
       const rec = <usize>a6;
       adam(
         <usize>a1 + off,
@@ -114,9 +114,21 @@ export function runJob(job: usize, scratch: usize): i32 {
       );
     } else {
       const j0 = i * a0;
-      gemmPacked(a1, a2, a3, a4, <usize>a5, <usize>a6, <usize>a7, a8, j0, j0 + a0 < a3 ? j0 + a0 : a3, scratch);
+      gemmPacked(
+        a1,
+        a2,
+        a3,
+        a4,
+        <usize>a5,
+        <usize>a6,
+        <usize>a7,
+        a8,
+        j0,
+        j0 + a0 < a3 ? j0 + a0 : a3,
+        scratch,
+      );
     }
-    atomic.store<i32>(job + (<usize>next << 2), 1, JOB_DONE);
+    atomic.store<i32>(job + ((<usize>next) << 2), 1, JOB_DONE);
     if (atomic.add<i32>(job, 1, JOB_COMPLETED) + 1 == chunks) atomic.notify(job + JOB_COMPLETED);
     leave(job);
     done++;

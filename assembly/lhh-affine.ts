@@ -177,11 +177,46 @@ export function lhhAffineForward(
     let edge = Math.abs(th) + Math.abs(cut);
     if (withFactor) edge += Math.abs(p) + Math.abs(lo32) + Math.abs(hi32);
     const all = (phase & PHASE_PREPARE) != 0;
-    affineTables(N, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, edge, detach, scratch, all ? 0 : b0, all ? N : b1);
+    affineTables(
+      N,
+      T,
+      dt,
+      rates,
+      C,
+      gNa,
+      gK,
+      gL,
+      ENa,
+      EK,
+      EL,
+      edge,
+      detach,
+      scratch,
+      all ? 0 : b0,
+      all ? N : b1,
+    );
   }
   if ((phase & PHASE_ROWS) == 0) return;
   if (withFactor)
-    affineForwardFactorRows(B, N, T, input, out, factor, dt, scratch, C, th, cut, p, lo32, hi32, detach, b0, b1);
+    affineForwardFactorRows(
+      B,
+      N,
+      T,
+      input,
+      out,
+      factor,
+      dt,
+      scratch,
+      C,
+      th,
+      cut,
+      p,
+      lo32,
+      hi32,
+      detach,
+      b0,
+      b1,
+    );
   else if ((flags & F_RATE) != 0) affineForwardRows(true, B, N, T, input, out, dt, scratch, C, cut, b0, b1);
   else affineForwardRows(false, B, N, T, input, out, dt, scratch, C, cut, b0, b1);
 }
@@ -432,12 +467,47 @@ export function lhhAffineBackward(
   if ((phase & (PHASE_PREPARE | PHASE_PREPARE_NEURONS)) != 0) {
     const edge = Math.abs(th) + Math.abs(p) + Math.abs(lo32) + Math.abs(hi32);
     const all = (phase & PHASE_PREPARE) != 0;
-    affineTables(N, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, edge, detach, scratch, all ? 0 : b0, all ? N : b1);
+    affineTables(
+      N,
+      T,
+      dt,
+      rates,
+      C,
+      gNa,
+      gK,
+      gL,
+      ENa,
+      EK,
+      EL,
+      edge,
+      detach,
+      scratch,
+      all ? 0 : b0,
+      all ? N : b1,
+    );
   }
   if ((phase & PHASE_ROWS) == 0) return;
   if ((flags & F_RATE) != 0)
     affineBackwardRate(B, N, T, input, gradOut, gradInput, dt, scratch, C, th, p, lo32, hi32, detach, b0, b1);
-  else affineBackwardSpikes(B, N, T, input, gradOut, gradInput, dt, scratch, C, th, p, lo32, hi32, detach, b0, b1);
+  else
+    affineBackwardSpikes(
+      B,
+      N,
+      T,
+      input,
+      gradOut,
+      gradInput,
+      dt,
+      scratch,
+      C,
+      th,
+      p,
+      lo32,
+      hi32,
+      detach,
+      b0,
+      b1,
+    );
 }
 
 // The two output kinds as separate functions, each the generic body with a constant flag (an
@@ -460,7 +530,25 @@ function affineBackwardRate(
   b0: i32,
   b1: i32,
 ): void {
-  affineBackwardRows(true, B, N, T, input, gradOut, gradInput, dt, scratch, C, th, p, lo32, hi32, detach, b0, b1);
+  affineBackwardRows(
+    true,
+    B,
+    N,
+    T,
+    input,
+    gradOut,
+    gradInput,
+    dt,
+    scratch,
+    C,
+    th,
+    p,
+    lo32,
+    hi32,
+    detach,
+    b0,
+    b1,
+  );
 }
 
 function affineBackwardSpikes(
@@ -481,7 +569,25 @@ function affineBackwardSpikes(
   b0: i32,
   b1: i32,
 ): void {
-  affineBackwardRows(false, B, N, T, input, gradOut, gradInput, dt, scratch, C, th, p, lo32, hi32, detach, b0, b1);
+  affineBackwardRows(
+    false,
+    B,
+    N,
+    T,
+    input,
+    gradOut,
+    gradInput,
+    dt,
+    scratch,
+    C,
+    th,
+    p,
+    lo32,
+    hi32,
+    detach,
+    b0,
+    b1,
+  );
 }
 
 // One vector (4 neurons) per group: its input, band edges, sum and flags take 6 registers, so
@@ -585,7 +691,22 @@ function affineBackwardRows(
         for (let l = 0; l < cnt; l++) {
           if (!laneSet(u, l)) continue;
           const pl = pgi + ((<usize>l) << 2);
-          const sum = exactBackwardLane(rate, B, N, T, b, j + l, input, gradOut, dt, scratch, C, th, p, detach);
+          const sum = exactBackwardLane(
+            rate,
+            B,
+            N,
+            T,
+            b,
+            j + l,
+            input,
+            gradOut,
+            dt,
+            scratch,
+            C,
+            th,
+            p,
+            detach,
+          );
           store<f32>(pl, <f32>(<f64>load<f32>(pl) + sum));
         }
       }
@@ -675,7 +796,10 @@ export function lhhFactorBackward(n: i32, gradOut: usize, factor: usize, gradInp
         f64x2.promote_low_f32x4(v128.shuffle<f32>(f, f, 2, 3, 2, 3)),
       ),
     );
-    v128.store(gradInput + o, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+    v128.store(
+      gradInput + o,
+      v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5),
+    );
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;

@@ -33,13 +33,13 @@ export const SP_RECORD_BYTES: i32 = SP_FLOAT_AT + 8 * SP_FLOATS;
 // @ts-ignore: decorator
 @inline
 function int(rec: usize, k: i32): i32 {
-  return load<i32>(rec + (<usize>k << 2));
+  return load<i32>(rec + ((<usize>k) << 2));
 }
 
 // @ts-ignore: decorator
 @inline
 function real(rec: usize, k: i32): f64 {
-  return load<f64>(rec + <usize>SP_FLOAT_AT + (<usize>k << 3));
+  return load<f64>(rec + <usize>SP_FLOAT_AT + ((<usize>k) << 3));
 }
 
 /**

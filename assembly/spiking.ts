@@ -76,7 +76,7 @@ export function imin(a: i32, b: i32): i32 {
 // @ts-ignore: decorator
 @inline
 function repeatOf(flags: i32): i32 {
-  return <i32>(<u32>flags >> 8);
+  return <i32>((<u32>flags) >> 8);
 }
 
 /** Lanes 0, 1 of an f32x4 as f64x2. */
@@ -551,7 +551,8 @@ function lifForwardFrames(
     lifFwd(true, rate, save, true, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
   else if (rate && save)
     lifFwd(true, true, true, false, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
-  else if (save) lifFwd(true, false, true, false, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
+  else if (save)
+    lifFwd(true, false, true, false, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
   else lifFwd(true, rate, false, false, BN, i0, i1, T, rep, input, out, mem, decay, th, cut, kind, p);
 }
 
@@ -833,9 +834,12 @@ export function lifBackward(
   else if ((flags & F_F32) != 0) {
     const d = <f32>decay;
     const r = <f32>reset;
-    if (!tv && rate) lifBwd32(false, true, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else if (tv && rate) lifBwd32(true, true, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-    else if (!tv && !rate) lifBwd32(false, false, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    if (!tv && rate)
+      lifBwd32(false, true, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else if (tv && rate)
+      lifBwd32(true, true, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
+    else if (!tv && !rate)
+      lifBwd32(false, false, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
     else lifBwd32(true, false, BN, i0, i1, T, 1, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
   } else lifBwd(tv, rate, false, SURR_RECT, BN, i0, i1, T, 1, mem, gradOut, gradInput, decay, reset, th, p);
 }
@@ -869,7 +873,8 @@ function lifBackwardFrames(
     const r = <f32>reset;
     if (rate) lifBwd32(true, true, BN, i0, i1, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
     else lifBwd32(true, false, BN, i0, i1, T, rep, mem, gradOut, gradInput, d, r, cut32, lo32, hi32);
-  } else lifBwd(true, rate, false, SURR_RECT, BN, i0, i1, T, rep, mem, gradOut, gradInput, decay, reset, th, p);
+  } else
+    lifBwd(true, rate, false, SURR_RECT, BN, i0, i1, T, rep, mem, gradOut, gradInput, decay, reset, th, p);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1124,16 +1129,155 @@ export function learningHhForward(
   if (tv && rep > 1)
     lhhForwardFrames(B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, flags, th, cut, kind, p);
   else if ((flags & F_SMOOTH) != 0)
-    lhhFwd(tv, rate, save, true, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      tv,
+      rate,
+      save,
+      true,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      1,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
   else if (!tv && rate && save)
-    lhhFwd(false, true, true, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      false,
+      true,
+      true,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      1,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
   else if (tv && rate && save)
-    lhhFwd(true, true, true, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      true,
+      true,
+      true,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      1,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
   else if (!tv && !rate && save)
-    lhhFwd(false, false, true, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      false,
+      false,
+      true,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      1,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
   else if (tv && !rate && save)
-    lhhFwd(true, false, true, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
-  else lhhFwd(tv, rate, false, false, B, b0, b1, N, Np, T, 1, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      true,
+      false,
+      true,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      1,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
+  else
+    lhhFwd(
+      tv,
+      rate,
+      false,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      1,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
 }
 
 /** learningHhForward for frames of rep > 1 steps (kept apart as lifForwardFrames). */
@@ -1161,13 +1305,105 @@ function lhhForwardFrames(
   const rate = (flags & F_RATE) != 0;
   const save = (flags & F_SAVE) != 0;
   if ((flags & F_SMOOTH) != 0)
-    lhhFwd(true, rate, save, true, B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      true,
+      rate,
+      save,
+      true,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      rep,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
   else if (rate && save)
-    lhhFwd(true, true, true, false, B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      true,
+      true,
+      true,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      rep,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
   else if (save)
-    lhhFwd(true, false, true, false, B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      true,
+      false,
+      true,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      rep,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
   else
-    lhhFwd(true, rate, false, false, B, b0, b1, N, Np, T, rep, input, out, saved, dt, tA, tC, invC, th, cut, kind, p);
+    lhhFwd(
+      true,
+      rate,
+      false,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      Np,
+      T,
+      rep,
+      input,
+      out,
+      saved,
+      dt,
+      tA,
+      tC,
+      invC,
+      th,
+      cut,
+      kind,
+      p,
+    );
 }
 
 // @ts-ignore: decorator
@@ -1601,7 +1837,26 @@ export function learningHhBackward(
   if ((phase & PHASE_PREPARE) != 0) {
     if (!detach) {
       const tC = scratch + 4 * tabBytes;
-      lhhTables(N, Np, T, dt, rates, C, gNa, gK, gL, ENa, EK, EL, tA, tC, sums ? scratch : 0, f32path ? tA32 : 0, 0, N);
+      lhhTables(
+        N,
+        Np,
+        T,
+        dt,
+        rates,
+        C,
+        gNa,
+        gK,
+        gL,
+        ENa,
+        EK,
+        EL,
+        tA,
+        tC,
+        sums ? scratch : 0,
+        f32path ? tA32 : 0,
+        0,
+        N,
+      );
     }
     if (sums) {
       memory.fill(sumA, 0, 2 * tabBytes);
@@ -1610,7 +1865,24 @@ export function learningHhBackward(
   }
   const invC = 1 / C;
   if ((phase & PHASE_FINISH) != 0 && (phase & PHASE_ROWS) == 0) {
-    lhhFinish(N, Np, T, dt, rates, gradRates, scratch, blocks, blockCount, sums, f32path, invC, gNa, gK, ENa, EK);
+    lhhFinish(
+      N,
+      Np,
+      T,
+      dt,
+      rates,
+      gradRates,
+      scratch,
+      blocks,
+      blockCount,
+      sums,
+      f32path,
+      invC,
+      gNa,
+      gK,
+      ENa,
+      EK,
+    );
     return;
   }
   if ((phase & PHASE_ROWS) == 0) return;
@@ -1774,7 +2046,24 @@ export function learningHhBackward(
       hi32,
     );
   if ((phase & PHASE_FINISH) != 0)
-    lhhFinish(N, Np, T, dt, rates, gradRates, scratch, blocks, blockCount, sums, f32path, invC, gNa, gK, ENa, EK);
+    lhhFinish(
+      N,
+      Np,
+      T,
+      dt,
+      rates,
+      gradRates,
+      scratch,
+      blocks,
+      blockCount,
+      sums,
+      f32path,
+      invC,
+      gNa,
+      gK,
+      ENa,
+      EK,
+    );
 }
 
 /** Adds the blocks' float32 partial sums into the float64 totals in row order, then the rate gradients. */
@@ -2490,8 +2779,7 @@ export function fullHhBackward(
     hhBwd(false, true, SURR_RECT, BN, T, 1, state, gradOut, gradInput, gNa, gK, gL, ENa, EK, dt, k, th, p);
   else if (tv && rep > 1)
     hhBackwardFrames(BN, T, rep, state, gradOut, gradInput, rate, gNa, gK, gL, ENa, EK, dt, k, th, kind, p);
-  else
-    hhBwd(tv, rate, kind, BN, T, 1, state, gradOut, gradInput, gNa, gK, gL, ENa, EK, dt, k, th, p);
+  else hhBwd(tv, rate, kind, BN, T, 1, state, gradOut, gradInput, gNa, gK, gL, ENa, EK, dt, k, th, p);
 }
 
 /** fullHhBackward for frames of rep > 1 steps (kept apart as lifBackwardFrames). */
@@ -2676,7 +2964,8 @@ export function slif2hhForward(
     slFwd(true, true, false, B, b0, b1, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
   else if (!rate && save)
     slFwd(false, true, false, B, b0, b1, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
-  else slFwd(rate, false, false, B, b0, b1, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+  else
+    slFwd(rate, false, false, B, b0, b1, N, T, 1, input, out, mem, weights, inStep, decay, th, cut, kind, p);
 }
 
 /** slif2hhForward for frames of rep > 1 steps (kept apart as lifForwardFrames). */
@@ -2706,8 +2995,49 @@ function slForwardFrames(
   else if (rate && save)
     slFwd(true, true, false, B, b0, b1, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
   else if (save)
-    slFwd(false, true, false, B, b0, b1, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
-  else slFwd(rate, false, false, B, b0, b1, N, T, rep, input, out, mem, weights, inStep, decay, th, cut, kind, p);
+    slFwd(
+      false,
+      true,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      T,
+      rep,
+      input,
+      out,
+      mem,
+      weights,
+      inStep,
+      decay,
+      th,
+      cut,
+      kind,
+      p,
+    );
+  else
+    slFwd(
+      rate,
+      false,
+      false,
+      B,
+      b0,
+      b1,
+      N,
+      T,
+      rep,
+      input,
+      out,
+      mem,
+      weights,
+      inStep,
+      decay,
+      th,
+      cut,
+      kind,
+      p,
+    );
 }
 
 /** The reference's Math.sign(w)·g (sign(±0) = ±0). */
@@ -2739,10 +3069,10 @@ function addWeightGrad(defer: bool, p: usize, d: usize, pw: usize, g: f64): void
 function slWeightFinish(B: i32, N: i32, gradWeights: usize, wrows: usize): void {
   const n3 = 3 * N;
   for (let b = 0; b < B; b++) {
-    const row = wrows + (<usize>(b * n3) << 3);
+    const row = wrows + ((<usize>(b * n3)) << 3);
     for (let k = 0; k < n3; k++) {
-      const pg = gradWeights + (<usize>k << 2);
-      store<f32>(pg, <f32>(<f64>load<f32>(pg) + load<f64>(row + (<usize>k << 3))));
+      const pg = gradWeights + ((<usize>k) << 2);
+      store<f32>(pg, <f32>(<f64>load<f32>(pg) + load<f64>(row + ((<usize>k) << 3))));
     }
   }
 }
@@ -2881,7 +3211,7 @@ function slBwd(
       if (gw) {
         // d|w|/dw = sign(w), 0 at w = 0.
         const pg = gradWeights + <usize>j * 12;
-        const pd = wrows != 0 ? wrows + (<usize>(b * 3 * N + 3 * j) << 3) : 0;
+        const pd = wrows != 0 ? wrows + ((<usize>(b * 3 * N + 3 * j)) << 3) : 0;
         addWeightGrad(wrows != 0, pg, pd, pw, f64x2.extract_lane(gw1, 0));
         addWeightGrad(wrows != 0, pg + 4, pd + 8, pw + 4, f64x2.extract_lane(gw2, 0));
         addWeightGrad(wrows != 0, pg + 8, pd + 16, pw + 8, f64x2.extract_lane(gw3, 0));
@@ -3061,7 +3391,7 @@ function slBwd32(
       if (gw) {
         for (let u = 0; u < cnt; u++) {
           const pg = gradWeights + <usize>(j + u) * 12;
-          const pd = wrows != 0 ? wrows + (<usize>(b * 3 * N + 3 * (j + u)) << 3) : 0;
+          const pd = wrows != 0 ? wrows + ((<usize>(b * 3 * N + 3 * (j + u))) << 3) : 0;
           const pwu = pw + <usize>u * 12;
           addWeightGrad(wrows != 0, pg, pd, pwu, lane32(gw1, u));
           addWeightGrad(wrows != 0, pg + 4, pd + 8, pwu + 4, lane32(gw2, u));

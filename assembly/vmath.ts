@@ -72,7 +72,7 @@ export function expConstants(): usize {
 /** dst[i] = e^src[i] (or e^src[i] − 1 when minus1) for n floats, n a multiple of 4 (for tests). */
 export function vectorExp(src: usize, dst: usize, n: i32, minus1: i32): void {
   for (let i = 0; i < n; i += 4) {
-    const x = v128.load(src + (<usize>i << 2));
-    v128.store(dst + (<usize>i << 2), minus1 ? vexpm1(x) : vexp(x));
+    const x = v128.load(src + ((<usize>i) << 2));
+    v128.store(dst + ((<usize>i) << 2), minus1 ? vexpm1(x) : vexp(x));
   }
 }
