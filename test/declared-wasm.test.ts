@@ -153,12 +153,16 @@ test('generated SIMD kernels on the wasm backend (float32, 4 neurons a vector, s
     const prog = compileStep(stepDefinition(m), learnableOf(m));
     // Built-ins are compiled at build time: no compiler needed for them.
     assert.equal(be.spikingKernelPath(prog), GENERATED_PATH, m.name);
-    for (const smooth of [false, true]) {
+    // hard: the kernels specialised for training (static, hard, rectangular); smooth and frames:
+    // the general ones.
+    for (const mode of ['hard', 'smooth', 'frames'] as const) {
+      const smooth = mode === 'smooth';
       const def = prog.definition;
       // 21 neurons: five vectors and a scalar tail; float32 and float64 trajectories of the
       // nonlinear models drift apart over long runs, so a short one.
-      const [B, N, T] = [3, 7, 20];
-      const input = Float32Array.from({ length: B * N }, () => DRIVE[m.name] * rng.uniform());
+      const [B, N, T] = [3, 7, 12];
+      const frames = mode === 'frames' ? T / 2 : 1;
+      const input = Float32Array.from({ length: frames * B * N }, () => DRIVE[m.name] * rng.uniform());
       const params = def.params.map((n) =>
         Float32Array.of(n === 'dt' ? Math.max(m.trainingDt, 0.05) : m.defaults[n]),
       );
@@ -169,13 +173,14 @@ test('generated SIMD kernels on the wasm backend (float32, 4 neurons a vector, s
         batch: B,
         neurons: N,
         steps: T,
-        timeVarying: false,
+        timeVarying: mode === 'frames',
+        inputRepeat: mode === 'frames' ? 2 : 1,
         rateOutput: false,
         surrogate: smooth ? 1 : 0,
         surrogateParam: smooth ? 1 : 0.5,
         smooth,
       };
-      const what = `${m.name}${smooth ? ' (smooth)' : ''}`;
+      const what = `${m.name} (${mode})`;
       const ref = { out: new Float32Array(T * B * N), saved: new Float32Array(T * B * N * prog.S) };
       const vec = { out: new Float32Array(T * B * N), saved: new Float32Array(T * B * N * prog.S) };
       genericForwardJs({ ...base, input, ...ref });
@@ -191,7 +196,7 @@ test('generated SIMD kernels on the wasm backend (float32, 4 neurons a vector, s
       // Backward from the same saved states.
       const gradOut = Float32Array.from({ length: T * B * N }, () => rng.uniform() - 0.5);
       const grads = [genericBackwardJs, kernels.backward].map((bwd) => {
-        const gradInput = new Float32Array(B * N);
+        const gradInput = new Float32Array(frames * B * N);
         const gradParams = params.map((p, q) => (prog.learnable.includes(q) ? new Float32Array(1) : null));
         bwd({ ...base, detachReset: false, input, saved: vec.saved, gradOut, gradInput, gradParams });
         return { gradInput, gradParams };

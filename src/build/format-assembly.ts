@@ -41,7 +41,7 @@ const ESLINT_CONFIG: Linter.Config[] = [
 
 const mode = process.argv[2];
 if (mode !== '--check' && mode !== '--write') {
-  console.error('usage: node dist/src/build/format-assembly.js --check | --write');
+  process.stderr.write('usage: node dist/src/build/format-assembly.js --check | --write\n');
   process.exit(2);
 }
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -8,7 +8,9 @@
  * backward (both decide on the same float32 states).
  *
  * Exports forwardV<suffix>(…, i0, i1) and backwardV<suffix>(…, i0, i1) over flat neurons
- * [i0, i1), a multiple of 4 apart; the host runs any remainder through the scalar kernels.
+ * [i0, i1), a multiple of 4 apart (the host runs any remainder through the scalar kernels), and
+ * forwardVS / backwardVS, the same specialised for a static input, hard spikes and the
+ * rectangular surrogate.
  */
 import type { Expr } from '../../symbolic/expr.js';
 import { key, symbols } from '../../symbolic/expr.js';
@@ -596,26 +598,49 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       })
       .join('\n  ');
 
-  return `
-export function forwardV${suffix}(
-  B: i32, N: i32, T: i32, tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32, sp: f32,
-  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32,
-): void {
-  const BN = B * N;
+  const fwdBody = `const BN = B * N;
   let i = i0;
-  ${loops('forward')}
-}
-
-export function backwardV${suffix}(
-  B: i32, N: i32, T: i32, tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32, sp: f32, detachReset: i32,
-  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32,
-): void {
-  const BN = B * N;
+  ${loops('forward')}`;
+  const bwdBody = `const BN = B * N;
   const frames = tv ? T / Rr : 1;
   const invT = f32x4.splat(<f32>(1.0 / <f64>T));
   const wp = GPRM != 0; // parameter gradients wanted
   let i = i0;
-  ${loops('backward')}
+  ${loops('backward')}`;
+  const fwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32,
+  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32,`;
+  const bwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32, detachReset: i32,
+  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32,`;
+  const general = 'tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32';
+  // The training case — a static input, hard spikes, the rectangular surrogate — with those
+  // flags as constants, so the optimiser drops their branches from the time loop.
+  const fixed = 'tv_: i32, Rr: i32, rate: i32, smooth_: i32, kind_: i32';
+  const constants = 'const tv = 0;\n  const smooth = 0;\n  const kind = 0;';
+  return `
+export function forwardV${suffix}(
+  ${fwdParams(general)}
+): void {
+  ${fwdBody}
+}
+
+export function forwardVS${suffix}(
+  ${fwdParams(fixed)}
+): void {
+  ${constants}
+  ${fwdBody}
+}
+
+export function backwardV${suffix}(
+  ${bwdParams(general)}
+): void {
+  ${bwdBody}
+}
+
+export function backwardVS${suffix}(
+  ${bwdParams(fixed)}
+): void {
+  ${constants}
+  ${bwdBody}
 }
 `;
 }

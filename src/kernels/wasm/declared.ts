@@ -322,7 +322,16 @@ export class DeclaredKernels {
     arena.write(pIn, a.input, inLen);
     writeParams(env.memory, pPrm, a, N);
     writeInitial(env.memory, pInit, a, N);
-    k.exports[`forwardV${k.suffix}`](...flagsOf(a), pIn, pOut, a.saved ? pSaved : 0, pPrm, pInit, 0, split);
+    k.exports[`forward${specialised(a) ? 'VS' : 'V'}${k.suffix}`](
+      ...flagsOf(a),
+      pIn,
+      pOut,
+      a.saved ? pSaved : 0,
+      pPrm,
+      pInit,
+      0,
+      split,
+    );
     arena.read(pOut, a.out, outLen);
     if (a.saved) arena.read(pSaved, a.saved, savedLen);
   }
@@ -357,7 +366,7 @@ export class DeclaredKernels {
     writeParams(env.memory, pPrm, a, N);
     writeInitial(env.memory, pInit, a, N);
     new Float64Array(env.memory.buffer, pGprm, P * N).fill(0);
-    k.exports[`backwardV${k.suffix}`](
+    k.exports[`backward${specialised(a) ? 'VS' : 'V'}${k.suffix}`](
       ...flagsOf(a),
       +a.detachReset,
       pIn,
@@ -449,6 +458,11 @@ export class DeclaredKernels {
     if (a.gradInput) a.gradInput.set(new Float32Array(k.memory.buffer, GIN, inLen));
     addParamGradients(new Float64Array(k.memory.buffer, GPRM, P * N), a, N);
   }
+}
+
+/** Whether a call can run the SIMD kernels specialised for the training case. */
+function specialised(a: GenericSpikingForwardArgs | GenericSpikingBackwardArgs): boolean {
+  return !a.timeVarying && !a.smooth && a.surrogate === 0;
 }
 
 /** The leading scalar arguments of every kernel. */
