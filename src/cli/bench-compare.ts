@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     )
     .option('--steps <n>', 'timed training steps per run (default 20; quick: 2)', positiveInt)
     .option('--warmup <n>', 'untimed training steps per run (default 10; quick: 1)', positiveInt)
-    .option('--torch-threads <n>', 'torch.set_num_threads (default: the core count)', positiveInt)
+    .option('--torch-threads <n>', "torch.set_num_threads (default: hhnet's thread count)", positiveInt)
     .option('--neurons <n>', 'population size (default 10000)', positiveInt)
     .option('--duration <ms>', 'simulated time (default 100; quick: 5)', positiveNumber)
     .option('--current <uA>', 'constant input current, µA/cm² (default 10)', finiteNumber)
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     )
     .option(
       '--brian-openmp-threads <n>',
-      'OpenMP threads of the Brian2 C++ standalone build (default 0: single-threaded, as Brian2 builds it)',
+      "OpenMP threads of the Brian2 C++ standalone build (default: hhnet's thread count; 0: single-threaded, as Brian2 builds it)",
       nonNegativeInt,
     )
     .option('--python <path>', 'Python with torch and brian2 (default $HHNET_PYTHON or /usr/bin/python3)')

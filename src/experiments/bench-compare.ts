@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadsFromEnv } from '../kernels/index.js';
 
 export type ComparePart = 'train' | 'sim';
 export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim'];
@@ -62,6 +63,15 @@ export interface CompareOptions {
  * ~10 steps run up to 1.3× slower); a training run's thousands of steps run at that steady state.
  * PyTorch gets the same warm-up.
  */
+/** The thread count hhnet's wasm backend will use (HHNET_THREADS, else one per core up to 4). */
+function hhnetThreads(env: NodeJS.ProcessEnv): number {
+  try {
+    return threadsFromEnv(env);
+  } catch {
+    return coreCount();
+  }
+}
+
 export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = process.env): CompareOptions {
   return {
     rounds: quick ? 1 : 3,
@@ -71,13 +81,15 @@ export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = pr
     T: 15,
     steps: quick ? 2 : 20,
     warmup: quick ? 1 : 10,
-    torchThreads: coreCount(),
+    // Every tool on as many threads as hhnet's wasm backend uses (a single-threaded Brian2 build
+    // beside a two-threaded hhnet flatters hhnet: 11× becomes ~7.5× on the 2-core machine).
+    torchThreads: hhnetThreads(env),
     neurons: 10000,
     duration: quick ? 5 : 100,
     dt: 0.01,
     current: 10,
     brianTargets: [...BRIAN_TARGETS],
-    brianOpenmpThreads: 0,
+    brianOpenmpThreads: hhnetThreads(env) > 1 ? hhnetThreads(env) : 0,
     python: env.HHNET_PYTHON || DEFAULT_PYTHON,
     workDir: join(tmpdir(), 'hhnet-bench-compare'),
     quick,
