@@ -580,7 +580,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     let left = 0;
     for (let t = 0; t < T; t++) {
       if (tv && left-- == 0) {
-        ${each((g) => (g as (typeof gs)[number] & { frame: string }).frame, 8)}
+        ${each((g) => ('frame' in g ? g.frame : ''), 8)}
         xo += BN;
         left = Rr - 1;
       }

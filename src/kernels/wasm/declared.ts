@@ -165,18 +165,16 @@ export class DeclaredKernels {
     const keys = JSON.parse(readFileSync(manifest, 'utf8')) as string[];
     const scalar = this.instantiate(new Uint8Array(readFileSync(files.scalar)), 'scalar');
     const simd = this.simd ? this.instantiate(new Uint8Array(readFileSync(files.simd)), 'simd') : null;
-    keys.forEach((key, i) => this.loaded.set(key, this.kernels(key, scalar, simd, i)));
+    keys.forEach((key, i) => this.loaded.set(key, this.kernels(scalar, simd, i)));
   }
 
   private kernels(
-    key: string,
     scalar: Omit<Instance, 'suffix'>,
     simd: Omit<Instance, 'suffix'> | null,
     i: number,
   ): Kernels {
     const suffix = `_${i}`;
     const hasSimd = simd !== null && typeof simd.exports[`forwardV${suffix}`] === 'function';
-    void key;
     return { scalar: { ...scalar, suffix }, simd: hasSimd ? { ...simd, suffix } : null };
   }
 
@@ -216,7 +214,6 @@ export class DeclaredKernels {
     this.loaded.set(
       program.key,
       this.kernels(
-        program.key,
         this.instantiate(scalar.bytes, 'scalar'),
         simd ? this.instantiate(simd.bytes, 'simd') : null,
         0,
@@ -530,7 +527,7 @@ function forEachPart(
   run: (part: GenericSpikingForwardArgs) => void,
 ): void {
   const part = slice(a, from);
-  const { n, frames, T, S, BN } = part.shape;
+  const { n, T, S, BN } = part.shape;
   const out = new Float32Array(a.rateOutput ? n : T * n);
   const saved = a.saved ? new Float32Array(T * n * S) : null;
   run({ ...part.args, out, saved });
@@ -542,7 +539,6 @@ function forEachPart(
       for (let t = 0; t < T; t++)
         for (let k = 0; k < S; k++) a.saved[(t * BN + i) * S + k] = saved[(t * n + r) * S + k];
   }
-  void frames;
 }
 
 function backwardPart(
