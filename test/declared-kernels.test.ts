@@ -39,6 +39,7 @@ import { izhikevich } from '../src/neurons/izhikevich.js';
 import { programForwardCosts } from '../src/kernels/spiking/costs.js';
 import { countFlops } from '../src/tensor/accounting.js';
 import { declareNeuron } from '../src/neurons/model.js';
+import type { NeuronDeclaration } from '../src/neurons/model.js';
 import '../src/kernels/index.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -661,4 +662,39 @@ test('FLOP counts derive from the declaration (common subexpressions once, param
   }
   // The override counts its own kernel: 5 per neuron-step (spiking-costs.ts).
   assert.equal(countFlops(() => neuronSpikes(x, lifStepDeclared, { T: 4 })).flops, 6 * 4 * 5 + 6 * 5);
+});
+
+test('bad declarations fail with a message naming the model and the field', () => {
+  const base: NeuronDeclaration = {
+    name: 'probe',
+    description: 'a probe',
+    states: { v: { init: 0 }, w: { init: 0 } },
+    params: { a: { value: 1 } },
+    dynamics: { v: '-a*v + I', w: '-w' },
+    spike: 'v > 1',
+  };
+  const bad: [Partial<NeuronDeclaration>, RegExp][] = [
+    [{ dynamics: { v: '-a*v + I + q', w: '-w' } }, /neuron model "probe": dynamics\.v: unknown name "q"/],
+    [{ dynamics: { v: '-a*v + I' } }, /neuron model "probe": dynamics\.w: state "w" has no dX\/dt/],
+    [
+      { params: { a: { value: NaN } } },
+      /neuron model "probe": params\.a\.value: expected a finite number, got NaN/,
+    ],
+    [{ spike: 'w > 1' }, /neuron model "probe": spike: the left-hand side must be the voltage state "v"/],
+    [{ spike: 'v = 1' }, /neuron model "probe": spike: expected "LHS > RHS"/],
+    [
+      { states: { v: { init: '1/0*a' }, w: { init: 0 } } },
+      /neuron model "probe": states\.v\.init: evaluates to Infinity/,
+    ],
+    [{ reset: { u: '0' } }, /neuron model "probe": reset\.u: "u" is not a state/],
+    [{ name: 'Bad Name' }, /neuron model "Bad Name": name: expected lower-case/],
+    [{ params: { dt: { value: 1 } } }, /neuron model "probe": params\.dt: "dt" is reserved/],
+  ];
+  for (const [change, message] of bad) assert.throws(() => declareNeuron({ ...base, ...change }), message);
+  // A step() where BPTT needs a derivative: the training step cannot be compiled.
+  const stepped = declareNeuron({ ...base, dynamics: { v: '-a*v + I*step(v)', w: '-w' } });
+  assert.throws(
+    () => compileStep(stepDefinition(stepped)),
+    /neuron model "probe": the step of v has no derivative with respect to v: step\(\) has no derivative/,
+  );
 });
