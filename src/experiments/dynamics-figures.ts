@@ -5,7 +5,12 @@ import type { SimulationResult } from '../sim/simulate.js';
 import { concatCharts, lineChart, rasterChart } from '../report/charts.js';
 import type { RasterRow, VegaLiteSpec } from '../report/charts.js';
 
-export function simulationFigure(title: string, result: SimulationResult, current?: number[]): VegaLiteSpec {
+export function simulationFigure(
+  title: string,
+  result: SimulationResult,
+  current?: number[],
+  unit = 'µA/cm²',
+): VegaLiteSpec {
   const series = result.neurons.map((neuron, j) => ({
     name: `neuron ${neuron}`,
     x: result.t,
@@ -22,7 +27,7 @@ export function simulationFigure(title: string, result: SimulationResult, curren
       lineChart({
         title: 'input',
         xLabel: 'time (ms)',
-        yLabel: 'I (µA/cm²)',
+        yLabel: currentLabel('I', unit),
         series: [{ name: 'input', x: result.t, y: current }],
         height: 120,
       }),
@@ -31,10 +36,15 @@ export function simulationFigure(title: string, result: SimulationResult, curren
   return concatCharts(parts, 1);
 }
 
-export function fiFigure(curves: { label: string; points: FiPoint[] }[]): VegaLiteSpec {
+/** "I (unit)", or "I" for a dimensionless input. */
+export function currentLabel(name: string, unit = 'µA/cm²'): string {
+  return unit ? `${name} (${unit})` : name;
+}
+
+export function fiFigure(curves: { label: string; points: FiPoint[] }[], unit = 'µA/cm²'): VegaLiteSpec {
   return lineChart({
     title: 'F–I curve (steady rate over the last half of the run)',
-    xLabel: 'current (µA/cm²)',
+    xLabel: currentLabel('current', unit),
     yLabel: 'rate (Hz)',
     series: curves.map((c, k) => ({
       name: c.label,

@@ -31,6 +31,7 @@ export const adex = declareNeuron({
     v: '(-gL*(v - EL) + gL*DeltaT*exp((v - VT)/DeltaT) - w + I)/C',
     w: '(a*(v - EL) - w)/tauw',
   },
+  inputUnit: 'pA',
   spike: 'v > VT + 5*DeltaT',
   reset: { v: 'Vr', w: 'w + b' },
   trainingDt: 0.1,

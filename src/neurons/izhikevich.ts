@@ -22,6 +22,7 @@ export const izhikevich = declareNeuron({
     v0: { value: -65, unit: 'mV', doc: 'initial potential' },
   },
   dynamics: { v: '0.04*v^2 + 5*v + 140 - u + I', u: 'a*(b*v - u)' },
+  inputUnit: '',
   spike: 'v >= 30',
   reset: { v: 'c', u: 'u + d' },
   voltageLimit: 1e4,

@@ -72,6 +72,8 @@ export interface NeuronDeclaration {
   timeBase?: number;
   /** Name of the input current (default "I"). */
   input?: string;
+  /** Unit of the input current, for labels (default "µA/cm²"; "" for a dimensionless model). */
+  inputUnit?: string;
   /** The state recorded as membrane potential (default "v"). */
   voltage?: string;
   /**
@@ -104,6 +106,7 @@ export interface NeuronModel {
   readonly params: readonly string[];
   readonly defaults: Readonly<Record<string, number>>;
   readonly input: string;
+  readonly inputUnit: string;
   readonly voltage: string;
   /** Initial value of each state, over parameters (states before it substituted). */
   readonly init: readonly Expr[];
@@ -284,6 +287,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     params,
     defaults,
     input,
+    inputUnit: d.inputUnit ?? 'µA/cm²',
     voltage,
     init,
     rhs,

@@ -47,6 +47,7 @@ export const traubMiles = declareNeuron({
     h: 'ah*(1 - h) - bh*h',
     n: 'an*(1 - n) - bn*n',
   },
+  inputUnit: 'pA',
   spike: 'v > threshold',
   voltageLimit: 1000,
   trainingDt: 0.01,

@@ -38,6 +38,11 @@ const HAND_DESCRIPTIONS: Readonly<Record<HandBuilt, string>> = {
   slif2hh: 's-LIF2HH: four plain LIFs with learned wiring (discrete time)',
 };
 
+/** The unit of a model's input current, for labels ('' when dimensionless). */
+export function inputUnitOf(name: string): string {
+  return declaredModel(name)?.inputUnit ?? 'µA/cm²';
+}
+
 /** One line describing a model. */
 export function modelDescription(name: string): string {
   return (

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runFiCurve } from '../../experiments/fi-curve.js';
 import { declaredModel } from '../../neurons/catalog.js';
-import { MODEL_NAMES, defaultDt } from '../../sim/registry.js';
+import { MODEL_NAMES, defaultDt, inputUnitOf } from '../../sim/registry.js';
 import { validateTiming } from '../../sim/simulate.js';
 import { runWithDtAdvice } from '../divergence.js';
 import type { IntegratorName } from '../../neurons/types.js';
@@ -72,14 +72,17 @@ export function registerFiCurve(program: Command): void {
         flags.integrator,
         { discreteStep: decl?.time === 'discrete' ? decl.timeBase : undefined },
       );
+      const unit = inputUnitOf(flags.model);
       const jsonPath = await writeJson(out, 'fi.json', result);
       const svgPath = await writeSvg(
         out,
         'fi.svg',
-        fiFigure([{ label: `${flags.model} (${flags.integrator})`, points: result.points }]),
+        fiFigure([{ label: `${flags.model} (${flags.integrator})`, points: result.points }], unit),
       );
       for (const p of result.points)
-        progress.stage(`I = ${p.current} µA/cm²: ${p.rateHz.toFixed(2)} Hz (${p.spikeCount} spikes)`);
+        progress.stage(
+          `I = ${p.current}${unit ? ` ${unit}` : ''}: ${p.rateHz.toFixed(2)} Hz (${p.spikeCount} spikes)`,
+        );
       progress.stage(`wrote ${jsonPath} and ${svgPath}`);
     });
 }

@@ -16,6 +16,8 @@ export interface ModelInfo {
   /** Step of a discrete model, ms. */
   timeBase?: number;
   input?: string;
+  /** Unit of the input current ('' when dimensionless). */
+  inputUnit?: string;
   voltage?: string;
   states?: { name: string; unit: string | null; init: number | string; doc: string | null }[];
   params?: {
@@ -51,6 +53,7 @@ export function modelInfo(name: string): ModelInfo {
     time: decl.time,
     ...(decl.time === 'discrete' ? { timeBase: decl.timeBase } : {}),
     input: decl.input,
+    inputUnit: decl.inputUnit,
     voltage: decl.voltage,
     states: decl.states.map((s) => ({
       name: s,
@@ -94,7 +97,7 @@ export function formatModel(info: ModelInfo, detail = false): string {
     ),
   );
   const states = (info.states ?? []).map((s) => (s.unit ? `${s.name} (${s.unit})` : s.name)).join(', ');
-  out.push(line('states', `${states}; input ${decl.input}`));
+  out.push(line('states', `${states}; input ${decl.input}${decl.inputUnit ? ` (${decl.inputUnit})` : ''}`));
   if (detail) {
     const params = info.params ?? [];
     if (params.length === 0) out.push(line('parameters', '(none)'));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { declaredModel } from '../../neurons/catalog.js';
-import { MODEL_NAMES, createPopulation, defaultDt } from '../../sim/registry.js';
+import { MODEL_NAMES, createPopulation, defaultDt, inputUnitOf } from '../../sim/registry.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../experiments/dynamics-figures.js';
 import { simulate, validateTiming } from '../../sim/simulate.js';
@@ -175,7 +175,7 @@ export function registerSimulate(program: Command): void {
       const svgPath = await writeSvg(
         out,
         'simulation.svg',
-        simulationFigure(title, result, deterministic ? currentTrace : undefined),
+        simulationFigure(title, result, deterministic ? currentTrace : undefined, inputUnitOf(flags.model)),
       );
       const spikes = result.spikeTimes.reduce((s, x) => s + x.length, 0);
       progress.stage(`${spikes} spikes from ${flags.neurons} neuron(s); wrote ${jsonPath} and ${svgPath}`);
