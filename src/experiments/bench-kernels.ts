@@ -99,6 +99,19 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
   const gradOut = uniform(BN, -1, 1);
   const gradInput = new Float32Array(BN);
   const out = new Float32Array(BN);
+  /** One forward + backward of the generic kernels (no parameter gradients, like the hand calls). */
+  const generic = (g: ReturnType<typeof genericBase>, input: Float32Array, saved: Float32Array): void => {
+    be.spikingForward({ ...g, input, out, saved });
+    be.spikingBackward({
+      ...g,
+      detachReset: false,
+      input,
+      saved,
+      gradOut,
+      gradInput,
+      gradParams: g.params.map(() => null),
+    });
+  };
   const common = {
     batch: B,
     neurons: N,
@@ -123,18 +136,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
           be.lifForward({ ...k, input, out, mem });
           be.lifBackward({ ...k, detachReset: false, mem, gradOut, gradInput });
         },
-        generated: () => {
-          be.spikingForward({ ...g, input, out, saved });
-          be.spikingBackward({
-            ...g,
-            detachReset: false,
-            input,
-            saved,
-            gradOut,
-            gradInput,
-            gradParams: g.params.map(() => null),
-          });
-        },
+        generated: () => generic(g, input, saved),
       };
     },
     'learning-hh': () => {
@@ -166,18 +168,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
           be.learningHhForward({ ...k, input, out, v });
           be.learningHhBackward({ ...k, detachIonic: false, v, gradOut, gradInput, gradRates: null });
         },
-        generated: () => {
-          be.spikingForward({ ...g, input, out, saved });
-          be.spikingBackward({
-            ...g,
-            detachReset: false,
-            input,
-            saved,
-            gradOut,
-            gradInput,
-            gradParams: g.params.map(() => null),
-          });
-        },
+        generated: () => generic(g, input, saved),
       };
     },
     hh: () => {
@@ -209,18 +200,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
           be.fullHhForward({ ...k, input, out, state });
           be.fullHhBackward({ ...k, state, gradOut, gradInput });
         },
-        generated: () => {
-          be.spikingForward({ ...g, input, out, saved });
-          be.spikingBackward({
-            ...g,
-            detachReset: false,
-            input,
-            saved,
-            gradOut,
-            gradInput,
-            gradParams: g.params.map(() => null),
-          });
-        },
+        generated: () => generic(g, input, saved),
       };
     },
   };
