@@ -15,6 +15,9 @@ import { stepDefinition } from '../src/neurons/derive.js';
 import { declareNeuron, initialState } from '../src/neurons/model.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { Rng } from '../src/util/rng.js';
+import { getBackend } from '../src/kernels/index.js';
+import { neuronSpikes } from '../src/nn/neuron-layer.js';
+import { Tensor } from '../src/tensor/tensor.js';
 
 /** Input ranges that make each model spike within a few dozen steps. */
 const DRIVE: Record<string, number> = {
@@ -218,4 +221,35 @@ test('generated SIMD kernels on the wasm backend (float32, 4 neurons a vector, s
       });
     }
   }
+});
+
+test('a declared model without a compiled kernel says once that it runs on the reference kernels', async () => {
+  const be = getBackend();
+  if (be.name !== 'wasm') return; // the js backend has only the reference
+  const model = declareNeuron({
+    name: 'warn-probe',
+    description: 'a model never compiled',
+    states: { v: { init: 0 } },
+    params: { k: { value: 0.5 } },
+    step: { v: 'k*v + I' },
+    spike: 'v > 1',
+    reset: { v: '0' },
+  });
+  const warnings: string[] = [];
+  const listener = (w: Error): void => {
+    warnings.push(w.message);
+  };
+  process.on('warning', listener);
+  try {
+    const x = new Tensor(new Float32Array(8).fill(0.6), [2, 4]);
+    neuronSpikes(x, model, { T: 4 });
+    neuronSpikes(x, model, { T: 4 });
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  } finally {
+    process.off('warning', listener);
+  }
+  assert.equal(
+    warnings.filter((m) => m.includes('"warn-probe" runs on the plain-TypeScript reference')).length,
+    1,
+  );
 });

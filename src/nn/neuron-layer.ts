@@ -10,6 +10,7 @@
  * ```
  */
 import { getBackend } from '../kernels/index.js';
+import type { Backend } from '../kernels/index.js';
 import { compileStep } from '../kernels/spiking/program.js';
 import type { StepDefinition, StepProgram } from '../kernels/spiking/program.js';
 import { STEP_PARAM, stepDefinition } from '../neurons/derive.js';
@@ -69,6 +70,22 @@ export function stepProgram(
 ): StepProgram {
   const key = `${[...detach].sort().join(',')}|${[...learnable].sort().join(',')}`;
   return cached(programs, model, key, () => compileStep(stepDefinitionOf(model, detach), learnable));
+}
+
+const warned = new Set<string>();
+
+/**
+ * A program the wasm backend has no compiled kernel for runs on the reference kernels: said once
+ * per program on stderr, so a model declared at run time never trains on them unnoticed.
+ */
+function warnIfNotCompiled(be: Backend, program: StepProgram): void {
+  if (be.name === 'js' || warned.has(program.key) || be.spikingKernelPath(program) !== 'reference') return;
+  warned.add(program.key);
+  process.emitWarning(
+    `neuron model "${program.definition.name}" runs on the plain-TypeScript reference kernels: ` +
+      `await layer.compile() (or backend.prepareSpikingKernel(program)) first to run it on generated ${be.name} kernels`,
+    { code: 'HHNET_REFERENCE_KERNELS' },
+  );
 }
 
 /** The default surrogate of a declared model's layer: a rectangular window of width 0.5. */
@@ -137,6 +154,7 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   const tensors = columns.map((c) => c.tensor).filter((t): t is Tensor => t !== null && t.requiresGrad);
   const parents = [x, ...tensors];
   const be = getBackend();
+  warnIfNotCompiled(be, program);
   const BN = lay.batch * N;
   const saved = savedBuffer(be, parents, lay.T * BN * program.S);
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
