@@ -379,11 +379,38 @@ const GRADCHECK: Record<
   'traub-miles': { lo: 200, hi: 2000, steps: 30, scale: 5, params: { dt: 0.02, threshold: -57 } },
 };
 
+/**
+ * A model without an entry above (a new declaration) is checked around its declared drive: inputs
+ * 0.5–1.5× the drive, a run just past its first spike there, surrogate widths a tenth of the
+ * voltage's range over that run.
+ */
+function gradcheckConfig(model: NeuronModel): (typeof GRADCHECK)[string] {
+  const known = GRADCHECK[model.name];
+  if (known) return known;
+  assert.ok(
+    model.drive !== null,
+    `${model.name}: declare a drive (or add a GRADCHECK entry) for the generic tests`,
+  );
+  const drive = model.drive as number;
+  const T = 400;
+  const r = setup(model, { batch: 1, neurons: 1, steps: T, input: Float32Array.of(drive) });
+  const { out, saved } = forward(r);
+  const first = out.findIndex((s) => s > 0);
+  assert.ok(first >= 0, `${model.name} fires within ${T} steps at its drive ${drive}`);
+  const v = r.prog.definition.voltage;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let t = 0; t <= first; t++) {
+    lo = Math.min(lo, saved[t * r.prog.S + v]);
+    hi = Math.max(hi, saved[t * r.prog.S + v]);
+  }
+  return { lo: 0.5 * drive, hi: 1.5 * drive, steps: first + 3, scale: Math.max((hi - lo) / 10, 1e-3) };
+}
+
 test('derived partials of every declared model match finite differences of its step', () => {
   const rng = new Rng(21);
   for (const model of declaredModels()) {
-    const cfg = GRADCHECK[model.name];
-    assert.ok(cfg, `a gradient check configuration for ${model.name}`);
+    const cfg = gradcheckConfig(model);
     const def = stepDefinition(model);
     const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
     const prog = compileStep(def, learnable);
@@ -455,7 +482,7 @@ const SURROGATE_PARAM_PER_SCALE = [0.5, 4, 2, 4]; // rectangular width, sigmoid 
 test('BPTT of every declared model × surrogate (smooth mode) matches finite differences', () => {
   const rng = new Rng(22);
   for (const model of declaredModels()) {
-    const cfg = GRADCHECK[model.name];
+    const cfg = gradcheckConfig(model);
     const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
     for (let surrogate = 0; surrogate < 4; surrogate++) {
       const rect = surrogate === 0 && cfg.rectangular;

@@ -32,6 +32,13 @@ const DRIVE: Record<string, number> = {
   'traub-miles': 3000,
 };
 
+/** The largest input of the table, else twice the model's declared drive (a new declaration). */
+function driveOf(m: NeuronModel): number {
+  if (DRIVE[m.name] !== undefined) return DRIVE[m.name];
+  assert.ok(m.drive !== null, `${m.name}: declare a drive for the generic tests`);
+  return 2 * m.drive;
+}
+
 function learnableOf(m: NeuronModel): string[] {
   return m.params.filter((p) => m.declaration.params[p].learnable);
 }
@@ -49,7 +56,7 @@ function runBoth(kernels: DeclaredKernels, m: NeuronModel, prog: StepProgram, c:
   const def = prog.definition;
   const [B, N, T] = [2, 5, 60];
   const frames = c.timeVarying ? T / c.repeat : 1;
-  const input = Float32Array.from({ length: frames * B * N }, () => DRIVE[m.name] * rng.uniform());
+  const input = Float32Array.from({ length: frames * B * N }, () => driveOf(m) * rng.uniform());
   const params = def.params.map((n) => {
     const v = n === 'dt' ? Math.max(m.trainingDt, 0.05) : m.defaults[n];
     return c.perNeuron && prog.learnable.includes(def.params.indexOf(n))
@@ -165,7 +172,7 @@ test('generated SIMD kernels on the wasm backend (float32, 4 neurons a vector, s
       // nonlinear models drift apart over long runs, so a short one.
       const [B, N, T] = [3, 7, 12];
       const frames = mode === 'frames' ? T / 2 : 1;
-      const input = Float32Array.from({ length: frames * B * N }, () => DRIVE[m.name] * rng.uniform());
+      const input = Float32Array.from({ length: frames * B * N }, () => driveOf(m) * rng.uniform());
       const params = def.params.map((n) =>
         Float32Array.of(n === 'dt' ? Math.max(m.trainingDt, 0.05) : m.defaults[n]),
       );

@@ -32,6 +32,7 @@ export const adex = declareNeuron({
     w: '(a*(v - EL) - w)/tauw',
   },
   inputUnit: 'pA',
+  drive: 1000,
   spike: 'v > VT + 5*DeltaT',
   reset: { v: 'Vr', w: 'w + b' },
   trainingDt: 0.1,

@@ -202,6 +202,7 @@ function hhDeclaration(name: string, description: string, p: Readonly<HHParams>)
       h: 'ah*(1 - h) - bh*h',
       n: 'an*(1 - n) - bn*n',
     },
+    drive: 10,
     spike: 'v > spikeThreshold',
     startAtRest: true,
     voltageLimit: 1000,

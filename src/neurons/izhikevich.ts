@@ -23,6 +23,7 @@ export const izhikevich = declareNeuron({
   },
   dynamics: { v: '0.04*v^2 + 5*v + 140 - u + I', u: 'a*(b*v - u)' },
   inputUnit: '',
+  drive: 10,
   spike: 'v >= 30',
   reset: { v: 'c', u: 'u + d' },
   voltageLimit: 1e4,

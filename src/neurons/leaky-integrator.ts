@@ -17,6 +17,7 @@ export const leakyIntegrator = declareNeuron({
     theta: { value: 0.2, unit: 'mV', doc: 'spike threshold', learnable: true },
   },
   dynamics: { v: '(I - gL*(v - EL))/C' },
+  drive: 1,
   spike: 'v > theta',
   trainingDt: 0.01,
 });

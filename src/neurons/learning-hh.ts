@@ -32,6 +32,7 @@ export const learningHh = declareNeuron({
     m: 'alphaM*(1 - m) - betaM*m',
     h: 'alphaH*(1 - h) - betaH*h',
   },
+  drive: 20,
   spike: 'v > theta',
   trainingDt: 0.01,
 });

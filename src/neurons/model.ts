@@ -74,6 +74,11 @@ export interface NeuronDeclaration {
   input?: string;
   /** Unit of the input current, for labels (default "µA/cm²"; "" for a dimensionless model). */
   inputUnit?: string;
+  /**
+   * A constant input (in inputUnit) at which the model fires regularly: the default amplitude of
+   * `hhnet simulate`'s constant and step stimuli, and the drive of the generic tests.
+   */
+  drive?: number;
   /** The state recorded as membrane potential (default "v"). */
   voltage?: string;
   /**
@@ -107,6 +112,8 @@ export interface NeuronModel {
   readonly defaults: Readonly<Record<string, number>>;
   readonly input: string;
   readonly inputUnit: string;
+  /** See NeuronDeclaration.drive; null when not declared. */
+  readonly drive: number | null;
   readonly voltage: string;
   /** Initial value of each state, over parameters (states before it substituted). */
   readonly init: readonly Expr[];
@@ -273,6 +280,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     fail('timeBase', 'only discrete (step) models have a time base');
   if (!(timeBase > 0) || !Number.isFinite(timeBase))
     fail('timeBase', `expected a positive number of ms, got ${timeBase}`);
+  if (d.drive !== undefined && !Number.isFinite(d.drive))
+    fail('drive', `expected a finite number, got ${d.drive}`);
   const voltageLimit = d.voltageLimit ?? 1e4;
   if (!(voltageLimit > 0)) fail('voltageLimit', `expected a positive number, got ${voltageLimit}`);
   const trainingDt = d.trainingDt ?? 0.1;
@@ -288,6 +297,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     defaults,
     input,
     inputUnit: d.inputUnit ?? 'µA/cm²',
+    drive: d.drive ?? null,
     voltage,
     init,
     rhs,

@@ -48,6 +48,7 @@ export const traubMiles = declareNeuron({
     n: 'an*(1 - n) - bn*n',
   },
   inputUnit: 'pA',
+  drive: 500,
   spike: 'v > threshold',
   voltageLimit: 1000,
   trainingDt: 0.01,

@@ -18,6 +18,8 @@ export interface ModelInfo {
   input?: string;
   /** Unit of the input current ('' when dimensionless). */
   inputUnit?: string;
+  /** A constant input at which the model fires regularly (null: not declared). */
+  drive?: number | null;
   voltage?: string;
   states?: { name: string; unit: string | null; init: number | string; doc: string | null }[];
   params?: {
@@ -54,6 +56,7 @@ export function modelInfo(name: string): ModelInfo {
     ...(decl.time === 'discrete' ? { timeBase: decl.timeBase } : {}),
     input: decl.input,
     inputUnit: decl.inputUnit,
+    drive: decl.drive,
     voltage: decl.voltage,
     states: decl.states.map((s) => ({
       name: s,
@@ -97,7 +100,9 @@ export function formatModel(info: ModelInfo, detail = false): string {
     ),
   );
   const states = (info.states ?? []).map((s) => (s.unit ? `${s.name} (${s.unit})` : s.name)).join(', ');
-  out.push(line('states', `${states}; input ${decl.input}${decl.inputUnit ? ` (${decl.inputUnit})` : ''}`));
+  const unit = decl.inputUnit ? ` ${decl.inputUnit}` : '';
+  const drive = decl.drive !== null ? `, fires regularly at ${decl.drive}${unit}` : '';
+  out.push(line('states', `${states}; input ${decl.input}${unit ? ` (${unit.trim()})` : ''}${drive}`));
   if (detail) {
     const params = info.params ?? [];
     if (params.length === 0) out.push(line('parameters', '(none)'));

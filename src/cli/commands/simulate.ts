@@ -86,7 +86,7 @@ export function registerSimulate(program: Command): void {
     .option('--record-interval <ms>', 'trace sampling interval (default: about 4000 samples)', positiveNumber)
     .option(
       '--amplitude <uA>',
-      "constant/step level, or waveform half-range (the model's current unit: µA/cm² for hh and lif, pA for adex and traub-miles)",
+      "constant/step level, or waveform half-range, in the model's current unit (µA/cm² for hh and lif, pA for adex and traub-miles; default: the model's typical drive, see hhnet models)",
       finiteNumber,
     )
     .option('--offset <uA>', 'waveform mean level (µA/cm²); for step: end time (ms)', finiteNumber)
@@ -125,6 +125,15 @@ export function registerSimulate(program: Command): void {
       const discrete = flags.model === 'slif2hh' || decl?.time === 'discrete';
       const stimulusOptions: Record<string, number | undefined> = { neurons: flags.neurons };
       for (const key of STIMULUS_FLAGS) stimulusOptions[key] = flags[key];
+      // A declared model's typical drive is the default level of a constant or step current (10 pA
+      // would leave AdEx silent).
+      const drive = declaredModel(flags.model)?.drive;
+      if (
+        stimulusOptions.amplitude === undefined &&
+        drive != null &&
+        ['constant', 'step'].includes(flags.stimulus)
+      )
+        stimulusOptions.amplitude = drive;
       let stimulus;
       try {
         stimulus = parseStimulusOptions(flags.stimulus, stimulusOptions);
