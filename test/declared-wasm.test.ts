@@ -122,9 +122,12 @@ test('generated scalar wasm kernels equal the reference bit for bit for every de
       grads[0].gradParams.forEach((g, q) => {
         if (!g) return;
         const w = grads[1].gradParams[q] as Float32Array;
+        // Sums over the batch are rounded to float32 at different points (per sample in the
+        // reference, once per neuron in wasm): equal to float32 rounding of the array's scale.
+        const scale = Math.max(...[...g].map(Math.abs));
         for (let i = 0; i < g.length; i++)
           assert.ok(
-            Math.abs(g[i] - w[i]) <= 1e-6 * Math.abs(g[i]) + 1e-9,
+            Math.abs(g[i] - w[i]) <= 1e-6 * Math.abs(g[i]) + 1e-6 * scale,
             `${what}: gradient of ${prog.definition.params[q]}[${i}]: ${w[i]} vs ${g[i]}`,
           );
       });
