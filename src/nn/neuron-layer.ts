@@ -57,9 +57,19 @@ function cached<T>(
   return v;
 }
 
+const stepDefaultsCache = new WeakMap<NeuronModel, Readonly<Record<string, number>>>();
+
+/** Default values of a model's step parameters (its declared defaults, dt its trainingDt). */
+function stepDefaults(model: NeuronModel): Readonly<Record<string, number>> {
+  let d = stepDefaultsCache.get(model);
+  if (!d) stepDefaultsCache.set(model, (d = { ...model.defaults, [STEP_PARAM]: model.trainingDt }));
+  return d;
+}
+
 /** The training step of a model with the given `let`s detached (cached). */
 export function stepDefinitionOf(model: NeuronModel, detach: readonly string[] = []): StepDefinition {
-  return cached(definitions, model, [...detach].sort().join(','), () => stepDefinition(model, { detach }));
+  const key = detach.length === 0 ? '' : [...detach].sort().join(',');
+  return cached(definitions, model, key, () => stepDefinition(model, { detach }));
 }
 
 /** The compiled step of a model for a set of learnable parameters (cached). */
@@ -97,46 +107,44 @@ export const DEFAULT_DECLARED_SURROGATE: Surrogate = rectangular(0.5);
  */
 export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOptions = {}): Tensor {
   const fn = `neuronSpikes(${model.name})`;
-  const lay = layoutOf(fn, x, opts);
-  const N = shapeSize(lay.features);
   const given = opts.params ?? {};
   const def = stepDefinitionOf(model, opts.detach);
-  for (const k of Object.keys(given))
+  for (const k in given)
     if (!def.params.includes(k))
       throw new RangeError(`${fn}: no parameter "${k}" (parameters: ${def.params.join(', ')})`);
-  // Scalars feed the initial state; per-neuron tensors use their first value there (the initial
-  // state is a constant for gradients).
-  const scalar: Record<string, number> = {};
-  for (const [k, v] of Object.entries(given))
-    if (k !== STEP_PARAM) scalar[k] = v instanceof Tensor ? v.data[0] : v;
-  const values = resolveParams(model, scalar);
+  // Every step parameter: given, else its default (dt: the model's trainingDt). Kept cheap: the
+  // study's layers pass through here to their overrides on every call, RL's one sample at a time.
+  const defaults = stepDefaults(model);
+  const params: Record<string, PerNeuron> = {};
+  for (const name of def.params) params[name] = given[name] ?? defaults[name];
   const detachReset = flag(fn, 'detachReset', opts.detachReset, false);
+  const surrogate = resolveSurrogate(opts.surrogate, DEFAULT_DECLARED_SURROGATE);
   // A registered hand-tuned op for this model and call runs instead of the generic kernels.
   const call: OverrideCall = {
     T: opts.T,
     timeVarying: opts.timeVarying,
     repeat: opts.repeat,
     output: opts.output,
-    surrogate: resolveSurrogate(opts.surrogate, DEFAULT_DECLARED_SURROGATE),
+    surrogate,
     smoothCheck: opts.smoothCheck,
-    params: Object.fromEntries(
-      def.params.map((name) => [
-        name,
-        given[name] ?? (name === STEP_PARAM ? model.trainingDt : values[name]),
-      ]),
-    ),
+    params,
     detach: opts.detach ?? [],
     detachReset,
     extra: opts.overrideOptions ?? {},
   };
   const override = findSpikingOverride(model, call);
   if (override) return override.run(x, call);
-  const columns = def.params.map((name) =>
-    perNeuronValues(fn, name, given[name] ?? (name === STEP_PARAM ? model.trainingDt : values[name]), N),
-  );
+  const lay = layoutOf(fn, x, opts);
+  const N = shapeSize(lay.features);
+  // Scalars feed the initial state; per-neuron tensors use their first value there (the initial
+  // state is a constant for gradients).
+  const scalar: Record<string, number> = {};
+  for (const [k, v] of Object.entries(given))
+    if (k !== STEP_PARAM) scalar[k] = v instanceof Tensor ? v.data[0] : v;
+  const values = resolveParams(model, scalar);
+  const columns = def.params.map((name) => perNeuronValues(fn, name, call.params[name], N));
   const learnable = def.params.filter((_, q) => columns[q].tensor?.requiresGrad);
   const program = stepProgram(model, learnable, opts.detach ?? []);
-  const surrogate = resolveSurrogate(opts.surrogate, DEFAULT_DECLARED_SURROGATE);
   const base = {
     program,
     params: columns.map((c) => (c.tensor && c.tensor.size === 1 ? c.tensor.data : c.data)),

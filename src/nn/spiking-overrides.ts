@@ -8,10 +8,11 @@
  * `hhnet bench kernels`.
  */
 import type { NeuronModel } from '../neurons/model.js';
-import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { PerNeuron, SpikingOptions } from './spiking.js';
 import { fullHhSpikes, learningHhSpikes, lifSpikes } from './spiking.js';
+import type { LearningHhRates } from './spiking.js';
+import type { HhMembraneConstants } from '../kernels/spiking-types.js';
 
 /** A neuronSpikes call as an override sees it. */
 export interface OverrideCall extends Omit<SpikingOptions, 'threshold'> {
@@ -91,20 +92,16 @@ registerSpikingOverride({
     !learns(c.params.dt) &&
     c.detach.every((d) => d === 'ionic') &&
     !c.detachReset,
-  run: (x, c) => {
-    const rates = Object.fromEntries(LEARNING_HH_RATE_NAMES.map((n) => [n, c.params[n]])) as Record<
-      (typeof LEARNING_HH_RATE_NAMES)[number],
-      PerNeuron
-    >;
-    return learningHhSpikes(x, rates, {
+  // The params record has every rate and membrane constant by name: it serves as both.
+  run: (x, c) =>
+    learningHhSpikes(x, c.params as unknown as LearningHhRates, {
       ...layout(c),
       dt: c.params.dt,
       threshold: c.params.theta as number,
       detachIonic: c.detach.includes('ionic'),
-      membrane: Object.fromEntries(MEMBRANE.map((k) => [k, c.params[k] as number])),
+      membrane: c.params as unknown as Partial<HhMembraneConstants>,
       saveVoltage: c.extra.saveVoltage as boolean | undefined,
-    });
-  },
+    }),
 });
 
 // Full HH, shifted convention: nothing learned, a scalar dt.
