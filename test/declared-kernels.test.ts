@@ -707,7 +707,7 @@ test('bad declarations fail with a message naming the model and the field', () =
       { params: { a: { value: NaN } } },
       /neuron model "probe": params\.a\.value: expected a finite number, got NaN/,
     ],
-    [{ spike: 'w > 1' }, /neuron model "probe": spike: the left-hand side must be the voltage state "v"/],
+    [{ spike: 'w > 1' }, /neuron model "probe": spike: the left-hand side must be the voltage "v"/],
     [{ spike: 'v = 1' }, /neuron model "probe": spike: expected "LHS > RHS"/],
     [
       { states: { v: { init: '1/0*a' }, w: { init: 0 } } },

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HH_SHIFTED, restingState } from '../src/neurons/hh.js';
-import { TVLIF2HH_STATE, tvlif2hhModel } from '../src/neurons/tvlif2hh.js';
+import { TVLIF2HH_STATE, tvlif2hhDeclared, tvlif2hhModel } from '../src/neurons/tvlif2hh.js';
+import { quasiLinearOf, stepDefinition } from '../src/neurons/derive.js';
 import { createPopulation } from '../src/sim/registry.js';
 import type { IntegratorName } from '../src/neurons/types.js';
 import { OdePopulation } from '../src/sim/population.js';
@@ -187,4 +188,19 @@ test('the circuit owns its state: built alone, several at once, in the modern co
   // Fresh circuits start at HH's resting potential, in either convention.
   close(new OdePopulation(tvlif2hhModel(), 1).v[0], restingState().v, 1e-12);
   close(new OdePopulation(tvlif2hhModel({}, 'modern'), 1).v[0], restingState().v - 65, 1e-9);
+});
+
+test('the declared tv-LIF2HH circuit (voltage a let) gives the hand-written circuit’s spike times', () => {
+  for (const integrator of ['euler', 'rk4', 'expeuler'] as const) {
+    const hand = new OdePopulation(tvlif2hhModel(), 1, integrator);
+    const declared = new OdePopulation(quasiLinearOf(tvlif2hhDeclared), 1, integrator);
+    const stim = constant({ amplitude: 10 });
+    const a = simulate(hand, stim, { duration: 60, dt: 0.01 }).spikeTimes[0];
+    const b = simulate(declared, stim, { duration: 60, dt: 0.01 }).spikeTimes[0];
+    assert.ok(a.length >= 3, `${integrator}: the circuit fires`);
+    assert.equal(b.length, a.length, integrator);
+    b.forEach((t, k) => assert.ok(Math.abs(t - a[k]) < 1e-6, `${integrator} spike ${k}: ${t} vs ${a[k]}`));
+  }
+  // A let voltage is for simulation only: a trainable layer needs a state.
+  assert.throws(() => stepDefinition(tvlif2hhDeclared), /trainable layers need the voltage to be a state/);
 });

@@ -91,7 +91,7 @@ export function quasiLinearOf(
   ) as QuasiLinearModel['coefficients'];
   const y0 = initialState(model, values);
   const threshold = spikeThreshold(model, values);
-  const v = model.states.indexOf(model.voltage);
+  const voltage = voltageFunction(model, consts);
   const stateNames = refractoryAt >= 0 ? [...model.states, 'refractory'] : [...model.states];
   const ode: QuasiLinearModel = {
     name: model.name,
@@ -104,7 +104,7 @@ export function quasiLinearOf(
       if (refractoryAt >= 0) y[off + refractoryAt] = 0;
     },
     coefficients,
-    voltage: (y, off) => y[off + v],
+    voltage,
   };
   if (model.reset.size > 0) {
     const reset = resetFunction(model, consts);
@@ -119,7 +119,7 @@ export function quasiLinearOf(
         y[off + refractoryAt] = left > 1e-9 * dt ? left : 0; // no extra step from repeated subtraction
         return 0;
       }
-      const vNow = y[off + v];
+      const vNow = voltage(y, off);
       if (inclusive ? !(vNow >= threshold) : !(vNow > threshold)) return 0;
       reset(y, off);
       if (refractoryAt >= 0) y[off + refractoryAt] = refractoryMs;
@@ -128,6 +128,24 @@ export function quasiLinearOf(
     };
   }
   return ode;
+}
+
+/** The membrane potential of the state at y[off…]: the voltage state, or its `let` evaluated. */
+function voltageFunction(
+  model: NeuronModel,
+  consts: ReadonlyMap<string, Expr>,
+): (y: Float64Array, off: number) => number {
+  const v = model.states.indexOf(model.voltage);
+  if (v >= 0) return (y, off) => y[off + v];
+  const body = renderJs(
+    [substitute(stripDetach(model.voltageExpr), consts)],
+    (s) => `y[off + ${model.states.indexOf(s)}]`,
+    (_i, code) => `return ${code};`,
+  );
+  return new Function('R', `return (y, off) => {\n${body}\n};`)(JS_RUNTIME) as (
+    y: Float64Array,
+    off: number,
+  ) => number;
 }
 
 /** Applies a model's reset to the state at y[off…] (all new values from the pre-reset ones). */
@@ -180,6 +198,10 @@ export function stepDefinition(
   model: NeuronModel,
   opts: { detach?: readonly string[] } = {},
 ): StepDefinition {
+  if (!model.states.includes(model.voltage))
+    throw new RangeError(
+      `model ${model.name}: trainable layers need the voltage to be a state; "${model.voltage}" is a let (simulation only)`,
+    );
   const lets = new Set(model.lets.map(([n]) => n));
   for (const n of opts.detach ?? [])
     if (!lets.has(n))

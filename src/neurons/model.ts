@@ -30,6 +30,7 @@ import {
   parseExpr,
   stripDetach,
   substitute,
+  sym,
   symbols,
 } from '../symbolic/expr.js';
 
@@ -79,7 +80,11 @@ export interface NeuronDeclaration {
    * `hhnet simulate`'s constant and step stimuli, and the drive of the generic tests.
    */
   drive?: number;
-  /** The state recorded as membrane potential (default "v"). */
+  /**
+   * The membrane potential (default "v"): a state, or — for simulation only — a `let` over the
+   * states (a circuit whose potential is a sum of its parts, like tv-LIF2HH). Trainable layers
+   * and discrete models need a state.
+   */
   voltage?: string;
   /**
    * "LHS > RHS" or "LHS >= RHS". With a reset, a spike is the condition holding after a step;
@@ -115,6 +120,8 @@ export interface NeuronModel {
   /** See NeuronDeclaration.drive; null when not declared. */
   readonly drive: number | null;
   readonly voltage: string;
+  /** The membrane potential over the states (the voltage state itself, or its `let` expanded). */
+  readonly voltageExpr: Expr;
   /** Initial value of each state, over parameters (states before it substituted). */
   readonly init: readonly Expr[];
   /** dX/dt (continuous) or X[t] (discrete) per state, `let` names substituted. */
@@ -184,8 +191,10 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
       seen.add(n);
     }
   }
-  if (!states.includes(voltage))
-    fail('voltage', `"${voltage}" is not a state (states: ${states.join(', ')})`);
+  if (!states.includes(voltage) && !lets.includes(voltage))
+    fail('voltage', `"${voltage}" is neither a state nor a let (states: ${states.join(', ')})`);
+  if (!states.includes(voltage) && d.step !== undefined)
+    fail('voltage', `a discrete model's voltage must be a state, got the let "${voltage}"`);
   const defaults: Record<string, number> = {};
   for (const p of params) {
     const v = d.params[p]?.value;
@@ -260,8 +269,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   const m = /^(.*?)(>=|>)(.*)$/.exec(d.spike ?? '');
   if (!m) return fail('spike', `expected "LHS > RHS" or "LHS >= RHS", got ${JSON.stringify(d.spike)}`);
   const lhs = m[1].trim();
-  if (lhs !== voltage)
-    fail('spike', `the left-hand side must be the voltage state "${voltage}", got "${lhs}"`);
+  if (lhs !== voltage) fail('spike', `the left-hand side must be the voltage "${voltage}", got "${lhs}"`);
   const spikeRhs = expand(parse('spike', m[3], new Set([...params, ...lets])));
 
   const reset = new Map<number, Expr>();
@@ -299,6 +307,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     inputUnit: d.inputUnit ?? 'µA/cm²',
     drive: d.drive ?? null,
     voltage,
+    voltageExpr: states.includes(voltage) ? sym(voltage) : (letExprs.get(voltage) as Expr),
     init,
     rhs,
     spikeRhs,

@@ -13,7 +13,8 @@
  * RK4 steps up to rounding; exponential Euler (each tv-LIF solved exactly with frozen parameters)
  * differs from HH's exponential Euler by O(dt).
  */
-import { gateCoefficients, hhParams, restingState } from './hh.js';
+import { HH_SHIFTED, gateCoefficients, hhParams, restingState } from './hh.js';
+import { declareNeuron } from './model.js';
 import type { HHParams } from './hh.js';
 import type { QuasiLinearModel } from './types.js';
 
@@ -92,3 +93,71 @@ export function tvlif2hhModel(
     voltage,
   };
 }
+
+/**
+ * The same circuit as a declaration (simulation only: its potential V' is a `let`, the sum of the
+ * accumulators and the soma). `vRest` is the starting potential of the channels and the soma: the
+ * HH resting potential for the default membrane (tvlif2hhModel solves it for the parameters given;
+ * set vRest with them when changing the membrane).
+ */
+export const tvlif2hhDeclared = declareNeuron({
+  name: 'tvlif2hh',
+  description: 'the exact HH micro-circuit of four tv-LIF neurons (shifted convention)',
+  reference: 'He L et al. (2024) Nat Comput Sci 4:584–599',
+  states: {
+    uNa: { init: 'vRest', unit: 'mV', doc: 'Na channel tv-LIF' },
+    uK: { init: 'vRest', unit: 'mV', doc: 'K channel tv-LIF' },
+    uL: { init: 'vRest', unit: 'mV', doc: 'leak channel tv-LIF' },
+    fNa: { init: 0, unit: 'mV', doc: 'accumulated gNa·duNa' },
+    fK: { init: 0, unit: 'mV' },
+    fL: { init: 0, unit: 'mV' },
+    u4: { init: 'vRest', unit: 'mV', doc: 'soma tv-LIF' },
+    m: { init: 'am/(am + bm)' },
+    h: { init: 'ah/(ah + bh)' },
+    n: { init: 'an/(an + bn)' },
+  },
+  params: {
+    C: { value: HH_SHIFTED.C, unit: 'µF/cm²' },
+    gNa: { value: HH_SHIFTED.gNa, unit: 'mS/cm²' },
+    gK: { value: HH_SHIFTED.gK, unit: 'mS/cm²' },
+    gL: { value: HH_SHIFTED.gL, unit: 'mS/cm²' },
+    ENa: { value: HH_SHIFTED.ENa, unit: 'mV' },
+    EK: { value: HH_SHIFTED.EK, unit: 'mV' },
+    EL: { value: HH_SHIFTED.EL, unit: 'mV' },
+    vOffset: { value: HH_SHIFTED.vOffset, unit: 'mV' },
+    spikeThreshold: { value: HH_SHIFTED.spikeThreshold, unit: 'mV' },
+    vRest: { value: restingState(HH_SHIFTED).v, unit: 'mV', doc: 'starting potential (HH rest)' },
+  },
+  let: {
+    V: 'fNa + fK + fL + u4',
+    u: 'V - vOffset',
+    gna: 'gNa*m^3*h',
+    gk: 'gK*n^4',
+    gs: 'gna + gk + gL',
+    am: '1/exprel((25 - u)/10)',
+    bm: '4*exp(-u/18)',
+    ah: '0.07*exp(-u/20)',
+    bh: '1/(exp((30 - u)/10) + 1)',
+    an: '0.1/exprel((10 - u)/10)',
+    bn: '0.125*exp(-u/80)',
+  },
+  dynamics: {
+    // Channel tv-LIFs: rest E_i, input I/gs, time constant C.
+    uNa: '(ENa + I/gs - uNa)/C',
+    uK: '(EK + I/gs - uK)/C',
+    uL: '(EL + I/gs - uL)/C',
+    // Accumulators: df_i/dt = g_i·du_i/dt.
+    fNa: 'gna*(ENa + I/gs - uNa)/C',
+    fK: 'gk*(EK + I/gs - uK)/C',
+    fL: 'gL*(EL + I/gs - uL)/C',
+    // Soma tv-LIF: capacitance C/gs, rest 0, input −Σf + Σ g_i·u_i/gs.
+    u4: '(gna*uNa + gk*uK + gL*uL - gs*(fNa + fK + fL) - gs*u4)/C',
+    m: 'am*(1 - m) - bm*m',
+    h: 'ah*(1 - h) - bh*h',
+    n: 'an*(1 - n) - bn*n',
+  },
+  voltage: 'V',
+  drive: 10,
+  spike: 'V > spikeThreshold',
+  voltageLimit: 1000,
+});
