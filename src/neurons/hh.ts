@@ -8,6 +8,7 @@
  */
 import type { QuasiLinearModel } from './types.js';
 import { declareNeuron } from './model.js';
+import type { ParamDeclaration, StateDeclaration } from './model.js';
 
 export interface HHParams {
   /** Membrane capacitance, µF/cm². */
@@ -161,47 +162,61 @@ export function hhModel(
 }
 
 /**
- * The same model as a declaration (model.ts): simulation, training and kernels derive from it.
- * Rates are written with exprel (x/(e^x − 1) = 1/exprel(x)) of the shifted voltage u = v − vOffset.
+ * The HH pieces of a declaration (model.ts), shared by the HH declarations and the tv-LIF2HH
+ * circuit's: the parameters of a convention, the rate functions of the shifted voltage `u` (a let
+ * the declaration defines) written with exprel (x/(e^x − 1) = 1/exprel(x)), and the gate
+ * equations and their steady-state initial values.
  */
+export function hhParamDeclarations(p: Readonly<HHParams>): Record<keyof HHParams, ParamDeclaration> {
+  return {
+    C: { value: p.C, unit: 'µF/cm²' },
+    gNa: { value: p.gNa, unit: 'mS/cm²' },
+    gK: { value: p.gK, unit: 'mS/cm²' },
+    gL: { value: p.gL, unit: 'mS/cm²' },
+    ENa: { value: p.ENa, unit: 'mV' },
+    EK: { value: p.EK, unit: 'mV' },
+    EL: { value: p.EL, unit: 'mV' },
+    vOffset: { value: p.vOffset, unit: 'mV', doc: 'where 0 mV of the shifted convention lies' },
+    spikeThreshold: { value: p.spikeThreshold, unit: 'mV' },
+  };
+}
+
+export const HH_RATE_LETS: Readonly<Record<string, string>> = Object.freeze({
+  am: '1/exprel((25 - u)/10)',
+  bm: '4*exp(-u/18)',
+  ah: '0.07*exp(-u/20)',
+  bh: '1/(exp((30 - u)/10) + 1)',
+  an: '0.1/exprel((10 - u)/10)',
+  bn: '0.125*exp(-u/80)',
+});
+
+export const HH_GATE_DYNAMICS: Readonly<Record<'m' | 'h' | 'n', string>> = Object.freeze({
+  m: 'am*(1 - m) - bm*m',
+  h: 'ah*(1 - h) - bh*h',
+  n: 'an*(1 - n) - bn*n',
+});
+
+/** Gates at their steady state for the potential the `u` let reads. */
+export const HH_GATE_STATES: Readonly<Record<'m' | 'h' | 'n', StateDeclaration>> = Object.freeze({
+  m: { init: 'am/(am + bm)' },
+  h: { init: 'ah/(ah + bh)' },
+  n: { init: 'an/(an + bn)' },
+});
+
+/** The model as a declaration: simulation, training and kernels derive from it. */
 function hhDeclaration(name: string, description: string, p: Readonly<HHParams>) {
   return declareNeuron({
     name,
     description,
     reference: 'Hodgkin AL, Huxley AF (1952) J Physiol 117:500–544',
-    states: {
-      v: { init: 'vOffset', unit: 'mV' },
-      m: { init: 'am/(am + bm)' },
-      h: { init: 'ah/(ah + bh)' },
-      n: { init: 'an/(an + bn)' },
-    },
-    params: {
-      C: { value: p.C, unit: 'µF/cm²' },
-      gNa: { value: p.gNa, unit: 'mS/cm²' },
-      gK: { value: p.gK, unit: 'mS/cm²' },
-      gL: { value: p.gL, unit: 'mS/cm²' },
-      ENa: { value: p.ENa, unit: 'mV' },
-      EK: { value: p.EK, unit: 'mV' },
-      EL: { value: p.EL, unit: 'mV' },
-      vOffset: { value: p.vOffset, unit: 'mV', doc: 'where 0 mV of the shifted convention lies' },
-      spikeThreshold: { value: p.spikeThreshold, unit: 'mV' },
-    },
+    states: { v: { init: 'vOffset', unit: 'mV' }, ...HH_GATE_STATES },
+    params: hhParamDeclarations(p),
     let: {
       u: 'v - vOffset',
-      am: '1/exprel((25 - u)/10)',
-      bm: '4*exp(-u/18)',
-      ah: '0.07*exp(-u/20)',
-      bh: '1/(exp((30 - u)/10) + 1)',
-      an: '0.1/exprel((10 - u)/10)',
-      bn: '0.125*exp(-u/80)',
+      ...HH_RATE_LETS,
       ionic: 'gNa*m^3*h*(v - ENa) + gK*n^4*(v - EK) + gL*(v - EL)',
     },
-    dynamics: {
-      v: '(I - ionic)/C',
-      m: 'am*(1 - m) - bm*m',
-      h: 'ah*(1 - h) - bh*h',
-      n: 'an*(1 - n) - bn*n',
-    },
+    dynamics: { v: '(I - ionic)/C', ...HH_GATE_DYNAMICS },
     drive: 10,
     spike: 'v > spikeThreshold',
     startAtRest: true,

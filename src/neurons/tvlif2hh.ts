@@ -13,7 +13,16 @@
  * RK4 steps up to rounding; exponential Euler (each tv-LIF solved exactly with frozen parameters)
  * differs from HH's exponential Euler by O(dt).
  */
-import { HH_SHIFTED, gateCoefficients, hhParams, restingState } from './hh.js';
+import {
+  HH_GATE_DYNAMICS,
+  HH_GATE_STATES,
+  HH_RATE_LETS,
+  HH_SHIFTED,
+  gateCoefficients,
+  hhParamDeclarations,
+  hhParams,
+  restingState,
+} from './hh.js';
 import { declareNeuron } from './model.js';
 import type { HHParams } from './hh.js';
 import type { QuasiLinearModel } from './types.js';
@@ -112,20 +121,10 @@ export const tvlif2hhDeclared = declareNeuron({
     fK: { init: 0, unit: 'mV' },
     fL: { init: 0, unit: 'mV' },
     u4: { init: 'vRest', unit: 'mV', doc: 'soma tv-LIF' },
-    m: { init: 'am/(am + bm)' },
-    h: { init: 'ah/(ah + bh)' },
-    n: { init: 'an/(an + bn)' },
+    ...HH_GATE_STATES,
   },
   params: {
-    C: { value: HH_SHIFTED.C, unit: 'µF/cm²' },
-    gNa: { value: HH_SHIFTED.gNa, unit: 'mS/cm²' },
-    gK: { value: HH_SHIFTED.gK, unit: 'mS/cm²' },
-    gL: { value: HH_SHIFTED.gL, unit: 'mS/cm²' },
-    ENa: { value: HH_SHIFTED.ENa, unit: 'mV' },
-    EK: { value: HH_SHIFTED.EK, unit: 'mV' },
-    EL: { value: HH_SHIFTED.EL, unit: 'mV' },
-    vOffset: { value: HH_SHIFTED.vOffset, unit: 'mV' },
-    spikeThreshold: { value: HH_SHIFTED.spikeThreshold, unit: 'mV' },
+    ...hhParamDeclarations(HH_SHIFTED),
     vRest: { value: restingState(HH_SHIFTED).v, unit: 'mV', doc: 'starting potential (HH rest)' },
   },
   let: {
@@ -134,12 +133,7 @@ export const tvlif2hhDeclared = declareNeuron({
     gna: 'gNa*m^3*h',
     gk: 'gK*n^4',
     gs: 'gna + gk + gL',
-    am: '1/exprel((25 - u)/10)',
-    bm: '4*exp(-u/18)',
-    ah: '0.07*exp(-u/20)',
-    bh: '1/(exp((30 - u)/10) + 1)',
-    an: '0.1/exprel((10 - u)/10)',
-    bn: '0.125*exp(-u/80)',
+    ...HH_RATE_LETS,
   },
   dynamics: {
     // Channel tv-LIFs: rest E_i, input I/gs, time constant C.
@@ -152,9 +146,7 @@ export const tvlif2hhDeclared = declareNeuron({
     fL: 'gL*(EL + I/gs - uL)/C',
     // Soma tv-LIF: capacitance C/gs, rest 0, input −Σf + Σ g_i·u_i/gs.
     u4: '(gna*uNa + gk*uK + gL*uL - gs*(fNa + fK + fL) - gs*u4)/C',
-    m: 'am*(1 - m) - bm*m',
-    h: 'ah*(1 - h) - bh*h',
-    n: 'an*(1 - n) - bn*n',
+    ...HH_GATE_DYNAMICS,
   },
   voltage: 'V',
   drive: 10,
