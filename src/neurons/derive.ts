@@ -17,7 +17,8 @@ import {
   derivative,
   num,
   renderJs,
-  JS_RUNTIME,
+  jsFunction,
+  neg,
   stripDetach,
   substitute,
   sym,
@@ -28,16 +29,15 @@ import { expandLets, initialState, resolveParams, spikeThreshold } from './model
 import type { QuasiLinearModel } from './types.js';
 
 /** a_k and b_k of dy_k/dt = a_k − b_k·y_k for f = dy_k/dt. */
-export function quasiLinearTerms(f: Expr, yk: string): { a: Expr; b: Expr; exact: boolean } {
+export function quasiLinearTerms(f: Expr, yk: string): { a: Expr; b: Expr } {
   let b: Expr;
   try {
     b = derivative(f, yk);
   } catch (err) {
-    if (err instanceof NotDifferentiableError) return { a: f, b: num(0), exact: false }; // plain Euler
+    if (err instanceof NotDifferentiableError) return { a: f, b: num(0) }; // plain Euler
     throw err;
   }
-  b = b.op === 'num' ? num(-b.value) : { op: 'neg', a: b };
-  b = substitute(b, new Map()); // simplify the negation
+  b = neg(b);
   let affine = false;
   try {
     const db = derivative(b, yk);
@@ -45,8 +45,8 @@ export function quasiLinearTerms(f: Expr, yk: string): { a: Expr; b: Expr; exact
   } catch (err) {
     if (!(err instanceof NotDifferentiableError)) throw err;
   }
-  if (affine) return { a: substitute(f, new Map([[yk, num(0)]])), b, exact: true };
-  return { a: binary('add', f, binary('mul', b, sym(yk))), b, exact: false };
+  if (affine) return { a: substitute(f, new Map([[yk, num(0)]])), b };
+  return { a: binary('add', f, binary('mul', b, sym(yk))), b };
 }
 
 const inline = (values: Readonly<Record<string, number>>): Map<string, Expr> =>
@@ -86,9 +86,10 @@ export function quasiLinearOf(
       ? `if (y[off + ${refractoryAt}] > 0) { ${held.map((k) => `a[${k}] = 0; b[${k}] = 0;`).join(' ')} }\na[${S}] = 0; b[${S}] = 0;`
       : '',
   ].join('\n');
-  const coefficients = new Function('R', `return (_t, y, off, input, a, b) => {\n${coefficientsBody}\n};`)(
-    JS_RUNTIME,
-  ) as QuasiLinearModel['coefficients'];
+  const coefficients = jsFunction<QuasiLinearModel['coefficients']>(
+    '_t, y, off, input, a, b',
+    coefficientsBody,
+  );
   const y0 = initialState(model, values);
   const threshold = spikeThreshold(model, values);
   const voltage = voltageFunction(model, consts);
@@ -142,10 +143,7 @@ function voltageFunction(
     (s) => `y[off + ${model.states.indexOf(s)}]`,
     (_i, code) => `return ${code};`,
   );
-  return new Function('R', `return (y, off) => {\n${body}\n};`)(JS_RUNTIME) as (
-    y: Float64Array,
-    off: number,
-  ) => number;
+  return jsFunction<(y: Float64Array, off: number) => number>('y, off', body);
 }
 
 /** Applies a model's reset to the state at y[off…] (all new values from the pre-reset ones). */
@@ -160,10 +158,11 @@ export function resetFunction(
     (i, code) => `const r${i} = ${code};`,
   );
   const stores = ks.map((k, i) => `y[off + ${k}] = r${i};`).join('\n');
-  return new Function('R', `return (y, off) => {\n${body}\n${stores}\n};`)(JS_RUNTIME) as (
-    y: Float64Array,
-    off: number,
-  ) => void;
+  return jsFunction<(y: Float64Array, off: number) => void>(
+    'y, off',
+    `${body}
+${stores}`,
+  );
 }
 
 /** The step of a discrete model as a function (y, off, input) → y in place (simulation). */
@@ -179,11 +178,11 @@ export function discreteStepOf(
     (i, code) => `const n${i} = ${code};`,
   );
   const stores = model.states.map((_, k) => `y[off + ${k}] = n${k};`).join('\n');
-  return new Function('R', `return (y, off, input) => {\n${body}\n${stores}\n};`)(JS_RUNTIME) as (
-    y: Float64Array,
-    off: number,
-    input: number,
-  ) => void;
+  return jsFunction<(y: Float64Array, off: number, input: number) => void>(
+    'y, off, input',
+    `${body}
+${stores}`,
+  );
 }
 
 /** Name of the step-size parameter slot a continuous model's training step gets. */

@@ -517,6 +517,11 @@ export function renderJs(
 /** The helpers generated JavaScript calls as R.name(…). */
 export const JS_RUNTIME = { ...RUNTIME, min: Math.min, max: Math.max };
 
+/** An arrow function `(params) => { body }` compiled from generated code (renderJs), with R in scope. */
+export function jsFunction<F>(params: string, body: string): F {
+  return new Function('R', `return (${params}) => {\n${body}\n};`)(JS_RUNTIME) as F;
+}
+
 /** Readable text of an expression (docs, `hhnet models`). */
 export function format(e: Expr): string {
   switch (e.op) {

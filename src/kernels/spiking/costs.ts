@@ -100,8 +100,3 @@ export function programForwardFlops(prog: StepProgram, s: SpikingCostShape): num
   const rate = s.rateOutput ? BN * (s.steps * RATE_FLOPS_PER_TRAIN_STEP + RATE_FLOPS_PER_TRAIN) : 0;
   return BN * (s.steps * perNeuronStep + perNeuron) + rate;
 }
-
-/** Bytes a generic forward saves for backward per neuron-step: every charged state, float32. */
-export function programSavedBytesPerNeuronStep(prog: StepProgram): number {
-  return 4 * prog.S;
-}

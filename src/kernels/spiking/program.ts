@@ -10,7 +10,7 @@
  * BPTT needs ∂charge/∂y, ∂charge/∂x, ∂charge/∂p, ∂reset/∂h, ∂reset/∂p and ∂θ/∂p: derived here.
  */
 import type { Expr } from '../../symbolic/expr.js';
-import { JS_RUNTIME, derivative, key, renderJs, symbols } from '../../symbolic/expr.js';
+import { derivative, jsFunction, key, renderJs, symbols } from '../../symbolic/expr.js';
 
 export interface StepDefinition {
   /** Model name (errors, caches). */
@@ -168,8 +168,7 @@ export function compileStep(def: StepDefinition, learnable: readonly string[] = 
     StepPart,
     string
   >;
-  const make = <F>(args: string, code: string): F =>
-    new Function('R', `return (${args}) => {\n${code}\n};`)(JS_RUNTIME) as F;
+  const make = jsFunction;
   return {
     definition: def,
     key: `${definitionKey(def)}|${learn.join(',')}`,
@@ -193,7 +192,7 @@ export function compileStep(def: StepDefinition, learnable: readonly string[] = 
 }
 
 /** A cache key of a definition (the structure of its expressions). */
-export function definitionKey(def: StepDefinition): string {
+function definitionKey(def: StepDefinition): string {
   return JSON.stringify([
     def.name,
     def.states,
