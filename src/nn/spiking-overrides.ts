@@ -81,6 +81,17 @@ registerSpikingOverride({
 
 const MEMBRANE = ['C', 'gNa', 'gK', 'gL', 'ENa', 'EK', 'EL'] as const;
 
+/** The membrane constants of a call (applies() has checked that they are numbers). */
+const membraneOf = (p: OverrideCall['params']): HhMembraneConstants => ({
+  C: p.C as number,
+  gNa: p.gNa as number,
+  gK: p.gK as number,
+  gL: p.gL as number,
+  ENa: p.ENa as number,
+  EK: p.EK as number,
+  EL: p.EL as number,
+});
+
 // The learning HH: membrane and θ as numbers, dt fixed (number or tensor), rates learned or not;
 // its kernels use the closed form where they can (see learningHhSpikes).
 registerSpikingOverride({
@@ -92,16 +103,25 @@ registerSpikingOverride({
     !learns(c.params.dt) &&
     c.detach.every((d) => d === 'ionic') &&
     !c.detachReset,
-  // The params record has every rate and membrane constant by name: it serves as both.
-  run: (x, c) =>
-    learningHhSpikes(x, c.params as unknown as LearningHhRates, {
+  run: (x, c) => {
+    const p = c.params;
+    const rates: LearningHhRates = {
+      alphaN: p.alphaN,
+      betaN: p.betaN,
+      alphaM: p.alphaM,
+      betaM: p.betaM,
+      alphaH: p.alphaH,
+      betaH: p.betaH,
+    };
+    return learningHhSpikes(x, rates, {
       ...layout(c),
-      dt: c.params.dt,
-      threshold: c.params.theta as number,
+      dt: p.dt,
+      threshold: p.theta as number,
       detachIonic: c.detach.includes('ionic'),
-      membrane: c.params as unknown as Partial<HhMembraneConstants>,
+      membrane: membraneOf(p),
       saveVoltage: c.extra.saveVoltage as boolean | undefined,
-    }),
+    });
+  },
 });
 
 // Full HH, shifted convention: nothing learned, a scalar dt.
@@ -117,6 +137,6 @@ registerSpikingOverride({
       ...layout(c),
       dt: c.params.dt as number,
       threshold: c.params.spikeThreshold as number,
-      membrane: Object.fromEntries(MEMBRANE.map((k) => [k, c.params[k] as number])),
+      membrane: membraneOf(c.params),
     }),
 });

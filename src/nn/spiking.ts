@@ -402,13 +402,8 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
   const parents = [x, ...learnable];
   const BN = lay.batch * N;
   const be = getBackend();
-  // Only the membrane's own keys are read from opts.membrane (a larger record may be passed).
-  const constants = { ...LEARNING_HH_MEMBRANE };
-  if (opts.membrane)
-    for (const k of Object.keys(constants) as (keyof HhMembraneConstants)[]) {
-      const v = opts.membrane[k];
-      if (v !== undefined) constants[k] = finite(fn, `membrane.${k}`, v);
-    }
+  const constants = { ...LEARNING_HH_MEMBRANE, ...opts.membrane };
+  for (const [k, v] of Object.entries(constants)) finite(fn, `membrane.${k}`, v);
   const saveVoltage = flag(fn, 'saveVoltage', opts.saveVoltage, false);
   // Backward recomputes v from the input when it can do so cheaply (see saveVoltage).
   const recompute =
