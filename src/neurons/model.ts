@@ -375,9 +375,21 @@ export function initialState(model: NeuronModel, values: Readonly<Record<string,
 }
 
 /** Refines y in place to a zero of dX/dt (input 0) by Newton's method on the symbolic Jacobian. */
+const jacobians = new WeakMap<NeuronModel, Expr[][]>();
+
+/** ∂(dX/dt)/∂Y of a model, derived once per model. */
+function jacobianOf(model: NeuronModel): Expr[][] {
+  let jac = jacobians.get(model);
+  if (!jac) {
+    jac = model.rhs.map((f) => model.states.map((s) => derivative(stripDetach(f), s)));
+    jacobians.set(model, jac);
+  }
+  return jac;
+}
+
 function newtonRest(model: NeuronModel, values: Readonly<Record<string, number>>, y: Float64Array): void {
   const S = model.states.length;
-  const jac = model.rhs.map((f) => model.states.map((s) => derivative(stripDetach(f), s)));
+  const jac = jacobianOf(model);
   const look = (name: string): number => {
     const k = model.states.indexOf(name);
     return k >= 0 ? y[k] : name === model.input ? 0 : values[name];
