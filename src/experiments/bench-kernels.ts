@@ -17,6 +17,7 @@ import type { NeuronModel } from '../neurons/model.js';
 import { initialState } from '../neurons/model.js';
 import { FULL_HH_MEMBRANE, LEARNING_HH_MEMBRANE } from '../nn/spiking.js';
 import { Rng } from '../util/rng.js';
+import { median } from './bench-train.js';
 
 export const KERNEL_BENCH_MODELS = ['lif', 'learning-hh', 'hh'] as const;
 export type KernelBenchModel = (typeof KERNEL_BENCH_MODELS)[number];
@@ -50,11 +51,6 @@ export interface KernelBenchResult {
   backend: string;
   rows: KernelBenchRow[];
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-};
 
 interface Pair {
   hand: () => void;
