@@ -15,6 +15,7 @@ import { registerReproduce } from './commands/reproduce.js';
 import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
 import { packageVersion } from '../util/environment.js';
+import { stopProgressBars } from './progress-bar.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -40,17 +41,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Exit codes: 0 done, 1 an unexpected failure, 2 bad input or a known failure, 130 interrupted. */
 async function main(): Promise<void> {
   const program = buildProgram();
   program.exitOverride();
   try {
     await program.parseAsync(process.argv);
   } catch (err) {
+    stopProgressBars();
     if (err instanceof CommanderError) {
       // commander has already printed its message (or the help/version text)
       process.exitCode = err.exitCode;
       return;
     }
+    const name = (err as Error).name;
     const known =
       err instanceof RangeError ||
       err instanceof SimulationDivergedError ||
@@ -60,11 +64,17 @@ async function main(): Promise<void> {
         'DatasetMissingError',
         'SafetensorsError',
         'DeclarationError',
-      ].includes((err as Error).name) ||
-      (err as Error).name === 'UserError';
+        'UserError',
+        'InterruptedError',
+      ].includes(name);
     process.stderr.write(`hhnet: error: ${(err as Error).message}\n`);
     if (!known && process.env.HHNET_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-    process.exitCode = known ? 2 : 1;
+    process.exitCode = name === 'InterruptedError' ? 130 : known ? 2 : 1;
+  } finally {
+    stopProgressBars();
+    // The command is over: whatever a failure left running (a timer, a worker) must not keep the
+    // process alive. The timer is unref'd, so a clean exit does not wait for it.
+    setTimeout(() => process.exit(), 200).unref();
   }
 }
 

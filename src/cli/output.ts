@@ -4,7 +4,7 @@ import { renderSvg } from '../report/charts.js';
 import type { VegaLiteSpec } from '../report/charts.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
-export { UserError, prepareOutDir, writeJson } from '../util/output.js';
+export { UserError, claimRunDir, prepareOutDir, prepareResultDir, writeJson } from '../util/output.js';
 
 export async function writeSvg(dir: string, name: string, spec: VegaLiteSpec): Promise<string> {
   const path = join(dir, name);

@@ -35,6 +35,7 @@ import type { VegaLiteSpec } from '../report/charts.js';
 import { noGrad } from '../tensor/autograd.js';
 import { add, argmaxRows, mean, scale, softmaxCrossEntropy } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
+import { interruptPoller, interruptedAt } from '../util/interrupt.js';
 import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import { TrainingDivergedError } from '../train/multitask.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -282,6 +283,7 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
   });
   const result = (): MiResult => ({ model: cfg.model, config: cfg, epochs: state.history });
   const every = (opts.checkpointEvery ?? 120) * 1000;
+  const stopRequested = interruptPoller();
   const xBuf = new Float32Array(cfg.batch * pixels);
   const firstEpoch = state.epochsDone + 1;
   model.train();
@@ -315,10 +317,12 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
       const now = Date.now();
       ev.batch?.({ epoch, batch: b, loss: value, samplesPerSec: (1000 * n) / Math.max(1, now - batchStart) });
       batchStart = now;
-      if (now - lastSave >= every && b < sampler.numBatches) {
+      const stop = await stopRequested();
+      if (stop || (now - lastSave >= every && b < sampler.numBatches)) {
         state.rngState = rng.state();
         await saveCheckpoint(opts.out, model, opt, state);
         ev.checkpoint?.(`epoch ${epoch}, batch ${b}`);
+        if (stop) throw interruptedAt(opts.out, `epoch ${epoch}, batch ${b}`);
         lastSave = batchStart = Date.now();
       }
     }

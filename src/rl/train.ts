@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../util/rng.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { interruptPoller, interruptedAt } from '../util/interrupt.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 import { EnvSnapshot } from './env.js';
 import { RL_IDENTITY_KEYS, RlConfig } from './config.js';
@@ -176,6 +177,7 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
     };
 
     const every = (opts.checkpointEvery ?? 60) * 1000;
+    const stopRequested = interruptPoller();
     let lastSave = Date.now();
     let segmentStart = Date.now();
     let rateStart = Date.now();
@@ -228,10 +230,12 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
       }
       const evalNow = state.step % cfg.evalEvery === 0 || state.step === cfg.steps;
       if (evalNow) evaluate();
-      if (evalNow || now - lastSave >= every) {
+      const stop = await stopRequested();
+      if (stop || evalNow || now - lastSave >= every) {
         state.seconds += (Date.now() - segmentStart) / 1000;
         segmentStart = Date.now();
         await save();
+        if (stop) throw interruptedAt(opts.out, `step ${state.step}`);
         lastSave = Date.now();
       }
     }

@@ -22,6 +22,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { add, argmaxRows, softmaxCrossEntropy } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { interruptPoller, interruptedAt } from '../util/interrupt.js';
 import { Rng } from '../util/rng.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
 import { TrainConfig } from './config.js';
@@ -180,6 +181,7 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
   };
 
   const xBuf = new Float32Array(cfg.batch * pixels);
+  const stopRequested = interruptPoller();
   model.train();
   for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs; epoch++) {
     let lastSave = Date.now();
@@ -208,10 +210,12 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
       const now = Date.now();
       ev.batch?.({ epoch, batch: b, loss: value, samplesPerSec: (1000 * n) / Math.max(1, now - batchStart) });
       batchStart = now;
-      if (now - lastSave >= every) {
+      const stop = await stopRequested();
+      if (stop || now - lastSave >= every) {
         state.seconds += (now - segmentStart) / 1000;
         await saveCheckpoint(opts.out, model, opt, state);
         ev.checkpoint?.(`epoch ${epoch}, batch ${b}`);
+        if (stop) throw interruptedAt(opts.out, `epoch ${epoch}, batch ${b}`);
         lastSave = segmentStart = batchStart = Date.now();
       }
     }

@@ -5,10 +5,11 @@ import type { IntegratorName } from '../../neurons/types.js';
 import { equivalenceFigures } from '../../experiments/dynamics-figures.js';
 import { validateTiming } from '../../sim/simulate.js';
 import { integer, integratorName, positiveNumber } from '../options.js';
-import { prepareOutDir, writeJson, writeSvg } from '../output.js';
+import { prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
 
 interface EquivalenceFlags {
+  force?: boolean;
   dt: number;
   duration: number;
   integrator: IntegratorName;
@@ -34,10 +35,11 @@ export function registerEquivalence(program: Command): void {
     .option('--skip-networks', 'only the single-neuron waveform comparisons')
     .option('--out <dir>', 'output directory', 'results/equivalence')
     .option('--quiet', 'no progress output')
+    .option('--force', 'write into an --out that holds results of another command')
     .action(async (flags: EquivalenceFlags) => {
       const progress = new Progress(flags.quiet);
       validateTiming(flags.duration, flags.dt);
-      const out = await prepareOutDir(flags.out);
+      const out = await prepareResultDir(flags.out, ['equivalence.json'], flags);
       const result = runEquivalence({
         dt: flags.dt,
         duration: flags.duration,

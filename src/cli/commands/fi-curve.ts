@@ -7,11 +7,12 @@ import { runWithDtAdvice } from '../divergence.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { fiFigure } from '../../experiments/dynamics-figures.js';
 import { integratorName, numberList, oneOf, positiveNumber } from '../options.js';
-import { prepareOutDir, writeJson, writeSvg } from '../output.js';
+import { prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
 import { Progress } from '../../util/progress.js';
 
 interface FiFlags {
+  force?: boolean;
   model: string;
   currents: number[];
   duration: number;
@@ -43,6 +44,7 @@ export function registerFiCurve(program: Command): void {
     .option(...PARAM_FLAG)
     .option('--out <dir>', 'output directory', 'results/fi-curve')
     .option('--quiet', 'no progress output')
+    .option('--force', 'write into an --out that holds results of another command')
     .addHelpText(
       'after',
       '\nrateHz is the steady rate 1000/mean ISI of the spikes in the last half of the run (0 with fewer than two).\n' +
@@ -55,7 +57,7 @@ export function registerFiCurve(program: Command): void {
       validateTiming(flags.duration, dt);
       checkModelDt(flags.model, dt);
       const decl = declaredModel(flags.model);
-      const out = await prepareOutDir(flags.out);
+      const out = await prepareResultDir(flags.out, ['fi.json'], flags);
       const result = runWithDtAdvice(
         (stepDt, duration) =>
           runFiCurve({

@@ -13,7 +13,9 @@ import {
 import { VIB_K, VIB_MODELS } from '../../models/vib.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { finiteNumber, integer, oneOf, positiveInt, positiveNumber } from '../options.js';
-import { prepareOutDir } from '../output.js';
+import { claimRunDir } from '../output.js';
+import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
+import { catchInterrupts } from '../../util/interrupt.js';
 
 interface MiFlags {
   model: string;
@@ -62,12 +64,13 @@ export function registerMi(program: Command): void {
     .option('--limit-test <n>', 'use only the first N test samples', positiveInt)
     .option('--data-dir <dir>', 'Fashion-MNIST IDX directory (default /usr/share/datasets/fashion-mnist)')
     .option('--resume', 'continue the run saved in --out')
-    .option('--force', 'start over even if --out already holds a run')
+    .option('--force', 'replace the results --out already holds')
     .option('--checkpoint-every <s>', 'seconds between mid-epoch checkpoints', positiveNumber, 120)
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (flags: MiFlags) => {
+      catchInterrupts();
       selectBackend(flags.backend);
       const cfg = resolveMiConfig(
         {
@@ -86,7 +89,11 @@ export function registerMi(program: Command): void {
         },
         'command-line flags',
       );
-      await prepareOutDir(flags.out);
+      const mode = await claimRunDir(flags.out, {
+        resume: flags.resume,
+        force: flags.force,
+        checkpoint: CHECKPOINT_FILE,
+      });
       const bar = flags.quiet
         ? null
         : progressBar(
@@ -96,8 +103,8 @@ export function registerMi(program: Command): void {
       let lastIzy = '-';
       const result = await runMutualInformation(cfg, {
         out: flags.out,
-        resume: Boolean(flags.resume),
-        force: Boolean(flags.force),
+        resume: mode === 'resume',
+        force: false,
         checkpointEvery: flags.checkpointEvery,
         events: {
           start: (i) => {

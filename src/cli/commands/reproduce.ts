@@ -40,6 +40,7 @@ import { environment } from '../../util/environment.js';
 import { UserError, prepareOutDir, writeJson } from '../output.js';
 import { Progress } from '../../util/progress.js';
 import { equivalenceJson } from './equivalence.js';
+import { catchInterrupts } from '../../util/interrupt.js';
 
 export function registerReproduce(program: Command): void {
   program
@@ -50,7 +51,8 @@ export function registerReproduce(program: Command): void {
     .option('--quick', 'every part at reduced scale, ~10 min on two cores (default; what `npm start` runs)')
     .option('--full', 'the study’s scale (40 epochs on the full data, ~300k RL steps: many hours)')
     .option('--smoke', 'seconds-long run of every code path (for tests)')
-    .option('--out <dir>', 'output directory', 'results')
+    .option('--out <dir>', 'output directory (a re-run reuses the parts it finished)', 'results')
+    .option('--force', 'redo parts that --out holds from other settings (e.g. --quick parts under --full)')
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .action(
@@ -59,22 +61,29 @@ export function registerReproduce(program: Command): void {
         full?: boolean;
         smoke?: boolean;
         out: string;
+        force?: boolean;
         backend?: string;
         quiet?: boolean;
       }) => {
+        catchInterrupts();
         const chosen = MODES.filter((m) => flags[m]);
         if (chosen.length > 1) throw new UserError(`choose one of ${MODES.map((m) => `--${m}`).join(', ')}`);
         selectBackend(flags.backend);
         const mode: Mode = chosen[0] ?? 'quick';
-        await reproduce(makePlan(mode), flags.out, new Progress(flags.quiet));
+        await reproduce(makePlan(mode), flags.out, new Progress(flags.quiet), flags.force);
       },
     );
 }
 
-export async function reproduce(plan: Plan, outDir: string, progress: Progress): Promise<void> {
+export async function reproduce(
+  plan: Plan,
+  outDir: string,
+  progress: Progress,
+  force = false,
+): Promise<void> {
   const out = await prepareOutDir(outDir);
   for (const note of plan.notes) progress.stage(`note: ${note}`);
-  const runner = new PartRunner(out, progress, plan.estimates);
+  const runner = new PartRunner(out, progress, plan.estimates, force);
 
   const rest = await runner.run<RestCheck[]>('rest', { duration: 100, dt: 0.01 }, () => restChecks());
   const fi = await runner.run<Record<string, FiResult>>(

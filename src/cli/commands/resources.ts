@@ -11,10 +11,11 @@ import { FC_MODELS, MULTITASK_MODELS } from '../../models/multitask.js';
 import { resourcesFigure } from '../../experiments/resources-figures.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { integer, positiveInt } from '../options.js';
-import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
+import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
 
 interface ResourcesFlags {
+  force?: boolean;
   models?: string;
   batch: number;
   T: number;
@@ -48,6 +49,7 @@ export function registerResources(program: Command): void {
     .option('--json', 'print resources.json on stdout instead of the table')
     .option('--out <dir>', 'output directory', 'results/resources')
     .option('--quiet', 'no progress output')
+    .option('--force', 'write into an --out that holds results of another command')
     .addHelpText(
       'after',
       `\nModels: ${MULTITASK_MODELS.join(', ')}. Counting rules: docs/resources.md.\n` +
@@ -66,7 +68,7 @@ export function registerResources(program: Command): void {
         throw new UserError((err as Error).message);
       }
       selectBackend(flags.backend);
-      const out = await prepareOutDir(flags.out);
+      const out = await prepareResultDir(flags.out, ['resources.json'], flags);
       const progress = new Progress(flags.quiet);
       const result = await measureResources({
         models,

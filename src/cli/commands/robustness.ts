@@ -16,6 +16,7 @@ import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { integer, numberList, oneOf, positiveInt } from '../options.js';
 import { UserError, prepareOutDir, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
+import { catchInterrupts } from '../../util/interrupt.js';
 
 /** Parses a comma list and checks every entry against the allowed names. */
 function nameList<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T[] {
@@ -91,6 +92,7 @@ export function registerRobustness(program: Command): void {
         quiet?: boolean;
         out: string;
       }) => {
+        catchInterrupts();
         selectBackend(f.backend);
         const models = nameList<MultitaskModelName>(
           'models',
@@ -165,6 +167,7 @@ export function registerRobustness(program: Command): void {
         quiet?: boolean;
         out: string;
       }) => {
+        catchInterrupts();
         selectBackend(f.backend);
         const models = nameList<ActorKind>('models', ACTOR_KINDS)(f.models ?? 'hh,lif,4lif,slif2hh');
         if ([...f.stateNoise, ...f.rewardNoise].some((s) => s < 0))

@@ -8,11 +8,12 @@ import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { runWithDtAdvice } from '../divergence.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
-import { UserError, prepareOutDir, writeJson, writeSvg } from '../output.js';
+import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
 import { Progress } from '../../util/progress.js';
 
 interface SimulateFlags {
+  force?: boolean;
   model: string;
   stimulus: string;
   neurons: number;
@@ -106,6 +107,7 @@ export function registerSimulate(program: Command): void {
     .option('--out <dir>', 'output directory', 'results/simulate')
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
+    .option('--force', 'write into an --out that holds results of another command')
     .addHelpText(
       'after',
       '\nExamples:\n  hhnet simulate --model hh --stimulus constant --amplitude 10 --duration 100\n' +
@@ -140,7 +142,7 @@ export function registerSimulate(program: Command): void {
       } catch (err) {
         throw new UserError((err as Error).message);
       }
-      const out = await prepareOutDir(flags.out);
+      const out = await prepareResultDir(flags.out, ['simulation.json'], flags);
       const interval = flags.recordInterval ?? Math.max(dt, flags.duration / 4000);
       const run = (stepDt: number, duration: number) => {
         const pop = createPopulation(flags.model, flags.neurons, {

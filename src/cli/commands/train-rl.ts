@@ -6,7 +6,9 @@ import { ENV_NAMES } from '../../rl/pendulums.js';
 import { trainRl } from '../../rl/train.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { finiteNumber, integer, oneOf, positiveInt, positiveNumber } from '../options.js';
-import { prepareOutDir } from '../output.js';
+import { claimRunDir } from '../output.js';
+import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
+import { catchInterrupts } from '../../util/interrupt.js';
 
 interface TrainRlFlags {
   env: string;
@@ -25,6 +27,7 @@ interface TrainRlFlags {
   evalEvery: number;
   evalEpisodes: number;
   resume?: boolean;
+  force?: boolean;
   checkpointEvery: number;
   backend?: string;
   quiet?: boolean;
@@ -62,11 +65,13 @@ export function registerTrainRl(train: Command): void {
     .option('--eval-every <n>', 'steps between evaluations (deterministic policy)', positiveInt, 5000)
     .option('--eval-episodes <n>', 'episodes per evaluation', positiveInt, 10)
     .option('--resume', 'continue the run saved in --out')
+    .option('--force', 'replace the results --out already holds')
     .option('--checkpoint-every <s>', 'seconds between checkpoints', positiveNumber, 60)
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (flags: TrainRlFlags) => {
+      catchInterrupts();
       selectBackend(flags.backend);
       const cfg = resolveRlConfig(
         {
@@ -88,7 +93,11 @@ export function registerTrainRl(train: Command): void {
         },
         'command-line flags',
       );
-      await prepareOutDir(flags.out);
+      const mode = await claimRunDir(flags.out, {
+        resume: flags.resume,
+        force: flags.force,
+        checkpoint: CHECKPOINT_FILE,
+      });
       const bar = flags.quiet
         ? null
         : progressBar(
@@ -97,7 +106,7 @@ export function registerTrainRl(train: Command): void {
       let lastEval = '-';
       const doc = await trainRl(cfg, {
         out: flags.out,
-        resume: Boolean(flags.resume),
+        resume: mode === 'resume',
         checkpointEvery: flags.checkpointEvery,
         events: {
           start: (i) => {

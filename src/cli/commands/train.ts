@@ -5,9 +5,11 @@ import { MULTITASK_MODELS } from '../../models/multitask.js';
 import { resolveTrainConfig } from '../../train/config.js';
 import { EpochRecord, trainMultitask } from '../../train/multitask.js';
 import { numberList, oneOf, positiveInt, positiveNumber, integer, finiteNumber } from '../options.js';
-import { prepareOutDir } from '../output.js';
+import { claimRunDir } from '../output.js';
+import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { registerTrainRl } from './train-rl.js';
+import { catchInterrupts } from '../../util/interrupt.js';
 
 interface TrainFlags {
   model: string;
@@ -24,6 +26,7 @@ interface TrainFlags {
   weightDecay?: number;
   milestones?: number[];
   resume?: boolean;
+  force?: boolean;
   checkpointEvery: number;
   backend?: string;
   quiet?: boolean;
@@ -61,11 +64,13 @@ export function registerTrain(program: Command): void {
     .option('--weight-decay <x>', 'Adam weight decay (default 1e-5 fc / 3e-4 conv)', finiteNumber)
     .option('--milestones <list>', 'MultiStepLR epochs (default 10,20,30 fc / 20,30 conv)', numberList)
     .option('--resume', 'continue the run saved in --out')
+    .option('--force', 'replace the results --out already holds')
     .option('--checkpoint-every <s>', 'seconds between mid-epoch checkpoints', positiveNumber, 120)
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .requiredOption('--out <dir>', 'output directory')
     .action(async (flags: TrainFlags) => {
+      catchInterrupts();
       selectBackend(flags.backend);
       const cfg = resolveTrainConfig(
         {
@@ -85,7 +90,11 @@ export function registerTrain(program: Command): void {
         },
         'command-line flags',
       );
-      await prepareOutDir(flags.out);
+      const mode = await claimRunDir(flags.out, {
+        resume: flags.resume,
+        force: flags.force,
+        checkpoint: CHECKPOINT_FILE,
+      });
       const bar = flags.quiet
         ? null
         : progressBar(
@@ -95,7 +104,7 @@ export function registerTrain(program: Command): void {
       let lastAcc = '-'; // test accuracies of the last finished epoch, shown in the bar
       const history = await trainMultitask(cfg, {
         out: flags.out,
-        resume: Boolean(flags.resume),
+        resume: mode === 'resume',
         checkpointEvery: flags.checkpointEvery,
         events: {
           start: (i) => {
