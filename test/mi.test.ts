@@ -247,7 +247,7 @@ describe('hhnet mi (CLI)', () => {
     // A second run into the same directory is refused; --resume with more epochs continues it.
     const again = await run(2, '--quiet');
     assert.equal(again.code, 2);
-    assert.match(again.stderr, /already holds a mutual-information run; pass --resume/);
+    assert.match(again.stderr, /already holds results .*pass --resume/);
     const more = await run(3, '--resume', '--quiet');
     assert.equal(more.code, 0, more.stderr);
     assert.equal(more.stderr, '', '--quiet prints no progress');

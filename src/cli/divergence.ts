@@ -5,10 +5,14 @@
  */
 import type { IntegratorName } from '../neurons/types.js';
 import { SimulationDivergedError, findStableDt, roundDownNice } from '../sim/simulate.js';
+import { type TimeStepProbe, checkTimeStep } from '../sim/dt-check.js';
 import { UserError } from './output.js';
 
 /** Halvings of dt tried after a blow-up. */
 const PROBES = 8;
+
+/** Simulated time of the time-step accuracy probe (ms). */
+export const DT_PROBE_MS = 200;
 
 export interface DtAdviceOptions {
   /** The model's fixed step when it is defined in discrete time (its time base, ms). */
@@ -49,4 +53,31 @@ export function runWithDtAdvice<T>(
         ')',
     );
   }
+}
+
+/**
+ * Stops a run whose step is stable but inaccurate (the probe's spikes at dt and dt/2 differ),
+ * naming a step that agrees. `probe` null: nothing to check (a discrete-time model, or an input
+ * that differs between step sizes — said on `note`).
+ */
+export function assertAccurateDt(
+  probe: TimeStepProbe | null,
+  dt: number,
+  opts: { enabled: boolean; note?: (message: string) => void; skipped?: string },
+): void {
+  if (!opts.enabled) return;
+  if (!probe) {
+    if (opts.skipped) opts.note?.(`time-step check skipped: ${opts.skipped}`);
+    return;
+  }
+  const verdict = checkTimeStep(probe, dt);
+  if (verdict.agrees) return;
+  const what =
+    `dt = ${dt} ms is too coarse for ${probe.model} (${probe.integrator}): over the first ` +
+    `${probe.duration} ms ${verdict.difference}`;
+  throw new UserError(
+    verdict.suggestion === null
+      ? `${what}, and no step down to ${dt / 2 ** 9} ms agrees with its half; pass --no-dt-check to run as asked`
+      : `${what}; dt = ${verdict.suggestion} ms agrees with its half step: try --dt ${verdict.suggestion}, or pass --no-dt-check to run as asked`,
+  );
 }

@@ -6,6 +6,8 @@ import { equivalenceFigures } from '../../experiments/dynamics-figures.js';
 import { validateTiming } from '../../sim/simulate.js';
 import { integer, integratorName, positiveNumber } from '../options.js';
 import { prepareResultDir, writeJson, writeSvg } from '../output.js';
+import { DT_PROBE_MS, assertAccurateDt } from '../divergence.js';
+import { STANDARD_WAVEFORMS, makeWaveform } from '../../sim/stimulus.js';
 import { Progress } from '../../util/progress.js';
 
 interface EquivalenceFlags {
@@ -17,6 +19,7 @@ interface EquivalenceFlags {
   skipNetworks?: boolean;
   out: string;
   quiet?: boolean;
+  dtCheck: boolean;
 }
 
 export function registerEquivalence(program: Command): void {
@@ -36,10 +39,24 @@ export function registerEquivalence(program: Command): void {
     .option('--out <dir>', 'output directory', 'results/equivalence')
     .option('--quiet', 'no progress output')
     .option('--force', 'write into an --out that holds results of another command')
+    .option('--no-dt-check', 'skip the check that dt and dt/2 give HH and tv-LIF2HH the same spikes')
     .action(async (flags: EquivalenceFlags) => {
       const progress = new Progress(flags.quiet);
       validateTiming(flags.duration, flags.dt);
       const out = await prepareResultDir(flags.out, ['equivalence.json'], flags);
+      // Both models of the comparison, on the square wave (its jumps are the hardest input).
+      for (const model of ['hh', 'tvlif2hh'])
+        assertAccurateDt(
+          {
+            model,
+            integrator: flags.integrator,
+            neurons: 1,
+            duration: Math.min(flags.duration, DT_PROBE_MS),
+            stimulus: () => makeWaveform('square', STANDARD_WAVEFORMS.square),
+          },
+          flags.dt,
+          { enabled: flags.dtCheck },
+        );
       const result = runEquivalence({
         dt: flags.dt,
         duration: flags.duration,

@@ -3,7 +3,8 @@ import { runFiCurve } from '../../experiments/fi-curve.js';
 import { declaredModel } from '../../neurons/catalog.js';
 import { MODEL_NAMES, defaultDt, inputUnitOf } from '../../sim/registry.js';
 import { validateTiming } from '../../sim/simulate.js';
-import { runWithDtAdvice } from '../divergence.js';
+import { DT_PROBE_MS, assertAccurateDt, runWithDtAdvice } from '../divergence.js';
+import { perNeuron } from '../../sim/stimulus.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { fiFigure } from '../../experiments/dynamics-figures.js';
 import { integratorName, numberList, oneOf, positiveNumber } from '../options.js';
@@ -21,6 +22,7 @@ interface FiFlags {
   out: string;
   quiet?: boolean;
   param: string[];
+  dtCheck: boolean;
 }
 
 export function registerFiCurve(program: Command): void {
@@ -45,6 +47,7 @@ export function registerFiCurve(program: Command): void {
     .option('--out <dir>', 'output directory', 'results/fi-curve')
     .option('--quiet', 'no progress output')
     .option('--force', 'write into an --out that holds results of another command')
+    .option('--no-dt-check', 'skip the check that dt and dt/2 give the same spikes')
     .addHelpText(
       'after',
       '\nrateHz is the steady rate 1000/mean ISI of the spikes in the last half of the run (0 with fewer than two).\n' +
@@ -58,6 +61,20 @@ export function registerFiCurve(program: Command): void {
       checkModelDt(flags.model, dt);
       const decl = declaredModel(flags.model);
       const out = await prepareResultDir(flags.out, ['fi.json'], flags);
+      assertAccurateDt(
+        decl?.time === 'discrete' || flags.model === 'slif2hh'
+          ? null
+          : {
+              model: flags.model,
+              integrator: flags.integrator,
+              params,
+              neurons: flags.currents.length,
+              duration: Math.min(flags.duration, DT_PROBE_MS),
+              stimulus: () => perNeuron(flags.currents),
+            },
+        dt,
+        { enabled: flags.dtCheck },
+      );
       const result = runWithDtAdvice(
         (stepDt, duration) =>
           runFiCurve({

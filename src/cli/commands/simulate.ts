@@ -5,7 +5,7 @@ import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../experiments/dynamics-figures.js';
 import { simulate, validateTiming } from '../../sim/simulate.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { runWithDtAdvice } from '../divergence.js';
+import { DT_PROBE_MS, assertAccurateDt, runWithDtAdvice } from '../divergence.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
@@ -14,6 +14,7 @@ import { Progress } from '../../util/progress.js';
 
 interface SimulateFlags {
   force?: boolean;
+  dtCheck: boolean;
   model: string;
   stimulus: string;
   neurons: number;
@@ -108,6 +109,7 @@ export function registerSimulate(program: Command): void {
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .option('--force', 'write into an --out that holds results of another command')
+    .option('--no-dt-check', 'skip the check that dt and dt/2 give the same spikes')
     .addHelpText(
       'after',
       '\nExamples:\n  hhnet simulate --model hh --stimulus constant --amplitude 10 --duration 100\n' +
@@ -143,6 +145,28 @@ export function registerSimulate(program: Command): void {
         throw new UserError((err as Error).message);
       }
       const out = await prepareResultDir(flags.out, ['simulation.json'], flags);
+      // The probe: a few neurons over the first 200 ms, with the same (deterministic) input.
+      const stochastic = ['ou', 'poisson'].includes(flags.stimulus);
+      const probeNeurons = Math.min(flags.neurons, 4);
+      assertAccurateDt(
+        discrete || stochastic
+          ? null
+          : {
+              model: flags.model,
+              integrator: flags.integrator,
+              params,
+              neurons: probeNeurons,
+              duration: Math.min(flags.duration, DT_PROBE_MS),
+              stimulus: () =>
+                parseStimulusOptions(flags.stimulus, { ...stimulusOptions, neurons: probeNeurons }),
+            },
+        dt,
+        {
+          enabled: flags.dtCheck,
+          note: (m) => progress.stage(m),
+          skipped: stochastic ? `${flags.stimulus} input differs between step sizes` : undefined,
+        },
+      );
       const interval = flags.recordInterval ?? Math.max(dt, flags.duration / 4000);
       const run = (stepDt: number, duration: number) => {
         const pop = createPopulation(flags.model, flags.neurons, {

@@ -1,0 +1,305 @@
+// Reliability: every command ends (a failure with the progress bar on exits at once), a stop
+// signal writes a checkpoint that resumes exactly, and finished results are never replaced
+// silently (train, rl, mi, reproduce's parts, the quick commands).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveTrainConfig } from '../src/train/config.js';
+import { loadMultitaskData, trainMultitask } from '../src/train/multitask.js';
+import { InterruptedError, clearInterrupt, requestInterrupt } from '../src/util/interrupt.js';
+import { PartRunner } from '../src/reproduce/runner.js';
+import { Progress } from '../src/util/progress.js';
+import { type TimeStepProbe, checkTimeStep, spikeDifference } from '../src/sim/dt-check.js';
+import { constant } from '../src/sim/stimulus.js';
+import { runCli } from './helpers.js';
+
+const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-reliability-test-'));
+after(() => rmSync(ROOT, { recursive: true, force: true }));
+let n = 0;
+const outDir = (name: string): string => join(ROOT, `${name}-${++n}`);
+const cli = (args: string[]) => runCli(args, { cwd: ROOT, timeoutMs: 90_000 });
+const NO_STACK = /\n\s+at /;
+
+test('a failing long command exits non-zero at once with its progress bar running (no hang)', async () => {
+  // Each diverges within a few batches/steps while its cli-progress bar (a timer) is active.
+  const runs = await Promise.all([
+    cli([
+      'train',
+      'multitask',
+      '--dataset',
+      'multi-mnist',
+      '--lr',
+      '1e38',
+      '--limit-train',
+      '512',
+      '--limit-test',
+      '100',
+      '--out',
+      outDir('mt'),
+    ]),
+    cli([
+      'mi',
+      '--dataset',
+      'multi-mnist',
+      '--lr',
+      '1e38',
+      '--limit-train',
+      '512',
+      '--limit-test',
+      '100',
+      '--out',
+      outDir('mi'),
+    ]),
+    cli([
+      'train',
+      'rl',
+      '--model',
+      'lif',
+      '--steps',
+      '400',
+      '--warmup',
+      '50',
+      '--batch',
+      '16',
+      '--lr',
+      '1e30',
+      '--eval-every',
+      '400',
+      '--eval-episodes',
+      '1',
+      '--out',
+      outDir('rl'),
+    ]),
+  ]);
+  for (const r of runs) {
+    assert.equal(r.code, 2, `exit ${r.code} after ${r.seconds.toFixed(1)} s\n${r.stderr}`);
+    assert.match(r.stderr, /hhnet: error: training diverged/);
+    assert.doesNotMatch(r.stderr, NO_STACK);
+    assert.ok(r.seconds < 60, `took ${r.seconds} s`);
+  }
+});
+
+const small = { dataset: 'multi-mnist', limitTrain: 192, limitTest: 64, batch: 32, T: 4 };
+const data = loadMultitaskData(resolveTrainConfig({ model: 'lif-fc', epochs: 1, ...small }));
+
+test('a stop request mid-epoch writes a checkpoint; resuming it ends bit-identical to a straight run', async () => {
+  const cfg = resolveTrainConfig({ model: 'lif-fc', epochs: 2, ...small });
+  const straight = outDir('straight');
+  await trainMultitask(cfg, { out: straight, resume: false, data });
+  const stopped = outDir('stopped');
+  try {
+    await assert.rejects(
+      trainMultitask(cfg, {
+        out: stopped,
+        resume: false,
+        data,
+        events: { batch: (b) => b.epoch === 2 && b.batch === 3 && requestInterrupt('SIGTERM') },
+      }),
+      (err: Error) => err instanceof InterruptedError && /SIGTERM at epoch 2, batch 3/.test(err.message),
+    );
+  } finally {
+    clearInterrupt();
+  }
+  assert.ok(existsSync(join(stopped, 'checkpoint.safetensors')));
+  await trainMultitask(cfg, { out: stopped, resume: true, data });
+  const read = (dir: string) => readFileSync(join(dir, 'model.safetensors'));
+  assert.ok(read(straight).equals(read(stopped)), 'the resumed model differs from the straight run');
+  const acc = (dir: string) =>
+    (
+      JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as {
+        epochs: { acc1: number; acc2: number }[];
+      }
+    ).epochs.map((e) => [e.acc1, e.acc2]);
+  assert.deepEqual(acc(stopped), acc(straight));
+});
+
+test('SIGINT to `train multitask` writes a checkpoint and exits 130 within seconds', async () => {
+  const out = outDir('sigint');
+  const cliPath = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const child = spawn(process.execPath, [
+    cliPath,
+    'train',
+    'multitask',
+    '--dataset',
+    'multi-mnist',
+    '--limit-train',
+    '20000',
+    '--limit-test',
+    '100',
+    '--epochs',
+    '5',
+    '--out',
+    out,
+  ]);
+  let stderr = '';
+  let signalledAt = 0;
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    // the first bar line means training has started
+    if (!signalledAt && /batches \|/.test(stderr)) {
+      signalledAt = Date.now();
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.ok(signalledAt > 0, `training never started:\n${stderr}`);
+  assert.equal(code, 130, stderr);
+  assert.ok(Date.now() - signalledAt < 20_000, 'took too long to stop');
+  assert.match(stderr, /SIGINT received: writing a checkpoint/);
+  assert.match(stderr, /the checkpoint in .* continues it \(--resume\)/);
+  assert.ok(existsSync(join(out, 'checkpoint.safetensors')));
+});
+
+test('train multitask refuses to replace results; --resume needs a checkpoint; --force replaces', async () => {
+  const out = outDir('guard');
+  const args = [
+    'train',
+    'multitask',
+    '--model',
+    'lif-fc',
+    '--dataset',
+    'multi-mnist',
+    '--T',
+    '4',
+    '--limit-train',
+    '64',
+    '--limit-test',
+    '32',
+    '--quiet',
+    '--out',
+    out,
+  ];
+  const fresh = await cli([...args, '--resume']);
+  assert.equal(fresh.code, 2);
+  assert.match(fresh.stderr, /cannot resume .*: there is no run there/);
+  assert.equal((await cli(args)).code, 0);
+  const metrics = readFileSync(join(out, 'metrics.json'));
+  const again = await cli(args);
+  assert.equal(again.code, 2);
+  assert.match(
+    again.stderr,
+    /already holds results \(metrics\.json, model\.safetensors, checkpoint\.safetensors\); pass --resume .* --force/,
+  );
+  rmSync(join(out, 'checkpoint.safetensors')); // e.g. deleted to save space
+  const noCkpt = await cli(args);
+  assert.equal(noCkpt.code, 2, 'a finished run without its checkpoint was overwritten');
+  const resume = await cli([...args, '--resume']);
+  assert.equal(resume.code, 2);
+  assert.match(resume.stderr, /cannot resume .*no checkpoint\.safetensors; pass --force/);
+  assert.ok(readFileSync(join(out, 'metrics.json')).equals(metrics), 'metrics.json was touched');
+  const both = await cli([...args, '--resume', '--force']);
+  assert.match(both.stderr, /one of --resume and --force/);
+  const forced = await cli([...args, '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.ok(existsSync(join(out, 'checkpoint.safetensors')));
+});
+
+test('quick commands replace only their own results, and say so', async () => {
+  const out = outDir('quick');
+  const sim = ['simulate', '--model', 'lif', '--duration', '20', '--out', out];
+  assert.equal((await cli(sim)).code, 0);
+  const again = await cli(sim);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /replacing simulation\.json in /);
+  writeFileSync(join(out, 'metrics.json'), '{}'); // a training run's result
+  const refused = await cli(sim);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /holds results of another command \(metrics\.json\); pass --force/);
+  assert.equal((await cli([...sim, '--force'])).code, 0);
+});
+
+test('reproduce: a part saved with other settings is refused (not redone silently) unless forced', async () => {
+  const out = outDir('parts');
+  const quiet = new Progress(true);
+  const first = new PartRunner(out, quiet, { a: 1 });
+  assert.equal(await first.run('a', { epochs: 1 }, () => 'one epoch'), 'one epoch');
+  const same = new PartRunner(out, quiet, { a: 1 });
+  assert.equal(await same.run('a', { epochs: 1 }, () => 'redone'), 'one epoch');
+  const other = new PartRunner(out, quiet, { a: 1 });
+  await assert.rejects(
+    other.run('a', { epochs: 40 }, () => 'forty'),
+    /other settings \(epochs 1 → 40\).*--force/,
+  );
+  mkdirSync(join(out, 'runs', 'a'), { recursive: true });
+  const forced = new PartRunner(out, quiet, { a: 1 }, true);
+  assert.equal(await forced.run('a', { epochs: 40 }, () => 'forty'), 'forty');
+  writeFileSync(join(out, 'parts', 'a.json'), '{"config": {"epochs": 40}, "resu');
+  await assert.rejects(
+    new PartRunner(out, quiet, { a: 1 }).run('a', { epochs: 40 }, () => 'x'),
+    /is not a saved part/,
+  );
+});
+
+test('time-step probe: spikes at dt and dt/2 compared with a tolerance; an edge spike is no difference', () => {
+  assert.equal(spikeDifference([[10, 20]], [[10.4, 20.3]], 0.1, 0.05, 100), null);
+  assert.match(spikeDifference([[10, 20]], [[10, 22]], 0.1, 0.05, 100) ?? '', /spike 2 comes at 20\.00 ms/);
+  assert.match(
+    spikeDifference([[10]], [[10, 50]], 0.1, 0.05, 100) ?? '',
+    /1 spike at dt 0\.1 ms but 2 spikes/,
+  );
+  // a spike just before the end in one run and just after it in the other
+  assert.equal(spikeDifference([[10, 99.8]], [[10]], 0.1, 0.05, 100), null);
+});
+
+test('time-step probe: HH with exponential Euler at dt 1 ms is caught and a step that agrees is named', () => {
+  const probe: TimeStepProbe = {
+    model: 'hh',
+    integrator: 'expeuler',
+    neurons: 1,
+    duration: 100,
+    stimulus: () => constant({ amplitude: 10 }),
+  };
+  const coarse = checkTimeStep(probe, 1);
+  assert.equal(coarse.agrees, false);
+  assert.match(coarse.difference, /fires 1 spike at dt 1 ms but 6 spikes at dt 0\.5 ms/);
+  assert.ok(coarse.suggestion !== null && coarse.suggestion <= 0.05, `suggested ${coarse.suggestion}`);
+  const suggested = checkTimeStep(probe, coarse.suggestion ?? 0);
+  assert.equal(suggested.agrees, true, suggested.difference);
+});
+
+test('simulate, fi-curve and equivalence stop on an inaccurate dt unless --no-dt-check', async () => {
+  const [sim, simForced, fi, eq, poisson] = await Promise.all([
+    cli(['simulate', '--model', 'hh', '--dt', '1', '--quiet', '--out', outDir('dt')]),
+    cli(['simulate', '--model', 'hh', '--dt', '1', '--no-dt-check', '--quiet', '--out', outDir('dt')]),
+    cli([
+      'fi-curve',
+      '--model',
+      'hh',
+      '--dt',
+      '0.5',
+      '--currents',
+      '10,20',
+      '--duration',
+      '100',
+      '--quiet',
+      '--out',
+      outDir('dt'),
+    ]),
+    cli([
+      'equivalence',
+      '--dt',
+      '0.05',
+      '--skip-networks',
+      '--duration',
+      '50',
+      '--quiet',
+      '--out',
+      outDir('dt'),
+    ]),
+    cli(['simulate', '--model', 'hh', '--stimulus', 'poisson', '--dt', '0.05', '--out', outDir('dt')]),
+  ]);
+  for (const r of [sim, fi, eq]) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /hhnet: error: dt = [\d.]+ ms is too coarse for (hh|tvlif2hh) .* try --dt [\d.]+, or pass --no-dt-check/,
+    );
+  }
+  assert.equal(simForced.code, 0, simForced.stderr);
+  assert.equal(poisson.code, 0, poisson.stderr);
+  assert.match(poisson.stderr, /time-step check skipped: poisson input differs between step sizes/);
+});
