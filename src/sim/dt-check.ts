@@ -75,7 +75,8 @@ export function spikeDifference(
 
 /**
  * Compares the probe at dt and dt/2; when they differ, looks for the largest step that agrees with
- * its own half. A probe that blows up counts as disagreeing.
+ * its own half. A finer run that blows up counts as disagreeing; one at dt itself is left to the
+ * run's own blow-up detection (reported as agreeing here).
  */
 export function checkTimeStep(probe: TimeStepProbe, dt: number): TimeStepVerdict {
   const run = (d: number): number[][] | null => {
@@ -92,6 +93,8 @@ export function checkTimeStep(probe: TimeStepProbe, dt: number): TimeStepVerdict
     return spikeDifference(coarse, fine, d, d / 2, probe.duration);
   };
   let coarse = run(dt);
+  // A blow-up at dt itself is the stability check's to report (with its own advice).
+  if (!coarse) return { agrees: true, difference: '', suggestion: null };
   let fine = run(dt / 2);
   const difference = compare(dt, coarse, fine);
   if (difference === null) return { agrees: true, difference: '', suggestion: null };
