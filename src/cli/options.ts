@@ -52,3 +52,19 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     return value as T;
   };
 }
+
+/** A σ or an amplitude: finite and ≥ 0 (every noise flag uses this, so all commands agree). */
+export function nonNegativeNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0)
+    throw new InvalidArgumentError('expected a number ≥ 0.');
+  return x;
+}
+
+/** Comma-separated numbers, each finite and ≥ 0 (noise levels). */
+export function nonNegativeList(value: string): number[] {
+  const xs = numberList(value);
+  const bad = xs.findIndex((x) => x < 0);
+  if (bad >= 0) throw new InvalidArgumentError(`expected numbers ≥ 0; ${xs[bad]} is negative.`);
+  return xs;
+}

@@ -40,7 +40,15 @@ export interface BenchRlResult {
 
 export async function benchRl(opts: BenchRlOptions): Promise<BenchRlResult> {
   const cfg = resolveRlConfig(
-    { env: opts.env, model: opts.model, steps: opts.steps, batch: opts.batch },
+    // The benchmark times its own loop (opts.steps, opts.warmup); the config only builds the agent,
+    // so its steps merely have to make a trainable run.
+    {
+      env: opts.env,
+      model: opts.model,
+      steps: Math.max(opts.steps, opts.batch),
+      batch: opts.batch,
+      warmup: 0,
+    },
     'bench rl',
   );
   const env = await makeEnv(cfg.env);

@@ -37,7 +37,9 @@ import { add, argmaxRows, mean, scale, softmaxCrossEntropy } from '../tensor/ops
 import { Tensor } from '../tensor/tensor.js';
 import { interruptPoller, interruptedAt } from '../util/interrupt.js';
 import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
-import { TrainingDivergedError } from '../train/multitask.js';
+import { LOSS_EXPLOSION_FACTOR, TrainingDivergedError } from '../train/multitask.js';
+import { checkStepMemory, measureStepMemory } from '../train/limits.js';
+import { IMAGE_PIXELS } from '../models/multitask.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { Rng } from '../util/rng.js';
 import { parseConfig } from '../util/config.js';
@@ -155,6 +157,18 @@ export function buildVibModel(cfg: MiConfig): VibNet {
   return createVibModel(cfg.model, new Rng(cfg.seed), { T: cfg.T, K: cfg.K });
 }
 
+/** Refuses a --batch / --T whose training step cannot fit in memory (before any data is loaded). */
+function checkVibMemory(cfg: MiConfig): void {
+  const mem = measureStepMemory((T) => {
+    const rng = new Rng(cfg.seed);
+    const m = createVibModel(cfg.model, rng, { T, K: cfg.K });
+    const out = m.forward(new Tensor(new Float32Array(IMAGE_PIXELS), [1, IMAGE_PIXELS]), rng);
+    const ce = add(softmaxCrossEntropy(out.logits1, [0]), softmaxCrossEntropy(out.logits2, [0]));
+    return add(ce, mean(out.kl));
+  });
+  checkStepMemory(mem, Math.min(cfg.batch, cfg.limitTrain ?? Infinity), cfg.T, `the ${cfg.model} bottleneck`);
+}
+
 /** Seeds for the ε streams: training ε of an epoch, and one fixed stream for every evaluation. */
 function epsSeed(seed: number, epoch: number): number {
   return (Math.imul(seed >>> 0, 0xcc9e2d51) ^ Math.imul(epoch + 7, 0x1b873593) ^ 0x6a09e667) >>> 0;
@@ -242,6 +256,7 @@ async function writeOutputs(out: string, result: MiResult): Promise<void> {
 export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Promise<MiResult> {
   const ev = opts.events ?? {};
   if (opts.resume && opts.force) throw new RangeError('choose one of --resume and --force');
+  checkVibMemory(cfg);
   const model = buildVibModel(cfg);
   const opt = new Adam(model.parameters(), { lr: cfg.lr, betas: MI_BETAS });
   const sched = new ExponentialLR(opt, cfg.gamma);
@@ -284,7 +299,8 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
   const result = (): MiResult => ({ model: cfg.model, config: cfg, epochs: state.history });
   const every = (opts.checkpointEvery ?? 120) * 1000;
   const stopRequested = interruptPoller();
-  const xBuf = new Float32Array(cfg.batch * pixels);
+  const xBuf = new Float32Array(Math.min(cfg.batch, train.count) * pixels);
+  let firstLoss = 0;
   const firstEpoch = state.epochsDone + 1;
   model.train();
   for (let epoch = firstEpoch; epoch <= cfg.epochs; epoch++) {
@@ -304,9 +320,12 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
       const ce = add(softmaxCrossEntropy(out.logits1, y1), softmaxCrossEntropy(out.logits2, y2));
       const loss = add(ce, scale(mean(out.kl), cfg.beta));
       const value = loss.item();
-      if (!Number.isFinite(value)) {
+      firstLoss ||= value;
+      if (!Number.isFinite(value) || value > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
         throw new TrainingDivergedError(
-          `training diverged at epoch ${epoch}, batch ${b}: loss is ${value}. Try a smaller --lr or --beta.`,
+          `training diverged at epoch ${epoch}, batch ${b}: loss is ${value}` +
+            (Number.isFinite(value) ? ` (the first batch's was ${firstLoss.toPrecision(3)})` : '') +
+            '. Try a smaller --lr or --beta.',
         );
       }
       opt.zeroGrad();

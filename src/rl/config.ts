@@ -41,6 +41,16 @@ export type RlConfig = Required<z.output<typeof RlConfigSchema>>;
 
 export function resolveRlConfig(input: unknown, source = 'config'): RlConfig {
   const c = parseConfig(RlConfigSchema, input, source, 'RL configuration');
+  // Settings that would run to the end without a single update, or never learn, and exit 0.
+  const bad = (msg: string): never => {
+    throw new RangeError(`${source}: ${msg}`);
+  };
+  if (c.warmup >= c.steps)
+    bad(`warmup (${c.warmup}) must be smaller than steps (${c.steps}): the policy would never be trained`);
+  if (c.batch > c.replay)
+    bad(`batch (${c.batch}) must not exceed the replay buffer (${c.replay}): no update could ever be drawn`);
+  if (c.batch > c.steps)
+    bad(`batch (${c.batch}) must not exceed steps (${c.steps}): the replay buffer would never hold a batch`);
   return { ...c, reward: c.reward ?? (c.env === 'inverted-double-pendulum' ? 'shaped' : 'env') };
 }
 

@@ -15,7 +15,7 @@ import {
   fillBatch,
   noiseImage,
 } from '../data/multi.js';
-import { MultitaskModel, createMultitaskModel } from '../models/multitask.js';
+import { IMAGE_PIXELS, MultitaskModel, createMultitaskModel } from '../models/multitask.js';
 import { Adam } from '../optim/adam.js';
 import { MultiStepLR } from '../optim/scheduler.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -26,6 +26,7 @@ import { interruptPoller, interruptedAt } from '../util/interrupt.js';
 import { Rng } from '../util/rng.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
 import { TrainConfig } from './config.js';
+import { checkStepMemory, measureStepMemory } from './limits.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -91,6 +92,22 @@ export function buildModel(cfg: TrainConfig): MultitaskModel {
   return createMultitaskModel(cfg.model, new Rng(cfg.seed), { T: cfg.T });
 }
 
+/** Refuses a --batch / --T whose training step cannot fit in memory (before any data is loaded). */
+export function checkMultitaskMemory(cfg: TrainConfig): void {
+  const mem = measureStepMemory((T) => {
+    const m = createMultitaskModel(cfg.model, new Rng(cfg.seed), { T });
+    const [o1, o2] = m.forward(new Tensor(new Float32Array(IMAGE_PIXELS), [1, IMAGE_PIXELS]));
+    return add(softmaxCrossEntropy(o1, [0]), softmaxCrossEntropy(o2, [0]));
+  });
+  checkStepMemory(mem, Math.min(cfg.batch, cfg.limitTrain ?? Infinity), cfg.T, cfg.model);
+}
+
+/**
+ * A finite loss far above where training started is divergence too (e.g. 5.96e21 after a too
+ * large learning rate): this many times the first batch's loss.
+ */
+export const LOSS_EXPLOSION_FACTOR = 1000;
+
 /** Accuracy (%) of both heads on a dataset, batched, without recording a graph. */
 export function evaluateAccuracy(
   model: MultitaskModel,
@@ -144,6 +161,7 @@ export interface TrainOptions {
 
 export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Promise<EpochRecord[]> {
   const ev = opts.events ?? {};
+  checkMultitaskMemory(cfg);
   const model = buildModel(cfg);
   const opt = new Adam(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const sched = new MultiStepLR(opt, cfg.milestones, cfg.gamma);
@@ -180,7 +198,8 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
     await writeJsonAtomic(join(opts.out, 'metrics.json'), metricsDocument(cfg, state.history));
   };
 
-  const xBuf = new Float32Array(cfg.batch * pixels);
+  const xBuf = new Float32Array(Math.min(cfg.batch, train.count) * pixels);
+  let firstLoss = 0; // of this run or of the checkpoint's first epoch
   const stopRequested = interruptPoller();
   model.train();
   for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs; epoch++) {
@@ -197,9 +216,12 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
       const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));
       const loss = add(softmaxCrossEntropy(o1, y1), softmaxCrossEntropy(o2, y2));
       const value = loss.item();
-      if (!Number.isFinite(value)) {
+      firstLoss ||= value;
+      if (!Number.isFinite(value) || value > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
         throw new TrainingDivergedError(
-          `training diverged at epoch ${epoch}, batch ${b}: loss is ${value}. Try a smaller --lr, or check the input data for NaN/Inf.`,
+          `training diverged at epoch ${epoch}, batch ${b}: loss is ${value}` +
+            (Number.isFinite(value) ? ` (the first batch's was ${firstLoss.toPrecision(3)})` : '') +
+            '. Try a smaller --lr, or check the input data for NaN/Inf.',
         );
       }
       opt.zeroGrad();

@@ -13,7 +13,7 @@ import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { integer, numberList, oneOf, positiveInt } from '../options.js';
+import { integer, numberList, oneOf, positiveInt, nonNegativeList } from '../options.js';
 import { UserError, prepareOutDir, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
 import { catchInterrupts } from '../../util/interrupt.js';
@@ -63,7 +63,7 @@ export function registerRobustness(program: Command): void {
       '--models <list>',
       `comma-separated (default ${['hh-fc', 'lif-fc', '4lif-fc', 'slif2hh-fc'].join(',')})`,
     )
-    .option('--noise <list>', 'noise amplitudes A', numberList, [0, 25, 50, 75])
+    .option('--noise <list>', 'noise amplitudes A', nonNegativeList, [0, 25, 50, 75])
     .option('--epochs <n>', 'epochs per run', positiveInt, 1)
     .option('--limit-train <n>', 'first N training samples', positiveInt)
     .option('--limit-test <n>', 'first N test samples', positiveInt)
@@ -142,10 +142,10 @@ export function registerRobustness(program: Command): void {
     .option(
       '--state-noise <list>',
       'observation noise σ values (each run alone against the clean baseline)',
-      numberList,
+      nonNegativeList,
       [0.002],
     )
-    .option('--reward-noise <list>', 'training-reward noise σ values', numberList, [0.1])
+    .option('--reward-noise <list>', 'training-reward noise σ values', nonNegativeList, [0.1])
     .option('--steps <n>', 'environment steps per run', positiveInt, 50000)
     .option('--warmup <n>', 'random warm-up steps', positiveInt)
     .option('--eval-every <n>', 'steps between evaluations', positiveInt)

@@ -7,7 +7,15 @@ import { simulate, validateTiming } from '../../sim/simulate.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { DT_PROBE_MS, assertAccurateDt, runWithDtAdvice } from '../divergence.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
-import { finiteNumber, integer, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
+import {
+  finiteNumber,
+  integer,
+  integratorName,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  nonNegativeNumber,
+} from '../options.js';
 import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
 import { Progress } from '../../util/progress.js';
@@ -97,7 +105,7 @@ export function registerSimulate(program: Command): void {
     .option('--duty <fraction>', 'square wave duty cycle in [0, 1]', finiteNumber)
     .option('--onset <ms>', 'step onset', finiteNumber)
     .option('--mean <uA>', 'OU mean current', finiteNumber)
-    .option('--sigma <uA>', 'OU standard deviation', finiteNumber)
+    .option('--sigma <uA>', 'OU standard deviation', nonNegativeNumber)
     .option('--tau <ms>', 'OU correlation time', positiveNumber)
     .option('--rate <Hz>', 'Poisson input rate', finiteNumber)
     .option('--inputs <n>', 'number of Poisson input trains', positiveInt)

@@ -4,7 +4,15 @@ import { MULTI_KINDS } from '../../data/multi.js';
 import { MULTITASK_MODELS } from '../../models/multitask.js';
 import { resolveTrainConfig } from '../../train/config.js';
 import { EpochRecord, trainMultitask } from '../../train/multitask.js';
-import { numberList, oneOf, positiveInt, positiveNumber, integer, finiteNumber } from '../options.js';
+import {
+  numberList,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  integer,
+  finiteNumber,
+  nonNegativeNumber,
+} from '../options.js';
 import { claimRunDir } from '../output.js';
 import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
@@ -56,7 +64,7 @@ export function registerTrain(program: Command): void {
     .option(
       '--noise <A>',
       'add one fixed noise image A·N(0,1) to every input (robustness study)',
-      finiteNumber,
+      nonNegativeNumber,
       0,
     )
     .option('--data-dir <dir>', 'Fashion-MNIST IDX directory (default /usr/share/datasets/fashion-mnist)')

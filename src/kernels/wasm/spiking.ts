@@ -410,7 +410,7 @@ export function createSpikingKernels(
       [factor, factor ? inLen : 0],
       [a.dt, N],
       [a.rates, 6 * N],
-      [null, (ex.affineScratchBytes(N, T) >>> 0) / 4],
+      [null, affineScratchFloats(N, T)],
     ]);
     if (!ptrs) return js.learningHhForward(a);
     const [pIn, pOut, pFactor, pDt, pRates, pScratch] = ptrs;
@@ -445,7 +445,7 @@ export function createSpikingKernels(
       [gradInput, inLen],
       [a.dt, N],
       [a.rates, 6 * N],
-      [null, (ex.affineScratchBytes(N, T) >>> 0) / 4],
+      [null, affineScratchFloats(N, T)],
     ]);
     if (!ptrs) return js.learningHhBackward(a);
     const [pIn, pOut, pGin, pDt, pRates, pScratch] = ptrs;
@@ -727,4 +727,20 @@ export function createSpikingKernels(
     slif2hhForward,
     slif2hhBackward,
   };
+}
+
+/**
+ * Scratch of the closed-form learning-HH calls, in floats: assembly/lhh-affine.ts's
+ * affineScratchBytes, computed here in float64 because the wasm one wraps at 4 GiB. A call whose
+ * tables cannot fit in wasm memory at all is refused with the sizes that cause it.
+ */
+function affineScratchFloats(N: number, T: number): number {
+  const Np = Math.ceil(N / 8) * 8;
+  const bytes = T * Np * (2 * 8 + 3 * 4) + Np * 8;
+  if (bytes >= 2 ** 32)
+    throw new RangeError(
+      `learning HH: T = ${T} steps × ${N} neurons need ${(bytes / 2 ** 30).toFixed(1)} GiB of kernel tables, ` +
+        'more than the 4 GiB wasm memory; use a smaller T (--T)',
+    );
+  return bytes / 4;
 }
