@@ -15,6 +15,7 @@ import { PartRunner } from '../src/reproduce/runner.js';
 import { Progress } from '../src/util/progress.js';
 import { type TimeStepProbe, checkTimeStep, spikeDifference } from '../src/sim/dt-check.js';
 import { constant } from '../src/sim/stimulus.js';
+import { resolveRlConfig } from '../src/rl/config.js';
 import { runCli } from './helpers.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-reliability-test-'));
@@ -302,4 +303,63 @@ test('simulate, fi-curve and equivalence stop on an inaccurate dt unless --no-dt
   assert.equal(simForced.code, 0, simForced.stderr);
   assert.equal(poisson.code, 0, poisson.stderr);
   assert.match(poisson.stderr, /time-step check skipped: poisson input differs between step sizes/);
+});
+
+test('limits up front: impossible --batch/--T, loss explosions and negative noise fail with one line naming the flag', async () => {
+  const mt = (...a: string[]) =>
+    cli([
+      'train',
+      'multitask',
+      '--dataset',
+      'multi-mnist',
+      '--limit-test',
+      '10',
+      '--quiet',
+      '--out',
+      outDir('lim'),
+      ...a,
+    ]);
+  const [batch, T, explode, noise, rlNoise, playNoise, robNoise] = await Promise.all([
+    mt('--model', 'hh-conv', '--batch', '100000'),
+    mt('--model', 'hh-fc', '--T', '100000000', '--limit-train', '100'),
+    mt('--model', 'lif-fc', '--lr', '50', '--limit-train', '1024'),
+    mt('--noise', '-1'),
+    cli(['train', 'rl', '--state-noise', '-0.1', '--out', outDir('lim')]),
+    cli(['play', '--state-noise', '-1', '--checkpoint', outDir('lim')]),
+    cli(['robustness', 'multitask', '--noise', '0,-25', '--out', outDir('lim')]),
+  ]);
+  assert.equal(batch.code, 2, batch.stderr);
+  assert.match(
+    batch.stderr,
+    /--batch 100000 with --T 15: .* more than the 4\.00 GiB .*; use --batch \d+ or less/,
+  );
+  assert.equal(T.code, 2, T.stderr);
+  assert.match(T.stderr, /T = 100000000 steps .* more than the 4 GiB wasm memory; use a smaller T \(--T\)/);
+  assert.equal(explode.code, 2, explode.stderr);
+  assert.match(
+    explode.stderr,
+    /training diverged at epoch 1, batch \d+: loss is [\d.e+]+ \(the first batch's was/,
+  );
+  for (const r of [noise, rlNoise, playNoise, robNoise]) {
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /noise.*expected (a number|numbers) ≥ 0/);
+    assert.doesNotMatch(r.stderr, NO_STACK);
+  }
+});
+
+test('RL settings that would never update are refused: warm-up ≥ steps, batch > replay or > steps', () => {
+  const base = { env: 'inverted-pendulum', model: 'ann', steps: 1000 };
+  assert.throws(
+    () => resolveRlConfig({ ...base, warmup: 1000 }, 'flags'),
+    /flags: warmup \(1000\) must be smaller than steps/,
+  );
+  assert.throws(
+    () => resolveRlConfig({ ...base, warmup: 10, batch: 300, replay: 200 }, 'flags'),
+    /batch \(300\) must not exceed the replay buffer \(200\)/,
+  );
+  assert.throws(
+    () => resolveRlConfig({ ...base, warmup: 10, batch: 2000 }, 'flags'),
+    /batch \(2000\) must not exceed steps \(1000\)/,
+  );
+  assert.equal(resolveRlConfig({ ...base, warmup: 999, batch: 1000 }).steps, 1000);
 });

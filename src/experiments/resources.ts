@@ -4,6 +4,7 @@
  * keeps for backward. FLOPs and memory are counted from the engine's own graph (accounting.ts);
  * times are medians of the step benchmarks (bench-train.ts). See docs/resources.md.
  */
+import { checkMultitaskMemory } from '../train/multitask.js';
 import { environment } from '../util/environment.js';
 import { getBackend } from '../kernels/index.js';
 import {
@@ -27,7 +28,7 @@ export type ResourcesPhase = 'count' | 'train' | 'infer';
 export interface ResourcesProgress {
   model: MultitaskModelName;
   phase: ResourcesPhase;
-  /** Steps done and total of this phase (1 / 1 for counting). */
+  /** Steps done and total of this phase (0 / 1 then 1 / 1 for counting). */
   done: number;
   total: number;
 }
@@ -185,6 +186,8 @@ export async function measureResources(opts: ResourcesOptions): Promise<Resource
   for (const model of models) {
     const report = (phase: ResourcesPhase) => (done: number, total: number) =>
       opts.onProgress?.({ model, phase, done, total });
+    checkMultitaskMemory({ model, seed, batch: opts.batch, T: opts.T });
+    report('count')(0, 1); // counting runs a forward and a training graph: seconds for conv models
     const counted = countModelResources(model, { batch: opts.batch, T: opts.T, seed });
     report('count')(1, 1);
     await yieldToEventLoop();

@@ -93,7 +93,9 @@ export function buildModel(cfg: TrainConfig): MultitaskModel {
 }
 
 /** Refuses a --batch / --T whose training step cannot fit in memory (before any data is loaded). */
-export function checkMultitaskMemory(cfg: TrainConfig): void {
+export function checkMultitaskMemory(
+  cfg: Pick<TrainConfig, 'model' | 'seed' | 'batch' | 'T'> & { limitTrain?: number | null },
+): void {
   const mem = measureStepMemory((T) => {
     const m = createMultitaskModel(cfg.model, new Rng(cfg.seed), { T });
     const [o1, o2] = m.forward(new Tensor(new Float32Array(IMAGE_PIXELS), [1, IMAGE_PIXELS]));

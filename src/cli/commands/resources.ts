@@ -78,7 +78,8 @@ export function registerResources(program: Command): void {
         warmup: flags.warmup,
         seed: flags.seed,
         onProgress: (p) => {
-          if (p.phase === 'count') progress.stage(`${p.model}: counted FLOPs and memory`);
+          if (p.phase === 'count')
+            progress.stage(`${p.model}: ${p.done ? 'counted' : 'counting'} FLOPs and memory`);
           else
             progress.update(
               `${p.model} ${p.phase === 'train' ? 'training' : 'inference'} steps`,
