@@ -9,7 +9,9 @@
 // up). Exits 1 if either grew by more than its bound after that, 2 on bad flags.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
