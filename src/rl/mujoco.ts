@@ -66,7 +66,9 @@ export function mujocoHeapBytes(mj: MainModule): number {
 /** Emscripten throws C++ exceptions as numbers; ask the module for the message when it can. */
 export function describeMujocoError(mj: MainModule, err: unknown): string {
   let message = String(err);
-  if (err instanceof Error) message = err.message;
+  // Compile errors arrive as CppException with no message (MuJoCo prints it to stderr); its name
+  // is MuJoCo's error class.
+  if (err instanceof Error) message = err.message || err.name;
   else {
     const m = mj as unknown as { getExceptionMessage?: (e: unknown) => string[] };
     if (typeof err === 'number' && m.getExceptionMessage) message = m.getExceptionMessage(err).join(': ');
