@@ -177,3 +177,58 @@ describe('inverted-double-pendulum (InvertedDoublePendulum-v4)', () => {
     assert.ok(!(a instanceof InvertedPendulumEnv));
   });
 });
+
+describe('episodes in turns on one environment (saveEpisode/loadEpisode)', () => {
+  // Each action sweeps the cart back and forth into the rail limits, so constraint forces and the
+  // solver's warm start take part, and they differ between episodes.
+  const action = (t: number, i: number): number[] => [Math.sin(0.07 * t + 2 * i) > 0 ? 1 : -1];
+
+  for (const name of ['inverted-pendulum', 'inverted-double-pendulum']) {
+    it(`${name}: follow exactly the trajectories of separate environments`, async () => {
+      const seeds = [1, 2, 3];
+      const steps = 200;
+      const separate = await Promise.all(seeds.map(() => open(name)));
+      const expected = seeds.map((seed, i) => {
+        const obs = [Array.from(separate[i].reset(seed))];
+        for (let t = 0; t < steps; t++) obs.push(Array.from(separate[i].step(action(t, i)).observation));
+        return obs;
+      });
+      const env = await open(name);
+      const got: number[][][] = [];
+      const states = seeds.map((seed) => {
+        got.push([Array.from(env.reset(seed))]);
+        return env.saveEpisode();
+      });
+      for (let t = 0; t < steps; t++)
+        seeds.forEach((_, i) => {
+          env.loadEpisode(states[i]);
+          got[i].push(Array.from(env.step(action(t, i)).observation));
+          env.saveEpisode(states[i]);
+        });
+      assert.deepEqual(got, expected);
+      assert.notDeepEqual(got[0], got[1]);
+      if (name === 'inverted-double-pendulum')
+        assert.ok(
+          expected[0].some((ob) => ob[8] !== 0),
+          'the cart reaches a rail limit (constraint force on the slider)',
+        );
+      assert.equal(states[0].elapsed, steps);
+    });
+  }
+
+  it('a saved state fits only its model; a closed environment refuses', async () => {
+    const single = await open('inverted-pendulum');
+    const double = await open('inverted-double-pendulum');
+    single.reset(0);
+    double.reset(0);
+    assert.throws(
+      () => double.loadEpisode(single.saveEpisode()),
+      /episode state of \d+ numbers, expected \d+/,
+    );
+    const env = await makeEnv('inverted-pendulum');
+    env.reset(0);
+    const s = env.saveEpisode();
+    env.close();
+    assert.throws(() => env.loadEpisode(s), /was closed/);
+  });
+});

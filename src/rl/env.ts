@@ -23,6 +23,16 @@ export interface EnvSnapshot {
   rng: (number | null)[];
 }
 
+/**
+ * What step() continues from: the physics state and the step count (not the reset-noise
+ * generator, which only reset() uses). Saving one per episode lets a single environment run many
+ * episodes in turns (evaluatePolicy) with memory that does not grow with the episode count.
+ */
+export interface EpisodeState {
+  readonly physics: Float64Array;
+  elapsed: number;
+}
+
 export interface Env {
   readonly id: string;
   readonly observationSize: number;
@@ -37,6 +47,10 @@ export interface Env {
   step(action: ArrayLike<number>): StepResult;
   snapshot(): EnvSnapshot;
   restore(s: EnvSnapshot): void;
+  /** Copies the running episode's state into `into` (a new one when omitted) and returns it. */
+  saveEpisode(into?: EpisodeState): EpisodeState;
+  /** Makes the episode saved by saveEpisode current: the next step() is exactly the one it would have taken. */
+  loadEpisode(s: EpisodeState): void;
   /** Frees the physics engine's memory. */
   close(): void;
 }

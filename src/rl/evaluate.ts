@@ -1,10 +1,11 @@
 /**
  * Deterministic-policy evaluation: N episodes run in lock-step (one batched actor call per step
  * for all running episodes), scored with the environment's own reward. Episode i is reset with
- * seed base + i, so every evaluation of a run sees the same start states.
+ * seed base + i, so every evaluation of a run sees the same start states. All episodes share one
+ * environment, each stepped in turn from its saved state, so memory does not grow with N.
  */
 import { Rng } from '../util/rng.js';
-import { Env } from './env.js';
+import { Env, EpisodeState } from './env.js';
 import { SoftActorCritic } from './sac.js';
 import { ObservationWindow, WindowPadding } from './window.js';
 
@@ -16,6 +17,8 @@ export interface EvaluationResult {
 }
 
 export interface EvaluationOptions {
+  episodes: number;
+  /** Seed of episode 0's start state. */
   seed: number;
   /** σ of observation noise (the robustness condition applies at evaluation too). */
   stateNoise: number;
@@ -42,31 +45,37 @@ export function addNoise(x: Float64Array, sigma: number, rng: Rng): Float64Array
   return x;
 }
 
-export function evaluatePolicy(
-  agent: SoftActorCritic,
-  envs: Env[],
-  opts: EvaluationOptions,
-): EvaluationResult {
+/** Runs opts.episodes episodes on `env` (which it leaves open; its current episode is lost). */
+export function evaluatePolicy(agent: SoftActorCritic, env: Env, opts: EvaluationOptions): EvaluationResult {
   const { obsSize, window, actionSize } = agent.shape;
-  const n = envs.length;
+  const n = opts.episodes;
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`evaluation: episodes must be a positive integer, got ${n}`);
   const noise = new Rng(opts.seed ^ 0x5eed);
-  const windows = envs.map(() => new ObservationWindow(window, obsSize, opts.padding));
-  envs.forEach((env, i) => windows[i].reset(addNoise(env.reset(opts.seed + i), opts.stateNoise, noise)));
+  const windows: ObservationWindow[] = [];
+  const states: EpisodeState[] = [];
+  for (let i = 0; i < n; i++) {
+    windows.push(new ObservationWindow(window, obsSize, opts.padding));
+    windows[i].reset(addNoise(env.reset(opts.seed + i), opts.stateNoise, noise));
+    states.push(env.saveEpisode());
+  }
   const returns = new Array<number>(n).fill(0);
   const lengths = new Array<number>(n).fill(0);
-  let running = envs.map((_, i) => i);
+  let running = Array.from({ length: n }, (_, i) => i);
   const W = window * obsSize;
+  const action = new Float64Array(env.actionSize);
   while (running.length) {
     const batch = new Float32Array(running.length * W);
     running.forEach((i, k) => batch.set(windows[i].frames, k * W));
     const actions = agent.act(batch, running.length, true, noise);
     const still: number[] = [];
     running.forEach((i, k) => {
-      const env = envs[i];
-      const r = env.step(scaleAction(env, actions.subarray(k * actionSize, (k + 1) * actionSize)));
+      env.loadEpisode(states[i]);
+      const r = env.step(scaleAction(env, actions.subarray(k * actionSize, (k + 1) * actionSize), action));
       returns[i] += r.reward;
       lengths[i]++;
       if (r.terminated || r.truncated) return;
+      env.saveEpisode(states[i]);
       windows[i].push(addNoise(r.observation, opts.stateNoise, noise));
       still.push(i);
     });

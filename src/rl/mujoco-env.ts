@@ -4,8 +4,16 @@
  * environment's reset noise and runs mj_forward (Gymnasium's set_state).
  */
 import { Rng } from '../util/rng.js';
-import { Env, EnvSnapshot, StepResult, checkAction } from './env.js';
-import { MainModule, MjData, MjModel, loadModelXml, mujoco, readAsset } from './mujoco.js';
+import { Env, EnvSnapshot, EpisodeState, StepResult, checkAction } from './env.js';
+import {
+  MainModule,
+  MjData,
+  MjModel,
+  describeMujocoError,
+  loadModelXml,
+  mujoco,
+  readAsset,
+} from './mujoco.js';
 
 export interface MujocoEnvSpec {
   id: string;
@@ -28,6 +36,8 @@ export abstract class MujocoEnv implements Env {
   protected rng = new Rng(0);
   private elapsed = 0;
   private closed = false;
+  /** Length of EpisodeState.physics: time, then the arrays of episodeArrays(). */
+  private readonly episodeSize: number;
 
   protected constructor(
     protected readonly mj: MainModule,
@@ -38,7 +48,13 @@ export abstract class MujocoEnv implements Env {
     this.observationSize = spec.observationSize;
     this.maxEpisodeSteps = spec.maxEpisodeSteps;
     this.model = loadModelXml(mj, readAsset(spec.asset), spec.asset);
-    this.data = new mj.MjData(this.model);
+    try {
+      this.data = new mj.MjData(this.model);
+    } catch (err) {
+      this.model.delete();
+      throw new Error(`${spec.id}: MuJoCo could not allocate its data: ${describeMujocoError(mj, err)}`);
+    }
+    this.episodeSize = this.episodeArrays().reduce((n, a) => n + a.length, 1);
     const range = this.model.actuator_ctrlrange as Float64Array;
     this.actionSize = this.model.nu;
     this.actionLow = Array.from({ length: this.actionSize }, (_, i) => range[2 * i]);
@@ -116,6 +132,49 @@ export abstract class MujocoEnv implements Env {
     this.elapsed = s.elapsed;
     this.rng.setState(s.rng);
     this.mj.mj_forward(this.model, this.data);
+  }
+
+  /**
+   * The data step() reads besides time: MuJoCo's integration state less what these environments
+   * never change from the reset values (applied forces, mocap, equality flags, user and plugin
+   * data). Fresh views each call: views of the wasm memory go stale when it grows.
+   */
+  private episodeArrays(): Float64Array[] {
+    const d = this.data;
+    return [d.qpos, d.qvel, d.act, d.qacc_warmstart, d.ctrl] as Float64Array[];
+  }
+
+  saveEpisode(into?: EpisodeState): EpisodeState {
+    this.assertOpen();
+    const s = into ?? { physics: new Float64Array(this.episodeSize), elapsed: 0 };
+    if (s.physics.length !== this.episodeSize)
+      throw new RangeError(
+        `${this.id}: episode state of ${s.physics.length} numbers, expected ${this.episodeSize}`,
+      );
+    s.physics[0] = this.data.time;
+    let k = 1;
+    for (const a of this.episodeArrays()) {
+      s.physics.set(a, k);
+      k += a.length;
+    }
+    s.elapsed = this.elapsed;
+    return s;
+  }
+
+  loadEpisode(s: EpisodeState): void {
+    this.assertOpen();
+    if (s.physics.length !== this.episodeSize)
+      throw new RangeError(
+        `${this.id}: episode state of ${s.physics.length} numbers, expected ${this.episodeSize}`,
+      );
+    // No mj_forward: step() recomputes everything from this state before integrating.
+    this.data.time = s.physics[0];
+    let k = 1;
+    for (const a of this.episodeArrays()) {
+      a.set(s.physics.subarray(k, k + a.length));
+      k += a.length;
+    }
+    this.elapsed = s.elapsed;
   }
 
   close(): void {

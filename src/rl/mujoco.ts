@@ -18,6 +18,7 @@ export function mujoco(): Promise<MainModule> {
     .then(({ default: loadMujoco }) => loadMujoco())
     .then((mj) => {
       mj.FS.mkdir('/hhnet');
+      mujocoHeapBytes(mj); // allocates its probe now, not when memory may have run out
       return mj;
     });
   return modulePromise;
@@ -36,7 +37,7 @@ export function loadModelXml(mj: MainModule, xml: string, source: string): MjMod
   try {
     return mj.MjModel.loadFromXML(path);
   } catch (err) {
-    throw new Error(`${source}: MuJoCo could not compile the model: ${describe(mj, err)}`);
+    throw new Error(`${source}: MuJoCo could not compile the model: ${describeMujocoError(mj, err)}`);
   } finally {
     mj.FS.unlink(path);
   }
@@ -46,10 +47,35 @@ export function readAsset(name: string): string {
   return readFileSync(assetPath(name), 'utf8');
 }
 
+/** MuJoCo's WebAssembly memory limit (the build's maximum; malloc fails beyond it). */
+export const MUJOCO_HEAP_LIMIT = 2 ** 31;
+
+let heapProbe: { GetView(): Float64Array } | null = null;
+
+/**
+ * Bytes of MuJoCo's WebAssembly memory. It grows on demand up to MUJOCO_HEAP_LIMIT and never
+ * shrinks, so this is the high-water mark of everything MuJoCo has held at once.
+ */
+export function mujocoHeapBytes(mj: MainModule): number {
+  // The module does not export its memory, but any typed view into it shows its current buffer;
+  // one 8-byte buffer is kept for the process to read it from.
+  heapProbe ??= new mj.DoubleBuffer(1) as { GetView(): Float64Array };
+  return heapProbe.GetView().buffer.byteLength;
+}
+
 /** Emscripten throws C++ exceptions as numbers; ask the module for the message when it can. */
-function describe(mj: MainModule, err: unknown): string {
-  if (err instanceof Error) return err.message;
-  const m = mj as unknown as { getExceptionMessage?: (e: unknown) => string[] };
-  if (typeof err === 'number' && m.getExceptionMessage) return m.getExceptionMessage(err).join(': ');
-  return String(err);
+export function describeMujocoError(mj: MainModule, err: unknown): string {
+  let message = String(err);
+  // Compile errors arrive as CppException with no message (MuJoCo prints it to stderr); its name
+  // is MuJoCo's error class.
+  if (err instanceof Error) message = err.message || err.name;
+  else {
+    const m = mj as unknown as { getExceptionMessage?: (e: unknown) => string[] };
+    if (typeof err === 'number' && m.getExceptionMessage) message = m.getExceptionMessage(err).join(': ');
+  }
+  // A failed allocation surfaces as an empty or unrelated error; say what actually ran out.
+  const used = mujocoHeapBytes(mj);
+  if (used > MUJOCO_HEAP_LIMIT - 64 * 2 ** 20)
+    message += ` (MuJoCo's WebAssembly memory is full: ${(used / 2 ** 20).toFixed(0)} of ${MUJOCO_HEAP_LIMIT / 2 ** 20} MB; an environment holds its share until close())`;
+  return message;
 }

@@ -116,3 +116,13 @@ export async function makeEnv(name: string): Promise<Env & MujocoEnv> {
     name === 'inverted-pendulum' ? new InvertedPendulumEnv(mj) : new InvertedDoublePendulumEnv(mj),
   );
 }
+
+/** Runs `use` on a new environment and closes it afterwards, also when `use` throws. */
+export async function withEnv<T>(name: string, use: (env: Env & MujocoEnv) => T | Promise<T>): Promise<T> {
+  const env = await makeEnv(name);
+  try {
+    return await use(env);
+  } finally {
+    env.close();
+  }
+}

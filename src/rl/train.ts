@@ -115,9 +115,16 @@ export function rlDocument(state: Pick<LoopState, 'config' | 'step' | 'seconds' 
 
 export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<ReturnType<typeof rlDocument>> {
   const ev = opts.events ?? {};
-  const env = await makeEnv(cfg.env);
-  const evalEnvs = await Promise.all(Array.from({ length: cfg.evalEpisodes }, () => makeEnv(cfg.env)));
+  const opened: MujocoEnv[] = [];
+  const open = async (): Promise<MujocoEnv> => {
+    const e = await makeEnv(cfg.env);
+    opened.push(e);
+    return e;
+  };
   try {
+    // Two MuJoCo instances for the whole run: training, and evaluation (its episodes share one).
+    const env = await open();
+    const evalEnv = await open();
     const agent = buildAgent(cfg, env);
     const W = cfg.window * env.observationSize;
     const replay = new ReplayBuffer(cfg.replay, W, env.actionSize);
@@ -166,7 +173,8 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
       ev.checkpoint?.(state.step);
     };
     const evaluate = (): void => {
-      const r = evaluatePolicy(agent, evalEnvs, {
+      const r = evaluatePolicy(agent, evalEnv, {
+        episodes: cfg.evalEpisodes,
         seed: cfg.seed + 1_000_000,
         stateNoise: cfg.stateNoise,
         padding: cfg.padding,
@@ -245,8 +253,7 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
     }
     return rlDocument(state);
   } finally {
-    env.close();
-    for (const e of evalEnvs) e.close();
+    for (const e of opened) e.close();
   }
 }
 

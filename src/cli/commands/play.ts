@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadSafetensors } from '../../io/safetensors.js';
 import { resolveRlConfig } from '../../rl/config.js';
 import { evaluatePolicy } from '../../rl/evaluate.js';
-import { makeEnv } from '../../rl/pendulums.js';
+import { withEnv } from '../../rl/pendulums.js';
 import { buildAgent } from '../../rl/train.js';
 import { MODEL_FILE } from '../../train/checkpoint.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
@@ -38,11 +38,11 @@ export function registerPlay(program: Command): void {
         throw new UserError(`${path}: no hhnet metadata; is this the output of \`hhnet train rl\`?`);
       const meta = JSON.parse(metadata.hhnet) as { config?: unknown; step?: number };
       const cfg = resolveRlConfig(meta.config, `${path} (metadata)`);
-      const envs = await Promise.all(Array.from({ length: flags.episodes }, () => makeEnv(cfg.env)));
-      try {
-        const agent = buildAgent(cfg, envs[0]);
+      await withEnv(cfg.env, (env) => {
+        const agent = buildAgent(cfg, env);
         agent.actor.loadStateDict(tensors, path);
-        const r = evaluatePolicy(agent, envs, {
+        const r = evaluatePolicy(agent, env, {
+          episodes: flags.episodes,
           seed: flags.seed,
           stateNoise: flags.stateNoise ?? cfg.stateNoise,
           padding: cfg.padding,
@@ -60,8 +60,6 @@ export function registerPlay(program: Command): void {
           process.stdout.write(
             `${cfg.model} actor on ${cfg.env} (trained ${meta.step ?? '?'} steps): return ${r.meanReturn.toFixed(1)} ± ${sd.toFixed(1)} over ${flags.episodes} episodes, mean length ${r.meanLength.toFixed(0)}\n`,
           );
-      } finally {
-        for (const e of envs) e.close();
-      }
+      });
     });
 }
