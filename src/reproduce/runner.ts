@@ -8,6 +8,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Progress } from '../util/progress.js';
+import { interruptRequested, interruptedAt } from '../util/interrupt.js';
 import { UserError, prepareOutDir, writeJson } from '../util/output.js';
 
 export interface PartContext {
@@ -35,6 +36,13 @@ export class PartRunner {
   ) {}
 
   async run<T>(name: string, config: unknown, fn: (ctx: PartContext) => Promise<T> | T): Promise<T> {
+    // A stop request between parts: everything finished so far is saved.
+    if (interruptRequested())
+      throw interruptedAt(
+        this.out,
+        `the start of part ${name}`,
+        `the finished parts are saved in ${join(this.out, 'parts')}: the same command continues`,
+      );
     this.index++;
     const total = Object.keys(this.estimates).length;
     const label = `[${this.index}/${total}] ${name}`;

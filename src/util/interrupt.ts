@@ -61,9 +61,13 @@ export function interruptPoller(everyMs = 100): () => Promise<boolean> {
   };
 }
 
-/** The error a loop throws once it has saved its checkpoint in `dir` after a stop request. */
-export function interruptedAt(dir: string, where: string): InterruptedError {
+/**
+ * The error a loop throws once it has saved its checkpoint in `dir` after a stop request;
+ * `howToContinue` replaces the default "(--resume)" advice.
+ */
+export function interruptedAt(dir: string, where: string, howToContinue?: string): InterruptedError {
   return new InterruptedError(
-    `stopped by ${requested ?? 'request'} at ${where}; the checkpoint in ${dir} continues it (--resume)`,
+    `stopped by ${requested ?? 'request'} at ${where}; ` +
+      (howToContinue ?? `the checkpoint in ${dir} continues it (--resume)`),
   );
 }

@@ -40,7 +40,7 @@ import { environment } from '../../util/environment.js';
 import { UserError, prepareOutDir, writeJson } from '../output.js';
 import { Progress } from '../../util/progress.js';
 import { equivalenceJson } from './equivalence.js';
-import { catchInterrupts } from '../../util/interrupt.js';
+import { InterruptedError, catchInterrupts } from '../../util/interrupt.js';
 
 export function registerReproduce(program: Command): void {
   program
@@ -70,7 +70,16 @@ export function registerReproduce(program: Command): void {
         if (chosen.length > 1) throw new UserError(`choose one of ${MODES.map((m) => `--${m}`).join(', ')}`);
         selectBackend(flags.backend);
         const mode: Mode = chosen[0] ?? 'quick';
-        await reproduce(makePlan(mode), flags.out, new Progress(flags.quiet), flags.force);
+        try {
+          await reproduce(makePlan(mode), flags.out, new Progress(flags.quiet), flags.force);
+        } catch (err) {
+          // A part's own advice ("--resume") does not apply here: a re-run resumes every part.
+          if (err instanceof InterruptedError)
+            throw new InterruptedError(
+              `${err.message.split(';')[0]}; finished parts and checkpoints are kept in ${flags.out}: the same command continues`,
+            );
+          throw err;
+        }
       },
     );
 }
