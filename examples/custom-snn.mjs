@@ -18,7 +18,7 @@ class TinyHHNet extends Module {
   constructor(rng) {
     super();
     this.fc1 = this.registerModule('fc1', new Linear(20, 64, rng));
-    this.neurons = this.registerModule('neurons', new LearningHHNeurons([64], rng, 'fc', { threshold: 0.2 }));
+    this.neurons = this.registerModule('neurons', new LearningHHNeurons([64], { rng, threshold: 0.2 }));
     this.readout = this.registerModule('readout', new Linear(64, 2, rng));
   }
   forward(x) {
@@ -34,7 +34,9 @@ export function run({ steps = 150, log = console.log } = {}) {
   const batch = 64;
   const sample = () => {
     const x = Float32Array.from({ length: batch * 20 }, () => rng.normal());
-    const y = Int32Array.from({ length: batch }, (_, b) => (x.slice(b * 20, b * 20 + 20).reduce((s, v) => s + v, 0) > 0 ? 1 : 0));
+    const y = Int32Array.from({ length: batch }, (_, b) =>
+      x.slice(b * 20, b * 20 + 20).reduce((s, v) => s + v, 0) > 0 ? 1 : 0,
+    );
     return { x: new Tensor(x, [batch, 20]), y };
   };
   const losses = [];

@@ -16,6 +16,9 @@ import { Progress } from '../src/util/progress.js';
 import { type TimeStepProbe, checkTimeStep, spikeDifference } from '../src/sim/dt-check.js';
 import { constant } from '../src/sim/stimulus.js';
 import { resolveRlConfig } from '../src/rl/config.js';
+import { LIFNeurons, LearningHHNeurons, SLIF2HHNeurons } from '../src/nn/spiking-layers.js';
+import { LEARNING_HH_CONV_DEFAULTS } from '../src/nn/spiking.js';
+import { Rng } from '../src/util/rng.js';
 import { runCli } from './helpers.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-reliability-test-'));
@@ -362,4 +365,22 @@ test('RL settings that would never update are refused: warm-up ≥ steps, batch 
     /batch \(2000\) must not exceed steps \(1000\)/,
   );
   assert.equal(resolveRlConfig({ ...base, warmup: 999, batch: 1000 }).steps, 1000);
+});
+
+test('spiking layers share one constructor shape (neuronShape, options); the old positional form is refused', () => {
+  const rng = new Rng(1);
+  assert.equal(new LIFNeurons([8]).neuronShape[0], 8);
+  assert.equal(new LearningHHNeurons([8], { rng, kind: 'conv' }).params.dt, LEARNING_HH_CONV_DEFAULTS.dt);
+  assert.equal(new SLIF2HHNeurons([8], { rng }).weight.shape[0], 8);
+  const loose =
+    (f: unknown, ...args: unknown[]) =>
+    () =>
+      new (f as new (...a: unknown[]) => unknown)(...args);
+  assert.throws(loose(LearningHHNeurons, [8], rng, 'fc'), /options must be an object .* got an Rng/);
+  assert.throws(
+    loose(LIFNeurons, 'fc'),
+    /neuronShape must be an array of positive sizes, e\.g\. \[512\]; got "fc"/,
+  );
+  assert.throws(loose(SLIF2HHNeurons, [8], {}), /options\.rng \(an Rng\) .* is required/);
+  assert.throws(loose(LIFNeurons, [8], { kind: 'fully' }), /options\.kind must be 'fc' or 'conv'/);
 });

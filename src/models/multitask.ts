@@ -98,12 +98,12 @@ export interface FcSpikingLayer {
 export function fcSpikingLayer(kind: FcNeuronKind, rng: Rng, opts: ModelOptions = {}): FcSpikingLayer {
   switch (kind) {
     case 'lif':
-      return { neurons: new LIFNeurons('fc'), projectionOut: 512, hidden: 512, weightScale: 1 };
+      return { neurons: new LIFNeurons([512]), projectionOut: 512, hidden: 512, weightScale: 1 };
     case '4lif':
-      return { neurons: new LIFNeurons('fc'), projectionOut: 2048, hidden: 2048, weightScale: 1 };
+      return { neurons: new LIFNeurons([2048]), projectionOut: 2048, hidden: 2048, weightScale: 1 };
     case 'hh':
       return {
-        neurons: new LearningHHNeurons([512], rng, 'fc', { saveVoltage: opts.saveVoltage }),
+        neurons: new LearningHHNeurons([512], { rng, saveVoltage: opts.saveVoltage }),
         projectionOut: 512,
         hidden: 512,
         weightScale: 0.01,
@@ -121,7 +121,7 @@ export function fcSpikingLayer(kind: FcNeuronKind, rng: Rng, opts: ModelOptions 
       };
     case 'slif2hh':
       return {
-        neurons: new SLIF2HHNeurons([512], rng, 'fc'),
+        neurons: new SLIF2HHNeurons([512], { rng }),
         projectionOut: 3 * 512,
         hidden: 4 * 512,
         weightScale: 1,
@@ -295,17 +295,33 @@ export function createMultitaskModel(
     case 'ann-fc':
       return new FcNet(name, rng, 512, 512, null, T);
     case 'lif-conv':
-      return new ConvNet(name, rng, 10, 10, new LIFNeurons('conv'), new LIFNeurons('conv'), T);
+      return new ConvNet(
+        name,
+        rng,
+        10,
+        10,
+        new LIFNeurons([10, hw], { kind: 'conv' }),
+        new LIFNeurons([10, hw / 4], { kind: 'conv' }),
+        T,
+      );
     case '4lif-conv':
-      return new ConvNet(name, rng, 40, 40, new LIFNeurons('conv'), new LIFNeurons('conv'), T);
+      return new ConvNet(
+        name,
+        rng,
+        40,
+        40,
+        new LIFNeurons([40, hw], { kind: 'conv' }),
+        new LIFNeurons([40, hw / 4], { kind: 'conv' }),
+        T,
+      );
     case 'hh-conv':
       return new ConvNet(
         name,
         rng,
         10,
         10,
-        new LearningHHNeurons([10, hw], rng, 'conv', { saveVoltage: opts.saveVoltage }),
-        new LearningHHNeurons([10, hw / 4], rng, 'conv', { saveVoltage: opts.saveVoltage }),
+        new LearningHHNeurons([10, hw], { rng, kind: 'conv', saveVoltage: opts.saveVoltage }),
+        new LearningHHNeurons([10, hw / 4], { rng, kind: 'conv', saveVoltage: opts.saveVoltage }),
         T,
       );
     case 'slif2hh-conv':
@@ -314,8 +330,8 @@ export function createMultitaskModel(
         rng,
         30,
         40,
-        new SLIF2HHNeurons([10, hw], rng, 'conv'),
-        new SLIF2HHNeurons([10, hw / 4], rng, 'conv'),
+        new SLIF2HHNeurons([10, hw], { rng, kind: 'conv' }),
+        new SLIF2HHNeurons([10, hw / 4], { rng, kind: 'conv' }),
         T,
       );
     case 'cnn':

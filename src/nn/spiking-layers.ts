@@ -39,13 +39,57 @@ export interface SpikingNeurons extends Module {
 /** Which of the study's parameter sets (fully connected or conv / control). */
 export type LayerKind = 'fc' | 'conv';
 
+/**
+ * What every spiking layer's constructor takes after its shape: `new LIFNeurons([512], { kind:
+ * 'fc' })`, `new LearningHHNeurons([512], { rng, kind: 'conv' })`. Layers with random initial
+ * parameters need `rng`; each layer adds its own parameter overrides.
+ */
+export interface SpikingLayerOptions {
+  /** The study's parameter set: fully connected or conv / control (default 'fc'). */
+  kind?: LayerKind;
+  /** Draws the layer's random initial parameters. */
+  rng?: Rng;
+}
+
+export type LIFOptions = SpikingLayerOptions & Partial<LifDefaults>;
+
+/**
+ * One constructor shape for every spiking layer, checked at run time too (plain JavaScript callers,
+ * and the positional form of earlier versions: an Rng where the options belong).
+ */
+export function checkLayerArgs(
+  layer: string,
+  shape: unknown,
+  opts: unknown,
+  needsRng: boolean,
+): asserts opts is SpikingLayerOptions {
+  const usage = `${layer}(neuronShape, options)`;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d > 0))
+    throw new TypeError(
+      `${usage}: neuronShape must be an array of positive sizes, e.g. [512]; got ${JSON.stringify(shape)}`,
+    );
+  if (opts === null || typeof opts !== 'object' || opts instanceof Rng || Array.isArray(opts))
+    throw new TypeError(
+      `${usage}: options must be an object such as { rng, kind: 'fc' }; got ${opts instanceof Rng ? 'an Rng' : JSON.stringify(opts)}`,
+    );
+  const o = opts as SpikingLayerOptions;
+  if (o.kind !== undefined && o.kind !== 'fc' && o.kind !== 'conv')
+    throw new TypeError(`${usage}: options.kind must be 'fc' or 'conv', got ${JSON.stringify(o.kind)}`);
+  if (needsRng && !(o.rng instanceof Rng))
+    throw new TypeError(`${usage}: options.rng (an Rng) draws the initial parameters and is required`);
+}
+
 export class LIFNeurons extends Module implements SpikingNeurons {
   readonly params: LifDefaults;
-  constructor(kind: LayerKind = 'fc', overrides: Partial<LifDefaults> = {}) {
+  constructor(
+    readonly neuronShape: Shape,
+    opts: LIFOptions = {},
+  ) {
     super();
+    checkLayerArgs('LIFNeurons', neuronShape, opts, false);
+    const { kind: _kind, rng: _rng, ...overrides } = opts;
     // The reference uses the same LIF constants (decay 0.2, θ 0.3) in both families.
     this.params = { ...LIF_FC_DEFAULTS, ...overrides };
-    void kind;
   }
   forward(x: Tensor, mode: SpikingMode): Tensor {
     // The declared study LIF; its fused kernel (lifSpikes) runs as the registered override.
@@ -57,7 +101,8 @@ export class LIFNeurons extends Module implements SpikingNeurons {
   }
 }
 
-export interface LearningHHOptions extends Partial<LearningHhDefaults> {
+export interface LearningHHOptions extends SpikingLayerOptions, Partial<LearningHhDefaults> {
+  rng: Rng;
   /** Let the six rate coefficients learn (default false: constants, spec 2.5). */
   learnableRates?: boolean;
   /** Per-neuron dt drawn U(lo, hi) (the RL actor uses [0, 0.2]); default: the scalar dt. */
@@ -75,12 +120,11 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
 
   constructor(
     readonly neuronShape: Shape,
-    rng: Rng,
-    kind: LayerKind = 'fc',
-    opts: LearningHHOptions = {},
+    opts: LearningHHOptions,
   ) {
     super();
-    const { learnableRates, perNeuronDt, saveVoltage, ...overrides } = opts;
+    checkLayerArgs('LearningHHNeurons', neuronShape, opts, true);
+    const { rng, kind = 'fc', learnableRates, perNeuronDt, saveVoltage, ...overrides } = opts;
     this.params = { ...(kind === 'fc' ? LEARNING_HH_FC_DEFAULTS : LEARNING_HH_CONV_DEFAULTS), ...overrides };
     this.saveVoltage = saveVoltage ?? false;
     const n = shapeSize(neuronShape);
@@ -128,11 +172,11 @@ export class SLIF2HHNeurons extends Module implements SpikingNeurons {
 
   constructor(
     readonly unitShape: Shape,
-    rng: Rng,
-    kind: LayerKind = 'fc',
-    overrides: Partial<LifDefaults> = {},
+    opts: LIFOptions & { rng: Rng },
   ) {
     super();
+    checkLayerArgs('SLIF2HHNeurons', unitShape, opts, true);
+    const { rng, kind = 'fc', ...overrides } = opts;
     this.params = { ...(kind === 'fc' ? SLIF2HH_FC_DEFAULTS : SLIF2HH_CONV_DEFAULTS), ...overrides };
     const n = shapeSize(unitShape);
     // The 3→1 combination starts positive and varied; |w| keeps it non-negative while learning.

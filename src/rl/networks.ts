@@ -43,7 +43,7 @@ export interface ActorShape {
 }
 
 /** The RL HH actor's neurons (spec 2.5): per-neuron dt ~ U(0, 0.2), θ 2.3, surrogate window 0.4. */
-export const RL_HH_OPTIONS: LearningHHOptions = Object.freeze({
+export const RL_HH_OPTIONS: Omit<LearningHHOptions, 'rng'> = Object.freeze({
   perNeuronDt: [0, 0.2] as [number, number],
   threshold: 2.3,
   surrogate: rectangular(0.4),
@@ -95,14 +95,14 @@ export class Actor extends Module {
     } else if (kind === 'slif2hh') {
       // Each s-LIF2HH unit takes 3 input currents and emits 4 spike trains.
       this.encoder = this.registerModule('encoder', new Linear(obsSize, 3 * hidden, rng));
-      this.neurons = this.registerModule('neurons', new SLIF2HHNeurons([hidden], rng));
+      this.neurons = this.registerModule('neurons', new SLIF2HHNeurons([hidden], { rng }));
       this.featureSize = 4 * hidden;
     } else {
       const n = kind === '4lif' ? 4 * hidden : hidden;
       this.encoder = this.registerModule('encoder', new Linear(obsSize, n, rng));
       this.neurons = this.registerModule(
         'neurons',
-        kind === 'hh' ? new LearningHHNeurons([n], rng, 'fc', RL_HH_OPTIONS) : new LIFNeurons(),
+        kind === 'hh' ? new LearningHHNeurons([n], { ...RL_HH_OPTIONS, rng }) : new LIFNeurons([n]),
       );
       this.featureSize = n;
     }
