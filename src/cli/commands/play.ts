@@ -7,7 +7,7 @@ import { withEnv } from '../../rl/pendulums.js';
 import { buildAgent } from '../../rl/train.js';
 import { MODEL_FILE } from '../../train/checkpoint.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { finiteNumber, integer, positiveInt, nonNegativeNumber } from '../options.js';
+import { integer, positiveInt, nonNegativeNumber } from '../options.js';
 import { UserError } from '../output.js';
 
 interface PlayFlags {

@@ -13,7 +13,7 @@ import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { integer, numberList, oneOf, positiveInt, nonNegativeList } from '../options.js';
+import { integer, oneOf, positiveInt, nonNegativeList } from '../options.js';
 import { UserError, prepareOutDir, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
 import { catchInterrupts } from '../../util/interrupt.js';
