@@ -7,7 +7,7 @@ import { makeEnv } from '../../rl/pendulums.js';
 import { buildAgent } from '../../rl/train.js';
 import { MODEL_FILE } from '../../train/checkpoint.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { finiteNumber, integer, positiveInt } from '../options.js';
+import { integer, nonNegativeNumber, positiveInt } from '../options.js';
 import { UserError } from '../output.js';
 
 interface PlayFlags {
@@ -27,7 +27,7 @@ export function registerPlay(program: Command): void {
     .requiredOption('--checkpoint <dir>', 'the --out directory of a `train rl` run (reads model.safetensors)')
     .option('--episodes <n>', 'episodes to play', positiveInt, 10)
     .option('--seed <n>', 'seed of the first episode’s start state', integer, 12345)
-    .option('--state-noise <σ>', 'observation noise (default: the training run’s)', finiteNumber)
+    .option('--state-noise <σ>', 'observation noise (default: the training run’s)', nonNegativeNumber)
     .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action(async (flags: PlayFlags) => {

@@ -13,7 +13,7 @@ import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { integer, numberList, oneOf, positiveInt } from '../options.js';
+import { integer, nonNegativeList, oneOf, positiveInt } from '../options.js';
 import { UserError, prepareOutDir, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
 
@@ -23,7 +23,9 @@ function nameList<T extends string>(flag: string, allowed: readonly T[]): (value
     const names = value.split(',').map((s) => s.trim());
     const bad = names.filter((n) => !(allowed as readonly string[]).includes(n));
     if (bad.length || names.length === 0)
-      throw new UserError(`--${flag}: unknown ${bad.join(', ')} (available: ${allowed.join(', ')})`);
+      throw new UserError(
+        `--${flag}: unknown ${bad.map((n) => n || '""').join(', ')} (available: ${allowed.join(', ')})`,
+      );
     return names as T[];
   };
 }
@@ -62,7 +64,7 @@ export function registerRobustness(program: Command): void {
       '--models <list>',
       `comma-separated (default ${['hh-fc', 'lif-fc', '4lif-fc', 'slif2hh-fc'].join(',')})`,
     )
-    .option('--noise <list>', 'noise amplitudes A', numberList, [0, 25, 50, 75])
+    .option('--noise <list>', 'noise amplitudes A', nonNegativeList, [0, 25, 50, 75])
     .option('--epochs <n>', 'epochs per run', positiveInt, 1)
     .option('--limit-train <n>', 'first N training samples', positiveInt)
     .option('--limit-test <n>', 'first N test samples', positiveInt)
@@ -96,7 +98,6 @@ export function registerRobustness(program: Command): void {
           'models',
           MULTITASK_MODELS,
         )(f.models ?? 'hh-fc,lif-fc,4lif-fc,slif2hh-fc');
-        if (f.noise.some((a) => a < 0)) throw new UserError('--noise: amplitudes must be ≥ 0');
         await prepareOutDir(f.out);
         const r = await multitaskRobustness(
           {
@@ -140,10 +141,10 @@ export function registerRobustness(program: Command): void {
     .option(
       '--state-noise <list>',
       'observation noise σ values (each run alone against the clean baseline)',
-      numberList,
+      nonNegativeList,
       [0.002],
     )
-    .option('--reward-noise <list>', 'training-reward noise σ values', numberList, [0.1])
+    .option('--reward-noise <list>', 'training-reward noise σ values', nonNegativeList, [0.1])
     .option('--steps <n>', 'environment steps per run', positiveInt, 50000)
     .option('--warmup <n>', 'random warm-up steps', positiveInt)
     .option('--eval-every <n>', 'steps between evaluations', positiveInt)
@@ -167,8 +168,6 @@ export function registerRobustness(program: Command): void {
       }) => {
         selectBackend(f.backend);
         const models = nameList<ActorKind>('models', ACTOR_KINDS)(f.models ?? 'hh,lif,4lif,slif2hh');
-        if ([...f.stateNoise, ...f.rewardNoise].some((s) => s < 0))
-          throw new UserError('noise σ must be ≥ 0');
         await prepareOutDir(f.out);
         const r = await rlRobustness(
           {

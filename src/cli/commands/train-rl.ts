@@ -5,7 +5,7 @@ import { ACTOR_KINDS } from '../../rl/networks.js';
 import { ENV_NAMES } from '../../rl/pendulums.js';
 import { trainRl } from '../../rl/train.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { finiteNumber, integer, oneOf, positiveInt, positiveNumber } from '../options.js';
+import { integer, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { prepareOutDir } from '../output.js';
 
 interface TrainRlFlags {
@@ -44,8 +44,18 @@ export function registerTrainRl(train: Command): void {
     .option('--seed <n>', 'seed for networks, exploration and environment', integer, 0)
     .option('--warmup <n>', 'uniformly random steps before the policy acts (default 2000)', positiveInt)
     .option('--batch <n>', 'update batch size (default 64)', positiveInt)
-    .option('--state-noise <σ>', 'Gaussian noise on the observations (robustness: 0.002)', finiteNumber, 0)
-    .option('--reward-noise <σ>', 'Gaussian noise on the training reward (robustness: 0.1)', finiteNumber, 0)
+    .option(
+      '--state-noise <σ>',
+      'Gaussian noise on the observations (robustness: 0.002)',
+      nonNegativeNumber,
+      0,
+    )
+    .option(
+      '--reward-noise <σ>',
+      'Gaussian noise on the training reward (robustness: 0.1)',
+      nonNegativeNumber,
+      0,
+    )
     .option(
       '--reward <kind>',
       'training reward: env or shaped (default: shaped for the double pendulum)',
