@@ -88,7 +88,10 @@ export function decodeSafetensors(
     }
     if (!isRecord(entry)) return fail(`tensor '${name}' is ${describe(entry)}, expected an object`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (dtype !== 'F32') fail(`tensor '${name}' has dtype ${typeof dtype === 'string' ? dtype : JSON.stringify(dtype)}; only F32 is supported`);
+    if (dtype !== 'F32')
+      fail(
+        `tensor '${name}' has dtype ${typeof dtype === 'string' ? dtype : JSON.stringify(dtype)}; only F32 is supported`,
+      );
     if (!Array.isArray(shape) || !shape.every(isCount))
       return fail(`tensor '${name}' has shape ${JSON.stringify(shape)}, expected non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount))
@@ -151,4 +154,24 @@ export function loadSafetensors(path: string): {
     );
   }
   return decodeSafetensors(bytes, path);
+}
+
+/**
+ * The JSON value stored under `key` in a file's metadata; a SafetensorsError naming the file and
+ * the key when it is missing (`hint` says what file was expected) or is not JSON.
+ */
+export function metadataJson(
+  metadata: Record<string, string>,
+  key: string,
+  source: string,
+  hint = '',
+): unknown {
+  const text = Object.hasOwn(metadata, key) ? metadata[key] : undefined;
+  if (text === undefined)
+    throw new SafetensorsError(`${source}: no '${key}' entry in the metadata${hint ? ` (${hint})` : ''}`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SafetensorsError(`${source}: metadata '${key}' is not valid JSON (${(e as Error).message})`);
+  }
 }
