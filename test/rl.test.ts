@@ -260,8 +260,8 @@ test('train rl / play / bench rl reject bad input with clear messages', async ()
   const badModel = await cli(['train', 'rl', '--model', 'gru', '--out', outDir('bad')]);
   assert.match(badModel.stderr, /expected one of ann, lif, 4lif, hh, slif2hh/);
   const noise = await cli(['train', 'rl', '--state-noise', '-1', '--steps', '10', '--out', outDir('bad')]);
-  assert.equal(noise.code, 2);
-  assert.match(noise.stderr, /stateNoise/);
+  assert.notEqual(noise.code, 0);
+  assert.match(noise.stderr, /--state-noise.*expected a number ≥ 0/s);
   const missing = await cli(['play', '--checkpoint', join(ROOT, 'nowhere')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /model\.safetensors: cannot read/);

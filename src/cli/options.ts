@@ -10,6 +10,21 @@ export function positiveNumber(value: string): number {
   return x;
 }
 
+export function nonNegativeNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0)
+    throw new InvalidArgumentError('expected a number ≥ 0.');
+  return x;
+}
+
+/** A number in [0, 1] (a duty cycle). */
+export function fraction(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1)
+    throw new InvalidArgumentError('expected a number from 0 to 1.');
+  return x;
+}
+
 export function finiteNumber(value: string): number {
   const x = Number(value);
   if (value.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError('expected a finite number.');
@@ -20,6 +35,13 @@ export function positiveInt(value: string): number {
   const x = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(x) || x < 1)
     throw new InvalidArgumentError('expected a positive integer.');
+  return x;
+}
+
+export function nonNegativeInt(value: string): number {
+  const x = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(x))
+    throw new InvalidArgumentError('expected an integer ≥ 0.');
   return x;
 }
 
@@ -39,6 +61,13 @@ export function numberList(value: string): number[] {
   return xs;
 }
 
+export function nonNegativeList(value: string): number[] {
+  const xs = numberList(value);
+  const bad = xs.findIndex((x) => x < 0);
+  if (bad >= 0) throw new InvalidArgumentError(`expected numbers ≥ 0; got ${xs[bad]}.`);
+  return xs;
+}
+
 export function integratorName(value: string): IntegratorName {
   if (!(INTEGRATORS as readonly string[]).includes(value))
     throw new InvalidArgumentError(`expected one of ${INTEGRATORS.join(', ')}.`);
@@ -51,20 +80,4 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
       throw new InvalidArgumentError(`expected one of ${choices.join(', ')}.`);
     return value as T;
   };
-}
-
-/** A σ or an amplitude: finite and ≥ 0 (every noise flag uses this, so all commands agree). */
-export function nonNegativeNumber(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0)
-    throw new InvalidArgumentError('expected a number ≥ 0.');
-  return x;
-}
-
-/** Comma-separated numbers, each finite and ≥ 0 (noise levels). */
-export function nonNegativeList(value: string): number[] {
-  const xs = numberList(value);
-  const bad = xs.findIndex((x) => x < 0);
-  if (bad >= 0) throw new InvalidArgumentError(`expected numbers ≥ 0; ${xs[bad]} is negative.`);
-  return xs;
 }

@@ -144,6 +144,30 @@ interface LoopState {
   history: MiEpoch[];
 }
 
+const MiEpochSchema = z.object({
+  epoch: z.number().int().positive(),
+  izx: z.number(),
+  izy: z.object({ task1: z.number(), task2: z.number() }),
+  acc1: z.number().min(0).max(100),
+  acc2: z.number().min(0).max(100),
+  loss: z.number(),
+});
+
+const LoopStateSchema = z.object({
+  config: z.unknown(),
+  epochsDone: z.number().int().nonnegative(),
+  batchesDone: z.number().int().nonnegative(),
+  lossSum: z.number(),
+  rngState: z.array(z.number().nullable()).nullable(),
+  history: z.array(MiEpochSchema),
+});
+
+/** The loop state saved in a checkpoint, checked field by field (a RangeError names the bad ones). */
+export function parseMiLoopState(raw: unknown, source: string): LoopState {
+  const s = parseConfig(LoopStateSchema, raw, source, 'mutual-information loop state');
+  return { ...s, config: resolveMiConfig(s.config, `${source} config`) };
+}
+
 /** The composition seed is fixed (0) so every training seed sees the same samples. */
 export function loadMiData(cfg: MiConfig): MiData {
   const opts = { seed: 0, dataDir: cfg.dataDir ?? undefined };
@@ -280,7 +304,7 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
       throw new RangeError(
         `cannot resume ${opts.out}: no ${CHECKPOINT_FILE} there (use --force to start over)`,
       );
-    const saved = loadCheckpoint<LoopState>(opts.out, model, opt);
+    const saved = loadCheckpoint(opts.out, model, opt, parseMiLoopState);
     assertCompatible(saved.config, cfg, opts.out);
     state = { ...saved, config: cfg };
     sched.setEpoch(state.epochsDone);

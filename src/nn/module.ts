@@ -57,14 +57,14 @@ export abstract class Module {
   loadStateDict(state: Map<string, { shape: readonly number[]; data: Float32Array }>, source: string): void {
     const own = this.namedParameters();
     const missing = own.filter(([n]) => !state.has(n)).map(([n]) => n);
-    if (missing.length) throw new Error(`${source}: missing tensors ${missing.join(', ')}`);
+    if (missing.length) throw new RangeError(`${source}: missing tensors ${missing.join(', ')}`);
     const ownNames = new Set(own.map(([n]) => n));
     const extra = [...state.keys()].filter((n) => !ownNames.has(n));
-    if (extra.length) throw new Error(`${source}: unexpected tensors ${extra.join(', ')}`);
+    if (extra.length) throw new RangeError(`${source}: unexpected tensors ${extra.join(', ')}`);
     for (const [n, t] of own) {
       const s = state.get(n)!;
       if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
-        throw new Error(
+        throw new RangeError(
           `${source}: tensor '${n}' has shape [${s.shape.join(', ')}], model expects [${t.shape.join(', ')}]`,
         );
       }

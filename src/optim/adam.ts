@@ -1,7 +1,7 @@
 /** Adam with torch.optim.Adam semantics (L2 weight decay added to the gradient, not AdamW). */
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Optimizer, checkedState } from './optimizer.js';
+import { Optimizer, checkedLr, checkedState } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -70,11 +70,20 @@ export class Adam extends Optimizer {
   }
 
   loadState(tensors: Map<string, Float32Array>, scalars: Record<string, number>): void {
-    this.params.forEach((p, i) => {
-      this.m[i].set(checkedState(tensors, `${i}.exp_avg`, p.size));
-      this.v[i].set(checkedState(tensors, `${i}.exp_avg_sq`, p.size));
+    const step = scalars.step ?? 0;
+    // the bias corrections divide by 1 − β^step: a fractional or negative count skews every update
+    if (!Number.isSafeInteger(step) || step < 0)
+      throw new RangeError(`optimizer state: step must be an integer ≥ 0, got ${step}`);
+    const lr = checkedLr(scalars.lr, this.lr);
+    const moments = this.params.map((p, i) => [
+      checkedState(tensors, `${i}.exp_avg`, p.size),
+      checkedState(tensors, `${i}.exp_avg_sq`, p.size),
+    ]);
+    moments.forEach(([m, v], i) => {
+      this.m[i].set(m);
+      this.v[i].set(v);
     });
-    this.stepCount = scalars.step ?? 0;
-    if (scalars.lr !== undefined) this.lr = scalars.lr;
+    this.stepCount = step;
+    this.lr = lr;
   }
 }

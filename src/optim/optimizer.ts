@@ -41,10 +41,18 @@ export abstract class Optimizer {
   abstract loadState(tensors: Map<string, Float32Array>, scalars: Record<string, number>): void;
 }
 
+/** A saved learning rate: positive and finite, like the one the constructor takes. */
+export function checkedLr(lr: number | undefined, fallback: number): number {
+  if (lr === undefined) return fallback;
+  if (!(lr > 0) || !Number.isFinite(lr))
+    throw new RangeError(`optimizer state: lr must be a positive number, got ${lr}`);
+  return lr;
+}
+
 export function checkedState(tensors: Map<string, Float32Array>, key: string, size: number): Float32Array {
   const t = tensors.get(key);
-  if (!t) throw new Error(`optimizer state: missing '${key}'`);
+  if (!t) throw new RangeError(`optimizer state: missing '${key}'`);
   if (t.length !== size)
-    throw new Error(`optimizer state: '${key}' has ${t.length} values, expected ${size}`);
+    throw new RangeError(`optimizer state: '${key}' has ${t.length} values, expected ${size}`);
   return t;
 }

@@ -1,6 +1,6 @@
 /** SGD with torch.optim.SGD semantics: weight decay, momentum with dampening, optional Nesterov. */
 import { Tensor } from '../tensor/tensor.js';
-import { Optimizer, checkedState } from './optimizer.js';
+import { Optimizer, checkedLr, checkedState } from './optimizer.js';
 
 export interface SgdOptions {
   lr?: number;
@@ -60,10 +60,12 @@ export class SGD extends Optimizer {
   }
 
   loadState(tensors: Map<string, Float32Array>, scalars: Record<string, number>): void {
-    this.params.forEach((p, i) => {
+    const lr = checkedLr(scalars.lr, this.lr);
+    const bufs = this.params.map((p, i) => {
       const key = `${i}.momentum_buffer`;
-      this.buf[i] = tensors.has(key) ? checkedState(tensors, key, p.size).slice() : null;
+      return tensors.has(key) ? checkedState(tensors, key, p.size).slice() : null;
     });
-    if (scalars.lr !== undefined) this.lr = scalars.lr;
+    bufs.forEach((b, i) => (this.buf[i] = b));
+    this.lr = lr;
   }
 }

@@ -5,10 +5,20 @@
  * alone goes to model.safetensors (PyTorch state_dict names) for `hhnet play`.
  */
 import { join } from 'node:path';
-import { NamedArray, loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { z } from 'zod';
+import { NamedArray, loadSafetensors, metadataJson, saveSafetensors } from '../io/safetensors.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { CHECKPOINT_FILE, MODEL_FILE, modelTensors } from '../train/checkpoint.js';
+import {
+  CHECKPOINT_FILE,
+  MODEL_FILE,
+  OptimizerScalarsSchema,
+  StateParser,
+  inFile,
+  modelTensors,
+} from '../train/checkpoint.js';
+import { parseConfig } from '../util/config.js';
+import { RlConfig, resolveRlConfig } from './config.js';
 import { ReplayBuffer } from './replay.js';
 import { SoftActorCritic } from './sac.js';
 
@@ -53,10 +63,41 @@ export async function saveRlCheckpoint<S>(
   });
 }
 
-/** Restores agent and replay buffer in place; returns the saved loop state. */
-export function loadRlCheckpoint<S>(dir: string, agent: SoftActorCritic, replay: ReplayBuffer): S {
+const ReplayMetaSchema = z.object({
+  head: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative(),
+});
+
+/**
+ * Restores agent and replay buffer in place; returns the saved loop state, checked by `parseState`.
+ * The metadata is checked before any tensor is loaded.
+ */
+export function loadRlCheckpoint<S>(
+  dir: string,
+  agent: SoftActorCritic,
+  replay: ReplayBuffer,
+  parseState: StateParser<S>,
+): S {
   const path = join(dir, CHECKPOINT_FILE);
   const { tensors, metadata } = loadSafetensors(path);
+  const hint = 'not an RL checkpoint?';
+  const state = parseState(metadataJson(metadata, 'state', path, hint), `${path} metadata state`);
+  const scalars = parseConfig(
+    z.object({
+      actor: OptimizerScalarsSchema,
+      critic: OptimizerScalarsSchema,
+      alpha: OptimizerScalarsSchema,
+    }),
+    metadataJson(metadata, 'optimizers', path, hint),
+    `${path} metadata optimizers`,
+    'optimizer states',
+  );
+  const { head, size } = parseConfig(
+    ReplayMetaSchema,
+    metadataJson(metadata, 'replay', path, hint),
+    `${path} metadata replay`,
+    'replay buffer position',
+  );
   const group = (prefix: string): Map<string, NamedArray> => {
     const out = new Map<string, NamedArray>();
     for (const [n, t] of tensors) if (n.startsWith(prefix)) out.set(n.slice(prefix.length), t);
@@ -65,21 +106,32 @@ export function loadRlCheckpoint<S>(dir: string, agent: SoftActorCritic, replay:
   const { modules, optimizers } = parts(agent);
   for (const [prefix, m] of modules) m.loadStateDict(group(`${prefix}.`), path);
   const logAlpha = tensors.get('log_alpha');
-  if (!logAlpha || logAlpha.data.length !== 1) throw new Error(`${path}: missing log_alpha`);
+  if (!logAlpha || logAlpha.data.length !== 1) throw new RangeError(`${path}: missing log_alpha`);
   agent.logAlpha.data.set(logAlpha.data);
-  if (!metadata.state || !metadata.optimizers || !metadata.replay)
-    throw new Error(`${path}: not an RL checkpoint (metadata state/optimizers/replay missing)`);
-  const scalars = JSON.parse(metadata.optimizers) as Record<string, Record<string, number>>;
   for (const [prefix, o] of optimizers) {
     const st = new Map<string, Float32Array>();
     for (const [n, t] of group(`optim.${prefix}.`)) st.set(n, t.data);
-    o.loadState(st, scalars[prefix] ?? {});
+    inFile(path, () => o.loadState(st, scalars[prefix as keyof typeof scalars]));
   }
-  const { head, size } = JSON.parse(metadata.replay) as { head: number; size: number };
   const cols: Record<string, Float32Array> = {};
   for (const [n, t] of group('replay.')) cols[n] = t.data;
-  replay.restore(head, size, cols);
-  return JSON.parse(metadata.state) as S;
+  inFile(path, () => replay.restore(head, size, cols));
+  return state;
+}
+
+const SavedActorSchema = z.looseObject({
+  config: z.unknown(),
+  step: z.number().int().nonnegative().optional(),
+});
+
+/** The RL configuration and step count recorded in an actor's model.safetensors (its hhnet metadata). */
+export function savedActorConfig(
+  metadata: Record<string, string>,
+  path: string,
+): { config: RlConfig; step: number | null } {
+  const raw = metadataJson(metadata, 'hhnet', path, 'is this the output of `hhnet train rl`?');
+  const saved = parseConfig(SavedActorSchema, raw, `${path} metadata hhnet`, 'actor record');
+  return { config: resolveRlConfig(saved.config, `${path} (metadata)`), step: saved.step ?? null };
 }
 
 /** The trained actor with its configuration (what `hhnet play` loads). */

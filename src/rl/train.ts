@@ -3,15 +3,17 @@
  * deterministic evaluations every evalEvery steps; rl.json, model.safetensors and a full
  * checkpoint written atomically, so `--resume` continues a killed run exactly where it stopped.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { Rng } from '../util/rng.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { interruptPoller, interruptedAt } from '../util/interrupt.js';
+import { parseConfig, readJsonFile } from '../util/config.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 import { EnvSnapshot } from './env.js';
-import { RL_IDENTITY_KEYS, RlConfig } from './config.js';
+import { RL_IDENTITY_KEYS, RlConfig, resolveRlConfig } from './config.js';
 import { addNoise, evaluatePolicy, scaleAction } from './evaluate.js';
 import { MujocoEnv } from './mujoco-env.js';
 import { ActorShape } from './networks.js';
@@ -47,6 +49,43 @@ interface LoopState {
   env: EnvSnapshot;
   rng: (number | null)[];
   noiseRng: (number | null)[];
+}
+
+const count = z.number().int().nonnegative();
+const EpisodeRecordSchema = z.object({ step: count, return: z.number(), length: count });
+const EvalRecordSchema = z.object({
+  step: count,
+  meanReturn: z.number(),
+  meanLength: z.number().nonnegative(),
+});
+const RngStateSchema = z.array(z.number().nullable());
+
+const LoopStateSchema = z.object({
+  config: z.unknown(),
+  step: count,
+  seconds: z.number().nonnegative(),
+  episodes: z.array(EpisodeRecordSchema),
+  evals: z.array(EvalRecordSchema),
+  episodeReturn: z.number(),
+  episodeLength: count,
+  window: z.array(z.number()),
+  env: z.object({
+    qpos: z.array(z.number()),
+    qvel: z.array(z.number()),
+    warmstart: z.array(z.number()),
+    ctrl: z.array(z.number()),
+    time: z.number().nonnegative(),
+    elapsed: count,
+    rng: RngStateSchema,
+  }),
+  rng: RngStateSchema,
+  noiseRng: RngStateSchema,
+});
+
+/** The loop state saved in a checkpoint, checked field by field (a RangeError names the bad ones). */
+export function parseRlLoopState(raw: unknown, source: string): LoopState {
+  const s = parseConfig(LoopStateSchema, raw, source, 'RL loop state');
+  return { ...s, config: resolveRlConfig(s.config, `${source} config`) };
 }
 
 export interface RlEvents {
@@ -137,9 +176,14 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
         throw new RangeError(
           `${opts.out} already holds a training run; pass --resume to continue it, or choose another --out`,
         );
-      const saved = loadRlCheckpoint<LoopState>(opts.out, agent, replay);
+      const saved = loadRlCheckpoint(opts.out, agent, replay, parseRlLoopState);
       assertCompatible(saved.config, cfg, opts.out);
       state = { ...saved, config: cfg };
+      // a shorter window would be copied in part and leave stale frames behind
+      if (state.window.length !== window.frames.length)
+        throw new RangeError(
+          `${join(opts.out, 'checkpoint.safetensors')}: observation window of ${state.window.length} values, expected ${window.frames.length}`,
+        );
       env.restore(state.env);
       window.frames.set(state.window);
       rng.setState(state.rng);
@@ -277,7 +321,18 @@ function assertCompatible(saved: RlConfig, now: RlConfig, dir: string): void {
 export function finishedRlRun(dir: string, steps: number): ReturnType<typeof rlDocument> | null {
   const path = join(dir, 'rl.json');
   if (!existsSync(path)) return null;
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as ReturnType<typeof rlDocument>;
+  const raw = readJsonFile(
+    path,
+    z.looseObject({
+      config: z.unknown(),
+      stepsDone: count,
+      seconds: z.number().nonnegative(),
+      episodes: z.array(EpisodeRecordSchema),
+      evals: z.array(EvalRecordSchema),
+    }),
+    'RL run record',
+  );
+  const doc = { ...raw, config: resolveRlConfig(raw.config, `${path} config`) };
   const last = doc.evals[doc.evals.length - 1];
   return doc.stepsDone >= steps && last !== undefined && last.step >= steps ? doc : null;
 }

@@ -4,9 +4,10 @@
  * every few minutes inside an epoch; the batch order is a pure function of (seed, epoch), so a
  * resumed run continues exactly where the checkpoint left it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import {
   MultiDataset,
   BatchSampler,
@@ -23,9 +24,10 @@ import { add, argmaxRows, softmaxCrossEntropy } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { interruptPoller, interruptedAt } from '../util/interrupt.js';
+import { parseConfig, readJsonFile } from '../util/config.js';
 import { Rng } from '../util/rng.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
-import { TrainConfig } from './config.js';
+import { TrainConfig, resolveTrainConfig } from './config.js';
 import { checkStepMemory, measureStepMemory } from './limits.js';
 
 export interface EpochRecord {
@@ -60,6 +62,29 @@ export interface TrainEvents {
   evaluating?(epoch: number): void;
   epoch?(record: EpochRecord): void;
   checkpoint?(where: string): void;
+}
+
+const EpochRecordSchema = z.object({
+  epoch: z.number().int().positive(),
+  loss: z.number(),
+  acc1: z.number().min(0).max(100),
+  acc2: z.number().min(0).max(100),
+  seconds: z.number().nonnegative(),
+});
+
+const LoopStateSchema = z.object({
+  config: z.unknown(),
+  epochsDone: z.number().int().nonnegative(),
+  batchesDone: z.number().int().nonnegative(),
+  lossSum: z.number(),
+  seconds: z.number().nonnegative(),
+  history: z.array(EpochRecordSchema),
+});
+
+/** The loop state saved in a checkpoint, checked field by field (a RangeError names the bad ones). */
+export function parseTrainLoopState(raw: unknown, source: string): LoopState {
+  const s = parseConfig(LoopStateSchema, raw, source, 'training loop state');
+  return { ...s, config: resolveTrainConfig(s.config, `${source} config`) };
 }
 
 export class TrainingDivergedError extends Error {
@@ -174,7 +199,7 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
         `${opts.out} already holds a training run; pass --resume to continue it, or choose another --out`,
       );
     }
-    const saved = loadCheckpoint<LoopState>(opts.out, model, opt);
+    const saved = loadCheckpoint(opts.out, model, opt, parseTrainLoopState);
     assertCompatible(saved.config, cfg, opts.out);
     state = { ...saved, config: cfg };
     sched.setEpoch(state.epochsDone);
@@ -295,8 +320,12 @@ function assertCompatible(saved: TrainConfig, now: TrainConfig, dir: string): vo
 export function finishedMultitaskRun(dir: string, epochs: number): EpochRecord[] | null {
   const path = join(dir, 'metrics.json');
   if (!existsSync(path)) return null;
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { epochs?: EpochRecord[] };
-  const h = doc.epochs ?? [];
+  const doc = readJsonFile(
+    path,
+    z.looseObject({ epochs: z.array(EpochRecordSchema).default([]) }),
+    'metrics',
+  );
+  const h = doc.epochs;
   return h.length >= epochs ? h.slice(0, epochs) : null;
 }
 

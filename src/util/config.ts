@@ -1,4 +1,5 @@
 /** zod validation with one error that names the source, what it configures and every bad field. */
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 
 export function parseConfig<S extends z.ZodType>(
@@ -13,4 +14,23 @@ export function parseConfig<S extends z.ZodType>(
     throw new RangeError(`${source}: invalid ${what} — ${issues}`);
   }
   return parsed.data;
+}
+
+/** A JSON file checked against `schema`; unreadable, non-JSON or invalid content is a RangeError naming the file. */
+export function readJsonFile<S extends z.ZodType>(path: string, schema: S, what: string): z.output<S> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new RangeError(
+      `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new RangeError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseConfig(schema, value, path, what);
 }

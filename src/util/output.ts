@@ -14,6 +14,8 @@ export class UserError extends Error {
 
 /** Create the output directory and check it is writable, failing with a message that says so. */
 export async function prepareOutDir(dir: string): Promise<string> {
+  // resolve('') is the working directory: an empty --out would scatter the results there
+  if (dir.trim() === '') throw new UserError('--out: expected a directory path, got an empty string');
   try {
     await mkdirStepwise(resolve(dir));
     await access(dir, constants.W_OK);

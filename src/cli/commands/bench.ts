@@ -85,11 +85,13 @@ export function registerBench(program: Command): void {
         json?: boolean;
       }) => {
         selectBackend(flags.backend);
-        const models = flags.models ? flags.models.split(',').map((s) => s.trim()) : [...FC_MODELS];
+        // --models '' is an empty list (refused below), not a request for the default set
+        const models =
+          flags.models !== undefined ? flags.models.split(',').map((s) => s.trim()) : [...FC_MODELS];
         const bad = models.filter((m) => !(MULTITASK_MODELS as readonly string[]).includes(m));
         if (bad.length)
           throw new UserError(
-            `unknown model(s) ${bad.join(', ')} (available: ${MULTITASK_MODELS.join(', ')})`,
+            `unknown model(s) ${bad.map((m) => m || '""').join(', ')} (available: ${MULTITASK_MODELS.join(', ')})`,
           );
         const results = [];
         for (const model of models) {
@@ -164,11 +166,14 @@ export function registerBench(program: Command): void {
       }) => {
         selectBackend(flags.backend);
         await backendReady();
-        const models = flags.models ? flags.models.split(',').map((m) => m.trim()) : [...KERNEL_BENCH_MODELS];
+        const models =
+          flags.models !== undefined
+            ? flags.models.split(',').map((m) => m.trim())
+            : [...KERNEL_BENCH_MODELS];
         const bad = models.filter((m) => !(KERNEL_BENCH_MODELS as readonly string[]).includes(m));
         if (bad.length > 0)
           throw new UserError(
-            `--models: unknown ${bad.join(', ')} (available: ${KERNEL_BENCH_MODELS.join(', ')})`,
+            `--models: unknown ${bad.map((m) => m || '""').join(', ')} (available: ${KERNEL_BENCH_MODELS.join(', ')})`,
           );
         const r = benchKernels({ ...flags, models: models as KernelBenchModel[] });
         if (flags.json) {

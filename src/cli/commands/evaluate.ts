@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadSafetensors } from '../../io/safetensors.js';
-import { MODEL_FILE } from '../../train/checkpoint.js';
-import { resolveTrainConfig } from '../../train/config.js';
+import { MODEL_FILE, savedTrainConfig } from '../../train/checkpoint.js';
 import { buildModel, evaluateAccuracy, loadMultitaskData } from '../../train/multitask.js';
 import { positiveInt } from '../options.js';
-import { UserError } from '../output.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 
 interface EvaluateFlags {
@@ -29,15 +27,8 @@ export function registerEvaluate(program: Command): void {
       selectBackend(flags.backend);
       const path = join(flags.checkpoint, MODEL_FILE);
       const { tensors, metadata } = loadSafetensors(path);
-      let saved: { config?: unknown; epochs?: number };
-      try {
-        saved = JSON.parse(metadata.hhnet ?? '');
-      } catch {
-        throw new UserError(
-          `${path}: no hhnet training configuration in the metadata (not written by hhnet train?)`,
-        );
-      }
-      const base = resolveTrainConfig(saved.config, `${path} metadata`);
+      const saved = savedTrainConfig(metadata, path);
+      const base = saved.config;
       const cfg = {
         ...base,
         limitTest: flags.limitTest ?? base.limitTest,
@@ -51,7 +42,7 @@ export function registerEvaluate(program: Command): void {
       const result = {
         model: cfg.model,
         dataset: cfg.dataset,
-        epochs: saved.epochs ?? null,
+        epochs: saved.epochs,
         samples: test.count,
         noise: cfg.noise,
         acc1,

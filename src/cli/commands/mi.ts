@@ -12,7 +12,7 @@ import {
 } from '../../experiments/mi.js';
 import { VIB_K, VIB_MODELS } from '../../models/vib.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { finiteNumber, integer, oneOf, positiveInt, positiveNumber } from '../options.js';
+import { integer, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { claimRunDir } from '../output.js';
 import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
 import { catchInterrupts } from '../../util/interrupt.js';
@@ -58,7 +58,7 @@ export function registerMi(program: Command): void {
     .option('--seed <n>', 'seed for initialisation, batch order and the z samples', integer, 0)
     .option('--T <n>', 'time steps each image is presented', positiveInt, 15)
     .option('--K <n>', 'bottleneck dimensions', positiveInt, VIB_K)
-    .option('--beta <x>', 'weight β of the KL term in the loss', finiteNumber, 1e-3)
+    .option('--beta <x>', 'weight β of the KL term in the loss', nonNegativeNumber, 1e-3)
     .option('--lr <x>', 'Adam learning rate (decays ×0.97 per epoch)', positiveNumber, 1e-4)
     .option('--limit-train <n>', 'use only the first N training samples', positiveInt)
     .option('--limit-test <n>', 'use only the first N test samples', positiveInt)

@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadSafetensors } from '../../io/safetensors.js';
-import { resolveRlConfig } from '../../rl/config.js';
+import { savedActorConfig } from '../../rl/checkpoint.js';
 import { evaluatePolicy } from '../../rl/evaluate.js';
 import { withEnv } from '../../rl/pendulums.js';
 import { buildAgent } from '../../rl/train.js';
 import { MODEL_FILE } from '../../train/checkpoint.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { integer, positiveInt, nonNegativeNumber } from '../options.js';
-import { UserError } from '../output.js';
+import { integer, nonNegativeNumber, positiveInt } from '../options.js';
 
 interface PlayFlags {
   checkpoint: string;
@@ -34,10 +33,7 @@ export function registerPlay(program: Command): void {
       selectBackend(flags.backend);
       const path = join(flags.checkpoint, MODEL_FILE);
       const { tensors, metadata } = loadSafetensors(path);
-      if (!metadata.hhnet)
-        throw new UserError(`${path}: no hhnet metadata; is this the output of \`hhnet train rl\`?`);
-      const meta = JSON.parse(metadata.hhnet) as { config?: unknown; step?: number };
-      const cfg = resolveRlConfig(meta.config, `${path} (metadata)`);
+      const { config: cfg, step } = savedActorConfig(metadata, path);
       await withEnv(cfg.env, (env) => {
         const agent = buildAgent(cfg, env);
         agent.actor.loadStateDict(tensors, path);
@@ -51,14 +47,14 @@ export function registerPlay(program: Command): void {
         const result = {
           env: cfg.env,
           model: cfg.model,
-          trainedSteps: meta.step ?? null,
+          trainedSteps: step,
           ...r,
           stdReturn: sd,
         };
         if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
         else
           process.stdout.write(
-            `${cfg.model} actor on ${cfg.env} (trained ${meta.step ?? '?'} steps): return ${r.meanReturn.toFixed(1)} ± ${sd.toFixed(1)} over ${flags.episodes} episodes, mean length ${r.meanLength.toFixed(0)}\n`,
+            `${cfg.model} actor on ${cfg.env} (trained ${step ?? '?'} steps): return ${r.meanReturn.toFixed(1)} ± ${sd.toFixed(1)} over ${flags.episodes} episodes, mean length ${r.meanLength.toFixed(0)}\n`,
           );
       });
     });

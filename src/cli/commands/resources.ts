@@ -10,7 +10,7 @@ import type { ResourcesResult } from '../../experiments/resources.js';
 import { FC_MODELS, MULTITASK_MODELS } from '../../models/multitask.js';
 import { resourcesFigure } from '../../experiments/resources-figures.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { integer, positiveInt } from '../options.js';
+import { integer, nonNegativeInt, positiveInt } from '../options.js';
 import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
 
@@ -43,7 +43,7 @@ export function registerResources(program: Command): void {
       positiveInt,
       RESOURCES_DEFAULTS.repeats,
     )
-    .option('--warmup <n>', 'untimed steps before each timing', integer, RESOURCES_DEFAULTS.warmup)
+    .option('--warmup <n>', 'untimed steps before each timing', nonNegativeInt, RESOURCES_DEFAULTS.warmup)
     .option('--seed <n>', 'seed of the weights and the random batch', integer, RESOURCES_DEFAULTS.seed)
     .option(...BACKEND_FLAG)
     .option('--json', 'print resources.json on stdout instead of the table')
@@ -60,7 +60,6 @@ export function registerResources(program: Command): void {
         flags.models === undefined ? [...FC_MODELS] : flags.models.split(',').map((s) => s.trim());
       if (names.length === 0 || names.some((n) => n === ''))
         throw new UserError(`--models needs a comma-separated list of: ${MULTITASK_MODELS.join(', ')}`);
-      if (flags.warmup < 0) throw new UserError(`--warmup must be ≥ 0, got ${flags.warmup}`);
       let models;
       try {
         models = checkModelNames(names);

@@ -13,7 +13,7 @@ import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { writeJsonAtomic } from '../../util/atomic.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { integer, oneOf, positiveInt, nonNegativeList } from '../options.js';
+import { integer, nonNegativeList, oneOf, positiveInt } from '../options.js';
 import { UserError, prepareOutDir, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
 import { catchInterrupts } from '../../util/interrupt.js';
@@ -24,7 +24,9 @@ function nameList<T extends string>(flag: string, allowed: readonly T[]): (value
     const names = value.split(',').map((s) => s.trim());
     const bad = names.filter((n) => !(allowed as readonly string[]).includes(n));
     if (bad.length || names.length === 0)
-      throw new UserError(`--${flag}: unknown ${bad.join(', ')} (available: ${allowed.join(', ')})`);
+      throw new UserError(
+        `--${flag}: unknown ${bad.map((n) => n || '""').join(', ')} (available: ${allowed.join(', ')})`,
+      );
     return names as T[];
   };
 }
@@ -98,7 +100,6 @@ export function registerRobustness(program: Command): void {
           'models',
           MULTITASK_MODELS,
         )(f.models ?? 'hh-fc,lif-fc,4lif-fc,slif2hh-fc');
-        if (f.noise.some((a) => a < 0)) throw new UserError('--noise: amplitudes must be ≥ 0');
         await prepareOutDir(f.out);
         const r = await multitaskRobustness(
           {
@@ -170,8 +171,6 @@ export function registerRobustness(program: Command): void {
         catchInterrupts();
         selectBackend(f.backend);
         const models = nameList<ActorKind>('models', ACTOR_KINDS)(f.models ?? 'hh,lif,4lif,slif2hh');
-        if ([...f.stateNoise, ...f.rewardNoise].some((s) => s < 0))
-          throw new UserError('noise σ must be ≥ 0');
         await prepareOutDir(f.out);
         const r = await rlRobustness(
           {

@@ -9,12 +9,13 @@ import { DT_PROBE_MS, assertAccurateDt, runWithDtAdvice } from '../divergence.js
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import {
   finiteNumber,
+  fraction,
   integer,
   integratorName,
+  nonNegativeNumber,
   oneOf,
   positiveInt,
   positiveNumber,
-  nonNegativeNumber,
 } from '../options.js';
 import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
@@ -102,12 +103,12 @@ export function registerSimulate(program: Command): void {
     .option('--offset <uA>', 'waveform mean level (µA/cm²); for step: end time (ms)', finiteNumber)
     .option('--period <ms>', 'waveform period', positiveNumber)
     .option('--phase <rad>', 'sine phase', finiteNumber)
-    .option('--duty <fraction>', 'square wave duty cycle in [0, 1]', finiteNumber)
+    .option('--duty <fraction>', 'square wave duty cycle in [0, 1]', fraction)
     .option('--onset <ms>', 'step onset', finiteNumber)
     .option('--mean <uA>', 'OU mean current', finiteNumber)
     .option('--sigma <uA>', 'OU standard deviation', nonNegativeNumber)
     .option('--tau <ms>', 'OU correlation time', positiveNumber)
-    .option('--rate <Hz>', 'Poisson input rate', finiteNumber)
+    .option('--rate <Hz>', 'Poisson input rate', nonNegativeNumber)
     .option('--inputs <n>', 'number of Poisson input trains', positiveInt)
     .option('--weight <uA>', 'Poisson synaptic weight per spike', finiteNumber)
     .option('--tau-syn <ms>', 'Poisson synaptic time constant', positiveNumber)

@@ -5,7 +5,7 @@ import { ACTOR_KINDS } from '../../rl/networks.js';
 import { ENV_NAMES } from '../../rl/pendulums.js';
 import { trainRl } from '../../rl/train.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
-import { integer, oneOf, positiveInt, positiveNumber, nonNegativeNumber } from '../options.js';
+import { integer, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { claimRunDir } from '../output.js';
 import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
 import { catchInterrupts } from '../../util/interrupt.js';

@@ -4,15 +4,7 @@ import { MULTI_KINDS } from '../../data/multi.js';
 import { MULTITASK_MODELS } from '../../models/multitask.js';
 import { resolveTrainConfig } from '../../train/config.js';
 import { EpochRecord, trainMultitask } from '../../train/multitask.js';
-import {
-  numberList,
-  oneOf,
-  positiveInt,
-  positiveNumber,
-  integer,
-  finiteNumber,
-  nonNegativeNumber,
-} from '../options.js';
+import { numberList, oneOf, positiveInt, positiveNumber, integer, nonNegativeNumber } from '../options.js';
 import { claimRunDir } from '../output.js';
 import { CHECKPOINT_FILE } from '../../train/checkpoint.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
@@ -69,7 +61,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--data-dir <dir>', 'Fashion-MNIST IDX directory (default /usr/share/datasets/fashion-mnist)')
     .option('--lr <x>', 'Adam learning rate (default: the study’s, 1e-4 fc / 3e-3 conv)', positiveNumber)
-    .option('--weight-decay <x>', 'Adam weight decay (default 1e-5 fc / 3e-4 conv)', finiteNumber)
+    .option('--weight-decay <x>', 'Adam weight decay (default 1e-5 fc / 3e-4 conv)', nonNegativeNumber)
     .option('--milestones <list>', 'MultiStepLR epochs (default 10,20,30 fc / 20,30 conv)', numberList)
     .option('--resume', 'continue the run saved in --out')
     .option('--force', 'replace the results --out already holds')
