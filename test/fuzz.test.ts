@@ -612,7 +612,7 @@ const CONFIGS = [
   {
     what: 'RL',
     resolve: resolveRlConfig,
-    valid: { env: 'inverted-pendulum', model: 'lif', steps: 100, gamma: 0.9, padding: 'repeat' },
+    valid: { env: 'inverted-pendulum', model: 'lif', steps: 100, warmup: 10, gamma: 0.9, padding: 'repeat' },
   },
   { what: 'mutual-information', resolve: resolveMiConfig, valid: { model: 'hh', epochs: 1, K: 4, beta: 0 } },
 ] as const;
@@ -704,7 +704,12 @@ const fieldName = (path: (string | number)[]): string =>
   String([...path].reverse().find((k) => typeof k === 'string') ?? path[0]);
 
 const trainConfig = resolveTrainConfig({ model: 'hh-fc', epochs: 2 }) as unknown as Json;
-const rlConfig = resolveRlConfig({ env: 'inverted-pendulum', model: 'lif', steps: 100 }) as unknown as Json;
+const rlConfig = resolveRlConfig({
+  env: 'inverted-pendulum',
+  model: 'lif',
+  steps: 100,
+  warmup: 10,
+}) as unknown as Json;
 const rng = [1, 2, 3, 4, null];
 const LOOP_STATES = [
   {
