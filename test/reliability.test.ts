@@ -384,3 +384,32 @@ test('spiking layers share one constructor shape (neuronShape, options); the old
   assert.throws(loose(SLIF2HHNeurons, [8], {}), /options\.rng \(an Rng\) .* is required/);
   assert.throws(loose(LIFNeurons, [8], { kind: 'fully' }), /options\.kind must be 'fc' or 'conv'/);
 });
+
+test('stateDict round-trips; loadStateDict lists missing and unexpected names and changes nothing on a mismatch', () => {
+  const a = new LearningHHNeurons([4], { rng: new Rng(1), learnableRates: true });
+  const b = new LearningHHNeurons([4], { rng: new Rng(2), learnableRates: true });
+  const before = b.stateDict();
+  const sd = a.stateDict();
+  sd.delete('alpha_n');
+  sd.set('fc1.weight', { shape: [1], data: new Float32Array(1) });
+  assert.throws(
+    () => b.loadStateDict(sd, 'x.safetensors'),
+    /x\.safetensors: missing tensors alpha_n; unexpected tensors fc1\.weight/,
+  );
+  const wrong = a.stateDict();
+  wrong.set('beta_h', { shape: [5], data: new Float32Array(5) });
+  assert.throws(() => b.loadStateDict(wrong, 'x'), /tensor 'beta_h' has shape \[5\], model expects \[4\]/);
+  assert.deepEqual([...b.stateDict()], [...before], 'a failed load changed the module');
+  b.loadStateDict(a.stateDict(), 'x');
+  assert.deepEqual([...b.stateDict()], [...a.stateDict()]);
+});
+
+test('resuming a checkpoint of another model says so before loading any tensor', async () => {
+  const out = outDir('other-model');
+  const cfg = resolveTrainConfig({ model: 'lif-fc', epochs: 1, ...small });
+  await trainMultitask(cfg, { out, resume: false, data });
+  await assert.rejects(
+    trainMultitask({ ...cfg, model: 'hh-fc' }, { out, resume: true, data }),
+    /cannot resume .*: model was "lif-fc", now "hh-fc"/,
+  );
+});

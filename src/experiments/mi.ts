@@ -304,8 +304,13 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
       throw new RangeError(
         `cannot resume ${opts.out}: no ${CHECKPOINT_FILE} there (use --force to start over)`,
       );
-    const saved = loadCheckpoint(opts.out, model, opt, parseMiLoopState);
-    assertCompatible(saved.config, cfg, opts.out);
+    // The settings are compared before any tensor is loaded: a checkpoint of another model is
+    // reported as such, not as tensors that do not fit.
+    const saved = loadCheckpoint(opts.out, model, opt, (raw, source) => {
+      const st = parseMiLoopState(raw, source);
+      assertCompatible(st.config, cfg, opts.out);
+      return st;
+    });
     state = { ...saved, config: cfg };
     sched.setEpoch(state.epochsDone);
   }

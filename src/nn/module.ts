@@ -53,22 +53,43 @@ export abstract class Module {
     for (const [, t] of this.namedParameters()) t.grad = null;
   }
 
-  /** Copies values in from a name → tensor map, checking names and shapes. */
+  /**
+   * The parameters by dotted name (PyTorch's state_dict): shape and a copy of the values, in
+   * registration order. loadStateDict takes it back.
+   */
+  stateDict(): Map<string, { shape: readonly number[]; data: Float32Array }> {
+    return new Map(
+      this.namedParameters().map(([n, t]) => [n, { shape: [...t.shape], data: t.data.slice() }]),
+    );
+  }
+
+  /**
+   * Copies values in from a name → tensor map. Everything is checked before anything is copied,
+   * so a mismatch leaves the module as it was; the error lists every missing and every unexpected
+   * name, or the first shape that differs, prefixed with `source` (the file).
+   */
   loadStateDict(state: Map<string, { shape: readonly number[]; data: Float32Array }>, source: string): void {
     const own = this.namedParameters();
-    const missing = own.filter(([n]) => !state.has(n)).map(([n]) => n);
-    if (missing.length) throw new RangeError(`${source}: missing tensors ${missing.join(', ')}`);
     const ownNames = new Set(own.map(([n]) => n));
+    const missing = own.filter(([n]) => !state.has(n)).map(([n]) => n);
     const extra = [...state.keys()].filter((n) => !ownNames.has(n));
-    if (extra.length) throw new RangeError(`${source}: unexpected tensors ${extra.join(', ')}`);
+    if (missing.length || extra.length) {
+      const parts = [];
+      if (missing.length) parts.push(`missing tensors ${missing.join(', ')}`);
+      if (extra.length) parts.push(`unexpected tensors ${extra.join(', ')}`);
+      throw new RangeError(`${source}: ${parts.join('; ')} (a checkpoint of another model?)`);
+    }
     for (const [n, t] of own) {
       const s = state.get(n)!;
-      if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
+      if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i]))
         throw new RangeError(
           `${source}: tensor '${n}' has shape [${s.shape.join(', ')}], model expects [${t.shape.join(', ')}]`,
         );
-      }
-      t.data.set(s.data);
+      if (s.data.length !== t.data.length)
+        throw new RangeError(
+          `${source}: tensor '${n}' holds ${s.data.length} values, its shape needs ${t.data.length}`,
+        );
     }
+    for (const [n, t] of own) t.data.set(state.get(n)!.data);
   }
 }

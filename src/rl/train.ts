@@ -176,8 +176,13 @@ export async function trainRl(cfg: RlConfig, opts: RlTrainOptions): Promise<Retu
         throw new RangeError(
           `${opts.out} already holds a training run; pass --resume to continue it, or choose another --out`,
         );
-      const saved = loadRlCheckpoint(opts.out, agent, replay, parseRlLoopState);
-      assertCompatible(saved.config, cfg, opts.out);
+      // The settings are compared before any tensor is loaded: a checkpoint of another model is
+      // reported as such, not as tensors that do not fit.
+      const saved = loadRlCheckpoint(opts.out, agent, replay, (raw, source) => {
+        const st = parseRlLoopState(raw, source);
+        assertCompatible(st.config, cfg, opts.out);
+        return st;
+      });
       state = { ...saved, config: cfg };
       // a shorter window would be copied in part and leave stale frames behind
       if (state.window.length !== window.frames.length)

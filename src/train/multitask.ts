@@ -199,8 +199,13 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
         `${opts.out} already holds a training run; pass --resume to continue it, or choose another --out`,
       );
     }
-    const saved = loadCheckpoint(opts.out, model, opt, parseTrainLoopState);
-    assertCompatible(saved.config, cfg, opts.out);
+    // The settings are compared before any tensor is loaded: a checkpoint of another model is
+    // reported as such, not as tensors that do not fit.
+    const saved = loadCheckpoint(opts.out, model, opt, (raw, source) => {
+      const st = parseTrainLoopState(raw, source);
+      assertCompatible(st.config, cfg, opts.out);
+      return st;
+    });
     state = { ...saved, config: cfg };
     sched.setEpoch(state.epochsDone);
   }
