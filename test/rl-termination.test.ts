@@ -43,14 +43,15 @@ async function open<E extends MujocoEnv>(make: (mj: MainModule) => E): Promise<E
   return env;
 }
 
-/** The largest double below x and the smallest above it. */
+/** x moved by one relative ε (a double or two) down or up. */
 const below = (x: number): number => x - Math.abs(x) * Number.EPSILON;
 const above = (x: number): number => x + Math.abs(x) * Number.EPSILON;
 
 /**
  * Bisection on the start parameter λ of `start(λ)` for the point where the quantity `metric`, read
- * right after one step(0), crosses `limit` (`beyond` says which side the rule calls terminal;
- * metric increasing in λ over [lo, hi]); returns the step results of the two final brackets.
+ * right after one step(0), crosses the rule's boundary (`beyond`: the side the rule calls
+ * terminal; metric increasing in λ over [lo, hi]); returns the step results of the two final
+ * brackets.
  */
 function straddle(
   env: MujocoEnv,
@@ -83,7 +84,7 @@ describe('InvertedPendulum termination: |θ| > 0.2 rad or a non-finite observati
     assert.equal(InvertedPendulumEnv.POLE_LIMIT, 0.2);
   });
 
-  it('θ = ±0.2 exactly is not terminal; the next double beyond it is, on both sides', async () => {
+  it('θ = ±0.2 exactly is not terminal; one ε beyond it is, on both sides', async () => {
     const env = await open((mj) => new PendulumProbe(mj));
     env.reset(0);
     for (const sign of [1, -1]) {
@@ -135,7 +136,7 @@ describe('InvertedDoublePendulum termination: tip height y ≤ 1', () => {
     assert.ok(Math.abs(env.tipPosition()[1] - 1.2) < 1e-12);
   });
 
-  it('y = 1 exactly is terminal (≤, not <); the next double above is not', async () => {
+  it('y = 1 exactly is terminal (≤, not <); one ε above is not', async () => {
     const env = await open((mj) => new DoublePendulumProbe(mj));
     env.reset(0);
     const at = (y: number): boolean => {
