@@ -479,8 +479,9 @@ test('derived partials of every declared model match finite differences of its s
 
 const SURROGATE_PARAM_PER_SCALE = [0.5, 4, 2, 4]; // rectangular width, sigmoid α, arctan α, fast-sigmoid slope (for scale 1)
 
-test('BPTT of every declared model × surrogate (smooth mode) matches finite differences', () => {
+test('BPTT of every declared model × surrogate (smooth mode; static and framed input) matches finite differences', () => {
   const rng = new Rng(22);
+  const frameRng = new Rng(25);
   for (const model of declaredModels()) {
     const cfg = gradcheckConfig(model);
     const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
@@ -494,7 +495,12 @@ test('BPTT of every declared model × surrogate (smooth mode) matches finite dif
           : SURROGATE_PARAM_PER_SCALE[surrogate] / cfg.scale;
       const [B, N, T] = [rect ? rect.batch : 2, rect ? rect.neurons : 3, cfg.steps];
       const rateOutput = surrogate % 2 === 0;
-      const input = uniform(rng, B * N, cfg.lo, cfg.hi);
+      // Surrogates 2 and 3 take a time-varying input, in frames of 2 steps where T allows (drawn
+      // from its own generator, so the static cases keep their draws).
+      const timeVarying = surrogate >= 2;
+      const repeat = timeVarying && T % 2 === 0 ? 2 : 1;
+      const staticInput = uniform(rng, B * N, cfg.lo, cfg.hi);
+      const input = timeVarying ? uniform(frameRng, (T / repeat) * B * N, cfg.lo, cfg.hi) : staticInput;
       const paramArrays: Record<string, Float32Array | number> = { ...cfg.params };
       const values = resolveParams(
         model,
@@ -513,6 +519,8 @@ test('BPTT of every declared model × surrogate (smooth mode) matches finite dif
         params: paramArrays,
         learnable,
         rateOutput,
+        timeVarying,
+        repeat,
         surrogate,
         surrogateParam,
         smooth: true,

@@ -53,6 +53,27 @@ export interface UpdateStats {
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
+/**
+ * The critics' regression target per sample: y = r + γ·(1 − done)·(min(Q1', Q2') − α·log π(a'|s')),
+ * with Q1', Q2' the target critics at (s', a') and a' ~ π(·|s').
+ */
+export function softQTarget(
+  rewards: ArrayLike<number>,
+  dones: ArrayLike<number>,
+  q1: ArrayLike<number>,
+  q2: ArrayLike<number>,
+  logProb: ArrayLike<number>,
+  alpha: number,
+  gamma: number,
+): Float32Array {
+  const out = new Float32Array(rewards.length);
+  for (let b = 0; b < out.length; b++) {
+    const v = Math.min(q1[b], q2[b]) - alpha * logProb[b];
+    out[b] = rewards[b] + gamma * (1 - dones[b]) * v;
+  }
+  return out;
+}
+
 export class SoftActorCritic {
   readonly actor: Actor;
   readonly critic: TwinCritic;
@@ -141,11 +162,7 @@ export class SoftActorCritic {
       const next = this.samplePolicy(batch.nextObs, B, rng);
       const q1 = this.target.q1.forward(nextObs, next.action).data;
       const q2 = this.target.q2.forward(nextObs, next.action).data;
-      const out = new Float32Array(B);
-      for (let b = 0; b < B; b++) {
-        const v = Math.min(q1[b], q2[b]) - alpha * next.logProb.data[b];
-        out[b] = batch.rewards[b] + gamma * (1 - batch.dones[b]) * v;
-      }
+      const out = softQTarget(batch.rewards, batch.dones, q1, q2, next.logProb.data, alpha, gamma);
       return new Tensor(out, [B, 1]);
     });
 
