@@ -413,3 +413,18 @@ test('resuming a checkpoint of another model says so before loading any tensor',
     /cannot resume .*: model was "lif-fc", now "hh-fc"/,
   );
 });
+
+test('a population too large for memory is refused before any allocation, with the size that fits', async () => {
+  const [sim, bench] = await Promise.all([
+    cli(['simulate', '--neurons', '1000000000', '--quiet', '--out', outDir('pop')]),
+    cli(['bench', 'sim', '--neurons', '2000000000', '--duration', '1']),
+  ]);
+  for (const r of [sim, bench]) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /--neurons \d+: a population of hh needs about [\d.]+ GiB .*; use --neurons \d+ or fewer/,
+    );
+    assert.ok(r.seconds < 30, `took ${r.seconds} s`);
+  }
+});

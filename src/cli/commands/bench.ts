@@ -11,6 +11,7 @@ import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { UserError } from '../output.js';
 import { MODEL_NAMES, defaultDt } from '../../sim/registry.js';
 import { runWithDtAdvice } from '../divergence.js';
+import { checkPopulationSize } from '../../sim/limits.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { finiteNumber, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
 
@@ -42,6 +43,7 @@ export function registerBench(program: Command): void {
     .option('--json', 'print JSON only')
     .action(async (flags: BenchSimFlags) => {
       selectBackend(flags.backend);
+      checkPopulationSize(flags.model, flags.neurons, { integrator: flags.integrator });
       await backendReady();
       const r = runWithDtAdvice(
         (dt, duration) => benchSim({ ...flags, dt, duration }),

@@ -5,6 +5,7 @@ import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../experiments/dynamics-figures.js';
 import { simulate, validateTiming } from '../../sim/simulate.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
+import { checkPopulationSize } from '../../sim/limits.js';
 import { DT_PROBE_MS, assertAccurateDt, runWithDtAdvice } from '../divergence.js';
 import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
 import {
@@ -135,6 +136,7 @@ export function registerSimulate(program: Command): void {
       validateTiming(flags.duration, dt);
       checkModelDt(flags.model, dt);
       const decl = declaredModel(flags.model);
+      checkPopulationSize(flags.model, flags.neurons, { integrator: flags.integrator, params });
       const discrete = flags.model === 'slif2hh' || decl?.time === 'discrete';
       const stimulusOptions: Record<string, number | undefined> = { neurons: flags.neurons };
       for (const key of STIMULUS_FLAGS) stimulusOptions[key] = flags[key];
