@@ -19,6 +19,7 @@ import { renderSvg } from '../src/report/charts.js';
 import { gaussianKl, softmaxCrossEntropy } from '../src/tensor/ops.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
+import { InterruptedError, clearInterrupt, requestInterrupt } from '../src/util/interrupt.js';
 import { close, runCli } from './helpers.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-mi-test-'));
@@ -142,6 +143,30 @@ describe('runMutualInformation', () => {
     assert.equal(resumed.epochs.length, 2);
     assert.equal(
       readFileSync(join(killed, 'mi.json'), 'utf8'),
+      readFileSync(join(straight, 'mi.json'), 'utf8'),
+    );
+  });
+
+  it('a stop request (SIGTERM) inside an epoch writes a checkpoint; the resumed run equals a straight one', async () => {
+    const cfg = resolveMiConfig({ model: 'lif', epochs: 1, ...small });
+    const straight = outDir('straight-stop');
+    await runMutualInformation(cfg, { out: straight, data });
+    const stopped = outDir('stopped');
+    try {
+      await assert.rejects(
+        runMutualInformation(cfg, {
+          out: stopped,
+          data,
+          events: { batch: (b) => b.batch === 2 && requestInterrupt('SIGTERM') },
+        }),
+        (err: Error) => err instanceof InterruptedError && /SIGTERM at epoch 1, batch 2/.test(err.message),
+      );
+    } finally {
+      clearInterrupt();
+    }
+    await runMutualInformation(cfg, { out: stopped, resume: true, data });
+    assert.equal(
+      readFileSync(join(stopped, 'mi.json'), 'utf8'),
       readFileSync(join(straight, 'mi.json'), 'utf8'),
     );
   });

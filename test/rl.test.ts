@@ -16,6 +16,7 @@ import { SAC_DEFAULTS, SoftActorCritic } from '../src/rl/sac.js';
 import { trainRl } from '../src/rl/train.js';
 import { ObservationWindow } from '../src/rl/window.js';
 import { loadSafetensors } from '../src/io/safetensors.js';
+import { InterruptedError, clearInterrupt, requestInterrupt } from '../src/util/interrupt.js';
 import { close, runCli } from './helpers.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-rl-test-'));
@@ -269,4 +270,34 @@ test('train rl / play / bench rl reject bad input with clear messages', async ()
   assert.equal(bench.code, 0, bench.stderr);
   const j = JSON.parse(bench.stdout);
   assert.ok(j.msPerStep > 0 && j.msUpdate > 0 && j.msEnv > 0);
+});
+
+test('a stop request (SIGINT) mid-episode writes a checkpoint; the resumed run equals an uninterrupted one', async () => {
+  const cfg = resolveRlConfig({
+    env: 'inverted-pendulum',
+    model: 'lif',
+    steps: 600,
+    warmup: 100,
+    batch: 16,
+    evalEvery: 300,
+    evalEpisodes: 2,
+    seed: 5,
+  });
+  const whole = await trainRl(cfg, { out: outDir('whole-stop'), resume: false });
+  const stopped = outDir('stopped');
+  try {
+    await assert.rejects(
+      trainRl(cfg, {
+        out: stopped,
+        resume: false,
+        events: { step: (s) => s.step === 400 && requestInterrupt('SIGINT') },
+      }),
+      (err: Error) => err instanceof InterruptedError && /SIGINT at step 400/.test(err.message),
+    );
+  } finally {
+    clearInterrupt();
+  }
+  const resumed = await trainRl(cfg, { out: stopped, resume: true });
+  assert.deepEqual(resumed.episodes, whole.episodes);
+  assert.deepEqual(resumed.evals, whole.evals);
 });
