@@ -91,6 +91,29 @@ test('exprel and its derivative are continuous through 0 and match their closed 
   }
 });
 
+// Found by the mutation run (npm run mutation, docs/reliability.md): the checks above cannot see
+// the series' higher terms.
+test('exprel and its derivative keep full double precision on their series branches near 0', () => {
+  const series = (x: number, d: boolean) => {
+    // exprel(x) = Σ xⁿ/(n+1)!, exprel'(x) = Σ n·xⁿ⁻¹/(n+1)!
+    let s = 0;
+    let fact = 1;
+    for (let n = 0; n < 12; n++) {
+      fact *= n + 1;
+      s += d ? (n === 0 ? 0 : (n * x ** (n - 1)) / fact) : x ** n / fact;
+    }
+    return s;
+  };
+  for (const x of [1e-7, -5e-7, 9.9e-7, -9.9e-7]) {
+    const rel = Math.abs(exprel(x) / series(x, false) - 1);
+    assert.ok(rel <= 1e-14, `exprel(${x}): relative error ${rel}`);
+  }
+  for (const x of [1e-4, -5e-4, 9.9e-4, -9.9e-4]) {
+    const rel = Math.abs(exprelD(x) / series(x, true) - 1);
+    assert.ok(rel <= 5e-14, `exprel'(${x}): relative error ${rel}`);
+  }
+});
+
 test('derivatives of step() are refused; detach() has a zero derivative', () => {
   assert.throws(() => derivative(parseExpr('step(x - 1)*x', 't'), 'x'), NotDifferentiableError);
   assert.equal(format(derivative(parseExpr('detach(x^2) + 3*x', 't'), 'x')), '3');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { countFlops, graphMemory } from '../src/tensor/accounting.js';
 import { isGradEnabled, noGrad } from '../src/tensor/autograd.js';
 import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
 import {
@@ -453,5 +454,167 @@ describe('ops shape errors', () => {
     assert.throws(() => reshape(a, [7]), /reshape/);
     assert.throws(() => dropout(a, 1, true, new Rng(1)), /dropout: p must be in \[0, 1\)/);
     assert.throws(() => dropout(a, -0.1, true, new Rng(1)), /dropout/);
+  });
+});
+
+// Cases that the mutation run (npm run mutation, docs/reliability.md) showed were not pinned down.
+describe('ops: exact gradients, ties, bounds and shapes beyond 2-D', () => {
+  /** dL/dx of L = Σ w·f(x) for the fixed weights w, and the forward values. */
+  function gradOf(f: (x: Tensor) => Tensor, values: number[]): { y: Float32Array; g: Float32Array } {
+    const x = new Tensor(Float32Array.from(values), [values.length], true);
+    const w = Tensor.from(values.map((_, i) => 1 + i));
+    const y = f(x);
+    sum(mul(y, w)).backward();
+    return { y: y.data, g: x.grad!.map((v, i) => v / (1 + i)) };
+  }
+  const xs = [-1.5, -0.2, 0.3, 2];
+
+  it('every unary op: the gradient is its closed-form derivative (gradcheck does not fail on NaN)', () => {
+    const sig = (x: number) => 1 / (1 + Math.exp(-x));
+    const cases: [string, (x: Tensor) => Tensor, (x: number) => number, (x: number) => number][] = [
+      ['sigmoid', sigmoid, sig, (x) => sig(x) * (1 - sig(x))],
+      ['tanh', tanh, Math.tanh, (x) => 1 - Math.tanh(x) ** 2],
+      ['softplus', softplus, (x) => Math.log1p(Math.exp(x)), sig],
+      ['exp', exp, Math.exp, Math.exp],
+      ['addScalar', (x) => addScalar(x, -5), (x) => x - 5, () => 1],
+      ['scale', (x) => scale(x, -2.5), (x) => -2.5 * x, () => -2.5],
+      ['relu', relu, (x) => Math.max(0, x), (x) => (x > 0 ? 1 : 0)],
+    ];
+    for (const [name, op, f, df] of cases) {
+      const { y, g } = gradOf(op, xs);
+      assertClose(
+        y,
+        xs.map((x) => f(x)),
+        1e-6,
+      );
+      for (let i = 0; i < xs.length; i++) close(g[i], df(xs[i]), 1e-6, `${name}'(${xs[i]}): ${g[i]}`);
+    }
+  });
+
+  it('dropout: the gradient is the mask (0 or 1/(1 − p))', () => {
+    const { y, g } = gradOf((x) => dropout(x, 0.5, true, new Rng(4)), [1, 1, 1, 1, 1, 1, 1, 1]);
+    assertClose(g, y, 1e-6);
+    assert.ok(g.some((v) => v === 0) && g.some((v) => v === 2), `mask ${g}`);
+  });
+
+  it('ties and bounds: minimum gives the gradient to a on ties, clamp passes it at lo and hi, relu′(0) = 0', () => {
+    const a = new Tensor(Float32Array.of(1, 2, 3), [3], true);
+    const b = new Tensor(Float32Array.of(1, 1, 4), [3], true);
+    sum(minimum(a, b)).backward();
+    assert.deepEqual([...a.grad!], [1, 0, 1]);
+    assert.deepEqual([...b.grad!], [0, 1, 0]);
+    const { g } = gradOf((x) => clamp(x, -1, 1), [-1, 1, -1.01, 1.01]);
+    assert.deepEqual([...g], [1, 1, 0, 0]);
+    assert.deepEqual([...gradOf(relu, [0, 1]).g], [0, 1]);
+    assert.deepEqual([...clamp(Tensor.from([0, 3]), 2, 2).data], [2, 2], 'lo = hi is allowed');
+  });
+
+  it('repeatEach and sumLastAxis on more than one trailing element / axis', () => {
+    const a = new Tensor(Float32Array.of(1, 2, 3, 4, 5, 6), [2, 3], true);
+    const r = repeatEach(a, 2);
+    assert.deepEqual([...r.data], [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]);
+    // Weights 0..11: each element's gradient is the sum of its two copies' weights.
+    sum(mul(r, Tensor.from([...Array(12).keys()], [4, 3]))).backward();
+    assert.deepEqual([...a.grad!], [0 + 3, 1 + 4, 2 + 5, 6 + 9, 7 + 10, 8 + 11]);
+    const b = new Tensor(Float32Array.from([...Array(24).keys()]), [2, 3, 4], true);
+    const s = sumLastAxis(b);
+    assert.deepEqual(s.shape, [2, 3]);
+    assert.deepEqual([...s.data], [6, 22, 38, 54, 70, 86]);
+    sum(mul(s, Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]))).backward();
+    assert.deepEqual(
+      [...b.grad!],
+      [1, 2, 3, 4, 5, 6].flatMap((v) => [v, v, v, v]),
+    );
+  });
+
+  it('argmaxRows looks at every row', () => {
+    assert.deepEqual([...argmaxRows(Tensor.from([0, 3, 1, 5, 5, -1, 1, 2, 9], [3, 3]))], [1, 0, 2]);
+    assert.deepEqual([...argmaxRows(Tensor.from([0, 0, 0, 1, 5, 3], [2, 3]))], [0, 1]);
+  });
+
+  it('matmul and linear give no gradient to inputs that do not require one', () => {
+    const x = Tensor.from([1, 2, 3, 4], [2, 2]);
+    const w = new Tensor(Float32Array.of(1, 0, 0, 1), [2, 2], true);
+    const b = Tensor.from([1, 1]);
+    sum(matmul(x, w)).backward();
+    sum(linear(x, w, b)).backward();
+    sum(matmul(w, x)).backward();
+    assert.equal(x.grad, null);
+    assert.equal(b.grad, null);
+    assert.ok(w.grad);
+    const v = new Tensor(Float32Array.of(1, 2), [1, 2], true);
+    sum(linear(v, x, null)).backward();
+    assert.equal(x.grad, null);
+    assert.ok(v.grad);
+  });
+
+  it('FLOP counts: each op under its own name with its analytic count', () => {
+    const a = Tensor.zeros([2, 3]);
+    const w = Tensor.zeros([4, 3]);
+    const ops: [string, () => Tensor, number][] = [
+      ['add', () => add(a, a), 6],
+      ['sub', () => sub(a, a), 6],
+      ['mul', () => mul(a, a), 6],
+      ['minimum', () => minimum(a, a), 6],
+      ['scale', () => scale(a, 2), 6],
+      ['relu', () => relu(a), 6],
+      ['sigmoid', () => sigmoid(a), 6],
+      ['tanh', () => tanh(a), 6],
+      ['softplus', () => softplus(a), 6],
+      ['exp', () => exp(a), 6],
+      ['addScalar', () => addScalar(a, 1), 6],
+      ['clamp', () => clamp(a, 0, 1), 6],
+      ['sumLastAxis', () => sumLastAxis(a), 6],
+      ['sum', () => sum(a), 6],
+      ['matmul', () => matmul(a, Tensor.zeros([3, 5])), 2 * 2 * 5 * 3],
+      ['linear', () => linear(a, w, null), 2 * 2 * 4 * 3],
+      ['linear', () => linear(a, w, Tensor.zeros([4])), 2 * 2 * 4 * 3 + 2 * 4],
+      ['softmaxCrossEntropy', () => softmaxCrossEntropy(a, [0, 2]), 2 * (5 * 3 + 3) + 2 + 1],
+      ['dropout', () => dropout(a, 0.5, true, new Rng(1)), 6],
+    ];
+    for (const [name, op, flops] of ops) assert.deepEqual(countFlops(op).byOp, { [name]: flops }, name);
+  });
+
+  it('graph memory: softmaxCrossEntropy keeps its probabilities, dropout its mask, other ops nothing extra', () => {
+    const x = new Tensor(new Float32Array(6), [2, 3], true);
+    assert.equal(graphMemory(sigmoid(x)).savedBytes, 0);
+    assert.equal(graphMemory(softmaxCrossEntropy(x, [0, 1])).savedBytes, 6 * 4);
+    assert.equal(graphMemory(dropout(x, 0.5, true, new Rng(1))).savedBytes, 6 * 4);
+  });
+
+  it('bad arguments are refused with a message naming the op', () => {
+    assert.throws(() => add(Tensor.zeros([2, 3, 4]), Tensor.zeros([2, 4, 3])), /add: shapes \[2, 3, 4\]/);
+    assert.throws(
+      () => minimum(Tensor.zeros([2]), Tensor.zeros([3])),
+      /minimum: shapes \[2\] and \[3\] differ/,
+    );
+    assert.throws(() => gaussianKl(Tensor.zeros([2, 2]), Tensor.zeros([2, 3])), /gaussianKl: shapes/);
+    assert.throws(() => clamp(Tensor.zeros([2]), 1, 0), /clamp: lo 1 must not exceed hi 0/);
+    assert.throws(() => concatColumns([]), /concatColumns: nothing to join/);
+    assert.throws(
+      () => concatColumns([Tensor.zeros([2, 3]), Tensor.zeros([3, 1])]),
+      /concatColumns: every part must be \[2, n\]; got \[2, 3\], \[3, 1\]/,
+    );
+    assert.throws(() => concatColumns([Tensor.zeros([2, 3]), Tensor.zeros([2])]), /concatColumns/);
+    const a = Tensor.zeros([2, 4]);
+    assert.throws(() => sliceColumns(a, 0.5, 2), /got \[0\.5, 2\)/);
+    assert.throws(() => sliceColumns(a, 1, 2.5), /got \[1, 2\.5\)/);
+    assert.throws(() => sliceColumns(a, -1, 2), /got \[-1, 2\)/);
+    assert.deepEqual(sliceColumns(a, 0, 4).shape, [2, 4], 'the full range is allowed');
+    const scalar = Tensor.zeros([]);
+    assert.throws(() => sumLastAxis(scalar), /sumLastAxis: needs at least one axis/);
+    assert.deepEqual(sumLastAxis(Tensor.zeros([3])).shape, [], 'one axis is enough');
+    assert.throws(() => repeatEach(a, 0), /repeatEach: repeats must be a positive integer, got 0/);
+    assert.throws(() => repeatEach(a, 1.5), /got 1\.5/);
+    assert.throws(() => repeatEach(scalar, 2), /repeatEach: needs at least one axis/);
+    assert.deepEqual(repeatEach(Tensor.zeros([3]), 2).shape, [6]);
+    assert.deepEqual([...repeatEach(Tensor.from([1, 2]), 1).data], [1, 2], 'one repeat is allowed');
+    assert.throws(() => matmul(Tensor.zeros([1, 2, 3]), Tensor.zeros([2, 3])), /matmul: cannot multiply/);
+    assert.throws(() => matmul(Tensor.zeros([2, 3]), Tensor.zeros([3, 2, 1])), /matmul: cannot multiply/);
+    // the second dimensions agree: only the number of axes is wrong
+    assert.throws(() => linear(Tensor.zeros([2, 3, 1]), Tensor.zeros([4, 3]), null), /linear: input/);
+    assert.throws(() => linear(Tensor.zeros([2, 3]), Tensor.zeros([4, 3, 1]), null), /linear: input/);
+    assert.throws(() => linear(Tensor.zeros([2, 3]), Tensor.zeros([4, 3]), Tensor.zeros([4, 1])), /bias/);
+    assert.throws(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), [0, -1]), /label -1 at row 1/);
   });
 });

@@ -2,7 +2,7 @@
 // termination and truncation rules, determinism, exact snapshot/restore, and physics sanity.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvertedDoublePendulumEnv, InvertedPendulumEnv, makeEnv } from '../src/rl/pendulums.js';
+import { InvertedDoublePendulumEnv, InvertedPendulumEnv, makeEnv, withEnv } from '../src/rl/pendulums.js';
 import { MujocoEnv } from '../src/rl/mujoco-env.js';
 import { Rng } from '../src/util/rng.js';
 import { close } from './helpers.js';
@@ -230,5 +230,83 @@ describe('episodes in turns on one environment (saveEpisode/loadEpisode)', () =>
     const s = env.saveEpisode();
     env.close();
     assert.throws(() => env.loadEpisode(s), /was closed/);
+  });
+});
+
+// Cases that the mutation run (npm run mutation, docs/reliability.md) showed were not pinned down.
+describe('reset noise, observation clipping, reward and withEnv, exactly', () => {
+  /** qpos and qvel after reset(seed) for seeds 0..n−1, one row per seed. */
+  function resets(env: MujocoEnv, n: number): { qpos: number[][]; qvel: number[][] } {
+    const qpos: number[][] = [];
+    const qvel: number[][] = [];
+    for (let seed = 0; seed < n; seed++) {
+      env.reset(seed);
+      const s = env.snapshot();
+      qpos.push(s.qpos);
+      qvel.push(s.qvel);
+    }
+    return { qpos, qvel };
+  }
+  const column = (rows: number[][], j: number) => rows.map((r) => r[j]);
+
+  it('inverted-pendulum: every qpos and qvel entry is drawn from U(−0.01, 0.01)', async () => {
+    const { qpos, qvel } = resets(await open('inverted-pendulum'), 20);
+    for (const rows of [qpos, qvel])
+      for (let j = 0; j < rows[0].length; j++) {
+        const c = column(rows, j);
+        assert.ok(
+          c.every((v) => Math.abs(v) <= 0.01) && c.some((v) => v > 0.002) && c.some((v) => v < -0.002),
+          `${c}`,
+        );
+      }
+  });
+
+  it('inverted-double-pendulum: qpos from U(−0.1, 0.1), qvel from N(0, 0.1²)', async () => {
+    const { qpos, qvel } = resets(await open('inverted-double-pendulum'), 30);
+    for (let j = 0; j < 3; j++) {
+      const p = column(qpos, j);
+      assert.ok(
+        p.every((v) => Math.abs(v) <= 0.1) && p.some((v) => v > 0.02) && p.some((v) => v < -0.02),
+        `${p}`,
+      );
+      const v = column(qvel, j);
+      const rms = Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
+      assert.ok(rms > 0.06 && rms < 0.15, `qvel[${j}]: rms ${rms}`);
+    }
+  });
+
+  it('inverted-double-pendulum: velocities inside ±10 are observed as they are; the reward has both velocity penalties', async () => {
+    const env = (await open('inverted-double-pendulum')) as InvertedDoublePendulumEnv;
+    env.reset(0);
+    env.restore({ ...env.snapshot(), qvel: [0.5, 40, -40] });
+    const r = env.step([0.3]);
+    const v = env.snapshot().qvel;
+    assert.ok(Math.abs(v[0]) > 0.01 && Math.abs(v[0]) < 10 && Math.abs(v[1]) > 10, `qvel ${v}`);
+    for (let i = 0; i < 3; i++) assert.equal(r.observation[5 + i], Math.min(10, Math.max(-10, v[i])));
+    const [x, y] = env.tipPosition();
+    const expected = 10 - 0.01 * x * x - (y - 2) ** 2 - 1e-3 * v[1] ** 2 - 5e-3 * v[2] ** 2;
+    close(r.reward, expected, 1e-9);
+  });
+
+  it('withEnv closes the environment after use, also when use throws; unknown names are refused', async () => {
+    let kept: MujocoEnv | undefined;
+    const result = await withEnv('inverted-pendulum', (env) => {
+      kept = env;
+      return env.reset(0).length;
+    });
+    assert.equal(result, 4);
+    assert.throws(() => kept!.reset(0), /inverted-pendulum: the environment was closed/);
+    await assert.rejects(
+      withEnv('inverted-double-pendulum', (env) => {
+        kept = env;
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.throws(() => kept!.reset(0), /inverted-double-pendulum: the environment was closed/);
+    await assert.rejects(
+      makeEnv('pendulum'),
+      /unknown environment 'pendulum'; expected one of inverted-pendulum, inverted-double-pendulum/,
+    );
   });
 });

@@ -8,6 +8,8 @@ import { Rng } from '../src/util/rng.js';
 import { ActorShape, QNetwork } from '../src/rl/networks.js';
 import { Batch } from '../src/rl/replay.js';
 import { SAC_DEFAULTS, SacSettings, SoftActorCritic, softQTarget } from '../src/rl/sac.js';
+import { noGrad } from '../src/tensor/autograd.js';
+import { Tensor } from '../src/tensor/tensor.js';
 import { close } from './helpers.js';
 
 describe('softQTarget', () => {
@@ -170,5 +172,71 @@ describe('SoftActorCritic.update', () => {
     // Fixed α does not move.
     const fixed = runCase({ target: [1, 3], online: [0.25, -0.5] });
     assert.equal(fixed.agent.alpha, fixed.alpha);
+  });
+});
+
+// Cases that the mutation run (npm run mutation, docs/reliability.md) showed were not pinned down.
+describe('SoftActorCritic settings, act() and what the critics see', () => {
+  const make = (s: Partial<SacSettings> = {}) =>
+    new SoftActorCritic(SHAPE, { ...SAC_DEFAULTS, criticHidden: 4, ...s }, new Rng(3));
+
+  it('refuses γ outside [0, 1], τ outside (0, 1] and α ≤ 0; the ends of the ranges are allowed', () => {
+    for (const gamma of [-0.01, 1.01, NaN])
+      assert.throws(() => make({ gamma }), /SAC: gamma must be in \[0, 1\]/);
+    for (const tau of [0, 1.01, NaN]) assert.throws(() => make({ tau }), /SAC: tau must be in \(0, 1\]/);
+    for (const alpha of [0, -1, NaN]) assert.throws(() => make({ alpha }), /SAC: alpha must be positive/);
+    for (const s of [{ gamma: 0 }, { gamma: 1 }, { tau: 1 }, { alpha: 1e-6 }]) make(s);
+  });
+
+  it('the optimisers use lr, α starts at alpha, the target entropy defaults to −|A|', () => {
+    const agent = make({ lr: 0.0123, alpha: 0.37 });
+    for (const opt of [agent.actorOpt, agent.criticOpt, agent.alphaOpt]) assert.equal(opt.lr, 0.0123);
+    close(agent.alpha, 0.37, 1e-6);
+    assert.equal(agent.targetEntropy, -SHAPE.actionSize);
+    assert.equal(make({ targetEntropy: 3 }).targetEntropy, 3);
+  });
+
+  it('act: tanh(mean) when deterministic whatever the rng; otherwise a sample in (−1, 1)', () => {
+    const agent = make();
+    const windows = Float32Array.of(0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, 0.8);
+    const mean = noGrad(() => agent.actor.forward(windows, 2).mean.data.map(Math.tanh));
+    assert.deepEqual([...agent.act(windows, 2, true, new Rng(1))], [...mean]);
+    assert.deepEqual([...agent.act(windows, 2, true, new Rng(2))], [...mean]);
+    const sample = agent.act(windows, 2, false, new Rng(1));
+    assert.notDeepEqual([...sample], [...mean]);
+    assert.notDeepEqual([...sample], [...agent.act(windows, 2, false, new Rng(2))]);
+    assert.ok(sample.every((a) => a > -1 && a < 1));
+  });
+
+  it('the critics see the newest observation of each window, and still learn on the next update', () => {
+    const agent = make({ gamma: 0.9, alpha: 0.5 });
+    makeConstant(agent.target.q1, 1);
+    makeConstant(agent.target.q2, 3);
+    const B = BATCH.size;
+    const obsAt = (k: number) =>
+      new Tensor(
+        Float32Array.from({ length: B * 2 }, (_, i) => BATCH.obs[Math.floor(i / 2) * 4 + 2 * k + (i % 2)]),
+        [B, 2],
+      );
+    const q = (k: number) =>
+      noGrad(() =>
+        [agent.critic.q1, agent.critic.q2].map((c) => [
+          ...c.forward(obsAt(k), new Tensor(BATCH.actions, [B, 1])).data,
+        ]),
+      );
+    const [oldest, newest] = [q(0), q(1)];
+    assert.notDeepEqual(oldest, newest, 'the critics depend on the observation');
+    const next = agent.samplePolicy(BATCH.nextObs, B, new Rng(9)).logProb.data.slice();
+    const stats = agent.update(BATCH, new Rng(9));
+    let expected = 0;
+    for (const qc of newest)
+      for (let b = 0; b < B; b++) {
+        const y = BATCH.rewards[b] + 0.9 * (1 - BATCH.dones[b]) * (1 - 0.5 * next[b]);
+        expected += (qc[b] - y) ** 2 / B;
+      }
+    close(stats.criticLoss, expected, 1e-5 * expected, `${stats.criticLoss} vs ${expected}`);
+    const bias = agent.critic.q1.fc3.bias!.data[0];
+    agent.update(BATCH, new Rng(10));
+    assert.notEqual(agent.critic.q1.fc3.bias!.data[0], bias, 'the second update did not move the critic');
   });
 });
