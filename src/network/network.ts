@@ -1,0 +1,287 @@
+/**
+ * A recurrent spiking network: populations of declared neuron models with synaptic receptors,
+ * Poisson sources, sparse projections with delays and plasticity, and monitors.
+ *
+ * ```ts
+ * const net = new Network({ dt: 0.1, seed: 1 });
+ * const P = net.population('P', { model: traubMiles, n: 4000, receptors: { ge: conductance(5, 0) } });
+ * net.connect(P.slice(0, 3200), P, { receptor: 'ge', connectivity: fixedProbability(0.02), weight: 6 });
+ * const spikes = net.spikeMonitor(P);
+ * net.run(1000);
+ * ```
+ *
+ * One step of length dt: every population advances (its generated kernel, kernel.ts) and reports
+ * the neurons whose spike ended in the step; Poisson sources draw theirs; each spike adds its
+ * synapses' weights to a ring buffer slot `delay` steps ahead (per target population and receptor);
+ * then the slot of this step is added to the receptor states, so a spike at t acts on its targets'
+ * states at t + delay (delay 0: at t itself, before the next step). Plasticity and monitors follow.
+ * Every random draw comes from generators forked from the seed in the order the network is built.
+ */
+import { Rng } from '../util/rng.js';
+import type { NetworkIntegrator } from './kernel.js';
+import { NETWORK_INTEGRATORS } from './kernel.js';
+import { RateMonitor, SpikeMonitor, StateMonitor } from './monitors.js';
+import type { GroupView, PoissonSpec, PopulationSpec } from './population.js';
+import { NeuronPopulation, PoissonGroup } from './population.js';
+import type { ProjectionSpec } from './projection.js';
+import { Projection } from './projection.js';
+
+export interface NetworkOptions {
+  /** Time step, ms (default 0.1). */
+  dt?: number;
+  /** Seed of every random draw (connectivity, weights, initial states, Poisson spikes). Default 1. */
+  seed?: number;
+  /** Integrator of every population (default exponential Euler). */
+  integrator?: NetworkIntegrator;
+}
+
+export class NetworkDivergedError extends Error {
+  override name = 'NetworkDivergedError';
+}
+
+type Group = NeuronPopulation | PoissonGroup;
+type ViewLike = GroupView | Group;
+
+/** Incoming synaptic input of one receptor of one population, `slots` steps ahead. */
+interface Inbox {
+  pop: NeuronPopulation;
+  stateIndex: number;
+  slots: number;
+  ring: Float64Array;
+}
+
+export class Network {
+  readonly dt: number;
+  readonly seed: number;
+  readonly integrator: NetworkIntegrator;
+  readonly populations: NeuronPopulation[] = [];
+  readonly sources: PoissonGroup[] = [];
+  readonly projections: Projection[] = [];
+  private readonly monitors: (SpikeMonitor | RateMonitor | StateMonitor)[] = [];
+  private readonly rng: Rng;
+  private inboxes: Inbox[] | null = null;
+  /** Steps run so far. */
+  stepCount = 0;
+
+  constructor(opts: NetworkOptions = {}) {
+    this.dt = opts.dt ?? 0.1;
+    this.seed = opts.seed ?? 1;
+    this.integrator = opts.integrator ?? 'expeuler';
+    if (!(this.dt > 0) || !Number.isFinite(this.dt)) throw new RangeError(`network: dt must be > 0 ms, got ${opts.dt}`);
+    if (!Number.isInteger(this.seed)) throw new RangeError(`network: seed must be an integer, got ${opts.seed}`);
+    if (!NETWORK_INTEGRATORS.includes(this.integrator))
+      throw new RangeError(`network: integrator must be ${NETWORK_INTEGRATORS.join(' or ')}, got ${opts.integrator}`);
+    this.rng = new Rng(this.seed);
+  }
+
+  /** Network time, ms. */
+  get time(): number {
+    return this.stepCount * this.dt;
+  }
+
+  population(name: string, spec: PopulationSpec): NeuronPopulation {
+    this.beforeRun('add a population');
+    this.checkName(name);
+    const p = new NeuronPopulation(name, spec, this.integrator, this.rng.fork());
+    this.populations.push(p);
+    return p;
+  }
+
+  poisson(name: string, spec: PoissonSpec): PoissonGroup {
+    this.beforeRun('add a Poisson group');
+    this.checkName(name);
+    const g = new PoissonGroup(name, spec, this.rng.fork());
+    this.sources.push(g);
+    return g;
+  }
+
+  /** Synapses from source onto target (both a group or a slice of one). */
+  connect(source: ViewLike, target: ViewLike, spec: ProjectionSpec): Projection {
+    this.beforeRun('connect');
+    const s = this.view(source, 'source');
+    const t = this.view(target, 'target');
+    if (t.group.kind !== 'neurons')
+      throw new RangeError(`projection ${s.label}→${t.label}: the target must be a neuron population, not a Poisson group`);
+    const label = `${s.label}→${t.label}:${spec?.receptor}`;
+    const pr = new Projection(label, s, t as GroupView & { group: NeuronPopulation }, spec, this.dt, this.rng.fork());
+    this.projections.push(pr);
+    return pr;
+  }
+
+  spikeMonitor(of: ViewLike): SpikeMonitor {
+    const m = new SpikeMonitor(this.view(of, 'monitor'));
+    this.monitors.push(m);
+    return m;
+  }
+
+  rateMonitor(of: ViewLike, bin = 1): RateMonitor {
+    const m = new RateMonitor(this.view(of, 'monitor'), bin, this.dt);
+    this.monitors.push(m);
+    return m;
+  }
+
+  stateMonitor(of: ViewLike, variables: readonly string[], indices: readonly number[], interval = this.dt): StateMonitor {
+    const v = this.view(of, 'monitor');
+    if (v.group.kind !== 'neurons') throw new RangeError(`state monitor: ${v.label} is a Poisson group and has no states`);
+    const m = new StateMonitor(v as GroupView & { group: NeuronPopulation }, variables, indices, interval, this.dt);
+    m.sample(this.time);
+    this.monitors.push(m);
+    return m;
+  }
+
+  /** Synapses in all projections. */
+  get synapses(): number {
+    return this.projections.reduce((s, p) => s + p.synapses, 0);
+  }
+
+  /** Bytes of synapse storage per synapse (all projections; ring buffers not included). */
+  get bytesPerSynapse(): number {
+    const m = this.synapses;
+    return m > 0 ? this.projections.reduce((s, p) => s + p.bytes, 0) / m : 0;
+  }
+
+  /**
+   * Advances the network by `duration` ms (a whole number of steps). onStep(done, total) is called
+   * every `every` steps (progress, interrupts); it may throw to stop between steps.
+   */
+  run(duration: number, opts: { onStep?: (done: number, total: number) => void; every?: number } = {}): void {
+    const steps = Math.round(duration / this.dt);
+    if (!(duration >= 0) || !Number.isFinite(duration) || Math.abs(steps * this.dt - duration) > 1e-9 * Math.max(1, duration))
+      throw new RangeError(`network run: duration must be a whole number of steps of ${this.dt} ms, got ${duration}`);
+    const inboxes = (this.inboxes ??= this.planInboxes());
+    const every = opts.every ?? 1000;
+    for (let s = 0; s < steps; s++) {
+      this.step(inboxes);
+      if (opts.onStep && ((s + 1) % every === 0 || s + 1 === steps)) opts.onStep(s + 1, steps);
+    }
+  }
+
+  private step(inboxes: Inbox[]): void {
+    const dt = this.dt;
+    const now = this.stepCount;
+    for (const p of this.populations) {
+      const r = p.kernel.step(p.y, p.n, p.current, dt, p.refractoryLeft, Math.round(p.kernel.refractoryMs / dt), p.fired);
+      if (r < 0) {
+        const i = -1 - r;
+        const v = p.y[i * p.S + p.stateIndex(p.model.voltage)];
+        throw new NetworkDivergedError(
+          `population "${p.name}" (${p.model.name}) diverged at t = ${((now + 1) * dt).toFixed(3)} ms: neuron ${i} has ${p.model.voltage} = ${v}; reduce dt (now ${dt} ms) or the synaptic weights`,
+        );
+      }
+      p.firedCount = r;
+    }
+    for (const g of this.sources) g.step(dt);
+    this.propagate(inboxes, now);
+    this.stepCount = now + 1;
+    for (const pr of this.projections) if (pr.plastic) this.plasticity(pr);
+    const t = this.stepCount * dt;
+    for (const m of this.monitors) m.record(t);
+  }
+
+  /** Spikes of this step into the ring buffers, then this step's slot into the receptor states. */
+  private propagate(inboxes: Inbox[], now: number): void {
+    for (let k = 0; k < this.projections.length; k++) {
+      const pr = this.projections[k];
+      const src = pr.source;
+      const g = src.group;
+      if (g.firedCount === 0) continue;
+      const inbox = inboxes[k];
+      const { ring, slots } = inbox;
+      const n = pr.target.group.n;
+      const { offsets, targets, weights, delays } = pr;
+      const scale = pr.scale;
+      const end = src.start + src.n;
+      for (let q = 0; q < g.firedCount; q++) {
+        const f = g.fired[q];
+        if (f < src.start || f >= end) continue;
+        const j = f - src.start;
+        const a = offsets[j];
+        const b = offsets[j + 1];
+        if (delays === null && weights === null) {
+          const base = ((now + pr.delay) % slots) * n;
+          const w = pr.weight * scale;
+          for (let s = a; s < b; s++) ring[base + targets[s]] += w;
+        } else
+          for (let s = a; s < b; s++) {
+            const d = delays === null ? pr.delay : delays[s];
+            const w = (weights === null ? pr.weight : weights[s]) * scale;
+            ring[((now + d) % slots) * n + targets[s]] += w;
+          }
+      }
+    }
+    for (const box of new Set(inboxes)) {
+      const { pop, stateIndex, ring, slots } = box;
+      const base = (now % slots) * pop.n;
+      const y = pop.y;
+      const S = pop.S;
+      for (let i = 0; i < pop.n; i++) {
+        const x = ring[base + i];
+        if (x !== 0) {
+          y[i * S + stateIndex] += x;
+          ring[base + i] = 0;
+        }
+      }
+    }
+  }
+
+  private plasticity(pr: Projection): void {
+    const st = pr.plastic!;
+    const w = pr.weights as Float64Array;
+    st.decay(this.dt);
+    const src = pr.source;
+    const g = src.group;
+    for (let q = 0; q < g.firedCount; q++) {
+      const f = g.fired[q];
+      if (f >= src.start && f < src.start + src.n) st.onPre(f - src.start, pr.offsets, pr.targets, w);
+    }
+    const tgt = pr.target;
+    const p = tgt.group;
+    for (let q = 0; q < p.firedCount; q++) {
+      const i = p.fired[q];
+      if (i >= tgt.start && i < tgt.start + tgt.n) st.onPost(i, w);
+    }
+  }
+
+  /** One ring buffer per (population, receptor state), as deep as the longest delay into it. */
+  private planInboxes(): Inbox[] {
+    const byKey = new Map<string, Inbox>();
+    const depth = new Map<string, number>();
+    const key = (pr: Projection): string => `${this.populations.indexOf(pr.target.group)}:${pr.stateIndex}`;
+    for (const pr of this.projections) depth.set(key(pr), Math.max(depth.get(key(pr)) ?? 0, pr.maxDelay + 1));
+    return this.projections.map((pr) => {
+      const k = key(pr);
+      let box = byKey.get(k);
+      if (!box) {
+        const slots = depth.get(k)!;
+        const pop = pr.target.group;
+        box = { pop, stateIndex: pr.stateIndex, slots, ring: new Float64Array(slots * pop.n) };
+        byKey.set(k, box);
+      }
+      return box;
+    });
+  }
+
+  private view(x: ViewLike, role: string): GroupView {
+    if (x instanceof NeuronPopulation || x instanceof PoissonGroup) {
+      if (!this.populations.includes(x as NeuronPopulation) && !this.sources.includes(x as PoissonGroup))
+        throw new RangeError(`${role}: group "${x.name}" belongs to another network`);
+      return x.all;
+    }
+    if (!x || typeof x !== 'object' || !('group' in x))
+      throw new TypeError(`${role}: expected a population, a Poisson group or a slice of one`);
+    if (!this.populations.includes(x.group as NeuronPopulation) && !this.sources.includes(x.group as PoissonGroup))
+      throw new RangeError(`${role}: ${x.label} belongs to another network`);
+    return x;
+  }
+
+  private checkName(name: string): void {
+    if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(name))
+      throw new RangeError(`a group name is letters, digits, _ and -, starting with a letter; got ${JSON.stringify(name)}`);
+    if ([...this.populations, ...this.sources].some((g) => g.name === name))
+      throw new RangeError(`a group named "${name}" already exists in this network`);
+  }
+
+  private beforeRun(what: string): void {
+    if (this.inboxes) throw new Error(`cannot ${what} after the network has run; build the whole network first`);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The neuron groups of a network: populations of a declared model (with synaptic receptors,
+ * drawn initial states and constant external currents) and Poisson spike sources; and views of a
+ * contiguous range of either (Brian2's subgroups), which projections and monitors take.
+ */
+import { declaredModel } from '../neurons/catalog.js';
+import type { NeuronModel } from '../neurons/model.js';
+import { expandLets, initialState, resolveParams } from '../neurons/model.js';
+import { evaluate, parseExpr } from '../symbolic/expr.js';
+import type { Rng } from '../util/rng.js';
+import type { GeneratedStep, NetworkIntegrator } from './kernel.js';
+import { generateStep } from './kernel.js';
+import type { AugmentedModel, ReceptorSpec } from './receptors.js';
+import { withReceptors } from './receptors.js';
+import type { ValueSpec } from './values.js';
+import { checkValueSpec, draw } from './values.js';
+
+export interface PopulationSpec {
+  /** A declared model, or the name of one (`hhnet models`). */
+  model: NeuronModel | string;
+  n: number;
+  /** Parameter overrides of the model (and of the receptors: tau_<r>, E_<r>). */
+  params?: Record<string, number>;
+  receptors?: Record<string, ReceptorSpec>;
+  /**
+   * Initial values of some states, drawn per neuron. The other states start at their declared
+   * initial values computed from these (e.g. HH gates at their steady state at the drawn v).
+   */
+  init?: Record<string, ValueSpec>;
+  /** Refractory period in ms (default: the model's, or none). */
+  refractory?: number;
+  /** Constant external current per neuron, in the model's input unit (default 0). */
+  current?: ValueSpec;
+}
+
+/** A contiguous range [start, start + n) of a population or Poisson group. */
+export interface GroupView {
+  readonly group: NeuronPopulation | PoissonGroup;
+  readonly start: number;
+  readonly n: number;
+  readonly label: string;
+}
+
+abstract class Group {
+  /** Indices of the neurons that spiked in the last step, and how many. */
+  readonly fired: Int32Array;
+  firedCount = 0;
+  constructor(
+    readonly name: string,
+    readonly n: number,
+  ) {
+    this.fired = new Int32Array(n);
+  }
+
+  /** Neurons [start, end) (negative counts from the end, as Array.slice), for projections and monitors. */
+  slice(start: number, end = this.n): GroupView {
+    const s = start < 0 ? this.n + start : start;
+    const e = end < 0 ? this.n + end : end;
+    if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e > this.n || s >= e)
+      throw new RangeError(`${this.name}.slice(${start}, ${end}): expected 0 ≤ start < end ≤ ${this.n}`);
+    return { group: this as unknown as NeuronPopulation | PoissonGroup, start: s, n: e - s, label: `${this.name}[${s}:${e}]` };
+  }
+
+  /** All neurons. */
+  get all(): GroupView {
+    return { group: this as unknown as NeuronPopulation | PoissonGroup, start: 0, n: this.n, label: this.name };
+  }
+}
+
+export class NeuronPopulation extends Group {
+  readonly kind = 'neurons';
+  readonly model: NeuronModel;
+  readonly augmented: AugmentedModel;
+  readonly params: Readonly<Record<string, number>>;
+  readonly S: number;
+  /** State, neuron-major: neuron i's state k at y[i·S + k]. */
+  readonly y: Float64Array;
+  /** External current per neuron. */
+  readonly current: Float64Array;
+  readonly refractoryLeft: Int32Array;
+  readonly kernel: GeneratedStep;
+  private readonly y0: Float64Array;
+
+  constructor(name: string, spec: PopulationSpec, integrator: NetworkIntegrator, rng: Rng) {
+    const where = `population "${name}"`;
+    if (!Number.isInteger(spec?.n) || spec.n < 1)
+      throw new RangeError(`${where}: n must be a positive integer, got ${spec?.n}`);
+    super(name, spec.n);
+    const base = typeof spec.model === 'string' ? declaredModel(spec.model) : spec.model;
+    if (!base)
+      throw new RangeError(`${where}: unknown model "${String(spec.model)}" (see hhnet models for the declared ones)`);
+    this.augmented = withReceptors(base, spec.receptors ?? {});
+    this.model = this.augmented.model;
+    this.params = resolveParams(this.model, spec.params ?? {});
+    if (spec.refractory !== undefined && !(spec.refractory >= 0 && Number.isFinite(spec.refractory)))
+      throw new RangeError(`${where}: refractory must be ≥ 0 ms, got ${spec.refractory}`);
+    this.kernel = generateStep(this.model, this.params, integrator, spec.refractory);
+    this.S = this.model.states.length;
+    this.y = new Float64Array(this.n * this.S);
+    this.current = new Float64Array(this.n);
+    this.refractoryLeft = new Int32Array(this.n);
+    const init = spec.init ?? {};
+    for (const [s, v] of Object.entries(init)) {
+      if (!this.model.states.includes(s))
+        throw new RangeError(`${where}: init.${s}: ${this.model.name} has no state "${s}" (states: ${this.model.states.join(', ')})`);
+      checkValueSpec(v, `${where}: init.${s}`);
+    }
+    if (spec.current !== undefined) checkValueSpec(spec.current, `${where}: current`);
+    this.fillInitial(init, rng);
+    this.y0 = this.y.slice();
+    if (spec.current !== undefined) for (let i = 0; i < this.n; i++) this.current[i] = draw(spec.current, rng);
+  }
+
+  /** Index of a state (a receptor's name is a state too). */
+  stateIndex(name: string): number {
+    const k = this.model.states.indexOf(name);
+    if (k < 0)
+      throw new RangeError(`population "${this.name}" has no state "${name}" (states: ${this.model.states.join(', ')})`);
+    return k;
+  }
+
+  /** Back to the initial state drawn at construction. */
+  reset(): void {
+    this.y.set(this.y0);
+    this.refractoryLeft.fill(0);
+    this.firedCount = 0;
+  }
+
+  private fillInitial(init: Record<string, ValueSpec>, rng: Rng): void {
+    const m = this.model;
+    const d = m.declaration;
+    // Declared initial values read parameters and the states before them (input 0).
+    const inits = m.states.map((s) => expandLets(m, parseExpr(String(d.states[s].init), `population "${this.name}": states.${s}.init`)));
+    const env = new Map<string, number>(Object.entries(this.params));
+    env.set(m.input, 0);
+    const lookup = (s: string): number => env.get(s) ?? NaN;
+    const drawn = m.states.map((s) => init[s]);
+    if (drawn.every((x) => x === undefined)) {
+      // The declared initial state (with a model's Newton refinement to rest, where it has one).
+      const y0 = initialState(m, this.params);
+      for (let i = 0; i < this.n; i++) this.y.set(y0, i * this.S);
+      return;
+    }
+    const row = new Float64Array(this.S);
+    for (let i = 0; i < this.n; i++) {
+      {
+        for (let k = 0; k < this.S; k++) {
+          const spec = drawn[k];
+          const value = spec !== undefined ? draw(spec, rng) : evaluate(inits[k], lookup);
+          if (!Number.isFinite(value))
+            throw new RangeError(
+              `population "${this.name}": the initial ${m.states[k]} of neuron ${i} is ${value}; check init and params`,
+            );
+          row[k] = value;
+          env.set(m.states[k], value);
+        }
+      }
+      this.y.set(row, i * this.S);
+    }
+  }
+}
+
+export interface PoissonSpec {
+  n: number;
+  /** Rate of every source, Hz. */
+  rate: number;
+}
+
+/** Independent Poisson spike trains: each source fires in a step with probability rate·dt. */
+export class PoissonGroup extends Group {
+  readonly kind = 'poisson';
+  readonly rate: number;
+  constructor(
+    name: string,
+    spec: PoissonSpec,
+    private readonly rng: Rng,
+  ) {
+    if (!Number.isInteger(spec?.n) || spec.n < 1)
+      throw new RangeError(`Poisson group "${name}": n must be a positive integer, got ${spec?.n}`);
+    if (!(spec.rate >= 0) || !Number.isFinite(spec.rate))
+      throw new RangeError(`Poisson group "${name}": rate must be ≥ 0 Hz, got ${spec.rate}`);
+    super(name, spec.n);
+    this.rate = spec.rate;
+  }
+
+  /** Draws this step's spikes (one draw per spike, geometric gaps between them). */
+  step(dt: number): void {
+    const p = Math.min(1, (this.rate * dt) / 1000);
+    let count = 0;
+    if (p >= 1) for (let i = 0; i < this.n; i++) this.fired[count++] = i;
+    else if (p > 0) {
+      const logq = Math.log1p(-p);
+      for (let i = Math.floor(Math.log1p(-this.rng.uniform()) / logq); i < this.n; ) {
+        this.fired[count++] = i;
+        i += 1 + Math.floor(Math.log1p(-this.rng.uniform()) / logq);
+      }
+    }
+    this.firedCount = count;
+  }
+}
