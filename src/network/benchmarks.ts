@@ -98,4 +98,7 @@ export function cuba(opts: BenchmarkOptions = {}): BenchmarkNetwork {
   return { net, population: P, excitatory: ne };
 }
 
-export const BUILDERS: Readonly<Record<BenchmarkName, (o: BenchmarkOptions) => BenchmarkNetwork>> = { cobahh, cuba };
+export const BUILDERS: Readonly<Record<BenchmarkName, (o: BenchmarkOptions) => BenchmarkNetwork>> = {
+  cobahh,
+  cuba,
+};

@@ -65,11 +65,15 @@ export function checkRule(rule: ConnectionRule, nPre: number, nPost: number, whe
       return;
     case 'in-degree':
       if (!Number.isInteger(rule.k) || rule.k < 0 || rule.k > nPre)
-        throw new RangeError(`${where}: in-degree k must be an integer in [0, ${nPre}] (the source's size), got ${rule.k}`);
+        throw new RangeError(
+          `${where}: in-degree k must be an integer in [0, ${nPre}] (the source's size), got ${rule.k}`,
+        );
       return;
     case 'one-to-one':
       if (nPre !== nPost)
-        throw new RangeError(`${where}: one-to-one needs source and target of one size, got ${nPre} and ${nPost}`);
+        throw new RangeError(
+          `${where}: one-to-one needs source and target of one size, got ${nPre} and ${nPost}`,
+        );
       return;
     case 'all-to-all':
       return;
@@ -156,7 +160,9 @@ export function connect(
         let size = 0;
         for (let j = 0; j < nPre; j++) if (!skip(j, i)) pool[size++] = j;
         if (k > size)
-          throw new RangeError(`in-degree ${k} is more than the ${size} sources target ${i} can have without autapses`);
+          throw new RangeError(
+            `in-degree ${k} is more than the ${size} sources target ${i} can have without autapses`,
+          );
         for (let s = 0; s < k; s++) {
           const r = s + rng.int(size - s);
           const t = pool[r];

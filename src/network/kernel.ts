@@ -48,16 +48,22 @@ export function generateStep(
   refractoryMs: number | undefined,
 ): GeneratedStep {
   if (model.time !== 'continuous')
-    throw new RangeError(`model ${model.name} is defined in discrete time; network populations need continuous time`);
+    throw new RangeError(
+      `model ${model.name} is defined in discrete time; network populations need continuous time`,
+    );
   if (!NETWORK_INTEGRATORS.includes(integrator))
-    throw new RangeError(`unknown network integrator "${integrator}"; expected ${NETWORK_INTEGRATORS.join(' or ')}`);
+    throw new RangeError(
+      `unknown network integrator "${integrator}"; expected ${NETWORK_INTEGRATORS.join(' or ')}`,
+    );
   const vk = model.states.indexOf(model.voltage);
   if (vk < 0)
     throw new RangeError(`model ${model.name}: network populations need the membrane potential as a state`);
   const values = resolveParams(model, params);
   const consts = new Map<string, Expr>(Object.entries(values).map(([k, v]) => [k, num(v)]));
   const S = model.states.length;
-  const terms = model.rhs.map((f, k) => quasiLinearTerms(substitute(stripDetach(f), consts), model.states[k]));
+  const terms = model.rhs.map((f, k) =>
+    quasiLinearTerms(substitute(stripDetach(f), consts), model.states[k]),
+  );
   const declared = model.refractory ? evaluate(substitute(model.refractory, consts), () => NaN) : 0;
   const refractory = refractoryMs ?? declared;
   if (!(refractory >= 0) || !Number.isFinite(refractory))

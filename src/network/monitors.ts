@@ -73,7 +73,9 @@ export class RateMonitor {
   ) {
     this.stepsPerBin = Math.round(bin / dt);
     if (!(this.stepsPerBin >= 1) || Math.abs(this.stepsPerBin * dt - bin) > 1e-9 * bin)
-      throw new RangeError(`rate monitor of ${view.label}: bin ${bin} ms must be a whole number of steps of ${dt} ms`);
+      throw new RangeError(
+        `rate monitor of ${view.label}: bin ${bin} ms must be a whole number of steps of ${dt} ms`,
+      );
   }
 
   record(): void {
@@ -120,7 +122,8 @@ export class StateMonitor {
       if (!Number.isInteger(i) || i < 0 || i >= view.n)
         throw new RangeError(`state monitor of ${view.label}: neuron ${i} is not in 0 … ${view.n - 1}`);
     this.every = Math.round(interval / dt);
-    if (!(this.every >= 1)) throw new RangeError(`state monitor of ${view.label}: interval must be ≥ dt (${dt} ms)`);
+    if (!(this.every >= 1))
+      throw new RangeError(`state monitor of ${view.label}: interval must be ≥ dt (${dt} ms)`);
     for (const v of variables) this.values[v] = indices.map(() => []);
   }
 

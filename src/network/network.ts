@@ -21,8 +21,8 @@ import { Rng } from '../util/rng.js';
 import type { NetworkIntegrator } from './kernel.js';
 import { NETWORK_INTEGRATORS } from './kernel.js';
 import { RateMonitor, SpikeMonitor, StateMonitor } from './monitors.js';
-import type { GroupView, PoissonSpec, PopulationSpec } from './population.js';
-import { NeuronPopulation, PoissonGroup } from './population.js';
+import type { GroupView, PoissonSpec, PopulationSpec, SpikeGeneratorSpec } from './population.js';
+import { NeuronPopulation, PoissonGroup, SpikeGenerator } from './population.js';
 import type { ProjectionSpec } from './projection.js';
 import { Projection } from './projection.js';
 
@@ -39,7 +39,7 @@ export class NetworkDivergedError extends Error {
   override name = 'NetworkDivergedError';
 }
 
-type Group = NeuronPopulation | PoissonGroup;
+type Group = NeuronPopulation | PoissonGroup | SpikeGenerator;
 type ViewLike = GroupView | Group;
 
 /** Incoming synaptic input of one receptor of one population, `slots` steps ahead. */
@@ -55,7 +55,7 @@ export class Network {
   readonly seed: number;
   readonly integrator: NetworkIntegrator;
   readonly populations: NeuronPopulation[] = [];
-  readonly sources: PoissonGroup[] = [];
+  readonly sources: (PoissonGroup | SpikeGenerator)[] = [];
   readonly projections: Projection[] = [];
   private readonly monitors: (SpikeMonitor | RateMonitor | StateMonitor)[] = [];
   private readonly rng: Rng;
@@ -67,10 +67,14 @@ export class Network {
     this.dt = opts.dt ?? 0.1;
     this.seed = opts.seed ?? 1;
     this.integrator = opts.integrator ?? 'expeuler';
-    if (!(this.dt > 0) || !Number.isFinite(this.dt)) throw new RangeError(`network: dt must be > 0 ms, got ${opts.dt}`);
-    if (!Number.isInteger(this.seed)) throw new RangeError(`network: seed must be an integer, got ${opts.seed}`);
+    if (!(this.dt > 0) || !Number.isFinite(this.dt))
+      throw new RangeError(`network: dt must be > 0 ms, got ${opts.dt}`);
+    if (!Number.isInteger(this.seed))
+      throw new RangeError(`network: seed must be an integer, got ${opts.seed}`);
     if (!NETWORK_INTEGRATORS.includes(this.integrator))
-      throw new RangeError(`network: integrator must be ${NETWORK_INTEGRATORS.join(' or ')}, got ${opts.integrator}`);
+      throw new RangeError(
+        `network: integrator must be ${NETWORK_INTEGRATORS.join(' or ')}, got ${opts.integrator}`,
+      );
     this.rng = new Rng(this.seed);
   }
 
@@ -95,15 +99,32 @@ export class Network {
     return g;
   }
 
+  spikeGenerator(name: string, spec: SpikeGeneratorSpec): SpikeGenerator {
+    this.beforeRun('add a spike generator');
+    this.checkName(name);
+    const g = new SpikeGenerator(name, spec, this.dt);
+    this.sources.push(g);
+    return g;
+  }
+
   /** Synapses from source onto target (both a group or a slice of one). */
   connect(source: ViewLike, target: ViewLike, spec: ProjectionSpec): Projection {
     this.beforeRun('connect');
     const s = this.view(source, 'source');
     const t = this.view(target, 'target');
     if (t.group.kind !== 'neurons')
-      throw new RangeError(`projection ${s.label}→${t.label}: the target must be a neuron population, not a Poisson group`);
+      throw new RangeError(
+        `projection ${s.label}→${t.label}: the target must be a neuron population, not a spike source`,
+      );
     const label = `${s.label}→${t.label}:${spec?.receptor}`;
-    const pr = new Projection(label, s, t as GroupView & { group: NeuronPopulation }, spec, this.dt, this.rng.fork());
+    const pr = new Projection(
+      label,
+      s,
+      t as GroupView & { group: NeuronPopulation },
+      spec,
+      this.dt,
+      this.rng.fork(),
+    );
     this.projections.push(pr);
     return pr;
   }
@@ -120,10 +141,22 @@ export class Network {
     return m;
   }
 
-  stateMonitor(of: ViewLike, variables: readonly string[], indices: readonly number[], interval = this.dt): StateMonitor {
+  stateMonitor(
+    of: ViewLike,
+    variables: readonly string[],
+    indices: readonly number[],
+    interval = this.dt,
+  ): StateMonitor {
     const v = this.view(of, 'monitor');
-    if (v.group.kind !== 'neurons') throw new RangeError(`state monitor: ${v.label} is a Poisson group and has no states`);
-    const m = new StateMonitor(v as GroupView & { group: NeuronPopulation }, variables, indices, interval, this.dt);
+    if (v.group.kind !== 'neurons')
+      throw new RangeError(`state monitor: ${v.label} is a spike source and has no states`);
+    const m = new StateMonitor(
+      v as GroupView & { group: NeuronPopulation },
+      variables,
+      indices,
+      interval,
+      this.dt,
+    );
     m.sample(this.time);
     this.monitors.push(m);
     return m;
@@ -146,8 +179,14 @@ export class Network {
    */
   run(duration: number, opts: { onStep?: (done: number, total: number) => void; every?: number } = {}): void {
     const steps = Math.round(duration / this.dt);
-    if (!(duration >= 0) || !Number.isFinite(duration) || Math.abs(steps * this.dt - duration) > 1e-9 * Math.max(1, duration))
-      throw new RangeError(`network run: duration must be a whole number of steps of ${this.dt} ms, got ${duration}`);
+    if (
+      !(duration >= 0) ||
+      !Number.isFinite(duration) ||
+      Math.abs(steps * this.dt - duration) > 1e-9 * Math.max(1, duration)
+    )
+      throw new RangeError(
+        `network run: duration must be a whole number of steps of ${this.dt} ms, got ${duration}`,
+      );
     const inboxes = (this.inboxes ??= this.planInboxes());
     const every = opts.every ?? 1000;
     for (let s = 0; s < steps; s++) {
@@ -160,7 +199,15 @@ export class Network {
     const dt = this.dt;
     const now = this.stepCount;
     for (const p of this.populations) {
-      const r = p.kernel.step(p.y, p.n, p.current, dt, p.refractoryLeft, Math.round(p.kernel.refractoryMs / dt), p.fired);
+      const r = p.kernel.step(
+        p.y,
+        p.n,
+        p.current,
+        dt,
+        p.refractoryLeft,
+        Math.round(p.kernel.refractoryMs / dt),
+        p.fired,
+      );
       if (r < 0) {
         const i = -1 - r;
         const v = p.y[i * p.S + p.stateIndex(p.model.voltage)];
@@ -170,7 +217,7 @@ export class Network {
       }
       p.firedCount = r;
     }
-    for (const g of this.sources) g.step(dt);
+    for (const g of this.sources) g.step(g instanceof PoissonGroup ? dt : now + 1);
     this.propagate(inboxes, now);
     this.stepCount = now + 1;
     for (const pr of this.projections) if (pr.plastic) this.plasticity(pr);
@@ -262,26 +309,32 @@ export class Network {
   }
 
   private view(x: ViewLike, role: string): GroupView {
-    if (x instanceof NeuronPopulation || x instanceof PoissonGroup) {
+    if (x instanceof NeuronPopulation || x instanceof PoissonGroup || x instanceof SpikeGenerator) {
       if (!this.populations.includes(x as NeuronPopulation) && !this.sources.includes(x as PoissonGroup))
         throw new RangeError(`${role}: group "${x.name}" belongs to another network`);
       return x.all;
     }
     if (!x || typeof x !== 'object' || !('group' in x))
       throw new TypeError(`${role}: expected a population, a Poisson group or a slice of one`);
-    if (!this.populations.includes(x.group as NeuronPopulation) && !this.sources.includes(x.group as PoissonGroup))
+    if (
+      !this.populations.includes(x.group as NeuronPopulation) &&
+      !this.sources.includes(x.group as PoissonGroup)
+    )
       throw new RangeError(`${role}: ${x.label} belongs to another network`);
     return x;
   }
 
   private checkName(name: string): void {
     if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(name))
-      throw new RangeError(`a group name is letters, digits, _ and -, starting with a letter; got ${JSON.stringify(name)}`);
+      throw new RangeError(
+        `a group name is letters, digits, _ and -, starting with a letter; got ${JSON.stringify(name)}`,
+      );
     if ([...this.populations, ...this.sources].some((g) => g.name === name))
       throw new RangeError(`a group named "${name}" already exists in this network`);
   }
 
   private beforeRun(what: string): void {
-    if (this.inboxes) throw new Error(`cannot ${what} after the network has run; build the whole network first`);
+    if (this.inboxes)
+      throw new Error(`cannot ${what} after the network has run; build the whole network first`);
   }
 }

@@ -35,7 +35,7 @@ export interface PopulationSpec {
 
 /** A contiguous range [start, start + n) of a population or Poisson group. */
 export interface GroupView {
-  readonly group: NeuronPopulation | PoissonGroup;
+  readonly group: NeuronPopulation | PoissonGroup | SpikeGenerator;
   readonly start: number;
   readonly n: number;
   readonly label: string;
@@ -58,12 +58,22 @@ abstract class Group {
     const e = end < 0 ? this.n + end : end;
     if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e > this.n || s >= e)
       throw new RangeError(`${this.name}.slice(${start}, ${end}): expected 0 ≤ start < end ≤ ${this.n}`);
-    return { group: this as unknown as NeuronPopulation | PoissonGroup, start: s, n: e - s, label: `${this.name}[${s}:${e}]` };
+    return {
+      group: this as unknown as NeuronPopulation | PoissonGroup | SpikeGenerator,
+      start: s,
+      n: e - s,
+      label: `${this.name}[${s}:${e}]`,
+    };
   }
 
   /** All neurons. */
   get all(): GroupView {
-    return { group: this as unknown as NeuronPopulation | PoissonGroup, start: 0, n: this.n, label: this.name };
+    return {
+      group: this as unknown as NeuronPopulation | PoissonGroup | SpikeGenerator,
+      start: 0,
+      n: this.n,
+      label: this.name,
+    };
   }
 }
 
@@ -88,7 +98,9 @@ export class NeuronPopulation extends Group {
     super(name, spec.n);
     const base = typeof spec.model === 'string' ? declaredModel(spec.model) : spec.model;
     if (!base)
-      throw new RangeError(`${where}: unknown model "${String(spec.model)}" (see hhnet models for the declared ones)`);
+      throw new RangeError(
+        `${where}: unknown model "${String(spec.model)}" (see hhnet models for the declared ones)`,
+      );
     this.augmented = withReceptors(base, spec.receptors ?? {});
     this.model = this.augmented.model;
     this.params = resolveParams(this.model, spec.params ?? {});
@@ -102,20 +114,25 @@ export class NeuronPopulation extends Group {
     const init = spec.init ?? {};
     for (const [s, v] of Object.entries(init)) {
       if (!this.model.states.includes(s))
-        throw new RangeError(`${where}: init.${s}: ${this.model.name} has no state "${s}" (states: ${this.model.states.join(', ')})`);
+        throw new RangeError(
+          `${where}: init.${s}: ${this.model.name} has no state "${s}" (states: ${this.model.states.join(', ')})`,
+        );
       checkValueSpec(v, `${where}: init.${s}`);
     }
     if (spec.current !== undefined) checkValueSpec(spec.current, `${where}: current`);
     this.fillInitial(init, rng);
     this.y0 = this.y.slice();
-    if (spec.current !== undefined) for (let i = 0; i < this.n; i++) this.current[i] = draw(spec.current, rng);
+    if (spec.current !== undefined)
+      for (let i = 0; i < this.n; i++) this.current[i] = draw(spec.current, rng);
   }
 
   /** Index of a state (a receptor's name is a state too). */
   stateIndex(name: string): number {
     const k = this.model.states.indexOf(name);
     if (k < 0)
-      throw new RangeError(`population "${this.name}" has no state "${name}" (states: ${this.model.states.join(', ')})`);
+      throw new RangeError(
+        `population "${this.name}" has no state "${name}" (states: ${this.model.states.join(', ')})`,
+      );
     return k;
   }
 
@@ -130,7 +147,9 @@ export class NeuronPopulation extends Group {
     const m = this.model;
     const d = m.declaration;
     // Declared initial values read parameters and the states before them (input 0).
-    const inits = m.states.map((s) => expandLets(m, parseExpr(String(d.states[s].init), `population "${this.name}": states.${s}.init`)));
+    const inits = m.states.map((s) =>
+      expandLets(m, parseExpr(String(d.states[s].init), `population "${this.name}": states.${s}.init`)),
+    );
     const env = new Map<string, number>(Object.entries(this.params));
     env.set(m.input, 0);
     const lookup = (s: string): number => env.get(s) ?? NaN;
@@ -190,11 +209,61 @@ export class PoissonGroup extends Group {
     if (p >= 1) for (let i = 0; i < this.n; i++) this.fired[count++] = i;
     else if (p > 0) {
       const logq = Math.log1p(-p);
-      for (let i = Math.floor(Math.log1p(-this.rng.uniform()) / logq); i < this.n; ) {
+      for (let i = Math.floor(Math.log1p(-this.rng.uniform()) / logq); i < this.n;) {
         this.fired[count++] = i;
         i += 1 + Math.floor(Math.log1p(-this.rng.uniform()) / logq);
       }
     }
+    this.firedCount = count;
+  }
+}
+
+export interface SpikeGeneratorSpec {
+  n: number;
+  /** Spike k is neuron indices[k] at times[k] ms (rounded to the end of a step). */
+  indices: readonly number[];
+  times: readonly number[];
+}
+
+/** Neurons that spike at given times (stimulation protocols, tests, replayed recordings). */
+export class SpikeGenerator extends Group {
+  readonly kind = 'generator';
+  /** Spikes sorted by step: neuron of spike k, and the step it ends. */
+  private readonly neuron: Int32Array;
+  private readonly stepOf: Float64Array;
+  private next = 0;
+  constructor(name: string, spec: SpikeGeneratorSpec, dt: number) {
+    const where = `spike generator "${name}"`;
+    if (!Number.isInteger(spec?.n) || spec.n < 1)
+      throw new RangeError(`${where}: n must be a positive integer, got ${spec?.n}`);
+    super(name, spec.n);
+    const { indices, times } = spec;
+    if (!Array.isArray(indices) || !Array.isArray(times) || indices.length !== times.length)
+      throw new RangeError(`${where}: "indices" and "times" must be lists of one length`);
+    const order = indices.map((_, k) => k);
+    const steps = times.map((t, k) => {
+      if (!Number.isInteger(indices[k]) || indices[k] < 0 || indices[k] >= spec.n)
+        throw new RangeError(`${where}: indices[${k}] = ${indices[k]} is not in 0 … ${spec.n - 1}`);
+      if (!(t > 0) || !Number.isFinite(t))
+        throw new RangeError(`${where}: times[${k}] = ${t} must be > 0 ms`);
+      return Math.max(1, Math.round(t / dt));
+    });
+    order.sort((a, b) => steps[a] - steps[b] || indices[a] - indices[b]);
+    for (let k = 1; k < order.length; k++)
+      if (steps[order[k]] === steps[order[k - 1]] && indices[order[k]] === indices[order[k - 1]])
+        throw new RangeError(
+          `${where}: neuron ${indices[order[k]]} has two spikes in the step ending at ${steps[order[k]] * dt} ms`,
+        );
+    this.neuron = Int32Array.from(order, (k) => indices[k]);
+    this.stepOf = Float64Array.from(order, (k) => steps[k]);
+  }
+
+  /** The spikes of the step that ends at step number `end` (1-based). */
+  step(end: number): void {
+    let count = 0;
+    while (this.next < this.neuron.length && this.stepOf[this.next] < end) this.next++;
+    while (this.next < this.neuron.length && this.stepOf[this.next] === end)
+      this.fired[count++] = this.neuron[this.next++];
     this.firedCount = count;
   }
 }

@@ -70,12 +70,16 @@ export class Projection {
     const steps = (ms: number): number => {
       const d = Math.round(ms / dt);
       if (ms > 0 && d === 0)
-        throw new RangeError(`${where}: delay ${ms} ms is shorter than the step dt = ${dt} ms; use 0 or at least ${dt}`);
+        throw new RangeError(
+          `${where}: delay ${ms} ms is shorter than the step dt = ${dt} ms; use 0 or at least ${dt}`,
+        );
       return d;
     };
     const dMax = steps(maxOf(delaySpec));
     if (dMax > MAX_DELAY_STEPS)
-      throw new RangeError(`${where}: delays up to ${maxOf(delaySpec)} ms are ${dMax} steps; at most ${MAX_DELAY_STEPS} steps are supported`);
+      throw new RangeError(
+        `${where}: delays up to ${maxOf(delaySpec)} ms are ${dMax} steps; at most ${MAX_DELAY_STEPS} steps are supported`,
+      );
     const plasticity = spec.plasticity ? checkStdp(spec.plasticity, `${where}: plasticity`) : null;
     if (plasticity && conductance && plasticity.wMin < 0)
       throw new RangeError(`${where}: plasticity.wMin must be ≥ 0 for a conductance`);
@@ -131,7 +135,11 @@ export class Projection {
       this.offsets.byteLength +
       (this.weights?.byteLength ?? 0) +
       (this.delays?.byteLength ?? 0) +
-      (this.plastic ? this.plastic.sourceOf.byteLength + this.plastic.postSynapses.byteLength + this.plastic.postOffsets.byteLength : 0)
+      (this.plastic
+        ? this.plastic.sourceOf.byteLength +
+          this.plastic.postSynapses.byteLength +
+          this.plastic.postOffsets.byteLength
+        : 0)
     );
   }
 }

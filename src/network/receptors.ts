@@ -24,14 +24,21 @@ export interface ReceptorSpec {
 }
 
 /** An exponential (default) or alpha conductance with reversal potential E. */
-export const conductance = (tau: number, E: number, kind: ReceptorSpec['kind'] = 'exponential'): ReceptorSpec => ({
+export const conductance = (
+  tau: number,
+  E: number,
+  kind: ReceptorSpec['kind'] = 'exponential',
+): ReceptorSpec => ({
   kind,
   tau,
   E,
 });
 
 /** An exponential (default) or alpha current. */
-export const current = (tau: number, kind: ReceptorSpec['kind'] = 'exponential'): ReceptorSpec => ({ kind, tau });
+export const current = (tau: number, kind: ReceptorSpec['kind'] = 'exponential'): ReceptorSpec => ({
+  kind,
+  tau,
+});
 
 export interface AugmentedModel {
   model: NeuronModel;
@@ -46,7 +53,10 @@ export interface AugmentedModel {
 const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** The base model with one state (two for alpha) and its parameters per receptor. */
-export function withReceptors(base: NeuronModel, receptors: Readonly<Record<string, ReceptorSpec>>): AugmentedModel {
+export function withReceptors(
+  base: NeuronModel,
+  receptors: Readonly<Record<string, ReceptorSpec>>,
+): AugmentedModel {
   const names = Object.keys(receptors);
   if (names.length === 0) return { model: base, targets: {}, conductances: new Set(), input: base.input };
   if (base.time !== 'continuous')
@@ -66,17 +76,26 @@ export function withReceptors(base: NeuronModel, receptors: Readonly<Record<stri
   for (const r of names) {
     const spec = receptors[r];
     const where = `receptor "${r}" of population model ${base.name}`;
-    if (!NAME.test(r)) throw new RangeError(`${where}: a receptor name is letters and digits, starting with a letter`);
-    if (spec === null || typeof spec !== 'object') throw new TypeError(`${where}: expected { tau, E?, kind? }`);
+    if (!NAME.test(r))
+      throw new RangeError(`${where}: a receptor name is letters and digits, starting with a letter`);
+    if (spec === null || typeof spec !== 'object')
+      throw new TypeError(`${where}: expected { tau, E?, kind? }`);
     const kind = spec.kind ?? 'exponential';
     if (kind !== 'exponential' && kind !== 'alpha')
-      throw new RangeError(`${where}: kind must be "exponential" or "alpha", got ${JSON.stringify(spec.kind)}`);
+      throw new RangeError(
+        `${where}: kind must be "exponential" or "alpha", got ${JSON.stringify(spec.kind)}`,
+      );
     if (!(spec.tau > 0) || !Number.isFinite(spec.tau))
       throw new RangeError(`${where}: tau must be a positive number of ms, got ${spec.tau}`);
     if (spec.E !== undefined && !Number.isFinite(spec.E))
       throw new RangeError(`${where}: E must be a finite potential in mV, got ${spec.E}`);
     const tau = `tau_${r}`;
-    for (const n of [r, tau, ...(spec.E !== undefined ? [`E_${r}`] : []), ...(kind === 'alpha' ? [`${r}_x`] : [])])
+    for (const n of [
+      r,
+      tau,
+      ...(spec.E !== undefined ? [`E_${r}`] : []),
+      ...(kind === 'alpha' ? [`${r}_x`] : []),
+    ])
       if (taken.has(n)) throw new RangeError(`${where}: the name "${n}" is already used by the model`);
     params[tau] = { value: spec.tau, unit: 'ms', doc: `time constant of receptor ${r}` };
     states[r] = { init: 0, doc: `receptor ${r}` };

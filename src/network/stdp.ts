@@ -32,15 +32,27 @@ export function checkStdp(spec: StdpSpec, where: string): Required<StdpSpec> {
     throw new TypeError(`${where}: expected { tauPlus, tauMinus, aPlus, aMinus, wMax, wMin?, rule? }`);
   const rule = spec.rule ?? 'additive';
   if (rule !== 'additive' && rule !== 'multiplicative')
-    throw new RangeError(`${where}: rule must be "additive" or "multiplicative", got ${JSON.stringify(spec.rule)}`);
+    throw new RangeError(
+      `${where}: rule must be "additive" or "multiplicative", got ${JSON.stringify(spec.rule)}`,
+    );
   for (const k of ['tauPlus', 'tauMinus'] as const)
-    if (!(spec[k] > 0) || !Number.isFinite(spec[k])) throw new RangeError(`${where}: ${k} must be > 0 ms, got ${spec[k]}`);
+    if (!(spec[k] > 0) || !Number.isFinite(spec[k]))
+      throw new RangeError(`${where}: ${k} must be > 0 ms, got ${spec[k]}`);
   for (const k of ['aPlus', 'aMinus'] as const)
-    if (!(spec[k] >= 0) || !Number.isFinite(spec[k])) throw new RangeError(`${where}: ${k} must be ≥ 0, got ${spec[k]}`);
+    if (!(spec[k] >= 0) || !Number.isFinite(spec[k]))
+      throw new RangeError(`${where}: ${k} must be ≥ 0, got ${spec[k]}`);
   const wMin = spec.wMin ?? 0;
   if (!Number.isFinite(wMin) || !Number.isFinite(spec.wMax) || !(wMin < spec.wMax))
     throw new RangeError(`${where}: expected finite wMin < wMax, got ${wMin} and ${spec.wMax}`);
-  return { rule, tauPlus: spec.tauPlus, tauMinus: spec.tauMinus, aPlus: spec.aPlus, aMinus: spec.aMinus, wMin, wMax: spec.wMax };
+  return {
+    rule,
+    tauPlus: spec.tauPlus,
+    tauMinus: spec.tauMinus,
+    aPlus: spec.aPlus,
+    aMinus: spec.aMinus,
+    wMin,
+    wMax: spec.wMax,
+  };
 }
 
 /** The traces and the target-side index of one plastic projection. */

@@ -11,7 +11,11 @@ export type ValueSpec =
   | { uniform: { low: number; high: number } };
 
 /** A normally distributed value, optionally clipped to [min, max]. */
-export const normal = (mean: number, std: number, bounds: { min?: number; max?: number } = {}): ValueSpec => ({
+export const normal = (
+  mean: number,
+  std: number,
+  bounds: { min?: number; max?: number } = {},
+): ValueSpec => ({
   normal: { mean, std },
   ...bounds,
 });
@@ -37,7 +41,9 @@ export function checkValueSpec(spec: ValueSpec, where: string, lo = -Infinity, h
   if ('normal' in spec) {
     const { mean, std } = spec.normal ?? ({} as { mean: number; std: number });
     if (!Number.isFinite(mean) || !(std >= 0) || !Number.isFinite(std))
-      throw new RangeError(`${where}: normal needs a finite mean and a std ≥ 0, got ${JSON.stringify(spec.normal)}`);
+      throw new RangeError(
+        `${where}: normal needs a finite mean and a std ≥ 0, got ${JSON.stringify(spec.normal)}`,
+      );
     const min = spec.min ?? -Infinity;
     const max = spec.max ?? Infinity;
     if (!(min <= max)) throw new RangeError(`${where}: min ${min} is above max ${max}`);
@@ -56,7 +62,9 @@ export function checkValueSpec(spec: ValueSpec, where: string, lo = -Infinity, h
     if (low < lo || high > hi) throw new RangeError(`${where}: [${low}, ${high}) is outside ${range}`);
     return;
   }
-  throw new TypeError(`${where}: expected a number, { normal: … } or { uniform: … }, got ${JSON.stringify(spec)}`);
+  throw new TypeError(
+    `${where}: expected a number, { normal: … } or { uniform: … }, got ${JSON.stringify(spec)}`,
+  );
 }
 
 /** Whether every draw gives the same number (then it is stored once, not per synapse). */
@@ -75,6 +83,7 @@ export function draw(spec: ValueSpec, rng: Rng): number {
 /** The largest value spec can give. */
 export function maxOf(spec: ValueSpec): number {
   if (typeof spec === 'number') return spec;
-  if ('normal' in spec) return spec.normal.std > 0 ? (spec.max ?? Infinity) : Math.min(spec.normal.mean, spec.max ?? Infinity);
+  if ('normal' in spec)
+    return spec.normal.std > 0 ? (spec.max ?? Infinity) : Math.min(spec.normal.mean, spec.max ?? Infinity);
   return spec.uniform.high;
 }
