@@ -51,7 +51,9 @@ const eSpikes = net.spikeMonitor(E);
 const iSpikes = net.spikeMonitor(I);
 
 const meanWeight = () => plastic.weights.reduce((s, w) => s + w, 0) / plastic.synapses;
-console.log(`${net.synapses} synapses, ${net.bytesPerSynapse.toFixed(1)} bytes each; input weights ${meanWeight().toFixed(4)}`);
+console.log(
+  `${net.synapses} synapses, ${net.bytesPerSynapse.toFixed(1)} bytes each; input weights ${meanWeight().toFixed(4)}`,
+);
 for (let second = 1; second <= 3; second++) {
   const before = eSpikes.count;
   const iBefore = iSpikes.count;
