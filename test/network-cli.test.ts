@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNetwork } from '../src/network/spec-file.js';
 import { cobahh } from '../src/network/benchmarks.js';
+import { runNetworkFile } from '../src/experiments/network.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/network/checkpoint.js';
 import { runCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hhnet-network-'));
@@ -122,5 +124,129 @@ describe('hhnet network', () => {
     ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /broken\.json is not valid JSON/);
+  });
+});
+
+describe('stopping and resuming a network run', () => {
+  const stopAfter = (pieces: number) => {
+    let n = 0;
+    return async () => ++n >= pieces;
+  };
+  const stopped = (ms: number) => Object.assign(new Error(`stopped at ${ms}`), { name: 'Stopped' });
+
+  it('a run stopped and resumed from its checkpoint ends with the spikes, weights and rates of a straight run', async () => {
+    const file = join(dir, 'stdp.json');
+    const spec = example('stdp-poisson.json');
+    spec.duration = 400;
+    writeFileSync(file, JSON.stringify(spec));
+    const straight = await runNetworkFile(file, undefined);
+    const path = join(dir, 'stdp.ckpt');
+    const settings = { file };
+    await assert.rejects(
+      runNetworkFile(file, undefined, {
+        shouldStop: stopAfter(2),
+        stopped,
+        checkpoint: { path, everyMs: 0, resume: false, settings },
+      }),
+      /stopped at 200/,
+    );
+    // stopped again after one more checkpointed piece, then to the end
+    await assert.rejects(
+      runNetworkFile(file, undefined, {
+        shouldStop: stopAfter(1),
+        stopped,
+        checkpoint: { path, everyMs: 50, resume: true, settings },
+      }),
+      /stopped at 300/,
+    );
+    const resumed = await runNetworkFile(file, undefined, {
+      checkpoint: { path, everyMs: 50, resume: true, settings },
+    });
+    assert.equal(resumed.summary.resumedAtMs, 300);
+    assert.equal(existsSync(path), false, 'the checkpoint is removed when the run completes');
+    assert.deepEqual(
+      resumed.groups.map((g) => g.trains),
+      straight.groups.map((g) => g.trains),
+    );
+    assert.deepEqual(
+      resumed.groups.map((g) => g.rate),
+      straight.groups.map((g) => g.rate),
+    );
+    assert.ok(straight.summary.spikes > 100);
+    await assert.rejects(
+      runNetworkFile(file, undefined, { checkpoint: { path, everyMs: 50, resume: true, settings } }),
+      /no checkpoint at .* to resume/,
+    );
+    // damaged checkpoints are refused, never misread
+    const good = encodeCheckpoint({
+      fingerprint: 'f',
+      meta: {},
+      arrays: new Map([['a', Float64Array.of(1, 2)]]),
+    });
+    assert.deepEqual(Array.from(decodeCheckpoint(good, 'x').arrays.get('a')!), [1, 2]);
+    assert.throws(
+      () => decodeCheckpoint(good.subarray(0, good.length - 8), 'x'),
+      /x: array "a" runs past the end/,
+    );
+    assert.throws(
+      () => decodeCheckpoint(new TextEncoder().encode('{"json": 1}'), 'x'),
+      /not an hhnet network checkpoint/,
+    );
+    writeFileSync(path, good);
+    await assert.rejects(
+      runNetworkFile(file, undefined, { checkpoint: { path, everyMs: 50, resume: true, settings } }),
+      /is a run with other settings/,
+    );
+  });
+
+  it("hhnet network: Ctrl-C writes a checkpoint and exits 130; --resume finishes with the straight run's spikes; a finished --out is not overwritten by accident", async () => {
+    const base = ['network', 'cobahh', '--neurons', '400', '--duration', '3000', '--quiet'];
+    const straightOut = join(dir, 'cobahh-straight');
+    assert.equal((await runCli([...base, '--out', straightOut])).code, 0);
+    const out = join(dir, 'cobahh-stop');
+    const loud = base.filter((a) => a !== '--quiet');
+    const child = (await import('node:child_process')).spawn(
+      process.execPath,
+      [
+        fileURLToPath(new URL('../src/cli/main.js', import.meta.url)),
+        ...loud,
+        '--checkpoint-every',
+        '0',
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    let stderr = '';
+    const building = new Promise<void>((r) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('building')) r();
+      }),
+    );
+    await building;
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 130, stderr);
+    assert.match(
+      stderr,
+      /stopped by SIGINT at t = [\d.]+ ms of network time; the checkpoint in .* continues it \(--resume\)/,
+    );
+    const again = await runCli([...base, '--out', out]);
+    assert.equal(again.code, 2);
+    assert.match(
+      again.stderr,
+      /holds an unfinished network run \(network-checkpoint\.bin\); --resume continues it, --force starts over/,
+    );
+    const other = await runCli([...base, '--seed', '2', '--resume', '--out', out]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /is a run with other settings/);
+    const resumed = await runCli([...base, '--resume', '--out', out]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const spikes = (d: string) =>
+      JSON.parse(readFileSync(join(d, 'network.json'), 'utf8')).groups[0].spikeTimes;
+    assert.deepEqual(spikes(out), spikes(straightOut));
   });
 });

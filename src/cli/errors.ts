@@ -15,6 +15,7 @@ const KNOWN_NAMES = [
   'InterruptedError',
   'NetworkDivergedError',
   'NetworkFileError',
+  'NetworkCheckpointError',
 ];
 
 export function isKnownError(err: unknown): boolean {

@@ -3,7 +3,9 @@
  * JSON file, timed (construction and simulation separately), summarised (rate, CV of ISIs,
  * synapses, bytes per synapse) and drawn (raster of the first neurons, population rate).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic.js';
+import { NetworkCheckpointError, decodeCheckpoint, encodeCheckpoint } from '../network/checkpoint.js';
 import type { BenchmarkName, BenchmarkOptions } from '../network/benchmarks.js';
 import { BUILDERS } from '../network/benchmarks.js';
 import type { Network } from '../network/network.js';
@@ -22,8 +24,10 @@ export interface NetworkSummary extends SpikeStatistics {
   duration: number;
   dt: number;
   seed: number;
-  /** Network construction plus simulation, s. */
+  /** Network construction plus simulation, s (of this process: after a resume, its part only). */
   wallSeconds: number;
+  /** Network time the run resumed from (0: started afresh). */
+  resumedAtMs: number;
   buildSeconds: number;
   simulateSeconds: number;
 }
@@ -44,20 +48,74 @@ export interface NetworkRun {
 export interface RunHooks {
   /** Called every 100 ms of network time with the fraction done. */
   onProgress?: (fraction: number) => void;
-  /** Called between steps; may throw to stop (e.g. on Ctrl-C). */
-  checkStop?: () => void;
+  /**
+   * Asked every 100 ms of network time (the run yields to the event loop there, so signal
+   * handlers run): true stops the run after writing its checkpoint (when it keeps one); it then
+   * throws `stopped(timeMs)`.
+   */
+  shouldStop?: () => Promise<boolean>;
+  stopped?: (timeMs: number) => Error;
+  /**
+   * Keep a checkpoint at `path` every `everyMs` of network time (and when stopped); `resume`
+   * continues from it. `settings` must equal the checkpoint's. The file is removed when the run
+   * completes.
+   */
+  checkpoint?: { path: string; everyMs: number; resume: boolean; settings: Record<string, unknown> };
 }
 
-function simulate(net: Network, duration: number, hooks: RunHooks): number {
+/** Runs net for `duration` ms (resuming and checkpointing as hooks say). */
+async function simulate(
+  net: Network,
+  duration: number,
+  hooks: RunHooks,
+): Promise<{ seconds: number; resumedAtMs: number }> {
   const t0 = performance.now();
-  net.run(duration, {
-    every: Math.max(1, Math.round(100 / net.dt)),
-    onStep: (done, total) => {
-      hooks.checkStop?.();
-      hooks.onProgress?.(done / total);
-    },
-  });
-  return (performance.now() - t0) / 1000;
+  const ck = hooks.checkpoint;
+  let resumedAtMs = 0;
+  if (ck?.resume) {
+    if (!existsSync(ck.path)) throw new NetworkCheckpointError(`no checkpoint at ${ck.path} to resume`);
+    const c = decodeCheckpoint(readFileSync(ck.path), ck.path);
+    const was = JSON.stringify((c.meta as { settings?: unknown }).settings);
+    if (was !== JSON.stringify(ck.settings))
+      throw new NetworkCheckpointError(
+        `${ck.path} is a run with other settings (${was}; now ${JSON.stringify(ck.settings)}); use --force to start over`,
+      );
+    if (c.fingerprint !== net.fingerprint())
+      throw new NetworkCheckpointError(
+        `${ck.path} is a checkpoint of another network; use --force to start over`,
+      );
+    net.loadState(c.arrays, ck.path);
+    resumedAtMs = net.time;
+  }
+  const save = async (): Promise<void> => {
+    if (!ck) return;
+    const bytes = encodeCheckpoint({
+      fingerprint: net.fingerprint(),
+      meta: { settings: ck.settings },
+      arrays: net.saveState(),
+    });
+    await writeFileAtomic(ck.path, bytes);
+  };
+  const totalSteps = Math.round(duration / net.dt);
+  const piece = Math.max(1, Math.round(100 / net.dt));
+  const saveEvery = ck && ck.everyMs > 0 ? Math.max(1, Math.round(ck.everyMs / net.dt)) : Infinity;
+  let sinceSave = 0;
+  while (net.stepCount < totalSteps) {
+    const steps = Math.min(piece, totalSteps - net.stepCount);
+    net.run(steps * net.dt);
+    sinceSave += steps;
+    hooks.onProgress?.(net.stepCount / totalSteps);
+    const stop = (await hooks.shouldStop?.()) ?? false;
+    const unfinished = net.stepCount < totalSteps;
+    if (unfinished && (stop || sinceSave >= saveEvery)) {
+      await save();
+      sinceSave = 0;
+    }
+    if (stop && unfinished)
+      throw (hooks.stopped ?? ((ms: number) => new Error(`stopped at ${ms} ms`)))(net.time);
+  }
+  if (ck && existsSync(ck.path)) rmSync(ck.path);
+  return { seconds: (performance.now() - t0) / 1000, resumedAtMs };
 }
 
 function summarise(
@@ -67,8 +125,10 @@ function summarise(
   duration: number,
   buildSeconds: number,
   simulateSeconds: number,
+  resumedAtMs: number,
 ): NetworkSummary {
   return {
+    resumedAtMs,
     ...stats,
     neurons,
     synapses: net.synapses,
@@ -83,20 +143,28 @@ function summarise(
 }
 
 /** One of the Brette et al. (2007) benchmarks; spikes of the whole population recorded. */
-export function runBenchmark(
+export async function runBenchmark(
   name: BenchmarkName,
   opts: BenchmarkOptions & { duration: number; rateBin?: number },
   hooks: RunHooks = {},
-): NetworkRun {
+): Promise<NetworkRun> {
   const t0 = performance.now();
   const b = BUILDERS[name](opts);
   const spikes = b.net.spikeMonitor(b.population);
   const rate = b.net.rateMonitor(b.population, opts.rateBin ?? 1);
   const buildSeconds = (performance.now() - t0) / 1000;
-  const simulateSeconds = simulate(b.net, opts.duration, hooks);
+  const { seconds: simulateSeconds, resumedAtMs } = await simulate(b.net, opts.duration, hooks);
   const group = recorded(b.population.name, spikes, opts.duration, rate);
   return {
-    summary: summarise(b.net, b.population.n, group.stats, opts.duration, buildSeconds, simulateSeconds),
+    summary: summarise(
+      b.net,
+      b.population.n,
+      group.stats,
+      opts.duration,
+      buildSeconds,
+      simulateSeconds,
+      resumedAtMs,
+    ),
     groups: [group],
   };
 }
@@ -119,21 +187,33 @@ export function loadNetworkFile(path: string): LoadedNetwork {
 }
 
 /** A network file, for `duration` ms (default: the file's). Statistics cover every recorded group. */
-export function runNetworkFile(path: string, duration: number | undefined, hooks: RunHooks = {}): NetworkRun {
+export async function runNetworkFile(
+  path: string,
+  duration: number | undefined,
+  hooks: RunHooks = {},
+): Promise<NetworkRun> {
   const t0 = performance.now();
   const loaded = loadNetworkFile(path);
   const buildSeconds = (performance.now() - t0) / 1000;
   const ms = duration ?? loaded.file.duration;
   if (ms === undefined)
     throw new NetworkFileError(`${path}: no "duration" in the file; give one with --duration MS`);
-  const simulateSeconds = simulate(loaded.net, ms, hooks);
+  const { seconds: simulateSeconds, resumedAtMs } = await simulate(loaded.net, ms, hooks);
   const groups = loaded.spikes.map(({ of, monitor }) =>
     recorded(of, monitor, ms, loaded.rates.find((r) => r.of === of)?.monitor),
   );
   const all = groups.flatMap((g) => g.trains);
   const neurons = loaded.net.populations.reduce((s, p) => s + p.n, 0);
   return {
-    summary: summarise(loaded.net, neurons, spikeStatistics(all, ms), ms, buildSeconds, simulateSeconds),
+    summary: summarise(
+      loaded.net,
+      neurons,
+      spikeStatistics(all, ms),
+      ms,
+      buildSeconds,
+      simulateSeconds,
+      resumedAtMs,
+    ),
     groups,
   };
 }

@@ -4,9 +4,19 @@
  */
 import type { GroupView, NeuronPopulation } from './population.js';
 
+/** A monitor's or group's state as named arrays (checkpoints, checkpoint.ts). */
+export type StateArrays = Record<string, Float64Array | Int32Array>;
+
 class Growable<T extends Float64Array | Int32Array> {
   length = 0;
   constructor(public data: T) {}
+  /** Replaces the contents (a checkpoint's). */
+  load(values: T): void {
+    const cap = Math.max(this.data.length, values.length);
+    this.data = new (this.data.constructor as new (n: number) => T)(cap);
+    this.data.set(values);
+    this.length = values.length;
+  }
   push(x: number): void {
     if (this.length === this.data.length) {
       const next = new (this.data.constructor as new (n: number) => T)(this.data.length * 2);
@@ -50,6 +60,14 @@ export class SpikeMonitor {
     return this.time.view();
   }
 
+  saveState(): StateArrays {
+    return { idx: this.indices.slice(), time: this.times.slice() };
+  }
+  loadState(a: StateArrays): void {
+    this.idx.load(Int32Array.from(a.idx));
+    this.time.load(Float64Array.from(a.time));
+  }
+
   /** Spike times per neuron of the view. */
   trains(): number[][] {
     const out: number[][] = Array.from({ length: this.view.n }, () => []);
@@ -90,6 +108,14 @@ export class RateMonitor {
       this.inBin = 0;
       this.stepsInBin = 0;
     }
+  }
+
+  saveState(): StateArrays {
+    return { counts: this.counts.view().slice(), partial: Float64Array.of(this.inBin, this.stepsInBin) };
+  }
+  loadState(a: StateArrays): void {
+    this.counts.load(Float64Array.from(a.counts));
+    [this.inBin, this.stepsInBin] = a.partial;
   }
 
   /** Mean rate per neuron (Hz) in each completed bin. */
@@ -139,5 +165,18 @@ export class StateMonitor {
   /** Called after every step that ended at t. */
   record(t: number): void {
     if (++this.steps % this.every === 0) this.sample(t);
+  }
+
+  saveState(): StateArrays {
+    const out: StateArrays = { t: Float64Array.from(this.t), steps: Float64Array.of(this.steps) };
+    for (const v of this.variables) out[`v_${v}`] = Float64Array.from(this.values[v].flat());
+    return out;
+  }
+  loadState(a: StateArrays): void {
+    this.t.splice(0, this.t.length, ...a.t);
+    this.steps = a.steps[0];
+    const len = this.t.length;
+    for (const v of this.variables)
+      this.values[v] = this.indices.map((_, j) => Array.from(a[`v_${v}`].subarray(j * len, (j + 1) * len)));
   }
 }

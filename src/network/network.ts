@@ -289,6 +289,77 @@ export class Network {
     }
   }
 
+  /** What identifies this network's structure (a checkpoint must come from the same one). */
+  fingerprint(): string {
+    return JSON.stringify({
+      dt: this.dt,
+      seed: this.seed,
+      integrator: this.integrator,
+      populations: this.populations.map((p) => [p.name, p.model.name, p.n]),
+      sources: this.sources.map((g) => [g.name, g.kind, g.n]),
+      projections: this.projections.map((p) => [p.label, p.synapses]),
+      monitors: this.monitors.map((m) => [m.constructor.name, m.view.label]),
+    });
+  }
+
+  /**
+   * Everything a run has changed, as named arrays: time, neuron states, refractory counters,
+   * pending synaptic input, source generators, plastic weights and traces, what monitors hold.
+   * loadState of a freshly built identical network continues exactly where this one stopped.
+   */
+  saveState(): Map<string, Float64Array | Int32Array> {
+    const out = new Map<string, Float64Array | Int32Array>();
+    out.set('step', Float64Array.of(this.stepCount));
+    for (const p of this.populations) {
+      out.set(`population/${p.name}/y`, p.y.slice());
+      out.set(`population/${p.name}/refractory`, p.refractoryLeft.slice());
+    }
+    for (const g of this.sources) out.set(`source/${g.name}`, g.saveState());
+    [...new Set(this.inboxes ?? [])].forEach((box, k) => out.set(`inbox/${k}`, box.ring.slice()));
+    this.projections.forEach((pr, k) => {
+      if (!pr.plastic) return;
+      out.set(`projection/${k}/weights`, (pr.weights as Float64Array).slice());
+      out.set(`projection/${k}/xPre`, pr.plastic.xPre.slice());
+      out.set(`projection/${k}/xPost`, pr.plastic.xPost.slice());
+    });
+    this.monitors.forEach((m, k) => {
+      for (const [name, a] of Object.entries(m.saveState())) out.set(`monitor/${k}/${name}`, a);
+    });
+    return out;
+  }
+
+  loadState(state: ReadonlyMap<string, Float64Array | Int32Array>, where = 'checkpoint'): void {
+    const get = (name: string, length?: number): Float64Array | Int32Array => {
+      const a = state.get(name);
+      if (!a) throw new RangeError(`${where}: no "${name}" (a checkpoint of another network?)`);
+      if (length !== undefined && a.length !== length)
+        throw new RangeError(`${where}: "${name}" holds ${a.length} values, this network needs ${length}`);
+      return a;
+    };
+    if (!this.inboxes && state.has('inbox/0')) {
+      this.inboxes = this.planInboxes();
+    }
+    this.stepCount = get('step', 1)[0];
+    for (const p of this.populations) {
+      p.y.set(get(`population/${p.name}/y`, p.y.length));
+      p.refractoryLeft.set(get(`population/${p.name}/refractory`, p.n));
+    }
+    for (const g of this.sources) g.loadState(get(`source/${g.name}`) as Float64Array);
+    [...new Set(this.inboxes ?? [])].forEach((box, k) => box.ring.set(get(`inbox/${k}`, box.ring.length)));
+    this.projections.forEach((pr, k) => {
+      if (!pr.plastic) return;
+      (pr.weights as Float64Array).set(get(`projection/${k}/weights`, pr.synapses));
+      pr.plastic.xPre.set(get(`projection/${k}/xPre`, pr.plastic.xPre.length));
+      pr.plastic.xPost.set(get(`projection/${k}/xPost`, pr.plastic.xPost.length));
+    });
+    this.monitors.forEach((m, k) => {
+      const prefix = `monitor/${k}/`;
+      const arrays: Record<string, Float64Array | Int32Array> = {};
+      for (const [name, a] of state) if (name.startsWith(prefix)) arrays[name.slice(prefix.length)] = a;
+      m.loadState(arrays);
+    });
+  }
+
   /** One ring buffer per (population, receptor state), as deep as the longest delay into it. */
   private planInboxes(): Inbox[] {
     const byKey = new Map<string, Inbox>();

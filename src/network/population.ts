@@ -202,6 +202,14 @@ export class PoissonGroup extends Group {
     this.rate = spec.rate;
   }
 
+  /** The generator's state (checkpoints). */
+  saveState(): Float64Array {
+    return Float64Array.from(this.rng.state(), (x) => (x === null ? NaN : x));
+  }
+  loadState(a: Float64Array): void {
+    this.rng.setState(Array.from(a, (x) => (Number.isNaN(x) ? null : x)));
+  }
+
   /** Draws this step's spikes (one draw per spike, geometric gaps between them). */
   step(dt: number): void {
     const p = Math.min(1, (this.rate * dt) / 1000);
@@ -256,6 +264,14 @@ export class SpikeGenerator extends Group {
         );
     this.neuron = Int32Array.from(order, (k) => indices[k]);
     this.stepOf = Float64Array.from(order, (k) => steps[k]);
+  }
+
+  /** How far through its list the generator is (checkpoints). */
+  saveState(): Float64Array {
+    return Float64Array.of(this.next);
+  }
+  loadState(a: Float64Array): void {
+    this.next = a[0];
   }
 
   /** The spikes of the step that ends at step number `end` (1-based). */

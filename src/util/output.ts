@@ -64,6 +64,7 @@ export const RESULT_ENTRIES = [
   'equivalence.json',
   'resources.json',
   'network.json',
+  'network-checkpoint.bin',
 ] as const;
 
 /** The hhnet results already in `dir` (names from RESULT_ENTRIES), none when it does not exist. */

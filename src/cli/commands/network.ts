@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { catchInterrupts, interruptPoller, interruptedAt } from '../../util/interrupt.js';
+import type { RunHooks } from '../../experiments/network.js';
 import { BENCHMARKS } from '../../network/benchmarks.js';
 import type { BenchmarkName } from '../../network/benchmarks.js';
 import type { NetworkRun } from '../../experiments/network.js';
 import { networkFigure, runBenchmark, runNetworkFile } from '../../experiments/network.js';
-import { fraction, integer, positiveInt, positiveNumber } from '../options.js';
-import { prepareResultDir, writeJson, writeSvg } from '../output.js';
+import { fraction, integer, nonNegativeNumber, positiveInt, positiveNumber } from '../options.js';
+import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
 
 interface NetworkFlags {
@@ -17,6 +22,41 @@ interface NetworkFlags {
   out: string;
   quiet?: boolean;
   force?: boolean;
+  checkpointEvery?: number;
+  resume?: boolean;
+}
+
+const CHECKPOINT = 'network-checkpoint.bin';
+const OWN = ['network.json', CHECKPOINT];
+
+/**
+ * The out directory and the run's hooks: progress, and — with --checkpoint-every or --resume — a
+ * checkpoint in DIR that Ctrl-C also writes and --resume continues.
+ */
+async function prepare(
+  flags: NetworkFlags,
+  label: string,
+  settings: Record<string, unknown>,
+  progress: Progress,
+): Promise<RunHooks> {
+  await prepareResultDir(flags.out, OWN, { ...flags, quiet: true });
+  const path = join(flags.out, CHECKPOINT);
+  const hooks: RunHooks = { onProgress: (f) => progress.update(label, f) };
+  if (!flags.resume && existsSync(path)) {
+    if (!flags.force)
+      throw new UserError(
+        `${flags.out} holds an unfinished network run (${CHECKPOINT}); --resume continues it, --force starts over`,
+      );
+    rmSync(path);
+  }
+  if (flags.checkpointEvery === undefined && !flags.resume) return hooks;
+  catchInterrupts();
+  return {
+    ...hooks,
+    checkpoint: { path, everyMs: flags.checkpointEvery ?? 1000, resume: flags.resume ?? false, settings },
+    shouldStop: interruptPoller(),
+    stopped: (ms) => interruptedAt(flags.out, `t = ${ms.toFixed(1)} ms of network time`),
+  };
 }
 
 const TITLES: Readonly<Record<BenchmarkName, string>> = {
@@ -45,7 +85,7 @@ function jsonLine(run: NetworkRun): string {
 }
 
 async function finish(name: string, title: string, run: NetworkRun, flags: NetworkFlags, progress: Progress) {
-  const out = await prepareResultDir(flags.out, ['network.json'], flags);
+  const out = await prepareResultDir(flags.out, OWN, flags);
   const jsonPath = await writeJson(out, 'network.json', {
     network: name,
     summary: run.summary,
@@ -79,6 +119,12 @@ export function registerNetwork(program: Command): void {
       .option('--out <dir>', 'output directory (network.json, network.svg)', `results/network-${name}`)
       .option('--quiet', 'no progress output')
       .option('--force', 'write into an --out that holds results of another command')
+      .option(
+        '--checkpoint-every <ms>',
+        'write a checkpoint to DIR every MS of network time (Ctrl-C writes one too; 0: only then)',
+        nonNegativeNumber,
+      )
+      .option('--resume', 'continue the run whose checkpoint is in --out')
       .addHelpText(
         'after',
         `\nExample:\n  hhnet network ${name} --neurons 4000 --duration 1000 --json\n` +
@@ -87,13 +133,16 @@ export function registerNetwork(program: Command): void {
       )
       .action(async (flags: NetworkFlags) => {
         const progress = new Progress(flags.quiet);
-        await prepareResultDir(flags.out, ['network.json'], { ...flags, quiet: true });
+        const opts = {
+          neurons: flags.neurons,
+          p: flags.p,
+          dt: flags.dt,
+          seed: flags.seed,
+          duration: flags.duration!,
+        };
+        const hooks = await prepare(flags, `network ${name}`, { network: name, ...opts }, progress);
         progress.stage(`building ${name} with ${flags.neurons} neurons (p ${flags.p}, seed ${flags.seed})`);
-        const run = runBenchmark(
-          name,
-          { neurons: flags.neurons, p: flags.p, dt: flags.dt, seed: flags.seed, duration: flags.duration! },
-          { onProgress: (f) => progress.update(`network ${name}`, f) },
-        );
+        const run = await runBenchmark(name, opts, hooks);
         await finish(name, TITLES[name], run, flags, progress);
       });
 
@@ -106,13 +155,20 @@ export function registerNetwork(program: Command): void {
     .option('--out <dir>', 'output directory (network.json, network.svg)', 'results/network')
     .option('--quiet', 'no progress output')
     .option('--force', 'write into an --out that holds results of another command')
+    .option(
+      '--checkpoint-every <ms>',
+      'write a checkpoint to DIR every MS of network time (Ctrl-C writes one too; 0: only then)',
+      nonNegativeNumber,
+    )
+    .option('--resume', 'continue the run whose checkpoint is in --out')
     .addHelpText('after', '\nExample:\n  hhnet network run examples/networks/cobahh.json --duration 200')
     .action(async (file: string, flags: NetworkFlags) => {
       const progress = new Progress(flags.quiet);
-      await prepareResultDir(flags.out, ['network.json'], { ...flags, quiet: true });
-      const run = runNetworkFile(file, flags.duration, {
-        onProgress: (f) => progress.update(`network ${file}`, f),
-      });
+      // The file's content, not its name, identifies the network a checkpoint belongs to.
+      const digest = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null;
+      const settings = { file: resolve(file), sha256: digest, duration: flags.duration ?? null };
+      const hooks = await prepare(flags, `network ${file}`, settings, progress);
+      const run = await runNetworkFile(file, flags.duration, hooks);
       await finish(file, file, run, flags, progress);
     });
 }
