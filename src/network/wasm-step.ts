@@ -1,0 +1,542 @@
+/**
+ * The population step as a WebAssembly SIMD kernel, generated from the same plan as the JS step
+ * (kernel.ts, planStep): four neurons per f32x4 vector, the quasi-linear coefficients rendered by
+ * the training kernels' VectorRenderer (common subexpressions bound once, constants hoisted out of
+ * the loop, vectorised exp), exponential Euler (or Euler), the spike rule, the refractory counter
+ * and the divergence check of the JS step, in float32.
+ *
+ * The kernel's population owns its state (WasmPopulationKernel): structure of arrays in the
+ * module's own shared memory (state k of neurons 0 … nPad−1 contiguous, nPad = n rounded up to 4;
+ * the pad lanes are inert copies of the last neuron, never reported), the external currents, the
+ * refractory counters and the fired list. The network adds synaptic input and reads states there
+ * while it runs (NeuronPopulation.stateLayout / readState); NeuronPopulation.y is brought up to
+ * date around each run. Neurons can be split between worker threads (wasm-step-worker.ts): every
+ * neuron's update is independent, so the results do not depend on the number of threads.
+ *
+ * Memory (bytes): [0, 64) the exp constants (assembly/vmath.ts's block, which vexp.ts reads), then
+ * the thread control block, the constant table (exp-Euler factors of constant coefficients, then
+ * every literal of the kernel: loading a splat from memory is one instruction, a v128 constant
+ * several), then state, input, refractory and fired arrays.
+ *
+ * Compiled at run time with the AssemblyScript compiler (about a second; cached on disk by source
+ * hash, HHNET_KERNEL_CACHE): prepareWasmStep() asynchronously, or on first use synchronously (a
+ * compiler worker the caller blocks on). Models the SIMD renderer cannot express (sin, cos,
+ * general powers) have no wasm step: wasmStepUnsupported says why, and populations fall back to JS.
+ */
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type { Expr } from '../symbolic/expr.js';
+import { format } from '../symbolic/expr.js';
+import {
+  cachedCompile,
+  defaultKernelCacheDir,
+  readCachedKernel,
+  writeCachedKernel,
+} from '../kernels/wasm/declared.js';
+import {
+  SIMD_RUNTIME_SOURCE,
+  VectorRenderer,
+  simdExprSupported,
+} from '../kernels/wasm/declared-simd-source.js';
+import { wasmApi } from '../kernels/wasm/wasm-api.js';
+import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
+import type { PopulationStep, StepPlan } from './kernel.js';
+
+export type NetworkBackend = 'js' | 'wasm';
+export const NETWORK_BACKENDS: readonly NetworkBackend[] = ['js', 'wasm'];
+
+/** assembly/vmath.ts's EXP_CONSTANTS, in its order (vexp.ts's offsets). */
+const EXP_CONSTANTS = [
+  1.4426950408889634,
+  0.693145751953125,
+  1.4286068203094173e-6,
+  -87,
+  88,
+  12582912 + 127,
+  0.5,
+  1.0 / 6,
+  1.0 / 24,
+  1.0 / 120,
+  1.0 / 720,
+  1.0 / 5040,
+  1,
+];
+
+/** Why a plan has no wasm step (an expression the SIMD renderer does not cover), or null. */
+export function wasmStepUnsupported(plan: StepPlan): string | null {
+  const exprs: [string, Expr][] = [];
+  plan.terms.forEach((t, k) => {
+    exprs.push([`d${plan.model.states[k]}/dt`, t.a], [`d${plan.model.states[k]}/dt`, t.b]);
+  });
+  for (const [k, e] of plan.resets) exprs.push([`reset of ${plan.model.states[k]}`, e]);
+  for (const [where, e] of exprs)
+    if (!simdExprSupported(e))
+      return `${where} = … ${format(e).slice(0, 60)} … uses sin, cos or a power the wasm SIMD renderer does not cover`;
+  return null;
+}
+
+/** A rendered kernel: its AssemblyScript, and its constant table (factors first, then literals). */
+export interface WasmStepProgram {
+  plan: StepPlan;
+  source: string;
+  /** Per state: the constant b whose exp-Euler factor goes in table slot k (null: none). */
+  factorB: (number | null)[];
+  literals: number[];
+}
+
+/** Renders a plan's step (see the file comment); throws when wasmStepUnsupported. */
+export function renderWasmStep(plan: StepPlan): WasmStepProgram {
+  const why = wasmStepUnsupported(plan);
+  if (why) throw new RangeError(`model ${plan.model.name}: no wasm step: ${why}`);
+  const { model, S, vk, terms, integrator } = plan;
+  const states = model.states;
+  const literals: number[] = [];
+  const at = new Map<number, number>();
+  /** A literal as a load from the table (KP + 4·(S + index)). */
+  const lit = (v: number): string => {
+    if (!Number.isFinite(v)) throw new RangeError(`cannot render ${v} as a constant`);
+    const f = Math.fround(v);
+    let i = at.get(f);
+    if (i === undefined) {
+      i = literals.length;
+      literals.push(f);
+      at.set(f, i);
+    }
+    return `v128.load32_splat(KP, ${4 * (S + i)})`;
+  };
+  const names = (prefix: string) => (s: string) => {
+    const k = states.indexOf(s);
+    return k >= 0 ? `${prefix}${k}` : 'x';
+  };
+  const coef = new VectorRenderer(names('s'), () => false, 'A');
+  coef.prepare(terms.flatMap((t) => (t.b.op === 'num' ? [t.a] : [t.a, t.b])));
+  const aCode = terms.map((t) => coef.render(t.a));
+  const bCode = terms.map((t) => (t.b.op === 'num' ? null : coef.render(t.b)));
+  const rst = new VectorRenderer(names('n'), () => false, 'R', coef);
+  rst.prepare(plan.resets.map(([, e]) => e));
+  const rCode = plan.resets.map(([, e]) => rst.render(e));
+
+  const factorB: (number | null)[] = states.map(() => null);
+  const update = (k: number): string[] => {
+    const s = `s${k}`;
+    const a = `a${k}`;
+    const b = terms[k].b;
+    const lines = [`const ${a} = ${aCode[k]};`];
+    if (b.op === 'num') {
+      const bv = b.value;
+      if (bv * 1 === 0) return [...lines, `let n${k} = f32x4.add(${s}, f32x4.mul(DT, ${a}));`];
+      const d = `f32x4.sub(${a}, f32x4.mul(${lit(bv)}, ${s}))`;
+      if (integrator === 'euler') return [...lines, `let n${k} = f32x4.add(${s}, f32x4.mul(DT, ${d}));`];
+      factorB[k] = bv;
+      return [...lines, `let n${k} = f32x4.add(${s}, f32x4.mul(${d}, F${k}));`];
+    }
+    lines.push(`const b${k} = ${bCode[k]};`, `const d${k} = f32x4.sub(${a}, f32x4.mul(b${k}, ${s}));`);
+    if (integrator === 'euler') return [...lines, `let n${k} = f32x4.add(${s}, f32x4.mul(DT, d${k}));`];
+    // −expm1(−b·dt)/b where b·dt > 1e-12, else dt (Euler), as the JS step.
+    return [
+      ...lines,
+      `const z${k} = f32x4.mul(b${k}, DT);`,
+      `const f${k} = v128.bitselect(f32x4.div(vexpm1(f32x4.neg(z${k})), f32x4.neg(b${k})), DT, f32x4.gt(z${k}, TINY));`,
+      `let n${k} = f32x4.add(${s}, f32x4.mul(d${k}, f${k}));`,
+    ];
+  };
+  const updates = states.flatMap((_, k) => update(k));
+  const hasReset = plan.resets.length > 0;
+  const threshold = lit(plan.threshold);
+  const above = (x: string): string => `${model.inclusive ? 'f32x4.ge' : 'f32x4.gt'}(${x}, TH)`;
+  const below = (x: string): string => `${model.inclusive ? 'f32x4.lt' : 'f32x4.le'}(${x}, TH)`;
+  const spikeRule = hasReset
+    ? [
+        // Held states keep their value while refractory; the counter counts down; a spike is the
+        // condition after the step outside the refractory period, then the reset.
+        `const inRef = i32x4.gt_s(ref, ZERO);`,
+        ...plan.resets.map(([k]) => `n${k} = v128.bitselect(s${k}, n${k}, inRef);`),
+        `let nref = i32x4.add(ref, inRef);`,
+        `const spike = v128.andnot(${above(`n${vk}`)}, inRef);`,
+        `if (v128.any_true(spike)) {`,
+        ...rst.body.map((l) => `  ${l}`),
+        ...rCode.map((c, i) => `  const r${i} = ${c};`),
+        ...plan.resets.map(([k], i) => `  n${k} = v128.bitselect(r${i}, n${k}, spike);`),
+        `  nref = v128.bitselect(RS, nref, spike);`,
+        `}`,
+      ]
+    : [
+        // An upward crossing, not within the refractory period (counted down first).
+        `let nref = i32x4.add(ref, i32x4.gt_s(ref, ZERO));`,
+        `const spike = v128.and(v128.and(${below(`s${vk}`)}, ${above(`n${vk}`)}), i32x4.eq(nref, ZERO));`,
+        `nref = v128.bitselect(RS, nref, spike);`,
+      ];
+  const fireLanes = [0, 1, 2, 3]
+    .map(
+      (l) =>
+        `      if (bits & ${1 << l}) { store<i32>(FIRED + (<usize>count << 2), i + ${l}); count++; }`,
+    )
+    .join('\n');
+  const factorLoads = factorB
+    .map((b, k) => (b === null ? '' : `const F${k} = v128.load32_splat(KP, ${4 * k});`))
+    .filter((l) => l);
+  // The hoisted constants: literal splats become table loads.
+  const pre = coef.pre.map((l) =>
+    l.replace(/f32x4\.splat\((-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\)/g, (_, v: string) => lit(Number(v))),
+  );
+  const limit = lit(plan.voltageLimit);
+  const tiny = lit(1e-12);
+  const ind = (lines: readonly string[], n: number): string =>
+    lines.map((l) => `${' '.repeat(n)}${l}`).join('\n');
+  const source = `${SIMD_RUNTIME_SOURCE}
+// Population step of ${model.name} (${integrator}): neurons [i0, i1) of n, a multiple of 4 apart.
+// State k of neuron i at ST + 4·(k·stride + i); fired indices from FIRED; returns how many fired,
+// or −1 − i when neuron i's potential left the limit (or became NaN).
+export function step(
+  ST: usize, stride: i32, IN: usize, REF: usize, FIRED: usize, KP: usize,
+  n: i32, i0: i32, i1: i32, dt: f32, refSteps: i32,
+): i32 {
+  const row: usize = <usize>stride << 2;
+${ind(
+  states.map((_, k) => `const P${k}: usize = ST + ${k} * row;`),
+  2,
+)}
+  const DT = f32x4.splat(dt);
+  const RS = i32x4.splat(refSteps);
+  const NV = i32x4.splat(n);
+  const IOTA = i32x4(0, 1, 2, 3);
+  const ZERO = i32x4.splat(0);
+  const TH = ${threshold};
+  const LIM = ${limit};
+  const TINY = ${tiny};
+${ind(factorLoads, 2)}
+${ind(pre, 2)}
+  let count: i32 = 0;
+  for (let i = i0; i < i1; i += 4) {
+    const o: usize = <usize>i << 2;
+${ind(
+  states.map((_, k) => `const s${k} = v128.load(P${k} + o);`),
+  4,
+)}
+    const x = v128.load(IN + o);
+    const ref = v128.load(REF + o);
+${ind(coef.body, 4)}
+${ind(updates, 4)}
+${ind(spikeRule, 4)}
+${ind(
+  states.map((_, k) => `v128.store(P${k} + o, n${k});`),
+  4,
+)}
+    v128.store(REF + o, nref);
+    const valid = i32x4.lt_s(i32x4.add(i32x4.splat(i), IOTA), NV);
+    const fired = v128.and(spike, valid);
+    if (v128.any_true(fired)) {
+      const bits = i32x4.bitmask(fired);
+${fireLanes}
+    }
+    const bad = v128.andnot(valid, f32x4.le(f32x4.abs(n${vk}), LIM));
+    if (v128.any_true(bad)) return -1 - (i + ctz<i32>(i32x4.bitmask(bad)));
+  }
+  return count;
+}
+`;
+  return { plan, source, factorB, literals };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiling: in-process and on-disk caches, asynchronously or by blocking on a compiler worker.
+
+const modules = new Map<string, WasmModule>();
+
+/** Compiles (or finds cached) a rendered kernel, asynchronously. */
+export async function prepareWasmStep(program: WasmStepProgram): Promise<WasmModule> {
+  const have = modules.get(program.source);
+  if (have) return have;
+  const { bytes } = await cachedCompile(program.source, 'simd', defaultKernelCacheDir());
+  const module = new wasmApi.Module(bytes);
+  modules.set(program.source, module);
+  return module;
+}
+
+/** How long a synchronous compile may take (the compiler loads binaryen first). */
+const COMPILE_TIMEOUT_MS = 300_000;
+
+/** The compiled kernel, compiling it now if needed (blocks: about a second, more on a busy machine). */
+export function compileWasmStepSync(program: WasmStepProgram): WasmModule {
+  const have = modules.get(program.source);
+  if (have) return have;
+  const cacheDir = defaultKernelCacheDir();
+  let bytes = readCachedKernel(program.source, 'simd', cacheDir);
+  if (!bytes) {
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL('./wasm-compile-worker.js', import.meta.url), {
+      workerData: { source: program.source, port: port2, signal },
+      transferList: [port2],
+    });
+    try {
+      const woke = Atomics.wait(signal, 0, 0, COMPILE_TIMEOUT_MS);
+      const reply = receiveMessageOnPort(port1)?.message as { bytes?: Uint8Array; error?: string } | undefined;
+      if (woke === 'timed-out' || !reply)
+        throw new Error(`compiling the wasm population step did not finish in ${COMPILE_TIMEOUT_MS / 1000} s`);
+      if (!reply.bytes) throw new Error(reply.error ?? 'compiling the wasm population step failed');
+      bytes = reply.bytes;
+    } finally {
+      port1.close();
+      void worker.terminate();
+    }
+    void writeCachedKernel(program.source, 'simd', cacheDir, bytes);
+  }
+  const module = new wasmApi.Module(bytes);
+  modules.set(program.source, module);
+  return module;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A population's state and kernel in the module's memory, with optional worker threads.
+
+const PAGE = 65536;
+/** Control block (int32 words): generation, stop flag, dt (float32 bits), refractory steps. */
+export const CTL_GEN = 0;
+export const CTL_STOP = 1;
+export const CTL_DT = 2;
+export const CTL_REFSTEPS = 3;
+/** Per worker w ≥ 1: a 64-byte line at word 16·w: range, result, done and claimed generations. */
+export const CTL_LINE = 16;
+export const LINE_I0 = 0;
+export const LINE_I1 = 1;
+export const LINE_RESULT = 2;
+export const LINE_DONE = 3;
+export const LINE_CLAIM = 4;
+/** A worker's result when its step threw. */
+export const STEP_FAILED = -0x80000000;
+/** Neurons per thread below which a population uses fewer threads. */
+export const MIN_NEURONS_PER_THREAD = 128;
+
+/** The arguments of the kernel's step after (i0, i1) are put in place. */
+export interface StepLayout {
+  ST: number;
+  stride: number;
+  IN: number;
+  REF: number;
+  FIRED: number;
+  KP: number;
+  n: number;
+}
+
+/** What a step worker receives (wasm-step-worker.ts). */
+export interface StepWorkerInit {
+  module: WasmModule;
+  memory: WasmMemory;
+  ctl: number;
+  line: number;
+  layout: StepLayout;
+}
+
+type StepExport = (
+  ST: number,
+  stride: number,
+  IN: number,
+  REF: number,
+  FIRED: number,
+  KP: number,
+  n: number,
+  i0: number,
+  i1: number,
+  dt: number,
+  refSteps: number,
+) => number;
+
+export interface WasmPopulationOptions {
+  /** Threads stepping the neurons (default 1: the caller only). */
+  threads?: number;
+}
+
+export class WasmPopulationKernel {
+  readonly n: number;
+  readonly nPad: number;
+  readonly S: number;
+  /** State k of neuron i at state[k·nPad + i]. */
+  readonly state: Float32Array;
+  readonly input: Float32Array;
+  readonly refractory: Int32Array;
+  /** Indices of the neurons that fired in the last step (the first `step()` of them). */
+  readonly fired: Int32Array;
+  /** Threads in use (the caller included). */
+  readonly threads: number;
+  private readonly memory: WasmMemory;
+  private readonly run: StepExport;
+  private readonly layout: StepLayout;
+  private readonly table: Float32Array;
+  private readonly ctl: Int32Array;
+  private readonly ctlF32: Float32Array;
+  private readonly bounds: number[];
+  private readonly workers: Worker[] = [];
+  private factorsDt = NaN;
+  private gen = 0;
+
+  constructor(
+    readonly program: WasmStepProgram,
+    module: WasmModule,
+    n: number,
+    opts: WasmPopulationOptions = {},
+  ) {
+    const { S } = program.plan;
+    this.n = n;
+    this.S = S;
+    const nPad = Math.ceil(n / 4) * 4;
+    this.nPad = nPad;
+    const wanted = Math.max(1, Math.floor(opts.threads ?? 1));
+    const threads = Math.max(1, Math.min(wanted, Math.floor(n / MIN_NEURONS_PER_THREAD)));
+    this.threads = threads;
+    const ctlBytes = 64 * (threads + 1);
+    const ctl = 64;
+    const KP = ctl + ctlBytes;
+    const tableLen = S + program.literals.length;
+    const ST = KP + Math.ceil(tableLen / 4) * 16;
+    const IN = ST + S * nPad * 4;
+    const REF = IN + nPad * 4;
+    const FIRED = REF + nPad * 4;
+    const pages = Math.ceil((FIRED + nPad * 4) / PAGE);
+    this.memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+    const instance = new wasmApi.Instance(module, { env: { memory: this.memory } });
+    const ex = instance.exports as Record<string, (...args: number[]) => number>;
+    const buf = this.memory.buffer;
+    new Float32Array(buf, 0, EXP_CONSTANTS.length).set(EXP_CONSTANTS);
+    ex.setExpConstants(0);
+    this.run = ex.step as StepExport;
+    this.layout = { ST, stride: nPad, IN, REF, FIRED, KP, n };
+    this.table = new Float32Array(buf, KP, tableLen);
+    this.table.set(program.literals, S);
+    this.state = new Float32Array(buf, ST, S * nPad);
+    this.input = new Float32Array(buf, IN, nPad);
+    this.refractory = new Int32Array(buf, REF, nPad);
+    this.fired = new Int32Array(buf, FIRED, nPad);
+    this.ctl = new Int32Array(buf, ctl, ctlBytes / 4);
+    this.ctlF32 = new Float32Array(buf, ctl, ctlBytes / 4);
+    // Thread t steps neurons [bounds[t], bounds[t + 1]), whole vectors each.
+    this.bounds = Array.from({ length: threads + 1 }, (_, t) => Math.round((nPad / 4) * (t / threads)) * 4);
+    for (let w = 1; w < threads; w++) {
+      const line = CTL_LINE * w;
+      this.ctl[line + LINE_I0] = this.bounds[w];
+      this.ctl[line + LINE_I1] = this.bounds[w + 1];
+      const init: StepWorkerInit = { module, memory: this.memory, ctl, line, layout: this.layout };
+      const worker = new Worker(new URL('./wasm-step-worker.js', import.meta.url), { workerData: init });
+      worker.on('error', () => undefined); // the caller takes over the chunks of a dead worker
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  /** Fills the kernel's state from neuron-major y (pad lanes: copies of the last neuron). */
+  load(y: Float64Array, current: Float64Array, refractory: Int32Array): void {
+    const { S, n, nPad, state } = this;
+    for (let k = 0; k < S; k++) {
+      const row = k * nPad;
+      for (let i = 0, o = k; i < n; i++, o += S) state[row + i] = y[o];
+      state.fill(y[(n - 1) * S + k], row + n, row + nPad);
+    }
+    this.input.set(current.subarray(0, n));
+    this.input.fill(0, n);
+    this.refractory.set(refractory.subarray(0, n));
+    this.refractory.fill(0, n);
+  }
+
+  /** Writes the kernel's state back to neuron-major y and the refractory counters. */
+  store(y: Float64Array, refractory: Int32Array): void {
+    const { S, n, nPad, state } = this;
+    for (let k = 0; k < S; k++) {
+      const row = k * nPad;
+      for (let i = 0, o = k; i < n; i++, o += S) y[o] = state[row + i];
+    }
+    refractory.set(this.refractory.subarray(0, n));
+  }
+
+  /**
+   * One step of all neurons: the number that fired (their indices in `fired`), or −1 − i when
+   * neuron i diverged (the first such neuron).
+   */
+  step(dt: number, refractorySteps: number): number {
+    if (dt !== this.factorsDt) this.setFactors(dt);
+    const { ST, stride, IN, REF, FIRED, KP, n } = this.layout;
+    const b = this.bounds;
+    if (this.threads === 1) return this.run(ST, stride, IN, REF, FIRED, KP, n, 0, b[1], dt, refractorySteps);
+    const ctl = this.ctl;
+    const g = ++this.gen;
+    this.ctlF32[CTL_DT] = dt;
+    ctl[CTL_REFSTEPS] = refractorySteps;
+    Atomics.store(ctl, CTL_GEN, g);
+    Atomics.notify(ctl, CTL_GEN);
+    let count = this.run(ST, stride, IN, REF, FIRED, KP, n, 0, b[1], dt, refractorySteps);
+    let diverged = count < 0 ? count : 0;
+    for (let w = 1; w < this.threads; w++) {
+      const line = CTL_LINE * w;
+      let r: number;
+      // A chunk its worker has not claimed by now is taken over (a worker still starting, or
+      // paused by the OS): the caller is free, and waiting would cost longer.
+      if (Atomics.compareExchange(ctl, line + LINE_CLAIM, g - 1, g) === g - 1)
+        r = this.run(ST, stride, IN, REF, FIRED + 4 * b[w], KP, n, b[w], b[w + 1], dt, refractorySteps);
+      else {
+        waitFor(ctl, line + LINE_DONE, g);
+        r = ctl[line + LINE_RESULT];
+        if (r === STEP_FAILED)
+          throw new Error('a wasm population step worker failed (see the worker error above)');
+      }
+      if (r < 0) {
+        if (diverged === 0) diverged = r;
+      } else if (diverged === 0 && r > 0) {
+        this.fired.copyWithin(count, b[w], b[w] + r);
+        count += r;
+      }
+    }
+    return diverged < 0 ? diverged : count;
+  }
+
+  /** The exp-Euler factors of the constant coefficients, in float64 as the JS step, for dt. */
+  private setFactors(dt: number): void {
+    this.program.factorB.forEach((b, k) => {
+      if (b !== null) this.table[k] = b * dt > 1e-12 ? -Math.expm1(-b * dt) / b : dt;
+    });
+    this.factorsDt = dt;
+  }
+
+  /** Stops the worker threads (the kernel then runs on the caller alone). */
+  close(): void {
+    if (this.workers.length === 0) return;
+    Atomics.store(this.ctl, CTL_STOP, 1);
+    Atomics.add(this.ctl, CTL_GEN, 1);
+    Atomics.notify(this.ctl, CTL_GEN);
+    for (const w of this.workers) void w.terminate();
+    this.workers.length = 0;
+    (this as { threads: number }).threads = 1;
+    this.bounds.length = 0;
+    this.bounds.push(0, this.nPad);
+  }
+}
+
+/** How long a waiter polls before it sleeps (a step of a few thousand neurons: tens of µs). */
+export const SPIN_MS = 1;
+
+/** Waits until ctl[at] equals value: polling first, then sleeping. */
+export function waitFor(ctl: Int32Array, at: number, value: number): void {
+  const until = performance.now() + SPIN_MS;
+  for (let k = 0; ; k++) {
+    const v = Atomics.load(ctl, at);
+    if (v === value) return;
+    if ((k & 63) === 63 && performance.now() >= until) Atomics.wait(ctl, at, v, 100);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The PopulationStep contract of kernel.ts, on a private kernel (states copied in and out).
+
+/**
+ * The wasm step as a PopulationStep (same arguments and result as the generated JS step), for
+ * comparing the two and for callers holding neuron-major state: each call copies the state in and
+ * out, so the network uses WasmPopulationKernel directly instead.
+ */
+export function wasmPopulationStep(program: WasmStepProgram, module: WasmModule): PopulationStep {
+  let kernel: WasmPopulationKernel | null = null;
+  return (y, n, inp, dt, refractory, refractorySteps, fired) => {
+    if (!kernel || kernel.n !== n) kernel = new WasmPopulationKernel(program, module, n);
+    kernel.load(y, inp, refractory);
+    const r = kernel.step(dt, refractorySteps);
+    kernel.store(y, refractory);
+    if (r > 0) fired.set(kernel.fired.subarray(0, r));
+    return r;
+  };
+}
