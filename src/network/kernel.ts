@@ -39,6 +39,8 @@ export interface GeneratedStep {
   threshold: number;
   /** Refractory period, ms (0: none). */
   refractoryMs: number;
+  /** What the step was generated from (the wasm step renders the same plan). */
+  plan: StepPlan;
 }
 
 /**
@@ -189,5 +191,5 @@ for (let i = 0, off = 0; i < n; i++, off += ${S}) {
 return count;`;
   // hoisted lines are generated while rendering the updates: render the body after them.
   const step = jsFunction<PopulationStep>('y, n, inp, dt, refractory, refractorySteps, fired', body);
-  return { step, source: body, threshold, refractoryMs: refractory };
+  return { step, source: body, threshold, refractoryMs: refractory, plan };
 }

@@ -166,10 +166,7 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
         `nref = v128.bitselect(RS, nref, spike);`,
       ];
   const fireLanes = [0, 1, 2, 3]
-    .map(
-      (l) =>
-        `      if (bits & ${1 << l}) { store<i32>(FIRED + (<usize>count << 2), i + ${l}); count++; }`,
-    )
+    .map((l) => `      if (bits & ${1 << l}) { store<i32>(FIRED + (<usize>count << 2), i + ${l}); count++; }`)
     .join('\n');
   const factorLoads = factorB
     .map((b, k) => (b === null ? '' : `const F${k} = v128.load32_splat(KP, ${4 * k});`))
@@ -180,9 +177,12 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
   );
   const limit = lit(plan.voltageLimit);
   const tiny = lit(1e-12);
+  const helpers = helperSource(lit);
+  const fast = (lines: readonly string[]): string[] => lines.map(withHelpers);
   const ind = (lines: readonly string[], n: number): string =>
     lines.map((l) => `${' '.repeat(n)}${l}`).join('\n');
   const source = `${SIMD_RUNTIME_SOURCE}
+${helpers}
 // Population step of ${model.name} (${integrator}): neurons [i0, i1) of n, a multiple of 4 apart.
 // State k of neuron i at ST + 4·(k·stride + i); fired indices from FIRED; returns how many fired,
 // or −1 − i when neuron i's potential left the limit (or became NaN).
@@ -204,7 +204,7 @@ ${ind(
   const LIM = ${limit};
   const TINY = ${tiny};
 ${ind(factorLoads, 2)}
-${ind(pre, 2)}
+${ind(fast(pre), 2)}
   let count: i32 = 0;
   for (let i = i0; i < i1; i += 4) {
     const o: usize = <usize>i << 2;
@@ -214,9 +214,9 @@ ${ind(
 )}
     const x = v128.load(IN + o);
     const ref = v128.load(REF + o);
-${ind(coef.body, 4)}
-${ind(updates, 4)}
-${ind(spikeRule, 4)}
+${ind(fast(coef.body), 4)}
+${ind(fast(updates), 4)}
+${ind(fast(spikeRule), 4)}
 ${ind(
   states.map((_, k) => `v128.store(P${k} + o, n${k});`),
   4,
@@ -235,6 +235,75 @@ ${fireLanes}
 }
 `;
   return { plan, source, factorB, literals };
+}
+
+/**
+ * Inlined variants of the runtime's helpers with their constants from the table: exprel, and
+ * c/exprel(x) = c·x/(eˣ − 1) with one division (the HH rate functions' form).
+ */
+function helperSource(lit: (v: number) => string): string {
+  const one = lit(1);
+  return `
+// @ts-ignore: decorator
+@inline function nexprel(KP: usize, x: v128): v128 {
+  const small = f32x4.lt(f32x4.abs(x), ${lit(1e-3)});
+  const safe = v128.bitselect(${one}, x, small);
+  const series = f32x4.add(${one}, f32x4.mul(x, f32x4.add(${lit(0.5)}, f32x4.mul(x, ${lit(1 / 6)}))));
+  return v128.bitselect(series, f32x4.div(vexpm1(safe), safe), small);
+}
+// @ts-ignore: decorator
+@inline function ninvexprel(KP: usize, x: v128): v128 {
+  const small = f32x4.lt(f32x4.abs(x), ${lit(1e-3)});
+  const safe = v128.bitselect(${one}, x, small);
+  const series = f32x4.add(${one}, f32x4.mul(x, f32x4.add(${lit(-0.5)}, f32x4.mul(x, ${lit(1 / 12)}))));
+  return v128.bitselect(series, f32x4.div(safe, vexpm1(safe)), small);
+}
+// @ts-ignore: decorator
+@inline function nsigmoid(KP: usize, x: v128): v128 {
+  return f32x4.div(${one}, f32x4.add(${one}, vexp(f32x4.neg(x))));
+}
+`;
+}
+
+/** The arguments of the call whose '(' is at open, and the index of its ')'. */
+function callArgs(code: string, open: number): { args: string[]; close: number } {
+  const args: string[] = [];
+  let depth = 0;
+  let from = open + 1;
+  for (let i = open; i < code.length; i++) {
+    const c = code[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) {
+      args.push(code.slice(from, i).trim());
+      return { args, close: i };
+    } else if (c === ',' && depth === 1) {
+      args.push(code.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  throw new Error(`unbalanced generated code: ${code}`);
+}
+
+/** Rendered code with the runtime helpers swapped for the inlined ones (helperSource). */
+function withHelpers(code: string): string {
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const m = /f32x4\.div\(|vexprel\(|vsigmoid\(/.exec(code.slice(i));
+    if (!m) return out + code.slice(i);
+    const at = i + m.index;
+    const open = at + m[0].length - 1;
+    const { args, close } = callArgs(code, open);
+    const inner = args.map(withHelpers);
+    out += code.slice(i, at);
+    const divisor = m[0] === 'f32x4.div(' ? /^vexprel\((.*)\)$/s.exec(args[1]) : null;
+    if (divisor && callArgs(args[1], 'vexprel'.length).close === args[1].length - 1)
+      out += `f32x4.mul(${inner[0]}, ninvexprel(KP, ${withHelpers(divisor[1])}))`;
+    else if (m[0] === 'vexprel(') out += `nexprel(KP, ${inner[0]})`;
+    else if (m[0] === 'vsigmoid(') out += `nsigmoid(KP, ${inner[0]})`;
+    else out += `f32x4.div(${inner.join(', ')})`;
+    i = close + 1;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,9 +339,12 @@ export function compileWasmStepSync(program: WasmStepProgram): WasmModule {
     });
     try {
       const woke = Atomics.wait(signal, 0, 0, COMPILE_TIMEOUT_MS);
-      const reply = receiveMessageOnPort(port1)?.message as { bytes?: Uint8Array; error?: string } | undefined;
+      const reply = receiveMessageOnPort(port1)?.message as
+        { bytes?: Uint8Array; error?: string } | undefined;
       if (woke === 'timed-out' || !reply)
-        throw new Error(`compiling the wasm population step did not finish in ${COMPILE_TIMEOUT_MS / 1000} s`);
+        throw new Error(
+          `compiling the wasm population step did not finish in ${COMPILE_TIMEOUT_MS / 1000} s`,
+        );
       if (!reply.bytes) throw new Error(reply.error ?? 'compiling the wasm population step failed');
       bytes = reply.bytes;
     } finally {
