@@ -29,7 +29,7 @@ const step = ex.step;
 const buf = init.memory.buffer;
 const ctl = new Int32Array(buf, init.ctl, init.line + 16);
 const f32 = new Float32Array(buf, init.ctl, init.line + 16);
-const { ST, stride, IN, REF, FIRED, KP, n } = init.layout;
+const { ST, stride, IN, REF, FIRED, n } = init.layout;
 const line = init.line;
 const i0 = ctl[line + LINE_I0];
 const i1 = ctl[line + LINE_I1];
@@ -52,7 +52,7 @@ for (;;) {
   if (Atomics.compareExchange(ctl, line + LINE_CLAIM, g - 1, g) !== g - 1) continue;
   let r: number;
   try {
-    r = step(ST, stride, IN, REF, FIRED + 4 * i0, KP, n, i0, i1, f32[CTL_DT], ctl[CTL_REFSTEPS]);
+    r = step(ST, stride, IN, REF, FIRED + 4 * i0, n, i0, i1, f32[CTL_DT], ctl[CTL_REFSTEPS]);
   } catch {
     r = STEP_FAILED;
   }

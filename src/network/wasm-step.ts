@@ -14,9 +14,9 @@
  * neuron's update is independent, so the results do not depend on the number of threads.
  *
  * Memory (bytes): [0, 64) the exp constants (assembly/vmath.ts's block, which vexp.ts reads), then
- * the thread control block, the constant table (exp-Euler factors of constant coefficients, then
- * every literal of the kernel: loading a splat from memory is one instruction, a v128 constant
- * several), then state, input, refractory and fired arrays.
+ * the constant table (exp-Euler factors of constant coefficients, then every literal of the
+ * kernel: loading a splat from a fixed address is one instruction, a v128 constant several), the
+ * thread control block, and the state, input, refractory and fired arrays.
  *
  * Compiled at run time with the AssemblyScript compiler (about a second; cached on disk by source
  * hash, HHNET_KERNEL_CACHE): prepareWasmStep() asynchronously, or on first use synchronously (a
@@ -91,7 +91,7 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
   const states = model.states;
   const literals: number[] = [];
   const at = new Map<number, number>();
-  /** A literal as a load from the table (KP + 4·(S + index)). */
+  /** A literal as a load from the table (at TABLE + 4·(S + index)). */
   const lit = (v: number): string => {
     if (!Number.isFinite(v)) throw new RangeError(`cannot render ${v} as a constant`);
     const f = Math.fround(v);
@@ -101,7 +101,7 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
       literals.push(f);
       at.set(f, i);
     }
-    return `v128.load32_splat(KP, ${4 * (S + i)})`;
+    return `v128.load32_splat(0, ${TABLE + 4 * (S + i)})`;
   };
   const names = (prefix: string) => (s: string) => {
     const k = states.indexOf(s);
@@ -135,7 +135,7 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
     return [
       ...lines,
       `const z${k} = f32x4.mul(b${k}, DT);`,
-      `const f${k} = v128.bitselect(f32x4.div(vexpm1(f32x4.neg(z${k})), f32x4.neg(b${k})), DT, f32x4.gt(z${k}, TINY));`,
+      `const f${k} = v128.bitselect(f32x4.div(kexpm1(f32x4.neg(z${k})), f32x4.neg(b${k})), DT, f32x4.gt(z${k}, TINY));`,
       `let n${k} = f32x4.add(${s}, f32x4.mul(d${k}, f${k}));`,
     ];
   };
@@ -169,7 +169,7 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
     .map((l) => `      if (bits & ${1 << l}) { store<i32>(FIRED + (<usize>count << 2), i + ${l}); count++; }`)
     .join('\n');
   const factorLoads = factorB
-    .map((b, k) => (b === null ? '' : `const F${k} = v128.load32_splat(KP, ${4 * k});`))
+    .map((b, k) => (b === null ? '' : `const F${k} = v128.load32_splat(0, ${TABLE + 4 * k});`))
     .filter((l) => l);
   // The hoisted constants: literal splats become table loads.
   const pre = coef.pre.map((l) =>
@@ -187,7 +187,7 @@ ${helpers}
 // State k of neuron i at ST + 4·(k·stride + i); fired indices from FIRED; returns how many fired,
 // or −1 − i when neuron i's potential left the limit (or became NaN).
 export function step(
-  ST: usize, stride: i32, IN: usize, REF: usize, FIRED: usize, KP: usize,
+  ST: usize, stride: i32, IN: usize, REF: usize, FIRED: usize,
   n: i32, i0: i32, i1: i32, dt: f32, refSteps: i32,
 ): i32 {
   const row: usize = <usize>stride << 2;
@@ -245,22 +245,31 @@ function helperSource(lit: (v: number) => string): string {
   const one = lit(1);
   return `
 // @ts-ignore: decorator
-@inline function nexprel(KP: usize, x: v128): v128 {
+@inline function nexprel(x: v128): v128 {
   const small = f32x4.lt(f32x4.abs(x), ${lit(1e-3)});
   const safe = v128.bitselect(${one}, x, small);
   const series = f32x4.add(${one}, f32x4.mul(x, f32x4.add(${lit(0.5)}, f32x4.mul(x, ${lit(1 / 6)}))));
-  return v128.bitselect(series, f32x4.div(vexpm1(safe), safe), small);
+  return v128.bitselect(series, f32x4.div(kexpm1(safe), safe), small);
 }
 // @ts-ignore: decorator
-@inline function ninvexprel(KP: usize, x: v128): v128 {
+@inline function ninvexprel(x: v128): v128 {
   const small = f32x4.lt(f32x4.abs(x), ${lit(1e-3)});
   const safe = v128.bitselect(${one}, x, small);
   const series = f32x4.add(${one}, f32x4.mul(x, f32x4.add(${lit(-0.5)}, f32x4.mul(x, ${lit(1 / 12)}))));
-  return v128.bitselect(series, f32x4.div(safe, vexpm1(safe)), small);
+  return v128.bitselect(series, f32x4.div(safe, kexpm1(safe)), small);
 }
 // @ts-ignore: decorator
-@inline function nsigmoid(KP: usize, x: v128): v128 {
-  return f32x4.div(${one}, f32x4.add(${one}, vexp(f32x4.neg(x))));
+@inline function nsigmoid(x: v128): v128 {
+  return f32x4.div(${one}, f32x4.add(${one}, kexp(f32x4.neg(x))));
+}
+// The runtime's exp with the constants' address as a literal (0), not a global: one load each.
+// @ts-ignore: decorator
+@inline function kexp(x: v128): v128 {
+  return vexpAt(x, 0);
+}
+// @ts-ignore: decorator
+@inline function kexpm1(x: v128): v128 {
+  return vexpm1At(x, 0);
 }
 `;
 }
@@ -286,6 +295,12 @@ function callArgs(code: string, open: number): { args: string[]; close: number }
 
 /** Rendered code with the runtime helpers swapped for the inlined ones (helperSource). */
 function withHelpers(code: string): string {
+  return swapCalls(code)
+    .replace(/\bvexp\(/g, 'kexp(')
+    .replace(/\bvexpm1\(/g, 'kexpm1(');
+}
+
+function swapCalls(code: string): string {
   let out = '';
   let i = 0;
   for (;;) {
@@ -294,13 +309,13 @@ function withHelpers(code: string): string {
     const at = i + m.index;
     const open = at + m[0].length - 1;
     const { args, close } = callArgs(code, open);
-    const inner = args.map(withHelpers);
+    const inner = args.map(swapCalls);
     out += code.slice(i, at);
     const divisor = m[0] === 'f32x4.div(' ? /^vexprel\((.*)\)$/s.exec(args[1]) : null;
     if (divisor && callArgs(args[1], 'vexprel'.length).close === args[1].length - 1)
-      out += `f32x4.mul(${inner[0]}, ninvexprel(KP, ${withHelpers(divisor[1])}))`;
-    else if (m[0] === 'vexprel(') out += `nexprel(KP, ${inner[0]})`;
-    else if (m[0] === 'vsigmoid(') out += `nsigmoid(KP, ${inner[0]})`;
+      out += `f32x4.mul(${inner[0]}, ninvexprel(${swapCalls(divisor[1])}))`;
+    else if (m[0] === 'vexprel(') out += `nexprel(${inner[0]})`;
+    else if (m[0] === 'vsigmoid(') out += `nsigmoid(${inner[0]})`;
     else out += `f32x4.div(${inner.join(', ')})`;
     i = close + 1;
   }
@@ -362,6 +377,8 @@ export function compileWasmStepSync(program: WasmStepProgram): WasmModule {
 // A population's state and kernel in the module's memory, with optional worker threads.
 
 const PAGE = 65536;
+/** Byte address of the constant table (the exp constants are below it, at 0). */
+const TABLE = 64;
 /** Control block (int32 words): generation, stop flag, dt (float32 bits), refractory steps. */
 export const CTL_GEN = 0;
 export const CTL_STOP = 1;
@@ -386,7 +403,6 @@ export interface StepLayout {
   IN: number;
   REF: number;
   FIRED: number;
-  KP: number;
   n: number;
 }
 
@@ -405,7 +421,6 @@ type StepExport = (
   IN: number,
   REF: number,
   FIRED: number,
-  KP: number,
   n: number,
   i0: number,
   i1: number,
@@ -456,10 +471,9 @@ export class WasmPopulationKernel {
     const threads = Math.max(1, Math.min(wanted, Math.floor(n / MIN_NEURONS_PER_THREAD)));
     this.threads = threads;
     const ctlBytes = 64 * (threads + 1);
-    const ctl = 64;
-    const KP = ctl + ctlBytes;
     const tableLen = S + program.literals.length;
-    const ST = KP + Math.ceil(tableLen / 4) * 16;
+    const ctl = TABLE + Math.ceil(tableLen / 16) * 64;
+    const ST = ctl + ctlBytes;
     const IN = ST + S * nPad * 4;
     const REF = IN + nPad * 4;
     const FIRED = REF + nPad * 4;
@@ -471,8 +485,8 @@ export class WasmPopulationKernel {
     new Float32Array(buf, 0, EXP_CONSTANTS.length).set(EXP_CONSTANTS);
     ex.setExpConstants(0);
     this.run = ex.step as StepExport;
-    this.layout = { ST, stride: nPad, IN, REF, FIRED, KP, n };
-    this.table = new Float32Array(buf, KP, tableLen);
+    this.layout = { ST, stride: nPad, IN, REF, FIRED, n };
+    this.table = new Float32Array(buf, TABLE, tableLen);
     this.table.set(program.literals, S);
     this.state = new Float32Array(buf, ST, S * nPad);
     this.input = new Float32Array(buf, IN, nPad);
@@ -524,16 +538,16 @@ export class WasmPopulationKernel {
    */
   step(dt: number, refractorySteps: number): number {
     if (dt !== this.factorsDt) this.setFactors(dt);
-    const { ST, stride, IN, REF, FIRED, KP, n } = this.layout;
+    const { ST, stride, IN, REF, FIRED, n } = this.layout;
     const b = this.bounds;
-    if (this.threads === 1) return this.run(ST, stride, IN, REF, FIRED, KP, n, 0, b[1], dt, refractorySteps);
+    if (this.threads === 1) return this.run(ST, stride, IN, REF, FIRED, n, 0, b[1], dt, refractorySteps);
     const ctl = this.ctl;
     const g = ++this.gen;
     this.ctlF32[CTL_DT] = dt;
     ctl[CTL_REFSTEPS] = refractorySteps;
     Atomics.store(ctl, CTL_GEN, g);
     Atomics.notify(ctl, CTL_GEN);
-    let count = this.run(ST, stride, IN, REF, FIRED, KP, n, 0, b[1], dt, refractorySteps);
+    let count = this.run(ST, stride, IN, REF, FIRED, n, 0, b[1], dt, refractorySteps);
     let diverged = count < 0 ? count : 0;
     for (let w = 1; w < this.threads; w++) {
       const line = CTL_LINE * w;
@@ -541,7 +555,7 @@ export class WasmPopulationKernel {
       // A chunk its worker has not claimed by now is taken over (a worker still starting, or
       // paused by the OS): the caller is free, and waiting would cost longer.
       if (Atomics.compareExchange(ctl, line + LINE_CLAIM, g - 1, g) === g - 1)
-        r = this.run(ST, stride, IN, REF, FIRED + 4 * b[w], KP, n, b[w], b[w + 1], dt, refractorySteps);
+        r = this.run(ST, stride, IN, REF, FIRED + 4 * b[w], n, b[w], b[w + 1], dt, refractorySteps);
       else {
         waitFor(ctl, line + LINE_DONE, g);
         r = ctl[line + LINE_RESULT];
