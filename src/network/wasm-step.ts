@@ -379,24 +379,30 @@ export function compileWasmStepSync(program: WasmStepProgram): WasmModule {
 const PAGE = 65536;
 /** Byte address of the constant table (the exp constants are below it, at 0). */
 const TABLE = 64;
-/** Control block (int32 words): generation, stop flag, dt (float32 bits), refractory steps. */
+/**
+ * Control block (int32 words): a step's generation (what wakes the workers), the stop flag, dt
+ * (float32 bits) and the refractory steps; on their own cache lines the next unclaimed chunk and
+ * the number of chunks done; then the chunk bounds (CHUNKS + 1) and each chunk's result.
+ */
 export const CTL_GEN = 0;
 export const CTL_STOP = 1;
 export const CTL_DT = 2;
 export const CTL_REFSTEPS = 3;
-/** Per worker w ≥ 1: a 64-byte line at word 16·w: range, result, done and claimed generations. */
-export const CTL_LINE = 16;
-export const LINE_I0 = 0;
-export const LINE_I1 = 1;
-export const LINE_RESULT = 2;
-export const LINE_DONE = 3;
-export const LINE_CLAIM = 4;
-/** A worker's result when its step threw. */
+/** How many workers sleep (the caller wakes them only then: a wake-up may cost it its CPU). */
+export const CTL_SLEEPING = 4;
+export const CTL_NEXT = 16;
+export const CTL_DONE = 32;
+export const CTL_BOUNDS = 48;
+/** Words of the control block for a number of chunks. */
+export const ctlWords = (chunks: number): number => CTL_BOUNDS + 2 * chunks + 1;
+/** A chunk's result when its step threw. */
 export const STEP_FAILED = -0x80000000;
 /** Neurons per thread below which a population uses fewer threads. */
 export const MIN_NEURONS_PER_THREAD = 128;
+/** Chunks per thread a step is split into (whoever is free takes the next one). */
+export const CHUNKS_PER_THREAD = 8;
 
-/** The arguments of the kernel's step after (i0, i1) are put in place. */
+/** The arguments of the kernel's step besides the range. */
 export interface StepLayout {
   ST: number;
   stride: number;
@@ -410,8 +416,9 @@ export interface StepLayout {
 export interface StepWorkerInit {
   module: WasmModule;
   memory: WasmMemory;
+  /** Byte address of the control block, and its chunk count. */
   ctl: number;
-  line: number;
+  chunks: number;
   layout: StepLayout;
 }
 
@@ -427,6 +434,35 @@ type StepExport = (
   dt: number,
   refSteps: number,
 ) => number;
+
+/**
+ * Claims and steps chunks of the current step until none is left (the caller and the workers
+ * alike): chunk c covers neurons [bounds[c], bounds[c + 1]), lists its spikes from its first
+ * neuron's slot of the fired array and leaves its result in the control block.
+ */
+export function runChunks(
+  ctl: Int32Array,
+  ctlF32: Float32Array,
+  chunks: number,
+  layout: StepLayout,
+  run: StepExport,
+): void {
+  const { ST, stride, IN, REF, FIRED, n } = layout;
+  for (;;) {
+    const c = Atomics.add(ctl, CTL_NEXT, 1);
+    if (c >= chunks) return;
+    const i0 = ctl[CTL_BOUNDS + c];
+    const i1 = ctl[CTL_BOUNDS + c + 1];
+    let r: number;
+    try {
+      r = run(ST, stride, IN, REF, FIRED + 4 * i0, n, i0, i1, ctlF32[CTL_DT], ctl[CTL_REFSTEPS]);
+    } catch {
+      r = STEP_FAILED;
+    }
+    ctl[CTL_BOUNDS + chunks + 1 + c] = r;
+    if (Atomics.add(ctl, CTL_DONE, 1) === chunks - 1) Atomics.notify(ctl, CTL_DONE);
+  }
+}
 
 export interface WasmPopulationOptions {
   /** Threads stepping the neurons (default 1: the caller only). */
@@ -451,10 +487,9 @@ export class WasmPopulationKernel {
   private readonly table: Float32Array;
   private readonly ctl: Int32Array;
   private readonly ctlF32: Float32Array;
-  private readonly bounds: number[];
+  private readonly chunks: number;
   private readonly workers: Worker[] = [];
   private factorsDt = NaN;
-  private gen = 0;
 
   constructor(
     readonly program: WasmStepProgram,
@@ -470,7 +505,8 @@ export class WasmPopulationKernel {
     const wanted = Math.max(1, Math.floor(opts.threads ?? 1));
     const threads = Math.max(1, Math.min(wanted, Math.floor(n / MIN_NEURONS_PER_THREAD)));
     this.threads = threads;
-    const ctlBytes = 64 * (threads + 1);
+    this.chunks = threads > 1 ? Math.min(threads * CHUNKS_PER_THREAD, nPad / 4) : 1;
+    const ctlBytes = Math.ceil(ctlWords(this.chunks) / 16) * 64;
     const tableLen = S + program.literals.length;
     const ctl = TABLE + Math.ceil(tableLen / 16) * 64;
     const ST = ctl + ctlBytes;
@@ -494,18 +530,24 @@ export class WasmPopulationKernel {
     this.fired = new Int32Array(buf, FIRED, nPad);
     this.ctl = new Int32Array(buf, ctl, ctlBytes / 4);
     this.ctlF32 = new Float32Array(buf, ctl, ctlBytes / 4);
-    // Thread t steps neurons [bounds[t], bounds[t + 1]), whole vectors each.
-    this.bounds = Array.from({ length: threads + 1 }, (_, t) => Math.round((nPad / 4) * (t / threads)) * 4);
+    // Chunks of whole vectors; all claimed (none pending) until the first step.
+    for (let c = 0; c <= this.chunks; c++)
+      this.ctl[CTL_BOUNDS + c] = Math.round((nPad / 4) * (c / this.chunks)) * 4;
+    this.ctl[CTL_NEXT] = this.chunks;
     for (let w = 1; w < threads; w++) {
-      const line = CTL_LINE * w;
-      this.ctl[line + LINE_I0] = this.bounds[w];
-      this.ctl[line + LINE_I1] = this.bounds[w + 1];
-      const init: StepWorkerInit = { module, memory: this.memory, ctl, line, layout: this.layout };
+      const init: StepWorkerInit = {
+        module,
+        memory: this.memory,
+        ctl,
+        chunks: this.chunks,
+        layout: this.layout,
+      };
       const worker = new Worker(new URL('./wasm-step-worker.js', import.meta.url), { workerData: init });
-      worker.on('error', () => undefined); // the caller takes over the chunks of a dead worker
+      worker.on('error', () => undefined); // the caller steps every chunk a worker does not take
       worker.unref();
       this.workers.push(worker);
     }
+    if (this.workers.length) stopOnCollect.register(this, this.workers.slice());
   }
 
   /** Fills the kernel's state from neuron-major y (pad lanes: copies of the last neuron). */
@@ -539,37 +581,29 @@ export class WasmPopulationKernel {
   step(dt: number, refractorySteps: number): number {
     if (dt !== this.factorsDt) this.setFactors(dt);
     const { ST, stride, IN, REF, FIRED, n } = this.layout;
-    const b = this.bounds;
-    if (this.threads === 1) return this.run(ST, stride, IN, REF, FIRED, n, 0, b[1], dt, refractorySteps);
+    if (this.chunks === 1) return this.run(ST, stride, IN, REF, FIRED, n, 0, this.nPad, dt, refractorySteps);
     const ctl = this.ctl;
-    const g = ++this.gen;
+    const chunks = this.chunks;
     this.ctlF32[CTL_DT] = dt;
     ctl[CTL_REFSTEPS] = refractorySteps;
-    Atomics.store(ctl, CTL_GEN, g);
-    Atomics.notify(ctl, CTL_GEN);
-    let count = this.run(ST, stride, IN, REF, FIRED, n, 0, b[1], dt, refractorySteps);
-    let diverged = count < 0 ? count : 0;
-    for (let w = 1; w < this.threads; w++) {
-      const line = CTL_LINE * w;
-      let r: number;
-      // A chunk its worker has not claimed by now is taken over (a worker still starting, or
-      // paused by the OS): the caller is free, and waiting would cost longer.
-      if (Atomics.compareExchange(ctl, line + LINE_CLAIM, g - 1, g) === g - 1)
-        r = this.run(ST, stride, IN, REF, FIRED + 4 * b[w], n, b[w], b[w + 1], dt, refractorySteps);
-      else {
-        waitFor(ctl, line + LINE_DONE, g);
-        r = ctl[line + LINE_RESULT];
-        if (r === STEP_FAILED)
-          throw new Error('a wasm population step worker failed (see the worker error above)');
-      }
-      if (r < 0) {
-        if (diverged === 0) diverged = r;
-      } else if (diverged === 0 && r > 0) {
-        this.fired.copyWithin(count, b[w], b[w] + r);
-        count += r;
-      }
+    Atomics.store(ctl, CTL_DONE, 0);
+    Atomics.store(ctl, CTL_NEXT, 0);
+    Atomics.add(ctl, CTL_GEN, 1);
+    if (Atomics.load(ctl, CTL_SLEEPING) > 0) Atomics.notify(ctl, CTL_GEN);
+    runChunks(ctl, this.ctlF32, chunks, this.layout, this.run);
+    // Chunks still in flight on a worker: they update the state in place, so wait for them.
+    waitFor(ctl, CTL_DONE, chunks);
+    // Spikes in chunk order (the order of one thread), or the first divergence.
+    let count = 0;
+    for (let c = 0; c < chunks; c++) {
+      const r = ctl[CTL_BOUNDS + chunks + 1 + c];
+      if (r === STEP_FAILED) throw new Error('a wasm population step failed in a worker thread');
+      if (r < 0) return r;
+      const from = ctl[CTL_BOUNDS + c];
+      if (r > 0 && count !== from) this.fired.copyWithin(count, from, from + r);
+      count += r;
     }
-    return diverged < 0 ? diverged : count;
+    return count;
   }
 
   /** The exp-Euler factors of the constant coefficients, in float64 as the JS step, for dt. */
@@ -583,19 +617,32 @@ export class WasmPopulationKernel {
   /** Stops the worker threads (the kernel then runs on the caller alone). */
   close(): void {
     if (this.workers.length === 0) return;
-    Atomics.store(this.ctl, CTL_STOP, 1);
-    Atomics.add(this.ctl, CTL_GEN, 1);
-    Atomics.notify(this.ctl, CTL_GEN);
-    for (const w of this.workers) void w.terminate();
+    stopOnCollect.unregister(this);
+    stopWorkers(this.ctl, this.workers);
     this.workers.length = 0;
-    (this as { threads: number }).threads = 1;
-    this.bounds.length = 0;
-    this.bounds.push(0, this.nPad);
   }
 }
 
-/** How long a waiter polls before it sleeps (a step of a few thousand neurons: tens of µs). */
+function stopWorkers(ctl: Int32Array, workers: readonly Worker[]): void {
+  Atomics.store(ctl, CTL_STOP, 1);
+  Atomics.add(ctl, CTL_GEN, 1);
+  Atomics.notify(ctl, CTL_GEN);
+  for (const w of workers) void w.terminate();
+}
+
+/** Workers of a kernel dropped without close() are stopped when it is collected. */
+const stopOnCollect = new FinalizationRegistry<Worker[]>((workers) => {
+  for (const w of workers) void w.terminate();
+});
+
+/** How long the caller polls for chunks in flight before it sleeps (a chunk: a few µs). */
 export const SPIN_MS = 1;
+/**
+ * How long an idle worker polls for the next step before it sleeps: longer than the network's
+ * work between steps (tens of µs), short enough not to take a busy machine's CPU from the caller
+ * (a worker that wakes late costs little: the caller takes the chunks).
+ */
+export const WORKER_SPIN_MS = 0.2;
 
 /** Waits until ctl[at] equals value: polling first, then sleeping. */
 export function waitFor(ctl: Int32Array, at: number, value: number): void {
