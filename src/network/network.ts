@@ -58,9 +58,11 @@ interface Inbox {
   stateIndex: number;
   slots: number;
   ring: Float64Array;
-  /** Per slot: the neurons whose input in it left 0 (touchedCount of them; more: overflowed). */
+  /** Per slot: the neurons it holds input for (touchedCount of them; n + 1 entries a slot). */
   touched: Int32Array;
   touchedCount: Int32Array;
+  /** Per slot and neuron: 1 when listed in touched. */
+  marked: Uint8Array;
 }
 
 export class Network {
@@ -274,7 +276,7 @@ export class Network {
       const g = src.group;
       if (g.firedCount === 0) continue;
       const inbox = inboxes[k];
-      const { ring, slots, touched, touchedCount } = inbox;
+      const { ring, slots, touched, touchedCount, marked } = inbox;
       const n = pr.target.group.n;
       const { offsets, targets, weights, delays } = pr;
       const scale = pr.scale;
@@ -288,14 +290,16 @@ export class Network {
         if (delays === null && weights === null) {
           const slot = (now + pr.delay) % slots;
           const base = slot * n;
+          const list = slot * (n + 1);
           const w = pr.weight * scale;
+          // Without branches (whether a neuron is new to the slot is unpredictable): written at
+          // the end of the list, which grows only when the neuron was not marked yet.
           let c = touchedCount[slot];
           for (let s = a; s < b; s++) {
             const i = targets[s];
-            if (ring[base + i] === 0) {
-              if (c < n) touched[base + c] = i;
-              c++;
-            }
+            touched[list + c] = i;
+            c += 1 - marked[base + i];
+            marked[base + i] = 1;
             ring[base + i] += w;
           }
           touchedCount[slot] = c;
@@ -304,32 +308,28 @@ export class Network {
             const d = delays === null ? pr.delay : delays[s];
             const w = (weights === null ? pr.weight : weights[s]) * scale;
             const slot = (now + d) % slots;
-            const at = slot * n + targets[s];
-            if (ring[at] === 0) {
-              const c = touchedCount[slot]++;
-              if (c < n) touched[slot * n + c] = targets[s];
-            }
-            ring[at] += w;
+            const i = targets[s];
+            const c = touchedCount[slot];
+            touched[slot * (n + 1) + c] = i;
+            touchedCount[slot] = c + 1 - marked[slot * n + i];
+            marked[slot * n + i] = 1;
+            ring[slot * n + i] += w;
           }
       }
     }
     for (const box of this.uniqueInboxes) {
-      const { pop, stateIndex, ring, slots, touched, touchedCount } = box;
+      const { pop, stateIndex, ring, slots, touched, touchedCount, marked } = box;
       const slot = now % slots;
-      const base = slot * pop.n;
       const c = touchedCount[slot];
       if (c === 0) continue;
+      const base = slot * pop.n;
+      const list = slot * (pop.n + 1);
       const { data, offset, stride } = pop.stateLayout(stateIndex);
-      // The neurons this slot holds input for (all of them when the list overflowed: an entry is
-      // listed whenever its sum leaves 0, so sums that cancel can list it twice).
-      const all = c > pop.n;
-      for (let q = 0, end = all ? pop.n : c; q < end; q++) {
-        const i = all ? q : touched[base + q];
-        const x = ring[base + i];
-        if (x !== 0) {
-          data[offset + i * stride] += x;
-          ring[base + i] = 0;
-        }
+      for (let q = 0; q < c; q++) {
+        const i = touched[list + q];
+        data[offset + i * stride] += ring[base + i];
+        ring[base + i] = 0;
+        marked[base + i] = 0;
       }
       touchedCount[slot] = 0;
     }
@@ -370,8 +370,9 @@ export class Network {
           stateIndex: pr.stateIndex,
           slots,
           ring: new Float64Array(slots * pop.n),
-          touched: new Int32Array(slots * pop.n),
+          touched: new Int32Array(slots * (pop.n + 1)),
           touchedCount: new Int32Array(slots),
+          marked: new Uint8Array(slots * pop.n),
         };
         byKey.set(k, box);
       }
