@@ -1,19 +1,19 @@
 /**
  * A worker thread of a wasm population step (wasm-step.ts): instantiates the kernel over the
  * population's shared memory, then, whenever the caller publishes a step (a new generation in the
- * control block), claims and steps chunks of neurons until none is left, like the caller.
+ * control block), steps chunks of neurons (ChunkBoard: its share first) until none is left.
  */
 import { workerData } from 'node:worker_threads';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
 import type { StepWorkerInit } from './wasm-step.js';
-import { CTL_GEN, CTL_SLEEPING, CTL_STOP, WORKER_SPIN_MS, ctlWords, runChunks } from './wasm-step.js';
+import { CTL_GEN, CTL_SLEEPING, CTL_STOP, ChunkBoard, WORKER_SPIN_MS } from './wasm-step.js';
 
 const init = workerData as StepWorkerInit;
 const instance = new wasmApi.Instance(init.module, { env: { memory: init.memory } });
 const ex = instance.exports as Record<string, (...args: number[]) => number>;
 ex.setExpConstants(0);
-const ctl = new Int32Array(init.memory.buffer, init.ctl, ctlWords(init.chunks));
-const ctlF32 = new Float32Array(init.memory.buffer, init.ctl, ctlWords(init.chunks));
+const board = new ChunkBoard(init.memory.buffer, init.ctl, init.chunks, init.threads);
+const ctl = board.ctl;
 
 /** Waits for a generation other than seen: polling first (steps follow each other closely). */
 function next(seen: number): number {
@@ -30,11 +30,11 @@ function next(seen: number): number {
   }
 }
 
-// A step published before this worker started has its chunks claimed (or taken) already.
+// A step published before this worker started may still have chunks to take.
 let seen = Atomics.load(ctl, CTL_GEN);
-runChunks(ctl, ctlF32, init.chunks, init.layout, ex.step);
+board.work(init.thread, init.layout, ex.step);
 for (;;) {
   seen = next(seen);
   if (Atomics.load(ctl, CTL_STOP)) break;
-  runChunks(ctl, ctlF32, init.chunks, init.layout, ex.step);
+  board.work(init.thread, init.layout, ex.step);
 }

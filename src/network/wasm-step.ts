@@ -381,8 +381,9 @@ const PAGE = 65536;
 const TABLE = 64;
 /**
  * Control block (int32 words): a step's generation (what wakes the workers), the stop flag, dt
- * (float32 bits) and the refractory steps; on their own cache lines the next unclaimed chunk and
- * the number of chunks done; then the chunk bounds (CHUNKS + 1) and each chunk's result.
+ * (float32 bits), the refractory steps and the number of sleeping workers; then, each on its own
+ * cache line, the number of chunks done and per thread the next unclaimed chunk of its share;
+ * then the chunk bounds (chunks + 1) and each chunk's result.
  */
 export const CTL_GEN = 0;
 export const CTL_STOP = 1;
@@ -390,16 +391,13 @@ export const CTL_DT = 2;
 export const CTL_REFSTEPS = 3;
 /** How many workers sleep (the caller wakes them only then: a wake-up may cost it its CPU). */
 export const CTL_SLEEPING = 4;
-export const CTL_NEXT = 16;
-export const CTL_DONE = 32;
-export const CTL_BOUNDS = 48;
-/** Words of the control block for a number of chunks. */
-export const ctlWords = (chunks: number): number => CTL_BOUNDS + 2 * chunks + 1;
+const CTL_DONE = 16;
+const CTL_NEXT = 32;
 /** A chunk's result when its step threw. */
 export const STEP_FAILED = -0x80000000;
 /** Neurons per thread below which a population uses fewer threads. */
 export const MIN_NEURONS_PER_THREAD = 128;
-/** Chunks per thread a step is split into (whoever is free takes the next one). */
+/** Chunks per thread a step is split into. */
 export const CHUNKS_PER_THREAD = 8;
 
 /** The arguments of the kernel's step besides the range. */
@@ -416,9 +414,12 @@ export interface StepLayout {
 export interface StepWorkerInit {
   module: WasmModule;
   memory: WasmMemory;
-  /** Byte address of the control block, and its chunk count. */
+  /** Byte address of the control block. */
   ctl: number;
   chunks: number;
+  threads: number;
+  /** This worker's thread number (the caller is 0). */
+  thread: number;
   layout: StepLayout;
 }
 
@@ -436,31 +437,90 @@ type StepExport = (
 ) => number;
 
 /**
- * Claims and steps chunks of the current step until none is left (the caller and the workers
- * alike): chunk c covers neurons [bounds[c], bounds[c + 1]), lists its spikes from its first
- * neuron's slot of the fired array and leaves its result in the control block.
+ * The chunks of a step and who steps them. Thread t's share is chunks [t·C/T, (t+1)·C/T): each
+ * thread steps its own share first (its neurons stay in its core's cache from step to step), then
+ * whatever of the others' shares is still unclaimed, so a late or paused thread costs little.
+ * Every chunk is stepped exactly once, from the same state, whoever claims it: the results do not
+ * depend on the threads.
  */
-export function runChunks(
-  ctl: Int32Array,
-  ctlF32: Float32Array,
-  chunks: number,
-  layout: StepLayout,
-  run: StepExport,
-): void {
-  const { ST, stride, IN, REF, FIRED, n } = layout;
-  for (;;) {
-    const c = Atomics.add(ctl, CTL_NEXT, 1);
-    if (c >= chunks) return;
-    const i0 = ctl[CTL_BOUNDS + c];
-    const i1 = ctl[CTL_BOUNDS + c + 1];
-    let r: number;
-    try {
-      r = run(ST, stride, IN, REF, FIRED + 4 * i0, n, i0, i1, ctlF32[CTL_DT], ctl[CTL_REFSTEPS]);
-    } catch {
-      r = STEP_FAILED;
+export class ChunkBoard {
+  readonly ctl: Int32Array;
+  readonly ctlF32: Float32Array;
+  private readonly bounds: number;
+  private readonly results: number;
+
+  constructor(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    at: number,
+    readonly chunks: number,
+    readonly threads: number,
+  ) {
+    this.bounds = CTL_NEXT + 16 * threads;
+    this.results = this.bounds + chunks + 1;
+    const words = ChunkBoard.words(chunks, threads);
+    this.ctl = new Int32Array(buffer, at, words);
+    this.ctlF32 = new Float32Array(buffer, at, words);
+  }
+
+  static words(chunks: number, threads: number): number {
+    return CTL_NEXT + 16 * threads + 2 * chunks + 1;
+  }
+
+  /** First chunk of thread t's share (t = threads: the end). */
+  private share(t: number): number {
+    return Math.floor((t * this.chunks) / this.threads);
+  }
+
+  /** Sets the chunk bounds over nPad neurons (whole vectors), every chunk claimed. */
+  init(nPad: number): void {
+    for (let c = 0; c <= this.chunks; c++)
+      this.ctl[this.bounds + c] = Math.round((nPad / 4) * (c / this.chunks)) * 4;
+    for (let t = 0; t < this.threads; t++) this.ctl[CTL_NEXT + 16 * t] = this.share(t + 1) - this.share(t);
+  }
+
+  /** Opens a step's chunks (the caller, once the state is ready and dt is written). */
+  open(): void {
+    Atomics.store(this.ctl, CTL_DONE, 0);
+    for (let t = 0; t < this.threads; t++) Atomics.store(this.ctl, CTL_NEXT + 16 * t, 0);
+  }
+
+  /** Claims and steps chunks, own share first (see the class comment), until none is left. */
+  work(thread: number, layout: StepLayout, run: StepExport): void {
+    const { ST, stride, IN, REF, FIRED, n } = layout;
+    const ctl = this.ctl;
+    for (let k = 0; k < this.threads; k++) {
+      const t = (thread + k) % this.threads;
+      const first = this.share(t);
+      const count = this.share(t + 1) - first;
+      for (;;) {
+        const q = Atomics.add(ctl, CTL_NEXT + 16 * t, 1);
+        if (q >= count) break;
+        const c = first + q;
+        const i0 = ctl[this.bounds + c];
+        const i1 = ctl[this.bounds + c + 1];
+        let r: number;
+        try {
+          r = run(ST, stride, IN, REF, FIRED + 4 * i0, n, i0, i1, this.ctlF32[CTL_DT], ctl[CTL_REFSTEPS]);
+        } catch {
+          r = STEP_FAILED;
+        }
+        ctl[this.results + c] = r;
+        if (Atomics.add(ctl, CTL_DONE, 1) === this.chunks - 1) Atomics.notify(ctl, CTL_DONE);
+      }
     }
-    ctl[CTL_BOUNDS + chunks + 1 + c] = r;
-    if (Atomics.add(ctl, CTL_DONE, 1) === chunks - 1) Atomics.notify(ctl, CTL_DONE);
+  }
+
+  /** Waits for the chunks still in flight on workers (they update the state in place). */
+  wait(): void {
+    waitFor(this.ctl, CTL_DONE, this.chunks);
+  }
+
+  /** Chunk c's first neuron and result. */
+  first(c: number): number {
+    return this.ctl[this.bounds + c];
+  }
+  result(c: number): number {
+    return this.ctl[this.results + c];
   }
 }
 
@@ -479,15 +539,11 @@ export class WasmPopulationKernel {
   readonly refractory: Int32Array;
   /** Indices of the neurons that fired in the last step (the first `step()` of them). */
   readonly fired: Int32Array;
-  /** Threads in use (the caller included). */
-  readonly threads: number;
   private readonly memory: WasmMemory;
   private readonly run: StepExport;
   private readonly layout: StepLayout;
   private readonly table: Float32Array;
-  private readonly ctl: Int32Array;
-  private readonly ctlF32: Float32Array;
-  private readonly chunks: number;
+  private readonly board: ChunkBoard | null = null;
   private readonly workers: Worker[] = [];
   private factorsDt = NaN;
 
@@ -504,9 +560,8 @@ export class WasmPopulationKernel {
     this.nPad = nPad;
     const wanted = Math.max(1, Math.floor(opts.threads ?? 1));
     const threads = Math.max(1, Math.min(wanted, Math.floor(n / MIN_NEURONS_PER_THREAD)));
-    this.threads = threads;
-    this.chunks = threads > 1 ? Math.min(threads * CHUNKS_PER_THREAD, nPad / 4) : 1;
-    const ctlBytes = Math.ceil(ctlWords(this.chunks) / 16) * 64;
+    const chunks = Math.min(threads * CHUNKS_PER_THREAD, nPad / 4);
+    const ctlBytes = threads > 1 ? Math.ceil(ChunkBoard.words(chunks, threads) / 16) * 64 : 0;
     const tableLen = S + program.literals.length;
     const ctl = TABLE + Math.ceil(tableLen / 16) * 64;
     const ST = ctl + ctlBytes;
@@ -528,26 +583,31 @@ export class WasmPopulationKernel {
     this.input = new Float32Array(buf, IN, nPad);
     this.refractory = new Int32Array(buf, REF, nPad);
     this.fired = new Int32Array(buf, FIRED, nPad);
-    this.ctl = new Int32Array(buf, ctl, ctlBytes / 4);
-    this.ctlF32 = new Float32Array(buf, ctl, ctlBytes / 4);
-    // Chunks of whole vectors; all claimed (none pending) until the first step.
-    for (let c = 0; c <= this.chunks; c++)
-      this.ctl[CTL_BOUNDS + c] = Math.round((nPad / 4) * (c / this.chunks)) * 4;
-    this.ctl[CTL_NEXT] = this.chunks;
+    if (threads === 1) return;
+    const board = new ChunkBoard(buf, ctl, chunks, threads);
+    board.init(nPad);
+    this.board = board;
     for (let w = 1; w < threads; w++) {
       const init: StepWorkerInit = {
         module,
         memory: this.memory,
         ctl,
-        chunks: this.chunks,
+        chunks,
+        threads,
+        thread: w,
         layout: this.layout,
       };
       const worker = new Worker(new URL('./wasm-step-worker.js', import.meta.url), { workerData: init });
-      worker.on('error', () => undefined); // the caller steps every chunk a worker does not take
+      worker.on('error', () => undefined); // its share is taken by the others
       worker.unref();
       this.workers.push(worker);
     }
     if (this.workers.length) stopOnCollect.register(this, this.workers.slice());
+  }
+
+  /** Threads stepping the neurons (the caller included; 1 after close()). */
+  get threads(): number {
+    return this.workers.length + 1;
   }
 
   /** Fills the kernel's state from neuron-major y (pad lanes: copies of the last neuron). */
@@ -581,25 +641,24 @@ export class WasmPopulationKernel {
   step(dt: number, refractorySteps: number): number {
     if (dt !== this.factorsDt) this.setFactors(dt);
     const { ST, stride, IN, REF, FIRED, n } = this.layout;
-    if (this.chunks === 1) return this.run(ST, stride, IN, REF, FIRED, n, 0, this.nPad, dt, refractorySteps);
-    const ctl = this.ctl;
-    const chunks = this.chunks;
-    this.ctlF32[CTL_DT] = dt;
+    const board = this.board;
+    if (!board || this.workers.length === 0)
+      return this.run(ST, stride, IN, REF, FIRED, n, 0, this.nPad, dt, refractorySteps);
+    const ctl = board.ctl;
+    board.ctlF32[CTL_DT] = dt;
     ctl[CTL_REFSTEPS] = refractorySteps;
-    Atomics.store(ctl, CTL_DONE, 0);
-    Atomics.store(ctl, CTL_NEXT, 0);
+    board.open();
     Atomics.add(ctl, CTL_GEN, 1);
     if (Atomics.load(ctl, CTL_SLEEPING) > 0) Atomics.notify(ctl, CTL_GEN);
-    runChunks(ctl, this.ctlF32, chunks, this.layout, this.run);
-    // Chunks still in flight on a worker: they update the state in place, so wait for them.
-    waitFor(ctl, CTL_DONE, chunks);
+    board.work(0, this.layout, this.run);
+    board.wait();
     // Spikes in chunk order (the order of one thread), or the first divergence.
     let count = 0;
-    for (let c = 0; c < chunks; c++) {
-      const r = ctl[CTL_BOUNDS + chunks + 1 + c];
+    for (let c = 0; c < board.chunks; c++) {
+      const r = board.result(c);
       if (r === STEP_FAILED) throw new Error('a wasm population step failed in a worker thread');
       if (r < 0) return r;
-      const from = ctl[CTL_BOUNDS + c];
+      const from = board.first(c);
       if (r > 0 && count !== from) this.fired.copyWithin(count, from, from + r);
       count += r;
     }
@@ -618,7 +677,7 @@ export class WasmPopulationKernel {
   close(): void {
     if (this.workers.length === 0) return;
     stopOnCollect.unregister(this);
-    stopWorkers(this.ctl, this.workers);
+    if (this.board) stopWorkers(this.board.ctl, this.workers);
     this.workers.length = 0;
   }
 }
