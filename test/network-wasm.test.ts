@@ -138,19 +138,21 @@ describe('the wasm population step equals the JS step to float32 precision', () 
     });
 });
 
-function cobahhRun(backend: 'js' | 'wasm', threads = 1) {
+async function cobahhRun(backend: 'js' | 'wasm', threads = 1) {
   const { net, population } = cobahh({ neurons: 400, backend, threads });
   const mon = net.spikeMonitor(population);
+  await net.prepare();
   net.run(200);
   const threadsInUse = population.threadsInUse;
+  const chunks = population.wasmStep?.chunksStepped() ?? [];
   net.close();
-  return { population, mon, threadsInUse, stats: spikeStatistics(mon.trains(), 200) };
+  return { population, mon, threadsInUse, chunks, stats: spikeStatistics(mon.trains(), 200) };
 }
 
 describe('COBAHH on the wasm backend', () => {
-  it('400 neurons, 200 ms: the mean rate and CV(ISI) of the JS backend within 3%', () => {
-    const js = cobahhRun('js');
-    const wasm = cobahhRun('wasm');
+  it('400 neurons, 200 ms: the mean rate and CV(ISI) of the JS backend within 3%', async () => {
+    const js = await cobahhRun('js');
+    const wasm = await cobahhRun('wasm');
     assert.equal(wasm.population.backend, 'wasm');
     assert.ok(js.stats.spikes > 500, `only ${js.stats.spikes} spikes`);
     assert.ok(
@@ -160,10 +162,13 @@ describe('COBAHH on the wasm backend', () => {
     assert.ok(Math.abs(wasm.stats.cvIsi - js.stats.cvIsi) <= 0.03 * js.stats.cvIsi);
   });
 
-  it('one and two threads give the same spikes, bit for bit', () => {
-    const one = cobahhRun('wasm', 1);
-    const two = cobahhRun('wasm', 2);
+  it('one and two threads give the same spikes, bit for bit', async () => {
+    const one = await cobahhRun('wasm', 1);
+    const two = await cobahhRun('wasm', 2);
     assert.equal(two.threadsInUse, 2);
+    // 2000 steps of 16 chunks: both threads stepped some (the worker was up from the start).
+    assert.equal(two.chunks[0] + two.chunks[1], 2000 * 16);
+    assert.ok(two.chunks[1] > 0, `the worker stepped no chunk (${two.chunks})`);
     assert.ok(one.mon.count > 500);
     assert.deepEqual(two.mon.indices, one.mon.indices);
     assert.deepEqual(two.mon.times, one.mon.times);

@@ -236,7 +236,10 @@ export class Network {
     }
   }
 
-  /** Compiles the populations' wasm steps now, asynchronously (run() compiles them otherwise). */
+  /**
+   * Compiles the populations' wasm steps now, asynchronously (run() compiles them otherwise), and
+   * waits for their worker threads to start (until then the caller steps every neuron).
+   */
   async prepare(): Promise<void> {
     for (const p of this.populations) await p.prepare();
   }

@@ -186,9 +186,28 @@ export class NeuronPopulation extends Group {
     return k;
   }
 
-  /** Compiles the wasm step now, asynchronously (a run compiles it otherwise, blocking). */
+  /**
+   * Compiles the wasm step now, asynchronously (a run compiles it otherwise, blocking), and
+   * starts its worker threads, resolving once they are up.
+   */
   async prepare(): Promise<void> {
-    if (this.wasmProgram && !this.wasmModule) this.wasmModule = await prepareWasmStep(this.wasmProgram);
+    if (!this.wasmProgram) return;
+    this.wasmModule ??= await prepareWasmStep(this.wasmProgram);
+    await this.wasmKernel().whenReady();
+  }
+
+  /** The wasm kernel (made on first use), or null for the JS step. */
+  get wasmStep(): WasmPopulationKernel | null {
+    return this.wasm;
+  }
+
+  private wasmKernel(): WasmPopulationKernel {
+    if (!this.wasm) {
+      const program = this.wasmProgram as WasmStepProgram;
+      this.wasmModule ??= compileWasmStepSync(program);
+      this.wasm = new WasmPopulationKernel(program, this.wasmModule, this.n, { threads: this.threads });
+    }
+    return this.wasm;
   }
 
   /**
@@ -197,13 +216,7 @@ export class NeuronPopulation extends Group {
    */
   beginRun(): void {
     if (!this.wasmProgram) return;
-    if (!this.wasm) {
-      this.wasmModule ??= compileWasmStepSync(this.wasmProgram);
-      this.wasm = new WasmPopulationKernel(this.wasmProgram, this.wasmModule, this.n, {
-        threads: this.threads,
-      });
-    }
-    this.wasm.load(this.y, this.current, this.refractoryLeft);
+    this.wasmKernel().load(this.y, this.current, this.refractoryLeft);
     this.resident = true;
   }
 

@@ -3,7 +3,7 @@
  * population's shared memory, then, whenever the caller publishes a step (a new generation in the
  * control block), steps chunks of neurons (ChunkBoard: its share first) until none is left.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
 import type { StepWorkerInit } from './wasm-step.js';
 import { CTL_GEN, CTL_SLEEPING, CTL_STOP, ChunkBoard, WORKER_SPIN_MS } from './wasm-step.js';
@@ -29,6 +29,8 @@ function next(seen: number): number {
     }
   }
 }
+
+parentPort?.postMessage('ready');
 
 // A step published before this worker started may still have chunks to take.
 let seen = Atomics.load(ctl, CTL_GEN);

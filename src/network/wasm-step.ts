@@ -505,6 +505,7 @@ export class ChunkBoard {
           r = STEP_FAILED;
         }
         ctl[this.results + c] = r;
+        ctl[CTL_NEXT + 16 * thread + 1]++;
         if (Atomics.add(ctl, CTL_DONE, 1) === this.chunks - 1) Atomics.notify(ctl, CTL_DONE);
       }
     }
@@ -513,6 +514,11 @@ export class ChunkBoard {
   /** Waits for the chunks still in flight on workers (they update the state in place). */
   wait(): void {
     waitFor(this.ctl, CTL_DONE, this.chunks);
+  }
+
+  /** Chunks thread t has stepped so far (its own counter, written by it alone). */
+  stepped(t: number): number {
+    return Atomics.load(this.ctl, CTL_NEXT + 16 * t + 1);
   }
 
   /** Chunk c's first neuron and result. */
@@ -545,6 +551,7 @@ export class WasmPopulationKernel {
   private readonly table: Float32Array;
   private readonly board: ChunkBoard | null = null;
   private readonly workers: Worker[] = [];
+  private readonly started: Promise<unknown>;
   private factorsDt = NaN;
 
   constructor(
@@ -583,6 +590,7 @@ export class WasmPopulationKernel {
     this.input = new Float32Array(buf, IN, nPad);
     this.refractory = new Int32Array(buf, REF, nPad);
     this.fired = new Int32Array(buf, FIRED, nPad);
+    this.started = Promise.resolve();
     if (threads === 1) return;
     const board = new ChunkBoard(buf, ctl, chunks, threads);
     board.init(nPad);
@@ -602,12 +610,31 @@ export class WasmPopulationKernel {
       worker.unref();
       this.workers.push(worker);
     }
+    this.started = Promise.all(
+      this.workers.map((w) => new Promise((resolve) => w.once('message', resolve).once('exit', resolve))),
+    );
     if (this.workers.length) stopOnCollect.register(this, this.workers.slice());
   }
 
   /** Threads stepping the neurons (the caller included; 1 after close()). */
   get threads(): number {
     return this.workers.length + 1;
+  }
+
+  /** Resolves once every worker thread has started (or failed to): they take chunks from then. */
+  async whenReady(): Promise<void> {
+    for (const w of this.workers) w.ref();
+    try {
+      await this.started;
+    } finally {
+      for (const w of this.workers) w.unref();
+    }
+  }
+
+  /** Chunks of neurons each thread has stepped (the caller first): how the work was shared. */
+  chunksStepped(): number[] {
+    const board = this.board;
+    return board ? Array.from({ length: board.threads }, (_, t) => board.stepped(t)) : [];
   }
 
   /** Fills the kernel's state from neuron-major y (pad lanes: copies of the last neuron). */
