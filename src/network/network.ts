@@ -10,9 +10,10 @@
  * net.run(1000);
  * ```
  *
- * One step of length dt: every population advances (its generated kernel, kernel.ts) and reports
- * the neurons whose spike ended in the step; Poisson sources draw theirs; each spike adds its
- * synapses' weights to a ring buffer slot `delay` steps ahead (per target population and receptor);
+ * One step of length dt: every population advances (its generated kernel: kernel.ts in JS, or
+ * wasm-step.ts in WebAssembly SIMD with backend 'wasm') and reports the neurons whose spike ended
+ * in the step; Poisson sources draw theirs; each spike adds its synapses' weights to a ring
+ * buffer slot `delay` steps ahead (per target population and receptor);
  * then the slot of this step is added to the receptor states, so a spike at t acts on its targets'
  * states at t + delay (delay 0: at t itself, before the next step). Plasticity and monitors follow.
  * Every random draw comes from generators forked from the seed in the order the network is built.
@@ -221,8 +222,8 @@ export class Network {
     const inboxes = this.inboxes;
     const every = opts.every ?? 1000;
     // Wasm populations hold their state while the network runs; y is up to date in onStep.
-    for (const p of this.populations) p.beginRun();
     try {
+      for (const p of this.populations) p.beginRun();
       for (let s = 0; s < steps; s++) {
         this.step(inboxes);
         if (opts.onStep && ((s + 1) % every === 0 || s + 1 === steps)) {

@@ -99,6 +99,9 @@ abstract class Group {
   }
 }
 
+/** Models whose fallback to the JS step was already noted (once per process and model). */
+const noted = new Set<string>();
+
 export class NeuronPopulation extends Group {
   readonly kind = 'neurons';
   readonly model: NeuronModel;
@@ -151,7 +154,10 @@ export class NeuronPopulation extends Group {
       const why = wasmStepUnsupported(this.kernel.plan);
       if (why) {
         this.backendNote = `${where} (${this.model.name}): ${why}; it runs the JS step`;
-        process.emitWarning(this.backendNote, { code: 'HHNET_NETWORK_JS_STEP' });
+        if (!noted.has(this.model.name)) {
+          noted.add(this.model.name);
+          process.emitWarning(this.backendNote, { code: 'HHNET_NETWORK_JS_STEP' });
+        }
       } else {
         this.wasmProgram = renderWasmStep(this.kernel.plan);
         this.backend = 'wasm';
