@@ -513,7 +513,8 @@ export class ChunkBoard {
 
   /** Waits for the chunks still in flight on workers (they update the state in place). */
   wait(): void {
-    waitFor(this.ctl, CTL_DONE, this.chunks);
+    if (!waitFor(this.ctl, CTL_DONE, this.chunks, STALL_MS))
+      throw new Error(`a wasm population step worker has not finished its chunk in ${STALL_MS / 1000} s`);
   }
 
   /** Chunks thread t has stepped so far (its own counter, written by it alone). */
@@ -730,13 +731,20 @@ export const SPIN_MS = 1;
  */
 export const WORKER_SPIN_MS = 0.2;
 
-/** Waits until ctl[at] equals value: polling first, then sleeping. */
-export function waitFor(ctl: Int32Array, at: number, value: number): void {
-  const until = performance.now() + SPIN_MS;
+/** How long a chunk in flight may keep the caller waiting before it gives up (a dead worker). */
+const STALL_MS = 60_000;
+
+/** Waits until ctl[at] equals value (true), polling first, then sleeping; false after timeoutMs. */
+export function waitFor(ctl: Int32Array, at: number, value: number, timeoutMs: number): boolean {
+  const start = performance.now();
   for (let k = 0; ; k++) {
     const v = Atomics.load(ctl, at);
-    if (v === value) return;
-    if ((k & 63) === 63 && performance.now() >= until) Atomics.wait(ctl, at, v, 100);
+    if (v === value) return true;
+    if ((k & 63) === 63) {
+      const waited = performance.now() - start;
+      if (waited >= timeoutMs) return false;
+      if (waited >= SPIN_MS) Atomics.wait(ctl, at, v, 100);
+    }
   }
 }
 
