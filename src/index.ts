@@ -89,3 +89,5 @@ export type { Expr } from './symbolic/expr.js';
 export { compileStep } from './kernels/spiking/program.js';
 export type { StepDefinition, StepProgram } from './kernels/spiking/program.js';
 export * from './nn/neuron-layer.js';
+export * as network from './network/index.js';
+export { cubaLif } from './neurons/cuba-lif.js';

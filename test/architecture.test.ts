@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   train: 5,
   models: 4,
   report: 4,
+  network: 4,
   nn: 3,
   optim: 3,
   sim: 3,

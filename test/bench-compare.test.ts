@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { close } from './helpers.js';
 import {
   CompareOptions,
   ProcResult,
@@ -163,6 +164,23 @@ function fakeRunner(have: { python: boolean; torch: boolean; brian2: boolean }, 
         }),
       );
     }
+    if (command === process.execPath && a.includes('network')) {
+      calls.push('hhnet network');
+      const seed = Number(a[a.indexOf('--seed') + 1]);
+      return ok(
+        JSON.stringify({
+          wallSeconds: 0.5 + seed / 10,
+          simulateSeconds: 0.4 + seed / 10,
+          meanRateHz: 35,
+          cvIsi: 1.9,
+          synapses: 320000,
+        }),
+      );
+    }
+    if (command === PY && a[0].endsWith('brian_cobahh.py')) {
+      calls.push(`brian cobahh ${a[a.indexOf('--seed') + 1]}`);
+      return ok(JSON.stringify({ wallSeconds: 10, seconds: 8, meanRateHz: 36, cvIsi: 2, synapses: 319751 }));
+    }
     if (command === process.execPath && a.includes('sim')) {
       calls.push('hhnet sim');
       return ok(JSON.stringify({ neuronStepsPerSec: 20e6 + round * 1e6, spikes: 70000 }));
@@ -208,12 +226,23 @@ const deps = (fake: Fake) => ({
 test('runCompare alternates the tools each round and compares medians over rounds', async () => {
   const fake = fakeRunner({ python: true, torch: true, brian2: true });
   const report = await runCompare(options({ rounds: 3 }), deps(fake));
-  const round = ['hhnet train', 'torch', 'hhnet sim', 'brian numpy', 'brian cython', 'brian cpp_standalone'];
+  const round = [
+    'hhnet train',
+    'torch',
+    'hhnet sim',
+    'brian numpy',
+    'brian cython',
+    'brian cpp_standalone',
+    'hhnet network',
+  ];
   assert.deepEqual(fake.calls, [
     'probe',
     ...round,
+    'brian cobahh 1',
     ...round.map((c) => (c === 'torch' ? 'torch --no-check' : c)),
+    'brian cobahh 2',
     ...round.map((c) => (c === 'torch' ? 'torch --no-check' : c)),
+    'brian cobahh 3',
   ]);
   assert.deepEqual(report.errors, []);
   assert.ok(report.train);
@@ -234,8 +263,18 @@ test('runCompare alternates the tools each round and compares medians over round
   assert.equal(report.machine.cpu, 'Test CPU');
   assert.equal(report.machine.torch, '1.13.1');
   assert.equal(report.machine.torchThreads, 2);
+  assert.ok(report.network);
+  const [hhNet, brianNet] = report.network.rows;
+  assert.deepEqual(hhNet.wallSeconds.samples, [0.6, 0.7, 0.8]);
+  close(brianNet.speedupWall ?? NaN, 10 / 0.7, 1e-12);
+  close(brianNet.speedupSimulate ?? NaN, 8 / 0.6, 1e-12);
   const text = formatReport(report);
   assert.match(text, /Test CPU/);
+  assert.match(
+    text,
+    /\| hhnet +\| 0\.70 \(0\.60–0\.80\) +\| 0\.60 \(0\.50–0\.70\) +\| 35\.00 +\| 1\.900 +\| 320000 +\| 1× +\|/,
+  );
+  assert.match(text, /14\.3× \(13\.3×\) +\|/);
   assert.match(text, /\| hh-fc +\| 12\.0 \(11\.0–13\.0\) +\| 300\.0 +\| 60\.0 +\| 25\.0× +\| 5\.00× +\|/);
   // Brian2 C++ runs on as many OpenMP threads as hhnet (two on a 2-core machine) and says so.
   const threads = report.options.brianOpenmpThreads;
@@ -249,12 +288,17 @@ test('runCompare alternates the tools each round and compares medians over round
 test('runCompare skips missing tools with the install hint and still runs hhnet', async () => {
   const fake = fakeRunner({ python: true, torch: false, brian2: false });
   const report = await runCompare(options({ rounds: 2 }), deps(fake));
-  assert.deepEqual(fake.calls, ['probe', 'hhnet train', 'hhnet sim', 'hhnet train', 'hhnet sim']);
+  const round = ['hhnet train', 'hhnet sim', 'hhnet network'];
+  assert.deepEqual(fake.calls, ['probe', ...round, ...round]);
   assert.deepEqual(report.errors, []);
   assert.equal(report.tools.torch?.reason, 'not installed — apt-get install python3-torch');
   const text = formatReport(report);
   assert.match(text, /not installed — apt-get install python3-torch/);
   assert.match(text, /Brian2 \(numpy\) +\| not installed — apt-get install python3-brian/);
+  assert.match(
+    text,
+    /Brian2 \(C\+\+ standalone\).* +\| not installed — apt-get install python3-brian +\| — /,
+  );
   assert.ok(report.train?.rows.every((r) => r.speedupVsOnce === null && r.hhnet.samples.length === 2));
 
   const noPython = fakeRunner({ python: false, torch: false, brian2: false });

@@ -22,6 +22,7 @@ import { withReceptors } from '../src/network/receptors.js';
 import { traubMiles } from '../src/neurons/traub-miles.js';
 import { izhikevich } from '../src/neurons/izhikevich.js';
 import { quasiLinearOf } from '../src/neurons/derive.js';
+import { declareNeuron } from '../src/neurons/model.js';
 import { OdePopulation } from '../src/sim/population.js';
 import { close } from './helpers.js';
 
@@ -59,6 +60,30 @@ describe('the generated population step', () => {
       }
       assert.ok(total > 5, `only ${total} spikes`);
     });
+
+  it('without a reset: an upward crossing; with a refractory period, the condition outside it (Brian2)', () => {
+    const plateau = declareNeuron({
+      name: 'plateau',
+      description: 'relaxes to its input and stays there',
+      states: { v: { init: 0 } },
+      params: {},
+      dynamics: { v: 'I - v' },
+      spike: 'v > 1',
+    });
+    const spikesWith = (refractory?: number) => {
+      const net = new Network({ dt: 0.1 });
+      const P = net.population('P', { model: plateau, n: 1, current: 5, refractory });
+      const m = net.spikeMonitor(P);
+      net.run(20);
+      return Array.from(m.times);
+    };
+    const once = spikesWith();
+    assert.equal(once.length, 1);
+    const every = spikesWith(2);
+    assert.equal(every[0], once[0]);
+    assert.equal(every.length, Math.floor((20 - once[0]) / 2 + 1e-9) + 1);
+    every.slice(1).forEach((t, k) => close(t - every[k], 2, 1e-9));
+  });
 
   it('receptors become declared states: a conductance enters the membrane equation as g·(E − v)', () => {
     const { model, targets } = withReceptors(traubMiles, { ge: conductance(5, 0), gi: current(10, 'alpha') });

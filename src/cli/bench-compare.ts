@@ -50,6 +50,8 @@ interface Flags {
   neurons?: number;
   duration?: number;
   current?: number;
+  networkNeurons?: number;
+  networkDuration?: number;
   brianTargets?: BrianTarget[];
   brianOpenmpThreads?: number;
   python?: string;
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('bench:compare')
     .description(
-      'hhnet vs PyTorch (multi-task training steps) and Brian2 (full-HH population), alternating runs, medians',
+      'hhnet vs PyTorch (multi-task training steps) and Brian2 (full-HH population, COBAHH network), alternating runs, medians',
     )
     .option('--rounds <n>', 'rounds of alternating runs (default 3; quick: 1)', positiveInt)
     .option(
@@ -81,6 +83,8 @@ async function main(): Promise<void> {
     .option('--neurons <n>', 'population size (default 10000)', positiveInt)
     .option('--duration <ms>', 'simulated time (default 100; quick: 5)', positiveNumber)
     .option('--current <uA>', 'constant input current, µA/cm² (default 10)', finiteNumber)
+    .option('--network-neurons <n>', 'COBAHH network size (default 4000)', positiveInt)
+    .option('--network-duration <ms>', 'COBAHH network time (default 1000; quick: 50)', positiveNumber)
     .option(
       '--brian-targets <list>',
       `Brian2 targets (default ${BRIAN_TARGETS.join(',')})`,
@@ -117,6 +121,8 @@ async function main(): Promise<void> {
     neurons: f.neurons ?? d.neurons,
     duration: f.duration ?? d.duration,
     current: f.current ?? d.current,
+    networkNeurons: f.networkNeurons ?? d.networkNeurons,
+    networkDuration: f.networkDuration ?? d.networkDuration,
     brianTargets: f.brianTargets ?? d.brianTargets,
     brianOpenmpThreads: f.brianOpenmpThreads ?? d.brianOpenmpThreads,
     python: f.python ?? d.python,

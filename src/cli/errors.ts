@@ -13,6 +13,8 @@ const KNOWN_NAMES = [
   'DeclarationError',
   'UserError',
   'InterruptedError',
+  'NetworkDivergedError',
+  'NetworkFileError',
 ];
 
 export function isKnownError(err: unknown): boolean {

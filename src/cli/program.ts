@@ -12,6 +12,7 @@ import { registerModels } from './commands/models.js';
 import { registerReproduce } from './commands/reproduce.js';
 import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerNetwork } from './commands/network.js';
 import { packageVersion } from '../util/environment.js';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)');
   registerSimulate(program);
+  registerNetwork(program);
   registerModels(program);
   registerFiCurve(program);
   registerEquivalence(program);

@@ -1,7 +1,7 @@
 /**
  * Side-by-side benchmark (`npm run bench:compare`, docs/benchmarks.md): hhnet against PyTorch
- * (training steps of the multi-task fc models) and Brian2 (a full-HH population), each doing the
- * same work on the same machine. Every tool runs in its own process; the runs alternate
+ * (training steps of the multi-task fc models) and Brian2 (a full-HH population; the COBAHH
+ * network), each doing the same work on the same machine. Every tool runs in its own process; the runs alternate
  * (hhnet, PyTorch, hhnet, Brian2 …) for N rounds and the medians over rounds are compared.
  *
  * The orchestration takes the process runner as an argument, so the bookkeeping (missing tools,
@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadsFromEnv } from '../kernels/index.js';
 
-export type ComparePart = 'train' | 'sim';
-export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim'];
+export type ComparePart = 'train' | 'sim' | 'network';
+export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim', 'network'];
 export const BRIAN_TARGETS = ['numpy', 'cython', 'cpp_standalone'] as const;
 export type BrianTarget = (typeof BRIAN_TARGETS)[number];
 /** The models both hhnet and bench/compare/torch_train.py implement. */
@@ -50,6 +50,9 @@ export interface CompareOptions {
   brianTargets: BrianTarget[];
   /** OpenMP threads of the Brian2 C++ standalone build (0: Brian2's default single-threaded code). */
   brianOpenmpThreads: number;
+  /** COBAHH comparison: neurons and network time (ms); round r uses seed r on both sides. */
+  networkNeurons: number;
+  networkDuration: number;
   /** Python interpreter with torch / brian2. */
   python: string;
   /** Scratch directory (Brian2's C++ standalone project lives here between runs). */
@@ -90,6 +93,8 @@ export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = pr
     current: 10,
     brianTargets: [...BRIAN_TARGETS],
     brianOpenmpThreads: hhnetThreads(env) > 1 ? hhnetThreads(env) : 0,
+    networkNeurons: 4000,
+    networkDuration: quick ? 50 : 1000,
     python: env.HHNET_PYTHON || DEFAULT_PYTHON,
     workDir: join(tmpdir(), 'hhnet-bench-compare'),
     quick,
@@ -356,6 +361,22 @@ export interface SimRow {
   binarySeconds?: number[];
 }
 
+export interface NetworkRow {
+  /** 'hhnet' or 'brian2 cpp_standalone'. */
+  tool: string;
+  /** Network construction plus simulation (s), per round. */
+  wallSeconds: Summary;
+  /** Simulation loop alone (s). */
+  simulateSeconds: Summary;
+  meanRateHz: Summary;
+  cvIsi: Summary;
+  synapses: number[];
+  /** Brian2's wall time / hhnet's (> 1: hhnet faster); null for hhnet. */
+  speedupWall: number | null;
+  speedupSimulate: number | null;
+  missing: string | null;
+}
+
 export interface CompareError {
   round: number;
   job: string;
@@ -394,6 +415,7 @@ export interface CompareReport {
     neuronSteps: number;
     timing: { hhnet: string; brian2: Record<string, string> };
   } | null;
+  network: { rows: NetworkRow[]; timing: Record<string, string> } | null;
   errors: CompareError[];
   /** Wall time of the whole comparison (s). */
   seconds: number;
@@ -439,15 +461,17 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   const scripts = deps.scriptsDir ?? defaultScriptsDir();
   const wantTrain = opts.parts.includes('train');
   const wantSim = opts.parts.includes('sim');
+  const wantNetwork = opts.parts.includes('network');
   const errors: CompareError[] = [];
-  if (wantSim) mkdirSync(opts.workDir, { recursive: true }); // Brian2 runs there
+  if (wantSim || wantNetwork) mkdirSync(opts.workDir, { recursive: true }); // Brian2 runs there
 
   // Which Python tools are there.
   const probeRun = await deps.run(opts.python, ['-c', PYTHON_PROBE], { timeoutMs: 120_000 });
   const probe = probeRun.error === null && probeRun.code === 0 ? parsePythonProbe(probeRun.stdout) : null;
   const tools = toolStatuses(probe, opts.python, probe ? null : failureMessage(probeRun, opts.python));
   if (wantTrain && !tools.torch.available) deps.log(`PyTorch: ${tools.torch.reason} — skipped`);
-  if (wantSim && !tools.brian2.available) deps.log(`Brian2: ${tools.brian2.reason} — skipped`);
+  if ((wantSim || wantNetwork) && !tools.brian2.available)
+    deps.log(`Brian2: ${tools.brian2.reason} — skipped`);
 
   // Samples per round.
   const hhTrain = new Map<string, number[]>(opts.models.map((m) => [m, []]));
@@ -465,6 +489,11 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     simRates.set(t, []);
     simSpikes.set(t, []);
   }
+  const NET_TOOLS = ['hhnet', 'brian2 cpp_standalone'];
+  const NET_FIELDS = ['wallSeconds', 'simulateSeconds', 'meanRateHz', 'cvIsi', 'synapses'] as const;
+  const netSamples = new Map<string, number[]>(
+    NET_TOOLS.flatMap((t) => NET_FIELDS.map((f) => [`${t}/${f}`, []] as [string, number[]])),
+  );
 
   const job = async (
     round: number,
@@ -581,7 +610,84 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
         }
       }
     }
+    if (wantNetwork) {
+      const common = [
+        '--neurons',
+        `${opts.networkNeurons}`,
+        '--duration',
+        `${opts.networkDuration}`,
+        '--seed',
+        `${round}`,
+      ];
+      const h = await job(round, 'hhnet network cobahh', process.execPath, [
+        cli,
+        'network',
+        'cobahh',
+        ...common,
+        '--json',
+        '--quiet',
+        '--force',
+        '--out',
+        join(opts.workDir, 'hhnet-cobahh'),
+      ]);
+      if (h) for (const f of NET_FIELDS) push(netSamples, `hhnet/${f}`, num(h[f]));
+      if (tools.brian2.available) {
+        const b = await job(
+          round,
+          'Brian2 COBAHH (cpp_standalone)',
+          opts.python,
+          [
+            join(scripts, 'brian_cobahh.py'),
+            '--target',
+            'cpp_standalone',
+            ...common,
+            '--build-dir',
+            join(opts.workDir, 'brian_cobahh'),
+            '--openmp-threads',
+            `${opts.brianOpenmpThreads}`,
+          ],
+          opts.workDir,
+        );
+        if (b) {
+          const key = 'brian2 cpp_standalone';
+          push(netSamples, `${key}/wallSeconds`, num(b.wallSeconds));
+          push(netSamples, `${key}/simulateSeconds`, num(b.seconds));
+          for (const f of ['meanRateHz', 'cvIsi', 'synapses'] as const)
+            push(netSamples, `${key}/${f}`, num(b[f]));
+        }
+      }
+    }
   }
+
+  const network: CompareReport['network'] = wantNetwork
+    ? {
+        rows: NET_TOOLS.map((tool): NetworkRow => {
+          const get = (f: string): Summary => summarize(netSamples.get(`${tool}/${f}`) ?? []);
+          const mine = (f: string): number | null => summarize(netSamples.get(`hhnet/${f}`) ?? []).median;
+          return {
+            tool,
+            wallSeconds: get('wallSeconds'),
+            simulateSeconds: get('simulateSeconds'),
+            meanRateHz: get('meanRateHz'),
+            cvIsi: get('cvIsi'),
+            synapses: netSamples.get(`${tool}/synapses`) ?? [],
+            speedupWall:
+              tool === 'hhnet' ? null : speedup(mine('wallSeconds'), get('wallSeconds').median, 'time'),
+            speedupSimulate:
+              tool === 'hhnet'
+                ? null
+                : speedup(mine('simulateSeconds'), get('simulateSeconds').median, 'time'),
+            missing: tool === 'hhnet' || tools.brian2.available ? null : tools.brian2.reason,
+          };
+        }),
+        timing: {
+          hhnet:
+            'wallSeconds: building the network (connectivity, initial states, generated kernels) plus simulating it, measured inside `hhnet network cobahh` (process start and file output excluded)',
+          'brian2 cpp_standalone':
+            "wallSeconds: network construction plus device.build and the binary's run, C++ compilation excluded (brian_cobahh.py); simulateSeconds: the binary's own main loop",
+        },
+      }
+    : null;
 
   const train = wantTrain
     ? {
@@ -660,6 +766,7 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     tools: { torch: wantTrain ? tools.torch : null, brian2: wantSim ? tools.brian2 : null },
     train,
     sim,
+    network,
     errors,
     seconds: (Date.now() - t0) / 1000,
   };
@@ -731,6 +838,27 @@ export function machineLine(report: CompareReport): string {
   return parts.join('; ');
 }
 
+/** The COBAHH table: times (s), statistics, and hhnet's speed-up over Brian2. */
+export function networkTable(report: CompareReport): string {
+  if (!report.network) return '';
+  const rows = report.network.rows.map((r) => [
+    (SIM_LABELS[r.tool] ?? r.tool) +
+      (r.tool === 'brian2 cpp_standalone' && report.options.brianOpenmpThreads > 0
+        ? ` [${report.options.brianOpenmpThreads} OpenMP threads]`
+        : ''),
+    r.missing ?? formatSummary(r.wallSeconds, '', 1, 2, 'failed'),
+    r.missing ? '—' : formatSummary(r.simulateSeconds, '', 1, 2, 'failed'),
+    r.missing ? '—' : formatSummary(r.meanRateHz, '', 1, 2, 'failed'),
+    r.missing ? '—' : formatSummary(r.cvIsi, '', 1, 3, 'failed'),
+    r.missing || r.synapses.length === 0 ? '—' : `${Math.round(median(r.synapses))}`,
+    r.tool === 'hhnet' ? '1×' : `${formatRatio(r.speedupWall)} (${formatRatio(r.speedupSimulate)})`,
+  ]);
+  return markdownTable(
+    ['tool', 'wall s', 'simulate s', 'rate Hz', 'CV ISI', 'synapses', 'hhnet speed-up wall (simulate)'],
+    rows,
+  );
+}
+
 /** The whole text report printed at the end of a run. */
 export function formatReport(report: CompareReport): string {
   const o = report.options;
@@ -754,6 +882,14 @@ export function formatReport(report: CompareReport): string {
     );
     out.push('');
     out.push(simTable(report));
+  }
+  if (report.network) {
+    out.push('');
+    out.push(
+      `COBAHH network (${o.networkNeurons} neurons, ${o.networkDuration} ms at dt 0.1 ms; round r uses seed r on both sides; medians and ranges over rounds):`,
+    );
+    out.push('');
+    out.push(networkTable(report));
   }
   if (report.errors.length) {
     out.push('');

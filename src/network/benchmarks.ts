@@ -13,7 +13,7 @@
  * reset −60 mV, refractory 5 ms with v held), exponential current synapses in mV (excitatory
  * 1.62 mV, τe 5 ms; inhibitory −9 mV, τi 10 ms), p = 0.02; v starts uniform in [−60, −50) mV.
  */
-import { declareNeuron } from '../neurons/model.js';
+import { cubaLif } from '../neurons/cuba-lif.js';
 import { traubMiles } from '../neurons/traub-miles.js';
 import { fixedProbability } from './connectivity.js';
 import type { NetworkIntegrator } from './kernel.js';
@@ -43,27 +43,6 @@ export interface BenchmarkNetwork {
   population: NeuronPopulation;
   excitatory: number;
 }
-
-/** The LIF neuron of the CUBA benchmark, in mV (its input is a synaptic potential, mV). */
-export const cubaLif = declareNeuron({
-  name: 'cuba-lif',
-  description: 'LIF of the CUBA benchmark (Brette et al. 2007); input in mV',
-  reference: 'Brette R et al. (2007) J Comput Neurosci 23:349–398, benchmark 2',
-  states: { v: { init: 'Vr', unit: 'mV' } },
-  params: {
-    taum: { value: 20, unit: 'ms' },
-    El: { value: -49, unit: 'mV' },
-    Vt: { value: -50, unit: 'mV' },
-    Vr: { value: -60, unit: 'mV' },
-    tref: { value: 5, unit: 'ms' },
-  },
-  dynamics: { v: '(El - v + I)/taum' },
-  inputUnit: 'mV',
-  spike: 'v > Vt',
-  reset: { v: 'Vr' },
-  refractory: 'tref',
-  voltageLimit: 1000,
-});
 
 function sizes(opts: BenchmarkOptions): { n: number; ne: number; p: number } {
   const n = opts.neurons ?? 4000;
@@ -112,6 +91,8 @@ export function cuba(opts: BenchmarkOptions = {}): BenchmarkNetwork {
   net.connect(P.slice(ne), P, { receptor: 'gi', connectivity: fixedProbability(p), weight: -9 });
   return { net, population: P, excitatory: ne };
 }
+
+export { cubaLif };
 
 export const BUILDERS: Readonly<Record<BenchmarkName, (o: BenchmarkOptions) => BenchmarkNetwork>> = {
   cobahh,

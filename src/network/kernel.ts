@@ -4,10 +4,12 @@
  * as constants), the integrator's update, the spike rule and the refractory counter. One call per
  * step and population, no call per neuron: the JS reference engine of src/network/.
  *
- * Spike rule (as the declaration says): with a reset, the condition holding after the step, then
+ * Spike rule: with a reset (as the declaration says), the condition holding after the step, then
  * the reset and (when the model or the population has one) a refractory period holding the reset
- * states; without a reset, an upward crossing of the threshold, not counted again within the
- * refractory period. Spikes are stamped at the end of the step.
+ * states. Without a reset: with a refractory period, the condition holding outside it (Brian2's
+ * rule, which COBAHH's published statistics use: a neuron held above threshold fires again once
+ * the period is over); without one, an upward crossing of the threshold. Spikes are stamped at the
+ * end of the step.
  */
 import type { NeuronModel } from '../neurons/model.js';
 import { resolveParams, spikeThreshold } from '../neurons/model.js';
@@ -169,9 +171,10 @@ export function generateStep(
       '\n' +
       plan.resets.map(([k], i) => `n${k} = r${i};`).join('\n')
     : '';
+  const crossing = `s${vk} ${model.inclusive ? '<' : '<='} ${threshold} && `;
   const spikeRule = hasReset
     ? `if (ref > 0) { ref--; } else if (n${vk} ${cmp} ${threshold}) {\n${resetLines}\nfired[count++] = i; ref = refractorySteps; }`
-    : `if (ref > 0) ref--;\nif (s${vk} ${model.inclusive ? '<' : '<='} ${threshold} && n${vk} ${cmp} ${threshold} && ref === 0) { fired[count++] = i; ref = refractorySteps; }`;
+    : `if (ref > 0) ref--;\nif (${refractory > 0 ? '' : crossing}n${vk} ${cmp} ${threshold} && ref === 0) { fired[count++] = i; ref = refractorySteps; }`;
 
   const body = `
 ${hoisted.join('\n')}

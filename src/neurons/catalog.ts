@@ -3,6 +3,7 @@
  * run time. Adding a model is its declaration file plus one line in BUILT_IN.
  */
 import { adex } from './adex.js';
+import { cubaLif } from './cuba-lif.js';
 import { fitzhughNagumo } from './fitzhugh-nagumo.js';
 import { hhDeclared, hhModernDeclared } from './hh.js';
 import { izhikevich } from './izhikevich.js';
@@ -23,6 +24,7 @@ const BUILT_IN: readonly NeuronModel[] = [
   traubMiles,
   leakyIntegrator,
   fitzhughNagumo,
+  cubaLif,
 ];
 
 const models = new Map<string, NeuronModel>(BUILT_IN.map((m) => [m.name, m]));

@@ -63,6 +63,7 @@ export const RESULT_ENTRIES = [
   'fi.json',
   'equivalence.json',
   'resources.json',
+  'network.json',
 ] as const;
 
 /** The hhnet results already in `dir` (names from RESULT_ENTRIES), none when it does not exist. */
