@@ -99,12 +99,22 @@ function compareSteps(c: Case, steps: number) {
 
 const CASES: [string, Case][] = [
   [
-    'traub-miles with two conductance receptors (no reset, refractory 3 ms)',
+    'traub-miles with two conductance receptors (no reset; refractory 3 ms: the condition outside it)',
     {
       base: traubMiles,
       receptors: { ge: conductance(5, 0), gi: conductance(10, -80) },
       params: { threshold: -20 },
       refractory: 3,
+      drive: 300,
+      kick: 8,
+    },
+  ],
+  [
+    'traub-miles without a refractory period (spikes are upward crossings)',
+    {
+      base: traubMiles,
+      receptors: { ge: conductance(5, 0) },
+      params: {},
       drive: 300,
       kick: 8,
     },

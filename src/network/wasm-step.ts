@@ -160,9 +160,12 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
         `}`,
       ]
     : [
-        // An upward crossing, not within the refractory period (counted down first).
+        // With a refractory period the condition outside it (Brian2's rule), else an upward
+        // crossing; not within the period (counted down first).
         `let nref = i32x4.add(ref, i32x4.gt_s(ref, ZERO));`,
-        `const spike = v128.and(v128.and(${below(`s${vk}`)}, ${above(`n${vk}`)}), i32x4.eq(nref, ZERO));`,
+        plan.refractoryMs > 0
+          ? `const spike = v128.and(${above(`n${vk}`)}, i32x4.eq(nref, ZERO));`
+          : `const spike = v128.and(v128.and(${below(`s${vk}`)}, ${above(`n${vk}`)}), i32x4.eq(nref, ZERO));`,
         `nref = v128.bitselect(RS, nref, spike);`,
       ];
   const fireLanes = [0, 1, 2, 3]
