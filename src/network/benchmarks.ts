@@ -18,6 +18,7 @@ import { traubMiles } from '../neurons/traub-miles.js';
 import { fixedProbability } from './connectivity.js';
 import type { NetworkIntegrator } from './kernel.js';
 import { Network } from './network.js';
+import type { NetworkBackend } from './wasm-step.js';
 import type { NeuronPopulation } from './population.js';
 import { conductance, current } from './receptors.js';
 import { normal, uniform } from './values.js';
@@ -33,6 +34,8 @@ export interface BenchmarkOptions {
   dt?: number;
   seed?: number;
   integrator?: NetworkIntegrator;
+  backend?: NetworkBackend;
+  threads?: number;
 }
 
 export interface BenchmarkNetwork {
@@ -49,7 +52,13 @@ function sizes(opts: BenchmarkOptions): { n: number; ne: number; p: number } {
 
 export function cobahh(opts: BenchmarkOptions = {}): BenchmarkNetwork {
   const { n, ne, p } = sizes(opts);
-  const net = new Network({ dt: opts.dt ?? 0.1, seed: opts.seed ?? 1, integrator: opts.integrator });
+  const net = new Network({
+    dt: opts.dt ?? 0.1,
+    seed: opts.seed ?? 1,
+    integrator: opts.integrator,
+    backend: opts.backend,
+    threads: opts.threads,
+  });
   const P = net.population('P', {
     model: traubMiles,
     n,
@@ -65,7 +74,13 @@ export function cobahh(opts: BenchmarkOptions = {}): BenchmarkNetwork {
 
 export function cuba(opts: BenchmarkOptions = {}): BenchmarkNetwork {
   const { n, ne, p } = sizes(opts);
-  const net = new Network({ dt: opts.dt ?? 0.1, seed: opts.seed ?? 1, integrator: opts.integrator });
+  const net = new Network({
+    dt: opts.dt ?? 0.1,
+    seed: opts.seed ?? 1,
+    integrator: opts.integrator,
+    backend: opts.backend,
+    threads: opts.threads,
+  });
   const P = net.population('P', {
     model: cubaLif,
     n,

@@ -10,3 +10,13 @@ export * from './receptors.js';
 export * from './statistics.js';
 export * from './stdp.js';
 export * from './values.js';
+export type { NetworkBackend, WasmStepProgram, WasmPopulationOptions } from './wasm-step.js';
+export {
+  NETWORK_BACKENDS,
+  WasmPopulationKernel,
+  compileWasmStepSync,
+  prepareWasmStep,
+  renderWasmStep,
+  wasmPopulationStep,
+  wasmStepUnsupported,
+} from './wasm-step.js';

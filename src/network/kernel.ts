@@ -41,14 +41,36 @@ export interface GeneratedStep {
   threshold: number;
   /** Refractory period, ms (0: none). */
   refractoryMs: number;
+  /** What the step was generated from (the wasm step renders the same plan). */
+  plan: StepPlan;
 }
 
-export function generateStep(
+/**
+ * What a population step is generated from (the JS step here, the wasm one in wasm-step.ts): the
+ * model's quasi-linear terms with the parameters inlined, the spike rule and the refractory period.
+ */
+export interface StepPlan {
+  model: NeuronModel;
+  integrator: NetworkIntegrator;
+  S: number;
+  /** Index of the membrane potential among the states. */
+  vk: number;
+  /** dy_k/dt = a_k − b_k·y_k, parameters inlined. */
+  terms: { a: Expr; b: Expr }[];
+  /** New values of the reset states (by state index), parameters inlined. */
+  resets: [number, Expr][];
+  threshold: number;
+  /** Refractory period, ms (0: none). */
+  refractoryMs: number;
+  voltageLimit: number;
+}
+
+export function planStep(
   model: NeuronModel,
   params: Readonly<Record<string, number>>,
   integrator: NetworkIntegrator,
   refractoryMs: number | undefined,
-): GeneratedStep {
+): StepPlan {
   if (model.time !== 'continuous')
     throw new RangeError(
       `model ${model.name} is defined in discrete time; network populations need continuous time`,
@@ -62,7 +84,6 @@ export function generateStep(
     throw new RangeError(`model ${model.name}: network populations need the membrane potential as a state`);
   const values = resolveParams(model, params);
   const consts = new Map<string, Expr>(Object.entries(values).map(([k, v]) => [k, num(v)]));
-  const S = model.states.length;
   const terms = model.rhs.map((f, k) =>
     quasiLinearTerms(substitute(stripDetach(f), consts), model.states[k]),
   );
@@ -70,8 +91,29 @@ export function generateStep(
   const refractory = refractoryMs ?? declared;
   if (!(refractory >= 0) || !Number.isFinite(refractory))
     throw new RangeError(`model ${model.name}: the refractory period must be ≥ 0 ms, got ${refractory}`);
-  const threshold = spikeThreshold(model, values);
-  const limit = model.voltageLimit;
+  return {
+    model,
+    integrator,
+    S: model.states.length,
+    vk,
+    terms,
+    resets: [...model.reset.entries()].map(([k, e]) => [k, substitute(stripDetach(e), consts)]),
+    threshold: spikeThreshold(model, values),
+    refractoryMs: refractory,
+    voltageLimit: model.voltageLimit,
+  };
+}
+
+export function generateStep(
+  model: NeuronModel,
+  params: Readonly<Record<string, number>>,
+  integrator: NetworkIntegrator,
+  refractoryMs: number | undefined,
+): GeneratedStep {
+  const plan = planStep(model, params, integrator, refractoryMs);
+  const { S, vk, terms, threshold } = plan;
+  const refractory = plan.refractoryMs;
+  const limit = plan.voltageLimit;
   const held = new Set(model.reset.keys());
   const hasReset = held.size > 0;
 
@@ -119,7 +161,7 @@ export function generateStep(
   const cmp = model.inclusive ? '>=' : '>';
   const resetLines = hasReset
     ? renderJs(
-        [...model.reset.entries()].map(([, e]) => substitute(stripDetach(e), consts)),
+        plan.resets.map(([, e]) => e),
         (s) => {
           const k = model.states.indexOf(s);
           return k >= 0 ? `n${k}` : 'input';
@@ -127,7 +169,7 @@ export function generateStep(
         (i, code) => `const r${i} = ${code};`,
       ) +
       '\n' +
-      [...model.reset.keys()].map((k, i) => `n${k} = r${i};`).join('\n')
+      plan.resets.map(([k], i) => `n${k} = r${i};`).join('\n')
     : '';
   const crossing = `s${vk} ${model.inclusive ? '<' : '<='} ${threshold} && `;
   const spikeRule = hasReset
@@ -152,5 +194,5 @@ for (let i = 0, off = 0; i < n; i++, off += ${S}) {
 return count;`;
   // hoisted lines are generated while rendering the updates: render the body after them.
   const step = jsFunction<PopulationStep>('y, n, inp, dt, refractory, refractorySteps, fired', body);
-  return { step, source: body, threshold, refractoryMs: refractory };
+  return { step, source: body, threshold, refractoryMs: refractory, plan };
 }

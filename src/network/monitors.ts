@@ -154,11 +154,11 @@ export class StateMonitor {
   }
 
   sample(t: number): void {
-    const { y, S } = this.view.group;
+    const pop = this.view.group;
     this.t.push(t);
     this.variables.forEach((v, k) => {
       const slot = this.slots[k];
-      this.indices.forEach((i, j) => this.values[v][j].push(y[(this.view.start + i) * S + slot]));
+      this.indices.forEach((i, j) => this.values[v][j].push(pop.readState(this.view.start + i, slot)));
     });
   }
 

@@ -10,9 +10,10 @@
  * net.run(1000);
  * ```
  *
- * One step of length dt: every population advances (its generated kernel, kernel.ts) and reports
- * the neurons whose spike ended in the step; Poisson sources draw theirs; each spike adds its
- * synapses' weights to a ring buffer slot `delay` steps ahead (per target population and receptor);
+ * One step of length dt: every population advances (its generated kernel: kernel.ts in JS, or
+ * wasm-step.ts in WebAssembly SIMD with backend 'wasm') and reports the neurons whose spike ended
+ * in the step; Poisson sources draw theirs; each spike adds its synapses' weights to a ring
+ * buffer slot `delay` steps ahead (per target population and receptor);
  * then the slot of this step is added to the receptor states, so a spike at t acts on its targets'
  * states at t + delay (delay 0: at t itself, before the next step). Plasticity and monitors follow.
  * Every random draw comes from generators forked from the seed in the order the network is built.
@@ -25,6 +26,8 @@ import type { GroupView, PoissonSpec, PopulationSpec, SpikeGeneratorSpec } from 
 import { NeuronPopulation, PoissonGroup, SpikeGenerator } from './population.js';
 import type { ProjectionSpec } from './projection.js';
 import { Projection } from './projection.js';
+import type { NetworkBackend } from './wasm-step.js';
+import { NETWORK_BACKENDS } from './wasm-step.js';
 
 export interface NetworkOptions {
   /** Time step, ms (default 0.1). */
@@ -33,6 +36,14 @@ export interface NetworkOptions {
   seed?: number;
   /** Integrator of every population (default exponential Euler). */
   integrator?: NetworkIntegrator;
+  /**
+   * How populations step their neurons: 'js' (default), a JavaScript function generated from the
+   * model (float64), or 'wasm', a WebAssembly SIMD kernel generated from it (float32; compiled at
+   * the first run or by prepare(), cached on disk). Models without a wasm step run the JS one.
+   */
+  backend?: NetworkBackend;
+  /** Threads each wasm population is stepped on (default 1); results do not depend on it. */
+  threads?: number;
 }
 
 export class NetworkDivergedError extends Error {
@@ -48,18 +59,26 @@ interface Inbox {
   stateIndex: number;
   slots: number;
   ring: Float64Array;
+  /** Per slot: the neurons it holds input for (touchedCount of them; n + 1 entries a slot). */
+  touched: Int32Array;
+  touchedCount: Int32Array;
+  /** Per slot and neuron: 1 when listed in touched. */
+  marked: Uint8Array;
 }
 
 export class Network {
   readonly dt: number;
   readonly seed: number;
   readonly integrator: NetworkIntegrator;
+  readonly backend: NetworkBackend;
+  readonly threads: number;
   readonly populations: NeuronPopulation[] = [];
   readonly sources: (PoissonGroup | SpikeGenerator)[] = [];
   readonly projections: Projection[] = [];
   private readonly monitors: (SpikeMonitor | RateMonitor | StateMonitor)[] = [];
   private readonly rng: Rng;
   private inboxes: Inbox[] | null = null;
+  private uniqueInboxes: Inbox[] = [];
   /** Steps run so far. */
   stepCount = 0;
 
@@ -67,6 +86,8 @@ export class Network {
     this.dt = opts.dt ?? 0.1;
     this.seed = opts.seed ?? 1;
     this.integrator = opts.integrator ?? 'expeuler';
+    this.backend = opts.backend ?? 'js';
+    this.threads = opts.threads ?? 1;
     if (!(this.dt > 0) || !Number.isFinite(this.dt))
       throw new RangeError(`network: dt must be > 0 ms, got ${opts.dt}`);
     if (!Number.isInteger(this.seed))
@@ -75,6 +96,10 @@ export class Network {
       throw new RangeError(
         `network: integrator must be ${NETWORK_INTEGRATORS.join(' or ')}, got ${opts.integrator}`,
       );
+    if (!NETWORK_BACKENDS.includes(this.backend))
+      throw new RangeError(`network: backend must be ${NETWORK_BACKENDS.join(' or ')}, got ${opts.backend}`);
+    if (!Number.isInteger(this.threads) || this.threads < 1)
+      throw new RangeError(`network: threads must be a positive integer, got ${opts.threads}`);
     this.rng = new Rng(this.seed);
   }
 
@@ -86,7 +111,10 @@ export class Network {
   population(name: string, spec: PopulationSpec): NeuronPopulation {
     this.beforeRun('add a population');
     this.checkName(name);
-    const p = new NeuronPopulation(name, spec, this.integrator, this.rng.fork());
+    const p = new NeuronPopulation(name, spec, this.integrator, this.rng.fork(), {
+      backend: this.backend,
+      threads: this.threads,
+    });
     this.populations.push(p);
     return p;
   }
@@ -187,30 +215,49 @@ export class Network {
       throw new RangeError(
         `network run: duration must be a whole number of steps of ${this.dt} ms, got ${duration}`,
       );
-    const inboxes = (this.inboxes ??= this.planInboxes());
-    const every = opts.every ?? 1000;
-    for (let s = 0; s < steps; s++) {
-      this.step(inboxes);
-      if (opts.onStep && ((s + 1) % every === 0 || s + 1 === steps)) opts.onStep(s + 1, steps);
+    if (!this.inboxes) {
+      this.inboxes = this.planInboxes();
+      this.uniqueInboxes = [...new Set(this.inboxes)];
     }
+    const inboxes = this.inboxes;
+    const every = opts.every ?? 1000;
+    // Wasm populations hold their state while the network runs; y is up to date in onStep.
+    try {
+      for (const p of this.populations) p.beginRun();
+      for (let s = 0; s < steps; s++) {
+        this.step(inboxes);
+        if (opts.onStep && ((s + 1) % every === 0 || s + 1 === steps)) {
+          for (const p of this.populations) p.endRun();
+          opts.onStep(s + 1, steps);
+          for (const p of this.populations) p.beginRun();
+        }
+      }
+    } finally {
+      for (const p of this.populations) p.endRun();
+    }
+  }
+
+  /**
+   * Compiles the populations' wasm steps now, asynchronously (run() compiles them otherwise), and
+   * waits for their worker threads to start (until then the caller steps every neuron).
+   */
+  async prepare(): Promise<void> {
+    for (const p of this.populations) await p.prepare();
+  }
+
+  /** Stops the worker threads of wasm populations (the network stays usable, on one thread). */
+  close(): void {
+    for (const p of this.populations) p.close();
   }
 
   private step(inboxes: Inbox[]): void {
     const dt = this.dt;
     const now = this.stepCount;
     for (const p of this.populations) {
-      const r = p.kernel.step(
-        p.y,
-        p.n,
-        p.current,
-        dt,
-        p.refractoryLeft,
-        Math.round(p.kernel.refractoryMs / dt),
-        p.fired,
-      );
+      const r = p.advance(dt);
       if (r < 0) {
         const i = -1 - r;
-        const v = p.y[i * p.S + p.stateIndex(p.model.voltage)];
+        const v = p.readState(i, p.stateIndex(p.model.voltage));
         throw new NetworkDivergedError(
           `population "${p.name}" (${p.model.name}) diverged at t = ${((now + 1) * dt).toFixed(3)} ms: neuron ${i} has ${p.model.voltage} = ${v}; reduce dt (now ${dt} ms) or the synaptic weights`,
         );
@@ -233,7 +280,7 @@ export class Network {
       const g = src.group;
       if (g.firedCount === 0) continue;
       const inbox = inboxes[k];
-      const { ring, slots } = inbox;
+      const { ring, slots, touched, touchedCount, marked } = inbox;
       const n = pr.target.group.n;
       const { offsets, targets, weights, delays } = pr;
       const scale = pr.scale;
@@ -245,29 +292,50 @@ export class Network {
         const a = offsets[j];
         const b = offsets[j + 1];
         if (delays === null && weights === null) {
-          const base = ((now + pr.delay) % slots) * n;
+          const slot = (now + pr.delay) % slots;
+          const base = slot * n;
+          const list = slot * (n + 1);
           const w = pr.weight * scale;
-          for (let s = a; s < b; s++) ring[base + targets[s]] += w;
+          // Without branches (whether a neuron is new to the slot is unpredictable): written at
+          // the end of the list, which grows only when the neuron was not marked yet.
+          let c = touchedCount[slot];
+          for (let s = a; s < b; s++) {
+            const i = targets[s];
+            touched[list + c] = i;
+            c += 1 - marked[base + i];
+            marked[base + i] = 1;
+            ring[base + i] += w;
+          }
+          touchedCount[slot] = c;
         } else
           for (let s = a; s < b; s++) {
             const d = delays === null ? pr.delay : delays[s];
             const w = (weights === null ? pr.weight : weights[s]) * scale;
-            ring[((now + d) % slots) * n + targets[s]] += w;
+            const slot = (now + d) % slots;
+            const i = targets[s];
+            const c = touchedCount[slot];
+            touched[slot * (n + 1) + c] = i;
+            touchedCount[slot] = c + 1 - marked[slot * n + i];
+            marked[slot * n + i] = 1;
+            ring[slot * n + i] += w;
           }
       }
     }
-    for (const box of new Set(inboxes)) {
-      const { pop, stateIndex, ring, slots } = box;
-      const base = (now % slots) * pop.n;
-      const y = pop.y;
-      const S = pop.S;
-      for (let i = 0; i < pop.n; i++) {
-        const x = ring[base + i];
-        if (x !== 0) {
-          y[i * S + stateIndex] += x;
-          ring[base + i] = 0;
-        }
+    for (const box of this.uniqueInboxes) {
+      const { pop, stateIndex, ring, slots, touched, touchedCount, marked } = box;
+      const slot = now % slots;
+      const c = touchedCount[slot];
+      if (c === 0) continue;
+      const base = slot * pop.n;
+      const list = slot * (pop.n + 1);
+      const { data, offset, stride } = pop.stateLayout(stateIndex);
+      for (let q = 0; q < c; q++) {
+        const i = touched[list + q];
+        data[offset + i * stride] += ring[base + i];
+        ring[base + i] = 0;
+        marked[base + i] = 0;
       }
+      touchedCount[slot] = 0;
     }
   }
 
@@ -372,7 +440,15 @@ export class Network {
       if (!box) {
         const slots = depth.get(k)!;
         const pop = pr.target.group;
-        box = { pop, stateIndex: pr.stateIndex, slots, ring: new Float64Array(slots * pop.n) };
+        box = {
+          pop,
+          stateIndex: pr.stateIndex,
+          slots,
+          ring: new Float64Array(slots * pop.n),
+          touched: new Int32Array(slots * (pop.n + 1)),
+          touchedCount: new Int32Array(slots),
+          marked: new Uint8Array(slots * pop.n),
+        };
         byKey.set(k, box);
       }
       return box;

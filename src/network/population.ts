@@ -14,6 +14,15 @@ import type { AugmentedModel, ReceptorSpec } from './receptors.js';
 import { withReceptors } from './receptors.js';
 import type { ValueSpec } from './values.js';
 import { checkValueSpec, draw } from './values.js';
+import type { NetworkBackend, WasmStepProgram } from './wasm-step.js';
+import {
+  WasmPopulationKernel,
+  compileWasmStepSync,
+  prepareWasmStep,
+  renderWasmStep,
+  wasmStepUnsupported,
+} from './wasm-step.js';
+import type { WasmModule } from '../kernels/wasm/wasm-api.js';
 
 export interface PopulationSpec {
   /** A declared model, or the name of one (`hhnet models`). */
@@ -31,6 +40,19 @@ export interface PopulationSpec {
   refractory?: number;
   /** Constant external current per neuron, in the model's input unit (default 0). */
   current?: ValueSpec;
+}
+
+/** How a population steps its neurons (NetworkOptions.backend, .threads). */
+export interface PopulationBackendOptions {
+  backend?: NetworkBackend;
+  threads?: number;
+}
+
+/** Where state k of neuron i is while the network runs: data[offset + i·stride]. */
+export interface StateLayout {
+  data: Float64Array | Float32Array;
+  offset: number;
+  stride: number;
 }
 
 /** A contiguous range [start, start + n) of a population or Poisson group. */
@@ -77,6 +99,9 @@ abstract class Group {
   }
 }
 
+/** Models whose fallback to the JS step was already noted (once per process and model). */
+const noted = new Set<string>();
+
 export class NeuronPopulation extends Group {
   readonly kind = 'neurons';
   readonly model: NeuronModel;
@@ -89,9 +114,25 @@ export class NeuronPopulation extends Group {
   readonly current: Float64Array;
   readonly refractoryLeft: Int32Array;
   readonly kernel: GeneratedStep;
+  /** The step in use: 'wasm' when asked for and the model has one, else 'js'. */
+  readonly backend: NetworkBackend;
+  /** Why the population runs the JS step although wasm was asked for (null otherwise). */
+  readonly backendNote: string | null = null;
   private readonly y0: Float64Array;
+  private readonly threads: number;
+  private readonly wasmProgram: WasmStepProgram | null = null;
+  private wasmModule: WasmModule | null = null;
+  private wasm: WasmPopulationKernel | null = null;
+  /** Whether the wasm kernel holds the state (inside a network run). */
+  private resident = false;
 
-  constructor(name: string, spec: PopulationSpec, integrator: NetworkIntegrator, rng: Rng) {
+  constructor(
+    name: string,
+    spec: PopulationSpec,
+    integrator: NetworkIntegrator,
+    rng: Rng,
+    opts: PopulationBackendOptions = {},
+  ) {
     const where = `population "${name}"`;
     if (!Number.isInteger(spec?.n) || spec.n < 1)
       throw new RangeError(`${where}: n must be a positive integer, got ${spec?.n}`);
@@ -107,6 +148,21 @@ export class NeuronPopulation extends Group {
     if (spec.refractory !== undefined && !(spec.refractory >= 0 && Number.isFinite(spec.refractory)))
       throw new RangeError(`${where}: refractory must be ≥ 0 ms, got ${spec.refractory}`);
     this.kernel = generateStep(this.model, this.params, integrator, spec.refractory);
+    this.threads = opts.threads ?? 1;
+    this.backend = 'js';
+    if (opts.backend === 'wasm') {
+      const why = wasmStepUnsupported(this.kernel.plan);
+      if (why) {
+        this.backendNote = `${where} (${this.model.name}): ${why}; it runs the JS step`;
+        if (!noted.has(this.model.name)) {
+          noted.add(this.model.name);
+          process.emitWarning(this.backendNote, { code: 'HHNET_NETWORK_JS_STEP' });
+        }
+      } else {
+        this.wasmProgram = renderWasmStep(this.kernel.plan);
+        this.backend = 'wasm';
+      }
+    }
     this.S = this.model.states.length;
     this.y = new Float64Array(this.n * this.S);
     this.current = new Float64Array(this.n);
@@ -134,6 +190,90 @@ export class NeuronPopulation extends Group {
         `population "${this.name}" has no state "${name}" (states: ${this.model.states.join(', ')})`,
       );
     return k;
+  }
+
+  /**
+   * Compiles the wasm step now, asynchronously (a run compiles it otherwise, blocking), and
+   * starts its worker threads, resolving once they are up.
+   */
+  async prepare(): Promise<void> {
+    if (!this.wasmProgram) return;
+    this.wasmModule ??= await prepareWasmStep(this.wasmProgram);
+    await this.wasmKernel().whenReady();
+  }
+
+  /** The wasm kernel (made on first use), or null for the JS step. */
+  get wasmStep(): WasmPopulationKernel | null {
+    return this.wasm;
+  }
+
+  private wasmKernel(): WasmPopulationKernel {
+    if (!this.wasm) {
+      const program = this.wasmProgram as WasmStepProgram;
+      this.wasmModule ??= compileWasmStepSync(program);
+      this.wasm = new WasmPopulationKernel(program, this.wasmModule, this.n, { threads: this.threads });
+    }
+    return this.wasm;
+  }
+
+  /**
+   * A network run starts (Network.run): the wasm step, if any, takes the state, the currents and
+   * the refractory counters; until endRun, read and add to states through stateLayout/readState.
+   */
+  beginRun(): void {
+    if (!this.wasmProgram) return;
+    this.wasmKernel().load(this.y, this.current, this.refractoryLeft);
+    this.resident = true;
+  }
+
+  /** The run stops: y and refractoryLeft are up to date again. */
+  endRun(): void {
+    if (this.resident && this.wasm) this.wasm.store(this.y, this.refractoryLeft);
+    this.resident = false;
+  }
+
+  /**
+   * One step of all neurons (the network's): their spikes in fired, and how many, or −1 − i when
+   * neuron i diverged.
+   */
+  advance(dt: number): number {
+    const refractorySteps = Math.round(this.kernel.refractoryMs / dt);
+    if (this.resident && this.wasm) {
+      const r = this.wasm.step(dt, refractorySteps);
+      if (r > 0) this.fired.set(this.wasm.fired.subarray(0, r));
+      return r;
+    }
+    return this.kernel.step(
+      this.y,
+      this.n,
+      this.current,
+      dt,
+      this.refractoryLeft,
+      refractorySteps,
+      this.fired,
+    );
+  }
+
+  /** Where state k of neuron i is now: data[offset + i·stride] (y, or the wasm kernel's, in a run). */
+  stateLayout(k: number): StateLayout {
+    if (this.resident && this.wasm) return { data: this.wasm.state, offset: k * this.wasm.nPad, stride: 1 };
+    return { data: this.y, offset: k, stride: this.S };
+  }
+
+  /** State k of neuron i now. */
+  readState(i: number, k: number): number {
+    if (this.resident && this.wasm) return this.wasm.state[k * this.wasm.nPad + i];
+    return this.y[i * this.S + k];
+  }
+
+  /** Threads used by the wasm step (1 until the first run, and for the JS step). */
+  get threadsInUse(): number {
+    return this.wasm?.threads ?? 1;
+  }
+
+  /** Stops the wasm step's worker threads, if any. */
+  close(): void {
+    this.wasm?.close();
   }
 
   /** Back to the initial state drawn at construction. */

@@ -40,30 +40,32 @@ const VFN: Record<string, (a: string[]) => string> = {
 };
 
 /**
- * Whether a program has a SIMD kernel: sin, cos and powers other than small integers (and ½)
- * would need libm tables in static data; such programs run the scalar kernels.
+ * Whether an expression has a SIMD rendering: sin, cos and powers other than small integers (and
+ * ½) would need libm tables in static data, which SIMD modules may not have.
  */
+export function simdExprSupported(e: Expr): boolean {
+  switch (e.op) {
+    case 'num':
+    case 'sym':
+      return true;
+    case 'neg':
+      return simdExprSupported(e.a);
+    case 'call':
+      return e.fn !== 'sin' && e.fn !== 'cos' && e.args.every(simdExprSupported);
+    case 'pow':
+      return (
+        e.b.op === 'num' &&
+        ((Number.isInteger(e.b.value) && e.b.value >= 2 && e.b.value <= 4) || e.b.value === 0.5) &&
+        simdExprSupported(e.a)
+      );
+    default:
+      return simdExprSupported(e.a) && simdExprSupported(e.b);
+  }
+}
+
+/** Whether a program has a SIMD kernel (simdExprSupported); the others run the scalar kernels. */
 export function simdSupported(prog: StepProgram): boolean {
-  const ok = (e: Expr): boolean => {
-    switch (e.op) {
-      case 'num':
-      case 'sym':
-        return true;
-      case 'neg':
-        return ok(e.a);
-      case 'call':
-        return e.fn !== 'sin' && e.fn !== 'cos' && e.args.every(ok);
-      case 'pow':
-        return (
-          e.b.op === 'num' &&
-          ((Number.isInteger(e.b.value) && e.b.value >= 2 && e.b.value <= 4) || e.b.value === 0.5) &&
-          ok(e.a)
-        );
-      default:
-        return ok(e.a) && ok(e.b);
-    }
-  };
-  return Object.values(prog.parts).every((p) => p.exprs.every(ok));
+  return Object.values(prog.parts).every((p) => p.exprs.every(simdExprSupported));
 }
 
 const VOP = { add: 'f32x4.add', sub: 'f32x4.sub', mul: 'f32x4.mul', div: 'f32x4.div' } as const;

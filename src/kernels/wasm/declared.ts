@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,56 @@ export async function compileAssemblyScript(source: string, kind: ModuleKind): P
   return bytes;
 }
 
+/** The default disk cache of compiled kernels: HHNET_KERNEL_CACHE, else <tmpdir>/hhnet-kernels. */
+export function defaultKernelCacheDir(): string {
+  return process.env.HHNET_KERNEL_CACHE?.trim() || join(tmpdir(), 'hhnet-kernels');
+}
+
+/** The cache file of a module's source (a hash of its kind and source). */
+export function kernelCacheFile(source: string, kind: ModuleKind, cacheDir: string): string {
+  const hash = createHash('sha256').update(kind).update(source).digest('hex').slice(0, 32);
+  return join(cacheDir, `${hash}.wasm`);
+}
+
+/** A cached module's bytes, or null when absent or unusable (invalid; a SIMD module with data). */
+export function readCachedKernel(source: string, kind: ModuleKind, cacheDir: string): Uint8Array | null {
+  try {
+    const bytes = new Uint8Array(readFileSync(kernelCacheFile(source, kind, cacheDir)));
+    if (wasmApi.validate(bytes) && !(kind === 'simd' && hasDataSection(bytes))) return bytes;
+  } catch {
+    // not cached yet
+  }
+  return null;
+}
+
+/** Stores compiled bytes in the cache (an unwritable cache only costs the next process a compile). */
+export async function writeCachedKernel(
+  source: string,
+  kind: ModuleKind,
+  cacheDir: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    await writeFileAtomic(kernelCacheFile(source, kind, cacheDir), bytes);
+  } catch {
+    // not cached
+  }
+}
+
+/** A module's bytes from the disk cache, or compiled (compileAssemblyScript) and stored there. */
+export async function cachedCompile(
+  source: string,
+  kind: ModuleKind,
+  cacheDir: string = defaultKernelCacheDir(),
+): Promise<{ bytes: Uint8Array; cached: boolean }> {
+  const hit = readCachedKernel(source, kind, cacheDir);
+  if (hit) return { bytes: hit, cached: true };
+  const bytes = await compileAssemblyScript(source, kind);
+  await writeCachedKernel(source, kind, cacheDir, bytes);
+  return { bytes, cached: false };
+}
+
 /** Whether a wasm binary has a data section (id 11). */
 function hasDataSection(bytes: Uint8Array): boolean {
   let i = 8;
@@ -149,8 +199,7 @@ export class DeclaredKernels {
   private readonly shared: SharedMemoryEnv | null;
 
   constructor(opts: DeclaredKernelsOptions = {}) {
-    this.cacheDir =
-      opts.cacheDir ?? (process.env.HHNET_KERNEL_CACHE?.trim() || join(tmpdir(), 'hhnet-kernels'));
+    this.cacheDir = opts.cacheDir ?? defaultKernelCacheDir();
     this.shared = opts.shared ?? null;
     this.simd = (opts.simd ?? true) && this.shared !== null;
     this.loadBuiltins();
@@ -227,24 +276,7 @@ export class DeclaredKernels {
     programs: StepProgram[],
     kind: ModuleKind,
   ): Promise<{ bytes: Uint8Array; cached: boolean }> {
-    const source = renderModule(programs, kind);
-    const hash = createHash('sha256').update(kind).update(source).digest('hex').slice(0, 32);
-    const file = join(this.cacheDir, `${hash}.wasm`);
-    try {
-      const bytes = new Uint8Array(await readFile(file));
-      if (wasmApi.validate(bytes) && !(kind === 'simd' && hasDataSection(bytes)))
-        return { bytes, cached: true };
-    } catch {
-      // not cached yet
-    }
-    const bytes = await compileAssemblyScript(source, kind);
-    try {
-      await mkdir(this.cacheDir, { recursive: true });
-      await writeFileAtomic(file, bytes);
-    } catch {
-      // An unwritable cache only costs the next process a compile.
-    }
-    return { bytes, cached: false };
+    return cachedCompile(renderModule(programs, kind), kind, this.cacheDir);
   }
 
   private kernelsOf(program: StepProgram): Kernels {
