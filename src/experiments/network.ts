@@ -9,6 +9,7 @@ import { NetworkCheckpointError, decodeCheckpoint, encodeCheckpoint } from '../n
 import type { BenchmarkName, BenchmarkOptions } from '../network/benchmarks.js';
 import { BUILDERS } from '../network/benchmarks.js';
 import type { Network } from '../network/network.js';
+import type { NetworkBackend } from '../network/wasm-step.js';
 import type { RateMonitor, SpikeMonitor } from '../network/monitors.js';
 import type { LoadedNetwork } from '../network/spec-file.js';
 import { NetworkFileError, buildNetwork } from '../network/spec-file.js';
@@ -63,13 +64,32 @@ export interface RunHooks {
   checkpoint?: { path: string; everyMs: number; resume: boolean; settings: Record<string, unknown> };
 }
 
-/** Runs net for `duration` ms (resuming and checkpointing as hooks say). */
+/** How populations step: the backend ('js' float64 reference, 'wasm' SIMD) and its threads. */
+export interface Engine {
+  backend?: NetworkBackend;
+  threads?: number;
+}
+
+/** Runs net for `duration` ms (resuming and checkpointing as hooks say); its threads end after. */
 async function simulate(
   net: Network,
   duration: number,
   hooks: RunHooks,
 ): Promise<{ seconds: number; resumedAtMs: number }> {
+  try {
+    return await simulateOn(net, duration, hooks);
+  } finally {
+    net.close();
+  }
+}
+
+async function simulateOn(
+  net: Network,
+  duration: number,
+  hooks: RunHooks,
+): Promise<{ seconds: number; resumedAtMs: number }> {
   const t0 = performance.now();
+  await net.prepare(); // compiles wasm steps (cached on disk) and starts their threads
   const ck = hooks.checkpoint;
   let resumedAtMs = 0;
   if (ck?.resume) {
@@ -97,12 +117,17 @@ async function simulate(
     await writeFileAtomic(ck.path, bytes);
   };
   const totalSteps = Math.round(duration / net.dt);
-  const piece = Math.max(1, Math.round(100 / net.dt));
+  // Pieces of about half a second of wall time: the run yields (Ctrl-C, progress) between them,
+  // and each piece costs a state sync of wasm populations, so they should not be too small.
+  let piece = Math.max(1, Math.round(100 / net.dt));
   const saveEvery = ck && ck.everyMs > 0 ? Math.max(1, Math.round(ck.everyMs / net.dt)) : Infinity;
   let sinceSave = 0;
   while (net.stepCount < totalSteps) {
     const steps = Math.min(piece, totalSteps - net.stepCount);
+    const began = performance.now();
     net.run(steps * net.dt);
+    const took = Math.max(1e-3, (performance.now() - began) / 1000);
+    piece = Math.max(1, Math.min(totalSteps, Math.round((steps * 0.5) / took)));
     sinceSave += steps;
     hooks.onProgress?.(net.stepCount / totalSteps);
     const stop = (await hooks.shouldStop?.()) ?? false;
@@ -170,7 +195,7 @@ export async function runBenchmark(
 }
 
 /** Reads and builds a network file (errors name the file and the field). */
-export function loadNetworkFile(path: string): LoadedNetwork {
+export function loadNetworkFile(path: string, engine: Engine = {}): LoadedNetwork {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -183,7 +208,7 @@ export function loadNetworkFile(path: string): LoadedNetwork {
   } catch (err) {
     throw new NetworkFileError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  return buildNetwork(json, path);
+  return buildNetwork(json, path, engine);
 }
 
 /** A network file, for `duration` ms (default: the file's). Statistics cover every recorded group. */
@@ -191,9 +216,10 @@ export async function runNetworkFile(
   path: string,
   duration: number | undefined,
   hooks: RunHooks = {},
+  engine: Engine = {},
 ): Promise<NetworkRun> {
   const t0 = performance.now();
-  const loaded = loadNetworkFile(path);
+  const loaded = loadNetworkFile(path, engine);
   const buildSeconds = (performance.now() - t0) / 1000;
   const ms = duration ?? loaded.file.duration;
   if (ms === undefined)

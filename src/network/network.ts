@@ -406,6 +406,7 @@ export class Network {
     };
     if (!this.inboxes && state.has('inbox/0')) {
       this.inboxes = this.planInboxes();
+      this.uniqueInboxes = [...new Set(this.inboxes)];
     }
     this.stepCount = get('step', 1)[0];
     for (const p of this.populations) {
@@ -413,7 +414,21 @@ export class Network {
       p.refractoryLeft.set(get(`population/${p.name}/refractory`, p.n));
     }
     for (const g of this.sources) g.loadState(get(`source/${g.name}`) as Float64Array);
-    [...new Set(this.inboxes ?? [])].forEach((box, k) => box.ring.set(get(`inbox/${k}`, box.ring.length)));
+    [...new Set(this.inboxes ?? [])].forEach((box, k) => {
+      box.ring.set(get(`inbox/${k}`, box.ring.length));
+      // Each slot's list of the neurons it holds input for, rebuilt from the ring.
+      const n = box.pop.n;
+      box.marked.fill(0);
+      for (let slot = 0; slot < box.slots; slot++) {
+        let c = 0;
+        for (let i = 0; i < n; i++)
+          if (box.ring[slot * n + i] !== 0) {
+            box.touched[slot * (n + 1) + c++] = i;
+            box.marked[slot * n + i] = 1;
+          }
+        box.touchedCount[slot] = c;
+      }
+    });
     this.projections.forEach((pr, k) => {
       if (!pr.plastic) return;
       (pr.weights as Float64Array).set(get(`projection/${k}/weights`, pr.synapses));

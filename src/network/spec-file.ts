@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { NetworkIntegrator } from './kernel.js';
 import { Network } from './network.js';
+import type { NetworkBackend } from './wasm-step.js';
 import type { GroupView } from './population.js';
 import type { RateMonitor, SpikeMonitor, StateMonitor } from './monitors.js';
 import type { ConnectionRule } from './connectivity.js';
@@ -117,7 +118,11 @@ export interface LoadedNetwork {
 }
 
 /** Builds a network from parsed JSON; `where` names the source in errors. */
-export function buildNetwork(json: unknown, where = 'network'): LoadedNetwork {
+export function buildNetwork(
+  json: unknown,
+  where = 'network',
+  engine: { backend?: NetworkBackend; threads?: number } = {},
+): LoadedNetwork {
   const parsed = networkFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -142,6 +147,7 @@ export function buildNetwork(json: unknown, where = 'network'): LoadedNetwork {
         dt: file.dt,
         seed: file.seed,
         integrator: file.integrator as NetworkIntegrator | undefined,
+        ...engine,
       }),
   );
   for (const [name, spec] of Object.entries(file.populations))

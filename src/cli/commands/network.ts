@@ -8,9 +8,11 @@ import { BENCHMARKS } from '../../network/benchmarks.js';
 import type { BenchmarkName } from '../../network/benchmarks.js';
 import type { NetworkRun } from '../../experiments/network.js';
 import { networkFigure, runBenchmark, runNetworkFile } from '../../experiments/network.js';
-import { fraction, integer, nonNegativeNumber, positiveInt, positiveNumber } from '../options.js';
+import { fraction, integer, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { Progress } from '../../util/progress.js';
+import { NETWORK_BACKENDS } from '../../network/wasm-step.js';
+import type { NetworkBackend } from '../../network/wasm-step.js';
 
 interface NetworkFlags {
   neurons: number;
@@ -24,7 +26,11 @@ interface NetworkFlags {
   force?: boolean;
   checkpointEvery?: number;
   resume?: boolean;
+  backend: NetworkBackend;
+  threads?: number;
 }
+
+const engineOf = (f: NetworkFlags) => ({ backend: f.backend, threads: f.threads ?? 1 });
 
 const CHECKPOINT = 'network-checkpoint.bin';
 const OWN = ['network.json', CHECKPOINT];
@@ -125,6 +131,17 @@ export function registerNetwork(program: Command): void {
         nonNegativeNumber,
       )
       .option('--resume', 'continue the run whose checkpoint is in --out')
+      .option(
+        '--backend <name>',
+        'wasm: float32 SIMD kernels generated from the model; js: the float64 reference',
+        oneOf(NETWORK_BACKENDS),
+        'wasm',
+      )
+      .option(
+        '--threads <n>',
+        'threads of the wasm step (default 1: on 2 shared cores a second thread gained 1.1–1.3× at best)',
+        positiveInt,
+      )
       .addHelpText(
         'after',
         `\nExample:\n  hhnet network ${name} --neurons 4000 --duration 1000 --json\n` +
@@ -140,9 +157,12 @@ export function registerNetwork(program: Command): void {
           seed: flags.seed,
           duration: flags.duration!,
         };
-        const hooks = await prepare(flags, `network ${name}`, { network: name, ...opts }, progress);
+        const engine = engineOf(flags);
+        // Results do not depend on the thread count, so a run may resume on another; not on another backend.
+        const settings = { network: name, ...opts, backend: flags.backend };
+        const hooks = await prepare(flags, `network ${name}`, settings, progress);
         progress.stage(`building ${name} with ${flags.neurons} neurons (p ${flags.p}, seed ${flags.seed})`);
-        const run = await runBenchmark(name, opts, hooks);
+        const run = await runBenchmark(name, { ...opts, ...engine }, hooks);
         await finish(name, TITLES[name], run, flags, progress);
       });
 
@@ -161,14 +181,30 @@ export function registerNetwork(program: Command): void {
       nonNegativeNumber,
     )
     .option('--resume', 'continue the run whose checkpoint is in --out')
+    .option(
+      '--backend <name>',
+      'wasm: float32 SIMD kernels generated from the model; js: the float64 reference',
+      oneOf(NETWORK_BACKENDS),
+      'wasm',
+    )
+    .option(
+      '--threads <n>',
+      'threads of the wasm step (default 1: on 2 shared cores a second thread gained 1.1–1.3× at best)',
+      positiveInt,
+    )
     .addHelpText('after', '\nExample:\n  hhnet network run examples/networks/cobahh.json --duration 200')
     .action(async (file: string, flags: NetworkFlags) => {
       const progress = new Progress(flags.quiet);
       // The file's content, not its name, identifies the network a checkpoint belongs to.
       const digest = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null;
-      const settings = { file: resolve(file), sha256: digest, duration: flags.duration ?? null };
+      const settings = {
+        file: resolve(file),
+        sha256: digest,
+        duration: flags.duration ?? null,
+        backend: flags.backend,
+      };
       const hooks = await prepare(flags, `network ${file}`, settings, progress);
-      const run = await runNetworkFile(file, flags.duration, hooks);
+      const run = await runNetworkFile(file, flags.duration, hooks, engineOf(flags));
       await finish(file, file, run, flags, progress);
     });
 }
