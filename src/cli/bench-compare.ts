@@ -52,6 +52,7 @@ interface Flags {
   current?: number;
   networkNeurons?: number;
   networkDuration?: number;
+  networkThreads?: number;
   brianTargets?: BrianTarget[];
   brianOpenmpThreads?: number;
   python?: string;
@@ -85,6 +86,11 @@ async function main(): Promise<void> {
     .option('--current <uA>', 'constant input current, µA/cm² (default 10)', finiteNumber)
     .option('--network-neurons <n>', 'COBAHH network size (default 4000)', positiveInt)
     .option('--network-duration <ms>', 'COBAHH network time (default 1000; quick: 50)', positiveNumber)
+    .option(
+      '--network-threads <n>',
+      "threads of hhnet's network step and of Brian2's OpenMP build (default 1)",
+      positiveInt,
+    )
     .option(
       '--brian-targets <list>',
       `Brian2 targets (default ${BRIAN_TARGETS.join(',')})`,
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
     current: f.current ?? d.current,
     networkNeurons: f.networkNeurons ?? d.networkNeurons,
     networkDuration: f.networkDuration ?? d.networkDuration,
+    networkThreads: f.networkThreads ?? d.networkThreads,
     brianTargets: f.brianTargets ?? d.brianTargets,
     brianOpenmpThreads: f.brianOpenmpThreads ?? d.brianOpenmpThreads,
     python: f.python ?? d.python,

@@ -53,6 +53,8 @@ export interface CompareOptions {
   /** COBAHH comparison: neurons and network time (ms); round r uses seed r on both sides. */
   networkNeurons: number;
   networkDuration: number;
+  /** Threads of hhnet's network step; Brian2's OpenMP build gets as many (1: its plain build). */
+  networkThreads: number;
   /** Python interpreter with torch / brian2. */
   python: string;
   /** Scratch directory (Brian2's C++ standalone project lives here between runs). */
@@ -95,6 +97,7 @@ export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = pr
     brianOpenmpThreads: hhnetThreads(env) > 1 ? hhnetThreads(env) : 0,
     networkNeurons: 4000,
     networkDuration: quick ? 50 : 1000,
+    networkThreads: 1,
     python: env.HHNET_PYTHON || DEFAULT_PYTHON,
     workDir: join(tmpdir(), 'hhnet-bench-compare'),
     quick,
@@ -624,6 +627,8 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
         'network',
         'cobahh',
         ...common,
+        '--threads',
+        `${opts.networkThreads}`,
         '--json',
         '--quiet',
         '--force',
@@ -644,7 +649,7 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
             '--build-dir',
             join(opts.workDir, 'brian_cobahh'),
             '--openmp-threads',
-            `${opts.brianOpenmpThreads}`,
+            `${opts.networkThreads > 1 ? opts.networkThreads : 0}`,
           ],
           opts.workDir,
         );
@@ -843,8 +848,8 @@ export function networkTable(report: CompareReport): string {
   if (!report.network) return '';
   const rows = report.network.rows.map((r) => [
     (SIM_LABELS[r.tool] ?? r.tool) +
-      (r.tool === 'brian2 cpp_standalone' && report.options.brianOpenmpThreads > 0
-        ? ` [${report.options.brianOpenmpThreads} OpenMP threads]`
+      (r.tool === 'brian2 cpp_standalone' && report.options.networkThreads > 1
+        ? ` [${report.options.networkThreads} OpenMP threads]`
         : ''),
     r.missing ?? formatSummary(r.wallSeconds, '', 1, 2, 'failed'),
     r.missing ? '—' : formatSummary(r.simulateSeconds, '', 1, 2, 'failed'),
@@ -886,7 +891,7 @@ export function formatReport(report: CompareReport): string {
   if (report.network) {
     out.push('');
     out.push(
-      `COBAHH network (${o.networkNeurons} neurons, ${o.networkDuration} ms at dt 0.1 ms; round r uses seed r on both sides; medians and ranges over rounds):`,
+      `COBAHH network (${o.networkNeurons} neurons, ${o.networkDuration} ms at dt 0.1 ms, ${o.networkThreads} thread(s) each; round r uses seed r on both sides; medians and ranges over rounds):`,
     );
     out.push('');
     out.push(networkTable(report));
