@@ -3,7 +3,7 @@
 // of network time, memory and synapse storage from 4,000 to 100,000 neurons, (a) with p scaled to
 // keep 80 synapses per neuron in (p = 80/N) and (b) at the published p = 0.02 up to about 10 M
 // synapses. Each size runs in its own process (fresh heap, RSS measured there).
-//   npm run build && node scripts/network-scaling.mjs [--duration MS] [--sizes 4000,10000,…]
+//   npm run build && node scripts/network-scaling.mjs [--duration MS] [--sizes 4000,10000,…] [--backend wasm|js]
 import { execFileSync } from 'node:child_process';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -14,17 +14,20 @@ const flag = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const duration = Number(flag('--duration', '100'));
+const backend = flag('--backend', 'wasm');
 
 if (process.env.HHNET_SCALING_CHILD) {
   const { cobahh } = await import('../dist/src/network/index.js');
   const [n, p] = [Number(process.env.N), Number(process.env.P)];
   const t0 = performance.now();
-  const b = cobahh({ neurons: n, p });
+  const b = cobahh({ neurons: n, p, backend });
   const spikes = b.net.spikeMonitor(b.population);
+  await b.net.prepare();
   const built = performance.now();
   const rssBuilt = process.memoryUsage().rss;
   b.net.run(duration);
   const ran = performance.now();
+  b.net.close();
   process.stdout.write(
     JSON.stringify({
       n,
@@ -46,7 +49,14 @@ const rows = [];
 const run = (n, p, series) => {
   const out = execFileSync(
     process.execPath,
-    ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--duration', `${duration}`],
+    [
+      '--max-old-space-size=8192',
+      fileURLToPath(import.meta.url),
+      '--duration',
+      `${duration}`,
+      '--backend',
+      backend,
+    ],
     {
       env: { ...process.env, HHNET_SCALING_CHILD: '1', N: `${n}`, P: `${p}` },
       encoding: 'utf8',
