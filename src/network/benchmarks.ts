@@ -44,14 +44,10 @@ export interface BenchmarkNetwork {
   excitatory: number;
 }
 
-function sizes(opts: BenchmarkOptions): { n: number; ne: number; p: number } {
+/** An 80% excitatory / 20% inhibitory network of N neurons: the network, N, the excitatory count, p. */
+function setup(opts: BenchmarkOptions): { net: Network; n: number; ne: number; p: number } {
   const n = opts.neurons ?? 4000;
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`--neurons must be an integer ≥ 2, got ${n}`);
-  return { n, ne: Math.round(0.8 * n), p: opts.p ?? 0.02 };
-}
-
-export function cobahh(opts: BenchmarkOptions = {}): BenchmarkNetwork {
-  const { n, ne, p } = sizes(opts);
   const net = new Network({
     dt: opts.dt ?? 0.1,
     seed: opts.seed ?? 1,
@@ -59,6 +55,11 @@ export function cobahh(opts: BenchmarkOptions = {}): BenchmarkNetwork {
     backend: opts.backend,
     threads: opts.threads,
   });
+  return { net, n, ne: Math.round(0.8 * n), p: opts.p ?? 0.02 };
+}
+
+export function cobahh(opts: BenchmarkOptions = {}): BenchmarkNetwork {
+  const { net, n, ne, p } = setup(opts);
   const P = net.population('P', {
     model: traubMiles,
     n,
@@ -73,14 +74,7 @@ export function cobahh(opts: BenchmarkOptions = {}): BenchmarkNetwork {
 }
 
 export function cuba(opts: BenchmarkOptions = {}): BenchmarkNetwork {
-  const { n, ne, p } = sizes(opts);
-  const net = new Network({
-    dt: opts.dt ?? 0.1,
-    seed: opts.seed ?? 1,
-    integrator: opts.integrator,
-    backend: opts.backend,
-    threads: opts.threads,
-  });
+  const { net, n, ne, p } = setup(opts);
   const P = net.population('P', {
     model: cubaLif,
     n,

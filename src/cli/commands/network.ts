@@ -107,41 +107,48 @@ async function finish(name: string, title: string, run: NetworkRun, flags: Netwo
   if (flags.json) process.stdout.write(jsonLine(run) + '\n');
 }
 
+/** The flags every network command takes: output, checkpoints, engine. */
+function commonOptions(c: Command): Command {
+  return c
+    .option('--json', 'print the summary as one JSON line on stdout')
+    .option('--quiet', 'no progress output')
+    .option('--force', 'write into an --out that holds results of another command')
+    .option(
+      '--checkpoint-every <ms>',
+      'write a checkpoint to DIR every MS of network time (Ctrl-C writes one too; 0: only then)',
+      nonNegativeNumber,
+    )
+    .option('--resume', 'continue the run whose checkpoint is in --out')
+    .option(
+      '--backend <name>',
+      'wasm: float32 SIMD kernels generated from the model; js: the float64 reference',
+      oneOf(NETWORK_BACKENDS),
+      'wasm',
+    )
+    .option(
+      '--threads <n>',
+      'threads of the wasm step (default 1: on 2 shared cores a second thread gained 1.1–1.3× at best)',
+      positiveInt,
+    );
+}
+
 export function registerNetwork(program: Command): void {
   const cmd = program
     .command('network')
     .description('recurrent spiking networks: the COBAHH and CUBA benchmarks, or a network file');
 
   for (const name of BENCHMARKS)
-    cmd
-      .command(name)
-      .description(TITLES[name])
-      .option('--neurons <n>', 'neurons (80% excitatory, 20% inhibitory)', positiveInt, 4000)
-      .option('--duration <ms>', 'network time to simulate', positiveNumber, 1000)
-      .option('--dt <ms>', 'time step', positiveNumber, 0.1)
-      .option('--seed <n>', 'seed of connectivity, initial states', integer, 1)
-      .option('--p <prob>', 'connection probability', fraction, 0.02)
-      .option('--json', 'print the summary as one JSON line on stdout')
-      .option('--out <dir>', 'output directory (network.json, network.svg)', `results/network-${name}`)
-      .option('--quiet', 'no progress output')
-      .option('--force', 'write into an --out that holds results of another command')
-      .option(
-        '--checkpoint-every <ms>',
-        'write a checkpoint to DIR every MS of network time (Ctrl-C writes one too; 0: only then)',
-        nonNegativeNumber,
-      )
-      .option('--resume', 'continue the run whose checkpoint is in --out')
-      .option(
-        '--backend <name>',
-        'wasm: float32 SIMD kernels generated from the model; js: the float64 reference',
-        oneOf(NETWORK_BACKENDS),
-        'wasm',
-      )
-      .option(
-        '--threads <n>',
-        'threads of the wasm step (default 1: on 2 shared cores a second thread gained 1.1–1.3× at best)',
-        positiveInt,
-      )
+    commonOptions(
+      cmd
+        .command(name)
+        .description(TITLES[name])
+        .option('--neurons <n>', 'neurons (80% excitatory, 20% inhibitory)', positiveInt, 4000)
+        .option('--duration <ms>', 'network time to simulate', positiveNumber, 1000)
+        .option('--dt <ms>', 'time step', positiveNumber, 0.1)
+        .option('--seed <n>', 'seed of connectivity, initial states', integer, 1)
+        .option('--p <prob>', 'connection probability', fraction, 0.02)
+        .option('--out <dir>', 'output directory (network.json, network.svg)', `results/network-${name}`),
+    )
       .addHelpText(
         'after',
         `\nExample:\n  hhnet network ${name} --neurons 4000 --duration 1000 --json\n` +
@@ -166,32 +173,14 @@ export function registerNetwork(program: Command): void {
         await finish(name, TITLES[name], run, flags, progress);
       });
 
-  cmd
-    .command('run')
-    .description('simulate a network described in a JSON file (see docs/networks.md)')
-    .argument('<file>', 'network file')
-    .option('--duration <ms>', "network time to simulate (default: the file's duration)", positiveNumber)
-    .option('--json', 'print the summary as one JSON line on stdout')
-    .option('--out <dir>', 'output directory (network.json, network.svg)', 'results/network')
-    .option('--quiet', 'no progress output')
-    .option('--force', 'write into an --out that holds results of another command')
-    .option(
-      '--checkpoint-every <ms>',
-      'write a checkpoint to DIR every MS of network time (Ctrl-C writes one too; 0: only then)',
-      nonNegativeNumber,
-    )
-    .option('--resume', 'continue the run whose checkpoint is in --out')
-    .option(
-      '--backend <name>',
-      'wasm: float32 SIMD kernels generated from the model; js: the float64 reference',
-      oneOf(NETWORK_BACKENDS),
-      'wasm',
-    )
-    .option(
-      '--threads <n>',
-      'threads of the wasm step (default 1: on 2 shared cores a second thread gained 1.1–1.3× at best)',
-      positiveInt,
-    )
+  commonOptions(
+    cmd
+      .command('run')
+      .description('simulate a network described in a JSON file (see docs/networks.md)')
+      .argument('<file>', 'network file')
+      .option('--duration <ms>', "network time to simulate (default: the file's duration)", positiveNumber)
+      .option('--out <dir>', 'output directory (network.json, network.svg)', 'results/network'),
+  )
     .addHelpText('after', '\nExample:\n  hhnet network run examples/networks/cobahh.json --duration 200')
     .action(async (file: string, flags: NetworkFlags) => {
       const progress = new Progress(flags.quiet);
