@@ -279,12 +279,25 @@ export class Network {
       const src = pr.source;
       const g = src.group;
       if (g.firedCount === 0) continue;
-      const inbox = inboxes[k];
-      const { ring, slots, touched, touchedCount, marked } = inbox;
+      const { ring, slots, touched, touchedCount, marked } = inboxes[k];
       const n = pr.target.group.n;
       const { offsets, targets, weights, delays } = pr;
       const scale = pr.scale;
       const end = src.start + src.n;
+      if (delays === null && pr.delay === 0) {
+        // No delay: the input goes straight into the receptor state (no ring buffer, no lists).
+        const { data, offset, stride } = pr.target.group.stateLayout(pr.stateIndex);
+        const w = pr.weight * scale;
+        for (let q = 0; q < g.firedCount; q++) {
+          const f = g.fired[q];
+          if (f < src.start || f >= end) continue;
+          const j = f - src.start;
+          const b = offsets[j + 1];
+          if (weights === null) for (let s = offsets[j]; s < b; s++) data[offset + targets[s] * stride] += w;
+          else for (let s = offsets[j]; s < b; s++) data[offset + targets[s] * stride] += weights[s] * scale;
+        }
+        continue;
+      }
       for (let q = 0; q < g.firedCount; q++) {
         const f = g.fired[q];
         if (f < src.start || f >= end) continue;
