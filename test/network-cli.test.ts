@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNetwork } from '../src/network/spec-file.js';
-import { cobahh } from '../src/network/benchmarks.js';
-import { runNetworkFile } from '../src/experiments/network.js';
+import { cobahh, cuba } from '../src/network/benchmarks.js';
+import { loadNetworkFile, runNetworkFile } from '../src/experiments/network.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/network/checkpoint.js';
 import { runCli } from './helpers.js';
 
@@ -58,6 +58,27 @@ describe('hhnet network', () => {
     assert.ok(m.count > 0);
     assert.deepEqual(Array.from(loaded.spikes[0].monitor.times), Array.from(m.times));
     assert.deepEqual(Array.from(loaded.spikes[0].monitor.indices), Array.from(m.indices));
+  });
+
+  it('YAML network files: examples/networks/cuba.yaml gives the spikes of hhnet network cuba; bad YAML is named', () => {
+    const text = readFileSync(
+      fileURLToPath(new URL('../../examples/networks/cuba.yaml', import.meta.url)),
+      'utf8',
+    )
+      .replace('n: 4000', 'n: 300')
+      .replace("'P[0:3200]'", "'P[0:240]'")
+      .replace("'P[3200:]'", "'P[240:]'");
+    const path = join(dir, 'cuba.yaml');
+    writeFileSync(path, text);
+    const loaded = loadNetworkFile(path);
+    loaded.net.run(100);
+    const built = cuba({ neurons: 300 });
+    const m = built.net.spikeMonitor(built.population);
+    built.net.run(100);
+    assert.ok(m.count > 0);
+    assert.deepEqual(Array.from(loaded.spikes[0].monitor.times), Array.from(m.times));
+    writeFileSync(path, 'populations: [unclosed');
+    assert.throws(() => loadNetworkFile(path), /cuba\.yaml is not valid YAML/);
   });
 
   it('bad network files exit 2 with the file and the field', async () => {

@@ -4,6 +4,7 @@
  * synapses, bytes per synapse) and drawn (raster of the first neurons, population rate).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { writeFileAtomic } from '../util/atomic.js';
 import { NetworkCheckpointError, decodeCheckpoint, encodeCheckpoint } from '../network/checkpoint.js';
 import type { BenchmarkName, BenchmarkOptions } from '../network/benchmarks.js';
@@ -194,7 +195,7 @@ export async function runBenchmark(
   };
 }
 
-/** Reads and builds a network file (errors name the file and the field). */
+/** Reads and builds a network file, JSON or YAML (errors name the file and the field). */
 export function loadNetworkFile(path: string, engine: Engine = {}): LoadedNetwork {
   let text: string;
   try {
@@ -202,11 +203,13 @@ export function loadNetworkFile(path: string, engine: Engine = {}): LoadedNetwor
   } catch (err) {
     throw new NetworkFileError(`cannot read network file ${path}: ${(err as Error).message}`);
   }
+  // YAML for .yaml/.yml files (a superset of JSON), JSON otherwise.
+  const yaml = /\.ya?ml$/i.test(path);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new NetworkFileError(`${path} is not valid JSON: ${(err as Error).message}`);
+    throw new NetworkFileError(`${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }
   return buildNetwork(json, path, engine);
 }

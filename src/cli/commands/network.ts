@@ -176,8 +176,8 @@ export function registerNetwork(program: Command): void {
   commonOptions(
     cmd
       .command('run')
-      .description('simulate a network described in a JSON file (see docs/networks.md)')
-      .argument('<file>', 'network file')
+      .description('simulate a network described in a JSON or YAML file (see docs/networks.md)')
+      .argument('<file>', 'network file (.json, or .yaml/.yml)')
       .option('--duration <ms>', "network time to simulate (default: the file's duration)", positiveNumber)
       .option('--out <dir>', 'output directory (network.json, network.svg)', 'results/network'),
   )
