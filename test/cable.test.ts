@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ballAndStick,
   binaryTree,
   compartmentalize,
   cylinder,
@@ -128,31 +129,34 @@ function rallpack(N: number, dt: number, method: 'cn' | 'be', tStop = 250) {
   return { r, xs };
 }
 
-function maxError(
-  r: ReturnType<typeof rallpack>['r'],
-  xs: number[],
-  every: number,
-  from = 0,
-): { e0: number; e1: number } {
-  const out = [0, 0];
-  for (let n = every; n < r.t.length; n += every) {
-    if (r.t[n] < from) continue;
+/** Max |V − analytic| at both ends over the samples with t ≥ from (every sample below 1 ms, then every 5th). */
+function maxError(r: ReturnType<typeof rallpack>['r'], xs: number[], from: number): [number, number] {
+  const out: [number, number] = [0, 0];
+  for (let n = 1; n < r.t.length; n++) {
+    if (r.t[n] < from || (r.t[n] >= 1 && n % 5 !== 0)) continue;
     for (let k = 0; k < 2; k++) out[k] = Math.max(out[k], Math.abs(r.v[k][n] - rallpackV(xs[k], r.t[n])));
   }
-  return { e0: out[0], e1: out[1] };
+  return out;
 }
 
 test('Rallpack 1: the passive cable matches the analytic solution within 0.01 mV', (t) => {
   const { r, xs } = rallpack(1000, 0.01, 'cn');
-  const { e0, e1 } = maxError(r, xs, 5);
+  const fmt = (e: [number, number]): string =>
+    `x=0 ${e[0].toExponential(2)}, x=L ${e[1].toExponential(2)} mV`;
+  const all = maxError(r, xs, 0);
+  const after01 = maxError(r, xs, 0.1);
+  const after1 = maxError(r, xs, 1);
   const last = r.t.length - 1;
   t.diagnostic(
-    `CN dx = 1 µm, dt = 0.01 ms: max |error| over 0–250 ms: x=0 ${e0.toExponential(2)} mV, x=L ${e1.toExponential(2)} mV; ` +
+    `CN, dx = 1 µm, dt = 0.01 ms, max |error| over 0–250 ms: ${fmt(all)}; t ≥ 0.1 ms: ${fmt(after01)}; t ≥ 1 ms: ${fmt(after1)}; ` +
       `V(0, 250) = ${r.v[0][last].toFixed(4)} mV, V(L, 250) = ${r.v[1][last].toFixed(4)} mV`,
   );
-  assert.ok(e0 < 0.01 && e1 < 0.01, `errors ${e0}, ${e1} mV`);
+  // The first steps resolve V(0, t) ∝ √t only roughly; from 0.1 ms on the target holds.
+  assert.ok(after01[0] < 0.01 && after01[1] < 0.01, fmt(after01));
+  assert.ok(after1[0] < 1e-3 && after1[1] < 1e-3, fmt(after1));
+  assert.ok(all[0] < 0.2);
   // Steady state (250 ms ≈ 6.25 τ, transient e^(−6.25)/ℓ of the amplitude left): the analytic value.
-  assert.ok(Math.abs(r.v[0][last] - rallpackV(xs[0], 250)) < 0.01);
+  assert.ok(Math.abs(r.v[0][last] - rallpackV(xs[0], 250)) < 1e-3);
 });
 
 test('time convergence: Crank–Nicolson is second order, backward Euler first order', (t) => {
@@ -329,6 +333,24 @@ test('SWC: a soma, two dendrites and an axon load and simulate', () => {
   });
   assert.ok(crossings(r.t, r.v[0], 0).length >= 1, 'the soma spikes');
   assert.ok(crossings(r.t, r.v[1], 0).length >= 1, 'the spike reaches the axon end');
+});
+
+test("SWC: the 3-point soma of NeuroMorpho and a ball-and-stick have the sphere's area", () => {
+  const m = readSwc('1 1 0 0 0 5 -1\n2 1 0 -5 0 5 1\n3 1 0 5 0 5 1\n4 3 0 0 10 1 1\n5 3 0 0 60 1 4');
+  assert.deepEqual(
+    m.sections.map((s) => [s.type, s.parent, s.parentX, s.length]),
+    [
+      ['soma', -1, 1, 5],
+      ['soma', 0, 0, 5],
+      ['dendrite', 0, 0, 60],
+    ],
+  );
+  const c = compartmentalize(m, { perSection: 1 });
+  assert.ok(Math.abs(c.area[0] + c.area[1] - 4 * Math.PI * 25) < 1e-9);
+  const b = compartmentalize(
+    ballAndStick({ somaDiameterUm: 20, dendriteLengthUm: 200, dendriteDiameterUm: 2 }),
+  );
+  assert.ok(Math.abs(b.area[0] - 4 * Math.PI * 100) < 1e-9);
 });
 
 test('SWC: malformed files give errors naming the line', () => {
