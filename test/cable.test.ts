@@ -7,12 +7,14 @@ import {
   binaryTree,
   compartmentalize,
   cylinder,
+  morphology,
+  MorphologyError,
   parseSwc,
   readSwc,
   SwcError,
   yCell,
 } from '../src/morphology/index.js';
-import { crossings, hhChannels, hinesSolve, passive, simulateCable } from '../src/cable/index.js';
+import { crossings, hhChannels, hinesSolve, locate, passive, simulateCable } from '../src/cable/index.js';
 
 /** A small seeded generator (mulberry32) for the random trees. */
 function mulberry32(seed: number): () => number {
@@ -221,6 +223,27 @@ test('a Y cell conserves current: injected = membrane current, Kirchhoff at the 
     for (let i = c.first[s]; i < c.first[s] + c.perSection[s]; i++) ib += gm(i) * (v[i] - e);
     assert.ok(Math.abs(ib - gax(k) * (v[bp] - v[k])) < 1e-12, `branch ${s}`);
   }
+});
+
+test('morphology and location errors are clear', () => {
+  assert.throws(
+    () =>
+      morphology([
+        { lengthUm: 10, diameterUm: 1 },
+        { parent: 2, lengthUm: 10, diameterUm: 1 },
+        { lengthUm: 5, diameterUm: 1 },
+      ]),
+    (e: unknown) =>
+      e instanceof MorphologyError && /section 1: parent must be an earlier section/.test(e.message),
+  );
+  assert.throws(() => cylinder({ lengthUm: 0, diameterUm: 1 }), /length must be a positive/);
+  assert.throws(() => cylinder({ lengthUm: 10, diameterUm: -1 }), /diameters must be positive/);
+  const c = compartmentalize(cylinder({ lengthUm: 100, diameterUm: 1 }), { maxLengthUm: 30 });
+  assert.equal(c.count, 4);
+  assert.equal(locate(c, { section: 0, xUm: 100 }), 3);
+  assert.equal(locate(c, { section: 0, xUm: 26 }), 1);
+  assert.throws(() => locate(c, { section: 0, xUm: 101 }), /outside section 0/);
+  assert.throws(() => locate(c, 4), /compartment 4 does not exist/);
 });
 
 test('binary trees: symmetric branches carry equal potentials', () => {

@@ -144,27 +144,26 @@ export function simulateCable(o: CableOptions): CableResult {
   const rec = (o.record ?? []).map((r) => locate(c, r));
   const t = new Float64Array(steps + 1);
   const vOut = rec.map(() => new Float64Array(steps + 1));
-  const gateOut = rec.map((i) => {
-    const out: Record<string, Float64Array> = {};
-    if (!o.recordGates) return out;
+  // Per recorded location: (trace, index into gates) for each gate of each mechanism there.
+  const gateSlots = rec.map((i) => {
+    const slots: { trace: Float64Array; at: number; name: string }[] = [];
+    if (!o.recordGates) return slots;
     for (const pl of placed) {
       const k = pl.comps.indexOf(i);
       if (k < 0) continue;
-      pl.mech.gates.forEach((g) => (out[`${pl.mech.name}.${g}`] = new Float64Array(steps + 1)));
+      pl.mech.gates.forEach((g, j) =>
+        slots.push({ trace: new Float64Array(steps + 1), at: pl.off[k] + j, name: `${pl.mech.name}.${g}` }),
+      );
     }
-    return out;
+    return slots;
   });
+  const gateOut = gateSlots.map((slots) => Object.fromEntries(slots.map((s) => [s.name, s.trace])));
   const record = (n: number): void => {
     t[n] = n * o.dt;
-    rec.forEach((i, r) => {
-      vOut[r][n] = v[i];
-      if (!o.recordGates) return;
-      for (const pl of placed) {
-        const k = pl.comps.indexOf(i);
-        if (k < 0) continue;
-        pl.mech.gates.forEach((g, j) => (gateOut[r][`${pl.mech.name}.${g}`][n] = gates[pl.off[k] + j]));
-      }
-    });
+    for (let r = 0; r < rec.length; r++) {
+      vOut[r][n] = v[rec[r]];
+      for (const s of gateSlots[r]) s.trace[n] = gates[s.at];
+    }
   };
   record(0);
 
