@@ -91,3 +91,5 @@ export type { StepDefinition, StepProgram } from './kernels/spiking/program.js';
 export * from './nn/neuron-layer.js';
 export * as network from './network/index.js';
 export { cubaLif } from './neurons/cuba-lif.js';
+export * as cable from './cable/index.js';
+export * as morphology from './morphology/index.js';

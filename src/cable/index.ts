@@ -1,0 +1,4 @@
+/** The cable equation on branched morphologies: Hines solver, channels, simulation. */
+export * from './hines.js';
+export * from './channels.js';
+export * from './simulate.js';
