@@ -141,7 +141,7 @@ function maxError(r: ReturnType<typeof rallpack>['r'], xs: number[], from: numbe
   return out;
 }
 
-test('Rallpack 1: the passive cable matches the analytic solution within 0.01 mV', (t) => {
+test('Rallpack 1: the passive cable matches the analytic solution within 0.01 mV from t = 0.1 ms on', (t) => {
   const { r, xs } = rallpack(1000, 0.01, 'cn');
   const fmt = (e: [number, number]): string =>
     `x=0 ${e[0].toExponential(2)}, x=L ${e[1].toExponential(2)} mV`;
