@@ -14,7 +14,19 @@ import {
   SwcError,
   yCell,
 } from '../src/morphology/index.js';
-import { crossings, hhChannels, hinesSolve, locate, passive, simulateCable } from '../src/cable/index.js';
+import {
+  axonVelocity,
+  crossings,
+  hhChannels,
+  hinesSolve,
+  locate,
+  passive,
+  rallpack1,
+  rallpackError,
+  rallpackV,
+  simulateCable,
+} from '../src/cable/index.js';
+import { close, runCli } from './helpers.js';
 
 /** A small seeded generator (mulberry32) for the random trees. */
 function mulberry32(seed: number): () => number {
@@ -84,70 +96,13 @@ test('Hines solver = dense Gaussian elimination on random trees', () => {
 
 // Rallpack 1 (Bhalla, Bilitch & Bower 1992): a passive cable, 1 mm × 1 µm, Ri 100 Ω·cm,
 // Rm 40 000 Ω·cm², Cm 1 µF/cm², rest −65 mV, 0.1 nA into x = 0 from t = 0.
-const RP = { L: 1000, d: 1, ri: 100, rm: 40000, cm: 1, e: -65, i: 0.1 };
-
-/**
- * Analytic V(x, t) (mV; x µm, t ms) of the finite sealed-end cable with current I injected at
- * x = 0 from t = 0. With X = x/λ, T = t/τ, ℓ = L/λ and A = I·ri·λ:
- *   v = A·[cosh(ℓ − X)/sinh ℓ − e^(−T)/ℓ − (2/ℓ)·Σ_{n≥1} cos(nπX/ℓ)·e^(−(1 + k²)T)/(1 + k²)],  k = nπ/ℓ
- * (the transient is the steady state expanded in the cable's Neumann modes).
- */
-function rallpackV(x: number, t: number): number {
-  const r = RP.d / 2;
-  const lambda = Math.sqrt((RP.rm * r * 1e-4) / (2 * RP.ri)) * 1e4; // µm
-  const tau = RP.rm * RP.cm * 1e-3; // ms
-  const riPerUm = (RP.ri * 1e4) / (Math.PI * r * r); // Ω/µm: Ri/(πr²) with r in cm, per µm
-  const A = RP.i * 1e-9 * riPerUm * lambda * 1e3; // mV
-  const X = x / lambda;
-  const T = t / tau;
-  const l = RP.L / lambda;
-  let v = Math.cosh(l - X) / Math.sinh(l) - Math.exp(-T) / l;
-  for (let n = 1; ; n++) {
-    const k = (n * Math.PI) / l;
-    const ex = (1 + k * k) * T;
-    if (ex > 60 && n > 10) break;
-    v -= ((2 / l) * Math.cos(k * X) * Math.exp(-ex)) / (1 + k * k);
-    if (n > 1e6) break;
-  }
-  return RP.e + A * v;
-}
-
-function rallpack(N: number, dt: number, method: 'cn' | 'be', tStop = 250) {
-  const c = compartmentalize(cylinder({ lengthUm: RP.L, diameterUm: RP.d }), { perSection: N });
-  const r = simulateCable({
-    compartments: c,
-    cm: RP.cm,
-    ri: RP.ri,
-    mechanisms: [{ mechanism: passive({ rm: RP.rm, e: RP.e }) }],
-    vInit: RP.e,
-    dt,
-    tStop,
-    method,
-    clamps: [{ at: 0, amplitudeNa: RP.i, startMs: 0, endMs: Infinity }],
-    record: [0, N - 1],
-  });
-  // Compare at the nodes (the middles of the end compartments, x = dx/2 and L − dx/2).
-  const xs = [0.5 * (c.x0[0] + c.x1[0]), 0.5 * (c.x0[N - 1] + c.x1[N - 1])];
-  return { r, xs };
-}
-
-/** Max |V − analytic| at both ends over the samples with t ≥ from (every sample below 1 ms, then every 5th). */
-function maxError(r: ReturnType<typeof rallpack>['r'], xs: number[], from: number): [number, number] {
-  const out: [number, number] = [0, 0];
-  for (let n = 1; n < r.t.length; n++) {
-    if (r.t[n] < from || (r.t[n] >= 1 && n % 5 !== 0)) continue;
-    for (let k = 0; k < 2; k++) out[k] = Math.max(out[k], Math.abs(r.v[k][n] - rallpackV(xs[k], r.t[n])));
-  }
-  return out;
-}
-
 test('Rallpack 1: the passive cable matches the analytic solution within 0.01 mV from t = 0.1 ms on', (t) => {
-  const { r, xs } = rallpack(1000, 0.01, 'cn');
+  const { r, xs } = rallpack1(1000, 0.01, 'cn');
   const fmt = (e: [number, number]): string =>
     `x=0 ${e[0].toExponential(2)}, x=L ${e[1].toExponential(2)} mV`;
-  const all = maxError(r, xs, 0);
-  const after01 = maxError(r, xs, 0.1);
-  const after1 = maxError(r, xs, 1);
+  const all = rallpackError(r, xs, 0);
+  const after01 = rallpackError(r, xs, 0.1);
+  const after1 = rallpackError(r, xs, 1);
   const last = r.t.length - 1;
   t.diagnostic(
     `CN, dx = 1 µm, dt = 0.01 ms, max |error| over 0–250 ms: ${fmt(all)}; t ≥ 0.1 ms: ${fmt(after01)}; t ≥ 1 ms: ${fmt(after1)}; ` +
@@ -164,11 +119,11 @@ test('Rallpack 1: the passive cable matches the analytic solution within 0.01 mV
 test('time convergence: Crank–Nicolson is second order, backward Euler first order', (t) => {
   const N = 100;
   const tStop = 20;
-  const ref = rallpack(N, 0.0005, 'cn', tStop).r;
+  const ref = rallpack1(N, 0.0005, 'cn', tStop).r;
   const at = (r: typeof ref): number => r.v[0][r.t.length - 1];
   const refV = at(ref);
   for (const method of ['cn', 'be'] as const) {
-    const errs = [0.1, 0.05, 0.025].map((dt) => Math.abs(at(rallpack(N, dt, method, tStop).r) - refV));
+    const errs = [0.1, 0.05, 0.025].map((dt) => Math.abs(at(rallpack1(N, dt, method, tStop).r) - refV));
     const orders = [Math.log2(errs[0] / errs[1]), Math.log2(errs[1] / errs[2])];
     t.diagnostic(
       `${method}: |V(0, ${tStop} ms) − ref| at dt 0.1/0.05/0.025 ms = ${errs.map((e) => e.toExponential(2)).join(', ')}; orders ${orders.map((o) => o.toFixed(2)).join(', ')}`,
@@ -406,4 +361,37 @@ test('SWC: malformed files give errors naming the line', () => {
       what,
     );
   }
+});
+
+test('HH axon velocity scales with the square root of the diameter (cable theory)', (t) => {
+  const thick = axonVelocity({ diameterUm: 476, lengthUm: 20000, compartments: 400, dt: 0.01 });
+  const thin = axonVelocity({ diameterUm: 119, lengthUm: 10000, compartments: 400, dt: 0.01 });
+  t.diagnostic(`476 µm: ${thick.velocityMps.toFixed(3)} m/s; 119 µm: ${thin.velocityMps.toFixed(3)} m/s`);
+  close(thick.velocityMps / thin.velocityMps, 2, 0.06);
+  close(thick.velocityMps, 18.7, 0.3);
+  assert.throws(() => axonVelocity({ diameterUm: -1 }), /diameter must be > 0/);
+});
+
+test('hhnet cable rallpack 1 and cable velocity print their figures', async () => {
+  const rp = await runCli(['cable', 'rallpack', '1', '--compartments', '200', '--dt', '0.05', '--json']);
+  assert.equal(rp.code, 0, rp.stderr);
+  const j = JSON.parse(rp.stdout);
+  assert.equal(j.rallpack, 1);
+  assert.ok(j.maxError.from1[0] < 0.05 && j.vEnd[0] > 100, rp.stdout);
+  const v = await runCli([
+    'cable',
+    'velocity',
+    '--length',
+    '10000',
+    '--compartments',
+    '200',
+    '--dt',
+    '0.01',
+    '--json',
+  ]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.ok(Math.abs(JSON.parse(v.stdout).velocityMps - 18.5) < 0.8, v.stdout);
+  const bad = await runCli(['cable', 'rallpack', '3']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /expected one of 1/);
 });

@@ -2,3 +2,5 @@
 export * from './hines.js';
 export * from './channels.js';
 export * from './simulate.js';
+export * from './rallpack.js';
+export * from './velocity.js';

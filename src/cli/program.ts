@@ -13,6 +13,7 @@ import { registerReproduce } from './commands/reproduce.js';
 import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerNetwork } from './commands/network.js';
+import { registerCable } from './commands/cable.js';
 import { packageVersion } from '../util/environment.js';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerSimulate(program);
   registerNetwork(program);
+  registerCable(program);
   registerModels(program);
   registerFiCurve(program);
   registerEquivalence(program);
