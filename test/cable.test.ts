@@ -2,6 +2,9 @@
 // convergence in time, current conservation on a Y, HH propagation, and the SWC reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ballAndStick,
   binaryTree,
@@ -394,4 +397,61 @@ test('hhnet cable rallpack 1 and cable velocity print their figures', async () =
   const bad = await runCli(['cable', 'rallpack', '3']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /expected one of 1/);
+});
+
+test('hhnet cable run: an HH ball-and-stick fires at both sites; SWC files run; bad input is named', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hhnet-cable-'));
+  try {
+    const out = join(dir, 'bs');
+    const r = await runCli([
+      'cable',
+      'run',
+      '--morphology',
+      'ball-and-stick',
+      '--channels',
+      'hh',
+      '--clamp',
+      '0:10:0.3:5-45',
+      '--record',
+      '0:10,1:500',
+      '--duration',
+      '50',
+      '--quiet',
+      '--out',
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(readFileSync(join(out, 'cable.json'), 'utf8'));
+    assert.equal(j.traces.length, 2);
+    for (const tr of j.traces) assert.ok(tr.spikeTimes.length >= 2, JSON.stringify(tr.spikeTimes));
+    // the spike reaches 500 µm along the dendrite after it started at the soma
+    assert.ok(j.traces[1].spikeTimes[0] > j.traces[0].spikeTimes[0]);
+    const swc = join(dir, 'cell.swc');
+    writeFileSync(swc, '# soma and one dendrite\n1 1 0 0 0 10 -1\n2 3 10 0 0 1 1\n3 3 200 0 0 1 2\n');
+    const s = await runCli([
+      'cable',
+      'run',
+      '--morphology',
+      swc,
+      '--clamp',
+      '0:5:0.2:1-20',
+      '--record',
+      '0:5',
+      '--duration',
+      '20',
+      '--quiet',
+      '--out',
+      join(dir, 'swc'),
+    ]);
+    assert.equal(s.code, 0, s.stderr);
+    writeFileSync(swc, '1 1 0 0 0 10 -1\n2 3 10 0 0 0 1\n');
+    const bad = await runCli(['cable', 'run', '--morphology', swc, '--out', join(dir, 'bad')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /cell\.swc: .*line 2/);
+    const site = await runCli(['cable', 'run', '--record', '3:5', '--out', join(dir, 'bad')]);
+    assert.equal(site.code, 2);
+    assert.match(site.stderr, /section 3 does not exist/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

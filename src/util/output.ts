@@ -65,6 +65,7 @@ export const RESULT_ENTRIES = [
   'resources.json',
   'network.json',
   'network-checkpoint.bin',
+  'cable.json',
 ] as const;
 
 /** The hhnet results already in `dir` (names from RESULT_ENTRIES), none when it does not exist. */

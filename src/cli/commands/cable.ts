@@ -1,12 +1,68 @@
 import type { Command } from 'commander';
 import { axonVelocity, rallpack1Summary } from '../../cable/index.js';
+import { CELL_SHAPES, cableFigure, runCable } from '../../experiments/cable.js';
 import { finiteNumber, oneOf, positiveInt, positiveNumber } from '../options.js';
+import { prepareResultDir, writeJson, writeSvg } from '../output.js';
+import { InvalidArgumentError } from 'commander';
+
+/** "[SECTION:]UM" → a site (section 0 by default). */
+function site(text: string, flag: string): { section: number; atUm: number } {
+  const m = /^(?:(\d+):)?([0-9.eE+-]+)$/.exec(text.trim());
+  const at = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isFinite(at))
+    throw new InvalidArgumentError(`${flag} "${text}": expected [SECTION:]MICROMETRES, e.g. 0 or 1:250`);
+  return { section: m[1] === undefined ? 0 : Number(m[1]), atUm: at };
+}
+
+/** --clamp "[SECTION:]UM:NA:START-END", repeatable. */
+function clamp(
+  text: string,
+  previous: ReturnType<typeof parseClamp>[] = [],
+): ReturnType<typeof parseClamp>[] {
+  return [...previous, parseClamp(text)];
+}
+function parseClamp(text: string) {
+  const parts = text.split(':');
+  const fail = (): never => {
+    throw new InvalidArgumentError(
+      `--clamp "${text}": expected [SECTION:]UM:NA:START-END (e.g. 0:0.5:10-60 or 1:200:0.1:5-10)`,
+    );
+  };
+  if (parts.length < 3 || parts.length > 4) fail();
+  const [window, amp] = [parts[parts.length - 1], Number(parts[parts.length - 2])];
+  const w = /^([0-9.eE+]+)-([0-9.eE+]+)$/.exec(window);
+  if (!w || !Number.isFinite(amp)) fail();
+  const startMs = Number(w![1]);
+  const endMs = Number(w![2]);
+  if (!(endMs > startMs)) fail();
+  return { ...site(parts.slice(0, parts.length - 2).join(':'), '--clamp'), amplitudeNa: amp, startMs, endMs };
+}
+const sites = (text: string) => text.split(',').map((x) => site(x, '--record'));
 
 interface RallpackFlags {
   compartments: number;
   dt: number;
   method: 'cn' | 'be';
   json?: boolean;
+}
+
+interface RunFlags {
+  morphology: string;
+  length: number;
+  diameter: number;
+  compartments: number;
+  channels: 'hh' | 'passive';
+  ri: number;
+  cm: number;
+  rm: number;
+  el: number;
+  clamp?: ReturnType<typeof parseClamp>[];
+  record: { section: number; atUm: number }[];
+  duration: number;
+  dt: number;
+  out: string;
+  force?: boolean;
+  quiet?: boolean;
 }
 
 interface VelocityFlags {
@@ -23,6 +79,75 @@ export function registerCable(program: Command): void {
   const cmd = program
     .command('cable')
     .description('multi-compartment cells: validation runs of the cable solver (docs/compartments.md)');
+
+  cmd
+    .command('run')
+    .description('simulate one cell: a built-in shape or an SWC file, passive or HH membrane, current clamps')
+    .option('--morphology <shape|file>', `${CELL_SHAPES.join(', ')}, or an SWC file`, 'cylinder')
+    .option(
+      '--length <um>',
+      'built-in shapes: cable (or dendrite, or trunk + branch) length',
+      positiveNumber,
+      1000,
+    )
+    .option('--diameter <um>', 'built-in shapes: cable diameter', positiveNumber, 1)
+    .option('--compartments <n>', 'about this many compartments over the whole cell', positiveInt, 100)
+    .option(
+      '--channels <kind>',
+      'hh (modern convention, rest −65 mV) or passive',
+      oneOf(['hh', 'passive'] as const),
+      'passive',
+    )
+    .option('--ri <ohm_cm>', 'axial resistivity', positiveNumber, 100)
+    .option('--cm <uF_cm2>', 'membrane capacitance', positiveNumber, 1)
+    .option('--rm <ohm_cm2>', 'passive membrane resistance', positiveNumber, 40000)
+    .option('--el <mV>', 'passive reversal (and initial) potential', finiteNumber, -65)
+    .option('--clamp <spec>', 'current clamp [SECTION:]UM:NA:START-END (repeatable)', clamp)
+    .option('--record <sites>', 'recording sites [SECTION:]UM,… (default: 0)', sites, [
+      { section: 0, atUm: 0 },
+    ])
+    .option('--duration <ms>', 'simulated time', positiveNumber, 50)
+    .option('--dt <ms>', 'time step (Crank–Nicolson)', positiveNumber, 0.025)
+    .option('--out <dir>', 'output directory (cable.json, cable.svg)', 'results/cable')
+    .option('--force', 'write into an --out that holds results of another command')
+    .option('--quiet', 'no summary line')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hhnet cable run --morphology cylinder --length 1000 --diameter 1 --clamp 0:0.1:0-250 --record 0,1000 --duration 250\n' +
+        '  hhnet cable run --morphology ball-and-stick --channels hh --clamp 0:10:0.3:5-45 --record 0:10,1:500 --duration 50\n' +
+        'Sections: cylinder 0; ball-and-stick 0 soma (20 µm), 1 dendrite; y 0 trunk, 1 and 2 branches.',
+    )
+    .action(async (f: RunFlags) => {
+      const out = await prepareResultDir(f.out, ['cable.json'], f);
+      const r = runCable({
+        morphology: f.morphology,
+        lengthUm: f.length,
+        diameterUm: f.diameter,
+        compartments: f.compartments,
+        channels: f.channels,
+        ri: f.ri,
+        cm: f.cm,
+        rm: f.rm,
+        el: f.el,
+        clamps: f.clamp ?? [],
+        record: f.record,
+        duration: f.duration,
+        dt: f.dt,
+      });
+      const json = await writeJson(out, 'cable.json', { config: { ...f, out: undefined }, ...r });
+      const svg = await writeSvg(out, 'cable.svg', cableFigure(`${f.morphology}, ${f.channels} membrane`, r));
+      if (!f.quiet)
+        process.stderr.write(
+          `${r.compartments} compartments, ${f.duration} ms in ${r.seconds.toFixed(2)} s; ` +
+            r.traces
+              .map(
+                (t) =>
+                  `section ${t.section} at ${t.atUm} µm: ${t.spikeTimes.length} spikes, final V ${t.v[t.v.length - 1].toFixed(2)} mV`,
+              )
+              .join('; ') +
+            `; wrote ${json} and ${svg}\n`,
+        );
+    });
 
   cmd
     .command('rallpack')
