@@ -93,7 +93,8 @@ const NON_NEGATIVE = new Set([
 ]);
 const FRACTIONS = new Set(['--duty']);
 const PATHS = new Set(['--out', '--data-dir', '--checkpoint']);
-const LISTS = new Set(['--models', '--backend']);
+// Lists and structured values (parsed into arrays or objects, each with its own checks).
+const LISTS = new Set(['--models', '--backend', '--record', '--clamp']);
 
 function domainOf(opt: Option): Domain {
   const long = opt.long ?? '';

@@ -7,9 +7,9 @@ import { InvalidArgumentError } from 'commander';
 
 /** "[SECTION:]UM" → a site (section 0 by default). */
 function site(text: string, flag: string): { section: number; atUm: number } {
-  const m = /^(?:(\d+):)?([0-9.eE+-]+)$/.exec(text.trim());
+  const m = /^(?:(\d+):)?([0-9.eE+]+)$/.exec(text.trim());
   const at = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isFinite(at))
+  if (!m || !Number.isFinite(at) || at < 0)
     throw new InvalidArgumentError(`${flag} "${text}": expected [SECTION:]MICROMETRES, e.g. 0 or 1:250`);
   return { section: m[1] === undefined ? 0 : Number(m[1]), atUm: at };
 }
