@@ -19,7 +19,6 @@ import {
 } from '../src/morphology/index.js';
 import {
   axonVelocity,
-  crossings,
   hhChannels,
   hinesSolve,
   locate,
@@ -29,6 +28,7 @@ import {
   rallpackV,
   simulateCable,
 } from '../src/cable/index.js';
+import { detectSpikes } from '../src/analysis/spikes.js';
 import { close, runCli } from './helpers.js';
 
 /** A small seeded generator (mulberry32) for the random trees. */
@@ -243,7 +243,7 @@ function hhAxon(dx: number, dt: number, lengthUm: number, a: number, b: number) 
     record: [below(a), below(a) + 1, below(b), below(b) + 1],
     recordGates: true,
   });
-  const tc = r.v.map((v) => crossings(r.t, v, 50)[0]);
+  const tc = r.v.map((v) => detectSpikes(r.t, v, 50)[0]);
   const at = (x: number, k: number, t0: number, t1: number): number =>
     t0 + ((t1 - t0) * (x - (k + 0.5) * dx)) / dx;
   const ta = at(a, below(a), tc[0], tc[1]);
@@ -317,8 +317,8 @@ test('SWC: a soma, two dendrites and an axon load and simulate', () => {
     clamps: [{ at: 0, amplitudeNa: 0.5, startMs: 1, endMs: 6 }],
     record: [0, { section: 3, xUm: 190 }],
   });
-  assert.ok(crossings(r.t, r.v[0], 0).length >= 1, 'the soma spikes');
-  assert.ok(crossings(r.t, r.v[1], 0).length >= 1, 'the spike reaches the axon end');
+  assert.ok(detectSpikes(r.t, r.v[0], 0).length >= 1, 'the soma spikes');
+  assert.ok(detectSpikes(r.t, r.v[1], 0).length >= 1, 'the spike reaches the axon end');
 });
 
 test("SWC: the 3-point soma of NeuroMorpho and a ball-and-stick have the sphere's area", () => {

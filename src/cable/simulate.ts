@@ -226,12 +226,3 @@ export function simulateCable(o: CableOptions): CableResult {
   }
   return { compartments: c, t, v: vOut, gates: gateOut, vFinal: v };
 }
-
-/** Times (ms) at which a trace crosses the threshold upward, by linear interpolation. */
-export function crossings(t: Float64Array, v: Float64Array, threshold: number): number[] {
-  const out: number[] = [];
-  for (let n = 1; n < v.length; n++)
-    if (v[n - 1] < threshold && v[n] >= threshold)
-      out.push(t[n - 1] + ((threshold - v[n - 1]) / (v[n] - v[n - 1])) * (t[n] - t[n - 1]));
-  return out;
-}

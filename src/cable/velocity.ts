@@ -7,7 +7,8 @@
  */
 import { cylinder } from '../morphology/tree.js';
 import { hhChannels } from './channels.js';
-import { crossings, simulateCable } from './simulate.js';
+import { detectSpikes } from '../analysis/spikes.js';
+import { simulateCable } from './simulate.js';
 
 export interface VelocityOptions {
   /** Axon diameter, µm (default 476, the squid giant axon of HH 1952). */
@@ -64,7 +65,7 @@ export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
     clamps: [{ at: 0, amplitudeNa: 20000 * (d / 476) ** 2, startMs: 0, endMs: 0.2 }],
     record: nodes,
   });
-  const tAt = new Map(nodes.map((n, k) => [n, crossings(r.t, r.v[k], 50)[0]]));
+  const tAt = new Map(nodes.map((n, k) => [n, detectSpikes(r.t, r.v[k], 50)[0]]));
   const points = xs.map((x) => {
     const k = below(x);
     const t0 = tAt.get(k);

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { Mechanism } from '../cable/channels.js';
 import { hhChannels, passive } from '../cable/channels.js';
 import type { CurrentClamp, Location } from '../cable/simulate.js';
-import { crossings, simulateCable } from '../cable/simulate.js';
+import { detectSpikes } from '../analysis/spikes.js';
+import { simulateCable } from '../cable/simulate.js';
 import { readSwc } from '../morphology/swc.js';
 import type { Morphology } from '../morphology/tree.js';
 import { ballAndStick, cylinder, yCell } from '../morphology/tree.js';
@@ -121,7 +122,7 @@ export function runCable(o: CableRunOptions): CableRunResult {
       atUm: p.atUm,
       t: Array.from(r.t).filter((_, n) => n % every === 0),
       v: Array.from(r.v[k]).filter((_, n) => n % every === 0),
-      spikeTimes: o.channels === 'hh' ? crossings(r.t, r.v[k], 0) : [],
+      spikeTimes: o.channels === 'hh' ? detectSpikes(r.t, r.v[k], 0) : [],
     })),
     seconds,
   };

@@ -4,6 +4,7 @@
  * in increasing order. Sources and targets are counted within the two (sub)populations the rule
  * connects; `autapse` says whether source j and target i may be the same neuron.
  */
+import { Growable } from '../util/growable.js';
 import type { Rng } from '../util/rng.js';
 
 export type ConnectionRule =
@@ -30,25 +31,6 @@ export interface Csr {
 
 /** The most synapses one projection may hold (Uint32 indices; a typed array's length). */
 export const MAX_SYNAPSES = 2 ** 31 - 1;
-
-/** A Uint32 buffer that doubles as it fills. */
-class GrowableU32 {
-  data = new Uint32Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      if (this.length >= MAX_SYNAPSES)
-        throw new RangeError(`a projection may hold at most ${MAX_SYNAPSES} synapses`);
-      const next = new Uint32Array(Math.min(MAX_SYNAPSES, this.length * 2));
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = x;
-  }
-  finish(): Uint32Array {
-    return this.data.slice(0, this.length);
-  }
-}
 
 /**
  * Checks a rule for a source of nPre and a target of nPost neurons; `where` names the projection.
@@ -112,7 +94,7 @@ export function connect(
   switch (rule.rule) {
     case 'probability': {
       const offsets = new Uint32Array(nPre + 1);
-      const out = new GrowableU32();
+      const out = new Growable(new Uint32Array(1024), MAX_SYNAPSES, 'synapses in a projection');
       const p = rule.p;
       // Geometric gaps between successive synapses of a row: one draw per synapse, not per pair.
       const logq = Math.log1p(-p);
@@ -129,7 +111,7 @@ export function connect(
         }
         offsets[j + 1] = out.length;
       }
-      return { offsets, targets: out.finish() };
+      return { offsets, targets: out.view().slice() };
     }
     case 'all-to-all':
       return connect({ rule: 'probability', p: 1 }, nPre, nPost, rng, autapses, self);

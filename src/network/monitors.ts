@@ -2,33 +2,11 @@
  * What a network run records: spikes of a view (neuron, time), the population rate in bins, and
  * the traces of chosen states of chosen neurons. Storage grows as needed (typed arrays, doubling).
  */
+import { Growable } from '../util/growable.js';
 import type { GroupView, NeuronPopulation } from './population.js';
 
 /** A monitor's or group's state as named arrays (checkpoints, checkpoint.ts). */
 export type StateArrays = Record<string, Float64Array | Int32Array>;
-
-class Growable<T extends Float64Array | Int32Array> {
-  length = 0;
-  constructor(public data: T) {}
-  /** Replaces the contents (a checkpoint's). */
-  load(values: T): void {
-    const cap = Math.max(this.data.length, values.length);
-    this.data = new (this.data.constructor as new (n: number) => T)(cap);
-    this.data.set(values);
-    this.length = values.length;
-  }
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const next = new (this.data.constructor as new (n: number) => T)(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = x;
-  }
-  view(): T {
-    return this.data.subarray(0, this.length) as T;
-  }
-}
 
 export class SpikeMonitor {
   private readonly idx = new Growable(new Int32Array(1024));
@@ -64,8 +42,8 @@ export class SpikeMonitor {
     return { idx: this.indices.slice(), time: this.times.slice() };
   }
   loadState(a: StateArrays): void {
-    this.idx.load(Int32Array.from(a.idx));
-    this.time.load(Float64Array.from(a.time));
+    this.idx.load(a.idx);
+    this.time.load(a.time);
   }
 
   /** Spike times per neuron of the view. */
@@ -114,7 +92,7 @@ export class RateMonitor {
     return { counts: this.counts.view().slice(), partial: Float64Array.of(this.inBin, this.stepsInBin) };
   }
   loadState(a: StateArrays): void {
-    this.counts.load(Float64Array.from(a.counts));
+    this.counts.load(a.counts);
     [this.inBin, this.stepsInBin] = a.partial;
   }
 

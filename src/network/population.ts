@@ -125,6 +125,7 @@ export class NeuronPopulation extends Group {
   private wasm: WasmPopulationKernel | null = null;
   /** Whether the wasm kernel holds the state (inside a network run). */
   private resident = false;
+  private layouts: StateLayout[] = [];
 
   constructor(
     name: string,
@@ -165,6 +166,7 @@ export class NeuronPopulation extends Group {
     }
     this.S = this.model.states.length;
     this.y = new Float64Array(this.n * this.S);
+    this.placeState();
     this.current = new Float64Array(this.n);
     this.refractoryLeft = new Int32Array(this.n);
     const init = spec.init ?? {};
@@ -224,12 +226,14 @@ export class NeuronPopulation extends Group {
     if (!this.wasmProgram) return;
     this.wasmKernel().load(this.y, this.current, this.refractoryLeft);
     this.resident = true;
+    this.placeState();
   }
 
   /** The run stops: y and refractoryLeft are up to date again. */
   endRun(): void {
     if (this.resident && this.wasm) this.wasm.store(this.y, this.refractoryLeft);
     this.resident = false;
+    this.placeState();
   }
 
   /**
@@ -256,8 +260,15 @@ export class NeuronPopulation extends Group {
 
   /** Where state k of neuron i is now: data[offset + i·stride] (y, or the wasm kernel's, in a run). */
   stateLayout(k: number): StateLayout {
-    if (this.resident && this.wasm) return { data: this.wasm.state, offset: k * this.wasm.nPad, stride: 1 };
-    return { data: this.y, offset: k, stride: this.S };
+    return this.layouts[k];
+  }
+
+  /** The layouts of every state for where the state lives now (rebuilt when that changes). */
+  private placeState(): void {
+    const w = this.resident ? this.wasm : null;
+    this.layouts = this.model.states.map((_, k) =>
+      w ? { data: w.state, offset: k * w.nPad, stride: 1 } : { data: this.y, offset: k, stride: this.S },
+    );
   }
 
   /** State k of neuron i now. */
