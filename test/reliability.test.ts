@@ -249,14 +249,17 @@ test('time-step probe: spikes at dt and dt/2 compared with a tolerance; an edge 
   assert.equal(spikeDifference([[10, 99.8]], [[10]], 0.1, 0.05, 100), null);
 });
 
+/** HH with exponential Euler under a constant 10 µA/cm², 100 ms, one neuron. */
+const HH_PROBE: TimeStepProbe = {
+  model: 'hh',
+  integrator: 'expeuler',
+  neurons: 1,
+  duration: 100,
+  stimulus: () => constant({ amplitude: 10 }),
+};
+
 test('time-step probe: HH with exponential Euler at dt 1 ms is caught and a step that agrees is named', () => {
-  const probe: TimeStepProbe = {
-    model: 'hh',
-    integrator: 'expeuler',
-    neurons: 1,
-    duration: 100,
-    stimulus: () => constant({ amplitude: 10 }),
-  };
+  const probe = HH_PROBE;
   const coarse = checkTimeStep(probe, 1);
   assert.equal(coarse.agrees, false);
   assert.match(coarse.difference, /fires 1 spike at dt 1 ms but 6 spikes at dt 0\.5 ms/);
@@ -449,13 +452,7 @@ test('time-step probe: either run may have the extra spike; the tolerances are i
 });
 
 test('time-step probe: the suggested step, a blow-up at dt, other errors, and no suggestion when no step agrees', () => {
-  const probe: TimeStepProbe = {
-    model: 'hh',
-    integrator: 'expeuler',
-    neurons: 1,
-    duration: 100,
-    stimulus: () => constant({ amplitude: 10 }),
-  };
+  const probe = HH_PROBE;
   // 1 → 0.5 → … → 0.03125 is the first step that agrees with its half; 1-2-5 rounds it to 0.02
   assert.equal(checkTimeStep(probe, 1).suggestion, 0.02);
   assert.deepEqual(checkTimeStep(probe, 0.02), { agrees: true, difference: '', suggestion: null });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { axonVelocity, rallpack1Summary } from '../../cable/index.js';
 import { CELL_SHAPES, cableFigure, runCable } from '../../experiments/cable.js';
+import type { CableRunOptions } from '../../experiments/cable.js';
 import { finiteNumber, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { InvalidArgumentError } from 'commander';
@@ -46,20 +47,14 @@ interface RallpackFlags {
   json?: boolean;
 }
 
-interface RunFlags {
-  morphology: string;
+/** The flags of `cable run`: the experiment's options under their flag names, plus output. */
+interface RunFlags extends Pick<
+  CableRunOptions,
+  'morphology' | 'compartments' | 'channels' | 'ri' | 'cm' | 'rm' | 'el' | 'record' | 'duration' | 'dt'
+> {
   length: number;
   diameter: number;
-  compartments: number;
-  channels: 'hh' | 'passive';
-  ri: number;
-  cm: number;
-  rm: number;
-  el: number;
-  clamp?: ReturnType<typeof parseClamp>[];
-  record: { section: number; atUm: number }[];
-  duration: number;
-  dt: number;
+  clamp?: CableRunOptions['clamps'];
   out: string;
   force?: boolean;
   quiet?: boolean;
@@ -119,21 +114,8 @@ export function registerCable(program: Command): void {
     )
     .action(async (f: RunFlags) => {
       const out = await prepareResultDir(f.out, ['cable.json'], f);
-      const r = runCable({
-        morphology: f.morphology,
-        lengthUm: f.length,
-        diameterUm: f.diameter,
-        compartments: f.compartments,
-        channels: f.channels,
-        ri: f.ri,
-        cm: f.cm,
-        rm: f.rm,
-        el: f.el,
-        clamps: f.clamp ?? [],
-        record: f.record,
-        duration: f.duration,
-        dt: f.dt,
-      });
+      const { length, diameter, clamp: clamps = [], out: _out, force: _force, quiet: _quiet, ...rest } = f;
+      const r = runCable({ ...rest, lengthUm: length, diameterUm: diameter, clamps });
       const json = await writeJson(out, 'cable.json', { config: { ...f, out: undefined }, ...r });
       const svg = await writeSvg(out, 'cable.svg', cableFigure(`${f.morphology}, ${f.channels} membrane`, r));
       if (!f.quiet)
