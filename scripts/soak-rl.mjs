@@ -99,7 +99,7 @@ try {
     cfg = resolveRlConfig(JSON.parse(metadata.hhnet).config, `${path} (metadata)`);
     weights = { tensors, path };
   } else {
-    cfg = resolveRlConfig({ env: flags.env, model: flags.model, steps: 1, seed: 0 }, 'soak-rl flags');
+    cfg = resolveRlConfig({ env: flags.env, model: flags.model, steps: 10000, seed: 0 }, 'soak-rl flags');
   }
 } catch (err) {
   fail(err.message);
