@@ -10,7 +10,7 @@ import { NetworkCheckpointError, decodeCheckpoint, encodeCheckpoint } from '../n
 import type { BenchmarkName, BenchmarkOptions } from '../network/benchmarks.js';
 import { BUILDERS } from '../network/benchmarks.js';
 import type { Network } from '../network/network.js';
-import type { NetworkBackend } from '../network/wasm-step.js';
+import type { NetworkBackend, RateTableOptions } from '../network/wasm-step.js';
 import type { RateMonitor, SpikeMonitor } from '../network/monitors.js';
 import type { LoadedNetwork } from '../network/spec-file.js';
 import { NetworkFileError, buildNetwork } from '../network/spec-file.js';
@@ -69,6 +69,8 @@ export interface RunHooks {
 export interface Engine {
   backend?: NetworkBackend;
   threads?: number;
+  /** Rate tables of the wasm step (NetworkOptions.rateTable). */
+  rateTable?: RateTableOptions | boolean;
 }
 
 /** Runs net for `duration` ms (resuming and checkpointing as hooks say); its threads end after. */

@@ -18,7 +18,7 @@ import { traubMiles } from '../neurons/traub-miles.js';
 import { fixedProbability } from './connectivity.js';
 import type { NetworkIntegrator } from './kernel.js';
 import { Network } from './network.js';
-import type { NetworkBackend } from './wasm-step.js';
+import type { NetworkBackend, RateTableOptions } from './wasm-step.js';
 import type { NeuronPopulation } from './population.js';
 import { conductance, current } from './receptors.js';
 import { normal, uniform } from './values.js';
@@ -36,6 +36,7 @@ export interface BenchmarkOptions {
   integrator?: NetworkIntegrator;
   backend?: NetworkBackend;
   threads?: number;
+  rateTable?: RateTableOptions | boolean;
 }
 
 export interface BenchmarkNetwork {
@@ -54,6 +55,7 @@ function setup(opts: BenchmarkOptions): { net: Network; n: number; ne: number; p
     integrator: opts.integrator,
     backend: opts.backend,
     threads: opts.threads,
+    rateTable: opts.rateTable,
   });
   return { net, n, ne: Math.round(0.8 * n), p: opts.p ?? 0.02 };
 }

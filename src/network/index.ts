@@ -10,13 +10,22 @@ export * from './receptors.js';
 export * from './statistics.js';
 export * from './stdp.js';
 export * from './values.js';
-export type { NetworkBackend, WasmStepProgram, WasmPopulationOptions } from './wasm-step.js';
+export type {
+  NetworkBackend,
+  RateTable,
+  RateTableOptions,
+  WasmStepOptions,
+  WasmStepProgram,
+  WasmPopulationOptions,
+} from './wasm-step.js';
 export {
   NETWORK_BACKENDS,
+  RATE_TABLE_DEFAULTS,
   WasmPopulationKernel,
   compileWasmStepSync,
   prepareWasmStep,
   renderWasmStep,
+  tabulableStates,
   wasmPopulationStep,
   wasmStepUnsupported,
 } from './wasm-step.js';

@@ -26,7 +26,7 @@ import type { GroupView, PoissonSpec, PopulationSpec, SpikeGeneratorSpec } from 
 import { NeuronPopulation, PoissonGroup, SpikeGenerator } from './population.js';
 import type { ProjectionSpec } from './projection.js';
 import { Projection } from './projection.js';
-import type { NetworkBackend } from './wasm-step.js';
+import type { NetworkBackend, RateTableOptions } from './wasm-step.js';
 import { NETWORK_BACKENDS } from './wasm-step.js';
 
 export interface NetworkOptions {
@@ -44,6 +44,12 @@ export interface NetworkOptions {
   backend?: NetworkBackend;
   /** Threads each wasm population is stepped on (default 1); results do not depend on it. */
   threads?: number;
+  /**
+   * Rate tables of the wasm step (RateTableOptions; true: the defaults): the gates' updates
+   * interpolated from a table over v instead of computed (see docs/networks.md for the accuracy).
+   * Default: exact expressions. The JS backend always computes them.
+   */
+  rateTable?: RateTableOptions | boolean;
 }
 
 export class NetworkDivergedError extends Error {
@@ -72,6 +78,7 @@ export class Network {
   readonly integrator: NetworkIntegrator;
   readonly backend: NetworkBackend;
   readonly threads: number;
+  readonly rateTable: RateTableOptions | null;
   readonly populations: NeuronPopulation[] = [];
   readonly sources: (PoissonGroup | SpikeGenerator)[] = [];
   readonly projections: Projection[] = [];
@@ -88,6 +95,11 @@ export class Network {
     this.integrator = opts.integrator ?? 'expeuler';
     this.backend = opts.backend ?? 'js';
     this.threads = opts.threads ?? 1;
+    this.rateTable = opts.rateTable === true ? {} : opts.rateTable ? opts.rateTable : null;
+    if (this.rateTable && this.backend !== 'wasm')
+      throw new RangeError(
+        'network: rate tables are an option of the wasm backend (the JS step is the exact reference)',
+      );
     if (!(this.dt > 0) || !Number.isFinite(this.dt))
       throw new RangeError(`network: dt must be > 0 ms, got ${opts.dt}`);
     if (!Number.isInteger(this.seed))
@@ -114,6 +126,7 @@ export class Network {
     const p = new NeuronPopulation(name, spec, this.integrator, this.rng.fork(), {
       backend: this.backend,
       threads: this.threads,
+      rateTable: this.rateTable,
     });
     this.populations.push(p);
     return p;

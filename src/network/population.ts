@@ -14,7 +14,7 @@ import type { AugmentedModel, ReceptorSpec } from './receptors.js';
 import { withReceptors } from './receptors.js';
 import type { ValueSpec } from './values.js';
 import { checkValueSpec, draw } from './values.js';
-import type { NetworkBackend, WasmStepProgram } from './wasm-step.js';
+import type { NetworkBackend, RateTableOptions, WasmStepProgram } from './wasm-step.js';
 import {
   WasmPopulationKernel,
   compileWasmStepSync,
@@ -46,6 +46,8 @@ export interface PopulationSpec {
 export interface PopulationBackendOptions {
   backend?: NetworkBackend;
   threads?: number;
+  /** Rate tables of the wasm step (null: exact expressions). */
+  rateTable?: RateTableOptions | null;
 }
 
 /** Where state k of neuron i is while the network runs: data[offset + i·stride]. */
@@ -160,7 +162,7 @@ export class NeuronPopulation extends Group {
           process.emitWarning(this.backendNote, { code: 'HHNET_NETWORK_JS_STEP' });
         }
       } else {
-        this.wasmProgram = renderWasmStep(this.kernel.plan);
+        this.wasmProgram = renderWasmStep(this.kernel.plan, { rateTable: opts.rateTable ?? null });
         this.backend = 'wasm';
       }
     }

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { NetworkIntegrator } from './kernel.js';
 import { Network } from './network.js';
-import type { NetworkBackend } from './wasm-step.js';
+import type { NetworkBackend, RateTableOptions } from './wasm-step.js';
 import type { GroupView } from './population.js';
 import type { RateMonitor, SpikeMonitor, StateMonitor } from './monitors.js';
 import type { ConnectionRule } from './connectivity.js';
@@ -121,7 +121,7 @@ export interface LoadedNetwork {
 export function buildNetwork(
   json: unknown,
   where = 'network',
-  engine: { backend?: NetworkBackend; threads?: number } = {},
+  engine: { backend?: NetworkBackend; threads?: number; rateTable?: RateTableOptions | boolean } = {},
 ): LoadedNetwork {
   const parsed = networkFileSchema.safeParse(json);
   if (!parsed.success) {

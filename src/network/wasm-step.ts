@@ -25,7 +25,7 @@
  */
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { Expr } from '../symbolic/expr.js';
-import { format } from '../symbolic/expr.js';
+import { format, jsFunction, renderJs, symbols } from '../symbolic/expr.js';
 import {
   cachedCompile,
   defaultKernelCacheDir,
@@ -74,6 +74,41 @@ export function wasmStepUnsupported(plan: StepPlan): string | null {
   return null;
 }
 
+/**
+ * Rate tables (as NEURON's TABLE statement): the gates' exponential-Euler updates tabulated over
+ * the membrane potential. A state whose coefficients a(v), b(v) depend on v alone steps as
+ * y' = y + A(v) − B(v)·y with A = a·f, B = b·f and f = −expm1(−b·dt)/b, the same update as the
+ * exact step; A and B are computed in float64 on a grid of spacing `step` and interpolated
+ * linearly. Vectors with a lane outside [min, max) take the exact expressions.
+ */
+export interface RateTableOptions {
+  /** Lowest tabulated potential, mV (default −150). */
+  min?: number;
+  /** Highest tabulated potential, mV (default 100). */
+  max?: number;
+  /** Grid spacing, mV (default 1/32). */
+  step?: number;
+}
+
+export const RATE_TABLE_DEFAULTS: Readonly<Required<RateTableOptions>> = {
+  min: -150,
+  max: 100,
+  step: 1 / 32,
+};
+
+/** A kernel's rate table: the tabulated states and the grid (rows of rowFloats float32). */
+export interface RateTable {
+  /** Indices of the tabulated states; quantity 2q is state q's A, 2q + 1 its B. */
+  states: number[];
+  min: number;
+  step: number;
+  /** Grid points min + r·step, r = 0 … rows − 1 (a row: the values, then the slopes to the next). */
+  rows: number;
+  rowFloats: number;
+  /** Byte address of row 0 in the kernel's memory. */
+  at: number;
+}
+
 /** A rendered kernel: its AssemblyScript, and its constant table (factors first, then literals). */
 export interface WasmStepProgram {
   plan: StepPlan;
@@ -81,10 +116,84 @@ export interface WasmStepProgram {
   /** Per state: the constant b whose exp-Euler factor goes in table slot k (null: none). */
   factorB: (number | null)[];
   literals: number[];
+  /** The rate table, when rendered with one and the model has states to tabulate. */
+  rates: RateTable | null;
+}
+
+/** The states whose coefficients depend on the membrane potential alone (rate-table candidates). */
+export function tabulableStates(plan: StepPlan): number[] {
+  const v = plan.model.states[plan.vk];
+  const out: number[] = [];
+  plan.terms.forEach((t, k) => {
+    if (k === plan.vk || plan.resets.some(([r]) => r === k)) return;
+    const read = symbols(t.b, symbols(t.a));
+    if (read.has(v) && [...read].every((s) => s === v)) out.push(k);
+  });
+  return out;
+}
+
+/** The rate-table grid for options (validated). */
+function rateGrid(o: RateTableOptions): { min: number; step: number; rows: number } {
+  const { min, max, step } = { ...RATE_TABLE_DEFAULTS, ...o };
+  if (!Number.isFinite(min) || !Number.isFinite(max) || !(max > min))
+    throw new RangeError(`rate table: need finite min < max (mV), got min ${min}, max ${max}`);
+  if (!(step > 0) || !Number.isFinite(step))
+    throw new RangeError(`rate table: the step must be a positive number of mV, got ${step}`);
+  const rows = Math.ceil((max - min) / step);
+  if (rows > 1 << 20)
+    throw new RangeError(
+      `rate table: ${rows} rows is too many (over 2^20): raise the step or narrow the range`,
+    );
+  return { min, step, rows };
+}
+
+/**
+ * Fills a rate table for dt: per row the quantities A, B of every tabulated state at the row's
+ * potential, then their slopes to the next row (float64 differences), in float32.
+ */
+export function fillRateTable(plan: StepPlan, rates: RateTable, dt: number, into: Float32Array): void {
+  const v = plan.model.states[plan.vk];
+  const Q = 2 * rates.states.length;
+  const exprs = rates.states.flatMap((k) => [plan.terms[k].a, plan.terms[k].b]);
+  const body = renderJs(
+    exprs,
+    (name) => (name === v ? 'u' : 'NaN'),
+    (i, code) => `out[${i}] = ${code};`,
+  );
+  const coefficients = jsFunction<(u: number, out: Float64Array) => void>('u, out', body);
+  const euler = plan.integrator === 'euler';
+  const quantities = (u: number, out: Float64Array): void => {
+    coefficients(u, out);
+    for (let q = 0; q < Q; q += 2) {
+      const a = out[q];
+      const b = out[q + 1];
+      const f = euler || !(b * dt > 1e-12) ? dt : -Math.expm1(-b * dt) / b;
+      out[q] = a * f;
+      out[q + 1] = b * f;
+    }
+  };
+  let here = new Float64Array(Q);
+  let next = new Float64Array(Q);
+  quantities(rates.min, here);
+  for (let r = 0; r < rates.rows; r++) {
+    quantities(rates.min + (r + 1) * rates.step, next);
+    const o = r * rates.rowFloats;
+    for (let q = 0; q < Q; q++) {
+      into[o + q] = here[q];
+      into[o + Q + q] = next[q] - here[q];
+    }
+    [here, next] = [next, here];
+  }
+}
+
+/** How renderWasmStep renders a step. */
+export interface WasmStepOptions {
+  /** Tabulate the gates' updates over v (RateTableOptions); default: exact expressions. */
+  rateTable?: RateTableOptions | null;
 }
 
 /** Renders a plan's step (see the file comment); throws when wasmStepUnsupported. */
-export function renderWasmStep(plan: StepPlan): WasmStepProgram {
+export function renderWasmStep(plan: StepPlan, opts: WasmStepOptions = {}): WasmStepProgram {
   const why = wasmStepUnsupported(plan);
   if (why) throw new RangeError(`model ${plan.model.name}: no wasm step: ${why}`);
   const { model, S, vk, terms, integrator } = plan;
@@ -107,10 +216,22 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
     const k = states.indexOf(s);
     return k >= 0 ? `${prefix}${k}` : 'x';
   };
+  const grid = opts.rateTable ? rateGrid(opts.rateTable) : null;
+  const tabulated = grid ? tabulableStates(plan) : [];
+  const isTab = (k: number): boolean => tabulated.includes(k);
+  const coefExprs = (t: { a: Expr; b: Expr }): Expr[] => (t.b.op === 'num' ? [t.a] : [t.a, t.b]);
+  // The tabulated states' exact coefficients are rendered apart (gate), inside the fallback.
   const coef = new VectorRenderer(names('s'), () => false, 'A');
-  coef.prepare(terms.flatMap((t) => (t.b.op === 'num' ? [t.a] : [t.a, t.b])));
-  const aCode = terms.map((t) => coef.render(t.a));
-  const bCode = terms.map((t) => (t.b.op === 'num' ? null : coef.render(t.b)));
+  coef.prepare(terms.filter((_, k) => !isTab(k)).flatMap(coefExprs));
+  const gate = new VectorRenderer(names('s'), () => false, 'G', coef);
+  gate.prepare(tabulated.flatMap((k) => coefExprs(terms[k])));
+  const renderer = (k: number): VectorRenderer => (isTab(k) ? gate : coef);
+  const aCode: string[] = [];
+  const bCode: (string | null)[] = [];
+  for (const k of [...terms.keys()].sort((x, y) => Number(isTab(x)) - Number(isTab(y)))) {
+    aCode[k] = renderer(k).render(terms[k].a);
+    bCode[k] = terms[k].b.op === 'num' ? null : renderer(k).render(terms[k].b);
+  }
   const rst = new VectorRenderer(names('n'), () => false, 'R', coef);
   rst.prepare(plan.resets.map(([, e]) => e));
   const rCode = plan.resets.map(([, e]) => rst.render(e));
@@ -120,26 +241,60 @@ export function renderWasmStep(plan: StepPlan): WasmStepProgram {
     const s = `s${k}`;
     const a = `a${k}`;
     const b = terms[k].b;
+    const set = isTab(k) ? `n${k} =` : `let n${k} =`;
     const lines = [`const ${a} = ${aCode[k]};`];
     if (b.op === 'num') {
       const bv = b.value;
-      if (bv * 1 === 0) return [...lines, `let n${k} = f32x4.add(${s}, f32x4.mul(DT, ${a}));`];
+      if (bv * 1 === 0) return [...lines, `${set} f32x4.add(${s}, f32x4.mul(DT, ${a}));`];
       const d = `f32x4.sub(${a}, f32x4.mul(${lit(bv)}, ${s}))`;
-      if (integrator === 'euler') return [...lines, `let n${k} = f32x4.add(${s}, f32x4.mul(DT, ${d}));`];
+      if (integrator === 'euler') return [...lines, `${set} f32x4.add(${s}, f32x4.mul(DT, ${d}));`];
       factorB[k] = bv;
-      return [...lines, `let n${k} = f32x4.add(${s}, f32x4.mul(${d}, F${k}));`];
+      return [...lines, `${set} f32x4.add(${s}, f32x4.mul(${d}, F${k}));`];
     }
     lines.push(`const b${k} = ${bCode[k]};`, `const d${k} = f32x4.sub(${a}, f32x4.mul(b${k}, ${s}));`);
-    if (integrator === 'euler') return [...lines, `let n${k} = f32x4.add(${s}, f32x4.mul(DT, d${k}));`];
+    if (integrator === 'euler') return [...lines, `${set} f32x4.add(${s}, f32x4.mul(DT, d${k}));`];
     // −expm1(−b·dt)/b where b·dt > 1e-12, else dt (Euler), as the JS step.
     return [
       ...lines,
       `const z${k} = f32x4.mul(b${k}, DT);`,
       `const f${k} = v128.bitselect(f32x4.div(kexpm1(f32x4.neg(z${k})), f32x4.neg(b${k})), DT, f32x4.gt(z${k}, TINY));`,
-      `let n${k} = f32x4.add(${s}, f32x4.mul(d${k}, f${k}));`,
+      `${set} f32x4.add(${s}, f32x4.mul(d${k}, f${k}));`,
     ];
   };
-  const updates = states.flatMap((_, k) => update(k));
+  const updates = states.flatMap((_, k) => (isTab(k) ? [] : update(k)));
+  const Q = 2 * tabulated.length;
+  const rowFloats = Math.ceil((2 * Q) / 16) * 16;
+  // The table path: per quantity, the four lanes' values and slopes gathered from their rows.
+  const tableLines = (): string[] => {
+    if (!grid || tabulated.length === 0) return [];
+    const gather = (off: number): string => {
+      let g = `v128.load32_splat(r0, RATES_AT + ${off})`;
+      for (let l = 1; l < 4; l++) g = `v128.load32_lane(r${l}, ${g}, ${l}, RATES_AT + ${off})`;
+      return g;
+    };
+    const lines = [
+      ...tabulated.map((k) => `let n${k} = s${k};`),
+      `const ru = f32x4.mul(f32x4.sub(s${vk}, ${lit(grid.min)}), ${lit(1 / grid.step)});`,
+      `if (i32x4.all_true(v128.and(f32x4.ge(ru, ${lit(0)}), f32x4.lt(ru, ${lit(grid.rows)})))) {`,
+      `  const rj = i32x4.trunc_sat_f32x4_s(ru);`,
+      `  const rw = f32x4.sub(ru, f32x4.convert_i32x4_s(rj));`,
+      `  const ro = i32x4.mul(rj, i32x4.splat(${4 * rowFloats}));`,
+      ...[0, 1, 2, 3].map((l) => `  const r${l}: usize = <usize>i32x4.extract_lane(ro, ${l});`),
+    ];
+    for (let q = 0; q < Q; q++)
+      lines.push(`  const T${q} = f32x4.add(${gather(4 * q)}, f32x4.mul(rw, ${gather(4 * (Q + q))}));`);
+    tabulated.forEach((k, q) =>
+      lines.push(`  n${k} = f32x4.add(s${k}, f32x4.sub(T${2 * q}, f32x4.mul(T${2 * q + 1}, s${k})));`),
+    );
+    return [
+      ...lines,
+      `} else {`,
+      ...gate.body.map((l) => `  ${l}`),
+      ...tabulated.flatMap((k) => update(k).map((l) => `  ${l}`)),
+      `}`,
+    ];
+  };
+  const tablePath = tableLines();
   const hasReset = plan.resets.length > 0;
   const threshold = lit(plan.threshold);
   const above = (x: string): string => `${model.inclusive ? 'f32x4.ge' : 'f32x4.gt'}(${x}, TH)`;
@@ -219,6 +374,7 @@ ${ind(
     const ref = v128.load(REF + o);
 ${ind(fast(coef.body), 4)}
 ${ind(fast(updates), 4)}
+${ind(fast(tablePath), 4)}
 ${ind(fast(spikeRule), 4)}
 ${ind(
   states.map((_, k) => `v128.store(P${k} + o, n${k});`),
@@ -237,7 +393,17 @@ ${fireLanes}
   return count;
 }
 `;
-  return { plan, source, factorB, literals };
+  const rates: RateTable | null =
+    grid && tabulated.length
+      ? { states: tabulated, ...grid, rowFloats, at: TABLE + Math.ceil((S + literals.length) / 16) * 64 }
+      : null;
+  return {
+    plan,
+    source: rates ? source.replaceAll('RATES_AT', String(rates.at)) : source,
+    factorB,
+    literals,
+    rates,
+  };
 }
 
 /**
@@ -553,6 +719,7 @@ export class WasmPopulationKernel {
   private readonly run: StepExport;
   private readonly layout: StepLayout;
   private readonly table: Float32Array;
+  private readonly rateTable: Float32Array | null;
   private readonly board: ChunkBoard | null = null;
   private readonly workers: Worker[] = [];
   private readonly started: Promise<unknown>;
@@ -574,7 +741,10 @@ export class WasmPopulationKernel {
     const chunks = Math.min(threads * CHUNKS_PER_THREAD, nPad / 4);
     const ctlBytes = threads > 1 ? Math.ceil(ChunkBoard.words(chunks, threads) / 16) * 64 : 0;
     const tableLen = S + program.literals.length;
-    const ctl = TABLE + Math.ceil(tableLen / 16) * 64;
+    const rates = program.rates;
+    const ratesAt = TABLE + Math.ceil(tableLen / 16) * 64;
+    if (rates && rates.at !== ratesAt) throw new Error('rate table address does not match the kernel layout');
+    const ctl = ratesAt + (rates ? rates.rows * rates.rowFloats * 4 : 0);
     const ST = ctl + ctlBytes;
     const IN = ST + S * nPad * 4;
     const REF = IN + nPad * 4;
@@ -590,6 +760,7 @@ export class WasmPopulationKernel {
     this.layout = { ST, stride: nPad, IN, REF, FIRED, n };
     this.table = new Float32Array(buf, TABLE, tableLen);
     this.table.set(program.literals, S);
+    this.rateTable = rates ? new Float32Array(buf, rates.at, rates.rows * rates.rowFloats) : null;
     this.state = new Float32Array(buf, ST, S * nPad);
     this.input = new Float32Array(buf, IN, nPad);
     this.refractory = new Int32Array(buf, REF, nPad);
@@ -701,6 +872,8 @@ export class WasmPopulationKernel {
     this.program.factorB.forEach((b, k) => {
       if (b !== null) this.table[k] = b * dt > 1e-12 ? -Math.expm1(-b * dt) / b : dt;
     });
+    const rates = this.program.rates;
+    if (rates && this.rateTable) fillRateTable(this.program.plan, rates, dt, this.rateTable);
     this.factorsDt = dt;
   }
 

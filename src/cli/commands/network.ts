@@ -28,9 +28,14 @@ interface NetworkFlags {
   resume?: boolean;
   backend: NetworkBackend;
   threads?: number;
+  rateTable?: number | true;
 }
 
-const engineOf = (f: NetworkFlags) => ({ backend: f.backend, threads: f.threads ?? 1 });
+const engineOf = (f: NetworkFlags) => ({
+  backend: f.backend,
+  threads: f.threads ?? 1,
+  rateTable: f.rateTable === undefined ? undefined : f.rateTable === true ? true : { step: f.rateTable },
+});
 
 const CHECKPOINT = 'network-checkpoint.bin';
 const OWN = ['network.json', CHECKPOINT];
@@ -129,6 +134,11 @@ function commonOptions(c: Command): Command {
       '--threads <n>',
       'threads of the wasm step (default 1: on 2 shared cores a second thread gained 1.1–1.3× at best)',
       positiveInt,
+    )
+    .option(
+      '--rate-table [mV]',
+      "wasm: interpolate the gates' updates from a table over v with this spacing (default 1/32 mV) instead of computing them",
+      positiveNumber,
     );
 }
 
@@ -166,7 +176,7 @@ export function registerNetwork(program: Command): void {
         };
         const engine = engineOf(flags);
         // Results do not depend on the thread count, so a run may resume on another; not on another backend.
-        const settings = { network: name, ...opts, backend: flags.backend };
+        const settings = { network: name, ...opts, backend: flags.backend, rateTable: flags.rateTable ?? null };
         const hooks = await prepare(flags, `network ${name}`, settings, progress);
         progress.stage(`building ${name} with ${flags.neurons} neurons (p ${flags.p}, seed ${flags.seed})`);
         const run = await runBenchmark(name, { ...opts, ...engine }, hooks);
@@ -191,6 +201,7 @@ export function registerNetwork(program: Command): void {
         sha256: digest,
         duration: flags.duration ?? null,
         backend: flags.backend,
+        rateTable: flags.rateTable ?? null,
       };
       const hooks = await prepare(flags, `network ${file}`, settings, progress);
       const run = await runNetworkFile(file, flags.duration, hooks, engineOf(flags));
