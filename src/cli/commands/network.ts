@@ -176,7 +176,12 @@ export function registerNetwork(program: Command): void {
         };
         const engine = engineOf(flags);
         // Results do not depend on the thread count, so a run may resume on another; not on another backend.
-        const settings = { network: name, ...opts, backend: flags.backend, rateTable: flags.rateTable ?? null };
+        const settings = {
+          network: name,
+          ...opts,
+          backend: flags.backend,
+          rateTable: flags.rateTable ?? null,
+        };
         const hooks = await prepare(flags, `network ${name}`, settings, progress);
         progress.stage(`building ${name} with ${flags.neurons} neurons (p ${flags.p}, seed ${flags.seed})`);
         const run = await runBenchmark(name, { ...opts, ...engine }, hooks);
