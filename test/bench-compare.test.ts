@@ -165,12 +165,13 @@ function fakeRunner(have: { python: boolean; torch: boolean; brian2: boolean }, 
       );
     }
     if (command === process.execPath && a.includes('network')) {
-      calls.push('hhnet network');
+      const exact = a.includes('--exact-rates');
+      calls.push(exact ? 'hhnet network --exact-rates' : 'hhnet network');
       const seed = Number(a[a.indexOf('--seed') + 1]);
       return ok(
         JSON.stringify({
-          wallSeconds: 0.5 + seed / 10,
-          simulateSeconds: 0.4 + seed / 10,
+          wallSeconds: 0.5 + seed / 10 + (exact ? 0.5 : 0),
+          simulateSeconds: 0.4 + seed / 10 + (exact ? 0.5 : 0),
           meanRateHz: 35,
           cvIsi: 1.9,
           synapses: 320000,
@@ -234,6 +235,7 @@ test('runCompare alternates the tools each round and compares medians over round
     'brian cython',
     'brian cpp_standalone',
     'hhnet network',
+    'hhnet network --exact-rates',
   ];
   assert.deepEqual(fake.calls, [
     'probe',
@@ -264,17 +266,20 @@ test('runCompare alternates the tools each round and compares medians over round
   assert.equal(report.machine.torch, '1.13.1');
   assert.equal(report.machine.torchThreads, 2);
   assert.ok(report.network);
-  const [hhNet, brianNet] = report.network.rows;
+  const [hhNet, hhExact, brianNet] = report.network.rows;
   assert.deepEqual(hhNet.wallSeconds.samples, [0.6, 0.7, 0.8]);
-  close(brianNet.speedupWall ?? NaN, 10 / 0.7, 1e-12);
-  close(brianNet.speedupSimulate ?? NaN, 8 / 0.6, 1e-12);
+  close(hhNet.speedupWall ?? NaN, 10 / 0.7, 1e-12);
+  close(hhNet.speedupSimulate ?? NaN, 8 / 0.6, 1e-12);
+  close(hhExact.speedupWall ?? NaN, 10 / 1.2, 1e-12);
+  assert.equal(brianNet.speedupWall, null);
   const text = formatReport(report);
   assert.match(text, /Test CPU/);
   assert.match(
     text,
-    /\| hhnet +\| 0\.70 \(0\.60–0\.80\) +\| 0\.60 \(0\.50–0\.70\) +\| 35\.00 +\| 1\.900 +\| 320000 +\| 1× +\|/,
+    /\| hhnet \(rate tables\) +\| 0\.70 \(0\.60–0\.80\) +\| 0\.60 \(0\.50–0\.70\) +\| 35\.00 +\| 1\.900 +\| 320000 +\| 14\.3× \(13\.3×\) +\|/,
   );
-  assert.match(text, /14\.3× \(13\.3×\) +\|/);
+  assert.match(text, /\| hhnet \(exact rates\) +\| 1\.20 \(1\.10–1\.30\) .*\| 8\.33× \(7\.27×\) +\|/);
+  assert.match(text, /\| Brian2 \(C\+\+ standalone\) +\| 10\.00 .*\| 1× +\|/);
   assert.match(text, /\| hh-fc +\| 12\.0 \(11\.0–13\.0\) +\| 300\.0 +\| 60\.0 +\| 25\.0× +\| 5\.00× +\|/);
   // Brian2 C++ runs on as many OpenMP threads as hhnet (two on a 2-core machine) and says so.
   const threads = report.options.brianOpenmpThreads;
@@ -288,7 +293,7 @@ test('runCompare alternates the tools each round and compares medians over round
 test('runCompare skips missing tools with the install hint and still runs hhnet', async () => {
   const fake = fakeRunner({ python: true, torch: false, brian2: false });
   const report = await runCompare(options({ rounds: 2 }), deps(fake));
-  const round = ['hhnet train', 'hhnet sim', 'hhnet network'];
+  const round = ['hhnet train', 'hhnet sim', 'hhnet network', 'hhnet network --exact-rates'];
   assert.deepEqual(fake.calls, ['probe', ...round, ...round]);
   assert.deepEqual(report.errors, []);
   assert.equal(report.tools.torch?.reason, 'not installed — apt-get install python3-torch');

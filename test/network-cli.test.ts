@@ -39,6 +39,8 @@ describe('hhnet network', () => {
     for (const k of ['meanRateHz', 'cvIsi', 'spikes', 'synapses', 'bytesPerSynapse', 'wallSeconds'])
       assert.equal(typeof j[k], 'number', k);
     assert.ok(j.spikes > 0 && j.synapses > 2000 && j.bytesPerSynapse < 5, r.stdout);
+    // The engine it ran on: the wasm step with its default rate table (CUBA has no gates to tabulate).
+    assert.deepEqual([j.backend, j.threads, j.rateTableMv], ['wasm', 1, 1 / 32]);
     assert.ok(existsSync(join(out, 'network.svg')));
     const saved = JSON.parse(readFileSync(join(out, 'network.json'), 'utf8'));
     assert.equal(saved.summary.spikes, j.spikes);

@@ -365,7 +365,7 @@ export interface SimRow {
 }
 
 export interface NetworkRow {
-  /** 'hhnet' or 'brian2 cpp_standalone'. */
+  /** 'hhnet' (the default wasm step with rate tables), 'hhnet exact rates' or 'brian2 cpp_standalone'. */
   tool: string;
   /** Network construction plus simulation (s), per round. */
   wallSeconds: Summary;
@@ -374,7 +374,7 @@ export interface NetworkRow {
   meanRateHz: Summary;
   cvIsi: Summary;
   synapses: number[];
-  /** Brian2's wall time / hhnet's (> 1: hhnet faster); null for hhnet. */
+  /** Brian2's wall time / this hhnet row's (> 1: hhnet faster); null for Brian2's row. */
   speedupWall: number | null;
   speedupSimulate: number | null;
   missing: string | null;
@@ -492,7 +492,13 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     simRates.set(t, []);
     simSpikes.set(t, []);
   }
-  const NET_TOOLS = ['hhnet', 'brian2 cpp_standalone'];
+  const BRIAN_NET = 'brian2 cpp_standalone';
+  /** hhnet's runs: the default (rate tables) and with every rate computed (--exact-rates). */
+  const HHNET_NET: [string, string[]][] = [
+    ['hhnet', []],
+    ['hhnet exact rates', ['--exact-rates']],
+  ];
+  const NET_TOOLS = [...HHNET_NET.map(([t]) => t), BRIAN_NET];
   const NET_FIELDS = ['wallSeconds', 'simulateSeconds', 'meanRateHz', 'cvIsi', 'synapses'] as const;
   const netSamples = new Map<string, number[]>(
     NET_TOOLS.flatMap((t) => NET_FIELDS.map((f) => [`${t}/${f}`, []] as [string, number[]])),
@@ -622,20 +628,23 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
         '--seed',
         `${round}`,
       ];
-      const h = await job(round, 'hhnet network cobahh', process.execPath, [
-        cli,
-        'network',
-        'cobahh',
-        ...common,
-        '--threads',
-        `${opts.networkThreads}`,
-        '--json',
-        '--quiet',
-        '--force',
-        '--out',
-        join(opts.workDir, 'hhnet-cobahh'),
-      ]);
-      if (h) for (const f of NET_FIELDS) push(netSamples, `hhnet/${f}`, num(h[f]));
+      for (const [tool, extra] of HHNET_NET) {
+        const h = await job(round, `${tool} network cobahh`, process.execPath, [
+          cli,
+          'network',
+          'cobahh',
+          ...common,
+          ...extra,
+          '--threads',
+          `${opts.networkThreads}`,
+          '--json',
+          '--quiet',
+          '--force',
+          '--out',
+          join(opts.workDir, 'hhnet-cobahh'),
+        ]);
+        if (h) for (const f of NET_FIELDS) push(netSamples, `${tool}/${f}`, num(h[f]));
+      }
       if (tools.brian2.available) {
         const b = await job(
           round,
@@ -668,7 +677,9 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     ? {
         rows: NET_TOOLS.map((tool): NetworkRow => {
           const get = (f: string): Summary => summarize(netSamples.get(`${tool}/${f}`) ?? []);
-          const mine = (f: string): number | null => summarize(netSamples.get(`hhnet/${f}`) ?? []).median;
+          const brian = (f: string): number | null =>
+            summarize(netSamples.get(`${BRIAN_NET}/${f}`) ?? []).median;
+          const isBrian = tool === BRIAN_NET;
           return {
             tool,
             wallSeconds: get('wallSeconds'),
@@ -676,18 +687,17 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
             meanRateHz: get('meanRateHz'),
             cvIsi: get('cvIsi'),
             synapses: netSamples.get(`${tool}/synapses`) ?? [],
-            speedupWall:
-              tool === 'hhnet' ? null : speedup(mine('wallSeconds'), get('wallSeconds').median, 'time'),
-            speedupSimulate:
-              tool === 'hhnet'
-                ? null
-                : speedup(mine('simulateSeconds'), get('simulateSeconds').median, 'time'),
-            missing: tool === 'hhnet' || tools.brian2.available ? null : tools.brian2.reason,
+            speedupWall: isBrian ? null : speedup(get('wallSeconds').median, brian('wallSeconds'), 'time'),
+            speedupSimulate: isBrian
+              ? null
+              : speedup(get('simulateSeconds').median, brian('simulateSeconds'), 'time'),
+            missing: !isBrian || tools.brian2.available ? null : tools.brian2.reason,
           };
         }),
         timing: {
           hhnet:
-            'wallSeconds: building the network (connectivity, initial states, generated kernels) plus simulating it, measured inside `hhnet network cobahh` (process start and file output excluded)',
+            'wallSeconds: building the network (connectivity, initial states, generated kernels) plus simulating it, measured inside `hhnet network cobahh` (process start and file output excluded); the wasm step with its rate tables (1/32 mV)',
+          'hhnet exact rates': 'the same with --exact-rates: every rate function computed each step',
           'brian2 cpp_standalone':
             "wallSeconds: network construction plus device.build and the binary's run, C++ compilation excluded (brian_cobahh.py); simulateSeconds: the binary's own main loop",
         },
@@ -843,23 +853,28 @@ export function machineLine(report: CompareReport): string {
   return parts.join('; ');
 }
 
-/** The COBAHH table: times (s), statistics, and hhnet's speed-up over Brian2. */
+/** The COBAHH table: times (s), statistics, and each hhnet run's speed-up over Brian2. */
 export function networkTable(report: CompareReport): string {
   if (!report.network) return '';
+  const brianThreads =
+    report.options.networkThreads > 1 ? ` [${report.options.networkThreads} OpenMP threads]` : '';
   const rows = report.network.rows.map((r) => [
-    (SIM_LABELS[r.tool] ?? r.tool) +
-      (r.tool === 'brian2 cpp_standalone' && report.options.networkThreads > 1
-        ? ` [${report.options.networkThreads} OpenMP threads]`
-        : ''),
+    r.tool === 'brian2 cpp_standalone'
+      ? `Brian2 (C++ standalone)${brianThreads}`
+      : r.tool === 'hhnet'
+        ? 'hhnet (rate tables)'
+        : 'hhnet (exact rates)',
     r.missing ?? formatSummary(r.wallSeconds, '', 1, 2, 'failed'),
     r.missing ? '—' : formatSummary(r.simulateSeconds, '', 1, 2, 'failed'),
     r.missing ? '—' : formatSummary(r.meanRateHz, '', 1, 2, 'failed'),
     r.missing ? '—' : formatSummary(r.cvIsi, '', 1, 3, 'failed'),
     r.missing || r.synapses.length === 0 ? '—' : `${Math.round(median(r.synapses))}`,
-    r.tool === 'hhnet' ? '1×' : `${formatRatio(r.speedupWall)} (${formatRatio(r.speedupSimulate)})`,
+    r.tool === 'brian2 cpp_standalone'
+      ? '1×'
+      : `${formatRatio(r.speedupWall)} (${formatRatio(r.speedupSimulate)})`,
   ]);
   return markdownTable(
-    ['tool', 'wall s', 'simulate s', 'rate Hz', 'CV ISI', 'synapses', 'hhnet speed-up wall (simulate)'],
+    ['tool', 'wall s', 'simulate s', 'rate Hz', 'CV ISI', 'synapses', 'speed-up over Brian2 wall (simulate)'],
     rows,
   );
 }

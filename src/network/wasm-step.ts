@@ -142,7 +142,7 @@ function rateGrid(o: RateTableOptions): { min: number; step: number; rows: numbe
   const rows = Math.ceil((max - min) / step);
   if (rows > 1 << 20)
     throw new RangeError(
-      `rate table: ${rows} rows is too many (over 2^20): raise the step or narrow the range`,
+      `rate table: ${rows} rows is too many (over 2^20): raise the step (--rate-table) or narrow the range`,
     );
   return { min, step, rows };
 }

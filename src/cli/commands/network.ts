@@ -28,13 +28,18 @@ interface NetworkFlags {
   resume?: boolean;
   backend: NetworkBackend;
   threads?: number;
-  rateTable?: number | true;
+  rateTable: number;
+  exactRates?: boolean;
 }
+
+/** The wasm step's rate table (none with --exact-rates or on the JS backend). */
+const rateTableOf = (f: NetworkFlags) =>
+  f.exactRates || f.backend !== 'wasm' ? undefined : { step: f.rateTable };
 
 const engineOf = (f: NetworkFlags) => ({
   backend: f.backend,
   threads: f.threads ?? 1,
-  rateTable: f.rateTable === undefined ? undefined : f.rateTable === true ? true : { step: f.rateTable },
+  rateTable: rateTableOf(f),
 });
 
 const CHECKPOINT = 'network-checkpoint.bin';
@@ -76,7 +81,7 @@ const TITLES: Readonly<Record<BenchmarkName, string>> = {
 };
 
 /** The summary `--json` prints: the issue's fields first, then the rest. */
-function jsonLine(run: NetworkRun): string {
+function jsonLine(run: NetworkRun, flags: NetworkFlags): string {
   const s = run.summary;
   return JSON.stringify({
     meanRateHz: s.meanRateHz,
@@ -92,6 +97,7 @@ function jsonLine(run: NetworkRun): string {
     duration: s.duration,
     dt: s.dt,
     seed: s.seed,
+    ...engineSummary(flags),
   });
 }
 
@@ -99,6 +105,7 @@ async function finish(name: string, title: string, run: NetworkRun, flags: Netwo
   const out = await prepareResultDir(flags.out, OWN, flags);
   const jsonPath = await writeJson(out, 'network.json', {
     network: name,
+    engine: engineSummary(flags),
     summary: run.summary,
     groups: run.groups.map((g) => ({ of: g.of, stats: g.stats, rate: g.rate, spikeTimes: g.trains })),
   });
@@ -109,7 +116,12 @@ async function finish(name: string, title: string, run: NetworkRun, flags: Netwo
       `${s.meanRateHz.toFixed(2)} Hz, CV(ISI) ${Number.isNaN(s.cvIsi) ? 'n/a' : s.cvIsi.toFixed(3)}; ` +
       `built in ${s.buildSeconds.toFixed(2)} s, ${s.duration} ms simulated in ${s.simulateSeconds.toFixed(2)} s; wrote ${jsonPath} and ${svgPath}`,
   );
-  if (flags.json) process.stdout.write(jsonLine(run) + '\n');
+  if (flags.json) process.stdout.write(jsonLine(run, flags) + '\n');
+}
+
+/** How the populations were stepped, as the outputs report it. */
+function engineSummary(f: NetworkFlags) {
+  return { backend: f.backend, threads: f.threads ?? 1, rateTableMv: rateTableOf(f)?.step ?? null };
 }
 
 /** The flags every network command takes: output, checkpoints, engine. */
@@ -136,10 +148,12 @@ function commonOptions(c: Command): Command {
       positiveInt,
     )
     .option(
-      '--rate-table [mV]',
-      "wasm: interpolate the gates' updates from a table over v with this spacing (default 1/32 mV) instead of computing them",
+      '--rate-table <mV>',
+      "wasm: spacing of the table over v the gates' updates are interpolated from (error ∝ spacing²; 1/32 mV: float32 precision)",
       positiveNumber,
-    );
+      1 / 32,
+    )
+    .option('--exact-rates', "wasm: compute the gates' rate functions every step instead of the table");
 }
 
 export function registerNetwork(program: Command): void {
@@ -180,7 +194,7 @@ export function registerNetwork(program: Command): void {
           network: name,
           ...opts,
           backend: flags.backend,
-          rateTable: flags.rateTable ?? null,
+          rateTable: rateTableOf(flags)?.step ?? null,
         };
         const hooks = await prepare(flags, `network ${name}`, settings, progress);
         progress.stage(`building ${name} with ${flags.neurons} neurons (p ${flags.p}, seed ${flags.seed})`);
@@ -206,7 +220,7 @@ export function registerNetwork(program: Command): void {
         sha256: digest,
         duration: flags.duration ?? null,
         backend: flags.backend,
-        rateTable: flags.rateTable ?? null,
+        rateTable: rateTableOf(flags)?.step ?? null,
       };
       const hooks = await prepare(flags, `network ${file}`, settings, progress);
       const run = await runNetworkFile(file, flags.duration, hooks, engineOf(flags));
