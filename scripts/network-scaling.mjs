@@ -4,6 +4,7 @@
 // keep 80 synapses per neuron in (p = 80/N) and (b) at the published p = 0.02 up to about 10 M
 // synapses. Each size runs in its own process (fresh heap, RSS measured there).
 //   npm run build && node scripts/network-scaling.mjs [--duration MS] [--sizes 4000,10000,…] [--backend wasm|js]
+//     [--exact-rates] (the wasm step computes every rate instead of its rate table, as the CLI's flag)
 import { execFileSync } from 'node:child_process';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +16,13 @@ const flag = (name, fallback) => {
 };
 const duration = Number(flag('--duration', '100'));
 const backend = flag('--backend', 'wasm');
+const exactRates = args.includes('--exact-rates');
 
 if (process.env.HHNET_SCALING_CHILD) {
   const { cobahh } = await import('../dist/src/network/index.js');
   const [n, p] = [Number(process.env.N), Number(process.env.P)];
   const t0 = performance.now();
-  const b = cobahh({ neurons: n, p, backend });
+  const b = cobahh({ neurons: n, p, backend, rateTable: backend === 'wasm' && !exactRates });
   const spikes = b.net.spikeMonitor(b.population);
   await b.net.prepare();
   const built = performance.now();
@@ -56,6 +58,7 @@ const run = (n, p, series) => {
       `${duration}`,
       '--backend',
       backend,
+      ...(exactRates ? ['--exact-rates'] : []),
     ],
     {
       env: { ...process.env, HHNET_SCALING_CHILD: '1', N: `${n}`, P: `${p}` },

@@ -6,7 +6,7 @@
 import { declaredModel } from '../neurons/catalog.js';
 import type { NeuronModel } from '../neurons/model.js';
 import { expandLets, initialState, resolveParams } from '../neurons/model.js';
-import { evaluate, parseExpr } from '../symbolic/expr.js';
+import { jsFunction, parseExpr, renderJs } from '../symbolic/expr.js';
 import type { Rng } from '../util/rng.js';
 import type { GeneratedStep, NetworkIntegrator } from './kernel.js';
 import { generateStep } from './kernel.js';
@@ -303,9 +303,12 @@ export class NeuronPopulation extends Group {
     const inits = m.states.map((s) =>
       expandLets(m, parseExpr(String(d.states[s].init), `population "${this.name}": states.${s}.init`)),
     );
-    const env = new Map<string, number>(Object.entries(this.params));
-    env.set(m.input, 0);
-    const lookup = (s: string): number => env.get(s) ?? NaN;
+    // Compiled once (a tree walk per neuron and state costs more than the rest of the build).
+    const names = [...Object.keys(this.params), m.input, ...m.states];
+    const slot = new Map(names.map((s, i) => [s, i] as [string, number]));
+    const base = Object.keys(this.params).length + 1;
+    const env = new Float64Array(names.length);
+    Object.values(this.params).forEach((v, i) => (env[i] = v));
     const drawn = m.states.map((s) => init[s]);
     if (drawn.every((x) => x === undefined)) {
       // The declared initial state (with a model's Newton refinement to rest, where it has one).
@@ -313,18 +316,31 @@ export class NeuronPopulation extends Group {
       for (let i = 0; i < this.n; i++) this.y.set(y0, i * this.S);
       return;
     }
+    const computed = inits.map((e, k) =>
+      drawn[k] !== undefined
+        ? null
+        : jsFunction<(v: Float64Array) => number>(
+            'v',
+            renderJs(
+              [e],
+              (s) => (slot.has(s) ? `v[${slot.get(s)}]` : 'NaN'),
+              (_, code) => `return ${code};`,
+            ),
+          ),
+    );
     const row = new Float64Array(this.S);
     for (let i = 0; i < this.n; i++) {
       {
+        env.fill(NaN, base); // a state not yet set reads NaN, as before its init
         for (let k = 0; k < this.S; k++) {
           const spec = drawn[k];
-          const value = spec !== undefined ? draw(spec, rng) : evaluate(inits[k], lookup);
+          const value = spec !== undefined ? draw(spec, rng) : computed[k]!(env);
           if (!Number.isFinite(value))
             throw new RangeError(
               `population "${this.name}": the initial ${m.states[k]} of neuron ${i} is ${value}; check init and params`,
             );
           row[k] = value;
-          env.set(m.states[k], value);
+          env[base + k] = value;
         }
       }
       this.y.set(row, i * this.S);

@@ -82,17 +82,17 @@ export function wasmStepUnsupported(plan: StepPlan): string | null {
  * linearly. Vectors with a lane outside [min, max) take the exact expressions.
  */
 export interface RateTableOptions {
-  /** Lowest tabulated potential, mV (default −150). */
+  /** Lowest tabulated potential, mV (default −100). */
   min?: number;
-  /** Highest tabulated potential, mV (default 100). */
+  /** Highest tabulated potential, mV (default 70; spikes peak below it). */
   max?: number;
   /** Grid spacing, mV (default 1/32). */
   step?: number;
 }
 
 export const RATE_TABLE_DEFAULTS: Readonly<Required<RateTableOptions>> = {
-  min: -150,
-  max: 100,
+  min: -100,
+  max: 70,
   step: 1 / 32,
 };
 
