@@ -22,6 +22,10 @@
  * hash, HHNET_KERNEL_CACHE): prepareWasmStep() asynchronously, or on first use synchronously (a
  * compiler worker the caller blocks on). Models the SIMD renderer cannot express (sin, cos,
  * general powers) have no wasm step: wasmStepUnsupported says why, and populations fall back to JS.
+ *
+ * With rate tables (RateTableOptions) the gates' updates are interpolated from a table over v that
+ * sits after the constant table: each lane reads its row as whole vectors (one cache line for up to
+ * eight quantities), and 4×4 shuffles turn the lanes' rows into one vector per quantity.
  */
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { Expr } from '../symbolic/expr.js';
@@ -154,6 +158,7 @@ function rateGrid(o: RateTableOptions): { min: number; step: number; rows: numbe
 export function fillRateTable(plan: StepPlan, rates: RateTable, dt: number, into: Float32Array): void {
   const v = plan.model.states[plan.vk];
   const Q = 2 * rates.states.length;
+  const slopes = rates.rowFloats / 2; // the slopes' vectors follow the values' (renderWasmStep)
   const exprs = rates.states.flatMap((k) => [plan.terms[k].a, plan.terms[k].b]);
   const body = renderJs(
     exprs,
@@ -180,7 +185,7 @@ export function fillRateTable(plan: StepPlan, rates: RateTable, dt: number, into
     const o = r * rates.rowFloats;
     for (let q = 0; q < Q; q++) {
       into[o + q] = here[q];
-      into[o + Q + q] = next[q] - here[q];
+      into[o + slopes + q] = next[q] - here[q];
     }
     [here, next] = [next, here];
   }
@@ -263,15 +268,12 @@ export function renderWasmStep(plan: StepPlan, opts: WasmStepOptions = {}): Wasm
   };
   const updates = states.flatMap((_, k) => (isTab(k) ? [] : update(k)));
   const Q = 2 * tabulated.length;
-  const rowFloats = Math.ceil((2 * Q) / 16) * 16;
-  // The table path: per quantity, the four lanes' values and slopes gathered from their rows.
+  // A row: the quantities in vectors of four (G of them), then their slopes in as many.
+  const G = Math.ceil(Q / 4);
+  const rowFloats = 8 * G;
+  // The table path: each lane's row read as vectors, interpolated, then transposed to quantities.
   const tableLines = (): string[] => {
     if (!grid || tabulated.length === 0) return [];
-    const gather = (off: number): string => {
-      let g = `v128.load32_splat(r0, RATES_AT + ${off})`;
-      for (let l = 1; l < 4; l++) g = `v128.load32_lane(r${l}, ${g}, ${l}, RATES_AT + ${off})`;
-      return g;
-    };
     const lines = [
       ...tabulated.map((k) => `let n${k} = s${k};`),
       `const ru = f32x4.mul(f32x4.sub(s${vk}, ${lit(grid.min)}), ${lit(1 / grid.step)});`,
@@ -281,8 +283,26 @@ export function renderWasmStep(plan: StepPlan, opts: WasmStepOptions = {}): Wasm
       `  const ro = i32x4.mul(rj, i32x4.splat(${4 * rowFloats}));`,
       ...[0, 1, 2, 3].map((l) => `  const r${l}: usize = <usize>i32x4.extract_lane(ro, ${l});`),
     ];
-    for (let q = 0; q < Q; q++)
-      lines.push(`  const T${q} = f32x4.add(${gather(4 * q)}, f32x4.mul(rw, ${gather(4 * (Q + q))}));`);
+    // Lane l's weight, its row's vectors interpolated (P), then 4×4 transposes into quantities T.
+    for (let l = 0; l < 4; l++) lines.push(`  const w${l} = f32x4.shuffle(rw, rw, ${l}, ${l}, ${l}, ${l});`);
+    for (let g = 0; g < G; g++) {
+      for (let l = 0; l < 4; l++)
+        lines.push(
+          `  const P${g}_${l} = f32x4.add(v128.load(r${l}, RATES_AT + ${16 * g}), f32x4.mul(w${l}, v128.load(r${l}, RATES_AT + ${16 * (G + g)})));`,
+        );
+      const P = (l: number) => `P${g}_${l}`;
+      lines.push(
+        `  const U${g}_0 = f32x4.shuffle(${P(0)}, ${P(1)}, 0, 4, 1, 5);`,
+        `  const U${g}_1 = f32x4.shuffle(${P(2)}, ${P(3)}, 0, 4, 1, 5);`,
+        `  const U${g}_2 = f32x4.shuffle(${P(0)}, ${P(1)}, 2, 6, 3, 7);`,
+        `  const U${g}_3 = f32x4.shuffle(${P(2)}, ${P(3)}, 2, 6, 3, 7);`,
+      );
+      const lanes = ['0, 1, 4, 5', '2, 3, 6, 7'];
+      for (let j = 0; j < 4 && 4 * g + j < Q; j++)
+        lines.push(
+          `  const T${4 * g + j} = f32x4.shuffle(U${g}_${j < 2 ? 0 : 2}, U${g}_${j < 2 ? 1 : 3}, ${lanes[j % 2]});`,
+        );
+    }
     tabulated.forEach((k, q) =>
       lines.push(`  n${k} = f32x4.add(s${k}, f32x4.sub(T${2 * q}, f32x4.mul(T${2 * q + 1}, s${k})));`),
     );
