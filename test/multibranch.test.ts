@@ -1,0 +1,234 @@
+// The trainable multi-branch neuron (HH soma + K passive branches): finite-difference gradchecks
+// of the fused kernel's BPTT (smooth mode) for the input currents, the coupling and the branch
+// leak; the forward against a plain re-statement of the equations; option errors; the mc-fc model.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { HH_SHIFTED } from '../src/neurons/hh.js';
+import { MultiBranchNeurons, multiBranchSpikes } from '../src/nn/multibranch.js';
+import { fullHhRestingState, fullHhSpikes } from '../src/nn/spiking.js';
+import { Surrogate, makeSurrogate } from '../src/nn/surrogate.js';
+import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
+import { Shape, Tensor, shapeSize } from '../src/tensor/tensor.js';
+import { Rng } from '../src/util/rng.js';
+import { alphaH, alphaM, alphaN, betaH, betaM, betaN } from '../src/neurons/hh.js';
+
+function uniform(shape: Shape, lo: number, hi: number, seed: number, requiresGrad = true): Tensor {
+  const rng = new Rng(seed);
+  const data = Float32Array.from({ length: shapeSize(shape) }, () => rng.range(lo, hi));
+  return new Tensor(data, shape, requiresGrad);
+}
+
+/** gradcheck with tight tolerances; every checked input must get some gradient. */
+function check(fn: () => Tensor, inputs: Tensor[], opts: GradcheckOptions & { minGrad?: number } = {}): void {
+  const res = gradcheck(fn, inputs, { atol: 1e-4, rtol: 2e-3, ...opts });
+  assert.ok(res.ok, `gradcheck failed: max |error| ${res.maxAbsError} at ${res.worst}`);
+  const minGrad = opts.minGrad ?? 1e-3;
+  inputs.forEach((x, k) => {
+    const largest = (x.grad ?? new Float32Array(0)).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    assert.ok(largest > minGrad, `input ${k}: largest |gradient| ${largest} ≤ ${minGrad}`);
+  });
+}
+
+const SURROGATES: Surrogate[] = [
+  makeSurrogate('rectangular', 4),
+  makeSurrogate('sigmoid', 1),
+  makeSurrogate('arctan', 0.6),
+  makeSurrogate('fast-sigmoid', 1),
+];
+const OUTPUTS = ['spikes', 'rate'] as const;
+
+describe('multi-branch kernel: BPTT gradchecks (smooth mode)', () => {
+  const N = 2;
+  const K = 3;
+  for (const sur of SURROGATES) {
+    it(`${sur.name}: input currents (static, framed, soma input) × spikes and rate`, () => {
+      const gc = uniform([N, K], 0.5, 3, 21);
+      const gl = uniform([N, K], 0.1, 1, 22);
+      // The soma rests at v ≈ 0.0036 mV; v climbs by about dt·Σgc·V_b per step and crosses the low threshold within T steps.
+      const common = { dt: 0.1, threshold: 4, surrogate: sur, smoothCheck: true };
+      const xs = uniform([2, K * N], 10, 40, 23);
+      const xf = uniform([3, 2, K * N], 0, 50, 24);
+      const xsoma = uniform([2, (K + 1) * N], 5, 30, 25);
+      // The rectangular window's primitive has kinks (at θ ± width) that a step of 1e-2 straddles;
+      // at 1e-3 the float32 outputs' rounding adds up to ~6e-4 to the differences, hence its atol.
+      const rect = sur.name === 'rectangular';
+      const eps = rect ? 1e-3 : 1e-2;
+      const atol = rect ? 7e-4 : 1e-4;
+      for (const output of OUTPUTS) {
+        check(() => multiBranchSpikes(xs, gc, gl, { ...common, T: 8, output }), [xs], { eps, atol });
+        check(
+          () => multiBranchSpikes(xf, gc, gl, { ...common, timeVarying: true, repeat: 3, output }),
+          [xf],
+          { eps, atol },
+        );
+        check(() => multiBranchSpikes(xsoma, gc, gl, { ...common, T: 8, output, somaInput: true }), [xsoma], {
+          eps,
+          atol,
+        });
+      }
+    });
+
+    it(`${sur.name}: coupling and branch leak (per unit and shared, mixed signs)`, () => {
+      const rng = new Rng(31);
+      // Mixed signs, away from 0 (|g| has a kink there).
+      const signed = (shape: number[], lo: number, hi: number): Tensor =>
+        new Tensor(
+          Float32Array.from(
+            { length: shapeSize(shape) },
+            () => (rng.uniform() < 0.5 ? -1 : 1) * rng.range(lo, hi),
+          ),
+          shape,
+          true,
+        );
+      const common = { dt: 0.1, threshold: 4, surrogate: sur, smoothCheck: true };
+      const x = uniform([2, K * N], 10, 40, 32, false);
+      const xf = uniform([4, 2, K * N], 0, 50, 33, false);
+      const tol = { eps: sur.name === 'rectangular' ? 3e-3 : 2e-3, atol: 1e-4, rtol: 3e-3 };
+      for (const shared of [false, true]) {
+        const shape = shared ? [K] : [N, K];
+        const gc = signed(shape, 0.5, 3);
+        const gl = signed(shape, 0.2, 1);
+        for (const output of OUTPUTS) {
+          check(() => multiBranchSpikes(x, gc, gl, { ...common, T: 8, output }), [gc, gl], tol);
+        }
+        check(
+          () => multiBranchSpikes(xf, gc, gl, { ...common, timeVarying: true, repeat: 2 }),
+          [gc, gl],
+          tol,
+        );
+      }
+    });
+  }
+
+  it('through a full spike upstroke (gate and coupling terms of the backward matter)', () => {
+    const gc = uniform([1, 2], 1, 3, 41);
+    const gl = uniform([1, 2], 0.2, 0.5, 42);
+    const x = uniform([1, 2], 150, 250, 43);
+    const opts = {
+      T: 30,
+      dt: 0.05,
+      threshold: 30,
+      surrogate: makeSurrogate('sigmoid', 0.2),
+      smoothCheck: true,
+      output: 'spikes' as const,
+    };
+    check(() => multiBranchSpikes(x, gc, gl, opts), [x, gc, gl], { eps: 5e-3, atol: 2e-4, rtol: 5e-3 });
+  });
+});
+
+describe('multi-branch kernel: forward', () => {
+  it('matches a plain restatement of the Euler step (two branches, soma input, spike trains)', () => {
+    const K = 2;
+    const dt = 0.05;
+    const T = 60;
+    const gc = Float32Array.of(1.5, -2.5); // used as |gc|
+    const gl = Float32Array.of(0.3, 0.7);
+    const I = [120, 60, 10]; // branch 1, branch 2, soma
+    const out = multiBranchSpikes(
+      new Tensor(Float32Array.from(I), [1, 3]),
+      new Tensor(gc, [1, K]),
+      new Tensor(gl, [1, K]),
+      { T, dt, somaInput: true, output: 'spikes', threshold: 50 },
+    );
+    const p = HH_SHIFTED;
+    const rest = fullHhRestingState();
+    let { v, m, h, n } = rest;
+    const V = [rest.v, rest.v];
+    const spikes: number[] = [];
+    for (let t = 0; t < T; t++) {
+      const ax = V.reduce((s, Vb, b) => s + Math.abs(gc[b]) * (Vb - v), 0);
+      const ion = p.gNa * m ** 3 * h * (v - p.ENa) + p.gK * n ** 4 * (v - p.EK) + p.gL * (v - p.EL);
+      const v1 = v + (dt / p.C) * (I[2] - ion + ax);
+      for (let b = 0; b < K; b++)
+        V[b] += (dt / p.C) * (I[b] - gl[b] * (V[b] - rest.v) + Math.abs(gc[b]) * (v - V[b]));
+      const [am, bm, ah, bh, an, bn] = [alphaM(v), betaM(v), alphaH(v), betaH(v), alphaN(v), betaN(v)];
+      m += dt * (am * (1 - m) - bm * m);
+      h += dt * (ah * (1 - h) - bh * h);
+      n += dt * (an * (1 - n) - bn * n);
+      v = v1;
+      spikes.push(+(v > 50));
+    }
+    assert.ok(
+      spikes.some((s) => s === 1),
+      'the reference fires within the run',
+    );
+    assert.deepEqual([...out.data], spikes);
+  });
+
+  it('with no coupling the soma is a plain full-HH neuron (same spikes as fullHhSpikes)', () => {
+    const x = uniform([3, 1], 5, 40, 51, false);
+    const both = new Tensor(new Float32Array(6), [3, 2]); // [branch | soma] blocks
+    for (let s = 0; s < 3; s++) both.data[2 * s + 1] = x.data[s];
+    const zero = new Tensor(new Float32Array(1), [1, 1]);
+    const mb = multiBranchSpikes(both, zero, zero, { T: 200, somaInput: true, output: 'spikes' });
+    const hh = fullHhSpikes(x, { T: 200, output: 'spikes' });
+    assert.deepEqual([...mb.data], [...hh.data]);
+    assert.ok(mb.data.some((s) => s === 1));
+  });
+
+  it('rests at the HH resting state for any conductances (no input, no spikes, no drift)', () => {
+    const gc = uniform([4, 3], 0, 4, 61, false);
+    const gl = uniform([4, 3], 0, 2, 62, false);
+    const out = multiBranchSpikes(new Tensor(new Float32Array(2 * 12), [2, 12]), gc, gl, {
+      T: 100,
+      threshold: fullHhRestingState().v + 1e-4, // the rest is ≈ 0.0036 mV (shifted convention)
+    });
+    assert.ok(out.data.every((s) => s === 0));
+  });
+});
+
+describe('multi-branch options', () => {
+  const gc = new Tensor(new Float32Array(4).fill(1), [1, 4]);
+  it('rejects bad branch counts, layouts and parameter sizes with clear errors', () => {
+    const x = new Tensor(new Float32Array(4), [1, 4]);
+    assert.throws(
+      () => multiBranchSpikes(x, gc, gc, { T: 2, branches: 0 }),
+      /branches must be an integer ≥ 1/,
+    );
+    assert.throws(
+      () => multiBranchSpikes(x, gc, gc, { T: 2, branches: 1.5 }),
+      /branches must be an integer ≥ 1/,
+    );
+    assert.throws(
+      () => multiBranchSpikes(new Tensor(new Float32Array(6), [1, 6]), gc, gc, { T: 2 }),
+      /4 blocks of currents \(4 branches\)/,
+    );
+    assert.throws(
+      () => multiBranchSpikes(x, gc, gc, { T: 2, somaInput: true }),
+      /5 blocks of currents \(4 branches \+ soma\)/,
+    );
+    const bad = new Tensor(new Float32Array(3), [3]);
+    assert.throws(
+      () => multiBranchSpikes(x, gc, bad, { T: 2, branches: 4 }),
+      /branchLeak has 3 values, expected 4/,
+    );
+    assert.throws(() => multiBranchSpikes(x, gc, gc, { T: 2, dt: 0 }), /dt must be > 0/);
+    // Σ 2|gc| = 8 mS/cm² plus the leak: stable at dt 0.05, refused at dt 0.5.
+    assert.throws(
+      () => multiBranchSpikes(x, gc, gc, { T: 2, dt: 0.5 }),
+      /forward Euler may diverge; use a smaller dt/,
+    );
+    assert.throws(
+      () => multiBranchSpikes(x, gc, gc, { T: 2, inputScale: NaN }),
+      /inputScale must be a finite/,
+    );
+  });
+  it('the layer checks its options at construction', () => {
+    const rng = new Rng(1);
+    assert.throws(() => new MultiBranchNeurons([4], { rng, branches: 0 }), /branches must be an integer ≥ 1/);
+    assert.throws(() => new MultiBranchNeurons([4], { rng, surrogate: 'nope' }), /surrogate/);
+    assert.throws(
+      () => new MultiBranchNeurons([4], { rng, couplingInit: [2, 1] }),
+      /couplingInit must be \[lo, hi\]/,
+    );
+    assert.throws(() => new MultiBranchNeurons([4], {} as never), /options.rng/);
+    const layer = new MultiBranchNeurons([5], { rng, branches: 3 });
+    assert.deepEqual(
+      layer.namedParameters().map(([n, t]) => [n, [...t.shape]]),
+      [
+        ['coupling', [5, 3]],
+        ['branch_leak', [5, 3]],
+      ],
+    );
+  });
+});
