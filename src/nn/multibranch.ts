@@ -109,7 +109,6 @@ export function multiBranchSpikes(
   const constants: HhMembraneConstants = { ...FULL_HH_MEMBRANE, ...(opts.membrane ?? {}) };
   for (const [k, val] of Object.entries(constants)) finite(fn, `membrane.${k}`, val);
   if (constants.C <= 0) throw new RangeError(`${fn}: membrane.C must be > 0, got ${constants.C}`);
-  checkStability(fn, gc.data, gl.data, N, K, dt / constants.C, constants.gL);
   const args = {
     ...base,
     branches: K,
@@ -154,37 +153,6 @@ export function multiBranchSpikes(
     },
     [state],
   );
-}
-
-/**
- * Forward Euler on the passive part (leaks and coupling) is stable when dt/C times every
- * eigenvalue's magnitude stays below 2; Gershgorin's discs bound them by the largest row sum
- * gL + 2Σ_b|gc_b| (soma) and |gL_b| + 2|gc_b| (branch b). Beyond that bound the run may diverge
- * (NaN), so it is refused with the remedy instead.
- */
-export function checkStability(
-  fn: string,
-  gc: Float32Array,
-  gl: Float32Array,
-  N: number,
-  K: number,
-  k: number,
-  somaLeak: number,
-): void {
-  for (let j = 0; j < N; j++) {
-    let soma = Math.abs(somaLeak);
-    let worst = 0;
-    for (let b = 0; b < K; b++) {
-      const c = Math.abs(gc[j * K + b]);
-      soma += 2 * c;
-      worst = Math.max(worst, Math.abs(gl[j * K + b]) + 2 * c);
-    }
-    const bound = k * Math.max(soma, worst);
-    if (!(bound <= 2))
-      throw new RangeError(
-        `${fn}: unit ${j}: dt/C·(largest conductance row sum) = ${bound.toFixed(3)} > 2, so forward Euler may diverge; use a smaller dt or smaller coupling / branch leak conductances`,
-      );
-  }
 }
 
 export interface MultiBranchNeuronOptions {

@@ -2,31 +2,72 @@
  * Fused multi-step kernels of the trainable multi-branch neuron (nn/multibranch.ts): each unit is
  * an HH soma (shifted convention, voltage-dependent rates, as the full-HH kernel) coupled through
  * axial conductances to K passive dendritic branches, one compartment each, every branch driven by
- * its own input current. Forward Euler with step dt from the previous step's values (the
- * integrator of the full-HH layer, spiking.ts), for v the soma potential and V_b the branch
- * potentials (b = 1..K):
+ * its own input current. With v the soma's potential and V_b the branches' (b = 1..K):
  *
  *   C dv/dt   = I_s − ḡNa m³h (v − ENa) − ḡK n⁴ (v − EK) − gL (v − EL) + Σ_b |gc_b| (V_b − v)
  *   C dV_b/dt = I_b − |gL_b| (V_b − E_b) + |gc_b| (v − V_b)
  *   dx/dt     = αx(v) (1 − x) − βx(v) x      (x = m, h, n)
  *
- * with I = inputScale·(the input current), E_b = the soma's resting potential (so the whole cell
- * rests at the HH resting state for any coupling and branch leak: the initial state does not
- * depend on the learnable parameters) and s[t] = H(v[t] − θ), no reset. The coupling gc and the
- * branch leak gL_b are per unit and branch, [N][K], used through |·| (conductances stay
- * non-negative while the raw parameters learn freely; the gradient is sign(g)·dL/d|g|).
+ * Integrator (step dt, every right-hand side from the previous step's states): each potential is
+ * linearly implicit Euler in its own conductance, C(y′ − y)/dt = A − G·y′, i.e.
+ *   v′ = (v + k(I_s + gNa m³h ENa + gK n⁴ EK + gL EL + Σ|gc_b| V_b)) / (1 + k(gNa m³h + gK n⁴ + gL + Σ|gc_b|))
+ *   V_b′ = (V_b + k(I_b + |gL_b| E_b + |gc_b| v)) / (1 + k(|gL_b| + |gc_b|))        (k = dt/C)
+ * and the gates are exponential Euler (Rush–Larsen, gateStep). Both are stable for any dt and any
+ * conductance (the coupling is a contraction: |∂v′/∂v| + Σ|∂v′/∂V_b| ≤ 1), unlike the full-HH
+ * layer's forward Euler, which the first mc-fc runs drove to NaN: strong branch currents push v
+ * where forward-Euler gates diverge (dt(α + β) > 2: β_m alone passes 40/ms below about −41 mV) and
+ * where the open Na and K conductances make dt·G/C > 2. Rest is the same fixed point as the ODE's.
+ *
+ * I = inputScale·(the input current); E_b = the soma's resting potential, so the whole cell rests
+ * at the HH resting state for any coupling and branch leak (the initial state does not depend on
+ * the learnable parameters); s[t] = H(v[t] − θ), no reset. The coupling gc and the branch leak gL_b
+ * are per unit and branch, [N][K], used through |·| (conductances stay non-negative while the raw
+ * parameters learn freely; the gradient is sign(g)·dL/d|g|).
  *
  * Layouts (spiking-types.ts conventions): input per sample is [(K + somaInput)·N] in blocks of N,
  * [I_1|…|I_K] then, with somaInput, [I_s]; output the soma spikes (or rate) [B·N]; the saved
  * states [T][B·N][4 + K] are (v, m, h, n, V_1..V_K) after each step (float32). Backward is the
- * hand-derived adjoint of the Euler step (see docs/compartments.md), surrogate derivative at the
- * soma's spike. Plain TypeScript only: there is no WASM version (the declared-model machinery that
+ * hand-derived adjoint of the step (multiBranchBackwardJs), surrogate derivative at the soma's
+ * spike. Plain TypeScript only: there is no WASM version (the declared-model machinery that
  * generates WASM kernels handles one input current per neuron).
  */
 import type { HhInitialState, HhMembraneConstants, SpikingKernelBase } from '../spiking-types.js';
 import { checkBase, checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import { surrogateGradAt, surrogatePrimitiveAt } from '../spiking/surrogates.js';
 import { hhRatesWithDerivatives, spikeCut } from './spiking.js';
+
+/**
+ * One exponential-Euler (Rush–Larsen) gate step: x' = x∞ + (x − x∞)·e^(−dt(α + β)), x∞ = α/(α + β)
+ * — exact for rates frozen over the step, and stable for any dt.
+ */
+export function gateStep(x: number, a: number, b: number, dt: number): number {
+  const s = a + b;
+  const inf = a / s;
+  return inf + (x - inf) * Math.exp(-dt * s);
+}
+
+/**
+ * ∂x'/∂v of gateStep for rates a, b with derivatives da, db w.r.t. v; writes ∂x'/∂x = e^(−dt(a + b))
+ * to out[at].
+ */
+function gateVoltagePartial(
+  x: number,
+  a: number,
+  b: number,
+  da: number,
+  db: number,
+  dt: number,
+  out: Float64Array,
+  at: number,
+): number {
+  const s = a + b;
+  const e = Math.exp(-dt * s);
+  out[at] = e;
+  const inf = a / s;
+  const ds = da + db;
+  // ∂x∞/∂v = (α′β − αβ′)/s² = (α′ − x∞·s′)/s, without squaring s (it overflows first).
+  return ((1 - e) * (da - inf * ds)) / s - dt * ds * e * (x - inf);
+}
 
 export interface MultiBranchBase extends SpikingKernelBase {
   /** K: dendritic branches per unit (≥ 1). */
@@ -104,15 +145,19 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
   const r = new Float64Array(14);
   const gc = new Float64Array(K);
   const gl = new Float64Array(K);
+  const ub = new Float64Array(K); // 1/(1 + k(|gL_b| + |gc_b|))
   const V = new Float64Array(K);
   const I = new Float64Array(K);
   const frame = batch * inW;
   for (let i = 0; i < BN; i++) {
     const j = i % N;
     const base = ((i - j) / N) * inW + j; // this neuron's first block, frame 0
+    let sumGc = 0;
     for (let b = 0; b < K; b++) {
       gc[b] = Math.abs(coupling[j * K + b]);
       gl[b] = Math.abs(branchLeak[j * K + b]);
+      ub[b] = 1 / (1 + k * (gl[b] + gc[b]));
+      sumGc += gc[b];
       V[b] = Er;
     }
     let v = initial.v;
@@ -131,14 +176,15 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
       left--;
       hhRatesWithDerivatives(v, r);
       const n2 = n * n;
-      let axial = 0;
-      for (let b = 0; b < K; b++) axial += gc[b] * (V[b] - v);
-      const v1 =
-        v + Is + k * (axial - gNa * m * m * m * h * (v - ENa) - gK * n2 * n2 * (v - EK) - gL * (v - EL));
-      for (let b = 0; b < K; b++) V[b] += I[b] + k * (gc[b] * (v - V[b]) - gl[b] * (V[b] - Er));
-      m += dt * (r[0] * (1 - m) - r[1] * m);
-      h += dt * (r[2] * (1 - h) - r[3] * h);
-      n += dt * (r[4] * (1 - n) - r[5] * n);
+      const gna = gNa * m * m * m * h;
+      const gk = gK * n2 * n2;
+      let axial = 0; // Σ|gc_b|·V_b
+      for (let b = 0; b < K; b++) axial += gc[b] * V[b];
+      const v1 = (v + Is + k * (gna * ENa + gk * EK + gL * EL + axial)) / (1 + k * (gna + gk + gL + sumGc));
+      for (let b = 0; b < K; b++) V[b] = (V[b] + I[b] + k * (gl[b] * Er + gc[b] * v)) * ub[b];
+      m = gateStep(m, r[0], r[1], dt);
+      h = gateStep(h, r[2], r[3], dt);
+      n = gateStep(n, r[4], r[5], dt);
       v = v1;
       if (state) {
         const q = S * o;
@@ -157,14 +203,19 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
 }
 
 /**
- * BPTT through the Euler steps. With λ the adjoints of the states after step t (v, m, h, n, V_b)
- * and the previous states (v, m, h, n, V_b) as the step's arguments:
- *   λv ← λv·(1 − k(gNa m³h + gK n⁴ + gL + Σ|gc_b|)) + Σ_b λV_b·k|gc_b| + Σ_x λx·dt(αx′(1 − x) − βx′x)
- *   λV_b ← λv·k|gc_b| + λV_b·(1 − k(|gL_b| + |gc_b|))
- *   λm ← −λv·k·3gNa m²h (v − ENa) + λm(1 − dt(αm + βm)), likewise h (m³) and n (4gK n³, EK)
- *   dL/dI_b += kIn·λV_b, dL/dI_s += kIn·λv, dL/d|gc_b| += k(V_b − v)(λv − λV_b),
- *   dL/d|gL_b| += −k(V_b − E_b)·λV_b,
- * and each step's spike adds gradOut·σ′(v[t] − θ) to λv.
+ * BPTT through the steps. The step's arguments are the previous states (v, m, h, n, V_b), its
+ * results v′, V_b′ (saved), u = 1/(1 + kG) with G = gNa m³h + gK n⁴ + gL + Σ|gc_b| and
+ * u_b = 1/(1 + k(|gL_b| + |gc_b|)); for any argument or parameter θ, ∂v′/∂θ = k(∂A/∂θ − v′∂G/∂θ)·u
+ * (A the driving term, v′ = (v + kA)u), likewise for V_b′. With λ the adjoints of the states after
+ * the step:
+ *   λv ← λv·u + Σ_b λV_b·k|gc_b|u_b + Σ_x λx·∂x′/∂v
+ *   λV_b ← λv·k|gc_b|u + λV_b·u_b
+ *   λm ← λv·k·3gNa m²h (ENa − v′)u + λm·e_m, likewise h (gNa m³, ENa) and n (4gK n³, EK)
+ *   dL/dI_s += kIn·u·λv, dL/dI_b += kIn·u_b·λV_b,
+ *   dL/d|gc_b| += k(V_b − v′)u·λv + k(v − V_b′)u_b·λV_b, dL/d|gL_b| += k(E_b − V_b′)u_b·λV_b,
+ * where, for the gates (gateStep) with s = α + β, e = e^(−dt·s), x∞ = α/s,
+ *   ∂x′/∂v = (1 − e)(α′ − x∞ s′)/s − dt·s′·e·(x − x∞),
+ * and each step's spike adds gradOut·σ′(v′ − θ) to λv.
  */
 export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
   const where = 'multiBranchBackward';
@@ -188,23 +239,28 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
   const frame = batch * inW;
   const frames = T / R;
   const r = new Float64Array(14);
+  const g = new Float64Array(3); // ∂x'/∂x of the three gates
   const gc = new Float64Array(K);
   const gl = new Float64Array(K);
+  const ub = new Float64Array(K);
   const sgnC = new Float64Array(K);
   const sgnL = new Float64Array(K);
   const dV = new Float64Array(K); // λV_b
-  const accB = new Float64Array(K); // branch input gradients summed over a frame (or all steps)
+  const accB = new Float64Array(K); // Σ u_b·λV_b over a frame (or all steps)
   const gC = new Float64Array(K);
   const gLb = new Float64Array(K);
-  const Vp = new Float64Array(K); // previous branch potentials
+  const Vp = new Float64Array(K); // branch potentials before the step
   for (let i = 0; i < BN; i++) {
     const j = i % N;
     const base = ((i - j) / N) * inW + j;
+    let sumGc = 0;
     for (let b = 0; b < K; b++) {
       const c = coupling[j * K + b];
       const l = branchLeak[j * K + b];
       gc[b] = Math.abs(c);
       gl[b] = Math.abs(l);
+      ub[b] = 1 / (1 + k * (gl[b] + gc[b]));
+      sumGc += gc[b];
       sgnC[b] = Math.sign(c);
       sgnL[b] = Math.sign(l);
       dV[b] = 0;
@@ -228,14 +284,9 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
       accS = 0;
     };
     for (let t = T - 1, o = i + (T - 1) * BN, left = R, f = frames - 1; t >= 0; t--, o -= BN) {
-      dv += (rateOutput ? gRate : gradOut[o]) * surrogateGradAt(kind, p, state[S * o] - th);
-      accS += dv;
-      for (let b = 0; b < K; b++) accB[b] += dV[b];
-      if (timeVarying && --left === 0) {
-        flush(base + f * frame);
-        left = R;
-        f--;
-      }
+      const q1 = S * o; // the states after step t
+      const v1 = state[q1];
+      dv += (rateOutput ? gRate : gradOut[o]) * surrogateGradAt(kind, p, v1 - th);
       // The step's arguments: the states after step t − 1 (the initial state for t = 0).
       let v: number, m: number, h: number, n: number;
       if (t === 0) {
@@ -245,35 +296,44 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
         n = initial.n;
         for (let b = 0; b < K; b++) Vp[b] = Er;
       } else {
-        const q = S * (o - BN);
+        const q = q1 - S * BN;
         v = state[q];
         m = state[q + 1];
         h = state[q + 2];
         n = state[q + 3];
         for (let b = 0; b < K; b++) Vp[b] = state[q + 4 + b];
       }
-      let sumGc = 0;
+      const m2h = m * m * h;
+      const n3 = n * n * n;
+      const u = 1 / (1 + k * (gNa * m2h * m + gK * n3 * n + gL + sumGc));
+      const du = dv * u; // λv·u
+      accS += du;
       let fromBranches = 0;
       for (let b = 0; b < K; b++) {
-        gC[b] += k * (Vp[b] - v) * (dv - dV[b]);
-        gLb[b] -= k * (Vp[b] - Er) * dV[b];
-        sumGc += gc[b];
-        fromBranches += dV[b] * k * gc[b];
+        const dVu = dV[b] * ub[b];
+        const Vb1 = state[q1 + 4 + b];
+        accB[b] += dVu;
+        gC[b] += k * ((Vp[b] - v1) * du + (v - Vb1) * dVu);
+        gLb[b] += k * (Er - Vb1) * dVu;
+        fromBranches += dVu * k * gc[b];
+      }
+      if (timeVarying && --left === 0) {
+        flush(base + f * frame);
+        left = R;
+        f--;
       }
       if (t === 0) break; // the initial state is a constant
       hhRatesWithDerivatives(v, r);
-      const m2h = m * m * h;
-      const n3 = n * n * n;
       const dvPrev =
-        dv * (1 - k * (gNa * m2h * m + gK * n3 * n + gL + sumGc)) +
+        du +
         fromBranches +
-        dm * dt * (r[6] * (1 - m) - r[7] * m) +
-        dh * dt * (r[8] * (1 - h) - r[9] * h) +
-        dn * dt * (r[10] * (1 - n) - r[11] * n);
-      const dmPrev = -dv * k * gNa * 3 * m2h * (v - ENa) + dm * (1 - dt * (r[0] + r[1]));
-      const dhPrev = -dv * k * gNa * m * m * m * (v - ENa) + dh * (1 - dt * (r[2] + r[3]));
-      const dnPrev = -dv * k * gK * 4 * n3 * (v - EK) + dn * (1 - dt * (r[4] + r[5]));
-      for (let b = 0; b < K; b++) dV[b] = dv * k * gc[b] + dV[b] * (1 - k * (gl[b] + gc[b]));
+        dm * gateVoltagePartial(m, r[0], r[1], r[6], r[7], dt, g, 0) +
+        dh * gateVoltagePartial(h, r[2], r[3], r[8], r[9], dt, g, 1) +
+        dn * gateVoltagePartial(n, r[4], r[5], r[10], r[11], dt, g, 2);
+      const dmPrev = du * k * gNa * 3 * m2h * (ENa - v1) + dm * g[0];
+      const dhPrev = du * k * gNa * m * m * m * (ENa - v1) + dh * g[1];
+      const dnPrev = du * k * gK * 4 * n3 * (EK - v1) + dn * g[2];
+      for (let b = 0; b < K; b++) dV[b] = du * k * gc[b] + dV[b] * ub[b];
       dv = dvPrev;
       dm = dmPrev;
       dh = dhPrev;
