@@ -102,7 +102,7 @@ export const IZH_FC = Object.freeze({ dt: 0.5, surrogate: 'sigmoid:0.05', weight
  * θ 50 mV; fc1's outputs ×inputScale µA/cm² (a branch needs ~100–800 µA/cm² for its soma to
  * cross θ within the 15 steps).
  */
-export const MC_FC = Object.freeze({ units: 128, branches: 4, dt: 0.05, inputScale: 1000 });
+export const MC_FC = Object.freeze({ units: 128, branches: 4, dt: 0.05, inputScale: 8 });
 
 /** The spiking hidden layer of an fc model: its neurons and the projection that feeds them. */
 export interface FcSpikingLayer {

@@ -11,12 +11,15 @@
  */
 import {
   multiBranchBackwardJs,
+  multiBranchFlopsPerUnit,
+  multiBranchFlopsPerUnitStep,
   multiBranchForwardJs,
   multiBranchStateWidth,
 } from '../kernels/js/multibranch.js';
+import { RATE_FLOPS_PER_TRAIN, RATE_FLOPS_PER_TRAIN_STEP } from '../kernels/spiking-costs.js';
 import type { HhMembraneConstants } from '../kernels/spiking-types.js';
-import { accumulateGrad, isGradEnabled } from '../tensor/autograd.js';
-import { makeResult } from '../tensor/autograd.js';
+import { addFlops } from '../tensor/accounting.js';
+import { accumulateGrad, isGradEnabled, makeResult } from '../tensor/autograd.js';
 import { Shape, Tensor, shapeSize, shapeString } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 import { Module } from './module.js';
@@ -126,6 +129,8 @@ export function multiBranchSpikes(
   const state = record ? new Float32Array(multiBranchStateWidth(K) * lay.T * BN) : null;
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   multiBranchForwardJs({ ...args, input: x.data, out, state });
+  const rate = lay.rateOutput ? RATE_FLOPS_PER_TRAIN_STEP * lay.T + RATE_FLOPS_PER_TRAIN : 0;
+  addFlops(fn, BN * (lay.T * multiBranchFlopsPerUnitStep(K) + multiBranchFlopsPerUnit(K) + rate));
   const reduce = (g: Float32Array, shared: boolean): Float32Array => {
     if (!shared) return g;
     const s = new Float32Array(K);

@@ -105,6 +105,24 @@ export interface MultiBranchBackwardArgs extends MultiBranchBase {
   gradBranchLeak: Float32Array | null;
 }
 
+/**
+ * Forward FLOPs (the counting rules of spiking-costs.ts), per unit-step: the six rates (32, as the
+ * full HH); gNa·m³h (4) and gK·n⁴ (3); the soma's numerator v + I_s + k·(gNa'·ENa + gK'·EK +
+ * gL·EL + Σ|gc_b|V_b) (3 multiplies, K multiplies and K adds for the sum, 3 adds, ·k, 2 adds:
+ * 9 + 2K) and denominator 1 + k·(gNa' + gK' + gL + Σ|gc|) (3 adds, ·k, 1 add, the division: 6);
+ * per branch (V + I + k(|gL|E + |gc|v))·u_b (2 multiplies, 3 adds, ·k, ·u_b: 7); three Rush–Larsen
+ * gates (α + β, α/s, dt·s, exp, x − x∞, ·e, + x∞: 7 each, 21); the spike compare (1).
+ * 32 + 7 + 9 + 2K + 6 + 7K + 21 + 1 = 76 + 9K.
+ */
+export function multiBranchFlopsPerUnitStep(branches: number): number {
+  return 76 + 9 * branches;
+}
+
+/** Per batch-unit setup: |gc|, |gL| (2K abs), Σ|gc| (K adds), u_b = 1/(1 + k(…)) (4K): 7K. */
+export function multiBranchFlopsPerUnit(branches: number): number {
+  return 7 * branches;
+}
+
 /** States saved per neuron and step. */
 export function multiBranchStateWidth(branches: number): number {
   return 4 + branches;
