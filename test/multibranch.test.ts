@@ -24,6 +24,15 @@ import { Adam } from '../src/optim/adam.js';
 import { add, softmaxCrossEntropy } from '../src/tensor/ops.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { loadMultitaskData } from '../src/train/multitask.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSafetensors } from '../src/io/safetensors.js';
+import { resolveRlConfig } from '../src/rl/config.js';
+import { Actor, ActorShape, RL_MC_OPTIONS } from '../src/rl/networks.js';
+import { ReplayBuffer } from '../src/rl/replay.js';
+import { SAC_DEFAULTS, SoftActorCritic } from '../src/rl/sac.js';
+import { trainRl } from '../src/rl/train.js';
 
 function uniform(shape: Shape, lo: number, hi: number, seed: number, requiresGrad = true): Tensor {
   const rng = new Rng(seed);
@@ -305,5 +314,74 @@ describe('mc-fc (multi-task model of multi-branch units)', () => {
       net.neurons.coupling.data.some((v, i) => Math.abs(v - coupling0[i]) > 1e-3),
       'the coupling conductances learn',
     );
+  });
+});
+
+describe('mc RL actor (multi-branch units)', () => {
+  const shape: ActorShape = {
+    kind: 'mc',
+    obsSize: 4,
+    actionSize: 2,
+    window: 5,
+    repeats: 3,
+    hidden: 16,
+    branchHidden: 8,
+  };
+
+  it('SAC updates train its encoder and coupling with finite losses', () => {
+    const agent = new SoftActorCritic(shape, SAC_DEFAULTS, new Rng(4));
+    const actor = agent.actor as Actor & { neurons: MultiBranchNeurons };
+    assert.equal(actor.featureSize, 16);
+    assert.equal(actor.encoder.outFeatures, RL_MC_OPTIONS.branches * 16);
+    const coupling0 = actor.neurons.coupling.data.slice();
+    const rb = new ReplayBuffer(100, 20, 2);
+    const rng = new Rng(5);
+    for (let i = 0; i < 60; i++)
+      rb.add(
+        Float32Array.from({ length: 20 }, () => rng.normal()),
+        [rng.range(-1, 1), rng.range(-1, 1)],
+        rng.normal(),
+        Float32Array.from({ length: 20 }, () => rng.normal()),
+        i % 7 === 0,
+      );
+    for (let k = 0; k < 10; k++) {
+      const stats = agent.update(rb.sample(16, rng), rng);
+      assert.ok(Number.isFinite(stats.criticLoss) && Number.isFinite(stats.actorLoss));
+    }
+    const rates = actor.features(
+      Float32Array.from({ length: 8 * 20 }, () => rng.normal()),
+      8,
+    );
+    assert.ok(
+      rates.data.some((r) => r > 0),
+      'some units fire',
+    );
+    assert.ok(
+      actor.neurons.coupling.data.some((v, i) => Math.abs(v - coupling0[i]) > 1e-5),
+      'the actor loss reaches the coupling conductances',
+    );
+  });
+
+  it('train rl runs the mc actor end to end and checkpoints its conductances', async () => {
+    const cfg = resolveRlConfig({
+      env: 'inverted-pendulum',
+      model: 'mc',
+      steps: 160,
+      warmup: 100,
+      batch: 8,
+      evalEvery: 160,
+      evalEpisodes: 1,
+      seed: 3,
+    });
+    const out = mkdtempSync(join(tmpdir(), 'hhnet-mc-rl-'));
+    try {
+      const doc = await trainRl(cfg, { out, resume: false });
+      assert.equal(doc.config.model, 'mc');
+      assert.equal(doc.evals.length, 1);
+      const model = loadSafetensors(join(out, 'model.safetensors'));
+      assert.deepEqual(model.tensors.get('neurons.coupling')?.shape, [cfg.hidden, RL_MC_OPTIONS.branches]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
