@@ -33,6 +33,7 @@ import { Actor, ActorShape, RL_MC_OPTIONS } from '../src/rl/networks.js';
 import { ReplayBuffer } from '../src/rl/replay.js';
 import { SAC_DEFAULTS, SoftActorCritic } from '../src/rl/sac.js';
 import { trainRl } from '../src/rl/train.js';
+import { runCli } from './helpers.js';
 
 function uniform(shape: Shape, lo: number, hi: number, seed: number, requiresGrad = true): Tensor {
   const rng = new Rng(seed);
@@ -384,4 +385,40 @@ describe('mc RL actor (multi-branch units)', () => {
       rmSync(out, { recursive: true, force: true });
     }
   });
+});
+
+it('hhnet train multitask --model mc-fc runs from the command line', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'hhnet-mc-fc-'));
+  try {
+    const r = await runCli(
+      [
+        'train',
+        'multitask',
+        '--model',
+        'mc-fc',
+        '--dataset',
+        'multi-mnist',
+        '--epochs',
+        '1',
+        '--batch',
+        '32',
+        '--T',
+        '4',
+        '--limit-train',
+        '64',
+        '--limit-test',
+        '32',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const { tensors } = loadSafetensors(join(out, 'model.safetensors'));
+    assert.deepEqual(tensors.get('neurons.coupling')?.shape, [MC_FC.units, MC_FC.branches]);
+    assert.deepEqual(tensors.get('fc1.weight')?.shape, [MC_FC.units * MC_FC.branches, IMAGE_PIXELS]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
