@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { HH_SHIFTED } from '../src/neurons/hh.js';
 import { MultiBranchNeurons, multiBranchSpikes } from '../src/nn/multibranch.js';
-import { fullHhRestingState } from '../src/nn/spiking.js';
+import { multiBranchForwardJs, multiBranchStateWidth } from '../src/kernels/js/multibranch.js';
+import { SURROGATE_RECTANGULAR } from '../src/kernels/spiking-types.js';
+import { FULL_HH_MEMBRANE, fullHhRestingState } from '../src/nn/spiking.js';
 import { Surrogate, makeSurrogate } from '../src/nn/surrogate.js';
 import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
 import { Shape, Tensor, shapeSize } from '../src/tensor/tensor.js';
@@ -63,12 +65,16 @@ const OUTPUTS = ['spikes', 'rate'] as const;
 describe('multi-branch kernel: BPTT gradchecks (smooth mode)', () => {
   const N = 2;
   const K = 3;
-  for (const sur of SURROGATES) {
-    it(`${sur.name}: input currents (static, framed, soma input) × spikes and rate`, () => {
+  for (const [sur, activeBranches] of [
+    ...SURROGATES.map((x) => [x, false] as const),
+    ...SURROGATES.map((x) => [x, true] as const),
+  ]) {
+    const what = `${sur.name}, ${activeBranches ? 'HH' : 'passive'} branches`;
+    it(`${what}: input currents (static, framed, soma input) × spikes and rate`, () => {
       const gc = uniform([N, K], 0.5, 3, 21);
       const gl = uniform([N, K], 0.1, 1, 22);
       // The soma rests at v ≈ 0.0036 mV; v climbs by about dt·Σgc·V_b per step and crosses the low threshold within T steps.
-      const common = { dt: 0.1, threshold: 4, surrogate: sur, smoothCheck: true };
+      const common = { dt: 0.1, threshold: 4, surrogate: sur, smoothCheck: true, activeBranches };
       const xs = uniform([2, K * N], 10, 40, 23);
       const xf = uniform([3, 2, K * N], 0, 50, 24);
       const xsoma = uniform([2, (K + 1) * N], 5, 30, 25);
@@ -91,7 +97,7 @@ describe('multi-branch kernel: BPTT gradchecks (smooth mode)', () => {
       }
     });
 
-    it(`${sur.name}: coupling and branch leak (per unit and shared, mixed signs)`, () => {
+    it(`${what}: coupling and branch leak (per unit and shared, mixed signs)`, () => {
       const rng = new Rng(31);
       // Mixed signs, away from 0 (|g| has a kink there).
       const signed = (shape: number[], lo: number, hi: number): Tensor =>
@@ -103,7 +109,7 @@ describe('multi-branch kernel: BPTT gradchecks (smooth mode)', () => {
           shape,
           true,
         );
-      const common = { dt: 0.1, threshold: 4, surrogate: sur, smoothCheck: true };
+      const common = { dt: 0.1, threshold: 4, surrogate: sur, smoothCheck: true, activeBranches };
       const x = uniform([2, K * N], 10, 40, 32, false);
       const xf = uniform([4, 2, K * N], 0, 50, 33, false);
       const tol = { eps: sur.name === 'rectangular' ? 3e-3 : 2e-3, atol: 1e-4, rtol: 3e-3 };
@@ -136,57 +142,100 @@ describe('multi-branch kernel: BPTT gradchecks (smooth mode)', () => {
       output: 'spikes' as const,
     };
     check(() => multiBranchSpikes(x, gc, gl, opts), [x, gc, gl], { eps: 5e-3, atol: 2e-4, rtol: 5e-3 });
+    // HH branches: their own gates and ionic currents enter the backward too.
+    check(() => multiBranchSpikes(x, gc, gl, { ...opts, activeBranches: true }), [x, gc, gl], {
+      eps: 5e-3,
+      atol: 2e-4,
+      rtol: 5e-3,
+    });
   });
 });
 
 describe('multi-branch kernel: forward', () => {
-  it('matches a plain restatement of the step (linearly implicit potentials, Rush–Larsen gates) (two branches, soma input, spike trains)', () => {
-    const K = 2;
-    const dt = 0.05;
-    const T = 60;
-    const gc = Float32Array.of(1.5, -2.5); // used as |gc|
-    const gl = Float32Array.of(0.3, 0.7);
-    const I = [120, 60, 10]; // branch 1, branch 2, soma
-    const out = multiBranchSpikes(
-      new Tensor(Float32Array.from(I), [1, 3]),
-      new Tensor(gc, [1, K]),
-      new Tensor(gl, [1, K]),
-      { T, dt, somaInput: true, output: 'spikes', threshold: 50 },
-    );
-    const p = HH_SHIFTED;
-    const rest = fullHhRestingState();
-    let { v, m, h, n } = rest;
-    const V = [rest.v, rest.v];
-    const spikes: number[] = [];
-    for (let t = 0; t < T; t++) {
-      // Linearly implicit Euler for the potentials (each in its own conductance), from the
-      // previous states.
-      const gna = p.gNa * m ** 3 * h;
-      const gk = p.gK * n ** 4;
-      const G = gna + gk + p.gL + Math.abs(gc[0]) + Math.abs(gc[1]);
-      const A =
-        I[2] + gna * p.ENa + gk * p.EK + p.gL * p.EL + Math.abs(gc[0]) * V[0] + Math.abs(gc[1]) * V[1];
-      const v1 = (v + (dt / p.C) * A) / (1 + (dt / p.C) * G);
-      for (let b = 0; b < K; b++)
-        V[b] =
-          (V[b] + (dt / p.C) * (I[b] + gl[b] * rest.v + Math.abs(gc[b]) * v)) /
-          (1 + (dt / p.C) * (gl[b] + Math.abs(gc[b])));
-      const [am, bm, ah, bh, an, bn] = [alphaM(v), betaM(v), alphaH(v), betaH(v), alphaN(v), betaN(v)];
+  for (const activeBranches of [false, true]) {
+    it(`matches a plain restatement of the step, ${activeBranches ? 'HH' : 'passive'} branches (states and spikes)`, () => {
+      const K = 2;
+      const dt = 0.05;
+      const T = 80;
+      const gc = Float32Array.of(1.5, -2.5); // used as |gc|
+      const gl = Float32Array.of(0.3, 0.7);
+      const I = [120, 60, 10]; // branch 1, branch 2, soma
+      const rest = fullHhRestingState();
+      const S = multiBranchStateWidth(K, activeBranches);
+      const state = new Float32Array(S * T);
+      const out = new Float32Array(T);
+      multiBranchForwardJs({
+        batch: 1,
+        neurons: 1,
+        steps: T,
+        timeVarying: false,
+        rateOutput: false,
+        threshold: 50,
+        surrogate: SURROGATE_RECTANGULAR,
+        surrogateParam: 10,
+        smooth: false,
+        branches: K,
+        somaInput: true,
+        activeBranches,
+        constants: FULL_HH_MEMBRANE,
+        dt,
+        inputScale: 1,
+        initial: rest,
+        coupling: gc,
+        branchLeak: gl,
+        input: Float32Array.from(I),
+        out,
+        state,
+      });
+      const p = HH_SHIFTED;
+      const k = dt / p.C;
       // Rush–Larsen: exact for the step's frozen rates.
       const rl = (x: number, a: number, b: number): number =>
         a / (a + b) + (x - a / (a + b)) * Math.exp(-dt * (a + b));
-      m = rl(m, am, bm);
-      h = rl(h, ah, bh);
-      n = rl(n, an, bn);
-      v = v1;
-      spikes.push(+(v > 50));
-    }
-    assert.ok(
-      spikes.some((s) => s === 1),
-      'the reference fires within the run',
-    );
-    assert.deepEqual([...out.data], spikes);
-  });
+      const gates = (u: number, [m, h, n]: number[]): number[] => [
+        rl(m, alphaM(u), betaM(u)),
+        rl(h, alphaH(u), betaH(u)),
+        rl(n, alphaN(u), betaN(u)),
+      ];
+      const ionic = ([m, h, n]: number[]): { g: number; a: number } => {
+        const gna = p.gNa * m ** 3 * h;
+        const gk = p.gK * n ** 4;
+        return { g: gna + gk + p.gL, a: gna * p.ENa + gk * p.EK + p.gL * p.EL };
+      };
+      let v = rest.v;
+      let x = [rest.m, rest.h, rest.n];
+      const V = [rest.v, rest.v];
+      const xb = [x.slice(), x.slice()];
+      let maxErr = 0;
+      const spikes: number[] = [];
+      for (let t = 0; t < T; t++) {
+        // Linearly implicit Euler for each potential in its own conductance, from the previous
+        // states: y′ = (y + k·A)/(1 + k·G).
+        const ion = ionic(x);
+        const gcs = [Math.abs(gc[0]), Math.abs(gc[1])];
+        const v1 =
+          (v + k * (I[2] + ion.a + gcs[0] * V[0] + gcs[1] * V[1])) / (1 + k * (ion.g + gcs[0] + gcs[1]));
+        for (let b = 0; b < K; b++) {
+          const bi = activeBranches ? ionic(xb[b]) : { g: 0, a: 0 };
+          const Vb = V[b];
+          V[b] = (Vb + k * (I[b] + gl[b] * rest.v + gcs[b] * v + bi.a)) / (1 + k * (gl[b] + gcs[b] + bi.g));
+          if (activeBranches) xb[b] = gates(Vb, xb[b]);
+        }
+        x = gates(v, x);
+        v = v1;
+        spikes.push(+(v > 50));
+        const got = state.subarray(S * t, S * (t + 1));
+        const want = [v, ...x, ...V, ...(activeBranches ? [...xb[0], ...xb[1]] : [])];
+        want.forEach((w, c) => (maxErr = Math.max(maxErr, Math.abs(got[c] - w) / Math.max(1, Math.abs(w)))));
+      }
+      assert.ok(maxErr < 1e-5, `largest relative state error ${maxErr}`);
+      assert.ok(
+        spikes.some((s) => s === 1),
+        'the reference fires within the run',
+      );
+      assert.deepEqual([...out], spikes);
+    });
+  }
 
   it('stays finite under strong currents either way (forward Euler would diverge there)', () => {
     const gc = new Tensor(Float32Array.of(2, 2), [2]);
@@ -205,6 +254,12 @@ describe('multi-branch kernel: forward', () => {
       threshold: fullHhRestingState().v + 1e-4, // the rest is ≈ 0.0036 mV (shifted convention)
     });
     assert.ok(out.data.every((s) => s === 0));
+    const active = multiBranchSpikes(new Tensor(new Float32Array(2 * 12), [2, 12]), gc, gl, {
+      T: 100,
+      threshold: fullHhRestingState().v + 1e-4,
+      activeBranches: true,
+    });
+    assert.ok(active.data.every((s) => s === 0));
   });
 });
 

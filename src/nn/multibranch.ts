@@ -45,6 +45,11 @@ export interface MultiBranchOptions extends SpikingOptions {
   branches?: number;
   /** The input has one more block per sample: a current into the soma (default false). */
   somaInput?: boolean;
+  /**
+   * Branches with the soma's HH channels (ḡNa, ḡK, gL, gates from their own V_b) on top of their
+   * passive leak and coupling; default false (passive branches).
+   */
+  activeBranches?: boolean;
   /** Euler step, ms (default 0.05, the full-HH layer's). */
   dt?: number;
   /** Soma membrane overrides (shifted convention; default HH_SHIFTED). C is the branches' too. */
@@ -83,6 +88,7 @@ export function multiBranchSpikes(
   const K = opts.branches ?? coupling.shape[coupling.ndim - 1];
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`${fn}: branches must be an integer ≥ 1, got ${K}`);
   const somaInput = flag(fn, 'somaInput', opts.somaInput, false);
+  const activeBranches = flag(fn, 'activeBranches', opts.activeBranches, false);
   const blocks = K + (somaInput ? 1 : 0);
   const lay = layoutOf(fn, x, opts);
   const f0 = lay.features[0];
@@ -116,6 +122,7 @@ export function multiBranchSpikes(
     ...base,
     branches: K,
     somaInput,
+    activeBranches,
     constants,
     dt,
     inputScale,
@@ -126,11 +133,14 @@ export function multiBranchSpikes(
   const BN = lay.batch * N;
   const parents = [x, coupling, branchLeak];
   const record = isGradEnabled() && parents.some((p) => p.requiresGrad);
-  const state = record ? new Float32Array(multiBranchStateWidth(K) * lay.T * BN) : null;
+  const state = record ? new Float32Array(multiBranchStateWidth(K, activeBranches) * lay.T * BN) : null;
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   multiBranchForwardJs({ ...args, input: x.data, out, state });
   const rate = lay.rateOutput ? RATE_FLOPS_PER_TRAIN_STEP * lay.T + RATE_FLOPS_PER_TRAIN : 0;
-  addFlops(fn, BN * (lay.T * multiBranchFlopsPerUnitStep(K) + multiBranchFlopsPerUnit(K) + rate));
+  addFlops(
+    fn,
+    BN * (lay.T * multiBranchFlopsPerUnitStep(K, activeBranches) + multiBranchFlopsPerUnit(K) + rate),
+  );
   const reduce = (g: Float32Array, shared: boolean): Float32Array => {
     if (!shared) return g;
     const s = new Float32Array(K);
@@ -166,6 +176,8 @@ export interface MultiBranchNeuronOptions {
   /** K ≥ 1 branches per unit (default 4). */
   branches?: number;
   somaInput?: boolean;
+  /** HH channels in the branches too (default false: passive branches). */
+  activeBranches?: boolean;
   dt?: number;
   threshold?: number;
   surrogate?: Surrogate | string;
@@ -237,6 +249,7 @@ export class MultiBranchNeurons extends Module implements SpikingNeurons {
       ...extra,
       branches: this.branches,
       somaInput: o.somaInput,
+      activeBranches: o.activeBranches,
       dt: o.dt,
       threshold: o.threshold,
       surrogate: o.surrogate,

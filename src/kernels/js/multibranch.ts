@@ -74,6 +74,11 @@ export interface MultiBranchBase extends SpikingKernelBase {
   branches: number;
   /** The input carries one more block per sample: a current injected into the soma. */
   somaInput: boolean;
+  /**
+   * Branches carry the soma's HH channels too (ḡNa, ḡK, gL with EL, gates from V_b) on top of
+   * their passive leak and coupling (default false: passive branches).
+   */
+  activeBranches?: boolean;
   /** Soma membrane (shifted convention); C is also the branches' capacitance. */
   constants: HhMembraneConstants;
   /** Euler step, ms. */
@@ -112,10 +117,13 @@ export interface MultiBranchBackwardArgs extends MultiBranchBase {
  * 9 + 2K) and denominator 1 + k·(gNa' + gK' + gL + Σ|gc|) (3 adds, ·k, 1 add, the division: 6);
  * per branch (V + I + k(|gL|E + |gc|v))·u_b (2 multiplies, 3 adds, ·k, ·u_b: 7); three Rush–Larsen
  * gates (α + β, α/s, dt·s, exp, x − x∞, ·e, + x∞: 7 each, 21); the spike compare (1).
- * 32 + 7 + 9 + 2K + 6 + 7K + 21 + 1 = 76 + 9K.
+ * 32 + 7 + 9 + 2K + 6 + 7K + 21 + 1 = 76 + 9K. Active branches add per branch the rates (32),
+ * gNa'·gK' (7), their driving terms gNa'·ENa + gK'·EK + gL·EL (3 multiplies, 3 adds: 6), u_b =
+ * 1/(1 + k(|gL_b| + |gc_b| + gNa' + gK' + gL)) now per step (3 adds, ·k, 1 add, division: 6) and
+ * three gates (21): 72 more.
  */
-export function multiBranchFlopsPerUnitStep(branches: number): number {
-  return 76 + 9 * branches;
+export function multiBranchFlopsPerUnitStep(branches: number, activeBranches = false): number {
+  return 76 + 9 * branches + (activeBranches ? 72 * branches : 0);
 }
 
 /** Per batch-unit setup: |gc|, |gL| (2K abs), Σ|gc| (K adds), u_b = 1/(1 + k(…)) (4K): 7K. */
@@ -123,12 +131,12 @@ export function multiBranchFlopsPerUnit(branches: number): number {
   return 7 * branches;
 }
 
-/** States saved per neuron and step. */
-export function multiBranchStateWidth(branches: number): number {
-  return 4 + branches;
+/** States saved per neuron and step: v, m, h, n, V_1..V_K (and m_b, h_b, n_b per active branch). */
+export function multiBranchStateWidth(branches: number, activeBranches = false): number {
+  return 4 + branches + (activeBranches ? 3 * branches : 0);
 }
 
-function checkMultiBranch(a: MultiBranchBase, where: string): { inW: number; S: number } {
+function checkMultiBranch(a: MultiBranchBase, where: string): { inW: number; S: number; active: boolean } {
   checkBase(a, where);
   const K = a.branches;
   if (!Number.isInteger(K) || K < 1)
@@ -138,12 +146,13 @@ function checkMultiBranch(a: MultiBranchBase, where: string): { inW: number; S: 
   if (!(a.constants.C > 0)) throw new RangeError(`${where}: C must be > 0, got ${a.constants.C}`);
   checkLen(where, 'coupling', a.coupling, a.neurons * K);
   checkLen(where, 'branchLeak', a.branchLeak, a.neurons * K);
-  return { inW: (K + (a.somaInput ? 1 : 0)) * a.neurons, S: 4 + K };
+  const active = a.activeBranches ?? false;
+  return { inW: (K + (a.somaInput ? 1 : 0)) * a.neurons, S: multiBranchStateWidth(K, active), active };
 }
 
 export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
   const where = 'multiBranchForward';
-  const { inW, S } = checkMultiBranch(a, where);
+  const { inW, S, active } = checkMultiBranch(a, where);
   const { batch, neurons: N, steps: T, branches: K, timeVarying, rateOutput, smooth } = a;
   const { input, out, state, dt, initial, coupling, branchLeak, somaInput } = a;
   const BN = batch * N;
@@ -163,8 +172,8 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
   const r = new Float64Array(14);
   const gc = new Float64Array(K);
   const gl = new Float64Array(K);
-  const ub = new Float64Array(K); // 1/(1 + k(|gL_b| + |gc_b|))
   const V = new Float64Array(K);
+  const bg = new Float64Array(3 * K); // active branches' gates m_b, h_b, n_b
   const I = new Float64Array(K);
   const frame = batch * inW;
   for (let i = 0; i < BN; i++) {
@@ -174,9 +183,11 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
     for (let b = 0; b < K; b++) {
       gc[b] = Math.abs(coupling[j * K + b]);
       gl[b] = Math.abs(branchLeak[j * K + b]);
-      ub[b] = 1 / (1 + k * (gl[b] + gc[b]));
       sumGc += gc[b];
       V[b] = Er;
+      bg[3 * b] = initial.m;
+      bg[3 * b + 1] = initial.h;
+      bg[3 * b + 2] = initial.n;
     }
     let v = initial.v;
     let m = initial.m;
@@ -192,14 +203,31 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
         left = R;
       }
       left--;
-      hhRatesWithDerivatives(v, r);
       const n2 = n * n;
       const gna = gNa * m * m * m * h;
       const gk = gK * n2 * n2;
       let axial = 0; // Σ|gc_b|·V_b
       for (let b = 0; b < K; b++) axial += gc[b] * V[b];
       const v1 = (v + Is + k * (gna * ENa + gk * EK + gL * EL + axial)) / (1 + k * (gna + gk + gL + sumGc));
-      for (let b = 0; b < K; b++) V[b] = (V[b] + I[b] + k * (gl[b] * Er + gc[b] * v)) * ub[b];
+      for (let b = 0; b < K; b++) {
+        let drive = gl[b] * Er + gc[b] * v; // A_b − I_b
+        let cond = gl[b] + gc[b]; // G_b
+        if (active) {
+          const q = 3 * b;
+          const mb = bg[q];
+          const nb2 = bg[q + 2] * bg[q + 2];
+          const gnab = gNa * mb * mb * mb * bg[q + 1];
+          const gkb = gK * nb2 * nb2;
+          drive += gnab * ENa + gkb * EK + gL * EL;
+          cond += gnab + gkb + gL;
+          hhRatesWithDerivatives(V[b], r);
+          bg[q] = gateStep(mb, r[0], r[1], dt);
+          bg[q + 1] = gateStep(bg[q + 1], r[2], r[3], dt);
+          bg[q + 2] = gateStep(bg[q + 2], r[4], r[5], dt);
+        }
+        V[b] = (V[b] + I[b] + k * drive) / (1 + k * cond);
+      }
+      hhRatesWithDerivatives(v, r);
       m = gateStep(m, r[0], r[1], dt);
       h = gateStep(h, r[2], r[3], dt);
       n = gateStep(n, r[4], r[5], dt);
@@ -211,6 +239,7 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
         state[q + 2] = h;
         state[q + 3] = n;
         for (let b = 0; b < K; b++) state[q + 4 + b] = V[b];
+        if (active) for (let c = 0; c < 3 * K; c++) state[q + 4 + K + c] = bg[c];
       }
       const s = smooth ? surrogatePrimitiveAt(kind, p, v - th) : +(v > cut);
       if (rateOutput) acc += s;
@@ -221,14 +250,16 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
 }
 
 /**
- * BPTT through the steps. The step's arguments are the previous states (v, m, h, n, V_b), its
- * results v′, V_b′ (saved), u = 1/(1 + kG) with G = gNa m³h + gK n⁴ + gL + Σ|gc_b| and
- * u_b = 1/(1 + k(|gL_b| + |gc_b|)); for any argument or parameter θ, ∂v′/∂θ = k(∂A/∂θ − v′∂G/∂θ)·u
- * (A the driving term, v′ = (v + kA)u), likewise for V_b′. With λ the adjoints of the states after
- * the step:
+ * BPTT through the steps. The step's arguments are the previous states (v, m, h, n, V_b and, for
+ * active branches, m_b, h_b, n_b), its results v′, V_b′ (saved), u = 1/(1 + kG) with G = gNa m³h +
+ * gK n⁴ + gL + Σ|gc_b| and u_b = 1/(1 + kG_b), G_b = |gL_b| + |gc_b| (+ gNa m_b³h_b + gK n_b⁴ + gL
+ * for an active branch). For any argument or parameter θ, ∂v′/∂θ = k(∂A/∂θ − v′∂G/∂θ)·u (A the
+ * driving term, v′ = (v + kA)u), likewise for V_b′. With λ the adjoints of the states after the
+ * step:
  *   λv ← λv·u + Σ_b λV_b·k|gc_b|u_b + Σ_x λx·∂x′/∂v
- *   λV_b ← λv·k|gc_b|u + λV_b·u_b
- *   λm ← λv·k·3gNa m²h (ENa − v′)u + λm·e_m, likewise h (gNa m³, ENa) and n (4gK n³, EK)
+ *   λV_b ← λv·k|gc_b|u + λV_b·u_b (+ Σ_x λx_b·∂x_b′/∂V_b for an active branch)
+ *   λm ← λv·k·3gNa m²h (ENa − v′)u + λm·e_m, likewise h (gNa m³, ENa) and n (4gK n³, EK), and
+ *        the same for an active branch's gates with λV_b, V_b′ and u_b
  *   dL/dI_s += kIn·u·λv, dL/dI_b += kIn·u_b·λV_b,
  *   dL/d|gc_b| += k(V_b − v′)u·λv + k(v − V_b′)u_b·λV_b, dL/d|gL_b| += k(E_b − V_b′)u_b·λV_b,
  * where, for the gates (gateStep) with s = α + β, e = e^(−dt·s), x∞ = α/s,
@@ -237,7 +268,7 @@ export function multiBranchForwardJs(a: MultiBranchForwardArgs): void {
  */
 export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
   const where = 'multiBranchBackward';
-  const { inW, S } = checkMultiBranch(a, where);
+  const { inW, S, active } = checkMultiBranch(a, where);
   const { batch, neurons: N, steps: T, branches: K, timeVarying, rateOutput } = a;
   const { state, gradOut, gradInput, gradCoupling, gradBranchLeak, dt, initial, coupling, branchLeak } = a;
   const somaInput = a.somaInput;
@@ -260,14 +291,15 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
   const g = new Float64Array(3); // ∂x'/∂x of the three gates
   const gc = new Float64Array(K);
   const gl = new Float64Array(K);
-  const ub = new Float64Array(K);
   const sgnC = new Float64Array(K);
   const sgnL = new Float64Array(K);
   const dV = new Float64Array(K); // λV_b
+  const dG = new Float64Array(3 * K); // λ of the active branches' gates
   const accB = new Float64Array(K); // Σ u_b·λV_b over a frame (or all steps)
   const gC = new Float64Array(K);
   const gLb = new Float64Array(K);
   const Vp = new Float64Array(K); // branch potentials before the step
+  const Gp = new Float64Array(3 * K); // active branches' gates before the step
   for (let i = 0; i < BN; i++) {
     const j = i % N;
     const base = ((i - j) / N) * inW + j;
@@ -277,7 +309,6 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
       const l = branchLeak[j * K + b];
       gc[b] = Math.abs(c);
       gl[b] = Math.abs(l);
-      ub[b] = 1 / (1 + k * (gl[b] + gc[b]));
       sumGc += gc[b];
       sgnC[b] = Math.sign(c);
       sgnL[b] = Math.sign(l);
@@ -286,6 +317,7 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
       gC[b] = 0;
       gLb[b] = 0;
     }
+    dG.fill(0);
     const gRate = rateOutput ? gradOut[i] / T : 0;
     let dv = 0;
     let dm = 0;
@@ -312,7 +344,12 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
         m = initial.m;
         h = initial.h;
         n = initial.n;
-        for (let b = 0; b < K; b++) Vp[b] = Er;
+        for (let b = 0; b < K; b++) {
+          Vp[b] = Er;
+          Gp[3 * b] = initial.m;
+          Gp[3 * b + 1] = initial.h;
+          Gp[3 * b + 2] = initial.n;
+        }
       } else {
         const q = q1 - S * BN;
         v = state[q];
@@ -320,6 +357,7 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
         h = state[q + 2];
         n = state[q + 3];
         for (let b = 0; b < K; b++) Vp[b] = state[q + 4 + b];
+        if (active) for (let c = 0; c < 3 * K; c++) Gp[c] = state[q + 4 + K + c];
       }
       const m2h = m * m * h;
       const n3 = n * n * n;
@@ -328,12 +366,34 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
       accS += du;
       let fromBranches = 0;
       for (let b = 0; b < K; b++) {
-        const dVu = dV[b] * ub[b];
         const Vb1 = state[q1 + 4 + b];
+        let cond = gl[b] + gc[b];
+        let dVb = 0; // λV_b·∂(the branch's gates)/∂V_b, for the λV_b of t − 1
+        if (active) {
+          const c = 3 * b;
+          const mb = Gp[c];
+          const hb = Gp[c + 1];
+          const nb = Gp[c + 2];
+          const mb2h = mb * mb * hb;
+          const nb3 = nb * nb * nb;
+          cond += gNa * mb2h * mb + gK * nb3 * nb + gL;
+          const dVu = (dV[b] * k) / (1 + k * cond);
+          hhRatesWithDerivatives(Vp[b], r);
+          dVb =
+            dG[c] * gateVoltagePartial(mb, r[0], r[1], r[6], r[7], dt, g, 0) +
+            dG[c + 1] * gateVoltagePartial(hb, r[2], r[3], r[8], r[9], dt, g, 1) +
+            dG[c + 2] * gateVoltagePartial(nb, r[4], r[5], r[10], r[11], dt, g, 2);
+          dG[c] = dVu * gNa * 3 * mb2h * (ENa - Vb1) + dG[c] * g[0];
+          dG[c + 1] = dVu * gNa * mb * mb * mb * (ENa - Vb1) + dG[c + 1] * g[1];
+          dG[c + 2] = dVu * gK * 4 * nb3 * (EK - Vb1) + dG[c + 2] * g[2];
+        }
+        const ub = 1 / (1 + k * cond);
+        const dVu = dV[b] * ub; // λV_b·u_b
         accB[b] += dVu;
         gC[b] += k * ((Vp[b] - v1) * du + (v - Vb1) * dVu);
         gLb[b] += k * (Er - Vb1) * dVu;
         fromBranches += dVu * k * gc[b];
+        dV[b] = du * k * gc[b] + dVu + dVb; // λV_b for t − 1 (used only if t > 0)
       }
       if (timeVarying && --left === 0) {
         flush(base + f * frame);
@@ -348,14 +408,10 @@ export function multiBranchBackwardJs(a: MultiBranchBackwardArgs): void {
         dm * gateVoltagePartial(m, r[0], r[1], r[6], r[7], dt, g, 0) +
         dh * gateVoltagePartial(h, r[2], r[3], r[8], r[9], dt, g, 1) +
         dn * gateVoltagePartial(n, r[4], r[5], r[10], r[11], dt, g, 2);
-      const dmPrev = du * k * gNa * 3 * m2h * (ENa - v1) + dm * g[0];
-      const dhPrev = du * k * gNa * m * m * m * (ENa - v1) + dh * g[1];
-      const dnPrev = du * k * gK * 4 * n3 * (EK - v1) + dn * g[2];
-      for (let b = 0; b < K; b++) dV[b] = du * k * gc[b] + dV[b] * ub[b];
+      dm = du * k * gNa * 3 * m2h * (ENa - v1) + dm * g[0];
+      dh = du * k * gNa * m * m * m * (ENa - v1) + dh * g[1];
+      dn = du * k * gK * 4 * n3 * (EK - v1) + dn * g[2];
       dv = dvPrev;
-      dm = dmPrev;
-      dh = dhPrev;
-      dn = dnPrev;
     }
     if (!timeVarying) flush(base);
     for (let b = 0; b < K; b++) {
