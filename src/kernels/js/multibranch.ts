@@ -14,9 +14,10 @@
  *   V_b′ = (V_b + k(I_b + |gL_b| E_b + |gc_b| v)) / (1 + k(|gL_b| + |gc_b|))        (k = dt/C)
  * and the gates are exponential Euler (Rush–Larsen, gateStep). Both are stable for any dt and any
  * conductance (the coupling is a contraction: |∂v′/∂v| + Σ|∂v′/∂V_b| ≤ 1), unlike the full-HH
- * layer's forward Euler, which the first mc-fc runs drove to NaN: strong branch currents push v
- * where forward-Euler gates diverge (dt(α + β) > 2: β_m alone passes 40/ms below about −41 mV) and
- * where the open Na and K conductances make dt·G/C > 2. Rest is the same fixed point as the ODE's.
+ * layer's forward Euler: with forward-Euler potentials mc-fc training produced NaN within 6–35
+ * Adam steps (strong branch currents drive v where the open Na and K conductances make dt·G/C > 2),
+ * and forward-Euler gates diverge once dt(α + β) > 2 (β_m alone passes 40/ms below about −41 mV).
+ * Rest is the same fixed point as the ODE's.
  *
  * I = inputScale·(the input current); E_b = the soma's resting potential, so the whole cell rests
  * at the HH resting state for any coupling and branch leak (the initial state does not depend on
