@@ -16,6 +16,7 @@ import { Conv2d, Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { LIFNeurons, LearningHHNeurons, SLIF2HHNeurons, SpikingNeurons } from '../nn/spiking-layers.js';
 import { DeclaredNeurons } from '../nn/neuron-layer.js';
+import { MultiBranchNeurons } from '../nn/multibranch.js';
 import { izhikevich } from '../neurons/izhikevich.js';
 
 export const FC_MODELS = ['lif-fc', '4lif-fc', 'hh-fc', 'slif2hh-fc', 'ann-fc'] as const;
@@ -25,7 +26,17 @@ export const CONV_MODELS = ['lif-conv', '4lif-conv', 'hh-conv', 'slif2hh-conv', 
  * (Izhikevich regular-spiking neurons with learned a, b, c, d).
  */
 export const DECLARED_FC_MODELS = ['izh-fc'] as const;
-export const MULTITASK_MODELS = [...FC_MODELS, ...CONV_MODELS, ...DECLARED_FC_MODELS] as const;
+/**
+ * fc models of multi-compartment units: mc-fc (HH somas with passive dendritic branches, learned
+ * coupling and branch leak; nn/multibranch.ts).
+ */
+export const COMPARTMENT_FC_MODELS = ['mc-fc'] as const;
+export const MULTITASK_MODELS = [
+  ...FC_MODELS,
+  ...CONV_MODELS,
+  ...DECLARED_FC_MODELS,
+  ...COMPARTMENT_FC_MODELS,
+] as const;
 export type MultitaskModelName = (typeof MULTITASK_MODELS)[number];
 
 export const IMAGE_SIDE = 36;
@@ -45,7 +56,8 @@ export interface TrainingDefaults {
 /** Spec 3.1: Adam lr 1e-4, wd 1e-5, milestones [10, 20, 30] (fc); lr 3e-3, wd 3e-4, [20, 30] (conv). */
 export function trainingDefaults(model: MultitaskModelName): TrainingDefaults {
   return (FC_MODELS as readonly string[]).includes(model) ||
-    (DECLARED_FC_MODELS as readonly string[]).includes(model)
+    (DECLARED_FC_MODELS as readonly string[]).includes(model) ||
+    (COMPARTMENT_FC_MODELS as readonly string[]).includes(model)
     ? { lr: 1e-4, weightDecay: 1e-5, milestones: [10, 20, 30] }
     : { lr: 3e-3, weightDecay: 3e-4, milestones: [20, 30] };
 }
@@ -61,14 +73,18 @@ export interface ModelOptions {
 }
 
 /** The neuron kinds of the fc spiking models (also the bottleneck study's, spec 3.5). */
-export type FcNeuronKind = 'lif' | '4lif' | 'hh' | 'slif2hh' | 'izh';
+export type FcNeuronKind = 'lif' | '4lif' | 'hh' | 'slif2hh' | 'izh' | 'mc';
 
-const FC_NEURON_KIND: Record<'lif-fc' | '4lif-fc' | 'hh-fc' | 'slif2hh-fc' | 'izh-fc', FcNeuronKind> = {
+const FC_NEURON_KIND: Record<
+  'lif-fc' | '4lif-fc' | 'hh-fc' | 'slif2hh-fc' | 'izh-fc' | 'mc-fc',
+  FcNeuronKind
+> = {
   'lif-fc': 'lif',
   '4lif-fc': '4lif',
   'hh-fc': 'hh',
   'slif2hh-fc': 'slif2hh',
   'izh-fc': 'izh',
+  'mc-fc': 'mc',
 };
 
 /**
@@ -79,6 +95,17 @@ const FC_NEURON_KIND: Record<'lif-fc' | '4lif-fc' | 'hh-fc' | 'slif2hh-fc' | 'iz
  * sigmoid α 0.02–0.2, arctan and fast-sigmoid tried).
  */
 export const IZH_FC = Object.freeze({ dt: 0.5, surrogate: 'sigmoid:0.05', weightScale: 5 });
+
+/**
+ * Multi-branch hidden layer (mc-fc): 128 units of an HH soma and 4 passive branches, so fc1 is
+ * 1296 → 512 currents as in hh-fc (same projection size); the full-HH layer's dt 0.05 ms and θ
+ * 50 mV (nn/multibranch.ts: linearly implicit potentials, Rush–Larsen gates). fc1 sees grey levels
+ * 0–255 (rms output ≈ 54 at init); its outputs ×inputScale µA/cm² drive the branches, which need
+ * ~100–800 µA/cm² for the soma to cross θ within 15 steps. inputScale 8 from a small sweep (100
+ * Adam steps, lr 1e-3, batch 64, Multi-MNIST, mean loss of steps 76–100: 2.95 / 2.34 / 2.19 / 2.19
+ * for 2 / 4 / 8 / 16; hh-fc 1.75 in the same loop).
+ */
+export const MC_FC = Object.freeze({ units: 128, branches: 4, dt: 0.05, inputScale: 8 });
 
 /** The spiking hidden layer of an fc model: its neurons and the projection that feeds them. */
 export interface FcSpikingLayer {
@@ -118,6 +145,18 @@ export function fcSpikingLayer(kind: FcNeuronKind, rng: Rng, opts: ModelOptions 
         projectionOut: 512,
         hidden: 512,
         weightScale: IZH_FC.weightScale,
+      };
+    case 'mc':
+      return {
+        neurons: new MultiBranchNeurons([MC_FC.units], {
+          rng,
+          branches: MC_FC.branches,
+          dt: MC_FC.dt,
+          inputScale: MC_FC.inputScale,
+        }),
+        projectionOut: MC_FC.branches * MC_FC.units,
+        hidden: MC_FC.units,
+        weightScale: 1,
       };
     case 'slif2hh':
       return {
@@ -288,7 +327,8 @@ export function createMultitaskModel(
     case '4lif-fc':
     case 'hh-fc':
     case 'slif2hh-fc':
-    case 'izh-fc': {
+    case 'izh-fc':
+    case 'mc-fc': {
       const p = fcSpikingLayer(FC_NEURON_KIND[name], rng, opts);
       return new FcNet(name, rng, p.projectionOut, p.hidden, p.neurons, T, p.weightScale);
     }

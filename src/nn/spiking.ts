@@ -160,7 +160,7 @@ export interface Layout {
   rateOutput: boolean;
 }
 
-function finite(fn: string, name: string, v: unknown): number {
+export function finite(fn: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v))
     throw new RangeError(`${fn}: ${name} must be a finite number, got ${String(v)}`);
   return v;
@@ -214,7 +214,7 @@ export function outShape(lay: Layout, features: Shape): number[] {
   return lay.rateOutput ? [lay.batch, ...features] : [lay.T, lay.batch, ...features];
 }
 
-function kernelBase(
+export function kernelBase(
   fn: string,
   lay: Layout,
   neurons: number,

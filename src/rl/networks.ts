@@ -14,11 +14,12 @@ import {
   SLIF2HHNeurons,
   SpikingNeurons,
 } from '../nn/spiking-layers.js';
+import { MultiBranchNeurons } from '../nn/multibranch.js';
 import { rectangular } from '../nn/surrogate.js';
 import { clamp, concatColumns, relu, reshape } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 
-export const ACTOR_KINDS = ['ann', 'lif', '4lif', 'hh', 'slif2hh'] as const;
+export const ACTOR_KINDS = ['ann', 'lif', '4lif', 'hh', 'slif2hh', 'mc'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
 export function isActorKind(name: string): name is ActorKind {
@@ -48,6 +49,15 @@ export const RL_HH_OPTIONS: Omit<LearningHHOptions, 'rng'> = Object.freeze({
   threshold: 2.3,
   surrogate: rectangular(0.4),
 });
+
+/**
+ * The multi-branch actor's units (mc): an HH soma with 4 passive branches each (nn/multibranch.ts),
+ * the encoder projecting every observation to 4 currents per unit; dt 0.05 ms, θ 50 mV. The
+ * encoder's outputs (order 1 at init for observations of order 1) ×1000 µA/cm²: at ×300 only ~1%
+ * of the units fire at all for N(0, 0.5²) observations, at ×1000 ~29% (a branch needs ~100–800
+ * µA/cm² for its soma to cross θ within the 15 steps).
+ */
+export const RL_MC_OPTIONS = Object.freeze({ branches: 4, inputScale: 1000 });
 
 class Branch extends Module {
   readonly fc1: Linear;
@@ -91,6 +101,14 @@ export class Actor extends Module {
       // The ANN control sees the whole window at once (no time axis to unroll).
       this.encoder = this.registerModule('encoder', new Linear(window * obsSize, hidden, rng));
       this.neurons = null;
+      this.featureSize = hidden;
+    } else if (kind === 'mc') {
+      const { branches, inputScale } = RL_MC_OPTIONS;
+      this.encoder = this.registerModule('encoder', new Linear(obsSize, branches * hidden, rng));
+      this.neurons = this.registerModule(
+        'neurons',
+        new MultiBranchNeurons([hidden], { rng, branches, inputScale }),
+      );
       this.featureSize = hidden;
     } else if (kind === 'slif2hh') {
       // Each s-LIF2HH unit takes 3 input currents and emits 4 spike trains.
