@@ -131,10 +131,11 @@ def velocity(args, b2):
     }
     t_construct = time.perf_counter()
     morpho = Cylinder(diameter=d * um, length=L * um, n=N)
-    eqs = equations("I = I0*int(i == 0)*int(t < t_stim) : amp (point current)\n")
+    eqs = equations("I = I0*stim*int(t < t_stim) : amp (point current)\nstim : 1 (constant)\n")
     neuron = SpatialNeuron(morphology=morpho, model=eqs, Cm=1 * uF / cm**2, Ri=args.ri * ohm * cm,
                            method="exponential_euler", namespace=ns)
     neuron.v = 0 * mV
+    neuron.stim[0] = 1  # (an index in the equations trips Brian2 2.5's standalone code)
     neuron.m = "am/(am + bm)"
     neuron.h = "ah/(ah + bh)"
     neuron.n = "an/(an + bn)"
@@ -183,10 +184,11 @@ def rallpack3(args, b2):
     }
     t_construct = time.perf_counter()
     morpho = Cylinder(diameter=1 * um, length=1000 * um, n=N)
-    eqs = equations("I = I0*int(i == 0) : amp (point current)\n")
+    eqs = equations("I = I0*stim : amp (point current)\nstim : 1 (constant)\n")
     neuron = SpatialNeuron(morphology=morpho, model=eqs, Cm=1 * uF / cm**2, Ri=100 * ohm * cm,
                            method="exponential_euler", namespace=ns)
     neuron.v = -65 * mV
+    neuron.stim[0] = 1
     neuron.m = "am/(am + bm)"
     neuron.h = "ah/(ah + bh)"
     neuron.n = "an/(an + bn)"
@@ -222,11 +224,12 @@ def population(args, b2):
     for _ in range(args.cells):
         morpho = Cylinder(diameter=20 * um, length=20 * um, n=1)
         morpho.dend = Cylinder(diameter=1 * um, length=1000 * um, n=n_dend)
-        eqs = equations("I = I0*int(i == 0) : amp (point current)\n")
+        eqs = equations("I = I0*stim : amp (point current)\nstim : 1 (constant)\n")
         cell = SpatialNeuron(morphology=morpho, model=eqs, Cm=1 * uF / cm**2, Ri=100 * ohm * cm,
                              method="exponential_euler", namespace=ns,
                              threshold="v > 0*mV", threshold_location=0, refractory="v > 0*mV")
         cell.v = -65 * mV
+        cell.stim[0] = 1
         cell.m = "am/(am + bm)"
         cell.h = "ah/(ah + bh)"
         cell.n = "an/(an + bn)"
