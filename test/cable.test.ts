@@ -524,6 +524,10 @@ test('Rallpack 3: the summary passes on a coarse CN grid, fails a too-strict tol
   assert.throws(() => rallpack3({ dt: 0 }), /dt must be > 0/);
   assert.throws(() => rallpack3({ tStop: -1 }), /tStop must be > 0/);
   assert.throws(() => rallpack3Summary({}, {}, 0), /tolerance must be > 0/);
+  // options left undefined take the defaults
+  const d = rallpack3({ compartments: 20, dt: undefined, tStop: 5 });
+  assert.equal(d.dt, 0.01);
+  assert.equal(d.method, 'cn');
 });
 
 test('hhnet cable rallpack 3 prints its acceptance figures', async () => {

@@ -70,7 +70,13 @@ export interface Rallpack3Trace {
 }
 
 function check(o: Rallpack3Options): Required<Rallpack3Options> {
-  const r = { compartments: 1000, dt: 0.01, method: 'cn' as const, tStop: RALLPACK3.tStop, ...o };
+  // Options left undefined take the defaults (a spread would let an explicit undefined through).
+  const r = {
+    compartments: o.compartments ?? 1000,
+    dt: o.dt ?? 0.01,
+    method: o.method ?? 'cn',
+    tStop: o.tStop ?? RALLPACK3.tStop,
+  };
   if (!(Number.isInteger(r.compartments) && r.compartments >= 2))
     throw new RangeError(`Rallpack 3: compartments must be an integer ≥ 2, got ${r.compartments}`);
   if (!(r.dt > 0 && Number.isFinite(r.dt))) throw new RangeError(`Rallpack 3: dt must be > 0, got ${r.dt}`);
@@ -200,11 +206,10 @@ export function rallpack3Summary(
   if (!(toleranceMs > 0)) throw new RangeError(`Rallpack 3: tolerance must be > 0 ms, got ${toleranceMs}`);
   const r = rallpack3(run);
   const ref = rallpack3({
-    compartments: 2 * r.compartments,
-    dt: 0.0025,
-    method: 'cn',
-    tStop: run.tStop,
-    ...reference,
+    compartments: reference.compartments ?? 2 * r.compartments,
+    dt: reference.dt ?? 0.0025,
+    method: reference.method ?? 'cn',
+    tStop: reference.tStop ?? r.t[r.t.length - 1],
   });
   const ends = rallpack3Compare(r, ref);
   const passes = ends.every(
