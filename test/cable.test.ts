@@ -33,7 +33,7 @@ import {
 } from '../src/cable/index.js';
 import { cableHeatmapFigure, HEATMAP_COLUMNS, HEATMAP_ROWS, runCable } from '../src/experiments/cable.js';
 import type { CableRunOptions } from '../src/experiments/cable.js';
-import { renderSvg } from '../src/report/charts.js';
+import { heatmapChart, renderSvg } from '../src/report/charts.js';
 import { detectSpikes } from '../src/analysis/spikes.js';
 import { close, runCli } from './helpers.js';
 
@@ -614,6 +614,13 @@ test('cable run: the space–time heat map covers the cell, shows the spike trav
   assert.match(svg, /^<svg/);
   assert.match(svg, /mark-rect/);
   assert.match(svg, /V \(mV\)/);
+  // one rect per cell, in a single mark group
+  const marks = /<g class="mark-rect[^>]*>([^]*?)<\/g>/.exec(svg);
+  assert.ok(marks);
+  assert.equal((marks[1].match(/<path/g) ?? []).length, h.v.length * h.tMs.length);
+  const grid = { title: 't', xLabel: 'x', yLabel: 'y', zLabel: 'z', x: [0, 1, 2], y: [0, 1] };
+  assert.throws(() => heatmapChart({ ...grid, z: [[1, 2, 3]] }), /z must be 1 rows × 2 columns/);
+  assert.throws(() => heatmapChart({ ...grid, x: [0], z: [] }), /at least one row and one column/);
   // bad recordAll input is refused
   assert.throws(
     () =>

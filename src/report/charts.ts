@@ -378,8 +378,10 @@ export function heatmapChart(opts: {
     width: opts.width ?? 480,
     height: opts.height ?? 260,
     data: { values },
-    // aria off: one label per cell would bloat the SVG.
-    mark: { type: 'rect', aria: false },
+    // aria off: one label per cell would bloat the SVG. A thin outline in the cell's own colour
+    // (the colour scale, which vega-lite names "color") closes the anti-aliasing seams between
+    // neighbouring cells.
+    mark: { type: 'rect', aria: false, strokeWidth: 0.5, stroke: { expr: "scale('color', datum.z)" } },
     encoding: {
       x: {
         field: 'x0',
