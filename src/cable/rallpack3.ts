@@ -29,6 +29,9 @@
  *   time within `toleranceMs` (default 0.2 ms) of the reference's. The tests add that the
  *   errors shrink as dt halves (convergence), which is the property a fine reference can
  *   check without an exact answer.
+ * The original Rallpack reports give one percentage error per run, from the package's own
+ * comparison program against its reference traces; that formula is not reproduced here, so
+ * these figures are not on that scale.
  */
 import { compartmentalize, cylinder } from '../morphology/tree.js';
 import { detectSpikes } from '../analysis/spikes.js';
