@@ -26,9 +26,9 @@ Modes (first argument):
               its soma; for speed comparisons. Brian2 takes one morphology per SpatialNeuron, so
               the cells are N SpatialNeuron objects in one Network.
 
-Integration: Brian2's SpatialNeuron solves the cable equation implicitly (its own Hines-type
-scheme, first order in dt) with the gates advanced by exponential Euler
-(method="exponential_euler").
+Integration: Brian2's SpatialNeuron solves the cable equation implicitly (its own tree solver;
+the spike times converge at first order in dt in these runs, docs/compartments.md), the gates
+advanced by exponential Euler (method="exponential_euler").
 
 Targets: cpp_standalone (default: a generated C++ project, compiled, run as a binary), cython,
 numpy (runtime modes). Timing: `seconds` is Brian2's own measurement of the simulation loop
