@@ -13,12 +13,13 @@
  * gates at their steady state, as the specification has it.
  *
  * There is no analytic solution. What this module measures, and why:
- * - the **reference** is the same model run at a much finer grid (by default 2× the
+ * - the **reference** is the same model run on a much finer grid (by default 2× the
  *   compartments and dt = 0.0025 ms, Crank–Nicolson; measured: halving dx from 1 µm moves the
  *   last spike by 4e−4 ms, and CN's dt error there is ≈ 7e−3 ms at dt 0.01, second order, so
- *   the reference is about 20× closer to convergence than the default run), which is how the Rallpack reference
- *   traces were made in the first place (simulators run to convergence), done here by hhnet
- *   itself; the docs (docs/compartments.md) also compare it with an independent solver;
+ *   the reference is more than 10× closer to convergence than the default run). That is how
+ *   the Rallpack reference traces were made in the first place (simulators run to
+ *   convergence), done here by hhnet itself; docs/compartments.md also compares it with an
+ *   independent solver;
  * - the **acceptance figures** of a run against that reference, at both ends: the spike count
  *   (0 mV upward crossings, interpolated in time), the spike-time differences (matched in
  *   order; the largest absolute one and the last one, which accumulates any error in the
@@ -26,9 +27,11 @@
  *   interpolated onto the run's sample times). A spike train shifted by δt gives an RMS
  *   difference of roughly the spike's slope × δt, so the RMS figure is dominated by timing;
  * - the **rule** hhnet applies (`passes`): the same spike count at both ends, every spike
- *   time within `toleranceMs` (default 0.2 ms) of the reference's. The tests add that the
- *   errors shrink as dt halves (convergence), which is the property a fine reference can
- *   check without an exact answer.
+ *   time within `toleranceMs` (default 0.2 ms: about a tenth of a spike's width, 1.4% of the
+ *   interspike interval) of the reference's. The tests add that the errors shrink as dt
+ *   halves (convergence), which is the property a fine reference can check without an exact
+ *   answer.
+ *
  * The original Rallpack reports give one percentage error per run, from the package's own
  * comparison program against its reference traces; that formula is not reproduced here, so
  * these figures are not on that scale.
