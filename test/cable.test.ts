@@ -566,8 +566,29 @@ test('hhnet cable rallpack 3 prints its acceptance figures', async () => {
   assert.equal(text.code, 0, text.stderr);
   assert.match(
     text.stdout,
-    /Rallpack 3 \(50 compartments.*\n.*x = 0: \d+ spikes \(reference \d+\)[^]*passes/,
+    /Rallpack 3 \(50 compartments.*\n.*x = 0: \d+ spikes? \(reference \d+\)[^]*passes/,
   );
+  const strict = await runCli([
+    'cable',
+    'rallpack',
+    '3',
+    '--compartments',
+    '50',
+    '--dt',
+    '0.05',
+    '--duration',
+    '10',
+    '--tolerance',
+    '1e-6',
+  ]);
+  assert.equal(strict.code, 1, strict.stderr);
+  assert.match(
+    strict.stdout,
+    /FAILS: equal, non-zero spike counts at both ends and every spike within 0\.000001 ms/,
+  );
+  const bad = await runCli(['cable', 'rallpack', '3', '--compartments', '1', '--duration', '1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /compartments must be an integer ≥ 2, got 1/);
 });
 
 const HEAT_RUN: CableRunOptions = {

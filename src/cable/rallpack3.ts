@@ -26,7 +26,7 @@
  *   firing period), and the RMS difference of V over the whole 250 ms (the reference linearly
  *   interpolated onto the run's sample times). A spike train shifted by δt gives an RMS
  *   difference of roughly the spike's slope × δt, so the RMS figure is dominated by timing;
- * - the **rule** hhnet applies (`passes`): the same spike count at both ends, every spike
+ * - the **rule** hhnet applies (`passes`): the same, non-zero spike count at both ends, every spike
  *   time within `toleranceMs` (default 0.2 ms: about a tenth of a spike's width, 1.4% of the
  *   interspike interval) of the reference's. The tests add that the errors shrink as dt
  *   halves (convergence), which is the property a fine reference can check without an exact
@@ -194,7 +194,7 @@ export interface Rallpack3Summary {
   /** x = 0 (the stimulated end) and x = L. */
   ends: [Rallpack3End, Rallpack3End];
   toleranceMs: number;
-  /** Equal spike counts at both ends and every matched spike within toleranceMs. */
+  /** Equal, non-zero spike counts at both ends and every matched spike within toleranceMs. */
   passes: boolean;
   /** Spike times at both ends of the run, ms. */
   spikeTimes: [number[], number[]];

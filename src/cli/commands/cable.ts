@@ -55,10 +55,13 @@ interface RallpackFlags {
 function printRallpack3(r: Rallpack3Summary): void {
   const end = (k: 0 | 1): string => {
     const e = r.ends[k];
+    const times = Number.isFinite(e.maxSpikeTimeDiffMs)
+      ? `spike times differ by at most ${e.maxSpikeTimeDiffMs.toFixed(4)} ms, the last by ` +
+        `${e.lastSpikeTimeDiffMs >= 0 ? '+' : ''}${e.lastSpikeTimeDiffMs.toFixed(4)} ms`
+      : 'no spikes to match';
     return (
-      `  x = ${k === 0 ? '0' : 'L'}: ${e.spikes} spikes (reference ${e.referenceSpikes}); spike times differ by at most ` +
-      `${e.maxSpikeTimeDiffMs.toFixed(4)} ms, the last by ${e.lastSpikeTimeDiffMs >= 0 ? '+' : ''}${e.lastSpikeTimeDiffMs.toFixed(4)} ms; ` +
-      `RMS |V − V_ref| ${e.rmsErrorMv.toFixed(3)} mV\n`
+      `  x = ${k === 0 ? '0' : 'L'}: ${e.spikes} spike${e.spikes === 1 ? '' : 's'} (reference ${e.referenceSpikes}); ` +
+      `${times}; RMS |V − V_ref| ${e.rmsErrorMv.toFixed(3)} mV\n`
     );
   };
   process.stdout.write(
@@ -66,7 +69,7 @@ function printRallpack3(r: Rallpack3Summary): void {
       `against ${r.reference.compartments} compartments, dt ${r.reference.dt} ms, ${r.reference.method} (${r.reference.seconds.toFixed(1)} s):\n` +
       end(0) +
       end(1) +
-      `${r.passes ? 'passes' : 'FAILS'}: equal spike counts at both ends and every spike within ${r.toleranceMs} ms of the reference\n`,
+      `${r.passes ? 'passes' : 'FAILS'}: equal, non-zero spike counts at both ends and every spike within ${r.toleranceMs} ms of the reference\n`,
   );
 }
 
@@ -205,6 +208,8 @@ export function registerCable(program: Command): void {
         );
         if (f.json) process.stdout.write(JSON.stringify(r) + '\n');
         else printRallpack3(r);
+        // A validation that fails is a failed command (exit code 1), after its figures.
+        if (!r.passes) process.exitCode = 1;
         return;
       }
       const r = rallpack1Summary(f.compartments, f.dt, f.method);
