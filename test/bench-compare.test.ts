@@ -2,13 +2,18 @@
 // tables, missing tools and failed runs, with a fake process runner (no Python, no timing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { close } from './helpers.js';
+import { axonVelocity } from '../src/cable/velocity.js';
 import {
   CompareOptions,
   ProcResult,
   ProcRunner,
+  CABLE_VELOCITY_TOLERANCE,
+  DEFAULT_PYTHON,
   cpuModelFromCpuinfo,
   defaultCompareOptions,
   failureMessage,
@@ -136,7 +141,11 @@ interface Fake {
 }
 
 /** A runner answering like the real tools; `have` says which Python modules exist. */
-function fakeRunner(have: { python: boolean; torch: boolean; brian2: boolean }, failCython = false): Fake {
+function fakeRunner(
+  have: { python: boolean; torch: boolean; brian2: boolean },
+  failCython = false,
+  brianVelocity = 18.6,
+): Fake {
   const calls: string[] = [];
   let round = 0;
   const run: ProcRunner = async (command, args) => {
@@ -163,6 +172,14 @@ function fakeRunner(have: { python: boolean; torch: boolean; brian2: boolean }, 
           results: models.map((model, i) => ({ model, msPerStep: 10 * (i + 1) + round, backend: 'wasm' })),
         }),
       );
+    }
+    if (command === process.execPath && a.includes('cable')) {
+      calls.push(`hhnet cable ${a[a.indexOf('--compartments') + 1]} ${a[a.indexOf('--dt') + 1]}`);
+      return ok(JSON.stringify({ velocityMps: 18.7, compartments: 1000, seconds: 2 + calls.length / 100 }));
+    }
+    if (command === PY && a[0].endsWith('brian_cable.py')) {
+      calls.push(`brian cable ${a[1]} ${a[a.indexOf('--target') + 1]} ${a[a.indexOf('--compartments') + 1]}`);
+      return ok(JSON.stringify({ velocityMps: brianVelocity, seconds: 0.25, wallSeconds: 3 }));
     }
     if (command === process.execPath && a.includes('network')) {
       const exact = a.includes('--exact-rates');
@@ -241,10 +258,16 @@ test('runCompare alternates the tools each round and compares medians over round
     'probe',
     ...round,
     'brian cobahh 1',
+    'hhnet cable 300 0.01',
+    'brian cable velocity cpp_standalone 300',
     ...round.map((c) => (c === 'torch' ? 'torch --no-check' : c)),
     'brian cobahh 2',
+    'hhnet cable 300 0.01',
+    'brian cable velocity cpp_standalone 300',
     ...round.map((c) => (c === 'torch' ? 'torch --no-check' : c)),
     'brian cobahh 3',
+    'hhnet cable 300 0.01',
+    'brian cable velocity cpp_standalone 300',
   ]);
   assert.deepEqual(report.errors, []);
   assert.ok(report.train);
@@ -293,7 +316,13 @@ test('runCompare alternates the tools each round and compares medians over round
 test('runCompare skips missing tools with the install hint and still runs hhnet', async () => {
   const fake = fakeRunner({ python: true, torch: false, brian2: false });
   const report = await runCompare(options({ rounds: 2 }), deps(fake));
-  const round = ['hhnet train', 'hhnet sim', 'hhnet network', 'hhnet network --exact-rates'];
+  const round = [
+    'hhnet train',
+    'hhnet sim',
+    'hhnet network',
+    'hhnet network --exact-rates',
+    'hhnet cable 300 0.01',
+  ];
   assert.deepEqual(fake.calls, ['probe', ...round, ...round]);
   assert.deepEqual(report.errors, []);
   assert.equal(report.tools.torch?.reason, 'not installed — apt-get install python3-torch');
@@ -305,6 +334,8 @@ test('runCompare skips missing tools with the install hint and still runs hhnet'
     /Brian2 \(C\+\+ standalone\).* +\| not installed — apt-get install python3-brian +\| — /,
   );
   assert.ok(report.train?.rows.every((r) => r.speedupVsOnce === null && r.hhnet.samples.length === 2));
+  assert.equal(report.cable?.agrees, null);
+  assert.match(text, /Velocity agreement \(within 3%\): not measured/);
 
   const noPython = fakeRunner({ python: false, torch: false, brian2: false });
   const r2 = await runCompare(options({ parts: ['train'] }), deps(noPython));
@@ -332,3 +363,86 @@ test('runCompare records a failed run and carries on', async () => {
   assert.match(text, /Brian2 \(cython\) +\| failed/);
   assert.match(text, /Failed runs:\n- round 1: Brian2 cython: exit code 1/);
 });
+
+test('the cable part: HH axon velocities side by side, agreement within 3%, medians over rounds', async () => {
+  const fake = fakeRunner({ python: true, torch: false, brian2: true });
+  const report = await runCompare(
+    options({ parts: ['cable'], rounds: 3, cableCompartments: 1000, cableDt: 0.005 }),
+    deps(fake),
+  );
+  assert.deepEqual(fake.calls, [
+    'probe',
+    ...Array.from({ length: 3 }, () => [
+      'hhnet cable 1000 0.005',
+      'brian cable velocity cpp_standalone 1000',
+    ]).flat(),
+  ]);
+  assert.deepEqual(report.errors, []);
+  assert.ok(report.cable);
+  const [hh, brian] = report.cable.rows;
+  assert.deepEqual(hh.velocityMps.samples, [18.7, 18.7, 18.7]);
+  assert.deepEqual(hh.simulateSeconds.samples, [2.02, 2.04, 2.06]);
+  assert.equal(brian.velocityMps.median, 18.6);
+  close(brian.speedupSimulate ?? NaN, 0.25 / 2.04, 1e-12);
+  close(report.cable.velocityDifference ?? NaN, 0.1 / 18.6, 1e-12);
+  assert.equal(report.cable.tolerance, CABLE_VELOCITY_TOLERANCE);
+  assert.equal(report.cable.agrees, true);
+  assert.equal(report.tools.brian2?.available, true);
+  const text = formatReport(report);
+  assert.match(text, /HH axon conduction velocity \(476 µm × 30 mm, 1000 compartments, dt 0\.005 ms/);
+  assert.match(text, /\| hhnet +\| 18\.700 +\| 2\.040 \(2\.020–2\.060\) +\| 1× +\|/);
+  assert.match(text, /\| Brian2 \(C\+\+ standalone\) +\| 18\.600 +\| 0\.250 +\| 0\.12× +\|/);
+  assert.match(text, /differ by 0\.54% \(required: within 3%\) — agree/);
+  // 5% apart: reported as a disagreement
+  const far = await runCompare(
+    options({ parts: ['cable'] }),
+    deps(fakeRunner({ python: true, torch: false, brian2: true }, false, 17.8)),
+  );
+  assert.equal(far.cable?.agrees, false);
+  assert.match(formatReport(far), /differ by 5\.06% .* — DISAGREE/);
+});
+
+// The real Brian2 (when installed): the same 1 cm HH axon in both solvers, velocities within 3%.
+const SCRIPT = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'bench',
+  'compare',
+  'brian_cable.py',
+);
+const hasBrian = spawnSync(DEFAULT_PYTHON, ['-c', 'import brian2'], { stdio: 'ignore' }).status === 0;
+
+test(
+  'brian_cable.py: Brian2 SpatialNeuron and hhnet give the same HH axon velocity (within 3%)',
+  {
+    skip: hasBrian
+      ? false
+      : `python3-brian not installed (apt-get install python3-brian); ${DEFAULT_PYTHON} cannot import brian2`,
+  },
+  (t) => {
+    const axon = { diameterUm: 476, lengthUm: 10000, compartments: 200, dt: 0.01 };
+    const r = spawnSync(
+      DEFAULT_PYTHON,
+      [SCRIPT, 'velocity', '--target', 'numpy', '--length', '10000', '--compartments', '200', '--dt', '0.01'],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const b = lastJsonLine(r.stdout);
+    assert.ok(b && typeof b.velocityMps === 'number', r.stdout);
+    assert.equal(b.compartments, 200);
+    assert.equal(b.fittedPoints, 21);
+    const h = axonVelocity(axon);
+    const diff = Math.abs(h.velocityMps - (b.velocityMps as number)) / (b.velocityMps as number);
+    t.diagnostic(
+      `1 cm axon, 200 compartments, dt 0.01 ms: hhnet ${h.velocityMps.toFixed(3)} m/s, Brian2 (numpy) ${(b.velocityMps as number).toFixed(3)} m/s, difference ${(100 * diff).toFixed(2)}%`,
+    );
+    assert.ok(diff < CABLE_VELOCITY_TOLERANCE, `${(100 * diff).toFixed(2)}%`);
+    // the script refuses a bad axon with a message
+    const bad = spawnSync(DEFAULT_PYTHON, [SCRIPT, 'velocity', '--target', 'numpy', '--diameter', '-1'], {
+      encoding: 'utf8',
+    });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /diameter, length, dt must be > 0/);
+  },
+);

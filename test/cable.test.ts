@@ -24,10 +24,16 @@ import {
   locate,
   passive,
   rallpack1,
+  rallpack3,
+  rallpack3Compare,
+  rallpack3Summary,
   rallpackError,
   rallpackV,
   simulateCable,
 } from '../src/cable/index.js';
+import { cableHeatmapFigure, HEATMAP_COLUMNS, HEATMAP_ROWS, runCable } from '../src/experiments/cable.js';
+import type { CableRunOptions } from '../src/experiments/cable.js';
+import { heatmapChart, renderSvg } from '../src/report/charts.js';
 import { detectSpikes } from '../src/analysis/spikes.js';
 import { close, runCli } from './helpers.js';
 
@@ -394,9 +400,9 @@ test('hhnet cable rallpack 1 and cable velocity print their figures', async () =
   ]);
   assert.equal(v.code, 0, v.stderr);
   assert.ok(Math.abs(JSON.parse(v.stdout).velocityMps - 18.5) < 0.8, v.stdout);
-  const bad = await runCli(['cable', 'rallpack', '3']);
+  const bad = await runCli(['cable', 'rallpack', '2']);
   assert.notEqual(bad.code, 0);
-  assert.match(bad.stderr, /expected one of 1/);
+  assert.match(bad.stderr, /expected one of 1, 3/);
 });
 
 test('hhnet cable run: an HH ball-and-stick fires at both sites; SWC files run; bad input is named', async () => {
@@ -423,6 +429,11 @@ test('hhnet cable run: an HH ball-and-stick fires at both sites; SWC files run; 
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(readFileSync(join(out, 'cable.json'), 'utf8'));
     assert.equal(j.traces.length, 2);
+    // the heat map: written, an SVG of rect marks; a branched cell's rows are compartment indices
+    const heat = readFileSync(join(out, 'cable-heatmap.svg'), 'utf8');
+    assert.match(heat, /^<svg[^]*mark-rect[^]*<\/svg>\s*$/);
+    assert.equal(j.heatmap.yUnit, 'compartment');
+    assert.equal(j.heatmap.yEdges[j.heatmap.yEdges.length - 1], j.compartments);
     for (const tr of j.traces) assert.ok(tr.spikeTimes.length >= 2, JSON.stringify(tr.spikeTimes));
     // the spike reaches 500 µm along the dendrite after it started at the soma
     assert.ok(j.traces[1].spikeTimes[0] > j.traces[0].spikeTimes[0]);
@@ -454,4 +465,194 @@ test('hhnet cable run: an HH ball-and-stick fires at both sites; SWC files run; 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Rallpack 3: the Rallpack 1 cable with HH squid Na and K channels (leak 1/RM at −65 mV, ENa
+// +50, EK −77 mV), 0.1 nA into x = 0. No analytic solution: runs are compared with a
+// fine-grid run of the same model (src/cable/rallpack3.ts states the rule).
+test('Rallpack 3: spike times converge to the fine-grid reference at second order in dt', (t) => {
+  const opts = { compartments: 250, tStop: 50 };
+  const ref = rallpack3({ ...opts, dt: 0.0025 });
+  // The cell fires repetitively at the stimulated end and the spikes reach the far end.
+  assert.equal(ref.spikes[0].length, 4, JSON.stringify(ref.spikes));
+  assert.equal(ref.spikes[1].length, 4, JSON.stringify(ref.spikes));
+  close(ref.spikes[0][0], 1.31, 0.02);
+  for (let i = 0; i < 4; i++) assert.ok(ref.spikes[1][i] > ref.spikes[0][i] + 2, 'travels to x = L');
+  const errs = [0.04, 0.02, 0.01].map((dt) => rallpack3Compare(rallpack3({ ...opts, dt }), ref));
+  t.diagnostic(
+    'dt 0.04, 0.02, 0.01 ms (250 compartments, 50 ms) against dt 0.0025: max |Δt_spike| at x = 0 / x = L ' +
+      errs
+        .map(
+          (e) =>
+            `${e[0].maxSpikeTimeDiffMs.toExponential(2)} / ${e[1].maxSpikeTimeDiffMs.toExponential(2)} ms`,
+        )
+        .join(', ') +
+      '; RMS ΔV at x = 0: ' +
+      errs.map((e) => `${e[0].rmsErrorMv.toExponential(2)} mV`).join(', '),
+  );
+  for (const e of errs)
+    for (const end of e) {
+      assert.equal(end.spikes, end.referenceSpikes);
+      assert.ok(end.maxSpikeTimeDiffMs < 0.1, JSON.stringify(end));
+    }
+  for (let k = 1; k < errs.length; k++)
+    for (const end of [0, 1]) {
+      // second order: each halving of dt divides the error by about 4 (at least 3 here)
+      assert.ok(
+        errs[k][end].maxSpikeTimeDiffMs < errs[k - 1][end].maxSpikeTimeDiffMs / 3,
+        `end ${end}: ${errs[k - 1][end].maxSpikeTimeDiffMs} → ${errs[k][end].maxSpikeTimeDiffMs}`,
+      );
+      assert.ok(errs[k][end].rmsErrorMv < errs[k - 1][end].rmsErrorMv / 2);
+    }
+  // the reference against itself: zero error (the measures read the right traces)
+  const self = rallpack3Compare(ref, ref);
+  assert.equal(self[0].maxSpikeTimeDiffMs, 0);
+  assert.equal(self[0].rmsErrorMv, 0);
+});
+
+test('Rallpack 3: the summary passes on a coarse CN grid, fails a too-strict tolerance, refuses bad input', () => {
+  const s = rallpack3Summary({ compartments: 100, dt: 0.02, tStop: 30 }, { dt: 0.005 });
+  assert.equal(s.reference.compartments, 200);
+  assert.equal(s.passes, true, JSON.stringify(s.ends));
+  // a tolerance below the measured error fails the same run
+  const strict = rallpack3Summary({ compartments: 100, dt: 0.02, tStop: 30 }, { dt: 0.005 }, 1e-6);
+  assert.equal(strict.passes, false);
+  // backward Euler at a coarse step is first order and drifts far more than CN
+  const be = rallpack3Summary({ compartments: 100, dt: 0.02, tStop: 30, method: 'be' }, { dt: 0.005 });
+  assert.ok(be.ends[0].maxSpikeTimeDiffMs > 3 * s.ends[0].maxSpikeTimeDiffMs, JSON.stringify(be.ends));
+  assert.throws(() => rallpack3({ compartments: 1 }), /compartments must be an integer ≥ 2/);
+  assert.throws(() => rallpack3({ dt: 0 }), /dt must be > 0/);
+  assert.throws(() => rallpack3({ tStop: -1 }), /tStop must be > 0/);
+  assert.throws(() => rallpack3Summary({}, {}, 0), /tolerance must be > 0/);
+  // options left undefined take the defaults
+  const d = rallpack3({ compartments: 20, dt: undefined, tStop: 5 });
+  assert.equal(d.dt, 0.01);
+  assert.equal(d.method, 'cn');
+});
+
+test('hhnet cable rallpack 3 prints its acceptance figures', async () => {
+  const r = await runCli([
+    'cable',
+    'rallpack',
+    '3',
+    '--compartments',
+    '100',
+    '--dt',
+    '0.02',
+    '--reference-dt',
+    '0.005',
+    '--duration',
+    '20',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.rallpack, 3);
+  assert.equal(j.passes, true);
+  assert.equal(j.reference.compartments, 200);
+  assert.equal(j.ends[0].spikes, 2);
+  assert.ok(j.ends[1].maxSpikeTimeDiffMs < 0.05, r.stdout);
+  const text = await runCli([
+    'cable',
+    'rallpack',
+    '3',
+    '--compartments',
+    '50',
+    '--dt',
+    '0.05',
+    '--duration',
+    '10',
+  ]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(
+    text.stdout,
+    /Rallpack 3 \(50 compartments.*\n.*x = 0: \d+ spikes? \(reference \d+\)[^]*passes/,
+  );
+  const strict = await runCli([
+    'cable',
+    'rallpack',
+    '3',
+    '--compartments',
+    '50',
+    '--dt',
+    '0.05',
+    '--duration',
+    '10',
+    '--tolerance',
+    '1e-6',
+  ]);
+  assert.equal(strict.code, 1, strict.stderr);
+  assert.match(
+    strict.stdout,
+    /FAILS: equal, non-zero spike counts at both ends and every spike within 0\.000001 ms/,
+  );
+  const bad = await runCli(['cable', 'rallpack', '3', '--compartments', '1', '--duration', '1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /compartments must be an integer ≥ 2, got 1/);
+});
+
+const HEAT_RUN: CableRunOptions = {
+  morphology: 'cylinder',
+  lengthUm: 1000,
+  diameterUm: 1,
+  compartments: 250,
+  channels: 'hh',
+  ri: 100,
+  cm: 1,
+  rm: 40000,
+  el: -65,
+  clamps: [{ section: 0, atUm: 0, amplitudeNa: 0.1, startMs: 0, endMs: 100 }],
+  record: [{ section: 0, atUm: 0 }],
+  duration: 30,
+  dt: 0.025,
+};
+
+test('cable run: the space–time heat map covers the cell, shows the spike travelling, and renders', async () => {
+  const r = runCable(HEAT_RUN);
+  const h = r.heatmap;
+  assert.equal(h.yUnit, 'um');
+  assert.ok(h.tMs.length <= HEATMAP_COLUMNS && h.tMs.length > 100, `${h.tMs.length} columns`);
+  assert.ok(h.v.length <= HEATMAP_ROWS && h.v.length >= 50, `${h.v.length} rows`);
+  assert.equal(h.yEdges.length, h.v.length + 1);
+  assert.equal(h.yEdges[0], 0);
+  close(h.yEdges[h.yEdges.length - 1], 1000, 1e-9);
+  assert.equal(h.rows[0].from, 0);
+  assert.equal(h.rows[h.rows.length - 1].to, r.compartments);
+  for (const row of h.v) assert.equal(row.length, h.tMs.length);
+  // the first spike peaks at x = 0 before it peaks at x = L (the heat map's diagonal band)
+  const argmaxBefore = (row: number[], tMax: number): number => {
+    let best = 0;
+    for (let k = 0; k < row.length && h.tMs[k] <= tMax; k++) if (row[k] > row[best]) best = k;
+    return h.tMs[best];
+  };
+  const near = argmaxBefore(h.v[0], 8);
+  const far = argmaxBefore(h.v[h.v.length - 1], 8);
+  assert.ok(h.v[0].some((x) => x > 20) && h.v[h.v.length - 1].some((x) => x > 20));
+  assert.ok(far > near + 1, `peak at x = 0 at ${near} ms, at x = L at ${far} ms`);
+  // the heat map at t = 0 is the resting cell; recordAll and the traces agree at x = 0
+  assert.equal(h.v[0][0], -65);
+  const svg = await renderSvg(cableHeatmapFigure('heat', r));
+  assert.match(svg, /^<svg/);
+  assert.match(svg, /mark-rect/);
+  assert.match(svg, /V \(mV\)/);
+  // one rect per cell, in a single mark group
+  const marks = /<g class="mark-rect[^>]*>([^]*?)<\/g>/.exec(svg);
+  assert.ok(marks);
+  assert.equal((marks[1].match(/<path/g) ?? []).length, h.v.length * h.tMs.length);
+  const grid = { title: 't', xLabel: 'x', yLabel: 'y', zLabel: 'z', x: [0, 1, 2], y: [0, 1] };
+  assert.throws(() => heatmapChart({ ...grid, z: [[1, 2, 3]] }), /z must be 1 rows × 2 columns/);
+  assert.throws(() => heatmapChart({ ...grid, x: [0], z: [] }), /at least one row and one column/);
+  // bad recordAll input is refused
+  assert.throws(
+    () =>
+      simulateCable({
+        morphology: cylinder({ lengthUm: 100, diameterUm: 1 }),
+        mechanisms: [],
+        vInit: 0,
+        dt: 0.1,
+        tStop: 1,
+        recordAll: { every: 0 },
+      }),
+    /recordAll.every must be an integer ≥ 1/,
+  );
 });

@@ -4,3 +4,4 @@ export * from './channels.js';
 export * from './simulate.js';
 export * from './rallpack.js';
 export * from './velocity.js';
+export * from './rallpack3.js';

@@ -69,6 +69,11 @@ export interface CableOptions {
   record?: readonly Location[];
   /** Record the gates at the recorded locations too. */
   recordGates?: boolean;
+  /**
+   * Record V of every compartment at every `every`-th step (and t = 0): for space–time
+   * pictures; costs N numbers per kept sample and nothing on the other steps.
+   */
+  recordAll?: { every: number };
 }
 
 export interface CableResult {
@@ -81,6 +86,8 @@ export interface CableResult {
   gates: Record<string, Float64Array>[];
   /** The final V of every compartment, mV. */
   vFinal: Float64Array;
+  /** With `recordAll`: the kept sample times and V, row-major (sample k, compartment i at k·N + i). */
+  all?: { every: number; t: Float64Array; v: Float64Array };
 }
 
 export function locate(c: Compartments, at: Location): number {
@@ -140,6 +147,14 @@ export function simulateCable(o: CableOptions): CableResult {
   for (const pl of placed)
     for (let k = 0; k < pl.comps.length; k++) pl.mech.init(v[pl.comps[k]], gates, pl.off[k]);
 
+  const every = o.recordAll?.every;
+  if (every !== undefined && !(Number.isInteger(every) && every >= 1))
+    throw new RangeError(`recordAll.every must be an integer ≥ 1, got ${every}`);
+  const allCount = every === undefined ? 0 : Math.floor(steps / every) + 1;
+  const all =
+    every === undefined
+      ? undefined
+      : { every, t: new Float64Array(allCount), v: new Float64Array(allCount * N) };
   const clamps = (o.clamps ?? []).map((cl) => ({ ...cl, i: locate(c, cl.at) }));
   const rec = (o.record ?? []).map((r) => locate(c, r));
   const t = new Float64Array(steps + 1);
@@ -163,6 +178,11 @@ export function simulateCable(o: CableOptions): CableResult {
     for (let r = 0; r < rec.length; r++) {
       vOut[r][n] = v[rec[r]];
       for (const s of gateSlots[r]) s.trace[n] = gates[s.at];
+    }
+    if (all && n % all.every === 0) {
+      const k = n / all.every;
+      all.t[k] = t[n];
+      all.v.set(v, k * N);
     }
   };
   record(0);
@@ -224,5 +244,5 @@ export function simulateCable(o: CableOptions): CableResult {
     }
     record(n + 1);
   }
-  return { compartments: c, t, v: vOut, gates: gateOut, vFinal: v };
+  return { compartments: c, t, v: vOut, gates: gateOut, vFinal: v, ...(all ? { all } : {}) };
 }

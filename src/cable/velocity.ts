@@ -33,6 +33,8 @@ export interface VelocityResult {
   dt: number;
   /** The fitted points: position (µm) and crossing time (ms). */
   points: { xUm: number; tMs: number }[];
+  /** Wall time of the simulation (simulateCable), s. */
+  seconds: number;
 }
 
 export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
@@ -54,6 +56,7 @@ export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
   const nodes = [...new Set(xs.flatMap((x) => [below(x), below(x) + 1]))].sort((a, b) => a - b);
   // Slow enough for the thinnest axons (velocity ∝ √d): 3 ms per cm at 476 µm, scaled.
   const tStop = 1 + ((3 * L) / 10000) * Math.sqrt(476 / d);
+  const t0 = performance.now();
   const r = simulateCable({
     morphology: cylinder({ lengthUm: L, diameterUm: d }),
     discretization: { perSection: N },
@@ -65,6 +68,7 @@ export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
     clamps: [{ at: 0, amplitudeNa: 20000 * (d / 476) ** 2, startMs: 0, endMs: 0.2 }],
     record: nodes,
   });
+  const seconds = (performance.now() - t0) / 1000;
   const tAt = new Map(nodes.map((n, k) => [n, detectSpikes(r.t, r.v[k], 50)[0]]));
   const points = xs.map((x) => {
     const k = below(x);
@@ -85,5 +89,5 @@ export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
     sxt += (p.xUm - mx) * (p.tMs - mt);
     stt += (p.tMs - mt) ** 2;
   }
-  return { velocityMps: sxt / stt / 1000, diameterUm: d, lengthUm: L, compartments: N, dt, points };
+  return { velocityMps: sxt / stt / 1000, diameterUm: d, lengthUm: L, compartments: N, dt, points, seconds };
 }

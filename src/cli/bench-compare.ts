@@ -53,6 +53,8 @@ interface Flags {
   networkNeurons?: number;
   networkDuration?: number;
   networkThreads?: number;
+  cableCompartments?: number;
+  cableDt?: number;
   brianTargets?: BrianTarget[];
   brianOpenmpThreads?: number;
   python?: string;
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('bench:compare')
     .description(
-      'hhnet vs PyTorch (multi-task training steps) and Brian2 (full-HH population, COBAHH network), alternating runs, medians',
+      'hhnet vs PyTorch (multi-task training steps) and Brian2 (full-HH population, COBAHH network, HH axon velocity), alternating runs, medians',
     )
     .option('--rounds <n>', 'rounds of alternating runs (default 3; quick: 1)', positiveInt)
     .option(
@@ -91,6 +93,8 @@ async function main(): Promise<void> {
       "threads of hhnet's network step and of Brian2's OpenMP build (default 1)",
       positiveInt,
     )
+    .option('--cable-compartments <n>', 'HH axon compartments (default 1000; quick: 300)', positiveInt)
+    .option('--cable-dt <ms>', 'HH axon time step (default 0.005; quick: 0.01)', positiveNumber)
     .option(
       '--brian-targets <list>',
       `Brian2 targets (default ${BRIAN_TARGETS.join(',')})`,
@@ -130,6 +134,8 @@ async function main(): Promise<void> {
     networkNeurons: f.networkNeurons ?? d.networkNeurons,
     networkDuration: f.networkDuration ?? d.networkDuration,
     networkThreads: f.networkThreads ?? d.networkThreads,
+    cableCompartments: f.cableCompartments ?? d.cableCompartments,
+    cableDt: f.cableDt ?? d.cableDt,
     brianTargets: f.brianTargets ?? d.brianTargets,
     brianOpenmpThreads: f.brianOpenmpThreads ?? d.brianOpenmpThreads,
     python: f.python ?? d.python,
@@ -143,8 +149,8 @@ async function main(): Promise<void> {
   const out = resolve(f.out);
   await writeJsonAtomic(out, report);
   process.stdout.write(`\nwrote ${out}\n`);
-  // Missing tools are not failures; runs that crashed are.
-  if (report.errors.length) process.exitCode = 1;
+  // Missing tools are not failures; runs that crashed are, and so are disagreeing axon velocities.
+  if (report.errors.length || report.cable?.agrees === false) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

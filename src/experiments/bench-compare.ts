@@ -14,8 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadsFromEnv } from '../kernels/index.js';
 
-export type ComparePart = 'train' | 'sim' | 'network';
-export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim', 'network'];
+export type ComparePart = 'train' | 'sim' | 'network' | 'cable';
+export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim', 'network', 'cable'];
+/** The cable part: hhnet's and Brian2's HH axon velocities must agree within this fraction. */
+export const CABLE_VELOCITY_TOLERANCE = 0.03;
 export const BRIAN_TARGETS = ['numpy', 'cython', 'cpp_standalone'] as const;
 export type BrianTarget = (typeof BRIAN_TARGETS)[number];
 /** The models both hhnet and bench/compare/torch_train.py implement. */
@@ -55,6 +57,13 @@ export interface CompareOptions {
   networkDuration: number;
   /** Threads of hhnet's network step; Brian2's OpenMP build gets as many (1: its plain build). */
   networkThreads: number;
+  /**
+   * Cable comparison: the HH axon of `hhnet cable velocity` (476 µm × 30 mm, shifted HH,
+   * 18.5 °C) with this many compartments and this step (ms), in hhnet and in Brian2's
+   * SpatialNeuron (C++ standalone, bench/compare/brian_cable.py).
+   */
+  cableCompartments: number;
+  cableDt: number;
   /** Python interpreter with torch / brian2. */
   python: string;
   /** Scratch directory (Brian2's C++ standalone project lives here between runs). */
@@ -98,6 +107,8 @@ export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = pr
     networkNeurons: 4000,
     networkDuration: quick ? 50 : 1000,
     networkThreads: 1,
+    cableCompartments: quick ? 300 : 1000,
+    cableDt: quick ? 0.01 : 0.005,
     python: env.HHNET_PYTHON || DEFAULT_PYTHON,
     workDir: join(tmpdir(), 'hhnet-bench-compare'),
     quick,
@@ -380,6 +391,17 @@ export interface NetworkRow {
   missing: string | null;
 }
 
+export interface CableRow {
+  /** 'hhnet' or 'brian2 cpp_standalone'. */
+  tool: string;
+  velocityMps: Summary;
+  /** The simulation loop alone (s): hhnet's simulateCable call, Brian2's binary main loop. */
+  simulateSeconds: Summary;
+  /** Brian2's simulate time / hhnet's (> 1: hhnet faster); null for hhnet. */
+  speedupSimulate: number | null;
+  missing: string | null;
+}
+
 export interface CompareError {
   round: number;
   job: string;
@@ -419,6 +441,15 @@ export interface CompareReport {
     timing: { hhnet: string; brian2: Record<string, string> };
   } | null;
   network: { rows: NetworkRow[]; timing: Record<string, string> } | null;
+  cable: {
+    rows: CableRow[];
+    /** |v_brian2 − v_hhnet| / v_brian2 of the medians; null when either is missing. */
+    velocityDifference: number | null;
+    tolerance: number;
+    /** velocityDifference ≤ tolerance; null when it cannot be measured. */
+    agrees: boolean | null;
+    timing: Record<string, string>;
+  } | null;
   errors: CompareError[];
   /** Wall time of the whole comparison (s). */
   seconds: number;
@@ -465,15 +496,16 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   const wantTrain = opts.parts.includes('train');
   const wantSim = opts.parts.includes('sim');
   const wantNetwork = opts.parts.includes('network');
+  const wantCable = opts.parts.includes('cable');
   const errors: CompareError[] = [];
-  if (wantSim || wantNetwork) mkdirSync(opts.workDir, { recursive: true }); // Brian2 runs there
+  if (wantSim || wantNetwork || wantCable) mkdirSync(opts.workDir, { recursive: true }); // Brian2 runs there
 
   // Which Python tools are there.
   const probeRun = await deps.run(opts.python, ['-c', PYTHON_PROBE], { timeoutMs: 120_000 });
   const probe = probeRun.error === null && probeRun.code === 0 ? parsePythonProbe(probeRun.stdout) : null;
   const tools = toolStatuses(probe, opts.python, probe ? null : failureMessage(probeRun, opts.python));
   if (wantTrain && !tools.torch.available) deps.log(`PyTorch: ${tools.torch.reason} — skipped`);
-  if ((wantSim || wantNetwork) && !tools.brian2.available)
+  if ((wantSim || wantNetwork || wantCable) && !tools.brian2.available)
     deps.log(`Brian2: ${tools.brian2.reason} — skipped`);
 
   // Samples per round.
@@ -523,6 +555,12 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     deps.log(`[round ${round}/${opts.rounds}] ${name} done in ${r.seconds.toFixed(1)} s`);
     return j;
   };
+  const CABLE_TOOLS = ['hhnet', 'brian2 cpp_standalone'];
+  const cableSamples = new Map<string, number[]>(
+    CABLE_TOOLS.flatMap((t) =>
+      ['velocityMps', 'simulateSeconds'].map((f) => [`${t}/${f}`, []] as [string, number[]]),
+    ),
+  );
   const push = (m: Map<string, number[]>, key: string, v: number | null): void => {
     if (v !== null) m.get(key)?.push(v);
   };
@@ -671,6 +709,41 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
         }
       }
     }
+    if (wantCable) {
+      const common = ['--compartments', `${opts.cableCompartments}`, '--dt', `${opts.cableDt}`];
+      const h = await job(round, 'hhnet cable velocity', process.execPath, [
+        cli,
+        'cable',
+        'velocity',
+        ...common,
+        '--json',
+      ]);
+      if (h) {
+        push(cableSamples, 'hhnet/velocityMps', num(h.velocityMps));
+        push(cableSamples, 'hhnet/simulateSeconds', num(h.seconds));
+      }
+      if (tools.brian2.available) {
+        const b = await job(
+          round,
+          'Brian2 cable velocity (cpp_standalone)',
+          opts.python,
+          [
+            join(scripts, 'brian_cable.py'),
+            'velocity',
+            '--target',
+            'cpp_standalone',
+            ...common,
+            '--build-dir',
+            join(opts.workDir, 'brian_cable'),
+          ],
+          opts.workDir,
+        );
+        if (b) {
+          push(cableSamples, 'brian2 cpp_standalone/velocityMps', num(b.velocityMps));
+          push(cableSamples, 'brian2 cpp_standalone/simulateSeconds', num(b.seconds));
+        }
+      }
+    }
   }
 
   const network: CompareReport['network'] = wantNetwork
@@ -703,6 +776,35 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
         },
       }
     : null;
+
+  let cable: CompareReport['cable'] = null;
+  if (wantCable) {
+    const get = (tool: string, f: string): Summary => summarize(cableSamples.get(`${tool}/${f}`) ?? []);
+    const vh = get('hhnet', 'velocityMps').median;
+    const vb = get('brian2 cpp_standalone', 'velocityMps').median;
+    const difference = vh !== null && vb !== null && vb > 0 ? Math.abs(vb - vh) / vb : null;
+    cable = {
+      rows: CABLE_TOOLS.map((tool): CableRow => ({
+        tool,
+        velocityMps: get(tool, 'velocityMps'),
+        simulateSeconds: get(tool, 'simulateSeconds'),
+        speedupSimulate:
+          tool === 'hhnet'
+            ? null
+            : speedup(get('hhnet', 'simulateSeconds').median, get(tool, 'simulateSeconds').median, 'time'),
+        missing: tool === 'hhnet' || tools.brian2.available ? null : tools.brian2.reason,
+      })),
+      velocityDifference: difference,
+      tolerance: CABLE_VELOCITY_TOLERANCE,
+      agrees: difference === null ? null : difference <= CABLE_VELOCITY_TOLERANCE,
+      timing: {
+        hhnet:
+          'simulateSeconds: the simulateCable call inside `hhnet cable velocity` (axon set-up and spike fitting excluded)',
+        'brian2 cpp_standalone':
+          "simulateSeconds: the binary's own main loop (brian_cable.py; code generation and compilation excluded)",
+      },
+    };
+  }
 
   const train = wantTrain
     ? {
@@ -778,10 +880,14 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     createdAt: now().toISOString(),
     options: opts,
     machine,
-    tools: { torch: wantTrain ? tools.torch : null, brian2: wantSim ? tools.brian2 : null },
+    tools: {
+      torch: wantTrain ? tools.torch : null,
+      brian2: wantSim || wantNetwork || wantCable ? tools.brian2 : null,
+    },
     train,
     sim,
     network,
+    cable,
     errors,
     seconds: (Date.now() - t0) / 1000,
   };
@@ -879,6 +985,28 @@ export function networkTable(report: CompareReport): string {
   );
 }
 
+/** The cable table: axon velocities, simulation times and hhnet's speed-up over Brian2. */
+export function cableTable(report: CompareReport): string {
+  if (!report.cable) return '';
+  const rows = report.cable.rows.map((r) => [
+    SIM_LABELS[r.tool] ?? r.tool,
+    r.missing ?? formatSummary(r.velocityMps, '', 1, 3, 'failed'),
+    r.missing ? '—' : formatSummary(r.simulateSeconds, '', 1, 3, 'failed'),
+    r.tool === 'hhnet' ? '1×' : formatRatio(r.speedupSimulate),
+  ]);
+  return markdownTable(['tool', 'velocity m/s', 'simulate s', 'hhnet speed-up (simulate)'], rows);
+}
+
+/** One line on whether the two velocities agree within the tolerance. */
+export function cableVerdict(report: CompareReport): string {
+  const c = report.cable;
+  if (!c) return '';
+  const tol = `${(100 * c.tolerance).toFixed(0)}%`;
+  if (c.velocityDifference === null)
+    return `Velocity agreement (within ${tol}): not measured (a side is missing)`;
+  return `Velocity agreement: hhnet and Brian2 differ by ${(100 * c.velocityDifference).toFixed(2)}% (required: within ${tol}) — ${c.agrees ? 'agree' : 'DISAGREE'}`;
+}
+
 /** The whole text report printed at the end of a run. */
 export function formatReport(report: CompareReport): string {
   const o = report.options;
@@ -910,6 +1038,16 @@ export function formatReport(report: CompareReport): string {
     );
     out.push('');
     out.push(networkTable(report));
+  }
+  if (report.cable) {
+    out.push('');
+    out.push(
+      `HH axon conduction velocity (476 µm × 30 mm, ${o.cableCompartments} compartments, dt ${o.cableDt} ms, shifted HH at 18.5 °C; hhnet Crank–Nicolson, Brian2 SpatialNeuron C++ standalone; medians and ranges over rounds):`,
+    );
+    out.push('');
+    out.push(cableTable(report));
+    out.push('');
+    out.push(cableVerdict(report));
   }
   if (report.errors.length) {
     out.push('');

@@ -1,7 +1,7 @@
 /**
  * `hhnet cable run`: a cell (a built-in shape or an SWC file) with passive or HH membrane, current
- * clamps and recording sites, simulated with the cable solver; traces, spike times per site and a
- * figure of the traces.
+ * clamps and recording sites, simulated with the cable solver; traces, spike times per site, a
+ * figure of the traces and a space–time heat map of V over the whole cell.
  */
 import { readFileSync } from 'node:fs';
 import type { Mechanism } from '../cable/channels.js';
@@ -10,9 +10,9 @@ import type { CurrentClamp, Location } from '../cable/simulate.js';
 import { detectSpikes } from '../analysis/spikes.js';
 import { simulateCable } from '../cable/simulate.js';
 import { readSwc } from '../morphology/swc.js';
-import type { Morphology } from '../morphology/tree.js';
+import type { Compartments, Morphology } from '../morphology/tree.js';
 import { ballAndStick, cylinder, yCell } from '../morphology/tree.js';
-import { concatCharts, lineChart } from '../report/charts.js';
+import { concatCharts, heatmapChart, lineChart } from '../report/charts.js';
 import type { VegaLiteSpec } from '../report/charts.js';
 
 export const CELL_SHAPES = ['cylinder', 'ball-and-stick', 'y'] as const;
@@ -39,8 +39,25 @@ export interface CableRunResult {
   sections: { name: string; type: string; lengthUm: number }[];
   compartments: number;
   traces: { section: number; atUm: number; t: number[]; v: number[]; spikeTimes: number[] }[];
+  /**
+   * V over the whole cell in time, downsampled to at most HEATMAP_COLUMNS × HEATMAP_ROWS cells:
+   * column j is the sample at tMs[j] (every k-th step), row i the mean V (mV) of compartments
+   * rows[i].from … rows[i].to − 1 (consecutive, parents first). `yEdges` are the rows' edges:
+   * µm along the cable for a one-section cell, compartment indices otherwise (`yUnit`).
+   */
+  heatmap: {
+    tMs: number[];
+    rows: { from: number; to: number }[];
+    yEdges: number[];
+    yUnit: 'um' | 'compartment';
+    v: number[][];
+  };
   seconds: number;
 }
+
+/** The heat map's size limits (columns: time samples; rows: groups of compartments). */
+export const HEATMAP_COLUMNS = 200;
+export const HEATMAP_ROWS = 100;
 
 function buildMorphology(o: CableRunOptions): Morphology {
   switch (o.morphology) {
@@ -98,7 +115,9 @@ export function runCable(o: CableRunOptions): CableRunResult {
   }));
   const t0 = performance.now();
   const totalLength = m.sections.reduce((s, x) => s + x.length, 0);
+  const steps = Math.round(o.duration / o.dt);
   const r = simulateCable({
+    recordAll: { every: Math.max(1, Math.ceil(steps / (HEATMAP_COLUMNS - 1))) },
     morphology: m,
     discretization: { maxLengthUm: totalLength / o.compartments },
     ri: o.ri,
@@ -124,8 +143,32 @@ export function runCable(o: CableRunOptions): CableRunResult {
       v: Array.from(r.v[k]).filter((_, n) => n % every === 0),
       spikeTimes: o.channels === 'hh' ? detectSpikes(r.t, r.v[k], 0) : [],
     })),
+    heatmap: heatmap(r.compartments, r.all!),
     seconds,
   };
+}
+
+function heatmap(c: Compartments, all: { t: Float64Array; v: Float64Array }): CableRunResult['heatmap'] {
+  const N = c.count;
+  const per = Math.ceil(N / HEATMAP_ROWS);
+  const rows: { from: number; to: number }[] = [];
+  for (let i = 0; i < N; i += per) rows.push({ from: i, to: Math.min(N, i + per) });
+  const oneSection = c.morphology.sections.length === 1;
+  const yEdges = oneSection
+    ? [...rows.map((r) => c.x0[r.from]), c.x1[N - 1]]
+    : [...rows.map((r) => r.from), N];
+  const samples = all.t.length;
+  const round = (x: number): number => Math.round(x * 1000) / 1000;
+  const v = rows.map((r) => {
+    const out = new Array<number>(samples);
+    for (let k = 0; k < samples; k++) {
+      let s = 0;
+      for (let i = r.from; i < r.to; i++) s += all.v[k * N + i];
+      out[k] = round(s / (r.to - r.from));
+    }
+    return out;
+  });
+  return { tMs: Array.from(all.t), rows, yEdges, yUnit: oneSection ? 'um' : 'compartment', v };
 }
 
 export function cableFigure(title: string, r: CableRunResult): VegaLiteSpec {
@@ -141,4 +184,24 @@ export function cableFigure(title: string, r: CableRunResult): VegaLiteSpec {
     ],
     1,
   );
+}
+
+/**
+ * The space–time heat map of V: x = time (each sample drawn until the next one), y = position
+ * along the cable (one-section cells) or compartment index (branched cells), colour = V.
+ */
+export function cableHeatmapFigure(title: string, r: CableRunResult): VegaLiteSpec {
+  const h = r.heatmap;
+  const t = h.tMs;
+  const last = t.length > 1 ? t[t.length - 1] + (t[t.length - 1] - t[t.length - 2]) : t[0] + 1;
+  return heatmapChart({
+    title,
+    xLabel: 'time (ms)',
+    yLabel: h.yUnit === 'um' ? 'position along the cable (µm)' : 'compartment (parents before children)',
+    zLabel: 'V (mV)',
+    x: [...t, last],
+    y: h.yEdges,
+    z: h.v,
+    height: 300,
+  });
 }

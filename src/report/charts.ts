@@ -337,3 +337,72 @@ export function pathChart(opts: {
     ],
   });
 }
+
+/**
+ * A heat map of z over a grid of rectangles (vega-lite `rect` marks): column j spans
+ * x[j]…x[j + 1], row i spans y[i]…y[i + 1], coloured by z[i][j]. Sized by the caller: every cell
+ * is one mark, so keep the grid to some tens of thousands of cells.
+ */
+export function heatmapChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  zLabel: string;
+  /** Column edges (cols + 1, ascending). */
+  x: ArrayLike<number>;
+  /** Row edges (rows + 1, ascending). */
+  y: ArrayLike<number>;
+  /** Values, z[row][col]. */
+  z: ArrayLike<number>[];
+  width?: number;
+  height?: number;
+  scheme?: string;
+}): VegaLiteSpec {
+  const cols = opts.x.length - 1;
+  const rows = opts.y.length - 1;
+  if (cols < 1 || rows < 1) throw new RangeError('heatmapChart: need at least one row and one column');
+  if (opts.z.length !== rows || opts.z.some((r) => r.length !== cols))
+    throw new RangeError(`heatmapChart: z must be ${rows} rows × ${cols} columns`);
+  const values: { x0: number; x1: number; y0: number; y1: number; z: number | null }[] = [];
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++)
+      values.push({
+        x0: opts.x[j],
+        x1: opts.x[j + 1],
+        y0: opts.y[i],
+        y1: opts.y[i + 1],
+        z: finite(opts.z[i][j]),
+      });
+  return topLevel({
+    title: opts.title,
+    width: opts.width ?? 480,
+    height: opts.height ?? 260,
+    data: { values },
+    // aria off: one label per cell would bloat the SVG. A thin outline in the cell's own colour
+    // (the colour scale, which vega-lite names "color") closes the anti-aliasing seams between
+    // neighbouring cells.
+    mark: { type: 'rect', aria: false, strokeWidth: 0.5, stroke: { expr: "scale('color', datum.z)" } },
+    encoding: {
+      x: {
+        field: 'x0',
+        type: 'quantitative',
+        title: opts.xLabel,
+        scale: { domain: [opts.x[0], opts.x[cols]], nice: false },
+      },
+      x2: { field: 'x1' },
+      y: {
+        field: 'y0',
+        type: 'quantitative',
+        title: opts.yLabel,
+        scale: { domain: [opts.y[0], opts.y[rows]], nice: false },
+      },
+      y2: { field: 'y1' },
+      color: {
+        field: 'z',
+        type: 'quantitative',
+        title: opts.zLabel,
+        scale: { scheme: opts.scheme ?? 'viridis' },
+      },
+    },
+  });
+}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { axonVelocity, rallpack1Summary } from '../../cable/index.js';
-import { CELL_SHAPES, cableFigure, runCable } from '../../experiments/cable.js';
+import { axonVelocity, rallpack1Summary, rallpack3Summary } from '../../cable/index.js';
+import type { Rallpack3Summary } from '../../cable/index.js';
+import { CELL_SHAPES, cableFigure, cableHeatmapFigure, runCable } from '../../experiments/cable.js';
 import type { CableRunOptions } from '../../experiments/cable.js';
 import { finiteNumber, oneOf, positiveInt, positiveNumber } from '../options.js';
 import { prepareResultDir, writeJson, writeSvg } from '../output.js';
@@ -44,7 +45,32 @@ interface RallpackFlags {
   compartments: number;
   dt: number;
   method: 'cn' | 'be';
+  referenceCompartments?: number;
+  referenceDt: number;
+  tolerance: number;
+  duration: number;
   json?: boolean;
+}
+
+function printRallpack3(r: Rallpack3Summary): void {
+  const end = (k: 0 | 1): string => {
+    const e = r.ends[k];
+    const times = Number.isFinite(e.maxSpikeTimeDiffMs)
+      ? `spike times differ by at most ${e.maxSpikeTimeDiffMs.toFixed(4)} ms, the last by ` +
+        `${e.lastSpikeTimeDiffMs >= 0 ? '+' : ''}${e.lastSpikeTimeDiffMs.toFixed(4)} ms`
+      : 'no spikes to match';
+    return (
+      `  x = ${k === 0 ? '0' : 'L'}: ${e.spikes} spike${e.spikes === 1 ? '' : 's'} (reference ${e.referenceSpikes}); ` +
+      `${times}; RMS |V − V_ref| ${e.rmsErrorMv.toFixed(3)} mV\n`
+    );
+  };
+  process.stdout.write(
+    `Rallpack 3 (${r.run.compartments} compartments, dt ${r.run.dt} ms, ${r.run.method}, ${r.tStop} ms, ${r.run.seconds.toFixed(1)} s) ` +
+      `against ${r.reference.compartments} compartments, dt ${r.reference.dt} ms, ${r.reference.method} (${r.reference.seconds.toFixed(1)} s):\n` +
+      end(0) +
+      end(1) +
+      `${r.passes ? 'passes' : 'FAILS'}: equal, non-zero spike counts at both ends and every spike within ${r.toleranceMs} ms of the reference\n`,
+  );
 }
 
 /** The flags of `cable run`: the experiment's options under their flag names, plus output. */
@@ -103,7 +129,7 @@ export function registerCable(program: Command): void {
     ])
     .option('--duration <ms>', 'simulated time', positiveNumber, 50)
     .option('--dt <ms>', 'time step (Crank–Nicolson)', positiveNumber, 0.025)
-    .option('--out <dir>', 'output directory (cable.json, cable.svg)', 'results/cable')
+    .option('--out <dir>', 'output directory (cable.json, cable.svg, cable-heatmap.svg)', 'results/cable')
     .option('--force', 'write into an --out that holds results of another command')
     .option('--quiet', 'no summary line')
     .addHelpText(
@@ -118,6 +144,11 @@ export function registerCable(program: Command): void {
       const r = runCable({ ...rest, lengthUm: length, diameterUm: diameter, clamps });
       const json = await writeJson(out, 'cable.json', { config: { ...f, out: undefined }, ...r });
       const svg = await writeSvg(out, 'cable.svg', cableFigure(`${f.morphology}, ${f.channels} membrane`, r));
+      const heat = await writeSvg(
+        out,
+        'cable-heatmap.svg',
+        cableHeatmapFigure(`${f.morphology}, ${f.channels} membrane: V along the cell`, r),
+      );
       if (!f.quiet)
         process.stderr.write(
           `${r.compartments} compartments, ${f.duration} ms in ${r.seconds.toFixed(2)} s; ` +
@@ -127,14 +158,16 @@ export function registerCable(program: Command): void {
                   `section ${t.section} at ${t.atUm} µm: ${t.spikeTimes.length} spikes, final V ${t.v[t.v.length - 1].toFixed(2)} mV`,
               )
               .join('; ') +
-            `; wrote ${json} and ${svg}\n`,
+            `; wrote ${json}, ${svg} and ${heat}\n`,
         );
     });
 
   cmd
     .command('rallpack')
-    .description('Rallpack 1: the passive 1 mm cable against its analytic solution')
-    .argument('<n>', 'which Rallpack (1; Rallpack 3 is not built yet)', oneOf(['1']))
+    .description(
+      'Rallpack 1 (passive cable against its analytic solution) or 3 (HH axon against a fine-grid reference run)',
+    )
+    .argument('<n>', 'which Rallpack: 1 or 3', oneOf(['1', '3']))
     .option('--compartments <n>', 'compartments along the 1 mm cable', positiveInt, 1000)
     .option('--dt <ms>', 'time step', positiveNumber, 0.01)
     .option(
@@ -143,9 +176,42 @@ export function registerCable(program: Command): void {
       oneOf(['cn', 'be'] as const),
       'cn',
     )
+    .option(
+      '--reference-compartments <n>',
+      'Rallpack 3: compartments of the reference run (default 2 × --compartments)',
+      positiveInt,
+    )
+    .option(
+      '--reference-dt <ms>',
+      'Rallpack 3: time step of the reference run (Crank–Nicolson)',
+      positiveNumber,
+      0.0025,
+    )
+    .option('--tolerance <ms>', 'Rallpack 3: largest accepted spike-time difference', positiveNumber, 0.2)
+    .option('--duration <ms>', 'Rallpack 3: simulated time (the specification: 250)', positiveNumber, 250)
     .option('--json', 'print the figures as one JSON line')
-    .addHelpText('after', '\nExample:\n  hhnet cable rallpack 1 --json')
-    .action((_n: string, f: RallpackFlags) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hhnet cable rallpack 1 --json\n  hhnet cable rallpack 3 --dt 0.01 --reference-dt 0.0025 --json   (about a minute or two)',
+    )
+    .action((n: string, f: RallpackFlags) => {
+      if (n === '3') {
+        const r = rallpack3Summary(
+          { compartments: f.compartments, dt: f.dt, method: f.method, tStop: f.duration },
+          {
+            compartments: f.referenceCompartments ?? 2 * f.compartments,
+            dt: f.referenceDt,
+            method: 'cn',
+            tStop: f.duration,
+          },
+          f.tolerance,
+        );
+        if (f.json) process.stdout.write(JSON.stringify(r) + '\n');
+        else printRallpack3(r);
+        // A validation that fails is a failed command (exit code 1), after its figures.
+        if (!r.passes) process.exitCode = 1;
+        return;
+      }
       const r = rallpack1Summary(f.compartments, f.dt, f.method);
       if (f.json) {
         process.stdout.write(JSON.stringify({ rallpack: 1, ...r }) + '\n');
