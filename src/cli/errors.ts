@@ -16,6 +16,7 @@ const KNOWN_NAMES = [
   'NetworkDivergedError',
   'NetworkFileError',
   'NetworkCheckpointError',
+  'SweepFileError',
 ];
 
 export function isKnownError(err: unknown): boolean {

@@ -14,6 +14,7 @@ import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerNetwork } from './commands/network.js';
 import { registerCable } from './commands/cable.js';
+import { registerSweep } from './commands/sweep.js';
 import { packageVersion } from '../util/environment.js';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerNetwork(program);
   registerCable(program);
+  registerSweep(program);
   registerModels(program);
   registerFiCurve(program);
   registerEquivalence(program);

@@ -258,6 +258,41 @@ export function barChart(opts: {
   });
 }
 
+/** Bars with an interval each (e.g. mean with mean ± sd): a rule from `lo` to `hi` over every bar. */
+export function intervalBarChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  bars: { label: string; value: number; lo: number | null; hi: number | null }[];
+  width?: number;
+  height?: number;
+}): VegaLiteSpec {
+  const values = opts.bars.map((b) => ({
+    label: b.label,
+    value: finite(b.value),
+    lo: b.lo === null ? null : finite(b.lo),
+    hi: b.hi === null ? null : finite(b.hi),
+  }));
+  const x = { field: 'label', type: 'nominal', title: opts.xLabel, sort: null, axis: { labelAngle: 0 } };
+  return topLevel({
+    title: opts.title,
+    ...(opts.width !== undefined ? { width: opts.width } : {}),
+    height: opts.height ?? 260,
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'bar', color: '#4c78a8' },
+        encoding: { x, y: { field: 'value', type: 'quantitative', title: opts.yLabel } },
+      },
+      {
+        transform: [{ filter: 'datum.lo != null && datum.hi != null' }],
+        mark: { type: 'rule', color: '#222', strokeWidth: 1.5 },
+        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+      },
+    ],
+  });
+}
+
 /**
  * Lay several chart specs out in a grid (`columns` per row; default all in one row).
  * Colour/size/dash scales stay per-panel so each panel keeps its own legend and domain.

@@ -66,6 +66,7 @@ export const RESULT_ENTRIES = [
   'network.json',
   'network-checkpoint.bin',
   'cable.json',
+  'sweep.json',
 ] as const;
 
 /** The hhnet results already in `dir` (names from RESULT_ENTRIES), none when it does not exist. */

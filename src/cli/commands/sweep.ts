@@ -1,0 +1,132 @@
+/** `hhnet sweep FILE`: a seeded grid of training runs → DIR/runs/…, sweep.json and sweep.svg. */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import {
+  SWEEP_FIGURE,
+  SWEEP_FILE,
+  SweepInterrupted,
+  loadSweepFile,
+  planSweep,
+  runSweep,
+  sweepFigure,
+} from '../../reproduce/sweep.js';
+import { positiveInt } from '../options.js';
+import { UserError, prepareResultDir, writeSvg } from '../output.js';
+
+interface SweepFlags {
+  out: string;
+  jobs: number;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+const CLI = fileURLToPath(new URL('../main.js', import.meta.url));
+
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .description('run a seeded grid of training runs from a JSON or YAML file (see docs/sweeps.md)')
+    .argument('<file>', 'sweep file (.json, or .yaml/.yml)')
+    .requiredOption('--out <dir>', 'output directory (runs/, sweep.json, sweep.svg)')
+    .option('--jobs <n>', 'runs at once (default 1: each run already uses every core)', positiveInt, 1)
+    .option('--force', 'start over in an --out that holds another sweep (its runs are removed)')
+    .option('--quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      '\nExample (examples/sweeps/quick.json):\n' +
+        '  { "experiment": "multitask", "models": ["hh-fc", "lif-fc"], "seeds": [0, 1], "epochs": 1,\n' +
+        '    "limitTrain": 2000, "limitTest": 500 }\n' +
+        '  hhnet sweep examples/sweeps/quick.json --out results/sweep\n' +
+        'Running the same command again reads finished runs back and continues interrupted ones.',
+    )
+    .action(async (file: string, flags: SweepFlags) => {
+      const config = loadSweepFile(file);
+      const out = flags.out;
+      const previous = join(out, SWEEP_FILE);
+      if (existsSync(previous)) {
+        const was = (JSON.parse(readFileSync(previous, 'utf8')) as { config?: unknown }).config;
+        if (JSON.stringify(was) !== JSON.stringify(config)) {
+          if (!flags.force)
+            throw new UserError(
+              `${out} holds a sweep with other settings (${JSON.stringify(was)}); use --force to start over there, or another --out`,
+            );
+          rmSync(join(out, 'runs'), { recursive: true, force: true });
+          rmSync(previous, { force: true });
+        }
+      }
+      await prepareResultDir(out, [SWEEP_FILE, 'runs'], { force: flags.force, quiet: true });
+      const log = (line: string) => {
+        if (!flags.quiet) process.stderr.write(`${line}\n`);
+      };
+      log(
+        `sweep of ${planSweep(config).length} runs (${config.models.length} models × ${config.noise.length} noise × ${config.seeds.length} seeds), ${flags.jobs} at a time`,
+      );
+      const children = new Set<ChildProcess>();
+      // Ctrl-C reaches the runs too (same process group): each checkpoints and exits 130, and the
+      // sweep then stops. A SIGTERM to the sweep alone is passed on to its runs.
+      const onInt = () => undefined;
+      const onTerm = () => children.forEach((c) => c.kill('SIGTERM'));
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      try {
+        const report = await runSweep(
+          config,
+          out,
+          {
+            log,
+            runTraining: (args, dir) =>
+              new Promise((resolve) => {
+                const child = spawn(
+                  process.execPath,
+                  [CLI, 'train', 'multitask', ...args, '--out', dir, '--quiet'],
+                  { stdio: ['ignore', 'ignore', 'pipe'] },
+                );
+                children.add(child);
+                let stderr = '';
+                child.stderr!.on('data', (d: Buffer) => {
+                  stderr = (stderr + d.toString()).slice(-4000);
+                });
+                child.on('error', (err) => {
+                  stderr += err.message;
+                });
+                child.on('close', (code, signal) => {
+                  children.delete(child);
+                  resolve({ code: code ?? (signal === 'SIGINT' ? 130 : 1), stderr });
+                });
+              }),
+          },
+          { jobs: flags.jobs },
+        );
+        const svg = await writeSvg(out, SWEEP_FIGURE, sweepFigure(report));
+        log(`wrote ${svg}`);
+        for (const a of report.aggregates) {
+          const f = (s: typeof a.acc1) =>
+            s.n === 0 ? 'n/a' : `${s.mean.toFixed(2)}%${s.sd === null ? '' : ` ± ${s.sd.toFixed(2)}`}`;
+          log(
+            `${a.model}${config.noise.length > 1 ? ` A=${a.noise}` : ''}: task 1 ${f(a.acc1)}, task 2 ${f(a.acc2)} (${a.acc1.n} seed(s)${a.failed ? `, ${a.failed} failed` : ''})`,
+          );
+        }
+        const failed = report.runs.filter((r) => r.status === 'failed');
+        if (failed.length) {
+          process.stderr.write(
+            `hhnet: ${failed.length} run(s) failed: ${failed.map((r) => `${r.id} (${r.error})`).join('; ')}\n`,
+          );
+          process.exitCode = 1;
+        }
+      } catch (err) {
+        if (err instanceof SweepInterrupted) {
+          process.stderr.write(`hhnet: sweep interrupted (${err.runId}); run the same command to continue\n`);
+          process.exitCode = 130;
+          return;
+        }
+        throw err;
+      } finally {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      }
+    });
+}
