@@ -17,6 +17,7 @@ const KNOWN_NAMES = [
   'NetworkFileError',
   'NetworkCheckpointError',
   'SweepFileError',
+  'QueueUrlError',
 ];
 
 export function isKnownError(err: unknown): boolean {

@@ -14,7 +14,7 @@ import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerNetwork } from './commands/network.js';
 import { registerCable } from './commands/cable.js';
-import { registerSweep } from './commands/sweep.js';
+import { registerSweep, registerWorker } from './commands/sweep.js';
 import { packageVersion } from '../util/environment.js';
 
 export function buildProgram(): Command {
@@ -30,6 +30,7 @@ export function buildProgram(): Command {
   registerNetwork(program);
   registerCable(program);
   registerSweep(program);
+  registerWorker(program);
   registerModels(program);
   registerFiCurve(program);
   registerEquivalence(program);

@@ -117,7 +117,7 @@ export function planSweep(c: SweepConfig): SweepRun[] {
 }
 
 /** What a finished run left in its metrics.json. */
-interface Metrics {
+export interface Metrics {
   config: Record<string, unknown>;
   epochs: { epoch: number; loss: number; acc1: number; acc2: number; seconds: number }[];
 }
@@ -186,13 +186,15 @@ export interface SweepDeps {
   runTraining: (args: string[], dir: string) => Promise<{ code: number; stderr: string }>;
   /** Progress lines. */
   log: (line: string) => void;
+  /** 'collect': the runs were trained elsewhere (a queue); unfinished ones are only reported. */
+  mode?: 'train' | 'collect';
 }
 
 export const SWEEP_FILE = 'sweep.json';
 export const SWEEP_FIGURE = 'sweep.svg';
 
 /** The finished metrics of a run directory, or null; throws when it belongs to other settings. */
-function finishedRun(dir: string, run: SweepRun, epochs: number): Metrics | null {
+export function finishedRun(dir: string, run: SweepRun, epochs: number): Metrics | null {
   const path = join(dir, 'metrics.json');
   if (!existsSync(path)) return null;
   let m: Metrics;
@@ -239,7 +241,8 @@ export async function runSweep(
     let error: string | null = null;
     if (!metrics) {
       const resume = existsSync(join(dir, 'checkpoint.safetensors'));
-      deps.log(`${run.id}: ${resume ? 'resuming' : 'training'} (${finished}/${runs.length} done)`);
+      if (deps.mode !== 'collect')
+        deps.log(`${run.id}: ${resume ? 'resuming' : 'training'} (${finished}/${runs.length} done)`);
       const began = Date.now();
       const r = await deps.runTraining([...run.args, ...(resume ? ['--resume'] : [])], dir);
       trainedSeconds += (Date.now() - began) / 1000;

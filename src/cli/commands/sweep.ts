@@ -14,17 +14,41 @@ import {
   runSweep,
   sweepFigure,
 } from '../../reproduce/sweep.js';
+import { runQueuedSweep, startWorker } from '../../reproduce/queue.js';
 import { positiveInt } from '../options.js';
 import { UserError, prepareResultDir, writeSvg } from '../output.js';
 
 interface SweepFlags {
   out: string;
   jobs: number;
+  queue?: string;
   force?: boolean;
   quiet?: boolean;
 }
 
 const CLI = fileURLToPath(new URL('../main.js', import.meta.url));
+
+/** Runs `hhnet train multitask ARGS --out DIR --quiet` as a child process (tracked in `children`). */
+export function trainingRunner(children: Set<ChildProcess>) {
+  return (args: string[], dir: string): Promise<{ code: number; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'train', 'multitask', ...args, '--out', dir, '--quiet'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      children.add(child);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000);
+      });
+      child.on('error', (err) => {
+        stderr += err.message;
+      });
+      child.on('close', (code, signal) => {
+        children.delete(child);
+        resolve({ code: code ?? (signal === 'SIGINT' ? 130 : 1), stderr });
+      });
+    });
+}
 
 export function registerSweep(program: Command): void {
   program
@@ -33,6 +57,10 @@ export function registerSweep(program: Command): void {
     .argument('<file>', 'sweep file (.json, or .yaml/.yml)')
     .requiredOption('--out <dir>', 'output directory (runs/, sweep.json, sweep.svg)')
     .option('--jobs <n>', 'runs at once (default 1: each run already uses every core)', positiveInt, 1)
+    .option(
+      '--queue <url>',
+      'run on workers over a BullMQ queue in Redis (redis://HOST:PORT; start workers with hhnet worker)',
+    )
     .option('--force', 'start over in an --out that holds another sweep (its runs are removed)')
     .option('--quiet', 'no progress output')
     .addHelpText(
@@ -63,7 +91,7 @@ export function registerSweep(program: Command): void {
         if (!flags.quiet) process.stderr.write(`${line}\n`);
       };
       log(
-        `sweep of ${planSweep(config).length} runs (${config.models.length} models × ${config.noise.length} noise × ${config.seeds.length} seeds), ${flags.jobs} at a time`,
+        `sweep of ${planSweep(config).length} runs (${config.models.length} models × ${config.noise.length} noise × ${config.seeds.length} seeds), ${flags.queue ? `on the workers of ${flags.queue}` : `${flags.jobs} at a time`}`,
       );
       const children = new Set<ChildProcess>();
       // Ctrl-C reaches the runs too (same process group): each checkpoints and exits 130, and the
@@ -73,34 +101,9 @@ export function registerSweep(program: Command): void {
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
       try {
-        const report = await runSweep(
-          config,
-          out,
-          {
-            log,
-            runTraining: (args, dir) =>
-              new Promise((resolve) => {
-                const child = spawn(
-                  process.execPath,
-                  [CLI, 'train', 'multitask', ...args, '--out', dir, '--quiet'],
-                  { stdio: ['ignore', 'ignore', 'pipe'] },
-                );
-                children.add(child);
-                let stderr = '';
-                child.stderr!.on('data', (d: Buffer) => {
-                  stderr = (stderr + d.toString()).slice(-4000);
-                });
-                child.on('error', (err) => {
-                  stderr += err.message;
-                });
-                child.on('close', (code, signal) => {
-                  children.delete(child);
-                  resolve({ code: code ?? (signal === 'SIGINT' ? 130 : 1), stderr });
-                });
-              }),
-          },
-          { jobs: flags.jobs },
-        );
+        const report = flags.queue
+          ? await runQueuedSweep(config, out, flags.queue, { log })
+          : await runSweep(config, out, { log, runTraining: trainingRunner(children) }, { jobs: flags.jobs });
         const svg = await writeSvg(out, SWEEP_FIGURE, sweepFigure(report));
         log(`wrote ${svg}`);
         for (const a of report.aggregates) {
@@ -128,5 +131,58 @@ export function registerSweep(program: Command): void {
         process.off('SIGINT', onInt);
         process.off('SIGTERM', onTerm);
       }
+    });
+}
+
+interface WorkerFlags {
+  queue: string;
+  concurrency: number;
+  runsDir?: string;
+  quiet?: boolean;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('take sweep runs from a BullMQ queue in Redis and train them (see docs/sweeps.md)')
+    .requiredOption('--queue <url>', 'the queue: redis://HOST:PORT')
+    .option('--concurrency <n>', 'runs at once (default 1: each run already uses every core)', positiveInt, 1)
+    .option(
+      '--runs-dir <dir>',
+      "where the sweep's runs/ directory is on this machine (default: the coordinator's path)",
+    )
+    .option('--quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hhnet worker --queue redis://10.0.0.5:6379 --runs-dir /mnt/shared/sweep/runs',
+    )
+    .action(async (flags: WorkerFlags) => {
+      const log = (line: string) => {
+        if (!flags.quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      };
+      const children = new Set<ChildProcess>();
+      const worker = await startWorker(
+        flags.queue,
+        { log, runTraining: trainingRunner(children) },
+        {
+          concurrency: flags.concurrency,
+          runsDir: flags.runsDir,
+        },
+      );
+      await worker.waitUntilReady();
+      log(
+        `worker on ${flags.queue}: waiting for runs (Ctrl-C stops after checkpointing the runs in progress)`,
+      );
+      await new Promise<void>((resolveStop) => {
+        const stop = (signal: NodeJS.Signals) => {
+          log(`${signal}: stopping; runs in progress checkpoint and go back to the queue`);
+          // Ctrl-C reaches the children too; a SIGTERM to the worker alone is passed on.
+          if (signal === 'SIGTERM') children.forEach((c) => c.kill('SIGTERM'));
+          void worker.close().then(() => resolveStop());
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      process.exitCode = 130;
     });
 }

@@ -1,0 +1,208 @@
+// Sweeps over BullMQ on a real Redis (src/reproduce/queue.ts, hhnet sweep --queue, hhnet worker):
+// workers train every run and the coordinator aggregates; a second sweep enqueues nothing; a run
+// that fails once is retried, one that always fails is reported; a worker that dies mid-run loses
+// its job to another worker, which resumes from the checkpoint; and the two commands end to end.
+// Redis is started here on 127.0.0.1 (a free port) and stopped after; without redis-server
+// (Debian package redis-server) the tests are skipped with a message.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { QUEUE_NAME, parseQueueUrl, runQueuedSweep, startWorker } from '../src/reproduce/queue.js';
+import type { WorkerDeps } from '../src/reproduce/queue.js';
+import { parseSweep } from '../src/reproduce/sweep.js';
+import { runCli } from './helpers.js';
+
+const haveRedis = spawnSync('redis-server', ['--version']).status === 0;
+const skip = haveRedis ? false : 'redis-server is not installed (apt-get install redis-server)';
+const dir = mkdtempSync(join(tmpdir(), 'hhnet-queue-'));
+let redis: ChildProcess | null = null;
+let url = '';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** A fake trainer that writes a finished metrics.json (accuracy from the seed). */
+function fakeTrainer(
+  opts: { fail?: (args: string[], calls: number) => boolean; hang?: (args: string[]) => boolean } = {},
+) {
+  const calls: string[][] = [];
+  const run: WorkerDeps['runTraining'] = async (args, runDir) => {
+    calls.push(args);
+    mkdirSync(runDir, { recursive: true });
+    if (opts.hang?.(args)) {
+      writeFileSync(join(runDir, 'checkpoint.safetensors'), 'x');
+      return new Promise(() => {}); // a worker that never comes back
+    }
+    if (opts.fail?.(args, calls.filter((c) => c.join() === args.join()).length))
+      return { code: 1, stderr: 'Error: out of memory\n' };
+    const at = (f: string) => args[args.indexOf(f) + 1];
+    const seed = Number(at('--seed'));
+    const config = {
+      model: at('--model'),
+      seed,
+      noise: Number(at('--noise')),
+      epochs: Number(at('--epochs')),
+    };
+    const epochs = [{ epoch: 1, loss: 1, acc1: 50 + seed, acc2: 40, seconds: 1 }];
+    writeFileSync(join(runDir, 'metrics.json'), JSON.stringify({ config, epochs }));
+    return { code: 0, stderr: '' };
+  };
+  return { run, calls };
+}
+
+const quiet = { log: () => {} };
+
+async function drain(): Promise<void> {
+  const q = new Queue(QUEUE_NAME, { connection: parseQueueUrl(url) });
+  await q.obliterate({ force: true });
+  await q.close();
+}
+
+describe('sweeps over a BullMQ queue in Redis', { skip }, () => {
+  before(async () => {
+    const port = await freePort();
+    redis = spawn(
+      'redis-server',
+      ['--port', `${port}`, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    url = `redis://127.0.0.1:${port}`;
+    for (let k = 0; k < 100; k++) {
+      if (
+        spawnSync('redis-cli', ['-p', `${port}`, 'ping'])
+          .stdout?.toString()
+          .includes('PONG')
+      )
+        return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('redis-server did not start');
+  });
+  after(() => {
+    redis?.kill('SIGTERM');
+  });
+
+  it('two workers train every run; the coordinator aggregates; a second sweep enqueues nothing', async () => {
+    await drain();
+    const config = parseSweep({ experiment: 'multitask', models: ['hh-fc', 'lif-fc'], seeds: [0, 1, 2] });
+    const a = fakeTrainer();
+    const b = fakeTrainer();
+    const workers = [
+      await startWorker(url, { ...quiet, runTraining: a.run }),
+      await startWorker(url, { ...quiet, runTraining: b.run }),
+    ];
+    const out = join(dir, 'two');
+    const report = await runQueuedSweep(config, out, url, quiet);
+    assert.equal(a.calls.length + b.calls.length, 6);
+    assert.ok(report.runs.every((r) => r.status === 'done'));
+    assert.deepEqual(
+      report.aggregates.map((x) => [x.model, x.acc1.n, x.acc1.mean]),
+      [
+        ['hh-fc', 3, 51],
+        ['lif-fc', 3, 51],
+      ],
+    );
+    const again = await runQueuedSweep(config, out, url, quiet);
+    assert.equal(a.calls.length + b.calls.length, 6, 'nothing trained twice');
+    assert.ok(again.runs.every((r) => r.readBack));
+    await Promise.all(workers.map((w) => w.close()));
+  });
+
+  it('a run failing once is retried; one failing every attempt is reported and left out', async () => {
+    await drain();
+    const config = parseSweep({ experiment: 'multitask', models: ['hh-fc', 'lif-fc'], seeds: [0] });
+    const t = fakeTrainer({ fail: (args, n) => args.includes('lif-fc') || n === 1 });
+    const worker = await startWorker(url, { ...quiet, runTraining: t.run });
+    const report = await runQueuedSweep(config, join(dir, 'retry'), url, quiet, {
+      attempts: 2,
+      backoffMs: 50,
+    });
+    const byId = Object.fromEntries(report.runs.map((r) => [r.model, r]));
+    assert.equal(byId['hh-fc'].status, 'done');
+    assert.equal(byId['lif-fc'].status, 'failed');
+    assert.match(byId['lif-fc'].error!, /out of memory/);
+    assert.equal(t.calls.filter((c) => c.includes('lif-fc')).length, 2, 'two attempts');
+    assert.equal(report.aggregates.find((x) => x.model === 'lif-fc')!.failed, 1);
+    await worker.close();
+  });
+
+  it('a worker that dies mid-run loses the job to another, which resumes from its checkpoint', async () => {
+    await drain();
+    const config = parseSweep({ experiment: 'multitask', models: ['hh-fc'], seeds: [0] });
+    const tuning = { lockDurationMs: 1000, stalledIntervalMs: 300 };
+    const dying = fakeTrainer({ hang: () => true });
+    const first = await startWorker(url, { ...quiet, runTraining: dying.run }, tuning);
+    const sweep = runQueuedSweep(config, join(dir, 'stalled'), url, quiet, tuning);
+    while (dying.calls.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await first.close(true); // gone without finishing its job (its lock is no longer renewed)
+    const rescuer = fakeTrainer();
+    const second = await startWorker(url, { ...quiet, runTraining: rescuer.run }, tuning);
+    const report = await sweep;
+    assert.equal(report.runs[0].status, 'done');
+    assert.equal(rescuer.calls.length, 1);
+    assert.ok(
+      rescuer.calls[0].includes('--resume'),
+      `resumed from the checkpoint: ${rescuer.calls[0].join(' ')}`,
+    );
+    await second.close();
+  });
+
+  it('hhnet sweep --queue and hhnet worker end to end; bad queue URLs are refused', async () => {
+    await drain();
+    const file = join(dir, 'tiny.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        experiment: 'multitask',
+        models: ['lif-fc'],
+        seeds: [0, 1],
+        dataset: 'multi-mnist',
+        batch: 32,
+        limitTrain: 64,
+        limitTest: 32,
+      }),
+    );
+    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+    const worker = spawn(process.execPath, [cli, 'worker', '--queue', url], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let workerLog = '';
+    worker.stderr!.on('data', (d: Buffer) => (workerLog += d.toString()));
+    const out = join(dir, 'cli');
+    const r = await runCli(['sweep', file, '--out', out, '--queue', url], { timeoutMs: 120_000 });
+    const exited = new Promise((res) => worker.once('exit', res));
+    worker.kill('SIGTERM');
+    await exited;
+    assert.equal(r.code, 0, r.stderr + workerLog);
+    const saved = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    assert.deepEqual(
+      saved.runs.map((x: { id: string; status: string }) => [x.id, x.status]),
+      [
+        ['lif-fc-noise0-seed0', 'done'],
+        ['lif-fc-noise0-seed1', 'done'],
+      ],
+    );
+    assert.ok(existsSync(join(out, 'runs', 'lif-fc-noise0-seed1', 'model.safetensors')));
+    assert.match(workerLog, /lif-fc-noise0-seed0: done/);
+    const bad = await runCli(['worker', '--queue', 'http://127.0.0.1:1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /is not a redis:\/\/ URL/);
+  });
+});
