@@ -1,5 +1,8 @@
 /** Assertions shared by the test files. */
 import assert from 'node:assert/strict';
+import type { GradcheckOptions } from '../src/tensor/gradcheck.js';
+import { gradcheck } from '../src/tensor/gradcheck.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -41,5 +44,24 @@ export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number 
         resolve({ code, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
       },
     );
+  });
+}
+
+/**
+ * A finite-difference gradcheck with tight tolerances (float32 outputs limit the differences),
+ * plus: every checked input gets some gradient above `minGrad` (default 10·atol), so that a
+ * vanishing gradient cannot pass.
+ */
+export function checkGradients(
+  fn: () => Tensor,
+  inputs: Tensor[],
+  opts: GradcheckOptions & { minGrad?: number } = {},
+): void {
+  const res = gradcheck(fn, inputs, { atol: 1e-4, rtol: 2e-3, ...opts });
+  assert.ok(res.ok, `gradcheck failed: max |error| ${res.maxAbsError} at ${res.worst}`);
+  const minGrad = opts.minGrad ?? 10 * (opts.atol ?? 1e-4);
+  inputs.forEach((x, k) => {
+    const largest = (x.grad ?? new Float32Array(0)).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    assert.ok(largest > minGrad, `input ${k}: largest |gradient| ${largest} ≤ ${minGrad}`);
   });
 }

@@ -13,7 +13,7 @@ import { fullHhSpikes, learningHhSpikes, lifSpikes, slif2hhSpikes } from '../src
 import type { LearningHhRates } from '../src/nn/spiking.js';
 import { Surrogate, makeSurrogate } from '../src/nn/surrogate.js';
 import { avgPool2d, conv2d } from '../src/tensor/conv.js';
-import { GradcheckOptions, gradcheck } from '../src/tensor/gradcheck.js';
+import { checkGradients } from './helpers.js';
 import { linear, matmul, tanh } from '../src/tensor/ops.js';
 import { Shape, Tensor, shapeSize } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
@@ -65,20 +65,7 @@ function uniform(shape: Shape, lo: number, hi: number, seed: number, requiresGra
   return new Tensor(data, shape, requiresGrad);
 }
 
-/**
- * gradcheck with tolerances tighter than its defaults (the js kernels work in float64, so the
- * float32 outputs limit the finite differences), plus: every input gets some gradient above
- * `minGrad` (a vanishing one cannot pass).
- */
-function check(fn: () => Tensor, inputs: Tensor[], opts: GradcheckOptions & { minGrad?: number } = {}): void {
-  const res = gradcheck(fn, inputs, { atol: 1e-4, rtol: 2e-3, ...opts });
-  assert.ok(res.ok, `gradcheck failed: max |error| ${res.maxAbsError} at ${res.worst}`);
-  const minGrad = opts.minGrad ?? 10 * (opts.atol ?? 1e-4);
-  inputs.forEach((x, k) => {
-    const largest = (x.grad ?? new Float32Array(0)).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    assert.ok(largest > minGrad, `input ${k}: largest |gradient| ${largest} ≤ ${minGrad}`);
-  });
-}
+const check = checkGradients;
 
 const SURROGATES: Surrogate[] = [
   makeSurrogate('rectangular', 0.6),
