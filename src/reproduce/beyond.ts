@@ -25,9 +25,10 @@ export interface BeyondPlan {
   epochs: number;
   limitTrain: number | null;
   limitTest: number | null;
-  /** The same for every model: no per-model tuning. */
+  /** The same for every model. */
   batch: number;
-  lr: number;
+  /** Every model is trained at each of these Adam learning rates (no other tuning). */
+  lrs: number[];
 }
 
 /** Mean, sample standard deviation (null for one value), range and count of one quantity over seeds. */
@@ -41,6 +42,7 @@ export interface SeedStat {
 
 export interface BeyondRun {
   model: MultitaskModelName;
+  lr: number;
   seed: number;
   epochs: EpochRecord[];
   final: EpochRecord;
@@ -48,8 +50,10 @@ export interface BeyondRun {
   secondsPerEpoch: number;
 }
 
+/** One model at one learning rate, over the seeds. */
 export interface BeyondModel {
   model: MultitaskModelName;
+  lr: number;
   /** All tensor elements of the built model, and the trainable ones. */
   params: number;
   trainableParams: number;
@@ -79,37 +83,43 @@ export function countParams(model: MultitaskModelName): { params: number; traina
 }
 
 export async function runBeyondPart(plan: BeyondPlan, ctx: PartContext): Promise<BeyondPart> {
-  if (!plan.models.length || !plan.seeds.length)
-    throw new RangeError('beyond: the plan needs at least one model and one seed');
-  const { models: _m, seeds: _s, ...settings } = plan;
+  if (!plan.models.length || !plan.seeds.length || !plan.lrs.length)
+    throw new RangeError('beyond: the plan needs at least one model, one seed and one learning rate');
+  const { models: _m, seeds: _s, lrs: _l, ...settings } = plan;
   let data: ReturnType<typeof loadMultitaskData> | null = null;
-  const jobs = plan.models.flatMap((model) => plan.seeds.map((seed) => ({ model, seed })));
+  const jobs = plan.lrs.flatMap((lr) =>
+    plan.models.flatMap((model) => plan.seeds.map((seed) => ({ model, lr, seed }))),
+  );
   const runs: BeyondRun[] = [];
-  for (const [i, { model, seed }] of jobs.entries()) {
-    const cfg = resolveTrainConfig({ model, seed, ...settings }, 'reproduce plan');
-    ctx.stage(`${model}, seed ${seed} (${i + 1}/${jobs.length})`);
-    const epochs = await trainOrReuseMultitask(cfg, join(ctx.dir, `${model}-seed${seed}`), {
+  for (const [i, { model, lr, seed }] of jobs.entries()) {
+    const cfg = resolveTrainConfig({ model, seed, lr, ...settings }, 'reproduce plan');
+    ctx.stage(`${model}, lr ${lr}, seed ${seed} (${i + 1}/${jobs.length})`);
+    const epochs = await trainOrReuseMultitask(cfg, join(ctx.dir, `${model}-lr${lr}-seed${seed}`), {
       data: () => (data ??= loadMultitaskData(cfg)),
       onProgress: (f) => ctx.progress((i + f) / jobs.length),
     });
     runs.push({
       model,
+      lr,
       seed,
       epochs,
       final: epochs[epochs.length - 1],
       secondsPerEpoch: epochs.reduce((s, e) => s + e.seconds, 0) / epochs.length,
     });
   }
-  const models = plan.models.map((model): BeyondModel => {
-    const mine = runs.filter((r) => r.model === model);
-    return {
-      model,
-      ...countParams(model),
-      acc1: seedStat(mine.map((r) => r.final.acc1)),
-      acc2: seedStat(mine.map((r) => r.final.acc2)),
-      secondsPerEpoch: seedStat(mine.map((r) => r.secondsPerEpoch)),
-    };
-  });
+  const models = plan.lrs.flatMap((lr) =>
+    plan.models.map((model): BeyondModel => {
+      const mine = runs.filter((r) => r.model === model && r.lr === lr);
+      return {
+        model,
+        lr,
+        ...countParams(model),
+        acc1: seedStat(mine.map((r) => r.final.acc1)),
+        acc2: seedStat(mine.map((r) => r.final.acc2)),
+        secondsPerEpoch: seedStat(mine.map((r) => r.secondsPerEpoch)),
+      };
+    }),
+  );
   return { plan, runs, models };
 }
 
@@ -122,8 +132,9 @@ function limits(p: BeyondPlan): string {
 
 export function beyondCommand(p: BeyondPlan): string {
   return (
-    `for m in ${p.models.join(' ')}; do for s in ${p.seeds.join(' ')}; do hhnet train multitask --model $m --seed $s ` +
-    `--dataset ${p.dataset} --epochs ${p.epochs} --batch ${p.batch} --lr ${p.lr}${limits(p)} --out runs/beyond/$m-seed$s; done; done`
+    `for lr in ${p.lrs.join(' ')}; do for m in ${p.models.join(' ')}; do for s in ${p.seeds.join(' ')}; do ` +
+    `hhnet train multitask --model $m --seed $s --lr $lr --dataset ${p.dataset} --epochs ${p.epochs} --batch ${p.batch}` +
+    `${limits(p)} --out runs/beyond/$m-lr$lr-seed$s; done; done; done`
   );
 }
 
@@ -133,11 +144,11 @@ export function beyondFigureDef(b: BeyondPart): FigureDef {
     title: 'Multi-branch (mc-fc) against the study’s networks: mean test accuracy over seeds',
     spec: barChart({
       title: `Mean test accuracy over ${b.plan.seeds.length} seed(s)`,
-      xLabel: 'network',
+      xLabel: 'network, learning rate',
       yLabel: 'accuracy (%)',
       bars: b.models.flatMap((m) => [
-        { label: m.model, value: m.acc1.mean, group: 'task 1' },
-        { label: m.model, value: m.acc2.mean, group: 'task 2' },
+        { label: `${m.model}, lr ${m.lr}`, value: m.acc1.mean, group: 'task 1' },
+        { label: `${m.model}, lr ${m.lr}`, value: m.acc2.mean, group: 'task 2' },
       ]),
     }),
   };
@@ -152,53 +163,86 @@ function separated(a: SeedStat, b: SeedStat): 'above' | 'below' | 'overlap' {
   return 'overlap';
 }
 
+/** mc-fc against another entry: the differences of the means and whether the seeds separate them. */
+function against(mc: BeyondModel, o: BeyondModel, nSeeds: number): string {
+  const s1 = separated(mc.acc1, o.acc1);
+  const s2 = separated(mc.acc2, o.acc2);
+  const sep =
+    nSeeds < 2
+      ? 'one seed, so no spread to judge the difference against'
+      : s1 === 'overlap' && s2 === 'overlap'
+        ? 'the seed ranges overlap on both tasks'
+        : `the seed ranges ${s1 === 'overlap' ? 'overlap' : `separate (mc-fc ${s1})`} on task 1 and ` +
+          `${s2 === 'overlap' ? 'overlap' : `separate (mc-fc ${s2})`} on task 2`;
+  return (
+    `mc-fc is ${pts(mc.acc1.mean - o.acc1.mean)} points on task 1 and ${pts(mc.acc2.mean - o.acc2.mean)} on task 2 ` +
+    `against ${o.model} (${sep})`
+  );
+}
+
+/** The entry of `model` with the highest mean accuracy (sum of both tasks) over the learning rates. */
+function best(b: BeyondPart, model: string): BeyondModel | undefined {
+  return b.models
+    .filter((m) => m.model === model)
+    .reduce<BeyondModel | undefined>(
+      (acc, m) => (!acc || m.acc1.mean + m.acc2.mean > acc.acc1.mean + acc.acc2.mean ? m : acc),
+      undefined,
+    );
+}
+
 /**
  * The plain-language reading of the result, generated from the numbers: mc-fc against each other
- * model, task by task, and whether the seeds separate them.
+ * model at each learning rate, whether the seeds separate them, and a verdict on mc-fc against
+ * hh-fc (the parameter-matched pair) each at its better learning rate.
  */
 export function beyondReading(b: BeyondPart): string {
-  const mc = b.models.find((m) => m.model === 'mc-fc');
-  const others = b.models.filter((m) => m.model !== 'mc-fc');
-  if (!mc || !others.length)
-    return 'The plan did not include mc-fc and another network, so there is nothing to compare.';
   const nSeeds = b.plan.seeds.length;
-  const parts = others.map((o) => {
-    const d1 = mc.acc1.mean - o.acc1.mean;
-    const d2 = mc.acc2.mean - o.acc2.mean;
-    const s1 = separated(mc.acc1, o.acc1);
-    const s2 = separated(mc.acc2, o.acc2);
-    const sep =
-      nSeeds < 2
-        ? 'one seed, so no spread to judge the difference against'
-        : s1 === 'overlap' && s2 === 'overlap'
-          ? 'the seed ranges overlap on both tasks'
-          : `the seed ranges ${s1 === 'overlap' ? 'overlap' : `separate (mc-fc ${s1})`} on task 1 and ` +
-            `${s2 === 'overlap' ? 'overlap' : `separate (mc-fc ${s2})`} on task 2`;
-    return `against ${o.model} (${o.params.toLocaleString('en-US')} parameters) mc-fc is ${pts(d1)} points on task 1 and ${pts(d2)} on task 2 (${sep})`;
+  const perLr = b.plan.lrs.flatMap((lr) => {
+    const at = b.models.filter((m) => m.lr === lr);
+    const mc = at.find((m) => m.model === 'mc-fc');
+    const others = at.filter((m) => m.model !== 'mc-fc');
+    return mc && others.length
+      ? [`At lr ${lr}, ${others.map((o) => against(mc, o, nSeeds)).join('; ')}`]
+      : [];
   });
-  const hh = others.find((o) => o.model === 'hh-fc');
-  const helps =
-    hh && nSeeds >= 2 && separated(mc.acc1, hh.acc1) === 'above' && separated(mc.acc2, hh.acc2) === 'above';
-  const hurts =
-    hh && nSeeds >= 2 && separated(mc.acc1, hh.acc1) === 'below' && separated(mc.acc2, hh.acc2) === 'below';
-  const verdict = !hh
-    ? ''
-    : nSeeds < 2
-      ? 'With one seed this run cannot say whether the dendritic branches help. '
-      : helps
-        ? 'In this run the dendritic branches help: mc-fc is above hh-fc on both tasks for every seed. '
-        : hurts
-          ? 'In this run the dendritic branches do not help: mc-fc is below hh-fc on both tasks for every seed. '
-          : 'In this run the extra internal complexity of the dendritic branches does not clearly help: mc-fc is not above hh-fc on both tasks for every seed. ';
-  const slow = hh ? mc.secondsPerEpoch.mean / hh.secondsPerEpoch.mean : null;
+  if (!perLr.length)
+    return 'The plan did not include mc-fc and another network, so there is nothing to compare.';
+  const mc = best(b, 'mc-fc')!;
+  const hh = best(b, 'hh-fc');
+  let verdict = '';
+  if (hh) {
+    const s1 = separated(mc.acc1, hh.acc1);
+    const s2 = separated(mc.acc2, hh.acc2);
+    const pair =
+      b.plan.lrs.length > 1
+        ? `Each at its better learning rate (picked on these test accuracies; mc-fc lr ${mc.lr}, hh-fc lr ${hh.lr}), `
+        : '';
+    verdict =
+      nSeeds < 2
+        ? 'With one seed this run cannot say whether the dendritic branches help. '
+        : s1 === 'above' && s2 === 'above'
+          ? `${pair}mc-fc is above hh-fc on both tasks for every seed: in this run the dendritic branches help. `
+          : s1 === 'below' && s2 === 'below'
+            ? `${pair}mc-fc is below hh-fc on both tasks for every seed: in this run the dendritic branches do not help. `
+            : `${pair}mc-fc is not above hh-fc on both tasks for every seed: in this run the extra internal complexity ` +
+              'of the dendritic branches does not clearly help. ';
+  }
+  const mcTime = b.models.filter((m) => m.model === 'mc-fc');
+  const hhTime = b.models.filter((m) => m.model === 'hh-fc');
+  const mean = (xs: BeyondModel[]) => xs.reduce((s, m) => s + m.secondsPerEpoch.mean, 0) / xs.length;
+  const slow = hhTime.length ? mean(mcTime) / mean(hhTime) : null;
   return (
-    `Measured: ${parts.join('; ')}. ${verdict}` +
+    `Measured (means over seeds). ${perLr.join('. ')}. ` +
+    verdict +
     (slow !== null ? `An mc-fc epoch took ${slow.toFixed(1)}× as long as an hh-fc epoch. ` : '') +
     `What this does not show: the budget is small (${b.plan.epochs} epoch(s) on ${b.plan.limitTrain ?? 'all'} training and ` +
     `${b.plan.limitTest ?? 'all'} test images, far from the study's 40 epochs on the whole data set), there are only ${nSeeds} ` +
-    `seed(s), every model uses the same settings (Adam lr ${b.plan.lr}, batch ${b.plan.batch}) with no tuning per model, ` +
-    'and the networks may rank differently once trained to convergence. 4lif-fc is the study’s network with four times the ' +
-    'LIF neurons, so it is not parameter-matched (see its count); mc-fc and hh-fc are.'
+    `seed(s), every model gets the same settings (batch ${b.plan.batch}, learning rates ${b.plan.lrs.join(' and ')}) with no ` +
+    'other tuning per model, and the networks may rank differently once trained to convergence.' +
+    (b.models.some((m) => m.model === '4lif-fc')
+      ? ' 4lif-fc is the study’s network with four times the LIF neurons, so it is not parameter-matched (see its count); ' +
+        'mc-fc and hh-fc are.'
+      : '')
   );
 }
 
@@ -214,7 +258,8 @@ export function beyondSection(
       `mc-fc replaces hh-fc's 512 HH neurons by 128 units, each an HH soma with 4 passive dendritic branches (docs/compartments.md), ` +
       `keeping the 1296 → 512 projection, so the two have about the same number of parameters. Each network is trained with ` +
       `the same settings on ${p.dataset} (${p.limitTrain ?? 'all'} training / ${p.limitTest ?? 'all'} test images, ` +
-      `${p.epochs} epoch(s), batch ${p.batch}, Adam lr ${p.lr}, T 15) for seeds ${p.seeds.join(', ')}; accuracy is the test accuracy ` +
+      `${p.epochs} epoch(s), batch ${p.batch}, T 15) at each Adam learning rate ${p.lrs.join(', ')}, for seeds ` +
+      `${p.seeds.join(', ')}; accuracy is the test accuracy ` +
       `after the last epoch, mean and sample standard deviation over seeds; an epoch's time includes its test evaluation. ` +
       beyondReading(b),
     figures: [
@@ -226,9 +271,10 @@ export function beyondSection(
     ],
     tables: [
       {
-        title: 'Per network (mean and standard deviation over seeds)',
+        title: 'Per network and learning rate (mean and standard deviation over seeds)',
         columns: [
           'network',
+          'lr',
           'parameters',
           'trainable',
           'task 1 mean (%)',
@@ -239,6 +285,7 @@ export function beyondSection(
         ],
         rows: b.models.map((m, i) => [
           m.model,
+          at(m.lr, `beyond.models.${i}.lr`),
           at(m.params, `beyond.models.${i}.params`),
           at(m.trainableParams, `beyond.models.${i}.trainableParams`),
           at(m.acc1.mean, `beyond.models.${i}.acc1.mean`),
@@ -260,6 +307,7 @@ export function beyondSection(
         ],
         rows: b.runs.map((r, i) => [
           r.model,
+          at(r.lr, `beyond.runs.${i}.lr`),
           at(r.seed, `beyond.runs.${i}.seed`),
           at(r.final.acc1, `beyond.runs.${i}.final.acc1`),
           at(r.final.acc2, `beyond.runs.${i}.final.acc2`),

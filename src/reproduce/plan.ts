@@ -147,7 +147,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
       models: BEYOND_MODELS,
       seeds: size([0], [0, 1], [0, 1, 2]),
       batch: 64,
-      lr: 1e-3,
+      lrs: size([1e-3], [1e-3, 1e-4], [1e-3, 1e-4]),
       ...size(learn(128, 64, 1), learn(4096, 1024, 1), learn(8192, 2048, 3)),
     },
     notes,
@@ -186,7 +186,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
         mi: 3 * 40 * 250,
         rl: 10 * 1800,
         'rl-robustness': 12 * 1800,
-        beyond: 900,
+        beyond: 1200,
       },
     ),
   };

@@ -277,7 +277,7 @@ function methods(plan: Plan): string {
       plan.rl.map((p) => `${p.env}: ${p.models.join(', ')}, ${p.steps} steps, seed 0.`).join(' ') +
       ` Double pendulum trained on the study's shaped reward; evaluations use the environment reward.`,
     `Beyond the study: ${plan.beyond.models.join(', ')} on ${plan.beyond.dataset} (${plan.beyond.limitTrain ?? 'all'} / ` +
-      `${plan.beyond.limitTest ?? 'all'} images), ${plan.beyond.epochs} epoch(s), batch ${plan.beyond.batch}, Adam lr ${plan.beyond.lr} ` +
+      `${plan.beyond.limitTest ?? 'all'} images), ${plan.beyond.epochs} epoch(s), batch ${plan.beyond.batch}, Adam lr ${plan.beyond.lrs.join(' and ')} ` +
       `for every model, seeds ${plan.beyond.seeds.join(', ')}; parameter counts are of the built models.`,
     'Every part is saved in parts/*.json as it finishes and reused when its configuration is unchanged; long runs keep ' +
       'checkpoints in runs/. Figures: vega-lite specs in figures/*.vl.json, rendered to SVG and PNG; the report embeds them ' +
