@@ -167,13 +167,14 @@ function separated(a: SeedStat, b: SeedStat): 'above' | 'below' | 'overlap' {
 function against(mc: BeyondModel, o: BeyondModel, nSeeds: number): string {
   const s1 = separated(mc.acc1, o.acc1);
   const s2 = separated(mc.acc2, o.acc2);
+  const one = (x: 'above' | 'below' | 'overlap') =>
+    x === 'overlap' ? 'the seed ranges overlap' : `every seed of mc-fc is ${x} every seed of ${o.model}`;
   const sep =
     nSeeds < 2
       ? 'one seed, so no spread to judge the difference against'
-      : s1 === 'overlap' && s2 === 'overlap'
-        ? 'the seed ranges overlap on both tasks'
-        : `the seed ranges ${s1 === 'overlap' ? 'overlap' : `separate (mc-fc ${s1})`} on task 1 and ` +
-          `${s2 === 'overlap' ? 'overlap' : `separate (mc-fc ${s2})`} on task 2`;
+      : s1 === s2
+        ? `${one(s1)} on both tasks`
+        : `on task 1 ${one(s1)}, on task 2 ${one(s2)}`;
   return (
     `mc-fc is ${pts(mc.acc1.mean - o.acc1.mean)} points on task 1 and ${pts(mc.acc2.mean - o.acc2.mean)} on task 2 ` +
     `against ${o.model} (${sep})`

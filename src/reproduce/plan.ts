@@ -51,7 +51,7 @@ export interface Plan {
   rlRobustness: RlRunPlan & { stateNoise: number[]; rewardNoise: number[] };
   /**
    * Beyond the study (issue 16): mc-fc against hh-fc and 4lif-fc over several seeds. Its `full`
-   * scale is a bounded budget (about 10–20 min on two cores), not the study's 40 epochs.
+   * scale is a bounded budget (about 20 min on two cores), not the study's 40 epochs.
    */
   beyond: BeyondPlan;
   /** Why the plan differs from the request (e.g. Fashion-MNIST missing), for the report. */
@@ -147,7 +147,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
       models: BEYOND_MODELS,
       seeds: size([0], [0, 1], [0, 1, 2]),
       batch: 64,
-      lrs: size([1e-3], [1e-3, 1e-4], [1e-3, 1e-4]),
+      lrs: size([1e-3], [1e-4, 1e-3], [1e-4, 3e-4, 1e-3, 3e-3]),
       ...size(learn(128, 64, 1), learn(4096, 1024, 1), learn(8192, 2048, 3)),
     },
     notes,
@@ -186,7 +186,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
         mi: 3 * 40 * 250,
         rl: 10 * 1800,
         'rl-robustness': 12 * 1800,
-        beyond: 1200,
+        beyond: 1800,
       },
     ),
   };
