@@ -122,7 +122,7 @@ test('the reading says the branches help only when every seed of mc-fc is above 
   for (const text of [helps, overlap, worse, one]) assert.match(text, /What this does not show/);
 });
 
-test('with several learning rates the verdict compares mc-fc and hh-fc each at its better one', () => {
+test('with several learning rates the verdict compares mc-fc and hh-fc each at its best one', () => {
   const entry = (model: MultitaskModelName, lr: number, a: number[]): BeyondModel => ({
     model,
     lr,

@@ -194,7 +194,7 @@ function best(b: BeyondPart, model: string): BeyondModel | undefined {
 /**
  * The plain-language reading of the result, generated from the numbers: mc-fc against each other
  * model at each learning rate, whether the seeds separate them, and a verdict on mc-fc against
- * hh-fc (the parameter-matched pair) each at its better learning rate.
+ * hh-fc (the parameter-matched pair) each at its best learning rate.
  */
 export function beyondReading(b: BeyondPart): string {
   const nSeeds = b.plan.seeds.length;
@@ -216,7 +216,7 @@ export function beyondReading(b: BeyondPart): string {
     const s2 = separated(mc.acc2, hh.acc2);
     const pair =
       b.plan.lrs.length > 1
-        ? `Each at its better learning rate (picked on these test accuracies; mc-fc lr ${mc.lr}, hh-fc lr ${hh.lr}), `
+        ? `Each at its best learning rate of those tried (picked on these test accuracies; mc-fc lr ${mc.lr}, hh-fc lr ${hh.lr}), `
         : '';
     verdict =
       nSeeds < 2
@@ -238,7 +238,7 @@ export function beyondReading(b: BeyondPart): string {
     (slow !== null ? `An mc-fc epoch took ${slow.toFixed(1)}× as long as an hh-fc epoch. ` : '') +
     `What this does not show: the budget is small (${b.plan.epochs} epoch(s) on ${b.plan.limitTrain ?? 'all'} training and ` +
     `${b.plan.limitTest ?? 'all'} test images, far from the study's 40 epochs on the whole data set), there are only ${nSeeds} ` +
-    `seed(s), every model gets the same settings (batch ${b.plan.batch}, learning rates ${b.plan.lrs.join(' and ')}) with no ` +
+    `seed(s), every model gets the same settings (batch ${b.plan.batch}, learning rates ${b.plan.lrs.join(', ')}) with no ` +
     'other tuning per model, and the networks may rank differently once trained to convergence.' +
     (b.models.some((m) => m.model === '4lif-fc')
       ? ' 4lif-fc is the study’s network with four times the LIF neurons, so it is not parameter-matched (see its count); ' +
