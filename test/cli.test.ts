@@ -117,7 +117,7 @@ const HELP: Record<string, string[]> = {
     '--backend',
     '--json',
   ],
-  reproduce: ['--quick', '--full', '--smoke', '--out', '--quiet'],
+  reproduce: ['--quick', '--full', '--smoke', '--out', '--only', '--quiet'],
 };
 
 test('--help of the program and of every command exits 0 and lists the options', async () => {
@@ -377,5 +377,12 @@ test('reproduce rejects --quick together with --full', async () => {
   const dir = outDir('reproduce-both');
   const r = await cli(['reproduce', '--quick', '--full', '--out', dir]);
   assertCleanError(r, /--quick.*--full/);
+  assert.equal(existsSync(dir), false, 'nothing is written');
+});
+
+test('reproduce --only refuses a part that does not exist, listing the parts', async () => {
+  const dir = outDir('reproduce-only');
+  const r = await cli(['reproduce', '--smoke', '--only', 'nope', '--out', dir]);
+  assertCleanError(r, /no part "nope" \(parts: rest, .*beyond\)/);
   assert.equal(existsSync(dir), false, 'nothing is written');
 });

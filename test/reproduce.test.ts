@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatNumber } from '../src/report/html.js';
 import { lookup } from '../src/reproduce/cells.js';
+import { countParams } from '../src/reproduce/beyond.js';
+import type { BeyondPart } from '../src/reproduce/beyond.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-reproduce-test-'));
@@ -75,9 +77,11 @@ test('a killed reproduce resumes and writes every part, figure and file', () => 
     'resources',
     'rl',
     'rlRobustness',
+    'beyond',
   ])
     assert.ok(results[key], `results.json has ${key}`);
   assert.deepEqual(readdirSync(join(OUT, 'parts')).sort(), [
+    'beyond.json',
     'equivalence.json',
     'fi-curve.json',
     'mi.json',
@@ -105,10 +109,29 @@ test('a killed reproduce resumes and writes every part, figure and file', () => 
     'rl-rewards',
     'robustness-rl',
     'fi-curve',
+    'beyond-accuracy',
   ])
     assert.ok(ids.includes(id), `figure ${id}`);
   assert.match(html, /re-make with:/);
   assert.match(html, /<h2>Methods<\/h2>/);
+});
+
+test('beyond the study: every model over every seed, parameter counts of the built models, a stated reading', () => {
+  const b = results.beyond as BeyondPart;
+  assert.deepEqual(
+    b.models.map((m) => m.model),
+    ['mc-fc', 'hh-fc', '4lif-fc'],
+  );
+  assert.equal(b.runs.length, b.models.length * b.plan.seeds.length);
+  for (const m of b.models) {
+    assert.deepEqual({ params: m.params, trainableParams: m.trainableParams }, countParams(m.model), m.model);
+    const mine = b.runs.filter((r) => r.model === m.model);
+    assert.equal(m.acc1.n, mine.length);
+    assert.equal(m.acc1.mean, mine.reduce((s, r) => s + r.final.acc1, 0) / mine.length);
+    assert.ok(m.secondsPerEpoch.mean > 0);
+  }
+  assert.match(html, /<h2>Beyond the study: dendritic branches/);
+  assert.match(html, /What this does not show/);
 });
 
 test('every number the report shows with a data-path equals results.json', () => {

@@ -10,6 +10,7 @@ import { FASHION_MNIST_DIR } from '../data/mnist.js';
 import { MultiKind } from '../data/multi.js';
 import { FC_MODELS, MultitaskModelName } from '../models/multitask.js';
 import { ActorKind } from '../rl/networks.js';
+import type { BeyondPlan } from './beyond.js';
 import { EnvName } from '../rl/pendulums.js';
 
 export const MODES = ['smoke', 'quick', 'full'] as const;
@@ -48,6 +49,11 @@ export interface Plan {
   };
   rl: RlRunPlan[];
   rlRobustness: RlRunPlan & { stateNoise: number[]; rewardNoise: number[] };
+  /**
+   * Beyond the study (issue 16): mc-fc against hh-fc and 4lif-fc over several seeds. Its `full`
+   * scale is a bounded budget (about 20 min on two cores), not the study's 40 epochs.
+   */
+  beyond: BeyondPlan;
   /** Why the plan differs from the request (e.g. Fashion-MNIST missing), for the report. */
   notes: string[];
   /** Seconds per part on the 2-core machine, for the ETA. */
@@ -64,6 +70,7 @@ const FI_FULL = [
 
 const ROBUST_MODELS: MultitaskModelName[] = ['hh-fc', 'lif-fc', '4lif-fc', 'slif2hh-fc'];
 const MI_MODELS: Plan['mi']['models'] = ['hh', 'lif', 'slif2hh'];
+const BEYOND_MODELS: MultitaskModelName[] = ['mc-fc', 'hh-fc', '4lif-fc'];
 
 export function fashionAvailable(dataDir = FASHION_MNIST_DIR): boolean {
   return ['train-images-idx3-ubyte', 'train-images-idx3-ubyte.gz'].some((f) => existsSync(join(dataDir, f)));
@@ -136,6 +143,13 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
       warmup: size(100, 1000, 2000),
       evalEvery: size(100, 1500, 10_000),
     },
+    beyond: {
+      models: BEYOND_MODELS,
+      seeds: size([0], [0, 1], [0, 1, 2]),
+      batch: 64,
+      lrs: size([1e-3], [1e-4, 1e-3], [1e-4, 3e-4, 1e-3, 3e-3]),
+      ...size(learn(128, 64, 1), learn(4096, 1024, 1), learn(8192, 2048, 3)),
+    },
     notes,
     estimates: size(
       {
@@ -148,6 +162,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
         mi: 10,
         rl: 10,
         'rl-robustness': 10,
+        beyond: 5,
       },
       {
         rest: 1,
@@ -159,6 +174,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
         mi: 60,
         rl: 240,
         'rl-robustness': 120,
+        beyond: 120,
       },
       {
         rest: 1,
@@ -170,6 +186,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
         mi: 3 * 40 * 250,
         rl: 10 * 1800,
         'rl-robustness': 12 * 1800,
+        beyond: 1800,
       },
     ),
   };

@@ -30,6 +30,9 @@ import type { MultitaskPart, RlPart } from '../../reproduce/learning.js';
 import { FigureDef, learningFigures, learningSections } from '../../reproduce/learning-report.js';
 import { MODES, Mode, Plan, makePlan } from '../../reproduce/plan.js';
 import { PartRunner } from '../../reproduce/runner.js';
+import type { PartContext } from '../../reproduce/runner.js';
+import { beyondFigureDef, beyondSection, runBeyondPart } from '../../reproduce/beyond.js';
+import type { BeyondPart } from '../../reproduce/beyond.js';
 import { miFigureDef, miSection, runMiPart } from '../../reproduce/mi-report.js';
 import type { MiPart } from '../../reproduce/mi-report.js';
 import { resourcesFigureDef, resourcesSection, runResourcesPart } from '../../reproduce/resources-report.js';
@@ -46,12 +49,16 @@ export function registerReproduce(program: Command): void {
   program
     .command('reproduce')
     .description(
-      'run the study (dynamics, multi-task, robustness, resources, mutual information, RL) and write results.json and report.html',
+      'run the study (dynamics, multi-task, robustness, resources, mutual information, RL) and the multi-branch comparison beyond it, and write results.json and report.html',
     )
     .option('--quick', 'every part at reduced scale, ~10 min on two cores (default; what `npm start` runs)')
     .option('--full', 'the study’s scale (40 epochs on the full data, ~300k RL steps: many hours)')
     .option('--smoke', 'seconds-long run of every code path (for tests)')
     .option('--out <dir>', 'output directory (a re-run reuses the parts it finished)', 'results')
+    .option(
+      '--only <part>',
+      'run one part alone and save it in DIR/parts, no report (rest, fi-curve, equivalence, multitask, robustness, resources, mi, rl, rl-robustness, beyond)',
+    )
     .option('--force', 'redo parts that --out holds from other settings (e.g. --quick parts under --full)')
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
@@ -62,6 +69,7 @@ export function registerReproduce(program: Command): void {
         smoke?: boolean;
         out: string;
         force?: boolean;
+        only?: string;
         backend?: string;
         quiet?: boolean;
       }) => {
@@ -71,7 +79,10 @@ export function registerReproduce(program: Command): void {
         selectBackend(flags.backend);
         const mode: Mode = chosen[0] ?? 'quick';
         try {
-          await reproduce(makePlan(mode), flags.out, new Progress(flags.quiet), flags.force);
+          const plan = makePlan(mode);
+          if (flags.only !== undefined)
+            await reproducePart(plan, flags.only, flags.out, new Progress(flags.quiet), flags.force);
+          else await reproduce(plan, flags.out, new Progress(flags.quiet), flags.force);
         } catch (err) {
           // A part's own advice ("--resume") does not apply here: a re-run resumes every part.
           if (err instanceof InterruptedError)
@@ -94,44 +105,17 @@ export async function reproduce(
   for (const note of plan.notes) progress.stage(`note: ${note}`);
   const runner = new PartRunner(out, progress, plan.estimates, force);
 
-  const rest = await runner.run<RestCheck[]>('rest', { duration: 100, dt: 0.01 }, () => restChecks());
-  const fi = await runner.run<Record<string, FiResult>>(
-    'fi-curve',
-    { currents: plan.fiCurrents, duration: 500, dt: plan.fiDt },
-    () => ({
-      expeuler: runFiCurve({
-        model: 'hh',
-        currents: plan.fiCurrents,
-        duration: 500,
-        dt: plan.fiDt,
-        integrator: 'expeuler',
-      }),
-      rk4: runFiCurve({
-        model: 'hh',
-        currents: plan.fiCurrents,
-        duration: 500,
-        dt: plan.fiDt,
-        integrator: 'rk4',
-      }),
-    }),
-  );
-  const eq = await runner.run<EquivalenceResult>('equivalence', plan.equivalence, (ctx) =>
-    runEquivalence({ ...plan.equivalence, onProgress: (m) => ctx.stage(m) }),
-  );
-  const mt = await runner.run<MultitaskPart>('multitask', plan.multitask, (ctx) =>
-    runMultitaskPart(plan.multitask, ctx),
-  );
-  const rob = await runner.run<MultitaskRobustnessResult>('robustness', plan.robustness, (ctx) =>
-    runRobustnessPart(plan.robustness, ctx),
-  );
-  const res = await runner.run<ResourcesResult>('resources', plan.resources, (ctx) =>
-    runResourcesPart(plan.resources, ctx),
-  );
-  const mi = await runner.run<MiPart>('mi', plan.mi, (ctx) => runMiPart(plan.mi, ctx));
-  const rl = await runner.run<RlPart>('rl', plan.rl, (ctx) => runRlPart(plan.rl, ctx));
-  const rlRob = await runner.run<RlRobustnessResult>('rl-robustness', plan.rlRobustness, (ctx) =>
-    runRlRobustnessPart(plan.rlRobustness, ctx),
-  );
+  const parts = partDefs(plan);
+  const rest = await runner.run('rest', parts.rest.config, parts.rest.fn);
+  const fi = await runner.run('fi-curve', parts['fi-curve'].config, parts['fi-curve'].fn);
+  const eq = await runner.run('equivalence', parts.equivalence.config, parts.equivalence.fn);
+  const mt = await runner.run('multitask', parts.multitask.config, parts.multitask.fn);
+  const rob = await runner.run('robustness', parts.robustness.config, parts.robustness.fn);
+  const res = await runner.run('resources', parts.resources.config, parts.resources.fn);
+  const mi = await runner.run('mi', parts.mi.config, parts.mi.fn);
+  const rl = await runner.run('rl', parts.rl.config, parts.rl.fn);
+  const rlRob = await runner.run('rl-robustness', parts['rl-robustness'].config, parts['rl-robustness'].fn);
+  const beyond = await runner.run('beyond', parts.beyond.config, parts.beyond.fn);
 
   progress.stage('rendering figures and report');
   const defs: FigureDef[] = [
@@ -147,6 +131,7 @@ export async function reproduce(
     ...learningFigures(mt, rob, rl, rlRob),
     resourcesFigureDef(res),
     miFigureDef(mi),
+    beyondFigureDef(beyond),
   ];
   const figures = await renderFigures(out, defs);
   const fig = (id: string, caption: string, command: string): ReportFigure => {
@@ -181,6 +166,7 @@ export async function reproduce(
       runs: rl.runs.map(({ episodes, ...r }) => ({ ...r, episodeCount: episodes.length })),
     },
     rlRobustness: rlRob,
+    beyond,
   };
   await writeJson(out, 'results.json', results);
   const sections = [
@@ -188,6 +174,7 @@ export async function reproduce(
     ...learningSections(plan, mt, rob, rl, rlRob, fig),
     resourcesSection(plan.resources, res, fig),
     miSection(plan.mi, mi, fig),
+    beyondSection(beyond, fig),
     {
       id: 'methods',
       title: 'Methods',
@@ -196,7 +183,7 @@ export async function reproduce(
   ];
   const html = renderReport({
     title: 'hhnet: networks with internal complexity, reproduced',
-    subtitle: `${plan.mode} run — dynamics, multi-task learning, robustness, computing resources, mutual information and reinforcement learning`,
+    subtitle: `${plan.mode} run — dynamics, multi-task learning, robustness, computing resources, mutual information, reinforcement learning, and dendritic branches beyond the study`,
     generatedAt,
     environment: env,
     sections,
@@ -208,6 +195,59 @@ export async function reproduce(
       (runner.ran.length < Object.keys(plan.estimates).length
         ? ` (reused: ${reusedList(plan, runner.ran)})`
         : ''),
+  );
+}
+
+const part = <T>(config: unknown, fn: (ctx: PartContext) => Promise<T> | T) => ({ config, fn });
+
+/** Every part: the configuration it is saved with (a saved part with another one is refused) and how it runs. */
+function partDefs(plan: Plan) {
+  const fiRun = (integrator: 'expeuler' | 'rk4') =>
+    runFiCurve({ model: 'hh', currents: plan.fiCurrents, duration: 500, dt: plan.fiDt, integrator });
+  return {
+    rest: part<RestCheck[]>({ duration: 100, dt: 0.01 }, () => restChecks()),
+    'fi-curve': part<Record<string, FiResult>>(
+      { currents: plan.fiCurrents, duration: 500, dt: plan.fiDt },
+      () => ({ expeuler: fiRun('expeuler'), rk4: fiRun('rk4') }),
+    ),
+    equivalence: part<EquivalenceResult>(plan.equivalence, (ctx) =>
+      runEquivalence({ ...plan.equivalence, onProgress: (m) => ctx.stage(m) }),
+    ),
+    multitask: part<MultitaskPart>(plan.multitask, (ctx) => runMultitaskPart(plan.multitask, ctx)),
+    robustness: part<MultitaskRobustnessResult>(plan.robustness, (ctx) =>
+      runRobustnessPart(plan.robustness, ctx),
+    ),
+    resources: part<ResourcesResult>(plan.resources, (ctx) => runResourcesPart(plan.resources, ctx)),
+    mi: part<MiPart>(plan.mi, (ctx) => runMiPart(plan.mi, ctx)),
+    rl: part<RlPart>(plan.rl, (ctx) => runRlPart(plan.rl, ctx)),
+    'rl-robustness': part<RlRobustnessResult>(plan.rlRobustness, (ctx) =>
+      runRlRobustnessPart(plan.rlRobustness, ctx),
+    ),
+    beyond: part<BeyondPart>(plan.beyond, (ctx) => runBeyondPart(plan.beyond, ctx)),
+  };
+}
+
+/**
+ * Runs one part alone and saves it as DIR/parts/NAME.json, as a whole reproduce would (which then
+ * reuses it when the settings agree); writes no report.
+ */
+export async function reproducePart(
+  plan: Plan,
+  name: string,
+  outDir: string,
+  progress: Progress,
+  force = false,
+): Promise<void> {
+  const defs = partDefs(plan);
+  if (!Object.hasOwn(defs, name))
+    throw new UserError(`--only: no part "${name}" (parts: ${Object.keys(defs).join(', ')})`);
+  const def = defs[name as keyof typeof defs];
+  const out = await prepareOutDir(outDir);
+  for (const note of plan.notes) progress.stage(`note: ${note}`);
+  const runner = new PartRunner(out, progress, { [name]: plan.estimates[name] ?? 60 }, force);
+  await runner.run(name, def.config, def.fn as (ctx: PartContext) => unknown);
+  progress.stage(
+    `saved ${join(out, 'parts', `${name}.json`)}; \`hhnet reproduce --${plan.mode} --out ${outDir}\` reuses it in the report`,
   );
 }
 
@@ -236,6 +276,9 @@ function methods(plan: Plan): string {
       'reading 5 observations × 3 presentations; HH actor with per-neuron dt ~ U(0, 0.2) and θ 2.3. ' +
       plan.rl.map((p) => `${p.env}: ${p.models.join(', ')}, ${p.steps} steps, seed 0.`).join(' ') +
       ` Double pendulum trained on the study's shaped reward; evaluations use the environment reward.`,
+    `Beyond the study: ${plan.beyond.models.join(', ')} on ${plan.beyond.dataset} (${plan.beyond.limitTrain ?? 'all'} / ` +
+      `${plan.beyond.limitTest ?? 'all'} images), ${plan.beyond.epochs} epoch(s), batch ${plan.beyond.batch}, Adam lr ${plan.beyond.lrs.join(' and ')} ` +
+      `for every model, seeds ${plan.beyond.seeds.join(', ')}; parameter counts are of the built models.`,
     'Every part is saved in parts/*.json as it finishes and reused when its configuration is unchanged; long runs keep ' +
       'checkpoints in runs/. Figures: vega-lite specs in figures/*.vl.json, rendered to SVG and PNG; the report embeds them ' +
       'interactively (vega-embed, inlined) over a static SVG fallback. Each figure lists the command that re-makes it.',
