@@ -342,7 +342,8 @@ export async function simulateCableCells(o: CableCellsOptions): Promise<CableCel
   if (!(Number.isInteger(o.cells) && o.cells >= 1))
     throw new RangeError(`cells must be an integer ≥ 1, got ${o.cells}`);
   const method = o.method ?? 'cn';
-  if (method !== 'cn' && method !== 'be') throw new RangeError(`method must be 'cn' or 'be', got ${String(method)}`);
+  if (method !== 'cn' && method !== 'be')
+    throw new RangeError(`method must be 'cn' or 'be', got ${String(method)}`);
   if (!(o.dt > 0 && o.tStop >= 0 && Number.isFinite(o.tStop)))
     throw new RangeError('dt must be positive and tStop non-negative');
   const threadsWanted = o.threads ?? 1;
@@ -486,7 +487,25 @@ export async function simulateCableCells(o: CableCellsOptions): Promise<CableCel
   const args = (t: number): number[] => {
     const a = Math.floor((t * groups) / threads);
     const b = Math.floor(((t + 1) * groups) / threads);
-    return [a, b, steps, o.dt, cellPad, TAB, INFO, CLI, AMP, ST, SCR + t * scrBytes, REC, SPN, SPT, maxSp, spikeSite, threshold];
+    return [
+      a,
+      b,
+      steps,
+      o.dt,
+      cellPad,
+      TAB,
+      INFO,
+      CLI,
+      AMP,
+      ST,
+      SCR + t * scrBytes,
+      REC,
+      SPN,
+      SPT,
+      maxSp,
+      spikeSite,
+      threshold,
+    ];
   };
   const instance = new wasmApi.Instance(module, { env: { memory } });
   const ex = instance.exports as Record<string, RunExport>;
@@ -495,10 +514,12 @@ export async function simulateCableCells(o: CableCellsOptions): Promise<CableCel
   const t0 = performance.now();
   if (threads === 1) dropped = ex.run(...args(0));
   else {
-    const workers = Array.from({ length: threads - 1 }, (_, k) =>
-      new Worker(new URL('./cells-wasm-worker.js', import.meta.url), {
-        workerData: { module, memory, args: args(k + 1) },
-      }),
+    const workers = Array.from(
+      { length: threads - 1 },
+      (_, k) =>
+        new Worker(new URL('./cells-wasm-worker.js', import.meta.url), {
+          workerData: { module, memory, args: args(k + 1) },
+        }),
     );
     const done = workers.map(
       (wk) =>
