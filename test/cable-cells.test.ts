@@ -38,46 +38,52 @@ function crossings(v: Float64Array): number[] {
 
 for (const [name, mechanisms] of Object.entries(models))
   for (const method of ['be', 'cn'] as const)
-    test(`cable cells: ${name}, ${method}: five cells match simulateCable (float32 tolerance)`, async () => {
-      const cells = await simulateCableCells({
-        ...base(mechanisms, method),
-        cells: AMPS.length,
-        clamps: [{ ...CLAMP, amplitudeNa: AMPS }],
-        record: RECORD,
-        spikes: { at: 0 },
-      });
-      assert.equal(cells.v.length, RECORD.length);
-      assert.equal(cells.spikes.length, AMPS.length);
-      let spiking = 0;
-      AMPS.forEach((amp, c) => {
-        const ref = simulateCable({
+    for (const table of [false, true])
+      test(`cable cells: ${name}, ${method}${table ? ', rate tables' : ''}: five cells match simulateCable (float32 tolerance)`, async () => {
+        const cells = await simulateCableCells({
           ...base(mechanisms, method),
-          clamps: [{ ...CLAMP, amplitudeNa: amp }],
+          rateTable: table ? {} : null,
+          cells: AMPS.length,
+          clamps: [{ ...CLAMP, amplitudeNa: AMPS }],
           record: RECORD,
+          spikes: { at: 0 },
         });
-        // Before the clamp (200 steps near rest): the float32 ulp of 65 mV is 7.6e-6 mV and each
-        // step's right-hand side C/h·V + G·E rounds at that scale, so the difference may grow to
-        // ~200 ulp; measured at most 7e-4 mV.
-        for (let r = 0; r < RECORD.length; r++)
-          for (let s = 0; s < 5 / DT; s++)
-            assert.ok(Math.abs(cells.v[r][c][s] - ref.v[r][s]) < 2e-3, `rest: cell ${c} loc ${r} step ${s}`);
-        // Everywhere: float32 rounding (relative 6e-8 per operation) shifts the trajectory in
-        // time by far less than a step; during a spike (|dV/dt| up to ~500 mV/ms) a shift of
-        // 1 µs moves V by 0.5 mV. Measured: at most 0.3 mV (the near-threshold 0.15 nA cell).
-        for (let r = 0; r < RECORD.length; r++) {
-          let worst = 0;
-          for (let s = 0; s < ref.t.length; s++)
-            worst = Math.max(worst, Math.abs(cells.v[r][c][s] - ref.v[r][s]));
-          assert.ok(worst < 0.5, `cell ${c} (${amp} nA) loc ${RECORD[r]}: max |ΔV| ${worst} mV`);
-        }
-        const want = crossings(ref.v[0]);
-        const got = Array.from(cells.spikes[c]);
-        assert.equal(got.length, want.length, `cell ${c}: spike count`);
-        got.forEach((t, k) => assert.ok(Math.abs(t - want[k]) <= DT * 1.0001, `cell ${c} spike ${k}`));
-        if (want.length > 1) spiking++;
+        assert.equal(cells.v.length, RECORD.length);
+        assert.equal(cells.spikes.length, AMPS.length);
+        let spiking = 0;
+        AMPS.forEach((amp, c) => {
+          const ref = simulateCable({
+            ...base(mechanisms, method),
+            clamps: [{ ...CLAMP, amplitudeNa: amp }],
+            record: RECORD,
+          });
+          // Before the clamp (200 steps near rest): the float32 ulp of 65 mV is 7.6e-6 mV and each
+          // step's right-hand side C/h·V + G·E rounds at that scale, so the difference may grow to
+          // ~200 ulp; measured at most 7e-4 mV.
+          for (let r = 0; r < RECORD.length; r++)
+            for (let s = 0; s < 5 / DT; s++)
+              assert.ok(
+                Math.abs(cells.v[r][c][s] - ref.v[r][s]) < 2e-3,
+                `rest: cell ${c} loc ${r} step ${s}`,
+              );
+          // Everywhere: float32 rounding (relative 6e-8 per operation) shifts the trajectory in
+          // time by far less than a step; during a spike (|dV/dt| up to ~500 mV/ms) a shift of
+          // 1 µs moves V by 0.5 mV. Measured: at most 0.3 mV (the near-threshold 0.15 nA cell).
+          // Rate tables add their interpolation error (grid 1/32 mV: relative ~1e-6 in E and Q).
+          for (let r = 0; r < RECORD.length; r++) {
+            let worst = 0;
+            for (let s = 0; s < ref.t.length; s++)
+              worst = Math.max(worst, Math.abs(cells.v[r][c][s] - ref.v[r][s]));
+            assert.ok(worst < 0.5, `cell ${c} (${amp} nA) loc ${RECORD[r]}: max |ΔV| ${worst} mV`);
+          }
+          const want = crossings(ref.v[0]);
+          const got = Array.from(cells.spikes[c]);
+          assert.equal(got.length, want.length, `cell ${c}: spike count`);
+          got.forEach((t, k) => assert.ok(Math.abs(t - want[k]) <= DT * 1.0001, `cell ${c} spike ${k}`));
+          if (want.length > 1) spiking++;
+        });
+        assert.ok(spiking >= 3, 'most cells fire repeatedly');
       });
-      assert.ok(spiking >= 3, 'most cells fire repeatedly');
-    });
 
 test('cable cells: 1 and 2 threads give bit-identical results', async () => {
   const o: CableCellsOptions = {
@@ -88,8 +94,8 @@ test('cable cells: 1 and 2 threads give bit-identical results', async () => {
     record: [0, 50],
     spikes: { at: 0 },
   };
-  const one = await simulateCableCells({ ...o, threads: 1 });
-  const two = await simulateCableCells({ ...o, threads: 2 });
+  const one = await simulateCableCells({ ...o, threads: 1, rateTable: {} });
+  const two = await simulateCableCells({ ...o, threads: 2, rateTable: {} });
   assert.equal(one.threads, 1);
   assert.equal(two.threads, 2);
   for (let r = 0; r < 2; r++) for (let c = 0; c < 9; c++) assert.deepEqual(two.v[r][c], one.v[r][c]);
@@ -113,6 +119,8 @@ test('cable cells: clear errors for bad options', async () => {
     [{ record: [99] }, /compartment 99 does not exist/],
     [{ spikes: { at: 0, maxPerCell: 0 } }, /maxPerCell must be an integer ≥ 1/],
     [{ morphology: undefined }, /give a morphology or compartments/],
+    [{ rateTable: { step: 0 } }, /the step must be a positive number of mV/],
+    [{ rateTable: { min: 10, max: 0 } }, /need finite min < max/],
   ];
   for (const [bad, re] of cases) await assert.rejects(simulateCableCells({ ...ok, ...bad }), re);
 });

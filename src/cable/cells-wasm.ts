@@ -30,7 +30,10 @@ import { cachedCompile, defaultKernelCacheDir } from '../kernels/wasm/declared.j
 import { SIMD_RUNTIME_SOURCE, VectorRenderer } from '../kernels/wasm/declared-simd-source.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
 import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
+import { rateGrid } from '../network/wasm-step.js';
+import type { RateTableOptions } from '../network/wasm-step.js';
 import { checkHinesOrder } from './hines.js';
+import { hhRates } from './channels.js';
 import type { Mechanism } from './channels.js';
 import { locate } from './simulate.js';
 import type { Location, MechanismPlacement } from './simulate.js';
@@ -65,6 +68,13 @@ export interface CableCellsOptions {
   spikes?: { at: Location; thresholdMv?: number; maxPerCell?: number };
   /** Threads (default 1: the caller only); each takes a contiguous range of groups of 4 cells. */
   threads?: number;
+  /**
+   * Rate tables for the HH gates (as the network's wasm step, RateTableOptions): each gate's
+   * update x ← E(v)·x + Q(v) (Rush–Larsen for the step dt), E and Q computed in float64 on a
+   * grid over v and interpolated linearly; lanes outside the grid take the exact expressions.
+   * Default: exact expressions.
+   */
+  rateTable?: RateTableOptions | null;
 }
 
 export interface CableCellsResult {
@@ -131,6 +141,7 @@ export function renderCellsKernel(
   method: 'cn' | 'be',
   recCount: number,
   clampCount: number,
+  grid: RateGrid | null = null,
 ): string {
   const names = ['am', 'bm', 'ah', 'bh', 'an', 'bn'];
   const exprs = names.map((n) => parseExpr(HH_RATE_LETS[n], `hh.${n}`));
@@ -153,13 +164,50 @@ export function renderCellsKernel(
     const codes = exprs.map((e) => r.render(e));
     const { phi, gNa, gK, gL } = p.mech.hh;
     const { ENa, EK, EL, vOffset } = p.mech.params;
-    const gateLines = [0, 1, 2].flatMap((k) => [
-      `const a${k} = f32x4.mul(PHI, r${2 * k});`,
-      `const s${k} = f32x4.add(a${k}, f32x4.mul(PHI, r${2 * k + 1}));`,
-      `const i${k} = f32x4.div(a${k}, s${k});`,
-      `const x${k} = f32x4.add(i${k}, f32x4.mul(f32x4.sub(v128.load(gp, ${16 * k}), i${k}), vexp(f32x4.neg(f32x4.mul(s${k}, DT)))));`,
-      `v128.store(gp, x${k}, ${16 * k});`,
-    ]);
+    const exact = [
+      ...r.body,
+      ...codes.map((c, k) => `const r${k} = ${c};`),
+      ...[0, 1, 2].flatMap((k) => [
+        `const a${k} = f32x4.mul(PHI, r${2 * k});`,
+        `const s${k} = f32x4.add(a${k}, f32x4.mul(PHI, r${2 * k + 1}));`,
+        `const i${k} = f32x4.div(a${k}, s${k});`,
+        `x${k} = f32x4.add(i${k}, f32x4.mul(f32x4.sub(o${k}, i${k}), vexp(f32x4.neg(f32x4.mul(s${k}, DT)))));`,
+      ]),
+    ];
+    const RT = grid ? 64 + q * grid.rows * 64 : 0;
+    const tabled = grid
+      ? [
+          `const ru = f32x4.mul(f32x4.sub(vv, ${f(grid.min)}), ${f(1 / grid.step)});`,
+          `if (i32x4.all_true(v128.and(f32x4.ge(ru, f32x4.splat(0.0)), f32x4.lt(ru, ${f(grid.rows)})))) {`,
+          `  const rj = i32x4.trunc_sat_f32x4_s(ru);`,
+          `  const rw = f32x4.sub(ru, f32x4.convert_i32x4_s(rj));`,
+          `  const ro = i32x4.shl(rj, 6);`,
+          ...[0, 1, 2, 3].flatMap((l) => [
+            `  const p${l}: usize = <usize>i32x4.extract_lane(ro, ${l});`,
+            `  const w${l} = f32x4.shuffle(rw, rw, ${l}, ${l}, ${l}, ${l});`,
+            `  const P${l} = f32x4.add(v128.load(p${l}, ${RT}), f32x4.mul(w${l}, v128.load(p${l}, ${RT + 32})));`,
+            `  const R${l} = f32x4.add(v128.load(p${l}, ${RT + 16}), f32x4.mul(w${l}, v128.load(p${l}, ${RT + 48})));`,
+          ]),
+          `  const U0 = f32x4.shuffle(P0, P1, 0, 4, 1, 5);`,
+          `  const U1 = f32x4.shuffle(P2, P3, 0, 4, 1, 5);`,
+          `  const U2 = f32x4.shuffle(P0, P1, 2, 6, 3, 7);`,
+          `  const U3 = f32x4.shuffle(P2, P3, 2, 6, 3, 7);`,
+          `  const V0 = f32x4.shuffle(R0, R1, 0, 4, 1, 5);`,
+          `  const V1 = f32x4.shuffle(R2, R3, 0, 4, 1, 5);`,
+          `  x0 = f32x4.add(f32x4.mul(f32x4.shuffle(U0, U1, 0, 1, 4, 5), o0), f32x4.shuffle(U0, U1, 2, 3, 6, 7));`,
+          `  x1 = f32x4.add(f32x4.mul(f32x4.shuffle(U2, U3, 0, 1, 4, 5), o1), f32x4.shuffle(U2, U3, 2, 3, 6, 7));`,
+          `  x2 = f32x4.add(f32x4.mul(f32x4.shuffle(V0, V1, 0, 1, 4, 5), o2), f32x4.shuffle(V0, V1, 2, 3, 6, 7));`,
+          `} else {`,
+          ...exact.map((l) => `  ${l}`),
+          `}`,
+        ]
+      : exact;
+    const gateLines = [
+      ...[0, 1, 2].map((k) => `const o${k} = v128.load(gp, ${16 * k});`),
+      ...[0, 1, 2].map((k) => `let x${k} = o${k};`),
+      ...tabled,
+      ...[0, 1, 2].map((k) => `v128.store(gp, x${k}, ${16 * k});`),
+    ];
     return `
     {
       // HH placement ${q}: ${p.comps.length} compartments
@@ -175,9 +223,8 @@ ${r.pre.map((l) => `      ${l}`).join('\n')}
       for (let k = 0; k < ${p.comps.length}; k++) {
         const i: usize = <usize>load<i32>(HHIDX${q} + (<usize>k << 2));
         const gp: usize = GS + ((<usize>(HHOFF${q} + 3 * k)) << 4);
-        const u = f32x4.sub(v128.load(VS + (i << 4)), VOFF);
-${r.body.map((l) => `        ${l}`).join('\n')}
-${codes.map((c, k) => `        const r${k} = ${c};`).join('\n')}
+        const vv = v128.load(VS + (i << 4));
+        const u = f32x4.sub(vv, VOFF);
 ${gateLines.map((l) => `        ${l}`).join('\n')}
         const m3 = f32x4.mul(f32x4.mul(x0, x0), x0);
         const n2 = f32x4.mul(x2, x2);
@@ -315,6 +362,38 @@ ${
 `;
 }
 
+/** A rate table's grid: rows over [min, min + rows·step), mV (network/wasm-step.ts's rateGrid). */
+type RateGrid = ReturnType<typeof rateGrid>;
+
+/**
+ * Fills an HH placement's rate table for dt (float64, then float32): per row the gates' E, Q
+ * (x ← E·x + Q) as [Em, Qm, Eh, Qh][En, Qn, 0, 0], then the slopes to the next row likewise.
+ */
+function fillHHTable(mech: HHDesc, grid: RateGrid, dt: number, into: Float32Array): void {
+  const r = new Float64Array(6);
+  const at = (v: number, out: Float64Array): void => {
+    hhRates(v - mech.params.vOffset, r);
+    for (let k = 0; k < 3; k++) {
+      const a = mech.hh.phi * r[2 * k];
+      const s = a + mech.hh.phi * r[2 * k + 1];
+      out[2 * k] = Math.exp(-s * dt);
+      out[2 * k + 1] = (-Math.expm1(-s * dt) * a) / s;
+    }
+  };
+  let here = new Float64Array(6);
+  let next = new Float64Array(6);
+  at(grid.min, here);
+  for (let row = 0; row < grid.rows; row++) {
+    at(grid.min + (row + 1) * grid.step, next);
+    const o = row * 16;
+    for (let q = 0; q < 6; q++) {
+      into[o + q] = here[q];
+      into[o + 8 + q] = next[q] - here[q];
+    }
+    [here, next] = [next, here];
+  }
+}
+
 const modules = new Map<string, WasmModule>();
 
 async function compileCells(source: string): Promise<WasmModule> {
@@ -401,13 +480,14 @@ export async function simulateCableCells(o: CableCellsOptions): Promise<CableCel
   const threshold = o.spikes?.thresholdMv ?? 0;
   if (!Number.isFinite(threshold)) throw new RangeError('spikes.thresholdMv must be finite');
 
-  const source = renderCellsKernel(N, hh, method, rec.length, clamps.length);
+  const grid = o.rateTable && hh.length ? rateGrid(o.rateTable) : null;
+  const source = renderCellsKernel(N, hh, method, rec.length, clamps.length, grid);
   const module = await compileCells(source);
 
   // Memory layout.
   const gateSlots = hh.reduce((s, p) => s + 3 * p.comps.length, 0);
   const align = (x: number): number => Math.ceil(x / 64) * 64;
-  const TAB = 64;
+  const TAB = 64 + (grid ? hh.length * grid.rows * 64 : 0);
   const tabWords = 8 * N + hh.reduce((s, p) => s + p.comps.length, 0) + rec.length;
   const INFO = align(TAB + 4 * tabWords);
   const CLI = align(INFO + 4 * steps);
@@ -428,6 +508,10 @@ export async function simulateCableCells(o: CableCellsOptions): Promise<CableCel
   const memory: WasmMemory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
   const buf = memory.buffer;
   new Float32Array(buf, 0, EXP_CONSTANTS.length).set(EXP_CONSTANTS);
+  if (grid)
+    hh.forEach((p, q) =>
+      fillHHTable(p.mech, grid, o.dt, new Float32Array(buf, 64 + q * grid.rows * 64, grid.rows * 16)),
+    );
   const tab = new Float32Array(buf, TAB, tabWords);
   const tabI = new Int32Array(buf, TAB, tabWords);
   for (let i = 0; i < N; i++) {
