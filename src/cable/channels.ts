@@ -22,12 +22,16 @@ export interface Mechanism {
 }
 
 /** Passive leak: g = 1/Rm (S/cm²; Rm in Ω·cm²), reversal e (mV). */
-export function passive(o: { g?: number; rm?: number; e: number }): Mechanism {
+export function passive(o: { g?: number; rm?: number; e: number }): Mechanism & {
+  /** Conductance S/cm² and reversal mV (read by the many-cell kernel, cells-wasm.ts). */
+  readonly passive: { readonly g: number; readonly e: number };
+} {
   const g = o.g ?? (o.rm !== undefined ? 1 / o.rm : NaN);
   if (!(g >= 0)) throw new RangeError('passive: give g (S/cm²) ≥ 0 or rm (Ω·cm²) > 0');
   const ge = g * o.e;
   return {
     name: 'pas',
+    passive: { g, e: o.e },
     gates: [],
     init() {},
     advance() {},
@@ -76,7 +80,11 @@ export interface HHChannelOptions {
  * neurons/hh.ts (HH_SHIFTED / HH_MODERN, HH_RATE_LETS); conductances there are in mS/cm² and
  * are converted to S/cm² here. Gates m, h, n.
  */
-export function hhChannels(o: HHChannelOptions = {}): Mechanism & { readonly params: Readonly<HHParams> } {
+export function hhChannels(o: HHChannelOptions = {}): Mechanism & {
+  readonly params: Readonly<HHParams>;
+  /** Rate factor φ and the conductances in S/cm² (read by the many-cell kernel, cells-wasm.ts). */
+  readonly hh: { readonly phi: number; readonly gNa: number; readonly gK: number; readonly gL: number };
+} {
   const p = hhParams(o.params ?? {}, o.convention ?? 'shifted');
   const phi = 3 ** (((o.temperatureC ?? 6.3) - 6.3) / 10);
   const gNa = p.gNa * 1e-3;
@@ -86,6 +94,7 @@ export function hhChannels(o: HHChannelOptions = {}): Mechanism & { readonly par
   return {
     name: 'hh',
     params: p,
+    hh: { phi, gNa, gK, gL },
     gates: ['m', 'h', 'n'],
     init(v, g, off) {
       hhRates(v - p.vOffset, r);

@@ -5,3 +5,4 @@ export * from './simulate.js';
 export * from './rallpack.js';
 export * from './velocity.js';
 export * from './rallpack3.js';
+export * from './cells-wasm.js';

@@ -137,7 +137,7 @@ export function tabulableStates(plan: StepPlan): number[] {
 }
 
 /** The rate-table grid for options (validated). */
-function rateGrid(o: RateTableOptions): { min: number; step: number; rows: number } {
+export function rateGrid(o: RateTableOptions): { min: number; step: number; rows: number } {
   const { min, max, step } = { ...RATE_TABLE_DEFAULTS, ...o };
   if (!Number.isFinite(min) || !Number.isFinite(max) || !(max > min))
     throw new RangeError(`rate table: need finite min < max (mV), got min ${min}, max ${max}`);
