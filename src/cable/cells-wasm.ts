@@ -30,8 +30,8 @@ import { cachedCompile, defaultKernelCacheDir } from '../kernels/wasm/declared.j
 import { SIMD_RUNTIME_SOURCE, VectorRenderer } from '../kernels/wasm/declared-simd-source.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
 import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
-import { rateGrid } from '../network/wasm-step.js';
-import type { RateTableOptions } from '../network/wasm-step.js';
+import { rateGrid } from '../kernels/wasm/rate-grid.js';
+import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import { checkHinesOrder } from './hines.js';
 import { hhRates } from './channels.js';
 import type { Mechanism } from './channels.js';
@@ -362,7 +362,7 @@ ${
 `;
 }
 
-/** A rate table's grid: rows over [min, min + rows·step), mV (network/wasm-step.ts's rateGrid). */
+/** A rate table's grid: rows over [min, min + rows·step), mV (kernels/wasm/rate-grid.ts). */
 type RateGrid = ReturnType<typeof rateGrid>;
 
 /**

@@ -42,6 +42,10 @@ import {
   simdExprSupported,
 } from '../kernels/wasm/declared-simd-source.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
+import { rateGrid } from '../kernels/wasm/rate-grid.js';
+import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
+export { RATE_TABLE_DEFAULTS, rateGrid } from '../kernels/wasm/rate-grid.js';
+export type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
 import type { PopulationStep, StepPlan } from './kernel.js';
 
@@ -78,28 +82,6 @@ export function wasmStepUnsupported(plan: StepPlan): string | null {
   return null;
 }
 
-/**
- * Rate tables (as NEURON's TABLE statement): the gates' exponential-Euler updates tabulated over
- * the membrane potential. A state whose coefficients a(v), b(v) depend on v alone steps as
- * y' = y + A(v) − B(v)·y with A = a·f, B = b·f and f = −expm1(−b·dt)/b, the same update as the
- * exact step; A and B are computed in float64 on a grid of spacing `step` and interpolated
- * linearly. Vectors with a lane outside [min, max) take the exact expressions.
- */
-export interface RateTableOptions {
-  /** Lowest tabulated potential, mV (default −100). */
-  min?: number;
-  /** Highest tabulated potential, mV (default 70; spikes peak below it). */
-  max?: number;
-  /** Grid spacing, mV (default 1/32). */
-  step?: number;
-}
-
-export const RATE_TABLE_DEFAULTS: Readonly<Required<RateTableOptions>> = {
-  min: -100,
-  max: 70,
-  step: 1 / 32,
-};
-
 /** A kernel's rate table: the tabulated states and the grid (rows of rowFloats float32). */
 export interface RateTable {
   /** Indices of the tabulated states; quantity 2q is state q's A, 2q + 1 its B. */
@@ -134,21 +116,6 @@ export function tabulableStates(plan: StepPlan): number[] {
     if (read.has(v) && [...read].every((s) => s === v)) out.push(k);
   });
   return out;
-}
-
-/** The rate-table grid for options (validated). */
-export function rateGrid(o: RateTableOptions): { min: number; step: number; rows: number } {
-  const { min, max, step } = { ...RATE_TABLE_DEFAULTS, ...o };
-  if (!Number.isFinite(min) || !Number.isFinite(max) || !(max > min))
-    throw new RangeError(`rate table: need finite min < max (mV), got min ${min}, max ${max}`);
-  if (!(step > 0) || !Number.isFinite(step))
-    throw new RangeError(`rate table: the step must be a positive number of mV, got ${step}`);
-  const rows = Math.ceil((max - min) / step);
-  if (rows > 1 << 20)
-    throw new RangeError(
-      `rate table: ${rows} rows is too many (over 2^20): raise the step (--rate-table) or narrow the range`,
-    );
-  return { min, step, rows };
 }
 
 /**
