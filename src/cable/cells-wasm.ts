@@ -30,6 +30,7 @@ import { cachedCompile, defaultKernelCacheDir } from '../kernels/wasm/declared.j
 import { SIMD_RUNTIME_SOURCE, VectorRenderer } from '../kernels/wasm/declared-simd-source.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
 import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
+import { EXP_CONSTANTS } from '../kernels/wasm/exp-constants.js';
 import { rateGrid } from '../kernels/wasm/rate-grid.js';
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import { checkHinesOrder } from './hines.js';
@@ -110,23 +111,6 @@ function isHH(m: Mechanism): m is Mechanism & HHDesc {
 const MAX_CLAMPS = 15;
 const PAGE = 65536;
 const MAX_PAGES = 65536;
-
-/** assembly/vmath.ts's EXP_CONSTANTS (vexp.ts's offsets), as network/wasm-step.ts writes them. */
-const EXP_CONSTANTS = [
-  1.4426950408889634,
-  0.693145751953125,
-  1.4286068203094173e-6,
-  -87,
-  88,
-  12582912 + 127,
-  0.5,
-  1.0 / 6,
-  1.0 / 24,
-  1.0 / 120,
-  1.0 / 720,
-  1.0 / 5040,
-  1,
-];
 
 /** One HH placement as the kernel sees it. */
 interface HHPlaced {

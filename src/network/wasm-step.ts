@@ -42,6 +42,7 @@ import {
   simdExprSupported,
 } from '../kernels/wasm/declared-simd-source.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
+import { EXP_CONSTANTS } from '../kernels/wasm/exp-constants.js';
 import { rateGrid } from '../kernels/wasm/rate-grid.js';
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 export { RATE_TABLE_DEFAULTS, rateGrid } from '../kernels/wasm/rate-grid.js';
@@ -51,23 +52,6 @@ import type { PopulationStep, StepPlan } from './kernel.js';
 
 export type NetworkBackend = 'js' | 'wasm';
 export const NETWORK_BACKENDS: readonly NetworkBackend[] = ['js', 'wasm'];
-
-/** assembly/vmath.ts's EXP_CONSTANTS, in its order (vexp.ts's offsets). */
-const EXP_CONSTANTS = [
-  1.4426950408889634,
-  0.693145751953125,
-  1.4286068203094173e-6,
-  -87,
-  88,
-  12582912 + 127,
-  0.5,
-  1.0 / 6,
-  1.0 / 24,
-  1.0 / 120,
-  1.0 / 720,
-  1.0 / 5040,
-  1,
-];
 
 /** Why a plan has no wasm step (an expression the SIMD renderer does not cover), or null. */
 export function wasmStepUnsupported(plan: StepPlan): string | null {
