@@ -23,7 +23,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { compartmentalize } from '../morphology/tree.js';
-import type { Compartments, Discretization, Morphology } from '../morphology/tree.js';
+import type { Compartments } from '../morphology/tree.js';
 import { parseExpr } from '../symbolic/expr.js';
 import { HH_RATE_LETS } from '../neurons/hh.js';
 import { cachedCompile, defaultKernelCacheDir } from '../kernels/wasm/declared.js';
@@ -37,7 +37,7 @@ import { checkHinesOrder } from './hines.js';
 import { hhRates } from './channels.js';
 import type { Mechanism } from './channels.js';
 import { locate } from './simulate.js';
-import type { Location, MechanismPlacement } from './simulate.js';
+import type { CableOptions, Location } from './simulate.js';
 
 /** A point clamp on every cell: the same timing, an amplitude per cell (or one for all), nA. */
 export interface CellsClamp {
@@ -47,20 +47,23 @@ export interface CellsClamp {
   endMs: number;
 }
 
-export interface CableCellsOptions {
-  morphology?: Morphology;
-  discretization?: Discretization;
-  compartments?: Compartments;
+/** The cable options of simulateCable (same meaning), with clamps per cell and many cells. */
+export interface CableCellsOptions extends Pick<
+  CableOptions,
+  | 'morphology'
+  | 'discretization'
+  | 'compartments'
+  | 'cm'
+  | 'ri'
+  | 'mechanisms'
+  | 'vInit'
+  | 'dt'
+  | 'tStop'
+  | 'method'
+  | 'damping'
+> {
   /** Number of cells (≥ 1). */
   cells: number;
-  cm?: number;
-  ri?: number;
-  mechanisms: readonly MechanismPlacement[];
-  vInit: number;
-  dt: number;
-  tStop: number;
-  method?: 'cn' | 'be';
-  damping?: boolean;
   /** At most 15 clamps. */
   clamps?: readonly CellsClamp[];
   /** Locations whose V is recorded for every cell (every step, and t = 0). */
