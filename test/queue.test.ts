@@ -113,7 +113,7 @@ describe('sweeps over a BullMQ queue in Redis', { skip }, () => {
     assert.equal(a.calls.length + b.calls.length, 6);
     assert.ok(report.runs.every((r) => r.status === 'done'));
     assert.deepEqual(
-      report.aggregates.map((x) => [x.model, x.acc1.n, x.acc1.mean]),
+      report.aggregates.map((x) => [x.model, x.metrics.acc1.n, x.metrics.acc1.mean]),
       [
         ['hh-fc', 3, 51],
         ['lif-fc', 3, 51],

@@ -36,10 +36,19 @@ test('sweep files: bad fields are named; the grid is models × noise × seeds', 
   const ok = { experiment: 'multitask', models: ['hh-fc', 'lif-fc'], seeds: [0, 1], noise: [0, 50] };
   const runs = planSweep(parseSweep(ok));
   assert.equal(runs.length, 8);
-  assert.deepEqual(runs[0].args.slice(0, 6), ['--model', 'hh-fc', '--seed', '0', '--noise', '0']);
+  assert.deepEqual(runs[0].args.slice(0, 8), [
+    'train',
+    'multitask',
+    '--model',
+    'hh-fc',
+    '--seed',
+    '0',
+    '--noise',
+    '0',
+  ]);
   assert.equal(runs[3].id, 'hh-fc-noise50-seed1');
   const bad: [unknown, RegExp][] = [
-    [{ ...ok, experiment: 'rl' }, /s\.json: experiment: /],
+    [{ ...ok, experiment: 'mi' }, /s\.json: experiment: /],
     [{ ...ok, models: ['hh-fc', 'nope'] }, /s\.json: models\[1\]: /],
     [{ ...ok, seeds: [] }, /s\.json: seeds: /],
     [{ ...ok, seeds: [0, 0] }, /s\.json: seeds: lists a value twice/],
@@ -54,6 +63,8 @@ test('sweep files: bad fields are named; the grid is models × noise × seeds', 
     );
   const example = loadSweepFile(new URL('../../examples/sweeps/quick.json', import.meta.url).pathname);
   assert.equal(planSweep(example).length, 4);
+  const rl = loadSweepFile(new URL('../../examples/sweeps/rl-quick.json', import.meta.url).pathname);
+  assert.equal(planSweep(rl).length, 6);
   const yaml = join(dir, 'bad.yaml');
   writeFileSync(yaml, 'models: [unclosed');
   assert.throws(() => loadSweepFile(yaml), /bad\.yaml is not valid YAML/);
@@ -103,11 +114,11 @@ test('runSweep: statistics over seeds; finished runs read back; failures kept ou
   assert.equal(first.calls.length, 6);
   const hh = report.aggregates.find((a) => a.model === 'hh-fc')!;
   // Final-epoch task-1 accuracies 51, 61, 71.
-  assert.equal(hh.acc1.n, 3);
-  assert.equal(hh.acc1.mean, 61);
-  assert.equal(hh.acc1.sd, 10);
+  assert.equal(hh.metrics.acc1.n, 3);
+  assert.equal(hh.metrics.acc1.mean, 61);
+  assert.equal(hh.metrics.acc1.sd, 10);
   const lif = report.aggregates.find((a) => a.model === 'lif-fc')!;
-  assert.equal(lif.acc1.n, 2);
+  assert.equal(lif.metrics.acc1.n, 2);
   assert.equal(lif.failed, 1);
   const failed = report.runs.find((r) => r.status === 'failed')!;
   assert.equal(failed.id, 'lif-fc-noise0-seed2');
@@ -119,7 +130,7 @@ test('runSweep: statistics over seeds; finished runs read back; failures kept ou
   const again = await runSweep(config, out, second.deps);
   assert.equal(second.calls.length, 1);
   assert.equal(again.runs.filter((r) => r.readBack).length, 5);
-  assert.equal(again.aggregates.find((a) => a.model === 'lif-fc')!.acc1.n, 3);
+  assert.equal(again.aggregates.find((a) => a.model === 'lif-fc')!.metrics.acc1.n, 3);
   // A run directory from other settings is refused, naming the field.
   const changed = parseSweep({ experiment: 'multitask', models: ['hh-fc'], seeds: [0], epochs: 3 });
   await assert.rejects(
@@ -148,9 +159,16 @@ test('hhnet sweep: four tiny runs, sweep.json and sweep.svg; a rerun reads back;
   assert.equal(r.code, 0, r.stderr);
   const saved = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
   assert.equal(saved.runs.length, 4);
-  assert.ok(saved.runs.every((x: { status: string; acc1: number }) => x.status === 'done' && x.acc1 >= 0));
+  assert.ok(
+    saved.runs.every(
+      (x: { status: string; metrics: { acc1: number } }) => x.status === 'done' && x.metrics.acc1 >= 0,
+    ),
+  );
   assert.deepEqual(
-    saved.aggregates.map((a: { model: string; acc1: { n: number } }) => [a.model, a.acc1.n]),
+    saved.aggregates.map((a: { model: string; metrics: { acc1: { n: number } } }) => [
+      a.model,
+      a.metrics.acc1.n,
+    ]),
     [
       ['lif-fc', 2],
       ['hh-fc', 2],
@@ -165,4 +183,53 @@ test('hhnet sweep: four tiny runs, sweep.json and sweep.svg; a rerun reads back;
   const other = await runCli(['sweep', file, '--out', out]);
   assert.equal(other.code, 2);
   assert.match(other.stderr, /holds a sweep with other settings .*use --force/);
+});
+
+test('RL sweeps: hhnet train rl runs with --state-noise as the noise axis; the evaluation return across seeds', async () => {
+  const config = parseSweep({
+    experiment: 'rl',
+    models: ['ann', 'hh'],
+    seeds: [0, 1],
+    noise: [0, 0.002],
+    steps: 300,
+  });
+  const runs = planSweep(config);
+  assert.equal(runs.length, 8);
+  assert.deepEqual(runs[1].args.slice(0, 6), ['train', 'rl', '--model', 'ann', '--seed', '1']);
+  assert.ok(runs[2].args.join(' ').includes('--state-noise 0.002 --steps 300'), runs[2].args.join(' '));
+  assert.throws(
+    () => parseSweep({ experiment: 'rl', models: ['hh-fc'] }, 'r.json'),
+    /r\.json: models\[0\]: /,
+  );
+  assert.throws(() => parseSweep({ experiment: 'rl', models: ['hh'], epochs: 2 }, 'r.json'), /epochs/);
+  const file = join(dir, 'rl.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      experiment: 'rl',
+      models: ['ann'],
+      seeds: [0, 1],
+      steps: 300,
+      warmup: 100,
+      evalEvery: 150,
+      evalEpisodes: 2,
+    }),
+  );
+  const out = join(dir, 'rl');
+  const r = await runCli(['sweep', file, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const saved = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+  assert.deepEqual(
+    saved.runs.map((x: { id: string; status: string; curve: unknown[] }) => [x.id, x.status, x.curve.length]),
+    [
+      ['ann-noise0-seed0', 'done', 2],
+      ['ann-noise0-seed1', 'done', 2],
+    ],
+  );
+  const returns = saved.runs.map((x: { metrics: { meanReturn: number } }) => x.metrics.meanReturn);
+  const agg = saved.aggregates[0].metrics.meanReturn;
+  assert.equal(agg.n, 2);
+  assert.ok(Math.abs(agg.mean - (returns[0] + returns[1]) / 2) < 1e-9);
+  assert.match(r.stderr, /ann: evaluation return .* \(2 seed\(s\)\)/);
+  assert.ok(existsSync(join(out, 'sweep.svg')));
 });

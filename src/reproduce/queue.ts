@@ -135,7 +135,7 @@ export async function runQueuedSweep(
   const connection = await checkRedis(url);
   const sweepOut = resolve(out);
   const runs = planSweep(config);
-  const pending = runs.filter((r) => !finishedRun(join(sweepOut, 'runs', r.id), r, config.epochs));
+  const pending = runs.filter((r) => !finishedRun(join(sweepOut, 'runs', r.id), r, config));
   const queue = new Queue<RunJob>(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection });
   const failures = new Map<string, string>();
@@ -233,7 +233,7 @@ export async function runQueuedSweep(
 
 export interface WorkerDeps {
   log: (line: string) => void;
-  /** Runs `hhnet train multitask ARGS --out DIR` (see SweepDeps.runTraining). */
+  /** Runs `hhnet ARGS --out DIR` (see SweepDeps.runTraining). */
   runTraining: (args: string[], dir: string) => Promise<{ code: number; stderr: string }>;
 }
 

@@ -14,6 +14,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MULTI_KINDS } from '../data/multi.js';
 import { MULTITASK_MODELS } from '../models/multitask.js';
+import { ACTOR_KINDS } from '../rl/networks.js';
+import { ENV_NAMES } from '../rl/pendulums.js';
 import { concatCharts, intervalBarChart, lineChart } from '../report/charts.js';
 import type { VegaLiteSpec } from '../report/charts.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -23,25 +25,46 @@ export class SweepFileError extends Error {
 }
 
 const positiveInt = z.number().int().positive();
-export const sweepSchema = z
+const grid = {
+  seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
+  noise: z.array(z.number().nonnegative()).min(1).default([0]),
+  lr: z.number().positive().optional(),
+  batch: positiveInt.optional(),
+  backend: z.enum(['wasm', 'js']).optional(),
+};
+const multitaskSweep = z
   .object({
     experiment: z.literal('multitask'),
     models: z.array(z.enum(MULTITASK_MODELS)).min(1),
-    seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
-    noise: z.array(z.number().nonnegative()).min(1).default([0]),
+    ...grid,
     dataset: z.enum(MULTI_KINDS).optional(),
     epochs: positiveInt.default(1),
-    batch: positiveInt.optional(),
     T: positiveInt.optional(),
     limitTrain: positiveInt.optional(),
     limitTest: positiveInt.optional(),
-    lr: z.number().positive().optional(),
     weightDecay: z.number().nonnegative().optional(),
     dataDir: z.string().min(1).optional(),
-    backend: z.enum(['wasm', 'js']).optional(),
   })
   .strict();
+/** RL sweeps: `noise` is the observation noise σ (`--state-noise`). */
+const rlSweep = z
+  .object({
+    experiment: z.literal('rl'),
+    models: z.array(z.enum(ACTOR_KINDS)).min(1),
+    ...grid,
+    env: z.enum(ENV_NAMES).optional(),
+    steps: positiveInt.default(50_000),
+    warmup: z.number().int().nonnegative().optional(),
+    evalEvery: positiveInt.optional(),
+    evalEpisodes: positiveInt.optional(),
+    reward: z.enum(['env', 'shaped']).optional(),
+    padding: z.enum(['zero', 'repeat']).optional(),
+  })
+  .strict();
+export const sweepSchema = z.discriminatedUnion('experiment', [multitaskSweep, rlSweep]);
 export type SweepConfig = z.infer<typeof sweepSchema>;
+export type MultitaskSweep = z.infer<typeof multitaskSweep>;
+export type RlSweep = z.infer<typeof rlSweep>;
 
 /** Reads and validates a sweep file (JSON, or YAML by extension); errors name the file and field. */
 export function loadSweepFile(path: string): SweepConfig {
@@ -83,25 +106,16 @@ export interface SweepRun {
   model: string;
   seed: number;
   noise: number;
-  /** The `hhnet train multitask` flags of the run (without --out). */
+  /** The run's command and flags (without --out), e.g. ['train', 'multitask', '--model', …]. */
   args: string[];
 }
 
+const opt = (flag: string, v: number | string | undefined): string[] =>
+  v === undefined ? [] : [flag, `${v}`];
+
 /** The grid, models × noise × seeds, in that order. */
 export function planSweep(c: SweepConfig): SweepRun[] {
-  const common: string[] = ['--epochs', `${c.epochs}`];
-  const opt = (flag: string, v: number | string | undefined) => (v === undefined ? [] : [flag, `${v}`]);
-  common.push(
-    ...opt('--dataset', c.dataset),
-    ...opt('--batch', c.batch),
-    ...opt('--T', c.T),
-    ...opt('--limit-train', c.limitTrain),
-    ...opt('--limit-test', c.limitTest),
-    ...opt('--lr', c.lr),
-    ...opt('--weight-decay', c.weightDecay),
-    ...opt('--data-dir', c.dataDir),
-    ...opt('--backend', c.backend),
-  );
+  const x = EXPERIMENTS[c.experiment];
   const runs: SweepRun[] = [];
   for (const model of c.models)
     for (const noise of c.noise)
@@ -111,16 +125,128 @@ export function planSweep(c: SweepConfig): SweepRun[] {
           model,
           seed,
           noise,
-          args: ['--model', model, '--seed', `${seed}`, '--noise', `${noise}`, ...common],
+          args: [...x.command, '--model', model, '--seed', `${seed}`, ...x.args(c as never, noise)],
         });
   return runs;
 }
 
-/** What a finished run left in its metrics.json. */
-export interface Metrics {
-  config: Record<string, unknown>;
-  epochs: { epoch: number; loss: number; acc1: number; acc2: number; seconds: number }[];
+/** A final metric of a run, as sweep.json names it. */
+export interface MetricSpec {
+  key: string;
+  /** Axis title and progress label. */
+  label: string;
+  unit: string;
 }
+
+/**
+ * What a sweep needs to know of an experiment: its command and flags, the file a finished run
+ * leaves, when that file says the run is finished, its final metrics and its learning curve.
+ */
+interface Experiment<C extends SweepConfig> {
+  command: string[];
+  resultFile: string;
+  args(c: C, noise: number): string[];
+  /** Fields of the result's config that must match the run (else the sweep file changed). */
+  identity(c: C, run: SweepRun): [string, unknown][];
+  finished(result: Record<string, unknown>, c: C): boolean;
+  metrics: MetricSpec[];
+  final(result: Record<string, unknown>): Record<string, number>;
+  /** The first metric along training. */
+  curve(result: Record<string, unknown>): { x: number; y: number }[];
+  curveX: string;
+}
+
+interface MultitaskResult {
+  epochs: { epoch: number; loss: number; acc1: number; acc2: number }[];
+}
+interface RlResult {
+  stepsDone: number;
+  evals: { step: number; meanReturn: number }[];
+}
+
+const EXPERIMENTS: { multitask: Experiment<MultitaskSweep>; rl: Experiment<RlSweep> } = {
+  multitask: {
+    command: ['train', 'multitask'],
+    resultFile: 'metrics.json',
+    args: (c, noise) => [
+      '--noise',
+      `${noise}`,
+      '--epochs',
+      `${c.epochs}`,
+      ...opt('--dataset', c.dataset),
+      ...opt('--batch', c.batch),
+      ...opt('--T', c.T),
+      ...opt('--limit-train', c.limitTrain),
+      ...opt('--limit-test', c.limitTest),
+      ...opt('--lr', c.lr),
+      ...opt('--weight-decay', c.weightDecay),
+      ...opt('--data-dir', c.dataDir),
+      ...opt('--backend', c.backend),
+    ],
+    identity: (c, run) => [
+      ['model', run.model],
+      ['seed', run.seed],
+      ['noise', run.noise],
+      ['epochs', c.epochs],
+    ],
+    finished: (r, c) =>
+      Array.isArray((r as unknown as MultitaskResult).epochs) &&
+      (r as unknown as MultitaskResult).epochs.length >= c.epochs,
+    metrics: [
+      { key: 'acc1', label: 'task 1 accuracy', unit: '%' },
+      { key: 'acc2', label: 'task 2 accuracy', unit: '%' },
+    ],
+    final: (r) => {
+      const e = (r as unknown as MultitaskResult).epochs;
+      const last = e[e.length - 1];
+      return { acc1: last.acc1, acc2: last.acc2, loss: last.loss };
+    },
+    curve: (r) => (r as unknown as MultitaskResult).epochs.map((e) => ({ x: e.epoch, y: e.acc1 })),
+    curveX: 'epoch',
+  },
+  rl: {
+    command: ['train', 'rl'],
+    resultFile: 'rl.json',
+    args: (c, noise) => [
+      '--state-noise',
+      `${noise}`,
+      '--steps',
+      `${c.steps}`,
+      ...opt('--env', c.env),
+      ...opt('--warmup', c.warmup),
+      ...opt('--eval-every', c.evalEvery),
+      ...opt('--eval-episodes', c.evalEpisodes),
+      ...opt('--reward', c.reward),
+      ...opt('--padding', c.padding),
+      ...opt('--batch', c.batch),
+      ...opt('--lr', c.lr),
+      ...opt('--backend', c.backend),
+    ],
+    identity: (c, run) => [
+      ['model', run.model],
+      ['seed', run.seed],
+      ['stateNoise', run.noise],
+      ['steps', c.steps],
+    ],
+    finished: (r, c) =>
+      (r as unknown as RlResult).stepsDone >= c.steps && Array.isArray((r as unknown as RlResult).evals),
+    metrics: [{ key: 'meanReturn', label: 'evaluation return', unit: '' }],
+    final: (r) => {
+      const e = (r as unknown as RlResult).evals;
+      return e.length ? { meanReturn: e[e.length - 1].meanReturn } : ({} as Record<string, number>);
+    },
+    curve: (r) => (r as unknown as RlResult).evals.map((e) => ({ x: e.step, y: e.meanReturn })),
+    curveX: 'environment step',
+  },
+};
+
+/** The metrics sweep.json reports for an experiment. */
+export function sweepMetrics(c: SweepConfig): MetricSpec[] {
+  return EXPERIMENTS[c.experiment].metrics;
+}
+
+/** What a finished run left in its result file (metrics.json, rl.json). */
+export type RunFile = Record<string, unknown> & { config?: Record<string, unknown> };
 
 export interface RunResult {
   id: string;
@@ -131,11 +257,10 @@ export interface RunResult {
   /** Read back from an earlier invocation rather than trained now. */
   readBack: boolean;
   dir: string;
-  acc1: number | null;
-  acc2: number | null;
-  loss: number | null;
-  /** Accuracy per epoch (the curves averaged in the figure). */
-  curve: { epoch: number; acc1: number; acc2: number }[];
+  /** Final metrics (multitask: acc1, acc2, loss; rl: meanReturn); null when the run failed. */
+  metrics: Record<string, number> | null;
+  /** The first metric along training (per epoch or per evaluation step), averaged in the figure. */
+  curve: { x: number; y: number }[];
   error: string | null;
 }
 
@@ -166,8 +291,8 @@ export function spread(values: readonly number[]): Spread {
 export interface SweepAggregate {
   model: string;
   noise: number;
-  acc1: Spread;
-  acc2: Spread;
+  /** Per metric of the experiment (sweepMetrics), across the seeds whose run finished. */
+  metrics: Record<string, Spread>;
   /** Seeds whose run failed (left out of the statistics). */
   failed: number;
 }
@@ -180,7 +305,8 @@ export interface SweepReport {
 
 export interface SweepDeps {
   /**
-   * Runs `hhnet train multitask ARGS --out DIR` (with --resume when DIR holds a checkpoint);
+   * Runs `hhnet ARGS --out DIR` (ARGS start with the command, e.g. train multitask; with
+   * --resume when DIR holds a checkpoint);
    * resolves with the exit code and the tail of its error output.
    */
   runTraining: (args: string[], dir: string) => Promise<{ code: number; stderr: string }>;
@@ -193,28 +319,24 @@ export interface SweepDeps {
 export const SWEEP_FILE = 'sweep.json';
 export const SWEEP_FIGURE = 'sweep.svg';
 
-/** The finished metrics of a run directory, or null; throws when it belongs to other settings. */
-export function finishedRun(dir: string, run: SweepRun, epochs: number): Metrics | null {
-  const path = join(dir, 'metrics.json');
+/** The finished result of a run directory, or null; throws when it belongs to other settings. */
+export function finishedRun(dir: string, run: SweepRun, c: SweepConfig): RunFile | null {
+  const x = EXPERIMENTS[c.experiment] as Experiment<SweepConfig>;
+  const path = join(dir, x.resultFile);
   if (!existsSync(path)) return null;
-  let m: Metrics;
+  let m: RunFile;
   try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as Metrics;
+    m = JSON.parse(readFileSync(path, 'utf8')) as RunFile;
   } catch {
     throw new SweepFileError(`${path} is not readable JSON; remove ${dir} to run it again`);
   }
-  const c = m.config ?? {};
-  for (const [field, want] of [
-    ['model', run.model],
-    ['seed', run.seed],
-    ['noise', run.noise],
-    ['epochs', epochs],
-  ] as const)
-    if (c[field] !== want)
+  const have = m.config ?? {};
+  for (const [field, want] of x.identity(c, run))
+    if (have[field] !== want)
       throw new SweepFileError(
-        `${dir} holds a run with ${field} ${JSON.stringify(c[field])}, not ${JSON.stringify(want)}: the sweep file changed since; use another --out or --force`,
+        `${dir} holds a run with ${field} ${JSON.stringify(have[field])}, not ${JSON.stringify(want)}: the sweep file changed since; use another --out or --force`,
       );
-  return Array.isArray(m.epochs) && m.epochs.length >= epochs ? m : null;
+  return x.finished(m, c) ? m : null;
 }
 
 /** Runs (or reads back) every run of the grid, `jobs` at a time, then writes sweep.json. */
@@ -224,6 +346,7 @@ export async function runSweep(
   deps: SweepDeps,
   opts: { jobs?: number } = {},
 ): Promise<SweepReport> {
+  const x = EXPERIMENTS[config.experiment] as Experiment<SweepConfig>;
   const runs = planSweep(config);
   const jobs = Math.max(1, Math.min(opts.jobs ?? 1, runs.length));
   const results: RunResult[] = new Array(runs.length);
@@ -236,7 +359,7 @@ export async function runSweep(
     const run = runs[k];
     const dir = join(out, 'runs', run.id);
     const base = { id: run.id, model: run.model, seed: run.seed, noise: run.noise, dir };
-    let metrics = finishedRun(dir, run, config.epochs);
+    let metrics = finishedRun(dir, run, config);
     const readBack = metrics !== null;
     let error: string | null = null;
     if (!metrics) {
@@ -247,20 +370,18 @@ export async function runSweep(
       const r = await deps.runTraining([...run.args, ...(resume ? ['--resume'] : [])], dir);
       trainedSeconds += (Date.now() - began) / 1000;
       trained++;
-      if (r.code === 0) metrics = finishedRun(dir, run, config.epochs);
+      if (r.code === 0) metrics = finishedRun(dir, run, config);
       if (!metrics)
         error = `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ') || 'no output'}`;
       if (r.code === 130) throw new SweepInterrupted(run.id);
     }
-    const last = metrics?.epochs[metrics.epochs.length - 1];
+    const final = metrics ? x.final(metrics) : null;
     results[k] = {
       ...base,
       status: metrics ? 'done' : 'failed',
       readBack,
-      acc1: last?.acc1 ?? null,
-      acc2: last?.acc2 ?? null,
-      loss: last?.loss ?? null,
-      curve: (metrics?.epochs ?? []).map((e) => ({ epoch: e.epoch, acc1: e.acc1, acc2: e.acc2 })),
+      metrics: final,
+      curve: metrics ? x.curve(metrics) : [],
       error,
     };
     finished++;
@@ -270,7 +391,7 @@ export async function runSweep(
         ? `, about ${Math.ceil(((trainedSeconds / trained) * left) / jobs)} s left`
         : '';
     deps.log(
-      `${run.id}: ${metrics ? `task 1 ${last!.acc1.toFixed(2)}%, task 2 ${last!.acc2.toFixed(2)}%${readBack ? ' (read back)' : ''}` : `FAILED (${error})`} — ${finished}/${runs.length} done${eta}`,
+      `${run.id}: ${final ? `${describe(x.metrics, final)}${readBack ? ' (read back)' : ''}` : `FAILED (${error})`} — ${finished}/${runs.length} done${eta}`,
     );
   };
   const workers = Array.from({ length: jobs }, async () => {
@@ -289,6 +410,19 @@ export async function runSweep(
   return report;
 }
 
+/** "task 1 accuracy 51.00%, task 2 accuracy 40.00%" (or the mean ± sd of spreads). */
+export function describe(specs: readonly MetricSpec[], values: Record<string, number | Spread>): string {
+  return specs
+    .map((m) => {
+      const v = values[m.key];
+      if (v === undefined) return `${m.label} n/a`;
+      if (typeof v === 'number') return `${m.label} ${v.toFixed(2)}${m.unit}`;
+      if (v.n === 0) return `${m.label} n/a`;
+      return `${m.label} ${v.mean.toFixed(2)}${m.unit}${v.sd === null ? '' : ` ± ${v.sd.toFixed(2)}`}`;
+    })
+    .join(', ');
+}
+
 export class SweepInterrupted extends Error {
   override name = 'SweepInterrupted';
   constructor(readonly runId: string) {
@@ -301,32 +435,34 @@ export function aggregate(config: SweepConfig, runs: readonly RunResult[]): Swee
   for (const model of config.models)
     for (const noise of config.noise) {
       const cell = runs.filter((r) => r.model === model && r.noise === noise);
-      const done = cell.filter((r) => r.status === 'done');
-      out.push({
-        model,
-        noise,
-        acc1: spread(done.map((r) => r.acc1!)),
-        acc2: spread(done.map((r) => r.acc2!)),
-        failed: cell.length - done.length,
-      });
+      const done = cell.filter((r) => r.status === 'done' && r.metrics);
+      const metrics: Record<string, Spread> = {};
+      for (const m of sweepMetrics(config))
+        metrics[m.key] = spread(
+          done.flatMap((r) => (r.metrics![m.key] === undefined ? [] : [r.metrics![m.key]])),
+        );
+      out.push({ model, noise, metrics, failed: cell.length - done.length });
     }
   return out;
 }
 
-/** Final accuracies (mean ± sd over seeds, per model and noise) and the mean curves per epoch. */
+/** Final metrics (mean ± sd over seeds, per model and noise) and the mean learning curves. */
 export function sweepFigure(report: SweepReport): VegaLiteSpec {
+  const c = report.config;
+  const x = EXPERIMENTS[c.experiment] as Experiment<SweepConfig>;
+  const noiseName = c.experiment === 'rl' ? 'σ' : 'A';
   const label = (a: { model: string; noise: number }) =>
-    report.config.noise.length > 1 ? `${a.model} A=${a.noise}` : a.model;
-  const bars = (task: 'acc1' | 'acc2') =>
+    c.noise.length > 1 ? `${a.model} ${noiseName}=${a.noise}` : a.model;
+  const bars = x.metrics.map((m) =>
     intervalBarChart({
-      title: `task ${task === 'acc1' ? 1 : 2}: final accuracy, mean ± sd over ${report.config.seeds.length} seed(s)`,
+      title: `final ${m.label}, mean ± sd over ${c.seeds.length} seed(s)`,
       xLabel: 'model',
-      yLabel: 'accuracy (%)',
+      yLabel: m.unit ? `${m.label} (${m.unit})` : m.label,
       width: Math.max(160, 70 * report.aggregates.length),
       bars: report.aggregates
-        .filter((a) => a[task].n > 0)
+        .filter((a) => a.metrics[m.key].n > 0)
         .map((a) => {
-          const { mean, sd } = a[task];
+          const { mean, sd } = a.metrics[m.key];
           return {
             label: label(a),
             value: mean,
@@ -334,20 +470,26 @@ export function sweepFigure(report: SweepReport): VegaLiteSpec {
             hi: sd === null ? null : mean + sd,
           };
         }),
-    });
+    }),
+  );
+  const first = x.metrics[0];
   const curves = lineChart({
-    title: 'task 1 accuracy per epoch, mean over seeds',
+    title: `${first.label} per ${x.curveX}, mean over seeds`,
     width: 320,
-    xLabel: 'epoch',
-    yLabel: 'accuracy (%)',
+    xLabel: x.curveX,
+    yLabel: first.unit ? `${first.label} (${first.unit})` : first.label,
     series: report.aggregates.map((a) => {
       const done = report.runs.filter(
         (r) => r.model === a.model && r.noise === a.noise && r.status === 'done',
       );
-      const epochs = Math.min(...done.map((r) => r.curve.length));
-      const x = Array.from({ length: Number.isFinite(epochs) ? epochs : 0 }, (_, e) => e + 1);
-      return { name: label(a), x, y: x.map((e) => spread(done.map((r) => r.curve[e - 1].acc1)).mean) };
+      const points = Math.min(...done.map((r) => r.curve.length));
+      const k = Array.from({ length: Number.isFinite(points) ? points : 0 }, (_, i) => i);
+      return {
+        name: label(a),
+        x: k.map((i) => done[0].curve[i].x),
+        y: k.map((i) => spread(done.map((r) => r.curve[i].y)).mean),
+      };
     }),
   });
-  return concatCharts([bars('acc1'), bars('acc2'), curves], 3, 'sweep');
+  return concatCharts([...bars, curves], bars.length + 1, 'sweep');
 }

@@ -12,7 +12,9 @@ import {
   loadSweepFile,
   planSweep,
   runSweep,
+  describe,
   sweepFigure,
+  sweepMetrics,
 } from '../../reproduce/sweep.js';
 import { runQueuedSweep, startWorker } from '../../reproduce/queue.js';
 import { positiveInt } from '../options.js';
@@ -28,11 +30,11 @@ interface SweepFlags {
 
 const CLI = fileURLToPath(new URL('../main.js', import.meta.url));
 
-/** Runs `hhnet train multitask ARGS --out DIR --quiet` as a child process (tracked in `children`). */
+/** Runs `hhnet ARGS --out DIR --quiet` (ARGS: the run's command and flags) as a child process (tracked in `children`). */
 export function trainingRunner(children: Set<ChildProcess>) {
   return (args: string[], dir: string): Promise<{ code: number; stderr: string }> =>
     new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'train', 'multitask', ...args, '--out', dir, '--quiet'], {
+      const child = spawn(process.execPath, [CLI, ...args, '--out', dir, '--quiet'], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       children.add(child);
@@ -106,11 +108,11 @@ export function registerSweep(program: Command): void {
           : await runSweep(config, out, { log, runTraining: trainingRunner(children) }, { jobs: flags.jobs });
         const svg = await writeSvg(out, SWEEP_FIGURE, sweepFigure(report));
         log(`wrote ${svg}`);
+        const specs = sweepMetrics(config);
         for (const a of report.aggregates) {
-          const f = (s: typeof a.acc1) =>
-            s.n === 0 ? 'n/a' : `${s.mean.toFixed(2)}%${s.sd === null ? '' : ` ± ${s.sd.toFixed(2)}`}`;
+          const n = a.metrics[specs[0].key].n;
           log(
-            `${a.model}${config.noise.length > 1 ? ` A=${a.noise}` : ''}: task 1 ${f(a.acc1)}, task 2 ${f(a.acc2)} (${a.acc1.n} seed(s)${a.failed ? `, ${a.failed} failed` : ''})`,
+            `${a.model}${config.noise.length > 1 ? ` noise ${a.noise}` : ''}: ${describe(specs, a.metrics)} (${n} seed(s)${a.failed ? `, ${a.failed} failed` : ''})`,
           );
         }
         const failed = report.runs.filter((r) => r.status === 'failed');
