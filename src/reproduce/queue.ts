@@ -1,6 +1,6 @@
 /**
  * Sweeps over a job queue (BullMQ on Redis): the coordinator enqueues one job per unfinished run
- * of a sweep, workers on any number of machines take them and run `hhnet train multitask` into the
+ * of a sweep, workers on any number of machines take them and run its training command (`hhnet train multitask|rl`) into the
  * run's directory on storage they share with the coordinator, and the coordinator, once every job
  * has ended, reads the runs back and writes sweep.json exactly as a local sweep does (sweep.ts).
  *

@@ -4,7 +4,7 @@
  * stopped), the finished ones read back, and an aggregate DIR/sweep.json with mean, standard
  * deviation and 95% interval across seeds per model and noise level, plus DIR/sweep.svg.
  *
- * A run is one `hhnet train multitask` process (the same command a user would type, so a sweep
+ * A run is one `hhnet train multitask` or `hhnet train rl` process (the same command a user would type, so a sweep
  * run and a hand-made run are interchangeable); the caller provides how to start one
  * (SweepDeps.runTraining), which keeps this module free of the CLI and lets tests fake it.
  */
