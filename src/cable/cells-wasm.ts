@@ -22,7 +22,6 @@
  * SIMD renderer of the declared kernels and its vectorised exp.
  */
 import { Worker } from 'node:worker_threads';
-import { compartmentalize } from '../morphology/tree.js';
 import type { Compartments } from '../morphology/tree.js';
 import { parseExpr } from '../symbolic/expr.js';
 import { HH_RATE_LETS } from '../neurons/hh.js';
@@ -33,10 +32,9 @@ import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
 import { EXP_CONSTANTS } from '../kernels/wasm/exp-constants.js';
 import { rateGrid } from '../kernels/wasm/rate-grid.js';
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
-import { checkHinesOrder } from './hines.js';
 import { hhRates } from './channels.js';
 import type { Mechanism } from './channels.js';
-import { locate } from './simulate.js';
+import { cableCompartments, locate } from './simulate.js';
 import type { CableOptions, Location } from './simulate.js';
 
 /** A point clamp on every cell: the same timing, an amplitude per cell (or one for all), nA. */
@@ -396,15 +394,8 @@ type RunExport = (...args: number[]) => number;
 
 /** Runs n cells of one morphology (see the file comment); V and spikes per cell. */
 export async function simulateCableCells(o: CableCellsOptions): Promise<CableCellsResult> {
-  const c =
-    o.compartments ??
-    (o.morphology
-      ? compartmentalize(o.morphology, o.discretization)
-      : (() => {
-          throw new RangeError('give a morphology or compartments');
-        })());
+  const c = cableCompartments(o);
   const N = c.count;
-  checkHinesOrder(c.parent);
   if (!(Number.isInteger(o.cells) && o.cells >= 1))
     throw new RangeError(`cells must be an integer ≥ 1, got ${o.cells}`);
   const method = o.method ?? 'cn';

@@ -103,17 +103,20 @@ export function locate(c: Compartments, at: Location): number {
   return compartmentAt(c, at.section, at.xUm / s.length);
 }
 
+/** The compartments of a cable run (made from the morphology when not given), Hines-ordered. */
+export function cableCompartments(
+  o: Pick<CableOptions, 'compartments' | 'morphology' | 'discretization'>,
+): Compartments {
+  if (!o.compartments && !o.morphology) throw new RangeError('give a morphology or compartments');
+  const c = o.compartments ?? compartmentalize(o.morphology!, o.discretization);
+  checkHinesOrder(c.parent);
+  return c;
+}
+
 /** Runs the cable model; see the file's doc for the scheme. */
 export function simulateCable(o: CableOptions): CableResult {
-  const c =
-    o.compartments ??
-    (o.morphology
-      ? compartmentalize(o.morphology, o.discretization)
-      : (() => {
-          throw new RangeError('give a morphology or compartments');
-        })());
+  const c = cableCompartments(o);
   const N = c.count;
-  checkHinesOrder(c.parent);
   const cm = o.cm ?? 1;
   const ri = o.ri ?? 100;
   const method = o.method ?? 'cn';
