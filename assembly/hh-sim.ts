@@ -30,6 +30,9 @@ export const HH_EULER: i32 = 0;
 export const HH_EXPEULER: i32 = 1;
 export const HH_RK4: i32 = 2;
 export const HH_SLOTS: i32 = 64;
+// Exponential Euler with the gates' updates interpolated from a rate table (hhSetTable); not a
+// method the host names: hhAdvance takes it for HH_EXPEULER when the block has a table.
+const HH_EXPEULER_TABLE: i32 = 3;
 
 // Argument block (byte offsets).
 const A_N = 0;
@@ -56,7 +59,14 @@ const A_GL_EL = 76;
 const A_HALF_DT = 80;
 const A_SIXTH_DT = 84;
 const A_B_SERIES = 88; // PHI_MAX / dt: the largest b for which exp-Euler uses the φ series
-export const HH_ARG_BYTES: i32 = 92;
+// The rate table (hhSetTable; A_TAB 0: none).
+const A_TAB = 92;
+const A_TMIN = 96;
+const A_TINV = 100;
+const A_TROWS = 104;
+export const HH_ARG_BYTES: i32 = 108;
+/** Floats per rate-table row: A, B of m, h, n and two pads, then the slopes to the next row. */
+export const HH_TABLE_ROW: i32 = 16;
 
 /** Bytes of one state/output set for n neurons (layout above). */
 export function hhSetBytes(n: i32): i32 {
@@ -112,6 +122,21 @@ export function hhSetArgs(
   store<f32>(args, dt * 0.5, A_HALF_DT);
   store<f32>(args, dt / 6, A_SIXTH_DT);
   store<f32>(args, load<f32>(PHI_MAX) / dt, A_B_SERIES);
+  store<usize>(args, 0, A_TAB);
+}
+
+/**
+ * Gives the block at args a rate table for exponential Euler: rows r = 0 … rows − 1 at potentials
+ * min + r/inv, HH_TABLE_ROW floats each (at tab, 64-byte aligned): Am, Bm, Ah, Bh, An, Bn, 0, 0,
+ * then the same eight slopes to the next row. A gate x steps as x + A − B·x (A = α·f, B = (α + β)·f,
+ * f = −expm1(−(α + β)·dt)/(α + β), computed by the host in float64 for this dt). A vector with a
+ * potential off the table (or NaN) takes the exact rates.
+ */
+export function hhSetTable(args: usize, tab: usize, min: f32, inv: f32, rows: i32): void {
+  store<usize>(args, tab, A_TAB);
+  store<f32>(args, min, A_TMIN);
+  store<f32>(args, inv, A_TINV);
+  store<f32>(args, <f32>rows, A_TROWS);
 }
 
 /**
@@ -259,6 +284,29 @@ const R0125 = memory.data<f32>([0.125]);
 const R_SQRT_E = memory.data<f32>([1.6487212707001282]);
 const R_SQRT_E_1 = memory.data<f32>([2.6487212707001282]);
 
+/**
+ * The membrane's exponential-Euler step from the step's start (the exact path's own update of v,
+ * for the table path, whose gates need no rates).
+ */
+// @ts-ignore: decorator
+@inline
+function stepVoltage(args: usize, I: v128, v: v128, m: v128, h: v128, nn: v128): v128 {
+  const gNaNow = f32x4.mul(param(args, A_GNA), f32x4.mul(f32x4.mul(f32x4.mul(m, m), m), h));
+  const n2 = f32x4.mul(nn, nn);
+  const gKNow = f32x4.mul(param(args, A_GK), f32x4.mul(n2, n2));
+  const av = f32x4.mul(
+    f32x4.add(
+      f32x4.add(f32x4.add(I, f32x4.mul(gNaNow, param(args, A_ENA))), f32x4.mul(gKNow, param(args, A_EK))),
+      param(args, A_GL_EL),
+    ),
+    param(args, A_INV_C),
+  );
+  const bv = f32x4.mul(f32x4.add(f32x4.add(gNaNow, gKNow), param(args, A_GL)), param(args, A_INV_C));
+  return v128.any_true(f32x4.gt(bv, param(args, A_B_SERIES)))
+    ? relax(v, av, bv, expEulerCoef(bv, param(args, A_DT)))
+    : relax(v, av, bv, seriesCoef(bv, param(args, A_DT)));
+}
+
 // Groups per block: a block's state (64 B per group) stays in L1 while it is stepped through time.
 const BLOCK: i32 = 64;
 
@@ -288,6 +336,7 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
   const counts = outV + 4 * plane;
   const slots = outV + 5 * plane;
   const stages = method == HH_RK4 ? 4 : 1;
+  const tab = load<usize>(args, A_TAB);
 
   for (let b0 = g0; b0 < gEnd; b0 += BLOCK) {
     const b1 = b0 + BLOCK < gEnd ? b0 + BLOCK : gEnd;
@@ -321,6 +370,61 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
         let sh = zero;
         let sn = zero;
         for (let stage = 0; stage < stages; stage++) {
+          if (method == HH_EXPEULER_TABLE) {
+            const ru = f32x4.mul(f32x4.sub(yv, param(args, A_TMIN)), param(args, A_TINV));
+            if (i32x4.all_true(v128.and(f32x4.ge(ru, zero), f32x4.lt(ru, param(args, A_TROWS))))) {
+              v = stepVoltage(args, I, v, m, h, nn);
+              // Each lane's row as four vectors (values, then slopes), interpolated, then 4×4
+              // shuffles into one vector per quantity.
+              const rj = i32x4.trunc_sat_f32x4_s(ru);
+              const rw = f32x4.sub(ru, f32x4.convert_i32x4_s(rj));
+              const ro = i32x4.add(i32x4.mul(rj, i32x4.splat(HH_TABLE_ROW << 2)), i32x4.splat(<i32>tab));
+              const r0 = <usize>i32x4.extract_lane(ro, 0);
+              const r1 = <usize>i32x4.extract_lane(ro, 1);
+              const r2 = <usize>i32x4.extract_lane(ro, 2);
+              const r3 = <usize>i32x4.extract_lane(ro, 3);
+              const w0 = f32x4.shuffle(rw, rw, 0, 0, 0, 0);
+              const w1 = f32x4.shuffle(rw, rw, 1, 1, 1, 1);
+              const w2 = f32x4.shuffle(rw, rw, 2, 2, 2, 2);
+              const w3 = f32x4.shuffle(rw, rw, 3, 3, 3, 3);
+              const p0 = f32x4.add(v128.load(r0), f32x4.mul(w0, v128.load(r0, 32)));
+              const p1 = f32x4.add(v128.load(r1), f32x4.mul(w1, v128.load(r1, 32)));
+              const p2 = f32x4.add(v128.load(r2), f32x4.mul(w2, v128.load(r2, 32)));
+              const p3 = f32x4.add(v128.load(r3), f32x4.mul(w3, v128.load(r3, 32)));
+              const q0 = f32x4.add(v128.load(r0, 16), f32x4.mul(w0, v128.load(r0, 48)));
+              const q1 = f32x4.add(v128.load(r1, 16), f32x4.mul(w1, v128.load(r1, 48)));
+              const q2 = f32x4.add(v128.load(r2, 16), f32x4.mul(w2, v128.load(r2, 48)));
+              const q3 = f32x4.add(v128.load(r3, 16), f32x4.mul(w3, v128.load(r3, 48)));
+              const u01 = f32x4.shuffle(p0, p1, 0, 4, 1, 5);
+              const u23 = f32x4.shuffle(p2, p3, 0, 4, 1, 5);
+              const x01 = f32x4.shuffle(p0, p1, 2, 6, 3, 7);
+              const x23 = f32x4.shuffle(p2, p3, 2, 6, 3, 7);
+              const y01 = f32x4.shuffle(q0, q1, 0, 4, 1, 5);
+              const y23 = f32x4.shuffle(q2, q3, 0, 4, 1, 5);
+              m = f32x4.add(
+                m,
+                f32x4.sub(
+                  f32x4.shuffle(u01, u23, 0, 1, 4, 5),
+                  f32x4.mul(f32x4.shuffle(u01, u23, 2, 3, 6, 7), m),
+                ),
+              );
+              h = f32x4.add(
+                h,
+                f32x4.sub(
+                  f32x4.shuffle(x01, x23, 0, 1, 4, 5),
+                  f32x4.mul(f32x4.shuffle(x01, x23, 2, 3, 6, 7), h),
+                ),
+              );
+              nn = f32x4.add(
+                nn,
+                f32x4.sub(
+                  f32x4.shuffle(y01, y23, 0, 1, 4, 5),
+                  f32x4.mul(f32x4.shuffle(y01, y23, 2, 3, 6, 7), nn),
+                ),
+              );
+              continue;
+            }
+          }
           const u = f32x4.sub(yv, param(args, A_VOFF));
           const xm = f32x4.mul(f32x4.sub(vc(R25), u), vc(R_TENTH));
           const xn = f32x4.mul(f32x4.sub(vc(R10), u), vc(R_TENTH));
@@ -350,7 +454,7 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
           const bM = f32x4.add(am, bm);
           const bH = f32x4.add(ah, bh);
           const bN = f32x4.add(an, bn);
-          if (method == HH_EXPEULER) {
+          if (method == HH_EXPEULER || method == HH_EXPEULER_TABLE) {
             // The coefficient is dt·φ(b·dt), so while every b is within B_SERIES (nearly always
             // at usual steps) the series gives it without exponentials and divisions, which
             // would be most of the step's time. (b ≥ 0: the host runs this kernel only for
@@ -418,7 +522,9 @@ function advanceGroups(args: usize, g0: i32, g1: i32, method: i32): void {
 /** Advances groups [g0, g1) (four neurons each) of the population described at args. */
 export function hhAdvance(args: usize, g0: i32, g1: i32): void {
   const method = load<i32>(args, A_METHOD);
-  if (method == HH_EXPEULER) advanceGroups(args, g0, g1, HH_EXPEULER);
-  else if (method == HH_RK4) advanceGroups(args, g0, g1, HH_RK4);
+  if (method == HH_EXPEULER) {
+    if (load<usize>(args, A_TAB) != 0) advanceGroups(args, g0, g1, HH_EXPEULER_TABLE);
+    else advanceGroups(args, g0, g1, HH_EXPEULER);
+  } else if (method == HH_RK4) advanceGroups(args, g0, g1, HH_RK4);
   else advanceGroups(args, g0, g1, HH_EULER);
 }

@@ -35,11 +35,13 @@ export {
   hhAdvance,
   hhSetArgs,
   hhSetBytes,
+  hhSetTable,
   HH_EULER,
   HH_EXPEULER,
   HH_RK4,
   HH_SLOTS,
   HH_ARG_BYTES,
+  HH_TABLE_ROW,
 } from './hh-sim';
 export { adam } from './adam';
 export { im2col, col2im, avgPool2d, avgPool2dBackward } from './conv';

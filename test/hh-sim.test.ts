@@ -246,6 +246,112 @@ describe('wasm HH population against the float64 reference', () => {
   });
 });
 
+describe('wasm HH population with rate tables (exponential Euler)', () => {
+  let one: WasmBackend;
+  let two: WasmBackend;
+  before(async () => {
+    one = createWasmBackend({ threads: 1 });
+    two = createWasmBackend({ threads: 2 });
+    await two.whenThreadsReady();
+  });
+  after(() => two?.close());
+
+  type Inner = { state: { v: Float32Array; m: Float32Array; h: Float32Array; n: Float32Array } };
+  /** Gates after one step from the same spread of states, exact rates against a table of `step` mV. */
+  function oneStepGateError(step: number | null, min?: number, max?: number): number {
+    const n = 4000;
+    const make = (table: boolean) =>
+      new WasmHhPopulation(
+        one.hhSim,
+        n,
+        'shifted',
+        'expeuler',
+        {},
+        table ? { step: step ?? 1, min, max } : null,
+      );
+    const exact = make(false);
+    const tab = make(step !== null);
+    for (const pop of [exact, tab]) {
+      const st = (pop as unknown as Inner).state;
+      for (let i = 0; i < n; i++) {
+        st.v[i] = -40 + (160 * i) / n + 0.001 * (i % 7); // −40 … 120 mV, off the grid points
+        st.m[i] = (i % 13) / 13;
+        st.h[i] = (i % 11) / 11;
+        st.n[i] = (i % 17) / 17;
+      }
+      pop.advance(0, 0.01, 1, new Float64Array(n), true);
+    }
+    let worst = 0;
+    for (const name of ['m', 'h', 'n']) {
+      const a = new Float64Array(n);
+      const b = new Float64Array(n);
+      exact.read(name, a);
+      tab.read(name, b);
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    }
+    return worst;
+  }
+
+  it('one step: gate error at float32 level at 1/32 mV, shrinking as spacing²', () => {
+    const fine = oneStepGateError(1 / 32);
+    const quarter = oneStepGateError(1 / 4);
+    const coarse = oneStepGateError(1);
+    assert.ok(fine < 1e-6, `1/32 mV: ${fine}`);
+    // Linear interpolation: error ∝ spacing² (16× from 1 to 1/4 mV; allow rounding to blur it).
+    assert.ok(coarse / quarter > 8 && coarse / quarter < 32, `1 mV ${coarse} vs 1/4 mV ${quarter}`);
+    assert.ok(coarse > 1e-5, `a 1 mV table should be visibly coarser: ${coarse}`);
+  });
+
+  it('vectors with a potential off the table take the exact rates, bit for bit', () => {
+    assert.equal(oneStepGateError(1 / 32, 500, 600), 0);
+  });
+
+  for (const [convention, model, currents] of [
+    ['shifted', 'hh', CURRENTS],
+    ['modern', 'hh-modern', [0, 3, 7, 10, 20]],
+  ] as const)
+    for (const dt of [0.01, 0.05])
+      it(`${model} at dt ${dt} matches the float64 reference as the exact kernel does`, () => {
+        const n = currents.length;
+        compareRuns(
+          new WasmHhPopulation(one.hhSim, n, convention, 'expeuler', {}, { step: 1 / 32 }),
+          reference(model, n, 'expeuler'),
+          perNeuron([...currents]),
+          { duration: 100, dt },
+          `${model} table dt ${dt}`,
+        );
+      });
+
+  it('1 and 2 threads give the same spikes; createPopulation passes the option; bad options fail', () => {
+    const n = 1001;
+    const currents = Array.from({ length: n }, (_, i) => (i % 97) * 0.3 + (i % 5) * 0.011);
+    const opts = { duration: 60, dt: 0.01, record: false as const };
+    const run = (be: WasmBackend) =>
+      simulate(
+        new WasmHhPopulation(be.hhSim, n, 'shifted', 'expeuler', {}, { step: 1 / 32 }),
+        perNeuron(currents),
+        opts,
+      ).spikeTimes;
+    assert.deepEqual(run(two), run(one));
+    setBackend('wasm');
+    try {
+      const pop = createPopulation('hh', 3, { fast: true, rateTable: { step: 0.25 } });
+      assert.equal(pop.params.rateTableMv, 0.25);
+      assert.equal(createPopulation('hh', 3, { fast: true }).params.rateTableMv, undefined);
+    } finally {
+      setBackend('js');
+    }
+    assert.throws(
+      () => new WasmHhPopulation(one.hhSim, 3, 'shifted', 'rk4', {}, { step: 0.1 }),
+      /exponential Euler only/,
+    );
+    assert.throws(
+      () => new WasmHhPopulation(one.hhSim, 3, 'shifted', 'expeuler', {}, { step: -1 }),
+      /step must be a positive number/,
+    );
+  });
+});
+
 describe('createPopulation({ fast })', () => {
   it('uses the wasm kernel for hh and hh-modern only when asked and wasm is the backend', () => {
     setBackend('wasm');

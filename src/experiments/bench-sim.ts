@@ -19,6 +19,8 @@ export interface BenchSimOptions {
   /** Input current, µA/cm² (10: regular firing, so spike detection is exercised too). */
   current: number;
   repeats: number;
+  /** Rate-table spacing in mV for the fast HH kernel's exponential Euler (absent: exact rates). */
+  rateTable?: number;
 }
 
 export interface BenchSimResult {
@@ -33,15 +35,24 @@ export interface BenchSimResult {
   spikes: number;
   /** Kernel backend that ran the population ('js': the plain-TypeScript reference). */
   backend: string;
+  /** The rate table's spacing the population ran with (null: exact rates). */
+  rateTableMv: number | null;
   node: string;
 }
 
 export function benchSim(opts: BenchSimOptions): BenchSimResult {
   const stim = constant({ amplitude: opts.current });
   let backend = 'js';
+  let rateTableMv: number | null = null;
   const run = (duration: number): { seconds: number; spikes: number; steps: number } => {
-    const pop = createPopulation(opts.model, opts.neurons, { integrator: opts.integrator, fast: true });
+    const pop = createPopulation(opts.model, opts.neurons, {
+      integrator: opts.integrator,
+      fast: true,
+      rateTable: opts.rateTable !== undefined ? { step: opts.rateTable } : null,
+    });
     backend = pop.backend ?? 'js';
+    const mv = pop.params.rateTableMv;
+    rateTableMv = typeof mv === 'number' ? mv : null;
     const t0 = performance.now();
     const res = simulate(pop, stim, { duration, dt: opts.dt, record: false });
     const seconds = (performance.now() - t0) / 1000;
@@ -63,6 +74,7 @@ export function benchSim(opts: BenchSimOptions): BenchSimResult {
     neuronStepsPerSec: (opts.neurons * runs[0].steps) / median,
     spikes: runs[0].spikes,
     backend,
+    rateTableMv,
     node: process.version,
   };
 }

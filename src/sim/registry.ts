@@ -2,6 +2,7 @@
 import { getBackend } from '../kernels/index.js';
 import type { WasmBackend } from '../kernels/index.js';
 import type { HhSim } from '../kernels/wasm/hh-sim.js';
+import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import { OdePopulation } from './population.js';
 import { WasmHhPopulation, wasmHhSupports } from './wasm-hh-population.js';
 import { hhModel, hhParams } from '../neurons/hh.js';
@@ -74,6 +75,11 @@ export interface PopulationOptions {
    * float64 plain-TypeScript reference, which the experiments comparing models rely on.
    */
   fast?: boolean;
+  /**
+   * Fast hh / hh-modern populations with exponential Euler: the gates' updates interpolated from a
+   * rate table over v (as NEURON's TABLE; default: exact rates). Ignored where no fast kernel runs.
+   */
+  rateTable?: RateTableOptions | null;
 }
 
 /** The wasm backend's HH kernel, when fast populations are asked for and wasm is the backend. */
@@ -95,7 +101,14 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
       const convention = name === 'hh' ? 'shifted' : 'modern';
       const sim = fastHhSim(opts);
       return sim && wasmHhSupports(hhParams(params, convention))
-        ? new WasmHhPopulation(sim, n, convention, integrator, params)
+        ? new WasmHhPopulation(
+            sim,
+            n,
+            convention,
+            integrator,
+            params,
+            integrator === 'expeuler' ? (opts.rateTable ?? null) : null,
+          )
         : new OdePopulation(hhModel(params, convention), n, integrator);
     }
     case 'lif':

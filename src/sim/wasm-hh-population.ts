@@ -5,8 +5,10 @@
  * blow-up check. simulate() drives it through advance(), many steps per call; step() is the
  * one-step form for callers that couple populations step by step.
  */
-import type { HhKernelParams, HhMethod, HhSim, HhState } from '../kernels/wasm/hh-sim.js';
-import { HHParams, hhParams, restingState } from '../neurons/hh.js';
+import type { HhKernelParams, HhMethod, HhRateTable, HhSim, HhState } from '../kernels/wasm/hh-sim.js';
+import { rateGrid } from '../kernels/wasm/rate-grid.js';
+import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
+import { HHParams, gateCoefficients, hhParams, restingState } from '../neurons/hh.js';
 import type { IntegratorName, Population } from '../neurons/types.js';
 import { INTEGRATORS } from '../neurons/types.js';
 
@@ -19,6 +21,53 @@ const VARIABLES = ['v', 'm', 'h', 'n'] as const;
  */
 export function wasmHhSupports(p: Readonly<HHParams>): boolean {
   return p.C > 0 && p.gNa >= 0 && p.gK >= 0 && p.gL >= 0;
+}
+
+/**
+ * The grid of an HH population's rate table: by default the shifted potential v − vOffset from
+ * −50 to 150 mV (rest to beyond the spike's peak in either convention) at 1/32 mV; min and max,
+ * when given, are potentials v.
+ */
+export function hhRateGrid(
+  o: RateTableOptions,
+  vOffset: number,
+): { min: number; step: number; rows: number } {
+  return rateGrid({ step: o.step, min: o.min ?? vOffset - 50, max: o.max ?? vOffset + 150 });
+}
+
+/**
+ * The table for these parameters and dt (assembly/hh-sim.ts hhSetTable): per row Am, Bm, Ah, Bh,
+ * An, Bn, 0, 0 at the row's potential, then the slopes to the next row, computed in float64.
+ */
+export function hhRateTable(
+  p: Readonly<HHParams>,
+  dt: number,
+  grid: { min: number; step: number; rows: number },
+): Float32Array {
+  const ROW = 16;
+  const out = new Float32Array(grid.rows * ROW);
+  const a = new Float64Array(3);
+  const b = new Float64Array(3);
+  const at = (v: number, q: Float64Array): void => {
+    gateCoefficients(v - p.vOffset, a, b, 0);
+    for (let k = 0; k < 3; k++) {
+      const f = b[k] * dt > 1e-12 ? -Math.expm1(-b[k] * dt) / b[k] : dt;
+      q[2 * k] = a[k] * f;
+      q[2 * k + 1] = b[k] * f;
+    }
+  };
+  let here = new Float64Array(6);
+  let next = new Float64Array(6);
+  at(grid.min, here);
+  for (let r = 0; r < grid.rows; r++) {
+    at(grid.min + (r + 1) * grid.step, next);
+    for (let q = 0; q < 6; q++) {
+      out[r * ROW + q] = here[q];
+      out[r * ROW + 8 + q] = next[q] - here[q];
+    }
+    [here, next] = [next, here];
+  }
+  return out;
 }
 
 export class WasmHhPopulation implements Population {
@@ -34,6 +83,8 @@ export class WasmHhPopulation implements Population {
   private readonly vOut: Float64Array;
   private vStale = false;
   private times: number[][] = [];
+  /** The rate table of the last dt (exponential Euler with rate tables only). */
+  private table: (HhRateTable & { dt: number }) | null = null;
 
   constructor(
     private readonly sim: HhSim,
@@ -41,6 +92,8 @@ export class WasmHhPopulation implements Population {
     convention: 'shifted' | 'modern' = 'shifted',
     readonly integrator: IntegratorName = 'expeuler',
     params: Partial<HHParams> = {},
+    /** Exponential Euler: interpolate the gates' updates from a rate table (null: exact rates). */
+    readonly rateTable: RateTableOptions | null = null,
   ) {
     if (!Number.isInteger(n) || n < 1)
       throw new RangeError(`population size must be a positive integer, got ${n}`);
@@ -50,7 +103,15 @@ export class WasmHhPopulation implements Population {
     if (!wasmHhSupports(p))
       throw new RangeError('the wasm HH kernel needs C > 0 and non-negative conductances');
     this.model = convention === 'modern' ? 'hh-modern' : 'hh';
-    this.params = { ...p, integrator }; // the same fields as the reference population's
+    if (rateTable && integrator !== 'expeuler')
+      throw new RangeError(`rate tables serve exponential Euler only, not ${integrator}`);
+    if (rateTable) hhRateGrid(rateTable, p.vOffset); // validates the options now
+    // The same fields as the reference population's (plus the table's spacing when one is used).
+    this.params = {
+      ...p,
+      integrator,
+      ...(rateTable ? { rateTableMv: hhRateGrid(rateTable, p.vOffset).step } : {}),
+    };
     this.kernelParams = { ...p, voltageLimit: VOLTAGE_LIMIT };
     this.rest = restingState(p);
     this.maxAdvanceSteps = sim.maxSteps;
@@ -119,7 +180,17 @@ export class WasmHhPopulation implements Population {
       state: this.state,
       pad: this.rest,
       onSpike: (i, s, fraction) => times[i].push(stepStart(s) + fraction * dt),
+      rateTable: this.tableFor(dt),
     });
+  }
+
+  private tableFor(dt: number): HhRateTable | null {
+    if (!this.rateTable) return null;
+    if (this.table?.dt !== dt) {
+      const grid = hhRateGrid(this.rateTable, this.kernelParams.vOffset);
+      this.table = { dt, table: hhRateTable(this.kernelParams, dt, grid), ...grid };
+    }
+    return this.table;
   }
 
   read(name: string, out: Float64Array): void {

@@ -23,6 +23,7 @@ interface BenchSimFlags {
   integrator: IntegratorName;
   current: number;
   repeats: number;
+  rateTable?: number;
   backend?: string;
   json?: boolean;
 }
@@ -39,9 +40,18 @@ export function registerBench(program: Command): void {
     .option('--integrator <name>', 'euler, rk4 or expeuler', integratorName, 'expeuler')
     .option('--current <uA>', 'constant input current', finiteNumber, 10)
     .option('--repeats <n>', 'timed runs (the median is reported)', positiveInt, 1)
+    .option(
+      '--rate-table <mV>',
+      "wasm hh / hh-modern, expeuler: interpolate the gates' updates from a table over v of this spacing (1/32: float32 precision; default: exact rates)",
+      positiveNumber,
+    )
     .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action(async (flags: BenchSimFlags) => {
+      if (flags.rateTable !== undefined && flags.integrator !== 'expeuler')
+        throw new UserError(`--rate-table serves --integrator expeuler only, not ${flags.integrator}`);
+      if (flags.rateTable !== undefined && !['hh', 'hh-modern'].includes(flags.model))
+        throw new UserError(`--rate-table serves the wasm kernel of hh and hh-modern, not ${flags.model}`);
       selectBackend(flags.backend);
       checkPopulationSize(flags.model, flags.neurons, { integrator: flags.integrator });
       await backendReady();
@@ -51,13 +61,15 @@ export function registerBench(program: Command): void {
         flags.duration,
         flags.integrator,
       );
+      if (flags.rateTable !== undefined && r.rateTableMv === null)
+        throw new UserError(`--rate-table needs the wasm backend (this run used ${r.backend})`);
       if (flags.json) {
         process.stdout.write(JSON.stringify(r) + '\n');
         return;
       }
       process.stdout.write(
         `${r.model} (${r.integrator}), ${r.neurons} neurons × ${r.steps} steps: ` +
-          `${(r.neuronStepsPerSec / 1e6).toFixed(2)} M neuron-steps/s (median of ${r.repeats}, ${r.medianSeconds.toFixed(2)} s, ${r.spikes} spikes, backend ${r.backend}, node ${r.node})\n`,
+          `${(r.neuronStepsPerSec / 1e6).toFixed(2)} M neuron-steps/s (median of ${r.repeats}, ${r.medianSeconds.toFixed(2)} s, ${r.spikes} spikes, backend ${r.backend}${r.rateTableMv !== null ? `, rate table ${r.rateTableMv} mV` : ''}, node ${r.node})\n`,
       );
     });
 

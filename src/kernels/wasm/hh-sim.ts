@@ -68,6 +68,19 @@ export interface HhRun {
   pad: Readonly<{ v: number; m: number; h: number; n: number }>;
   /** Called for each spike, per neuron in time order: in step `step` of the run, `fraction` into it. */
   onSpike(neuron: number, step: number, fraction: number): void;
+  /**
+   * Exponential Euler only: the gates' updates interpolated from this table over v, built for
+   * these parameters and this dt (null or absent: the exact rates).
+   */
+  rateTable?: HhRateTable | null;
+}
+
+/** A rate table (assembly/hh-sim.ts hhSetTable): `rows` rows of HH_TABLE_ROW (16) floats from min. */
+export interface HhRateTable {
+  table: Float32Array;
+  min: number;
+  step: number;
+  rows: number;
 }
 
 export interface HhSim {
@@ -92,6 +105,7 @@ export function createHhSim(ctx: HhSimContext): HhSim {
     rk4: ex.HH_RK4.value,
   };
   const maxSteps = 2 * slots;
+  if (ex.HH_TABLE_ROW.value !== 16) throw new Error('hhnet.wasm: unexpected HH rate-table row size');
 
   function run(r: HhRun): HhDivergence | null {
     const n = r.state.v.length;
@@ -108,6 +122,9 @@ export function createHhSim(ctx: HhSimContext): HhSim {
     const shared = chunks > 1 && n * steps >= PARALLEL_MIN_NEURON_STEPS && ctx.threadsUp() > 1;
     const setBytes = ex.hhSetBytes(n);
     const rows = r.held ? 1 : steps;
+    const table = r.method === 'expeuler' ? (r.rateTable ?? null) : null;
+    if (table && table.table.length !== table.rows * 16)
+      throw new RangeError(`wasm hh: a rate table of ${table.rows} rows needs ${table.rows * 16} floats`);
     ctx.settle();
     // Argument blocks (main, side), input state, input currents, output set, side output set.
     const ptrs = arena.place([
@@ -117,9 +134,10 @@ export function createHhSim(ctx: HhSimContext): HhSim {
       rows * nPad * 4,
       setBytes,
       shared ? setBytes : 0,
+      table ? table.table.length * 4 : 0,
     ]);
     if (!ptrs) throw new RangeError(`wasm hh: ${n} neurons × ${rows} input rows do not fit in 4 GiB`);
-    const [argMain, argSide, inSet, input, outSet, sideSet] = ptrs;
+    const [argMain, argSide, inSet, input, outSet, sideSet, tablePtr] = ptrs;
     const f32 = arena.f32;
     const plane = nPad; // floats per variable
     const vars = [r.state.v, r.state.m, r.state.h, r.state.n];
@@ -134,7 +152,8 @@ export function createHhSim(ctx: HhSimContext): HhSim {
       f32.set(r.input.subarray(row * n, row * n + n), at);
       f32.fill(0, at + n, at + nPad);
     }
-    const setArgs = (args: number, out: number): void =>
+    if (table) f32.set(table.table, tablePtr >>> 2);
+    const setArgs = (args: number, out: number): void => {
       ex.hhSetArgs(
         args,
         n,
@@ -156,6 +175,8 @@ export function createHhSim(ctx: HhSimContext): HhSim {
         input,
         out,
       );
+      if (table) ex.hhSetTable(args, tablePtr, table.min, 1 / table.step, table.rows);
+    };
     setArgs(argMain, outSet);
     let late: number[] = [];
     if (shared) {

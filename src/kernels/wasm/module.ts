@@ -141,6 +141,7 @@ export interface KernelExports {
   hhAdvance(args: number, g0: number, g1: number): void;
   /** Bytes of one HH state/output set for n neurons. */
   hhSetBytes(n: number): number;
+  hhSetTable(args: number, tab: number, min: number, inv: number, rows: number): void;
   /** dst = e^src (or e^src − 1) over n floats, n a multiple of 4 (for tests). */
   vectorExp(src: number, dst: number, n: number, minus1: number): void;
   HH_EULER: WasmGlobal;
@@ -148,6 +149,7 @@ export interface KernelExports {
   HH_RK4: WasmGlobal;
   HH_SLOTS: WasmGlobal;
   HH_ARG_BYTES: WasmGlobal;
+  HH_TABLE_ROW: WasmGlobal;
   /** Job kinds. */
   JOB_GEMM: WasmGlobal;
   JOB_HH: WasmGlobal;

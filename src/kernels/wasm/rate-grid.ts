@@ -28,7 +28,10 @@ export const RATE_TABLE_DEFAULTS: Readonly<Required<RateTableOptions>> = {
 
 /** The rate-table grid for options (validated). */
 export function rateGrid(o: RateTableOptions): { min: number; step: number; rows: number } {
-  const { min, max, step } = { ...RATE_TABLE_DEFAULTS, ...o };
+  // Fields given as undefined take their defaults too.
+  const min = o.min ?? RATE_TABLE_DEFAULTS.min;
+  const max = o.max ?? RATE_TABLE_DEFAULTS.max;
+  const step = o.step ?? RATE_TABLE_DEFAULTS.step;
   if (!Number.isFinite(min) || !Number.isFinite(max) || !(max > min))
     throw new RangeError(`rate table: need finite min < max (mV), got min ${min}, max ${max}`);
   if (!(step > 0) || !Number.isFinite(step))
