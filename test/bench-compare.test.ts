@@ -200,8 +200,9 @@ function fakeRunner(
       return ok(JSON.stringify({ wallSeconds: 10, seconds: 8, meanRateHz: 36, cvIsi: 2, synapses: 319751 }));
     }
     if (command === process.execPath && a.includes('sim')) {
-      calls.push('hhnet sim');
-      return ok(JSON.stringify({ neuronStepsPerSec: 20e6 + round * 1e6, spikes: 70000 }));
+      const tables = a.includes('--rate-table');
+      calls.push(`hhnet sim${tables ? ' --rate-table' : ''}`);
+      return ok(JSON.stringify({ neuronStepsPerSec: (tables ? 40e6 : 20e6) + round * 1e6, spikes: 70000 }));
     }
     if (command === PY && a[0].endsWith('torch_train.py')) {
       calls.push(`torch${a.includes('--no-check') ? ' --no-check' : ''}`);
@@ -248,6 +249,7 @@ test('runCompare alternates the tools each round and compares medians over round
     'hhnet train',
     'torch',
     'hhnet sim',
+    'hhnet sim --rate-table',
     'brian numpy',
     'brian cython',
     'brian cpp_standalone',
@@ -283,6 +285,7 @@ test('runCompare alternates the tools each round and compares medians over round
   const cpp = report.sim.rows.find((r) => r.tool === 'brian2 cpp_standalone');
   assert.ok(cpp);
   assert.equal(cpp.speedup, 22e6 / 16e6);
+  assert.equal(cpp.speedupTables, 42e6 / 16e6);
   assert.deepEqual(cpp.binarySeconds, [6.5, 6.5, 6.5]);
   assert.equal(report.sim.neuronSteps, 10000 * 500);
   assert.equal(report.machine.cpu, 'Test CPU');
@@ -309,7 +312,9 @@ test('runCompare alternates the tools each round and compares medians over round
   const omp = threads > 0 ? ` \\[${threads} OpenMP threads\\]` : '';
   assert.match(
     text,
-    new RegExp(`\\| Brian2 \\(C\\+\\+ standalone\\)${omp} +\\| 16\\.00 +\\| 69999 +\\| 1\\.38× +\\|`),
+    new RegExp(
+      `\\| Brian2 \\(C\\+\\+ standalone\\)${omp} +\\| 16\\.00 +\\| 69999 +\\| 2\\.63× \\(1\\.38×\\) +\\|`,
+    ),
   );
 });
 
@@ -319,6 +324,7 @@ test('runCompare skips missing tools with the install hint and still runs hhnet'
   const round = [
     'hhnet train',
     'hhnet sim',
+    'hhnet sim --rate-table',
     'hhnet network',
     'hhnet network --exact-rates',
     'hhnet cable 300 0.01',

@@ -367,8 +367,10 @@ export interface SimRow {
   rate: Summary;
   /** Spike count of each round. */
   spikes: number[];
-  /** hhnet rate / this rate (null for hhnet itself). */
+  /** hhnet's rate (exact rates) / this rate (null for hhnet's own rows). */
   speedup: number | null;
+  /** hhnet's rate with rate tables / this rate (null for hhnet's own rows). */
+  speedupTables: number | null;
   /** Set when the tool is not installed. */
   missing: string | null;
   /** Brian2 C++ standalone: wall time of the whole binary run, per round (s). */
@@ -519,7 +521,12 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   const simRates = new Map<string, number[]>();
   const simSpikes = new Map<string, number[]>();
   const binarySeconds: number[] = [];
-  const simTools = ['hhnet', ...opts.brianTargets.map((t) => `brian2 ${t}`)];
+  /** hhnet's population runs: exact rates, and the gates from a rate table (1/32 mV). */
+  const HHNET_SIM: [string, string[]][] = [
+    ['hhnet', []],
+    ['hhnet rate tables', ['--rate-table', `${1 / 32}`]],
+  ];
+  const simTools = [...HHNET_SIM.map(([t]) => t), ...opts.brianTargets.map((t) => `brian2 ${t}`)];
   for (const t of simTools) {
     simRates.set(t, []);
     simSpikes.set(t, []);
@@ -615,20 +622,23 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
         '--current',
         `${opts.current}`,
       ];
-      const h = await job(round, 'hhnet bench sim', process.execPath, [
-        cli,
-        'bench',
-        'sim',
-        '--model',
-        'hh',
-        '--integrator',
-        'expeuler',
-        ...common,
-        '--json',
-      ]);
-      if (h) {
-        push(simRates, 'hhnet', num(h.neuronStepsPerSec));
-        push(simSpikes, 'hhnet', num(h.spikes));
+      for (const [tool, extra] of HHNET_SIM) {
+        const h = await job(round, `${tool} bench sim`, process.execPath, [
+          cli,
+          'bench',
+          'sim',
+          '--model',
+          'hh',
+          '--integrator',
+          'expeuler',
+          ...common,
+          ...extra,
+          '--json',
+        ]);
+        if (h) {
+          push(simRates, tool, num(h.neuronStepsPerSec));
+          push(simSpikes, tool, num(h.spikes));
+        }
       }
       if (tools.brian2.available) {
         for (const target of opts.brianTargets) {
@@ -829,15 +839,18 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   let sim: CompareReport['sim'] = null;
   if (wantSim) {
     const hh = summarize(simRates.get('hhnet') ?? []);
+    const hhTables = summarize(simRates.get('hhnet rate tables') ?? []);
     sim = {
       rows: simTools.map((tool): SimRow => {
         const rate = summarize(simRates.get(tool) ?? []);
+        const ours = tool.startsWith('hhnet');
         const row: SimRow = {
           tool,
           rate,
           spikes: simSpikes.get(tool) ?? [],
-          speedup: tool === 'hhnet' ? null : speedup(hh.median, rate.median, 'rate'),
-          missing: tool === 'hhnet' || tools.brian2.available ? null : tools.brian2.reason,
+          speedup: ours ? null : speedup(hh.median, rate.median, 'rate'),
+          speedupTables: ours ? null : speedup(hhTables.median, rate.median, 'rate'),
+          missing: ours || tools.brian2.available ? null : tools.brian2.reason,
         };
         if (tool === 'brian2 cpp_standalone') row.binarySeconds = binarySeconds;
         return row;
@@ -898,6 +911,7 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
 
 const SIM_LABELS: Record<string, string> = {
   hhnet: 'hhnet',
+  'hhnet rate tables': 'hhnet (rate tables, 1/32 mV)',
   'brian2 numpy': 'Brian2 (numpy)',
   'brian2 cython': 'Brian2 (cython)',
   'brian2 cpp_standalone': 'Brian2 (C++ standalone)',
@@ -935,16 +949,19 @@ export function simTable(report: CompareReport): string {
   const rows = report.sim.rows.map((r) => {
     const spikes = r.spikes.length ? [...new Set(r.spikes)].join(', ') : '—';
     return [
-      (SIM_LABELS[r.tool] ?? r.tool) +
+      (r.tool === 'hhnet' ? 'hhnet (exact rates)' : (SIM_LABELS[r.tool] ?? r.tool)) +
         (r.tool === 'brian2 cpp_standalone' && report.options.brianOpenmpThreads > 0
           ? ` [${report.options.brianOpenmpThreads} OpenMP threads]`
           : ''),
       r.missing ?? formatSummary(r.rate, '', 1e-6, 2, 'failed'),
       r.missing ? '—' : spikes,
-      r.tool === 'hhnet' ? '1×' : formatRatio(r.speedup),
+      r.tool.startsWith('hhnet') ? '—' : `${formatRatio(r.speedupTables)} (${formatRatio(r.speedup)})`,
     ];
   });
-  return markdownTable(['tool', 'M neuron-steps/s', 'spikes', 'hhnet speed-up'], rows);
+  return markdownTable(
+    ['tool', 'M neuron-steps/s', 'spikes', 'hhnet speed-up: rate tables (exact rates)'],
+    rows,
+  );
 }
 
 export function machineLine(report: CompareReport): string {
