@@ -143,6 +143,35 @@ describe('sweeps over a BullMQ queue in Redis', { skip }, () => {
     await worker.close();
   });
 
+  it('a worker of another hhnet build refuses the job, stops taking jobs, and the job goes to another', async () => {
+    await drain();
+    const config = parseSweep({ experiment: 'multitask', models: ['hh-fc'], seeds: [0, 1] });
+    const refused: string[] = [];
+    const stranger = fakeTrainer();
+    const other = await startWorker(
+      url,
+      { ...quiet, runTraining: stranger.run, onWrongBuild: (m) => refused.push(m) },
+      { build: '0.0.1+other' },
+    );
+    const sweep = runQueuedSweep(
+      config,
+      join(dir, 'builds'),
+      url,
+      { ...quiet, build: '0.1.0+mine' },
+      { attempts: 3, backoffMs: 50 },
+    );
+    for (let k = 0; k < 200 && refused.length === 0; k++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(refused.length, 1, 'the stranger refused once, then stopped taking jobs');
+    assert.match(refused[0], /enqueued by hhnet 0\.1\.0\+mine, but this worker runs hhnet 0\.0\.1\+other/);
+    const good = fakeTrainer();
+    const mine = await startWorker(url, { ...quiet, runTraining: good.run }, { build: '0.1.0+mine' });
+    const report = await sweep;
+    assert.ok(report.runs.every((r) => r.status === 'done'));
+    assert.equal(stranger.calls.length, 0, 'the stranger trained nothing');
+    assert.equal(good.calls.length, 2);
+    await Promise.all([other.close(), mine.close()]);
+  });
+
   it('a worker that dies mid-run loses the job to another, which resumes from its checkpoint', async () => {
     await drain();
     const config = parseSweep({ experiment: 'multitask', models: ['hh-fc'], seeds: [0] });

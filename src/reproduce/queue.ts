@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import type { Job } from 'bullmq';
 import { finishedRun, planSweep, runSweep } from './sweep.js';
 import type { SweepConfig, SweepReport } from './sweep.js';
+import { buildId } from '../util/environment.js';
 
 export const QUEUE_NAME = 'hhnet-runs';
 
@@ -97,6 +98,8 @@ export interface RunJob {
   args: string[];
   /** The sweep's output directory as the coordinator sees it (absolute). */
   sweepOut: string;
+  /** The coordinator's hhnet build (buildId): only a worker of the same build runs the job. */
+  hhnet: string;
 }
 
 /** A job id that is the same for the same run of the same sweep directory (no ':' — BullMQ's separator). */
@@ -119,6 +122,8 @@ export interface CoordinatorDeps {
   log: (line: string) => void;
   /** Progress: runs done, running, failed, waiting (called as jobs end). */
   onProgress?: (p: { done: number; running: number; failed: number; waiting: number; total: number }) => void;
+  /** The build the jobs are for (default: this one, buildId()). */
+  build?: string;
 }
 
 /**
@@ -200,7 +205,7 @@ export async function runQueuedSweep(
       const jobId = runJobId(sweepOut, run.id);
       const job = await queue.add(
         run.id,
-        { runId: run.id, args: run.args, sweepOut },
+        { runId: run.id, args: run.args, sweepOut, hhnet: deps.build ?? buildId() },
         {
           jobId,
           attempts: tuning.attempts ?? 3,
@@ -233,6 +238,11 @@ export async function runQueuedSweep(
 
 export interface WorkerDeps {
   log: (line: string) => void;
+  /**
+   * Called once when a job comes from a coordinator of another hhnet build: the worker has failed
+   * that attempt (the job goes back for another worker) and takes no more jobs; the caller ends.
+   */
+  onWrongBuild?: (message: string) => void;
   /** Runs `hhnet ARGS --out DIR` (see SweepDeps.runTraining). */
   runTraining: (args: string[], dir: string) => Promise<{ code: number; stderr: string }>;
 }
@@ -242,6 +252,8 @@ export interface WorkerOptions extends QueueTuning {
   concurrency?: number;
   /** Where run directories are on this machine (default: the coordinator's path of the sweep). */
   runsDir?: string;
+  /** This worker's build (default: buildId()). */
+  build?: string;
 }
 
 /** Takes jobs until closed; each job trains (or resumes) its run and throws when training failed. */
@@ -251,10 +263,22 @@ export async function startWorker(
   opts: WorkerOptions = {},
 ): Promise<Worker<RunJob>> {
   const connection = await checkRedis(url);
-  const worker = new Worker<RunJob>(
+  const build = opts.build ?? buildId();
+  let refused = false;
+  const worker: Worker<RunJob> = new Worker<RunJob>(
     QUEUE_NAME,
     async (job: Job<RunJob>) => {
       const { runId, args, sweepOut } = job.data;
+      if (job.data.hhnet !== build) {
+        const message = `${runId}: enqueued by hhnet ${job.data.hhnet ?? '(unknown build)'}, but this worker runs hhnet ${build}; install the coordinator's version on every worker (other code may give other results)`;
+        deps.log(message);
+        if (!refused) {
+          refused = true;
+          worker.pause(true).catch(() => {}); // no more jobs here; this one goes back to the queue
+          deps.onWrongBuild?.(message);
+        }
+        throw new Error(message);
+      }
       const dir = opts.runsDir ? join(opts.runsDir, runId) : join(sweepOut, 'runs', runId);
       const resume = existsSync(join(dir, 'checkpoint.safetensors'));
       deps.log(`${runId}: ${resume ? 'resuming' : 'training'} in ${dir} (attempt ${job.attemptsMade + 1})`);

@@ -163,9 +163,18 @@ export function registerWorker(program: Command): void {
         if (!flags.quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       };
       const children = new Set<ChildProcess>();
+      let wrongBuild: string | null = null;
+      let stopNow = (): void => {};
       const worker = await startWorker(
         flags.queue,
-        { log, runTraining: trainingRunner(children) },
+        {
+          log,
+          runTraining: trainingRunner(children),
+          onWrongBuild: (message) => {
+            wrongBuild = message;
+            stopNow();
+          },
+        },
         {
           concurrency: flags.concurrency,
           runsDir: flags.runsDir,
@@ -184,7 +193,10 @@ export function registerWorker(program: Command): void {
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        stopNow = () => void worker.close().then(() => resolveStop());
+        if (wrongBuild) stopNow();
       });
+      if (wrongBuild) throw new UserError(`worker stopped: ${wrongBuild}`);
       process.exitCode = 130;
     });
 }
