@@ -48,7 +48,8 @@ test('sweep files: bad fields are named; the grid is models × noise × seeds', 
   ]);
   assert.equal(runs[3].id, 'hh-fc-noise50-seed1');
   const bad: [unknown, RegExp][] = [
-    [{ ...ok, experiment: 'mi' }, /s\.json: experiment: /],
+    [{ ...ok, experiment: 'sim' }, /s\.json: experiment: /],
+    [{ ...ok, experiment: 'mi' }, /s\.json: models\[0\]: /],
     [{ ...ok, models: ['hh-fc', 'nope'] }, /s\.json: models\[1\]: /],
     [{ ...ok, seeds: [] }, /s\.json: seeds: /],
     [{ ...ok, seeds: [0, 0] }, /s\.json: seeds: lists a value twice/],
@@ -65,6 +66,8 @@ test('sweep files: bad fields are named; the grid is models × noise × seeds', 
   assert.equal(planSweep(example).length, 4);
   const rl = loadSweepFile(new URL('../../examples/sweeps/rl-quick.json', import.meta.url).pathname);
   assert.equal(planSweep(rl).length, 6);
+  const mi = loadSweepFile(new URL('../../examples/sweeps/mi-quick.json', import.meta.url).pathname);
+  assert.equal(planSweep(mi).length, 9);
   const yaml = join(dir, 'bad.yaml');
   writeFileSync(yaml, 'models: [unclosed');
   assert.throws(() => loadSweepFile(yaml), /bad\.yaml is not valid YAML/);
@@ -231,5 +234,60 @@ test('RL sweeps: hhnet train rl runs with --state-noise as the noise axis; the e
   assert.equal(agg.n, 2);
   assert.ok(Math.abs(agg.mean - (returns[0] + returns[1]) / 2) < 1e-9);
   assert.match(r.stderr, /ann: evaluation return .* \(2 seed\(s\)\)/);
+  assert.ok(existsSync(join(out, 'sweep.svg')));
+});
+
+test('MI sweeps: hhnet mi runs (VIB), the information bounds and accuracies across seeds; no noise axis', async () => {
+  const config = parseSweep({ experiment: 'mi', models: ['hh', 'lif'], seeds: [0, 1], epochs: 2, K: 8 });
+  const runs = planSweep(config);
+  assert.equal(runs.length, 4);
+  assert.deepEqual(runs[0].args.slice(0, 7), ['mi', '--model', 'hh', '--seed', '0', '--epochs', '2']);
+  assert.ok(runs[0].args.join(' ').includes('--K 8'));
+  assert.throws(
+    () => parseSweep({ experiment: 'mi', models: ['hh'], noise: [0.5] }, 'm.json'),
+    /m\.json: noise\[0\]: mi runs have no noise axis/,
+  );
+  assert.throws(
+    () => parseSweep({ experiment: 'mi', models: ['hh-fc'] }, 'm.json'),
+    /m\.json: models\[0\]: /,
+  );
+  const file = join(dir, 'mi.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      experiment: 'mi',
+      models: ['lif'],
+      seeds: [0, 1],
+      epochs: 2,
+      dataset: 'multi-mnist',
+      limitTrain: 64,
+      limitTest: 32,
+      batch: 32,
+      T: 2,
+      K: 8,
+    }),
+  );
+  const out = join(dir, 'mi');
+  const r = await runCli(['sweep', file, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const saved = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+  assert.deepEqual(
+    saved.runs.map((x: { id: string; status: string; curve: unknown[] }) => [x.id, x.status, x.curve.length]),
+    [
+      ['lif-noise0-seed0', 'done', 2],
+      ['lif-noise0-seed1', 'done', 2],
+    ],
+  );
+  // The sweep's numbers are the runs' own last epochs.
+  for (const run of saved.runs as { dir: string; metrics: Record<string, number> }[]) {
+    const mi = JSON.parse(readFileSync(join(run.dir, 'mi.json'), 'utf8'));
+    const last = mi.epochs[mi.epochs.length - 1];
+    assert.equal(run.metrics.izx, last.izx);
+    assert.equal(run.metrics.izy1, last.izy.task1);
+    assert.equal(run.metrics.acc2, last.acc2);
+  }
+  const agg = saved.aggregates[0].metrics.izx;
+  assert.equal(agg.n, 2);
+  assert.match(r.stderr, /lif: I\(Z;Y₁\) lower bound -?[0-9.]+ bits ± [0-9.]+, .* \(2 seed\(s\)\)/);
   assert.ok(existsSync(join(out, 'sweep.svg')));
 });

@@ -4,8 +4,8 @@
  * stopped), the finished ones read back, and an aggregate DIR/sweep.json with mean, standard
  * deviation and 95% interval across seeds per model and noise level, plus DIR/sweep.svg.
  *
- * A run is one `hhnet train multitask` or `hhnet train rl` process (the same command a user would type, so a sweep
- * run and a hand-made run are interchangeable); the caller provides how to start one
+ * A run is one `hhnet train multitask`, `hhnet train rl` or `hhnet mi` process (the same command a
+ * user would type, so a sweep run and a hand-made run are interchangeable); the caller provides how to start one
  * (SweepDeps.runTraining), which keeps this module free of the CLI and lets tests fake it.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MULTI_KINDS } from '../data/multi.js';
 import { MULTITASK_MODELS } from '../models/multitask.js';
+import { VIB_MODELS } from '../models/vib.js';
 import { ACTOR_KINDS } from '../rl/networks.js';
 import { ENV_NAMES } from '../rl/pendulums.js';
 import { concatCharts, intervalBarChart, lineChart } from '../report/charts.js';
@@ -61,10 +62,31 @@ const rlSweep = z
     padding: z.enum(['zero', 'repeat']).optional(),
   })
   .strict();
-export const sweepSchema = z.discriminatedUnion('experiment', [multitaskSweep, rlSweep]);
+/** Mutual-information sweeps (VIB, `hhnet mi`): no noise axis. */
+const miSweep = z
+  .object({
+    experiment: z.literal('mi'),
+    models: z.array(z.enum(VIB_MODELS)).min(1),
+    ...grid,
+    noise: z
+      .array(z.literal(0, { error: 'mi runs have no noise axis: leave noise out (or [0])' }))
+      .min(1)
+      .default([0]),
+    dataset: z.enum(MULTI_KINDS).optional(),
+    epochs: positiveInt.default(10),
+    T: positiveInt.optional(),
+    K: positiveInt.optional(),
+    beta: z.number().nonnegative().optional(),
+    limitTrain: positiveInt.optional(),
+    limitTest: positiveInt.optional(),
+    dataDir: z.string().min(1).optional(),
+  })
+  .strict();
+export const sweepSchema = z.discriminatedUnion('experiment', [multitaskSweep, rlSweep, miSweep]);
 export type SweepConfig = z.infer<typeof sweepSchema>;
 export type MultitaskSweep = z.infer<typeof multitaskSweep>;
 export type RlSweep = z.infer<typeof rlSweep>;
+export type MiSweep = z.infer<typeof miSweep>;
 
 /** Reads and validates a sweep file (JSON, or YAML by extension); errors name the file and field. */
 export function loadSweepFile(path: string): SweepConfig {
@@ -163,8 +185,15 @@ interface RlResult {
   stepsDone: number;
   evals: { step: number; meanReturn: number }[];
 }
+interface MiResultFile {
+  epochs: { epoch: number; izx: number; izy: { task1: number; task2: number }; acc1: number; acc2: number }[];
+}
 
-const EXPERIMENTS: { multitask: Experiment<MultitaskSweep>; rl: Experiment<RlSweep> } = {
+const EXPERIMENTS: {
+  multitask: Experiment<MultitaskSweep>;
+  rl: Experiment<RlSweep>;
+  mi: Experiment<MiSweep>;
+} = {
   multitask: {
     command: ['train', 'multitask'],
     resultFile: 'metrics.json',
@@ -237,6 +266,46 @@ const EXPERIMENTS: { multitask: Experiment<MultitaskSweep>; rl: Experiment<RlSwe
     },
     curve: (r) => (r as unknown as RlResult).evals.map((e) => ({ x: e.step, y: e.meanReturn })),
     curveX: 'environment step',
+  },
+  mi: {
+    command: ['mi'],
+    resultFile: 'mi.json',
+    args: (c) => [
+      '--epochs',
+      `${c.epochs}`,
+      ...opt('--dataset', c.dataset),
+      ...opt('--batch', c.batch),
+      ...opt('--T', c.T),
+      ...opt('--K', c.K),
+      ...opt('--beta', c.beta),
+      ...opt('--lr', c.lr),
+      ...opt('--limit-train', c.limitTrain),
+      ...opt('--limit-test', c.limitTest),
+      ...opt('--data-dir', c.dataDir),
+      ...opt('--backend', c.backend),
+    ],
+    identity: (c, run) => [
+      ['model', run.model],
+      ['seed', run.seed],
+      ['epochs', c.epochs],
+    ],
+    finished: (r, c) =>
+      Array.isArray((r as unknown as MiResultFile).epochs) &&
+      (r as unknown as MiResultFile).epochs.length >= c.epochs,
+    metrics: [
+      { key: 'izy1', label: 'I(Z;Y₁) lower bound', unit: 'bits' },
+      { key: 'izy2', label: 'I(Z;Y₂) lower bound', unit: 'bits' },
+      { key: 'izx', label: 'I(Z;X) upper bound', unit: 'bits' },
+      { key: 'acc1', label: 'task 1 accuracy', unit: '%' },
+      { key: 'acc2', label: 'task 2 accuracy', unit: '%' },
+    ],
+    final: (r) => {
+      const e = (r as unknown as MiResultFile).epochs;
+      const last = e[e.length - 1];
+      return { izx: last.izx, izy1: last.izy.task1, izy2: last.izy.task2, acc1: last.acc1, acc2: last.acc2 };
+    },
+    curve: (r) => (r as unknown as MiResultFile).epochs.map((e) => ({ x: e.epoch, y: e.izy.task1 })),
+    curveX: 'epoch',
   },
 };
 
@@ -416,9 +485,10 @@ export function describe(specs: readonly MetricSpec[], values: Record<string, nu
     .map((m) => {
       const v = values[m.key];
       if (v === undefined) return `${m.label} n/a`;
-      if (typeof v === 'number') return `${m.label} ${v.toFixed(2)}${m.unit}`;
+      const unit = m.unit === '%' || m.unit === '' ? m.unit : ` ${m.unit}`;
+      if (typeof v === 'number') return `${m.label} ${v.toFixed(2)}${unit}`;
       if (v.n === 0) return `${m.label} n/a`;
-      return `${m.label} ${v.mean.toFixed(2)}${m.unit}${v.sd === null ? '' : ` ± ${v.sd.toFixed(2)}`}`;
+      return `${m.label} ${v.mean.toFixed(2)}${unit}${v.sd === null ? '' : ` ± ${v.sd.toFixed(2)}`}`;
     })
     .join(', ');
 }
