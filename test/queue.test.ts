@@ -193,6 +193,75 @@ describe('sweeps over a BullMQ queue in Redis', { skip }, () => {
     await second.close();
   });
 
+  it('kill -9 of a worker and its run mid-sweep: another worker resumes it from the checkpoint; results equal a local sweep', async () => {
+    await drain();
+    const file = join(dir, 'kill.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        experiment: 'multitask',
+        models: ['lif-fc'],
+        seeds: [3],
+        dataset: 'multi-mnist',
+        epochs: 12,
+        batch: 32,
+        T: 4,
+        limitTrain: 256,
+        limitTest: 64,
+      }),
+    );
+    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+    // Its own process group, so that kill -9 takes the worker and its training child together.
+    const worker = (log: { text: string }) => {
+      const p = spawn(process.execPath, [cli, 'worker', '--queue', url, '--lock-duration', '1'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      });
+      p.stderr!.on('data', (d: Buffer) => (log.text += d.toString()));
+      return p;
+    };
+    const logA = { text: '' };
+    const a = worker(logA);
+    const out = join(dir, 'killed');
+    const sweep = runCli(['sweep', file, '--out', out, '--queue', url], { timeoutMs: 180_000 });
+    const runDir = join(out, 'runs', 'lif-fc-noise0-seed3');
+    const epochsDone = (): number => {
+      try {
+        return JSON.parse(readFileSync(join(runDir, 'metrics.json'), 'utf8')).epochs.length;
+      } catch {
+        return 0;
+      }
+    };
+    for (
+      let k = 0;
+      k < 2400 && !(epochsDone() >= 2 && existsSync(join(runDir, 'checkpoint.safetensors')));
+      k++
+    )
+      await new Promise((r) => setTimeout(r, 25));
+    const killedAt = epochsDone();
+    assert.ok(killedAt >= 2 && killedAt < 12, `killed mid-run (after epoch ${killedAt})\n${logA.text}`);
+    process.kill(-a.pid!, 'SIGKILL');
+    const logB = { text: '' };
+    const b = worker(logB);
+    const r = await sweep;
+    const exited = new Promise((res) => b.once('exit', res));
+    process.kill(-b.pid!, 'SIGTERM');
+    await exited;
+    assert.equal(r.code, 0, r.stderr + logB.text);
+    assert.match(logB.text, /lif-fc-noise0-seed3: resuming in /, 'resumed, not restarted');
+    const queued = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    const local = await runCli(['sweep', file, '--out', join(dir, 'killed-local')], { timeoutMs: 180_000 });
+    assert.equal(local.code, 0, local.stderr);
+    const reference = JSON.parse(readFileSync(join(dir, 'killed-local', 'sweep.json'), 'utf8'));
+    assert.equal(queued.runs[0].status, 'done');
+    assert.deepEqual(
+      queued.runs[0].metrics,
+      reference.runs[0].metrics,
+      'the same numbers as without a queue',
+    );
+    assert.deepEqual(queued.runs[0].curve, reference.runs[0].curve);
+  });
+
   it('hhnet sweep --queue and hhnet worker end to end; bad queue URLs are refused', async () => {
     await drain();
     const file = join(dir, 'tiny.json');

@@ -17,7 +17,7 @@ import {
   sweepMetrics,
 } from '../../reproduce/sweep.js';
 import { runQueuedSweep, startWorker } from '../../reproduce/queue.js';
-import { positiveInt } from '../options.js';
+import { positiveInt, positiveNumber } from '../options.js';
 import { UserError, prepareResultDir, writeSvg } from '../output.js';
 
 interface SweepFlags {
@@ -140,6 +140,7 @@ interface WorkerFlags {
   queue: string;
   concurrency: number;
   runsDir?: string;
+  lockDuration: number;
   quiet?: boolean;
 }
 
@@ -152,6 +153,12 @@ export function registerWorker(program: Command): void {
     .option(
       '--runs-dir <dir>',
       "where the sweep's runs/ directory is on this machine (default: the coordinator's path)",
+    )
+    .option(
+      '--lock-duration <s>',
+      "seconds a job's lock lasts unrenewed: a dead worker's run goes back to the queue after about this long (the same on every worker)",
+      positiveNumber,
+      30,
     )
     .option('--quiet', 'no progress output')
     .addHelpText(
@@ -178,6 +185,8 @@ export function registerWorker(program: Command): void {
         {
           concurrency: flags.concurrency,
           runsDir: flags.runsDir,
+          lockDurationMs: flags.lockDuration * 1000,
+          stalledIntervalMs: flags.lockDuration * 1000,
         },
       );
       await worker.waitUntilReady();
