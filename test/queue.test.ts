@@ -130,10 +130,23 @@ describe('sweeps over a BullMQ queue in Redis', { skip }, () => {
     const config = parseSweep({ experiment: 'multitask', models: ['hh-fc', 'lif-fc'], seeds: [0] });
     const t = fakeTrainer({ fail: (args, n) => args.includes('lif-fc') || n === 1 });
     const worker = await startWorker(url, { ...quiet, runTraining: t.run });
-    const report = await runQueuedSweep(config, join(dir, 'retry'), url, quiet, {
-      attempts: 2,
-      backoffMs: 50,
-    });
+    const lines: string[] = [];
+    const report = await runQueuedSweep(
+      config,
+      join(dir, 'retry'),
+      url,
+      { log: (l) => lines.push(l) },
+      {
+        attempts: 2,
+        backoffMs: 50,
+      },
+    );
+    assert.ok(
+      lines.some((l) =>
+        /^hh-fc-noise0-seed0: attempt 1 of 2 failed \(exit 1: Error: out of memory\); retrying$/.test(l),
+      ),
+      lines.join('\n'),
+    );
     const byId = Object.fromEntries(report.runs.map((r) => [r.model, r]));
     assert.equal(byId['hh-fc'].status, 'done');
     assert.equal(byId['lif-fc'].status, 'failed');

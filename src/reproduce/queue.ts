@@ -180,6 +180,19 @@ export async function runQueuedSweep(
       );
       progress();
     });
+    // A failed attempt with attempts left moves the job to 'delayed' (the backoff), not 'failed'.
+    events.on('delayed', ({ jobId }) => {
+      const run = ids.get(jobId);
+      if (!run || ended.has(jobId)) return;
+      running.delete(jobId);
+      void queue.getJob(jobId).then((job) => {
+        if (!job || ended.has(jobId)) return;
+        deps.log(
+          `${run}: attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1} failed (${job.failedReason}); retrying`,
+        );
+        progress();
+      });
+    });
     events.on('failed', ({ jobId, failedReason }) => {
       const run = ids.get(jobId);
       if (!run || ended.has(jobId)) return;
