@@ -174,8 +174,17 @@ function fakeRunner(
       );
     }
     if (command === process.execPath && a.includes('cable')) {
-      calls.push(`hhnet cable ${a[a.indexOf('--compartments') + 1]} ${a[a.indexOf('--dt') + 1]}`);
-      return ok(JSON.stringify({ velocityMps: 18.7, compartments: 1000, seconds: 2 + calls.length / 100 }));
+      const wasm = a.includes('--engine');
+      calls.push(
+        `hhnet cable ${a[a.indexOf('--compartments') + 1]} ${a[a.indexOf('--dt') + 1]}${wasm ? ' wasm' : ''}`,
+      );
+      return ok(
+        JSON.stringify({
+          velocityMps: wasm ? 18.69 : 18.7,
+          compartments: 1000,
+          seconds: (wasm ? 0.05 : 2) + calls.length / 100,
+        }),
+      );
     }
     if (command === PY && a[0].endsWith('brian_cable.py')) {
       calls.push(`brian cable ${a[1]} ${a[a.indexOf('--target') + 1]} ${a[a.indexOf('--compartments') + 1]}`);
@@ -261,14 +270,17 @@ test('runCompare alternates the tools each round and compares medians over round
     ...round,
     'brian cobahh 1',
     'hhnet cable 300 0.01',
+    'hhnet cable 300 0.01 wasm',
     'brian cable velocity cpp_standalone 300',
     ...round.map((c) => (c === 'torch' ? 'torch --no-check' : c)),
     'brian cobahh 2',
     'hhnet cable 300 0.01',
+    'hhnet cable 300 0.01 wasm',
     'brian cable velocity cpp_standalone 300',
     ...round.map((c) => (c === 'torch' ? 'torch --no-check' : c)),
     'brian cobahh 3',
     'hhnet cable 300 0.01',
+    'hhnet cable 300 0.01 wasm',
     'brian cable velocity cpp_standalone 300',
   ]);
   assert.deepEqual(report.errors, []);
@@ -328,6 +340,7 @@ test('runCompare skips missing tools with the install hint and still runs hhnet'
     'hhnet network',
     'hhnet network --exact-rates',
     'hhnet cable 300 0.01',
+    'hhnet cable 300 0.01 wasm',
   ];
   assert.deepEqual(fake.calls, ['probe', ...round, ...round]);
   assert.deepEqual(report.errors, []);
@@ -380,24 +393,28 @@ test('the cable part: HH axon velocities side by side, agreement within 3%, medi
     'probe',
     ...Array.from({ length: 3 }, () => [
       'hhnet cable 1000 0.005',
+      'hhnet cable 1000 0.005 wasm',
       'brian cable velocity cpp_standalone 1000',
     ]).flat(),
   ]);
   assert.deepEqual(report.errors, []);
   assert.ok(report.cable);
-  const [hh, brian] = report.cable.rows;
+  const [hh, wasm, brian] = report.cable.rows;
   assert.deepEqual(hh.velocityMps.samples, [18.7, 18.7, 18.7]);
-  assert.deepEqual(hh.simulateSeconds.samples, [2.02, 2.04, 2.06]);
+  assert.deepEqual(hh.simulateSeconds.samples, [2.02, 2.05, 2.08]);
+  assert.deepEqual(wasm.velocityMps.samples, [18.69, 18.69, 18.69]);
   assert.equal(brian.velocityMps.median, 18.6);
-  close(brian.speedupSimulate ?? NaN, 0.25 / 2.04, 1e-12);
+  close(brian.speedupSimulate ?? NaN, 0.25 / 2.05, 1e-12);
+  close(brian.speedupWasm ?? NaN, 0.25 / (0.05 + 0.06), 1e-12);
   close(report.cable.velocityDifference ?? NaN, 0.1 / 18.6, 1e-12);
   assert.equal(report.cable.tolerance, CABLE_VELOCITY_TOLERANCE);
   assert.equal(report.cable.agrees, true);
   assert.equal(report.tools.brian2?.available, true);
   const text = formatReport(report);
   assert.match(text, /HH axon conduction velocity \(476 µm × 30 mm, 1000 compartments, dt 0\.005 ms/);
-  assert.match(text, /\| hhnet +\| 18\.700 +\| 2\.040 \(2\.020–2\.060\) +\| 1× +\|/);
-  assert.match(text, /\| Brian2 \(C\+\+ standalone\) +\| 18\.600 +\| 0\.250 +\| 0\.12× +\|/);
+  assert.match(text, /\| hhnet \(TypeScript, float64\) +\| 18\.700 +\| 2\.050 \(2\.020–2\.080\) +\| — +\|/);
+  assert.match(text, /\| hhnet \(wasm, rate tables\) +\| 18\.690 +\| 0\.110 \(0\.080–0\.140\) +\| — +\|/);
+  assert.match(text, /\| Brian2 \(C\+\+ standalone\) +\| 18\.600 +\| 0\.250 +\| 2\.27× \(0\.12×\) +\|/);
   assert.match(text, /differ by 0\.54% \(required: within 3%\) — agree/);
   // 5% apart: reported as a disagreement
   const far = await runCompare(

@@ -9,6 +9,8 @@ import { cylinder } from '../morphology/tree.js';
 import { hhChannels } from './channels.js';
 import { detectSpikes } from '../analysis/spikes.js';
 import { simulateCable } from './simulate.js';
+import { simulateCableCells } from './cells-wasm.js';
+import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 
 export interface VelocityOptions {
   /** Axon diameter, µm (default 476, the squid giant axon of HH 1952). */
@@ -37,7 +39,8 @@ export interface VelocityResult {
   seconds: number;
 }
 
-export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
+/** The axon's simulation and where its spike is timed (shared by both engines). */
+function velocityPlan(o: VelocityOptions) {
   const d = o.diameterUm ?? 476;
   const L = o.lengthUm ?? 30000;
   const N = o.compartments ?? Math.max(10, Math.round(L / 50));
@@ -56,8 +59,7 @@ export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
   const nodes = [...new Set(xs.flatMap((x) => [below(x), below(x) + 1]))].sort((a, b) => a - b);
   // Slow enough for the thinnest axons (velocity ∝ √d): 3 ms per cm at 476 µm, scaled.
   const tStop = 1 + ((3 * L) / 10000) * Math.sqrt(476 / d);
-  const t0 = performance.now();
-  const r = simulateCable({
+  const sim = {
     morphology: cylinder({ lengthUm: L, diameterUm: d }),
     discretization: { perSection: N },
     ri: o.ri ?? 35.4,
@@ -66,28 +68,69 @@ export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
     dt,
     tStop,
     clamps: [{ at: 0, amplitudeNa: 20000 * (d / 476) ** 2, startMs: 0, endMs: 0.2 }],
+  };
+  /** The fit from the recorded nodes' traces (v[k] at nodes[k], sampled at t). */
+  const fit = (t: ArrayLike<number>, v: ArrayLike<number>[], seconds: number): VelocityResult => {
+    const tAt = new Map(nodes.map((n, k) => [n, detectSpikes(t, v[k], 50)[0]]));
+    const points = xs.map((x) => {
+      const k = below(x);
+      const t0 = tAt.get(k);
+      const t1 = tAt.get(k + 1);
+      if (t0 === undefined || t1 === undefined)
+        throw new RangeError(
+          `axon velocity: no spike reached ${x.toFixed(0)} µm within ${tStop.toFixed(1)} ms (diameter ${d} µm); the axon did not conduct`,
+        );
+      return { xUm: x, tMs: t0 + ((t1 - t0) * (x - (k + 0.5) * dx)) / dx };
+    });
+    const n = points.length;
+    const mt = points.reduce((s, p) => s + p.tMs, 0) / n;
+    const mx = points.reduce((s, p) => s + p.xUm, 0) / n;
+    let sxt = 0;
+    let stt = 0;
+    for (const p of points) {
+      sxt += (p.xUm - mx) * (p.tMs - mt);
+      stt += (p.tMs - mt) ** 2;
+    }
+    return {
+      velocityMps: sxt / stt / 1000,
+      diameterUm: d,
+      lengthUm: L,
+      compartments: N,
+      dt,
+      points,
+      seconds,
+    };
+  };
+  return { nodes, sim, fit };
+}
+
+/** The velocity with the plain-TypeScript solver (simulateCable, float64). */
+export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
+  const { nodes, sim, fit } = velocityPlan(o);
+  const t0 = performance.now();
+  const r = simulateCable({ ...sim, record: nodes });
+  return fit(r.t, r.v, (performance.now() - t0) / 1000);
+}
+
+/**
+ * The same on the many-cell WASM kernel (float32 SIMD; simulateCableCells with one cell), with the
+ * gates' rate tables unless `rateTable` is null. `seconds` is the kernel's stepping alone (its
+ * compile, or the cached kernel's load, excluded).
+ */
+export async function axonVelocityWasm(
+  o: VelocityOptions & { rateTable?: RateTableOptions | null } = {},
+): Promise<VelocityResult> {
+  const { nodes, sim, fit } = velocityPlan(o);
+  const r = await simulateCableCells({
+    ...sim,
+    cells: 1,
     record: nodes,
+    rateTable: o.rateTable === undefined ? {} : o.rateTable,
   });
-  const seconds = (performance.now() - t0) / 1000;
-  const tAt = new Map(nodes.map((n, k) => [n, detectSpikes(r.t, r.v[k], 50)[0]]));
-  const points = xs.map((x) => {
-    const k = below(x);
-    const t0 = tAt.get(k);
-    const t1 = tAt.get(k + 1);
-    if (t0 === undefined || t1 === undefined)
-      throw new RangeError(
-        `axon velocity: no spike reached ${x.toFixed(0)} µm within ${tStop.toFixed(1)} ms (diameter ${d} µm); the axon did not conduct`,
-      );
-    return { xUm: x, tMs: t0 + ((t1 - t0) * (x - (k + 0.5) * dx)) / dx };
-  });
-  const n = points.length;
-  const mt = points.reduce((s, p) => s + p.tMs, 0) / n;
-  const mx = points.reduce((s, p) => s + p.xUm, 0) / n;
-  let sxt = 0;
-  let stt = 0;
-  for (const p of points) {
-    sxt += (p.xUm - mx) * (p.tMs - mt);
-    stt += (p.tMs - mt) ** 2;
-  }
-  return { velocityMps: sxt / stt / 1000, diameterUm: d, lengthUm: L, compartments: N, dt, points, seconds };
+  // The one cell's trace at each recorded node.
+  return fit(
+    r.t,
+    r.v.map((perCell) => perCell[0]),
+    r.seconds,
+  );
 }

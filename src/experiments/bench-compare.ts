@@ -399,8 +399,10 @@ export interface CableRow {
   velocityMps: Summary;
   /** The simulation loop alone (s): hhnet's simulateCable call, Brian2's binary main loop. */
   simulateSeconds: Summary;
-  /** Brian2's simulate time / hhnet's (> 1: hhnet faster); null for hhnet. */
+  /** Brian2's simulate time / hhnet's (> 1: hhnet faster); null for hhnet's rows. */
   speedupSimulate: number | null;
+  /** The same against hhnet's wasm engine (rate tables). */
+  speedupWasm: number | null;
   missing: string | null;
 }
 
@@ -562,7 +564,12 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     deps.log(`[round ${round}/${opts.rounds}] ${name} done in ${r.seconds.toFixed(1)} s`);
     return j;
   };
-  const CABLE_TOOLS = ['hhnet', 'brian2 cpp_standalone'];
+  /** hhnet's axon runs: the TypeScript solver (float64), and the wasm kernel with rate tables. */
+  const HHNET_CABLE: [string, string[]][] = [
+    ['hhnet', []],
+    ['hhnet wasm', ['--engine', 'wasm']],
+  ];
+  const CABLE_TOOLS = [...HHNET_CABLE.map(([t]) => t), 'brian2 cpp_standalone'];
   const cableSamples = new Map<string, number[]>(
     CABLE_TOOLS.flatMap((t) =>
       ['velocityMps', 'simulateSeconds'].map((f) => [`${t}/${f}`, []] as [string, number[]]),
@@ -721,16 +728,19 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     }
     if (wantCable) {
       const common = ['--compartments', `${opts.cableCompartments}`, '--dt', `${opts.cableDt}`];
-      const h = await job(round, 'hhnet cable velocity', process.execPath, [
-        cli,
-        'cable',
-        'velocity',
-        ...common,
-        '--json',
-      ]);
-      if (h) {
-        push(cableSamples, 'hhnet/velocityMps', num(h.velocityMps));
-        push(cableSamples, 'hhnet/simulateSeconds', num(h.seconds));
+      for (const [tool, extra] of HHNET_CABLE) {
+        const h = await job(round, `${tool} cable velocity`, process.execPath, [
+          cli,
+          'cable',
+          'velocity',
+          ...common,
+          ...extra,
+          '--json',
+        ]);
+        if (h) {
+          push(cableSamples, `${tool}/velocityMps`, num(h.velocityMps));
+          push(cableSamples, `${tool}/simulateSeconds`, num(h.seconds));
+        }
       }
       if (tools.brian2.available) {
         const b = await job(
@@ -798,11 +808,13 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
         tool,
         velocityMps: get(tool, 'velocityMps'),
         simulateSeconds: get(tool, 'simulateSeconds'),
-        speedupSimulate:
-          tool === 'hhnet'
-            ? null
-            : speedup(get('hhnet', 'simulateSeconds').median, get(tool, 'simulateSeconds').median, 'time'),
-        missing: tool === 'hhnet' || tools.brian2.available ? null : tools.brian2.reason,
+        speedupSimulate: tool.startsWith('hhnet')
+          ? null
+          : speedup(get('hhnet', 'simulateSeconds').median, get(tool, 'simulateSeconds').median, 'time'),
+        speedupWasm: tool.startsWith('hhnet')
+          ? null
+          : speedup(get('hhnet wasm', 'simulateSeconds').median, get(tool, 'simulateSeconds').median, 'time'),
+        missing: tool.startsWith('hhnet') || tools.brian2.available ? null : tools.brian2.reason,
       })),
       velocityDifference: difference,
       tolerance: CABLE_VELOCITY_TOLERANCE,
@@ -810,6 +822,8 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
       timing: {
         hhnet:
           'simulateSeconds: the simulateCable call inside `hhnet cable velocity` (axon set-up and spike fitting excluded)',
+        'hhnet wasm':
+          'simulateSeconds: the kernel stepping inside `hhnet cable velocity --engine wasm` (kernel compile or load, set-up and fitting excluded)',
         'brian2 cpp_standalone':
           "simulateSeconds: the binary's own main loop (brian_cable.py; code generation and compilation excluded)",
       },
@@ -1005,13 +1019,20 @@ export function networkTable(report: CompareReport): string {
 /** The cable table: axon velocities, simulation times and hhnet's speed-up over Brian2. */
 export function cableTable(report: CompareReport): string {
   if (!report.cable) return '';
+  const label: Record<string, string> = {
+    hhnet: 'hhnet (TypeScript, float64)',
+    'hhnet wasm': 'hhnet (wasm, rate tables)',
+  };
   const rows = report.cable.rows.map((r) => [
-    SIM_LABELS[r.tool] ?? r.tool,
+    label[r.tool] ?? SIM_LABELS[r.tool] ?? r.tool,
     r.missing ?? formatSummary(r.velocityMps, '', 1, 3, 'failed'),
     r.missing ? '—' : formatSummary(r.simulateSeconds, '', 1, 3, 'failed'),
-    r.tool === 'hhnet' ? '1×' : formatRatio(r.speedupSimulate),
+    r.tool.startsWith('hhnet') ? '—' : `${formatRatio(r.speedupWasm)} (${formatRatio(r.speedupSimulate)})`,
   ]);
-  return markdownTable(['tool', 'velocity m/s', 'simulate s', 'hhnet speed-up (simulate)'], rows);
+  return markdownTable(
+    ['tool', 'velocity m/s', 'simulate s', 'hhnet speed-up (simulate): wasm (TypeScript)'],
+    rows,
+  );
 }
 
 /** One line on whether the two velocities agree within the tolerance. */

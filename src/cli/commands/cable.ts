@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { axonVelocity, rallpack1Summary, rallpack3Summary } from '../../cable/index.js';
+import { axonVelocity, axonVelocityWasm, rallpack1Summary, rallpack3Summary } from '../../cable/index.js';
 import type { Rallpack3Summary } from '../../cable/index.js';
 import { CELL_SHAPES, cableFigure, cableHeatmapFigure, runCable } from '../../experiments/cable.js';
 import type { CableRunOptions } from '../../experiments/cable.js';
 import { finiteNumber, oneOf, positiveInt, positiveNumber } from '../options.js';
-import { prepareResultDir, writeJson, writeSvg } from '../output.js';
+import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { InvalidArgumentError } from 'commander';
 
 /** "[SECTION:]UM" → a site (section 0 by default). */
@@ -93,6 +93,9 @@ interface VelocityFlags {
   dt: number;
   ri: number;
   temperature: number;
+  engine: 'js' | 'wasm';
+  rateTable?: number;
+  exactRates?: boolean;
   json?: boolean;
 }
 
@@ -234,27 +237,51 @@ export function registerCable(program: Command): void {
     .option('--dt <ms>', 'time step', positiveNumber, 0.005)
     .option('--ri <ohm_cm>', 'axial resistivity', positiveNumber, 35.4)
     .option('--temperature <C>', 'temperature (rates scaled with Q10 = 3 from 6.3 °C)', finiteNumber, 18.5)
+    .option(
+      '--engine <name>',
+      'js: the float64 TypeScript solver; wasm: the float32 SIMD many-cell kernel (one cell)',
+      oneOf(['js', 'wasm']),
+      'js',
+    )
+    .option(
+      '--rate-table <mV>',
+      "wasm: spacing of the gates' rate table over v (default 1/32; error ∝ spacing²)",
+      positiveNumber,
+    )
+    .option('--exact-rates', "wasm: compute the gates' rate functions every step instead of the table")
     .option('--json', 'print { "velocityMps", … } as one JSON line')
     .addHelpText(
       'after',
       '\nExample:\n  hhnet cable velocity --diameter 476 --length 30000 --compartments 600 --dt 0.005 --json',
     )
-    .action((f: VelocityFlags) => {
-      const r = axonVelocity({
+    .action(async (f: VelocityFlags) => {
+      if (f.engine === 'js' && (f.rateTable !== undefined || f.exactRates))
+        throw new UserError('--rate-table and --exact-rates belong to --engine wasm');
+      if (f.rateTable !== undefined && f.exactRates)
+        throw new UserError('--rate-table and --exact-rates exclude each other');
+      const o = {
         diameterUm: f.diameter,
         lengthUm: f.length,
         compartments: f.compartments,
         dt: f.dt,
         ri: f.ri,
         temperatureC: f.temperature,
-      });
+      };
+      const r =
+        f.engine === 'wasm'
+          ? await axonVelocityWasm({ ...o, rateTable: f.exactRates ? null : { step: f.rateTable } })
+          : axonVelocity(o);
+      const engine = {
+        engine: f.engine,
+        ...(f.engine === 'wasm' ? { rateTableMv: f.exactRates ? null : (f.rateTable ?? 1 / 32) } : {}),
+      };
       if (f.json) {
         const { points, ...rest } = r;
-        process.stdout.write(JSON.stringify({ ...rest, fittedPoints: points.length }) + '\n');
+        process.stdout.write(JSON.stringify({ ...rest, ...engine, fittedPoints: points.length }) + '\n');
         return;
       }
       process.stdout.write(
-        `HH axon, ${r.diameterUm} µm × ${r.lengthUm} µm, ${r.compartments} compartments, dt ${r.dt} ms: ${r.velocityMps.toFixed(3)} m/s\n`,
+        `HH axon, ${r.diameterUm} µm × ${r.lengthUm} µm, ${r.compartments} compartments, dt ${r.dt} ms (${f.engine}): ${r.velocityMps.toFixed(3)} m/s in ${r.seconds.toFixed(3)} s\n`,
       );
     });
 }
