@@ -11,6 +11,9 @@ import { at } from './cells.js';
 import type { MultitaskPart, RlPart } from './learning.js';
 import type { MultitaskPlan, Plan } from './plan.js';
 
+/** Environment steps per actor in the study's RL runs (spec 3.2). */
+const STUDY_RL_STEPS = 300_000;
+
 export interface FigureDef {
   id: string;
   title: string;
@@ -196,7 +199,13 @@ export function learningSections(
         'policy for 10 episodes with the environment reward (maximum 1000 on the inverted pendulum). ' +
         rl.plan
           .map((p) => `${p.env}: ${p.steps} steps (${p.warmup} warm-up), evaluation every ${p.evalEvery}.`)
-          .join(' '),
+          .join(' ') +
+        (rl.plan.some((p) => p.steps < STUDY_RL_STEPS)
+          ? ` At this scale (one seed, ${rl.plan.map((p) => p.models.join(', ')).join('; ')}) the figure shows whether an ` +
+            `actor learns to balance the pendulum, not the study's comparison of actors, which needs ${STUDY_RL_STEPS.toLocaleString('en')} steps ` +
+            'and several seeds: `hhnet reproduce --full`, or a seeded sweep such as `hhnet sweep examples/sweeps/rl-quick.json --out DIR` ' +
+            '(mean and spread over seeds; docs/sweeps.md).'
+          : ''),
       figures: [
         fig(
           'rl-rewards',
