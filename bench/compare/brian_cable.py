@@ -81,6 +81,9 @@ def setup_device(b2, target, build_dir, name):
     b2.prefs.logging.file_log = False
     b2.prefs.logging.delete_log_on_exit = True
     if target == "cpp_standalone":
+        # Brian2's default `make -j` (no limit) runs hundreds of compilers at once on a
+        # population's generated files; one per core keeps a small machine usable.
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j%d" % (os.cpu_count() or 1)]
         d = os.path.abspath(build_dir or os.path.join(tempfile.gettempdir(), "brian_cable_" + name))
         b2.set_device("cpp_standalone", directory=d, build_on_run=False)
         return d
