@@ -383,6 +383,6 @@ test('reproduce rejects --quick together with --full', async () => {
 test('reproduce --only refuses a part that does not exist, listing the parts', async () => {
   const dir = outDir('reproduce-only');
   const r = await cli(['reproduce', '--smoke', '--only', 'nope', '--out', dir]);
-  assertCleanError(r, /no part "nope" \(parts: rest, .*beyond\)/);
+  assertCleanError(r, /no part "nope" \(parts: rest, .*beyond, ablation\)/);
   assert.equal(existsSync(dir), false, 'nothing is written');
 });

@@ -78,6 +78,7 @@ test('a killed reproduce resumes and writes every part, figure and file', () => 
     'rl',
     'rlRobustness',
     'beyond',
+    'ablation',
   ])
     assert.ok(results[key], `results.json has ${key}`);
   assert.deepEqual(readdirSync(join(OUT, 'parts')).sort(), [

@@ -105,6 +105,12 @@ export interface LearningHHOptions extends SpikingLayerOptions, Partial<Learning
   rng: Rng;
   /** Let the six rate coefficients learn (default false: constants, spec 2.5). */
   learnableRates?: boolean;
+  /**
+   * Set the six rates to zero (fixed): the gates stay at 0 and only the leak is left, the
+   * leaky-integrator ablation. The U(0, 0.01) draws still happen, so every other parameter is
+   * initialised exactly as in the study's layer with the same generator.
+   */
+  zeroRates?: boolean;
   /** Per-neuron dt drawn U(lo, hi) (the RL actor uses [0, 0.2]); default: the scalar dt. */
   perNeuronDt?: [number, number];
   /** Keep v for backward where it could be recomputed (learningHhSpikes' saveVoltage; default false). */
@@ -124,7 +130,9 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
   ) {
     super();
     checkLayerArgs('LearningHHNeurons', neuronShape, opts, true);
-    const { rng, kind = 'fc', learnableRates, perNeuronDt, saveVoltage, ...overrides } = opts;
+    const { rng, kind = 'fc', learnableRates, zeroRates, perNeuronDt, saveVoltage, ...overrides } = opts;
+    if (learnableRates && zeroRates)
+      throw new RangeError('LearningHHNeurons: learnableRates and zeroRates exclude each other');
     this.params = { ...(kind === 'fc' ? LEARNING_HH_FC_DEFAULTS : LEARNING_HH_CONV_DEFAULTS), ...overrides };
     this.saveVoltage = saveVoltage ?? false;
     const n = shapeSize(neuronShape);
@@ -134,6 +142,7 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
         Float32Array.from({ length: n }, () => rng.range(0, 0.01)),
         [n],
       );
+      if (zeroRates) t.data.fill(0);
       rates[name] = this.registerParameter(snake(name), t, learnableRates ?? false);
     }
     this.rates = rates;

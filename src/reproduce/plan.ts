@@ -11,6 +11,8 @@ import { MultiKind } from '../data/multi.js';
 import { FC_MODELS, MultitaskModelName } from '../models/multitask.js';
 import { ActorKind } from '../rl/networks.js';
 import type { BeyondPlan } from './beyond.js';
+import type { AblationPlan } from './ablation.js';
+import type { MultitaskSweep, RlSweep } from './sweep.js';
 import { EnvName } from '../rl/pendulums.js';
 
 export const MODES = ['smoke', 'quick', 'full'] as const;
@@ -54,6 +56,8 @@ export interface Plan {
    * scale is a bounded budget (about 20 min on two cores), not the study's 40 epochs.
    */
   beyond: BeyondPlan;
+  /** The ablation of internal complexity (multi-task; the pendulum at full scale). */
+  ablation: AblationPlan;
   /** Why the plan differs from the request (e.g. Fashion-MNIST missing), for the report. */
   notes: string[];
   /** Seconds per part on the 2-core machine, for the ETA. */
@@ -71,6 +75,30 @@ const FI_FULL = [
 const ROBUST_MODELS: MultitaskModelName[] = ['hh-fc', 'lif-fc', '4lif-fc', 'slif2hh-fc'];
 const MI_MODELS: Plan['mi']['models'] = ['hh', 'lif', 'slif2hh'];
 const BEYOND_MODELS: MultitaskModelName[] = ['mc-fc', 'hh-fc', '4lif-fc'];
+
+/** The multi-task ablation at the quick scale (examples/sweeps/ablation.json holds the same). */
+export const ABLATION_SWEEP: MultitaskSweep = {
+  experiment: 'multitask',
+  models: ['hh-fc', 'li-fc', 'hh-lr-fc', 'hhfull-fc', 'lif-fc', '4lif-fc'],
+  seeds: [0, 1, 2, 3, 4],
+  noise: [0],
+  dataset: 'multi-fashion-mnist',
+  epochs: 2,
+  limitTrain: 24000,
+  limitTest: 4000,
+};
+
+/** The pendulum ablation (examples/sweeps/ablation-rl.json): the quick report's RL scale, 5 seeds. */
+export const ABLATION_RL_SWEEP: RlSweep = {
+  experiment: 'rl',
+  models: ['hh', 'li', 'hh-lr', 'lif', '4lif'],
+  seeds: [0, 1, 2, 3, 4],
+  noise: [0],
+  env: 'inverted-pendulum',
+  steps: 30000,
+  warmup: 2000,
+  evalEvery: 3000,
+};
 
 export function fashionAvailable(dataDir = FASHION_MNIST_DIR): boolean {
   return ['train-images-idx3-ubyte', 'train-images-idx3-ubyte.gz'].some((f) => existsSync(join(dataDir, f)));
@@ -153,6 +181,19 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
       lrs: size([1e-3], [1e-4, 1e-3], [1e-4, 3e-4, 1e-3, 3e-3]),
       ...size(learn(128, 64, 1), learn(4096, 1024, 1), learn(8192, 2048, 3)),
     },
+    ablation: {
+      multitask: {
+        ...ABLATION_SWEEP,
+        dataset,
+        ...size(
+          { models: ['hh-fc', 'li-fc', 'lif-fc'], seeds: [0, 1], limitTrain: 256, limitTest: 128, epochs: 1 },
+          {},
+          { limitTrain: undefined, limitTest: undefined, epochs: 10 },
+        ),
+      },
+      rl: size(null, null, { ...ABLATION_RL_SWEEP }),
+      jobs: 2,
+    },
     notes,
     estimates: size(
       {
@@ -166,6 +207,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
         rl: 10,
         'rl-robustness': 10,
         beyond: 5,
+        ablation: 10,
       },
       {
         rest: 1,
@@ -178,6 +220,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
         rl: 240,
         'rl-robustness': 120,
         beyond: 120,
+        ablation: 200,
       },
       {
         rest: 1,
@@ -190,6 +233,7 @@ export function makePlan(mode: Mode, opts: { fashion?: boolean } = {}): Plan {
         rl: 10 * 1800,
         'rl-robustness': 12 * 1800,
         beyond: 1800,
+        ablation: 6 * 5 * 10 * 60 + 5 * 5 * 600,
       },
     ),
   };

@@ -347,13 +347,22 @@ const T975 = [
   2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
+/**
+ * The 97.5% quantile of Student's t with `df` degrees of freedom; a fractional df (Welch) is
+ * rounded down, which widens the interval (conservative); beyond 30, the normal 1.96.
+ */
+export function t975(df: number): number {
+  if (!(df >= 1)) throw new RangeError(`t975: degrees of freedom must be ≥ 1, got ${df}`);
+  const k = Math.floor(df);
+  return k > T975.length ? 1.96 : T975[k - 1];
+}
+
 export function spread(values: readonly number[]): Spread {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   if (n < 2) return { n, mean, sd: null, ci95: null };
   const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  const t = T975[Math.min(n - 1, T975.length) - 1] ?? 1.96;
-  const half = (n - 1 > T975.length ? 1.96 : t) * (sd / Math.sqrt(n));
+  const half = t975(n - 1) * (sd / Math.sqrt(n));
   return { n, mean, sd, ci95: [mean - half, mean + half] };
 }
 

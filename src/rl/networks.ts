@@ -19,7 +19,11 @@ import { rectangular } from '../nn/surrogate.js';
 import { clamp, concatColumns, relu, reshape } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 
-export const ACTOR_KINDS = ['ann', 'lif', '4lif', 'hh', 'slif2hh', 'mc'] as const;
+/**
+ * Actor neurons. li and hh-lr are the ablations of hh (the same layer and draws, with all gate
+ * rates zero, or with the rates learned).
+ */
+export const ACTOR_KINDS = ['ann', 'lif', '4lif', 'hh', 'slif2hh', 'mc', 'li', 'hh-lr'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
 export function isActorKind(name: string): name is ActorKind {
@@ -120,7 +124,14 @@ export class Actor extends Module {
       this.encoder = this.registerModule('encoder', new Linear(obsSize, n, rng));
       this.neurons = this.registerModule(
         'neurons',
-        kind === 'hh' ? new LearningHHNeurons([n], { ...RL_HH_OPTIONS, rng }) : new LIFNeurons([n]),
+        kind === 'lif' || kind === '4lif'
+          ? new LIFNeurons([n])
+          : new LearningHHNeurons([n], {
+              ...RL_HH_OPTIONS,
+              rng,
+              zeroRates: kind === 'li',
+              learnableRates: kind === 'hh-lr',
+            }),
       );
       this.featureSize = n;
     }

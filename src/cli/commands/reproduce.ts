@@ -33,6 +33,14 @@ import { PartRunner } from '../../reproduce/runner.js';
 import type { PartContext } from '../../reproduce/runner.js';
 import { beyondFigureDef, beyondSection, runBeyondPart } from '../../reproduce/beyond.js';
 import type { BeyondPart } from '../../reproduce/beyond.js';
+import {
+  ablationFigureDefs,
+  ablationSection,
+  readRlAblation,
+  runAblationPart,
+} from '../../reproduce/ablation.js';
+import type { AblationPart } from '../../reproduce/ablation.js';
+import { trainingRunner } from './sweep.js';
 import { miFigureDef, miSection, runMiPart } from '../../reproduce/mi-report.js';
 import type { MiPart } from '../../reproduce/mi-report.js';
 import { resourcesFigureDef, resourcesSection, runResourcesPart } from '../../reproduce/resources-report.js';
@@ -57,7 +65,11 @@ export function registerReproduce(program: Command): void {
     .option('--out <dir>', 'output directory (a re-run reuses the parts it finished)', 'results')
     .option(
       '--only <part>',
-      'run one part alone and save it in DIR/parts, no report (rest, fi-curve, equivalence, multitask, robustness, resources, mi, rl, rl-robustness, beyond)',
+      'run one part alone and save it in DIR/parts, no report (rest, fi-curve, equivalence, multitask, robustness, resources, mi, rl, rl-robustness, beyond, ablation)',
+    )
+    .option(
+      '--ablation-rl <dir>',
+      'add the pendulum ablation to the report from a finished `hhnet sweep examples/sweeps/ablation-rl.json --out DIR`',
     )
     .option('--force', 'redo parts that --out holds from other settings (e.g. --quick parts under --full)')
     .option(...BACKEND_FLAG)
@@ -70,6 +82,7 @@ export function registerReproduce(program: Command): void {
         out: string;
         force?: boolean;
         only?: string;
+        ablationRl?: string;
         backend?: string;
         quiet?: boolean;
       }) => {
@@ -82,7 +95,14 @@ export function registerReproduce(program: Command): void {
           const plan = makePlan(mode);
           if (flags.only !== undefined)
             await reproducePart(plan, flags.only, flags.out, new Progress(flags.quiet), flags.force);
-          else await reproduce(plan, flags.out, new Progress(flags.quiet), flags.force);
+          else
+            await reproduce(
+              plan,
+              flags.out,
+              new Progress(flags.quiet),
+              flags.force,
+              flags.ablationRl ?? null,
+            );
         } catch (err) {
           // A part's own advice ("--resume") does not apply here: a re-run resumes every part.
           if (err instanceof InterruptedError)
@@ -100,7 +120,11 @@ export async function reproduce(
   outDir: string,
   progress: Progress,
   force = false,
+  /** A finished pendulum ablation sweep to add to the report (when the plan does not run one). */
+  ablationRlDir: string | null = null,
 ): Promise<void> {
+  // Checked before hours of work, not after.
+  const rlAblation = ablationRlDir && !plan.ablation.rl ? readRlAblation(ablationRlDir) : null;
   const out = await prepareOutDir(outDir);
   for (const note of plan.notes) progress.stage(`note: ${note}`);
   const runner = new PartRunner(out, progress, plan.estimates, force);
@@ -116,6 +140,10 @@ export async function reproduce(
   const rl = await runner.run('rl', parts.rl.config, parts.rl.fn);
   const rlRob = await runner.run('rl-robustness', parts['rl-robustness'].config, parts['rl-robustness'].fn);
   const beyond = await runner.run('beyond', parts.beyond.config, parts.beyond.fn);
+  const ablationRun = await runner.run('ablation', parts.ablation.config, parts.ablation.fn);
+  const ablation: AblationPart = rlAblation
+    ? { ...ablationRun, rl: rlAblation, rlSource: ablationRlDir }
+    : ablationRun;
 
   progress.stage('rendering figures and report');
   const defs: FigureDef[] = [
@@ -132,6 +160,7 @@ export async function reproduce(
     resourcesFigureDef(res),
     miFigureDef(mi),
     beyondFigureDef(beyond),
+    ...ablationFigureDefs(ablation),
   ];
   const figures = await renderFigures(out, defs);
   const fig = (id: string, caption: string, command: string): ReportFigure => {
@@ -167,6 +196,7 @@ export async function reproduce(
     },
     rlRobustness: rlRob,
     beyond,
+    ablation,
   };
   await writeJson(out, 'results.json', results);
   const sections = [
@@ -175,6 +205,7 @@ export async function reproduce(
     resourcesSection(plan.resources, res, fig),
     miSection(plan.mi, mi, fig),
     beyondSection(beyond, fig),
+    ablationSection(ablation, fig),
     {
       id: 'methods',
       title: 'Methods',
@@ -183,7 +214,7 @@ export async function reproduce(
   ];
   const html = renderReport({
     title: 'hhnet: networks with internal complexity, reproduced',
-    subtitle: `${plan.mode} run — dynamics, multi-task learning, robustness, computing resources, mutual information, reinforcement learning, and dendritic branches beyond the study`,
+    subtitle: `${plan.mode} run — dynamics, multi-task learning, robustness, computing resources, mutual information, reinforcement learning, and beyond the study: dendritic branches and an ablation of internal complexity`,
     generatedAt,
     environment: env,
     sections,
@@ -224,6 +255,9 @@ function partDefs(plan: Plan) {
       runRlRobustnessPart(plan.rlRobustness, ctx),
     ),
     beyond: part<BeyondPart>(plan.beyond, (ctx) => runBeyondPart(plan.beyond, ctx)),
+    ablation: part<AblationPart>(plan.ablation, (ctx) =>
+      runAblationPart(plan.ablation, ctx, { runTraining: trainingRunner(new Set()) }),
+    ),
   };
 }
 
@@ -279,6 +313,13 @@ function methods(plan: Plan): string {
     `Beyond the study: ${plan.beyond.models.join(', ')} on ${plan.beyond.dataset} (${plan.beyond.limitTrain ?? 'all'} / ` +
       `${plan.beyond.limitTest ?? 'all'} images), ${plan.beyond.epochs} epoch(s), batch ${plan.beyond.batch}, Adam lr ${plan.beyond.lrs.join(' and ')} ` +
       `for every model, seeds ${plan.beyond.seeds.join(', ')}; parameter counts are of the built models.`,
+    `Ablation: ${plan.ablation.multitask.models.join(', ')} on ${plan.ablation.multitask.dataset} ` +
+      `(${plan.ablation.multitask.limitTrain ?? 'all'} / ${plan.ablation.multitask.limitTest ?? 'all'} images), ` +
+      `${plan.ablation.multitask.epochs} epoch(s), each model's default training settings, seeds ${plan.ablation.multitask.seeds.join(', ')}` +
+      (plan.ablation.rl
+        ? `; pendulum: ${plan.ablation.rl.models.join(', ')}, ${plan.ablation.rl.steps} steps, seeds ${plan.ablation.rl.seeds.join(', ')}.`
+        : '.') +
+      ' Every run is a `hhnet train` process in runs/ablation/; the comparisons use Welch’s 95% interval of the difference of the means.',
     'Every part is saved in parts/*.json as it finishes and reused when its configuration is unchanged; long runs keep ' +
       'checkpoints in runs/. Figures: vega-lite specs in figures/*.vl.json, rendered to SVG and PNG; the report embeds them ' +
       'interactively (vega-embed, inlined) over a static SVG fallback. Each figure lists the command that re-makes it.',
