@@ -13,6 +13,7 @@ import { formatNumber } from '../src/report/html.js';
 import { lookup } from '../src/reproduce/cells.js';
 import { countParams } from '../src/reproduce/beyond.js';
 import type { BeyondPart } from '../src/reproduce/beyond.js';
+import type { AblationPart } from '../src/reproduce/ablation.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ROOT = mkdtempSync(join(tmpdir(), 'hhnet-reproduce-test-'));
@@ -82,6 +83,7 @@ test('a killed reproduce resumes and writes every part, figure and file', () => 
   ])
     assert.ok(results[key], `results.json has ${key}`);
   assert.deepEqual(readdirSync(join(OUT, 'parts')).sort(), [
+    'ablation.json',
     'beyond.json',
     'equivalence.json',
     'fi-curve.json',
@@ -133,6 +135,12 @@ test('beyond the study: every model over every seed, parameter counts of the bui
   }
   assert.match(html, /<h2>Beyond the study: dendritic branches/);
   assert.match(html, /What this does not show/);
+  const a = results.ablation as AblationPart;
+  assert.deepEqual(a.multitask.report.config.models, ['hh-fc', 'li-fc', 'lif-fc']);
+  assert.equal(a.multitask.report.runs.filter((r) => r.status === 'done').length, 6);
+  assert.equal(a.multitask.contrasts.length, 4, 'two models × two tasks against hh-fc');
+  assert.match(html, /<h2>Beyond the study: an ablation of internal complexity/);
+  assert.match(html, /li-fc gives exactly the same results as hh-fc on every seed|li-fc against hh-fc/);
 });
 
 test('every number the report shows with a data-path equals results.json', () => {

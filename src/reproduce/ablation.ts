@@ -246,50 +246,49 @@ export function ablationFigureDefs(a: AblationPart): FigureDef[] {
 
 function statCells(s: Spread, path: string) {
   return [
-    at(s.n ? s.mean.toFixed(2) : null, `${path}.mean`),
-    at(s.sd === null ? null : s.sd.toFixed(2), `${path}.sd`),
-    at(s.ci95 ? `${s.ci95[0].toFixed(2)} – ${s.ci95[1].toFixed(2)}` : null, `${path}.ci95`),
+    at(s.n ? s.mean : null, `${path}.mean`),
+    at(s.sd, `${path}.sd`),
+    at(s.ci95?.[0], `${path}.ci95.0`),
+    at(s.ci95?.[1], `${path}.ci95.1`),
   ];
 }
 
 function tables(s: AblationSweep, key: 'multitask' | 'rl') {
   const metrics = sweepMetrics(s.report.config);
+  const what = key === 'rl' ? 'Pendulum' : 'Multi-task';
+  const base = `ablation.${key}`;
   return [
     {
-      title: `${key === 'rl' ? 'Pendulum' : 'Multi-task'}: per model over seeds (mean, sample sd, Student-t 95% interval of the mean)`,
+      title: `${what}: per model over seeds (mean, sample sd, Student-t 95% interval of the mean)`,
       columns: [
         'model',
         'what it changes',
         'seeds',
-        ...metrics.flatMap((m) => [`${m.label} mean`, `${m.label} sd`, `${m.label} 95% interval`]),
+        ...metrics.flatMap((m) => [`${m.label} mean`, 'sd', '95% low', '95% high']),
       ],
       rows: s.report.aggregates.map((g, i) => [
         g.model,
         ABLATION_ROLES[g.model] ?? '',
-        at(
-          Object.values(g.metrics)[0]?.n ?? 0,
-          `ablation.${key}.report.aggregates.${i}.metrics.${metrics[0].key}.n`,
-        ),
+        at(g.metrics[metrics[0].key].n, `${base}.report.aggregates.${i}.metrics.${metrics[0].key}.n`),
         ...metrics.flatMap((m) =>
-          statCells(g.metrics[m.key], `ablation.${key}.report.aggregates.${i}.metrics.${m.key}`),
+          statCells(g.metrics[m.key], `${base}.report.aggregates.${i}.metrics.${m.key}`),
         ),
       ]),
     },
     {
-      title: `${key === 'rl' ? 'Pendulum' : 'Multi-task'}: each model minus ${s.reference} (Welch 95% interval of the difference)`,
-      columns: ['model', 'metric', 'difference', '95% interval', 'verdict'],
+      title: `${what}: each model minus ${s.reference} (Welch 95% interval of the difference)`,
+      columns: ['model', 'metric', 'difference', '95% low', '95% high', 'verdict'],
       rows: s.contrasts.map((c, i) => [
         c.model,
         metrics.find((m) => m.key === c.metric)?.label ?? c.metric,
-        at(
-          Number.isFinite(c.difference) ? c.difference.toFixed(2) : null,
-          `ablation.${key}.contrasts.${i}.difference`,
-        ),
-        at(
-          c.ci95 ? `${c.ci95[0].toFixed(2)} – ${c.ci95[1].toFixed(2)}` : null,
-          `ablation.${key}.contrasts.${i}.ci95`,
-        ),
-        at(c.verdict, `ablation.${key}.contrasts.${i}.verdict`),
+        at(Number.isFinite(c.difference) ? c.difference : null, `${base}.contrasts.${i}.difference`),
+        at(c.ci95?.[0], `${base}.contrasts.${i}.ci95.0`),
+        at(c.ci95?.[1], `${base}.contrasts.${i}.ci95.1`),
+        c.verdict === 'beyond noise'
+          ? 'beyond seed noise'
+          : c.verdict === 'within noise'
+            ? 'within seed noise'
+            : c.verdict,
       ]),
     },
   ];
