@@ -8,7 +8,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -315,5 +323,51 @@ describe('sweeps over a BullMQ queue in Redis', { skip }, () => {
     const bad = await runCli(['worker', '--queue', 'http://127.0.0.1:1']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /is not a redis:\/\/ URL/);
+  });
+
+  it('hhnet reproduce --queue: workers train the parts’ runs, the parts read them back', async () => {
+    await drain();
+    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+    const worker = spawn(process.execPath, [cli, 'worker', '--queue', url, '--concurrency', '2'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let workerLog = '';
+    worker.stderr!.on('data', (d: Buffer) => (workerLog += d.toString()));
+    const out = join(dir, 'reproduce');
+    try {
+      for (const [part, runs, file] of [
+        ['multitask', 5, 'metrics.json'],
+        ['rl', 2, 'rl.json'],
+      ] as const) {
+        const r = await runCli(['reproduce', '--smoke', '--only', part, '--out', out, '--queue', url], {
+          timeoutMs: 180_000,
+        });
+        assert.equal(r.code, 0, r.stderr + workerLog);
+        assert.match(r.stderr, new RegExp(`queue: ${runs} of ${runs} training runs trained by workers`));
+        const partDir = join(out, 'runs', part);
+        const dirs = readdirSync(partDir);
+        assert.equal(dirs.length, runs);
+        for (const d of dirs)
+          assert.match(workerLog, new RegExp(`${part}/${d}: done`), `${d} trained by the worker`);
+        // The part read the workers' runs back rather than training them again.
+        for (const d of dirs) {
+          assert.ok(existsSync(join(partDir, d, file)));
+          assert.match(
+            r.stderr,
+            new RegExp(`${d.replace(/^inverted-pendulum-/, 'inverted-pendulum, ')}: finished run read back`),
+          );
+        }
+        const saved = JSON.parse(readFileSync(join(out, 'parts', `${part}.json`), 'utf8'));
+        assert.ok(saved, `${part} saved`);
+      }
+      // Again: nothing left to train.
+      const again = await runCli(['reproduce', '--smoke', '--only', 'rl', '--out', out, '--queue', url]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /queue: 0 of 0 training runs/);
+    } finally {
+      const exited = new Promise((res) => worker.once('exit', res));
+      worker.kill('SIGTERM');
+      await exited;
+    }
   });
 });

@@ -5,7 +5,7 @@
  * (runs/NAME) with checkpoints, so a killed sweep resumes where it stopped and finished runs are
  * read back, not redone.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { MultitaskModelName } from '../models/multitask.js';
 import { TrainConfig, resolveTrainConfig } from '../train/config.js';
 import { LoadedData, loadMultitaskData, noiseFor, trainOrReuseMultitask } from '../train/multitask.js';
@@ -62,6 +62,36 @@ export async function multitaskRobustness(
   checkList('noise', opts.noise);
   for (const a of opts.noise)
     if (!(a >= 0)) throw new RangeError(`robustness: noise amplitudes must be ≥ 0, got ${a}`);
+  const configs = multitaskRobustnessRuns(opts, out);
+  let data: LoadedData | null = null; // composed once, only if some run still has to train
+  const results: MultitaskRobustnessRow[] = [];
+  for (const [index, { cfg, dir }] of configs.entries()) {
+    const name = basename(dir);
+    const history = await trainOrReuseMultitask(cfg, dir, {
+      data: () => {
+        data ??= loadMultitaskData({ ...cfg, noise: 0 });
+        return { ...data, noise: noiseFor(cfg) };
+      },
+      onStart: (reused) => events.run?.({ name, index, total: configs.length, reused }),
+      onProgress: events.progress,
+    });
+    const last = history[history.length - 1];
+    results.push({
+      model: cfg.model,
+      noise: cfg.noise,
+      acc1: last.acc1,
+      acc2: last.acc2,
+      epochs: last.epoch,
+    });
+  }
+  return { kind: 'multitask', options: opts, results };
+}
+
+/** The runs of a multi-task robustness study: every model × noise, in OUT/runs/MODEL-noiseA. */
+export function multitaskRobustnessRuns(
+  opts: MultitaskRobustnessOptions,
+  out: string,
+): { cfg: TrainConfig; dir: string }[] {
   const configs: TrainConfig[] = [];
   for (const model of opts.models)
     for (const noise of opts.noise)
@@ -82,29 +112,7 @@ export async function multitaskRobustness(
           'robustness settings',
         ),
       );
-  let data: LoadedData | null = null; // composed once, only if some run still has to train
-  const results: MultitaskRobustnessRow[] = [];
-  for (const [index, cfg] of configs.entries()) {
-    const name = `${cfg.model}-noise${cfg.noise}`;
-    const dir = join(out, 'runs', name);
-    const history = await trainOrReuseMultitask(cfg, dir, {
-      data: () => {
-        data ??= loadMultitaskData({ ...cfg, noise: 0 });
-        return { ...data, noise: noiseFor(cfg) };
-      },
-      onStart: (reused) => events.run?.({ name, index, total: configs.length, reused }),
-      onProgress: events.progress,
-    });
-    const last = history[history.length - 1];
-    results.push({
-      model: cfg.model,
-      noise: cfg.noise,
-      acc1: last.acc1,
-      acc2: last.acc2,
-      epochs: last.epoch,
-    });
-  }
-  return { kind: 'multitask', options: opts, results };
+  return configs.map((cfg) => ({ cfg, dir: join(out, 'runs', `${cfg.model}-noise${cfg.noise}`) }));
 }
 
 export function multitaskRobustnessFigure(r: MultitaskRobustnessResult): VegaLiteSpec {
@@ -166,31 +174,10 @@ export async function rlRobustness(
   out: string,
   events: RunEvents = {},
 ): Promise<RlRobustnessResult> {
-  checkList('models', opts.models);
-  const conditions = rlConditions(opts.stateNoise, opts.rewardNoise);
-  const runs: { cfg: RlConfig; cond: RlCondition }[] = [];
-  for (const model of opts.models)
-    for (const cond of conditions)
-      runs.push({
-        cond,
-        cfg: resolveRlConfig(
-          {
-            env: opts.env,
-            model,
-            steps: opts.steps,
-            seed: opts.seed,
-            stateNoise: cond.stateNoise,
-            rewardNoise: cond.rewardNoise,
-            warmup: opts.warmup,
-            evalEvery: opts.evalEvery,
-          },
-          'robustness settings',
-        ),
-      });
+  const runs = rlRobustnessRuns(opts, out);
   const results: RlRobustnessRow[] = [];
-  for (const [index, { cfg, cond }] of runs.entries()) {
-    const name = `${cfg.model}-state${cfg.stateNoise}-reward${cfg.rewardNoise}`;
-    const dir = join(out, 'runs', name);
+  for (const [index, { cfg, cond, dir }] of runs.entries()) {
+    const name = basename(dir);
     const { evals } = await trainOrReuseRl(cfg, dir, {
       onStart: (reused) => events.run?.({ name, index, total: runs.length, reused }),
       onProgress: events.progress,
@@ -198,6 +185,37 @@ export async function rlRobustness(
     results.push({ ...cond, model: cfg.model, finalReturn: evals[evals.length - 1].meanReturn, evals });
   }
   return { kind: 'rl', options: opts, results };
+}
+
+/** The runs of an RL robustness study: every actor × condition, in OUT/runs/MODEL-stateS-rewardR. */
+export function rlRobustnessRuns(
+  opts: RlRobustnessOptions,
+  out: string,
+): { cfg: RlConfig; cond: RlCondition; dir: string }[] {
+  checkList('models', opts.models);
+  const runs: { cfg: RlConfig; cond: RlCondition; dir: string }[] = [];
+  for (const model of opts.models)
+    for (const cond of rlConditions(opts.stateNoise, opts.rewardNoise)) {
+      const cfg = resolveRlConfig(
+        {
+          env: opts.env,
+          model,
+          steps: opts.steps,
+          seed: opts.seed,
+          stateNoise: cond.stateNoise,
+          rewardNoise: cond.rewardNoise,
+          warmup: opts.warmup,
+          evalEvery: opts.evalEvery,
+        },
+        'robustness settings',
+      );
+      runs.push({
+        cfg,
+        cond,
+        dir: join(out, 'runs', `${cfg.model}-state${cfg.stateNoise}-reward${cfg.rewardNoise}`),
+      });
+    }
+  return runs;
 }
 
 export function rlRobustnessFigure(r: RlRobustnessResult): VegaLiteSpec {

@@ -12,6 +12,7 @@ import { MultitaskModelName, createMultitaskModel } from '../models/multitask.js
 import { barChart } from '../report/charts.js';
 import type { ReportFigure, ReportSection } from '../report/html.js';
 import { resolveTrainConfig } from '../train/config.js';
+import type { TrainConfig } from '../train/config.js';
 import { EpochRecord, loadMultitaskData, trainOrReuseMultitask } from '../train/multitask.js';
 import { Rng } from '../util/rng.js';
 import { at } from './cells.js';
@@ -82,19 +83,29 @@ export function countParams(model: MultitaskModelName): { params: number; traina
   return { params: p.total, trainableParams: p.trainable };
 }
 
+/** The part's runs: every learning rate × model × seed, in DIR/MODEL-lrLR-seedS. */
+export function beyondRuns(plan: BeyondPlan, dir: string): { cfg: TrainConfig; dir: string }[] {
+  const { models: _m, seeds: _s, lrs: _l, ...settings } = plan;
+  return plan.lrs.flatMap((lr) =>
+    plan.models.flatMap((model) =>
+      plan.seeds.map((seed) => ({
+        cfg: resolveTrainConfig({ model, seed, lr, ...settings }, 'reproduce plan'),
+        dir: join(dir, `${model}-lr${lr}-seed${seed}`),
+      })),
+    ),
+  );
+}
+
 export async function runBeyondPart(plan: BeyondPlan, ctx: PartContext): Promise<BeyondPart> {
   if (!plan.models.length || !plan.seeds.length || !plan.lrs.length)
     throw new RangeError('beyond: the plan needs at least one model, one seed and one learning rate');
-  const { models: _m, seeds: _s, lrs: _l, ...settings } = plan;
   let data: ReturnType<typeof loadMultitaskData> | null = null;
-  const jobs = plan.lrs.flatMap((lr) =>
-    plan.models.flatMap((model) => plan.seeds.map((seed) => ({ model, lr, seed }))),
-  );
+  const jobs = beyondRuns(plan, ctx.dir);
   const runs: BeyondRun[] = [];
-  for (const [i, { model, lr, seed }] of jobs.entries()) {
-    const cfg = resolveTrainConfig({ model, seed, lr, ...settings }, 'reproduce plan');
+  for (const [i, { cfg, dir }] of jobs.entries()) {
+    const { model, lr, seed } = cfg;
     ctx.stage(`${model}, lr ${lr}, seed ${seed} (${i + 1}/${jobs.length})`);
-    const epochs = await trainOrReuseMultitask(cfg, join(ctx.dir, `${model}-lr${lr}-seed${seed}`), {
+    const epochs = await trainOrReuseMultitask(cfg, dir, {
       data: () => (data ??= loadMultitaskData(cfg)),
       onProgress: (f) => ctx.progress((i + f) / jobs.length),
     });

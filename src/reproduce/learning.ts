@@ -8,8 +8,10 @@ import { multitaskRobustness, rlRobustness } from '../experiments/robustness.js'
 import type { MultitaskRobustnessResult, RlRobustnessResult } from '../experiments/robustness.js';
 import { MultitaskModelName } from '../models/multitask.js';
 import { resolveTrainConfig } from '../train/config.js';
+import type { TrainConfig } from '../train/config.js';
 import { EpochRecord, loadMultitaskData, trainOrReuseMultitask } from '../train/multitask.js';
 import { resolveRlConfig } from '../rl/config.js';
+import type { RlConfig } from '../rl/config.js';
 import { ActorKind } from '../rl/networks.js';
 import { EnvName } from '../rl/pendulums.js';
 import { EpisodeRecord, EvalRecord, trainOrReuseRl } from '../rl/train.js';
@@ -21,15 +23,24 @@ export interface MultitaskPart {
   models: { model: MultitaskModelName; epochs: EpochRecord[]; final: EpochRecord }[];
 }
 
+/** The part's runs: one per model, in DIR/MODEL (also what `reproduce --queue` enqueues). */
+export function multitaskPartRuns(plan: MultitaskPlan, dir: string): { cfg: TrainConfig; dir: string }[] {
+  const { models, ...settings } = plan;
+  return models.map((model) => ({
+    cfg: resolveTrainConfig({ model, ...settings }, 'reproduce plan'),
+    dir: join(dir, model),
+  }));
+}
+
 export async function runMultitaskPart(plan: MultitaskPlan, ctx: PartContext): Promise<MultitaskPart> {
   const models: MultitaskPart['models'] = [];
   let data: ReturnType<typeof loadMultitaskData> | null = null;
-  for (const [i, model] of plan.models.entries()) {
-    const { models: _all, ...settings } = plan;
-    const cfg = resolveTrainConfig({ model, ...settings }, 'reproduce plan');
+  for (const [i, { cfg, dir }] of multitaskPartRuns(plan, ctx.dir).entries()) {
+    const model = cfg.model;
     ctx.stage(`${model} (${i + 1}/${plan.models.length})`);
-    const epochs = await trainOrReuseMultitask(cfg, join(ctx.dir, model), {
+    const epochs = await trainOrReuseMultitask(cfg, dir, {
       data: () => (data ??= loadMultitaskData(cfg)),
+      onStart: (reused) => reused && ctx.stage(`${model}: finished run read back from ${dir}`),
       onProgress: (f) => ctx.progress((i + f) / plan.models.length),
     });
     models.push({ model, epochs, final: epochs[epochs.length - 1] });
@@ -64,16 +75,28 @@ export interface RlPart {
   runs: RlRun[];
 }
 
+/** The part's runs: one per environment and actor, in DIR/ENV-MODEL. */
+export function rlPartRuns(plans: RlRunPlan[], dir: string): { cfg: RlConfig; dir: string }[] {
+  return plans.flatMap((p) =>
+    p.models.map((model) => ({
+      cfg: resolveRlConfig(
+        { env: p.env, model, steps: p.steps, warmup: p.warmup, evalEvery: p.evalEvery, seed: 0 },
+        'reproduce plan',
+      ),
+      dir: join(dir, `${p.env}-${model}`),
+    })),
+  );
+}
+
 export async function runRlPart(plans: RlRunPlan[], ctx: PartContext): Promise<RlPart> {
   const runs: RlRun[] = [];
-  const jobs = plans.flatMap((p) => p.models.map((model) => ({ p, model })));
-  for (const [i, { p, model }] of jobs.entries()) {
-    const cfg = resolveRlConfig(
-      { env: p.env, model, steps: p.steps, warmup: p.warmup, evalEvery: p.evalEvery, seed: 0 },
-      'reproduce plan',
-    );
+  const jobs = rlPartRuns(plans, ctx.dir);
+  for (const [i, { cfg, dir }] of jobs.entries()) {
+    const model = cfg.model;
+    const p = { env: cfg.env };
     ctx.stage(`${p.env}, ${model} actor (${i + 1}/${jobs.length})`);
-    const doc = await trainOrReuseRl(cfg, join(ctx.dir, `${p.env}-${model}`), {
+    const doc = await trainOrReuseRl(cfg, dir, {
+      onStart: (reused) => reused && ctx.stage(`${p.env}, ${model}: finished run read back from ${dir}`),
       onProgress: (f) => ctx.progress((i + f) / jobs.length),
     });
     const returns = doc.evals.map((e) => e.meanReturn);

@@ -94,17 +94,31 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<RedisCo
 
 /** What a job carries: the training flags, and where the run's directory is. */
 export interface RunJob {
+  /** A short name for logs (the sweep's run id, or PART/RUN for reproduce). */
   runId: string;
   args: string[];
-  /** The sweep's output directory as the coordinator sees it (absolute). */
-  sweepOut: string;
+  /** Where the coordinator keeps run directories (absolute; a worker's --runs-dir replaces it). */
+  runsRoot: string;
+  /** The run's directory relative to runsRoot. */
+  runPath: string;
   /** The coordinator's hhnet build (buildId): only a worker of the same build runs the job. */
   hhnet: string;
 }
 
-/** A job id that is the same for the same run of the same sweep directory (no ':' — BullMQ's separator). */
-export function runJobId(sweepOut: string, runId: string): string {
-  return `${runId}-${createHash('sha256').update(resolve(sweepOut)).digest('hex').slice(0, 12)}`;
+/** One run to train over the queue: `hhnet ARGS --out RUNSROOT/RUNPATH`. */
+export interface QueuedRun {
+  runId: string;
+  args: string[];
+  runPath: string;
+}
+
+/**
+ * A job id that is the same for the same run directory (idempotent enqueueing); no ':' or '/'
+ * (BullMQ's key separator, and readable logs).
+ */
+export function runJobId(runsRoot: string, run: Pick<QueuedRun, 'runId' | 'runPath'>): string {
+  const where = createHash('sha256').update(resolve(runsRoot, run.runPath)).digest('hex').slice(0, 12);
+  return `${run.runId.replace(/[:/\\]/g, '.')}-${where}`;
 }
 
 export interface QueueTuning {
@@ -137,16 +151,50 @@ export async function runQueuedSweep(
   deps: CoordinatorDeps,
   tuning: QueueTuning = {},
 ): Promise<SweepReport> {
-  const connection = await checkRedis(url);
   const sweepOut = resolve(out);
   const runs = planSweep(config);
   const pending = runs.filter((r) => !finishedRun(join(sweepOut, 'runs', r.id), r, config));
+  deps.log(`${runs.length - pending.length} of ${runs.length} runs already finished`);
+  const failures = await runQueued(
+    pending.map((r) => ({ runId: r.id, args: r.args, runPath: r.id })),
+    join(sweepOut, 'runs'),
+    url,
+    deps,
+    tuning,
+  );
+  return runSweep(config, out, {
+    log: deps.log,
+    mode: 'collect',
+    runTraining: async (_args, dir) => ({
+      code: 1,
+      stderr:
+        failures.get(dir.split(/[\\/]/).pop() ?? '') ??
+        'the queue ended the run without a finished metrics.json',
+    }),
+  });
+}
+
+/**
+ * Enqueues the runs (directories under runsRoot) and waits until every one has ended: completed,
+ * or failed for good after its attempts. Resolves with the failure reason of each failed run
+ * (by runId); checks Redis first, so an unreachable server fails at once.
+ */
+export async function runQueued(
+  runs: readonly QueuedRun[],
+  runsRoot: string,
+  url: string,
+  deps: CoordinatorDeps,
+  tuning: QueueTuning = {},
+): Promise<Map<string, string>> {
+  const connection = await checkRedis(url);
+  const root = resolve(runsRoot);
   const queue = new Queue<RunJob>(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection });
   const failures = new Map<string, string>();
   try {
     await events.waitUntilReady();
-    const ids = new Map(pending.map((r) => [runJobId(sweepOut, r.id), r.id]));
+    const ids = new Map(runs.map((r) => [runJobId(root, r), r.runId]));
+    if (ids.size !== runs.length) throw new RangeError('runQueued: two runs share a directory');
     const ended = new Set<string>();
     const running = new Set<string>();
     let failed = 0;
@@ -211,14 +259,18 @@ export async function runQueuedSweep(
         progress();
       });
     });
-    deps.log(
-      `${runs.length - pending.length} of ${runs.length} runs already finished; enqueueing ${pending.length} on ${url} (queue ${QUEUE_NAME})`,
-    );
-    for (const run of pending) {
-      const jobId = runJobId(sweepOut, run.id);
+    deps.log(`enqueueing ${runs.length} run(s) on ${url} (queue ${QUEUE_NAME})`);
+    for (const run of runs) {
+      const jobId = runJobId(root, run);
       const job = await queue.add(
-        run.id,
-        { runId: run.id, args: run.args, sweepOut, hhnet: deps.build ?? buildId() },
+        run.runId,
+        {
+          runId: run.runId,
+          args: run.args,
+          runsRoot: root,
+          runPath: run.runPath,
+          hhnet: deps.build ?? buildId(),
+        },
         {
           jobId,
           attempts: tuning.attempts ?? 3,
@@ -237,16 +289,7 @@ export async function runQueuedSweep(
     await events.close();
     await queue.close();
   }
-  return runSweep(config, out, {
-    log: deps.log,
-    mode: 'collect',
-    runTraining: async (_args, dir) => ({
-      code: 1,
-      stderr:
-        failures.get(dir.split(/[\\/]/).pop() ?? '') ??
-        'the queue ended the run without a finished metrics.json',
-    }),
-  });
+  return failures;
 }
 
 export interface WorkerDeps {
@@ -263,7 +306,10 @@ export interface WorkerDeps {
 export interface WorkerOptions extends QueueTuning {
   /** Jobs at once (default 1). */
   concurrency?: number;
-  /** Where run directories are on this machine (default: the coordinator's path of the sweep). */
+  /**
+   * Where the coordinator's run directories are on this machine: a sweep's DIR/runs, or
+   * reproduce's DIR/runs (default: the coordinator's own path).
+   */
   runsDir?: string;
   /** This worker's build (default: buildId()). */
   build?: string;
@@ -281,7 +327,7 @@ export async function startWorker(
   const worker: Worker<RunJob> = new Worker<RunJob>(
     QUEUE_NAME,
     async (job: Job<RunJob>) => {
-      const { runId, args, sweepOut } = job.data;
+      const { runId, args, runsRoot, runPath } = job.data;
       if (job.data.hhnet !== build) {
         const message = `${runId}: enqueued by hhnet ${job.data.hhnet ?? '(unknown build)'}, but this worker runs hhnet ${build}; install the coordinator's version on every worker (other code may give other results)`;
         deps.log(message);
@@ -292,7 +338,7 @@ export async function startWorker(
         }
         throw new Error(message);
       }
-      const dir = opts.runsDir ? join(opts.runsDir, runId) : join(sweepOut, 'runs', runId);
+      const dir = join(opts.runsDir ?? runsRoot, runPath);
       const resume = existsSync(join(dir, 'checkpoint.safetensors'));
       deps.log(`${runId}: ${resume ? 'resuming' : 'training'} in ${dir} (attempt ${job.attemptsMade + 1})`);
       const r = await deps.runTraining([...args, ...(resume ? ['--resume'] : [])], dir);

@@ -5,6 +5,7 @@
  * resumes where it stopped. Then writes DIR/results.json, DIR/figures/*.{svg,png,vl.json} and the
  * self-contained DIR/report.html (interactive charts with vega-embed inlined, static SVG fallback).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runEquivalence } from '../../experiments/equivalence.js';
@@ -41,6 +42,7 @@ import {
 } from '../../reproduce/ablation.js';
 import type { AblationPart } from '../../reproduce/ablation.js';
 import { trainingRunner } from './sweep.js';
+import { trainOverQueue } from '../../reproduce/distribute.js';
 import { miFigureDef, miSection, runMiPart } from '../../reproduce/mi-report.js';
 import type { MiPart } from '../../reproduce/mi-report.js';
 import { resourcesFigureDef, resourcesSection, runResourcesPart } from '../../reproduce/resources-report.js';
@@ -72,6 +74,10 @@ export function registerReproduce(program: Command): void {
       'add the pendulum ablation to the report from a finished `hhnet sweep examples/sweeps/ablation-rl.json --out DIR`',
     )
     .option('--force', 'redo parts that --out holds from other settings (e.g. --quick parts under --full)')
+    .option(
+      '--queue <url>',
+      'train the learning parts’ runs on `hhnet worker`s over a BullMQ queue in Redis (redis://HOST:PORT) first; the workers share DIR/runs',
+    )
     .option(...BACKEND_FLAG)
     .option('--quiet', 'no progress output')
     .action(
@@ -83,6 +89,7 @@ export function registerReproduce(program: Command): void {
         force?: boolean;
         only?: string;
         ablationRl?: string;
+        queue?: string;
         backend?: string;
         quiet?: boolean;
       }) => {
@@ -93,6 +100,7 @@ export function registerReproduce(program: Command): void {
         const mode: Mode = chosen[0] ?? 'quick';
         try {
           const plan = makePlan(mode);
+          if (flags.queue) await trainRunsOverQueue(plan, flags, new Progress(flags.quiet));
           if (flags.only !== undefined)
             await reproducePart(plan, flags.only, flags.out, new Progress(flags.quiet), flags.force);
           else
@@ -113,6 +121,30 @@ export function registerReproduce(program: Command): void {
         }
       },
     );
+}
+
+/**
+ * --queue: every unfinished training run of the learning parts (of --only's part alone, when
+ * given) goes to the workers first; the parts then read them back.
+ */
+async function trainRunsOverQueue(
+  plan: Plan,
+  flags: { out: string; queue?: string; only?: string; force?: boolean },
+  progress: Progress,
+): Promise<void> {
+  const saved = (part: string) => !flags.force && existsSync(join(flags.out, 'parts', `${part}.json`));
+  const partSaved = flags.only === undefined ? saved : (part: string) => part !== flags.only || saved(part);
+  const t0 = Date.now();
+  const { total, queued } = await trainOverQueue(plan, flags.out, flags.queue!, partSaved, {
+    log: (line) => progress.stage(`queue: ${line}`),
+    onProgress: (p) =>
+      progress.stage(
+        `queue: ${p.done} done, ${p.running} running, ${p.failed} failed, ${p.waiting} waiting of ${p.total}`,
+      ),
+  });
+  progress.stage(
+    `queue: ${queued} of ${total} training runs trained by workers in ${((Date.now() - t0) / 1000).toFixed(1)} s; the parts read them back`,
+  );
 }
 
 export async function reproduce(
