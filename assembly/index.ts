@@ -60,6 +60,15 @@ export {
   PHASE_PREPARE_NEURONS,
   SUM_BLOCK,
 } from './spiking';
+export {
+  multiBranchForward,
+  multiBranchBackward,
+  MB_INTS,
+  MB_FLOATS,
+  MB_FLOAT_AT,
+  MB_RECORD_BYTES,
+  MB_SCRATCH_PER_BRANCH,
+} from './multibranch';
 export { affineScratchBytes, lhhFactorBackward } from './lhh-affine';
 export {
   spikingCall,

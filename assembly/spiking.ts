@@ -39,13 +39,13 @@
 // with run-time flags.
 
 // Flags (the host passes them OR-ed in one i32).
-const F_TV: i32 = 1; // input is time-major [T][…] (else static)
-const F_RATE: i32 = 2; // output (and gradOut) is the rate over T (else spikes [T][…])
-const F_SMOOTH: i32 = 4; // forward emits the surrogate primitive
-const F_SAVE: i32 = 8; // forward saves its states
+export const F_TV: i32 = 1; // input is time-major [T][…] (else static)
+export const F_RATE: i32 = 2; // output (and gradOut) is the rate over T (else spikes [T][…])
+export const F_SMOOTH: i32 = 4; // forward emits the surrogate primitive
+export const F_SAVE: i32 = 8; // forward saves its states
 const F_DETACH: i32 = 16; // detachReset (LIF, s-LIF2HH) / detachIonic (learning HH)
-const F_GIN: i32 = 32; // gradInput is wanted
-const F_GPARAM: i32 = 64; // gradRates / gradWeights are wanted
+export const F_GIN: i32 = 32; // gradInput is wanted
+export const F_GPARAM: i32 = 64; // gradRates / gradWeights are wanted
 const F_F32: i32 = 128; // backward may run in float32 (the float32 cut-offs passed are valid)
 // Bits 8–31: R, the steps each time-varying input frame serves (step t reads frame ⌊t/R⌋).
 
@@ -75,7 +75,7 @@ export function imin(a: i32, b: i32): i32 {
 /** R from the flags word. */
 // @ts-ignore: decorator
 @inline
-function repeatOf(flags: i32): i32 {
+export function repeatOf(flags: i32): i32 {
   return <i32>((<u32>flags) >> 8);
 }
 
@@ -200,7 +200,7 @@ const SHIFTER: f64 = 6755399441055744.0;
  */
 // @ts-ignore: decorator
 @inline
-function expCore(x: v128): v128 {
+export function expCore(x: v128): v128 {
   const xc = f64x2.pmax(f64x2.pmin(x, f64x2.splat(708)), f64x2.splat(-708));
   const sh = f64x2.splat(SHIFTER);
   const t = f64x2.add(f64x2.mul(xc, f64x2.splat(LOG2E)), sh);
@@ -243,7 +243,7 @@ function expv(x: v128): v128 {
  */
 // @ts-ignore: decorator
 @inline
-function gradThrough(kind: i32, x: v128, g: v128, P: v128, NP: v128, H: v128, CA: v128): v128 {
+export function gradThrough(kind: i32, x: v128, g: v128, P: v128, NP: v128, H: v128, CA: v128): v128 {
   const one = f64x2.splat(1);
   if (kind == SURR_RECT) return v128.and(g, v128.and(f64x2.gt(x, NP), f64x2.lt(x, P)));
   let sg: v128;
@@ -261,7 +261,7 @@ function gradThrough(kind: i32, x: v128, g: v128, P: v128, NP: v128, H: v128, CA
 }
 
 /** The surrogate's primitive at x (smooth mode only: scalar, per lane). */
-function prim(kind: i32, p: f64, x: f64): f64 {
+export function prim(kind: i32, p: f64, x: f64): f64 {
   if (kind == SURR_RECT) return x <= -p ? 0 : x >= p ? 2 * p : x + p;
   if (kind == SURR_SIGMOID) return 1 / (1 + Math.exp(-p * x));
   if (kind == SURR_ARCTAN) return 0.5 + Math.atan((Math.PI * p * x) / 2) / Math.PI;
@@ -2216,14 +2216,14 @@ function lhhBackwardFrames(
 // group: a step is ~150 vector operations with much parallelism of its own (two exponentials,
 // two vtraps), so more chains would only spill registers.
 
-const E1: f64 = Math.E;
-const E2_5: f64 = 12.182493960703473; // e^2.5
-const E3: f64 = 20.085536923187668; // e^3
+export const E1: f64 = Math.E;
+export const E2_5: f64 = 12.182493960703473; // e^2.5
+export const E3: f64 = 20.085536923187668; // e^3
 
 /** x/(eˣ − 1) given ex = eˣ (series below |x| = 1e-3, x/eˣ above x = 50), as the reference. */
 // @ts-ignore: decorator
 @inline
-function vtrap(x: v128, ex: v128): v128 {
+export function vtrap(x: v128, ex: v128): v128 {
   const one = f64x2.splat(1);
   const large = f64x2.gt(x, f64x2.splat(50));
   let y = f64x2.div(x, v128.bitselect(ex, f64x2.sub(ex, one), large));
@@ -2242,7 +2242,7 @@ function vtrap(x: v128, ex: v128): v128 {
 /** d/dx of x/(eˣ − 1), given ex = eˣ. */
 // @ts-ignore: decorator
 @inline
-function vtrapDeriv(x: v128, ex: v128): v128 {
+export function vtrapDeriv(x: v128, ex: v128): v128 {
   const one = f64x2.splat(1);
   const large = f64x2.gt(x, f64x2.splat(50));
   const e = f64x2.sub(ex, one);

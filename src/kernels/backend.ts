@@ -13,6 +13,7 @@ import type {
   Slif2hhBackwardArgs,
   Slif2hhForwardArgs,
 } from './spiking-types.js';
+import type { MultiBranchBackwardArgs, MultiBranchForwardArgs } from './js/multibranch.js';
 import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from './spiking/reference.js';
 import type { StepProgram } from './spiking/program.js';
 
@@ -111,6 +112,9 @@ export interface Backend {
   fullHhBackward(args: FullHhBackwardArgs): void;
   slif2hhForward(args: Slif2hhForwardArgs): void;
   slif2hhBackward(args: Slif2hhBackwardArgs): void;
+  /** The trainable multi-branch neuron (an HH soma and K coupled branches; js/multibranch.ts). */
+  multiBranchForward(args: MultiBranchForwardArgs): void;
+  multiBranchBackward(args: MultiBranchBackwardArgs): void;
   /**
    * The generic fused kernels of any neuron given as a StepProgram (spiking/program.ts, derived
    * from a declaration): same layouts, saved [T][B·N][S] charged states. Backends without a

@@ -9,11 +9,10 @@
  * with channel blocks; time-varying [T, B, …] and frames with `repeat` as for every spiking op.
  * Output: the soma's spikes [T, B, N…] or their rate [B, N…].
  */
+import { getBackend } from '../kernels/index.js';
 import {
-  multiBranchBackwardJs,
   multiBranchFlopsPerUnit,
   multiBranchFlopsPerUnitStep,
-  multiBranchForwardJs,
   multiBranchStateWidth,
 } from '../kernels/js/multibranch.js';
 import { RATE_FLOPS_PER_TRAIN, RATE_FLOPS_PER_TRAIN_STEP } from '../kernels/spiking-costs.js';
@@ -135,7 +134,7 @@ export function multiBranchSpikes(
   const record = isGradEnabled() && parents.some((p) => p.requiresGrad);
   const state = record ? new Float32Array(multiBranchStateWidth(K, activeBranches) * lay.T * BN) : null;
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
-  multiBranchForwardJs({ ...args, input: x.data, out, state });
+  getBackend().multiBranchForward({ ...args, input: x.data, out, state });
   const rate = lay.rateOutput ? RATE_FLOPS_PER_TRAIN_STEP * lay.T + RATE_FLOPS_PER_TRAIN : 0;
   addFlops(
     fn,
@@ -155,7 +154,7 @@ export function multiBranchSpikes(
       if (!state) return;
       const gradCoupling = coupling.requiresGrad ? new Float32Array(N * K) : null;
       const gradBranchLeak = branchLeak.requiresGrad ? new Float32Array(N * K) : null;
-      multiBranchBackwardJs({
+      getBackend().multiBranchBackward({
         ...args,
         state,
         gradOut: g,

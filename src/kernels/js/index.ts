@@ -3,6 +3,7 @@ import { Backend } from '../backend.js';
 import { adamJs } from './adam.js';
 import { avgPool2dBackwardJs, avgPool2dJs, col2imJs, im2colJs } from './conv.js';
 import { gemmJs } from './gemm.js';
+import { multiBranchBackwardJs, multiBranchForwardJs } from './multibranch.js';
 import {
   fullHhBackwardJs,
   fullHhForwardJs,
@@ -32,6 +33,8 @@ export function createJsBackend(): Backend {
     fullHhBackward: fullHhBackwardJs,
     slif2hhForward: slif2hhForwardJs,
     slif2hhBackward: slif2hhBackwardJs,
+    multiBranchForward: multiBranchForwardJs,
+    multiBranchBackward: multiBranchBackwardJs,
     spikingForward: genericForwardJs,
     spikingBackward: genericBackwardJs,
     spikingKernelPath: () => 'reference',

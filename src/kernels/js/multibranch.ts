@@ -29,8 +29,9 @@
  * [I_1|…|I_K] then, with somaInput, [I_s]; output the soma spikes (or rate) [B·N]; the saved
  * states [T][B·N][4 + K] are (v, m, h, n, V_1..V_K) after each step (float32). Backward is the
  * hand-derived adjoint of the step (multiBranchBackwardJs), surrogate derivative at the soma's
- * spike. Plain TypeScript only: there is no WASM version (the declared-model machinery that
- * generates WASM kernels handles one input current per neuron).
+ * spike. This is the reference; the wasm backend runs its SIMD twin (assembly/multibranch.ts,
+ * tested against it), written by hand because the declared-model machinery that generates WASM
+ * kernels handles one input current per neuron.
  */
 import type { HhInitialState, HhMembraneConstants, SpikingKernelBase } from '../spiking-types.js';
 import { checkBase, checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
@@ -137,7 +138,8 @@ export function multiBranchStateWidth(branches: number, activeBranches = false):
   return 4 + branches + (activeBranches ? 3 * branches : 0);
 }
 
-function checkMultiBranch(a: MultiBranchBase, where: string): { inW: number; S: number; active: boolean } {
+/** The kernels' argument checks (shared with the wasm backend, so both fail alike). */
+export function checkMultiBranch(a: MultiBranchBase, where: string): { inW: number; S: number; active: boolean } {
   checkBase(a, where);
   const K = a.branches;
   if (!Number.isInteger(K) || K < 1)

@@ -24,6 +24,7 @@ import {
   resolveVariant,
 } from './module.js';
 import { RowSharing, SpikingExports, createSpikingKernels } from './spiking.js';
+import { MultiBranchExports, createMultiBranchKernels } from './multibranch.js';
 import { DeclaredKernels } from './declared.js';
 
 /** spikingKernelPath of a declared model running its generated kernel. */
@@ -107,7 +108,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const module = loadWasmModule(variant);
   // The arena grows the memory to its layout (control area, per-thread scratch) right away.
   const memory = new wasmApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-  const ex = instantiate(module, memory) as KernelExports & SpikingExports;
+  const ex = instantiate(module, memory) as KernelExports & SpikingExports & MultiBranchExports;
   const arena = new Arena(memory, ex.heapBase(), ex.gemmScratchBytes(), threads);
   const colBlock = ex.gemmColBlock();
   const innerBlock = ex.gemmInnerBlock();
@@ -436,6 +437,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   });
   return {
     ...createSpikingKernels(ex, arena, settle, js, recordPtr, pool ? rowSharing : null),
+    ...createMultiBranchKernels(ex, arena, settle, js),
     name: 'wasm',
     // Declared models: generated kernels (built-ins at build time, others once prepared).
     spikingForward: (a) => (declared.has(a.program) ? declared.forward(a) : js.spikingForward(a)),

@@ -135,7 +135,7 @@ export const SHARE_MIN_NEURON_STEPS = 1 << 18;
 const F_TV = 1;
 const F_RATE = 2;
 const F_SMOOTH = 4;
-const F_SAVE = 8;
+export const F_SAVE = 8;
 const F_DETACH = 16;
 const F_GIN = 32;
 const F_GPARAM = 64;
@@ -186,7 +186,7 @@ function learningHhScratchFloats(B: number, N: number, T: number, sumBlock: numb
 }
 
 /** Spare bytes after each operand region (a group's vector loads reach at most 60 bytes past its end). */
-const SLACK = 64;
+export const SLACK = 64;
 
 type SpikingKernels = Pick<
   Backend,
@@ -204,7 +204,7 @@ type SpikingKernels = Pick<
 // Argument checks (the reference's, same order and messages)
 
 /** The flag bits every kernel takes, and in bits 8–31 the input repeat R (checkBase: R < 2^24). */
-function baseFlags(a: SpikingKernelBase): number {
+export function baseFlags(a: SpikingKernelBase): number {
   const flags = (a.timeVarying ? F_TV : 0) | (a.rateOutput ? F_RATE : 0) | (a.smooth ? F_SMOOTH : 0);
   return flags | (inputRepeatOf(a) << 8);
 }
