@@ -139,7 +139,10 @@ export function multiBranchStateWidth(branches: number, activeBranches = false):
 }
 
 /** The kernels' argument checks (shared with the wasm backend, so both fail alike). */
-export function checkMultiBranch(a: MultiBranchBase, where: string): { inW: number; S: number; active: boolean } {
+export function checkMultiBranch(
+  a: MultiBranchBase,
+  where: string,
+): { inW: number; S: number; active: boolean } {
   checkBase(a, where);
   const K = a.branches;
   if (!Number.isInteger(K) || K < 1)
