@@ -23,7 +23,7 @@ import {
 } from '../src/kernels/js/spiking.js';
 import { LEARNING_HH_RATE_NAMES } from '../src/kernels/spiking-types.js';
 import { FULL_HH_MEMBRANE, LEARNING_HH_MEMBRANE } from '../src/nn/spiking.js';
-import { declaredModels } from '../src/neurons/catalog.js';
+import { trainableModels } from '../src/neurons/catalog.js';
 import { stepDefinition } from '../src/neurons/derive.js';
 import { hhDeclared, restingState } from '../src/neurons/hh.js';
 import { learningHh } from '../src/neurons/learning-hh.js';
@@ -432,7 +432,7 @@ function gradcheckConfig(model: NeuronModel): (typeof GRADCHECK)[string] {
 
 test('derived partials of every declared model match finite differences of its step', () => {
   const rng = new Rng(21);
-  for (const model of declaredModels()) {
+  for (const model of trainableModels()) {
     const cfg = gradcheckConfig(model);
     const def = stepDefinition(model);
     const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
@@ -505,7 +505,7 @@ const SURROGATE_PARAM_PER_SCALE = [0.5, 4, 2, 4]; // rectangular width, sigmoid 
 test('BPTT of every declared model × surrogate (smooth mode; static and framed input) matches finite differences', () => {
   const rng = new Rng(22);
   const frameRng = new Rng(25);
-  for (const model of declaredModels()) {
+  for (const model of trainableModels()) {
     const cfg = gradcheckConfig(model);
     const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
     for (let surrogate = 0; surrogate < 4; surrogate++) {

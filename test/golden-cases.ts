@@ -1,8 +1,8 @@
 /**
  * The runs recorded in test/fixtures/golden-hand-built.json: each model that used to be simulated
  * by hand-written code, under a constant and a step current, with every integrator it supports
- * (and, where parameters can be set, one non-default set). scripts/record-golden-hand-built.mjs
- * ran them on the hand-written models; test/golden-hand-built.test.ts runs them through
+ * (and, where parameters can be set, one non-default set). They were recorded from the
+ * hand-written models (see golden-hand-built.test.ts); the test runs them through
  * createPopulation and compares.
  */
 import type { IntegratorName, Population } from '../src/neurons/types.js';

@@ -1,7 +1,8 @@
 // The models that used to be simulated by hand-written code (hh, hh-modern, lif, tvlif, tvlif2hh,
-// slif2hh) against the record of that code: test/fixtures/golden-hand-built.json, written by
-// scripts/record-golden-hand-built.mjs from the hand-written models before they were replaced
-// by their declarations. Each case runs through createPopulation, as the command line does.
+// slif2hh) against the record of that code: test/fixtures/golden-hand-built.json, written from
+// the hand-written models (at faac3da, the fixture's recordedAt) before their declarations
+// replaced them, by scripts/record-golden-hand-built.mjs of commit 21673f8 (removed with the first
+// of those models). Each case runs through createPopulation, as the command line does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -12,6 +12,8 @@ import { learningHh } from './learning-hh.js';
 import { lifDeclared, lifStepDeclared } from './lif.js';
 import type { NeuronModel } from './model.js';
 import { traubMiles } from './traub-miles.js';
+import { tvlif2hhDeclared } from './tvlif2hh.js';
+import { notTrainable } from './derive.js';
 
 const BUILT_IN: readonly NeuronModel[] = [
   hhDeclared,
@@ -25,6 +27,7 @@ const BUILT_IN: readonly NeuronModel[] = [
   leakyIntegrator,
   fitzhughNagumo,
   cubaLif,
+  tvlif2hhDeclared,
 ];
 
 const models = new Map<string, NeuronModel>(BUILT_IN.map((m) => [m.name, m]));
@@ -37,6 +40,11 @@ export function declaredModel(name: string): NeuronModel | undefined {
 /** Every declared model, built-ins first. */
 export function declaredModels(): NeuronModel[] {
   return [...models.values()];
+}
+
+/** The declared models a trainable layer can run (notTrainable: the others are simulation only). */
+export function trainableModels(): NeuronModel[] {
+  return declaredModels().filter((m) => notTrainable(m) === null);
 }
 
 /** Makes a model declared at run time available by name (simulate, layers); names are unique. */

@@ -23,6 +23,7 @@ import {
   substitute,
   sym,
 } from '../symbolic/expr.js';
+import { compileStep } from '../kernels/spiking/program.js';
 import type { StepDefinition } from '../kernels/spiking/program.js';
 import type { NeuronModel } from './model.js';
 import { expandLets, initialState, resolveParams, spikeThreshold } from './model.js';
@@ -224,4 +225,25 @@ export function stepDefinition(
     inclusive: model.inclusive,
     reset: model.reset,
   };
+}
+
+const trainability = new WeakMap<NeuronModel, string | null>();
+
+/**
+ * Why a trainable layer cannot run a model (its voltage is a `let`; its update calls step() where
+ * BPTT needs a derivative), or null when it can. Simulation-only models (the tv-LIF2HH and
+ * s-LIF2HH circuits) are skipped by the kernel build and the generic training tests.
+ */
+export function notTrainable(model: NeuronModel): string | null {
+  let why = trainability.get(model);
+  if (why === undefined) {
+    try {
+      compileStep(stepDefinition(model));
+      why = null;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    trainability.set(model, why);
+  }
+  return why;
 }

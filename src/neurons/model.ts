@@ -45,8 +45,11 @@ export interface ParamDeclaration {
 }
 
 export interface StateDeclaration {
-  /** Initial value: a number or an expression over parameters and the states declared before it. */
-  init: number | string;
+  /**
+   * Initial value: a number or an expression over parameters and the states declared before it.
+   * Omitted only for a state that `initFrom` sets.
+   */
+  init?: number | string;
   unit?: string;
   doc?: string;
 }
@@ -101,10 +104,23 @@ export interface NeuronDeclaration {
    * dX/dt is 0 with no input (continuous models; e.g. HH's rest, which has no closed form).
    */
   startAtRest?: boolean;
+  /**
+   * Initial values from another model's initial state, for a model whose starting point is
+   * another's rest (tv-LIF2HH starts where the HH neuron of the same membrane rests): `model` is
+   * evaluated with this model's values of the parameters both declare (its own defaults for the
+   * others), and each state listed in `states` starts at the named state of `model`.
+   */
+  initFrom?: InitFrom;
   /** |voltage| beyond this means the integration ran away (default 1e4). */
   voltageLimit?: number;
   /** Default step for trainable layers of a continuous model, ms (default 0.1). */
   trainingDt?: number;
+}
+
+export interface InitFrom {
+  model: NeuronModel;
+  /** This model's state → the state of `model` it starts at. */
+  states: Record<string, string>;
 }
 
 /** A declaration checked and parsed: what the derivations and code generators read. */
@@ -122,8 +138,13 @@ export interface NeuronModel {
   readonly voltage: string;
   /** The membrane potential over the states (the voltage state itself, or its `let` expanded). */
   readonly voltageExpr: Expr;
-  /** Initial value of each state, over parameters (states before it substituted). */
-  readonly init: readonly Expr[];
+  /**
+   * Initial value of each state, over parameters (states before it substituted); null for a
+   * state set by `initFrom`.
+   */
+  readonly init: readonly (Expr | null)[];
+  /** Per state: the index of the `initFrom` model's state it starts at, or −1. */
+  readonly initFromState: readonly number[];
   /** dX/dt (continuous) or X[t] (discrete) per state, `let` names substituted. */
   readonly rhs: readonly Expr[];
   /** Spike: the model spikes when spikeLhs − spikeRhs crosses 0 (> or ≥ as `inclusive`). */
@@ -248,10 +269,31 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
 
   // Initial values: numbers, or expressions over params, earlier states and lets (read with the
   // input at 0 and the earlier states at their initial values, e.g. gates at their steady state).
+  const initFromState = states.map(() => -1);
+  if (d.initFrom !== undefined) {
+    const src = d.initFrom.model;
+    if (!src || !Array.isArray(src.states))
+      fail('initFrom.model', 'expected a declared model (declareNeuron)');
+    for (const [s, from] of Object.entries(d.initFrom.states ?? {})) {
+      const k = states.indexOf(s);
+      if (k < 0) fail(`initFrom.states.${s}`, `"${s}" is not a state (states: ${states.join(', ')})`);
+      const j = src.states.indexOf(from);
+      if (j < 0)
+        fail(
+          `initFrom.states.${s}`,
+          `"${from}" is not a state of ${src.name} (its states: ${src.states.join(', ')})`,
+        );
+      if (d.states[s]?.init !== undefined)
+        fail(`states.${s}.init`, `${s} starts at ${src.name}'s ${from} (initFrom); give no init`);
+      initFromState[k] = j;
+    }
+  }
   const initByState = new Map<string, Expr>([[input, num(0)]]);
   const initKnown = new Set([...params, ...lets]);
-  const init = states.map((s) => {
+  const init = states.map((s, k) => {
+    if (initFromState[k] >= 0) return null; // not readable by later initial values
     const raw = d.states[s]?.init;
+    if (raw === undefined) return fail(`states.${s}.init`, 'missing (a number or an expression)');
     if (typeof raw === 'number' && !Number.isFinite(raw))
       fail(`states.${s}.init`, `expected a finite value, got ${raw}`);
     const e = substitute(expand(parse(`states.${s}.init`, raw, initKnown)), initByState);
@@ -319,6 +361,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     trainingDt,
     lets: letRaw,
     rhsRaw,
+    initFromState,
   };
   // Defaults must give finite initial states and threshold.
   const values = resolveParams(model, {});
@@ -363,8 +406,10 @@ export function describeParams(model: NeuronModel): string {
 /** The initial state for the given parameter values; non-finite values are an error. */
 export function initialState(model: NeuronModel, values: Readonly<Record<string, number>>): Float64Array {
   const y = new Float64Array(model.states.length);
+  const from = model.declaration.initFrom;
+  const yFrom = from ? initialState(from.model, sharedParams(from.model, values)) : null;
   model.init.forEach((e, k) => {
-    y[k] = evaluate(e, (s) => values[s]);
+    y[k] = e === null ? (yFrom as Float64Array)[model.initFromState[k]] : evaluate(e, (s) => values[s]);
     if (!Number.isFinite(y[k]))
       throw new DeclarationError(
         `neuron model "${model.name}": states.${model.states[k]}.init: evaluates to ${y[k]} with parameters ${JSON.stringify(values)}`,
@@ -372,6 +417,13 @@ export function initialState(model: NeuronModel, values: Readonly<Record<string,
   });
   if (model.declaration.startAtRest && model.time === 'continuous') newtonRest(model, values, y);
   return y;
+}
+
+/** The parameter values of `other` that `values` gives (the parameters both declare). */
+function sharedParams(other: NeuronModel, values: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of other.params) if (p in values) out[p] = values[p];
+  return resolveParams(other, out);
 }
 
 /** Refines y in place to a zero of dX/dt (input 0) by Newton's method on the symbolic Jacobian. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { declaredModel } from '../../neurons/catalog.js';
 import { describeParams } from '../../neurons/model.js';
+import type { InitFrom, NeuronModel } from '../../neurons/model.js';
 import { HAND_BUILT, modelDescription, modelNames } from '../../sim/registry.js';
 import { UserError } from '../output.js';
 
@@ -58,10 +59,10 @@ export function modelInfo(name: string): ModelInfo {
     inputUnit: decl.inputUnit,
     drive: decl.drive,
     voltage: decl.voltage,
-    states: decl.states.map((s) => ({
+    states: decl.states.map((s, k) => ({
       name: s,
       unit: d.states[s].unit ?? null,
-      init: d.states[s].init,
+      init: d.states[s].init ?? initFromText(decl, k),
       doc: d.states[s].doc ?? null,
     })),
     params: decl.params.map((p) => ({
@@ -78,6 +79,12 @@ export function modelInfo(name: string): ModelInfo {
     refractory: d.refractory ?? null,
     startAtRest: d.startAtRest === true,
   };
+}
+
+/** A state's start set by initFrom, e.g. "hh.v". */
+function initFromText(decl: NeuronModel, k: number): string {
+  const from = decl.declaration.initFrom as InitFrom;
+  return `${from.model.name}.${from.model.states[decl.initFromState[k]]}`;
 }
 
 const LABEL = 12;
@@ -127,7 +134,11 @@ export function formatModel(info: ModelInfo, detail = false): string {
     );
     lets.forEach(([n, e], i) => out.push(line(i === 0 ? 'where' : '', `${n} = ${e}`)));
     const init = (info.states ?? []).map((s) => `${s.name} = ${s.init}`).join(', ');
-    out.push(line('initial', info.startAtRest ? `the resting state (Newton's method from ${init})` : init));
+    const from = decl.declaration.initFrom?.model.name;
+    const note = from ? `; ${from}.x: the initial state of ${from} with these parameters` : '';
+    out.push(
+      line('initial', (info.startAtRest ? `the resting state (Newton's method from ${init})` : init) + note),
+    );
   }
   out.push(line('spike', `${info.spike}${decl.reset.size > 0 ? '' : ' (upward crossing)'}`));
   const reset = Object.entries(info.reset ?? {})
