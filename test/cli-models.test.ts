@@ -52,7 +52,11 @@ test('hhnet models: text and --json list every model; declared ones with paramet
   assert.match(text.stdout, /a = 0\.02 1\/ms/);
   assert.match(text.stdout, /spike +v >= 30\n +reset +v ← c, u ← u \+ d/);
   assert.match(text.stdout, /discrete, one step = 1 ms/, 'lif-step is discrete');
-  assert.match(text.stdout, /slif2hh — .*\n +simulation +hand-written model without a declaration/);
+  assert.match(text.stdout, /tvlif — .*\n +simulation +hand-written model without a declaration/);
+  assert.match(
+    text.stdout,
+    /slif2hh — .*\n +time +discrete, one step = 1 ms by default \(its step reads dt: any --dt runs\); simulated by its declaration/,
+  );
   assert.match(text.stdout, /tvlif2hh — .*\n +time +continuous; simulated by its declaration/);
   // Its start comes from the HH declaration (initFrom), said so in full listings.
   const circuit = await cli(['models', 'tvlif2hh']);
@@ -199,8 +203,8 @@ test('bad --param values, unknown names and models without a declaration give on
     { args: ['simulate', '--model', 'adex', '--param', 'C'], message: /--param "C": expected NAME=VALUE/ },
     { args: ['simulate', '--model', 'lif', '--param', 'tRef=1,tRef=2'], message: /tRef is given twice/ },
     {
-      args: ['simulate', '--model', 'slif2hh', '--param', 'w1=1'],
-      message: /slif2hh has no declared parameters/,
+      args: ['simulate', '--model', 'tvlif', '--param', 'tau=1'],
+      message: /tvlif has no declared parameters/,
     },
     {
       args: ['fi-curve', '--model', 'hh', '--param', 'gna=100'],

@@ -57,12 +57,13 @@ export function parseModelParams(model: string, raw: readonly string[]): Record<
 }
 
 /**
- * The step of a model declared in discrete time is its time base; another --dt is refused before
- * any work (the population would refuse it at the first step).
+ * The step of a model declared in discrete time is its time base (unless its step reads dt, as
+ * s-LIF2HH's does); another --dt is refused before any work (the population would refuse it at
+ * the first step).
  */
 export function checkModelDt(model: string, dt: number): void {
   const decl = declaredModel(model);
-  if (decl?.time === 'discrete' && Math.abs(dt - decl.timeBase) > 1e-9 * decl.timeBase)
+  if (decl?.time === 'discrete' && !decl.readsDt && Math.abs(dt - decl.timeBase) > 1e-9 * decl.timeBase)
     throw new UserError(
       `model ${model} is defined in discrete time with a step of ${decl.timeBase} ms; use --dt ${decl.timeBase} (got ${dt})`,
     );

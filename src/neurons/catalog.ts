@@ -13,6 +13,7 @@ import { lifDeclared, lifStepDeclared } from './lif.js';
 import type { NeuronModel } from './model.js';
 import { traubMiles } from './traub-miles.js';
 import { tvlif2hhDeclared } from './tvlif2hh.js';
+import { slif2hhDeclared } from './slif2hh.js';
 import { notTrainable } from './derive.js';
 
 const BUILT_IN: readonly NeuronModel[] = [
@@ -28,6 +29,7 @@ const BUILT_IN: readonly NeuronModel[] = [
   fitzhughNagumo,
   cubaLif,
   tvlif2hhDeclared,
+  slif2hhDeclared,
 ];
 
 const models = new Map<string, NeuronModel>(BUILT_IN.map((m) => [m.name, m]));

@@ -42,6 +42,9 @@ export interface ParamDeclaration {
   doc?: string;
   /** Trainable layers may learn it (per neuron). Default false. */
   learnable?: boolean;
+  /** Smallest and largest values the model admits (inclusive); resolveParams refuses others. */
+  min?: number;
+  max?: number;
 }
 
 export interface StateDeclaration {
@@ -145,6 +148,11 @@ export interface NeuronModel {
   readonly init: readonly (Expr | null)[];
   /** Per state: the index of the `initFrom` model's state it starts at, or −1. */
   readonly initFromState: readonly number[];
+  /**
+   * A discrete model whose step reads dt (its length in ms): it runs at any dt (s-LIF2HH keeps
+   * its leak per ms and scales its input by dt); any other discrete model only at its timeBase.
+   */
+  readonly readsDt: boolean;
   /** dX/dt (continuous) or X[t] (discrete) per state, `let` names substituted. */
   readonly rhs: readonly Expr[];
   /** Spike: the model spikes when spikeLhs − spikeRhs crosses 0 (> or ≥ as `inclusive`). */
@@ -183,6 +191,8 @@ const NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const IDENT_RE = /^[A-Za-z_][A-Za-z_0-9]*$/;
 /** Names generated code or the training step use themselves. */
 const RESERVED = new Set(['dt', 't', 'R', 'Math']);
+/** The name a discrete step reads for its length in ms. */
+export const STEP_LENGTH = 'dt';
 
 /** Checks and parses a declaration; every error names the model and the field. */
 export function declareNeuron(d: NeuronDeclaration): NeuronModel {
@@ -222,6 +232,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     if (typeof v !== 'number' || !Number.isFinite(v))
       fail(`params.${p}.value`, `expected a finite number, got ${v}`);
     defaults[p] = v;
+    const { min = -Infinity, max = Infinity } = d.params[p];
+    if (!(min <= v && v <= max)) fail(`params.${p}`, `the default ${v} is outside [${min}, ${max}]`);
   }
   if ((d.dynamics === undefined) === (d.step === undefined))
     fail('dynamics', 'give exactly one of dynamics (continuous time) and step (discrete time)');
@@ -248,7 +260,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   // let definitions may read states, params, the input and earlier lets; expanded in place.
   const letExprs = new Map<string, Expr>();
   const letRaw: [string, Expr][] = [];
-  const known = new Set([...states, ...params, input]);
+  // A discrete step may read its length dt (ms): then it runs at any dt, not only its time base.
+  const known = new Set([...states, ...params, input, ...(d.step !== undefined ? [STEP_LENGTH] : [])]);
   for (const l of lets) {
     const e = parse(`let.${l}`, d.let?.[l], known);
     letRaw.push([l, e]);
@@ -259,13 +272,16 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
 
   for (const k of Object.keys(eqs))
     if (!states.includes(k)) fail(`${eqField}.${k}`, `"${k}" is not a state (states: ${states.join(', ')})`);
-  const eqKnown = known; // dynamics are per ms: dt only enters through the integrator
+  const eqKnown = known; // dynamics are per ms: there dt only enters through the integrator
   const rhsRaw = states.map((s) => {
     if (!(s in eqs))
       return fail(`${eqField}.${s}`, `state "${s}" has no ${time === 'continuous' ? 'dX/dt' : 'update'}`);
     return parse(`${eqField}.${s}`, eqs[s], eqKnown);
   });
   const rhs = rhsRaw.map(expand);
+  const readsDt = rhs.some((e) => symbols(e).has(STEP_LENGTH));
+  const noDt = (field: string, e: Expr): Expr =>
+    symbols(e).has(STEP_LENGTH) ? fail(field, `reads ${STEP_LENGTH}, which only the step may read`) : e;
 
   // Initial values: numbers, or expressions over params, earlier states and lets (read with the
   // input at 0 and the earlier states at their initial values, e.g. gates at their steady state).
@@ -312,13 +328,16 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   if (!m) return fail('spike', `expected "LHS > RHS" or "LHS >= RHS", got ${JSON.stringify(d.spike)}`);
   const lhs = m[1].trim();
   if (lhs !== voltage) fail('spike', `the left-hand side must be the voltage "${voltage}", got "${lhs}"`);
-  const spikeRhs = expand(parse('spike', m[3], new Set([...params, ...lets])));
+  const spikeRhs = noDt('spike', expand(parse('spike', m[3], new Set([...params, ...lets]))));
 
   const reset = new Map<number, Expr>();
   for (const [s, text] of Object.entries(d.reset ?? {})) {
     const k = states.indexOf(s);
     if (k < 0) fail(`reset.${s}`, `"${s}" is not a state (states: ${states.join(', ')})`);
-    reset.set(k, expand(parse(`reset.${s}`, text, new Set([...states, ...params, ...lets]))));
+    reset.set(
+      k,
+      noDt(`reset.${s}`, expand(parse(`reset.${s}`, text, new Set([...states, ...params, ...lets])))),
+    );
   }
   let refractory: Expr | null = null;
   if (d.refractory !== undefined) {
@@ -334,7 +353,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     fail('drive', `expected a finite number, got ${d.drive}`);
   const voltageLimit = d.voltageLimit ?? 1e4;
   if (!(voltageLimit > 0)) fail('voltageLimit', `expected a positive number, got ${voltageLimit}`);
-  const trainingDt = d.trainingDt ?? 0.1;
+  // A discrete model's step parameter dt (when it reads one) defaults to its time base.
+  const trainingDt = d.trainingDt ?? (time === 'discrete' ? timeBase : 0.1);
   if (!(trainingDt > 0) || !Number.isFinite(trainingDt))
     fail('trainingDt', `expected a positive number, got ${trainingDt}`);
 
@@ -362,6 +382,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     lets: letRaw,
     rhsRaw,
     initFromState,
+    readsDt,
   };
   // Defaults must give finite initial states and threshold.
   const values = resolveParams(model, {});
@@ -387,6 +408,11 @@ export function resolveParams(
       );
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw new DeclarationError(`model ${model.name}: parameter ${k} must be a finite number, got ${v}`);
+    const { min, max } = model.declaration.params[k];
+    if ((min !== undefined && v < min) || (max !== undefined && v > max))
+      throw new DeclarationError(
+        `model ${model.name}: parameter ${k} must be ${[min !== undefined ? `≥ ${min}` : '', max !== undefined ? `≤ ${max}` : ''].filter(Boolean).join(' and ')}, got ${v}`,
+      );
     out[k] = v;
   }
   return out;

@@ -7,8 +7,6 @@ import { OdePopulation } from './population.js';
 import { WasmHhPopulation, wasmHhSupports } from './wasm-hh-population.js';
 import { hhModel, hhParams } from '../neurons/hh.js';
 import { lifModel, tvlifModel } from '../neurons/lif.js';
-import { SLIF2HHPopulation } from '../neurons/slif2hh.js';
-import type { SLIF2HHParams } from '../neurons/slif2hh.js';
 import type { IntegratorName, Population } from '../neurons/types.js';
 import { declaredModel, declaredModels } from '../neurons/catalog.js';
 import { quasiLinearOf } from '../neurons/derive.js';
@@ -16,7 +14,7 @@ import { resolveParams } from '../neurons/model.js';
 import { StepPopulation } from './step-population.js';
 
 /** Models built by hand-written code (their parameters are still checked against a declaration where one exists). */
-export const HAND_BUILT = ['hh', 'hh-modern', 'lif', 'tvlif', 'slif2hh'] as const;
+export const HAND_BUILT = ['hh', 'hh-modern', 'lif', 'tvlif'] as const;
 type HandBuilt = (typeof HAND_BUILT)[number];
 
 /** Every model name `createPopulation` accepts: the hand-built ones, then the declared ones. */
@@ -34,7 +32,6 @@ const HAND_DESCRIPTIONS: Readonly<Record<HandBuilt, string>> = {
   'hh-modern': 'Hodgkin–Huxley 1952, modern convention (rest −65 mV)',
   lif: 'leaky integrate-and-fire (τ 10 ms, θ 15 mV, reset 0, refractory 2 ms)',
   tvlif: 'time-varying LIF (constant parameters unless set from the library)',
-  slif2hh: 's-LIF2HH: four plain LIFs with learned wiring (discrete time)',
 };
 
 /** The unit of a model's input current, for labels ('' when dimensionless). */
@@ -54,7 +51,6 @@ export function modelDescription(name: string): string {
  * s-LIF2HH), 0.01 ms otherwise.
  */
 export function defaultDt(model: string): number {
-  if (model === 'slif2hh') return 1;
   const decl = declaredModel(model);
   return decl?.time === 'discrete' ? decl.timeBase : 0.01;
 }
@@ -113,8 +109,6 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
       return new OdePopulation(lifModel(params), n, integrator);
     case 'tvlif':
       return new OdePopulation(tvlifModel(params), n, integrator);
-    case 'slif2hh':
-      return new SLIF2HHPopulation(n, params as Partial<SLIF2HHParams>);
     default:
       if (decl)
         return decl.time === 'continuous'

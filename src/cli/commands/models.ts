@@ -99,7 +99,11 @@ export function formatModel(info: ModelInfo, detail = false): string {
     return out.join('\n');
   }
   const time =
-    decl.time === 'continuous' ? 'continuous' : `discrete, one step = ${decl.timeBase} ms (use that --dt)`;
+    decl.time === 'continuous'
+      ? 'continuous'
+      : decl.readsDt
+        ? `discrete, one step = ${decl.timeBase} ms by default (its step reads dt: any --dt runs)`
+        : `discrete, one step = ${decl.timeBase} ms (use that --dt)`;
   out.push(
     line(
       'time',
