@@ -52,7 +52,7 @@ test('hhnet models: text and --json list every model; declared ones with paramet
   assert.match(text.stdout, /a = 0\.02 1\/ms/);
   assert.match(text.stdout, /spike +v >= 30\n +reset +v ← c, u ← u \+ d/);
   assert.match(text.stdout, /discrete, one step = 1 ms/, 'lif-step is discrete');
-  assert.match(text.stdout, /tvlif — .*\n +simulation +hand-written model without a declaration/);
+  assert.match(text.stdout, /tvlif — .*\n +time +continuous; simulated by its declaration/);
   assert.match(
     text.stdout,
     /slif2hh — .*\n +time +discrete, one step = 1 ms by default \(its step reads dt: any --dt runs\); simulated by its declaration/,
@@ -188,7 +188,7 @@ test('--param on hand-built HH and on fi-curve; parameters reach the results', a
   assert.ok(Math.abs(curve.points[1].rateHz - 136) < 2, `FS rate ${curve.points[1].rateHz} Hz`);
 });
 
-test('bad --param values, unknown names and models without a declaration give one-line errors', async () => {
+test('bad --param values and unknown names give one-line errors', async () => {
   const o = outDir('rejected');
   const izh = describeParams(declaredModel('izhikevich')!).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const cases: { args: string[]; message: RegExp }[] = [
@@ -202,10 +202,6 @@ test('bad --param values, unknown names and models without a declaration give on
     },
     { args: ['simulate', '--model', 'adex', '--param', 'C'], message: /--param "C": expected NAME=VALUE/ },
     { args: ['simulate', '--model', 'lif', '--param', 'tRef=1,tRef=2'], message: /tRef is given twice/ },
-    {
-      args: ['simulate', '--model', 'tvlif', '--param', 'tau=1'],
-      message: /tvlif has no declared parameters/,
-    },
     {
       args: ['fi-curve', '--model', 'hh', '--param', 'gna=100'],
       message: /hh has no parameter "gna"; .*gNa = 120/,

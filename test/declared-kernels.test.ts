@@ -378,6 +378,7 @@ const GRADCHECK: Record<
 > = {
   'lif-step': { lo: 0, hi: 0.5, steps: 8, scale: 0.3 },
   lif: { lo: 1, hi: 3, steps: 10, scale: 1, params: { dt: 1 } },
+  tvlif: { lo: 1, hi: 3, steps: 10, scale: 1, params: { dt: 1 } },
   'learning-hh': { lo: 0, hi: 40, steps: 10, scale: 0.2 },
   'leaky-integrator': { lo: 0, hi: 40, steps: 10, scale: 0.2 },
   hh: { lo: 5, hi: 30, steps: 40, scale: 30, params: { dt: 0.05, spikeThreshold: 20 } },

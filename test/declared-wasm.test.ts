@@ -23,6 +23,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 const DRIVE: Record<string, number> = {
   'lif-step': 0.6,
   lif: 5,
+  tvlif: 5,
   'learning-hh': 40,
   'leaky-integrator': 40,
   hh: 25,

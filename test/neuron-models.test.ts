@@ -16,7 +16,6 @@ import {
   hhModernDeclared,
   restingState,
 } from '../src/neurons/hh.js';
-import { lifDeclared, lifModel } from '../src/neurons/lif.js';
 import { declareNeuron, initialState } from '../src/neurons/model.js';
 import { createPopulation } from '../src/sim/registry.js';
 import { INTEGRATORS } from '../src/neurons/types.js';
@@ -374,7 +373,7 @@ test('leaky integrator: exponential Euler equals the analytic solution; one cros
 });
 
 // ---------------------------------------------------------------------------------------------
-// Declared HH and LIF against their hand-written models.
+// Declared HH against its hand-written model.
 
 for (const [convention, declared, params] of [
   ['shifted', hhDeclared, HH_SHIFTED],
@@ -393,22 +392,3 @@ for (const [convention, declared, params] of [
     }
   });
 }
-
-test('declared LIF equals lifModel (refractory period, overrides) for every integrator', () => {
-  const cases: [Record<string, number>, number][] = [
-    [{}, 2],
-    [{ tRef: 5, vThreshold: 10, vReset: -5, C: 2 }, 3],
-  ];
-  for (const [params, I] of cases)
-    for (const integrator of INTEGRATORS) {
-      const hand = librarySpikes(new OdePopulation(lifModel(params), 1, integrator), I, 100, 0.01);
-      const decl = librarySpikes(
-        new OdePopulation(quasiLinearOf(lifDeclared, params), 1, integrator),
-        I,
-        100,
-        0.01,
-      );
-      assert.ok(hand.length >= 3, `${integrator}: ${hand.length} spikes`);
-      assertSameSpikes(decl, hand, 1e-6, `LIF ${JSON.stringify(params)}, ${integrator}`);
-    }
-});

@@ -9,7 +9,7 @@ import { hhDeclared, hhModernDeclared } from './hh.js';
 import { izhikevich } from './izhikevich.js';
 import { leakyIntegrator } from './leaky-integrator.js';
 import { learningHh } from './learning-hh.js';
-import { lifDeclared, lifStepDeclared } from './lif.js';
+import { lifDeclared, lifStepDeclared, tvlifDeclared } from './lif.js';
 import type { NeuronModel } from './model.js';
 import { traubMiles } from './traub-miles.js';
 import { tvlif2hhDeclared } from './tvlif2hh.js';
@@ -28,6 +28,7 @@ const BUILT_IN: readonly NeuronModel[] = [
   leakyIntegrator,
   fitzhughNagumo,
   cubaLif,
+  tvlifDeclared,
   tvlif2hhDeclared,
   slif2hhDeclared,
 ];

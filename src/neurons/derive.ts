@@ -50,6 +50,18 @@ export function quasiLinearTerms(f: Expr, yk: string): { a: Expr; b: Expr } {
   return { a: binary('add', f, binary('mul', b, sym(yk))), b };
 }
 
+type TimeFunctions = readonly ((t: number) => number)[];
+
+export interface QuasiLinearOptions {
+  /**
+   * Parameters that vary in time (library use, e.g. the tv-LIF's τ(t), E(t), k(t)): wherever the
+   * dynamics read such a parameter they read its function at the integrator stage's time (ms).
+   * The number (override or default) still gives the initial state, threshold, reset and
+   * refractory period.
+   */
+  timeVarying?: Readonly<Record<string, (t: number) => number>>;
+}
+
 const inline = (values: Readonly<Record<string, number>>): Map<string, Expr> =>
   new Map(Object.entries(values).map(([k, v]) => [k, num(v)]));
 
@@ -61,18 +73,31 @@ const inline = (values: Readonly<Record<string, number>>): Map<string, Expr> =>
 export function quasiLinearOf(
   model: NeuronModel,
   overrides: Readonly<Record<string, number>> = {},
+  opts: QuasiLinearOptions = {},
 ): QuasiLinearModel {
   if (model.time !== 'continuous')
     throw new RangeError(`model ${model.name} is defined in discrete time; it has no continuous form`);
   const values = resolveParams(model, overrides);
   const consts = inline(values);
+  const varying = Object.entries(opts.timeVarying ?? {});
+  for (const [name, fn] of varying) {
+    if (!model.params.includes(name))
+      throw new RangeError(
+        `model ${model.name}: timeVarying: "${name}" is not a parameter (${model.params.join(', ')})`,
+      );
+    if (typeof fn !== 'function')
+      throw new RangeError(`model ${model.name}: timeVarying.${name} must be a function of t (ms)`);
+    consts.delete(name); // read at every stage instead of inlined
+  }
   const S = model.states.length;
   const terms = model.rhs.map((f, k) =>
     quasiLinearTerms(substitute(stripDetach(f), consts), model.states[k]),
   );
+  const varyingAt = new Map(varying.map(([name], j) => [name, j]));
   const slot = (s: string): string => {
     const k = model.states.indexOf(s);
-    return k >= 0 ? `y[off + ${k}]` : 'input';
+    if (k >= 0) return `y[off + ${k}]`;
+    return varyingAt.has(s) ? `F[${varyingAt.get(s)}](_t)` : 'input';
   };
   const held = [...model.reset.keys()];
   const refractoryAt = model.refractory ? S : -1;
@@ -87,10 +112,14 @@ export function quasiLinearOf(
       ? `if (y[off + ${refractoryAt}] > 0) { ${held.map((k) => `a[${k}] = 0; b[${k}] = 0;`).join(' ')} }\na[${S}] = 0; b[${S}] = 0;`
       : '',
   ].join('\n');
-  const coefficients = jsFunction<QuasiLinearModel['coefficients']>(
-    '_t, y, off, input, a, b',
+  type Coefficients = QuasiLinearModel['coefficients'];
+  const generated = jsFunction<(...args: [...Parameters<Coefficients>, TimeFunctions?]) => void>(
+    '_t, y, off, input, a, b, F',
     coefficientsBody,
   );
+  const fns: TimeFunctions = varying.map(([, fn]) => fn);
+  const coefficients: Coefficients =
+    fns.length === 0 ? generated : (t, y, off, input, a, b) => generated(t, y, off, input, a, b, fns);
   const y0 = initialState(model, values);
   const threshold = spikeThreshold(model, values);
   const voltage = voltageFunction(model, consts);

@@ -6,7 +6,6 @@ import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import { OdePopulation } from './population.js';
 import { WasmHhPopulation, wasmHhSupports } from './wasm-hh-population.js';
 import { hhModel, hhParams } from '../neurons/hh.js';
-import { lifModel, tvlifModel } from '../neurons/lif.js';
 import type { IntegratorName, Population } from '../neurons/types.js';
 import { declaredModel, declaredModels } from '../neurons/catalog.js';
 import { quasiLinearOf } from '../neurons/derive.js';
@@ -14,7 +13,7 @@ import { resolveParams } from '../neurons/model.js';
 import { StepPopulation } from './step-population.js';
 
 /** Models built by hand-written code (their parameters are still checked against a declaration where one exists). */
-export const HAND_BUILT = ['hh', 'hh-modern', 'lif', 'tvlif'] as const;
+export const HAND_BUILT = ['hh', 'hh-modern'] as const;
 type HandBuilt = (typeof HAND_BUILT)[number];
 
 /** Every model name `createPopulation` accepts: the hand-built ones, then the declared ones. */
@@ -30,8 +29,6 @@ export const MODEL_NAMES: readonly string[] = modelNames();
 const HAND_DESCRIPTIONS: Readonly<Record<HandBuilt, string>> = {
   hh: 'Hodgkin–Huxley 1952, shifted convention (rest 0 mV)',
   'hh-modern': 'Hodgkin–Huxley 1952, modern convention (rest −65 mV)',
-  lif: 'leaky integrate-and-fire (τ 10 ms, θ 15 mV, reset 0, refractory 2 ms)',
-  tvlif: 'time-varying LIF (constant parameters unless set from the library)',
 };
 
 /** The unit of a model's input current, for labels ('' when dimensionless). */
@@ -105,10 +102,6 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
           )
         : new OdePopulation(hhModel(params, convention), n, integrator);
     }
-    case 'lif':
-      return new OdePopulation(lifModel(params), n, integrator);
-    case 'tvlif':
-      return new OdePopulation(tvlifModel(params), n, integrator);
     default:
       if (decl)
         return decl.time === 'continuous'
