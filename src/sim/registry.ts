@@ -5,31 +5,20 @@ import type { HhSim } from '../kernels/wasm/hh-sim.js';
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import { OdePopulation } from './population.js';
 import { WasmHhPopulation, wasmHhSupports } from './wasm-hh-population.js';
-import { hhModel, hhParams } from '../neurons/hh.js';
+import { hhParams } from '../neurons/hh.js';
 import type { IntegratorName, Population } from '../neurons/types.js';
 import { declaredModel, declaredModels } from '../neurons/catalog.js';
 import { quasiLinearOf } from '../neurons/derive.js';
 import { resolveParams } from '../neurons/model.js';
 import { StepPopulation } from './step-population.js';
 
-/** Models built by hand-written code (their parameters are still checked against a declaration where one exists). */
-export const HAND_BUILT = ['hh', 'hh-modern'] as const;
-type HandBuilt = (typeof HAND_BUILT)[number];
-
-/** Every model name `createPopulation` accepts: the hand-built ones, then the declared ones. */
+/** Every model name `createPopulation` accepts: the declared models (catalog.ts), built-ins first. */
 export function modelNames(): string[] {
-  const names: string[] = [...HAND_BUILT];
-  for (const m of declaredModels()) if (!names.includes(m.name)) names.push(m.name);
-  return names;
+  return declaredModels().map((m) => m.name);
 }
 
 /** The model names at start-up (the CLI's choices). */
 export const MODEL_NAMES: readonly string[] = modelNames();
-
-const HAND_DESCRIPTIONS: Readonly<Record<HandBuilt, string>> = {
-  hh: 'Hodgkin–Huxley 1952, shifted convention (rest 0 mV)',
-  'hh-modern': 'Hodgkin–Huxley 1952, modern convention (rest −65 mV)',
-};
 
 /** The unit of a model's input current, for labels ('' when dimensionless). */
 export function inputUnitOf(name: string): string {
@@ -38,9 +27,7 @@ export function inputUnitOf(name: string): string {
 
 /** One line describing a model. */
 export function modelDescription(name: string): string {
-  return (
-    (HAND_DESCRIPTIONS as Record<string, string>)[name] ?? declaredModel(name)?.declaration.description ?? ''
-  );
+  return declaredModel(name)?.declaration.description ?? '';
 }
 
 /**
@@ -84,29 +71,22 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
   const integrator = opts.integrator ?? 'expeuler';
   const params = opts.params ?? {};
   const decl = declaredModel(name);
-  // Names and values are checked against the declaration (also for the hand-built HH and LIF).
-  if (decl) resolveParams(decl, params);
-  switch (name) {
-    case 'hh':
-    case 'hh-modern': {
-      const convention = name === 'hh' ? 'shifted' : 'modern';
-      const sim = fastHhSim(opts);
-      return sim && wasmHhSupports(hhParams(params, convention))
-        ? new WasmHhPopulation(
-            sim,
-            n,
-            convention,
-            integrator,
-            params,
-            integrator === 'expeuler' ? (opts.rateTable ?? null) : null,
-          )
-        : new OdePopulation(hhModel(params, convention), n, integrator);
-    }
-    default:
-      if (decl)
-        return decl.time === 'continuous'
-          ? new OdePopulation(quasiLinearOf(decl, params), n, integrator)
-          : new StepPopulation(decl, n, params);
-      throw new RangeError(`unknown model "${name}"; expected one of ${modelNames().join(', ')}`);
+  if (!decl) throw new RangeError(`unknown model "${name}"; expected one of ${modelNames().join(', ')}`);
+  resolveParams(decl, params); // names and values checked before any population is built
+  if (decl.time === 'discrete') return new StepPopulation(decl, n, params);
+  // HH on the wasm backend's fused float32 SIMD kernel, when asked for (the reference otherwise).
+  if (name === 'hh' || name === 'hh-modern') {
+    const convention = name === 'hh' ? 'shifted' : 'modern';
+    const sim = fastHhSim(opts);
+    if (sim && wasmHhSupports(hhParams(params, convention)))
+      return new WasmHhPopulation(
+        sim,
+        n,
+        convention,
+        integrator,
+        params,
+        integrator === 'expeuler' ? (opts.rateTable ?? null) : null,
+      );
   }
+  return new OdePopulation(quasiLinearOf(decl, params), n, integrator);
 }
