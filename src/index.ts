@@ -77,7 +77,7 @@ export {
   DeclarationError,
 } from './neurons/model.js';
 export type { NeuronDeclaration, NeuronModel, ParamDeclaration, StateDeclaration } from './neurons/model.js';
-export { declaredModel, declaredModels, registerNeuron } from './neurons/catalog.js';
+export { declaredModel, declaredModels, registerNeuron, trainableModels } from './neurons/catalog.js';
 export { quasiLinearOf, stepDefinition, quasiLinearTerms } from './neurons/derive.js';
 export { izhikevich } from './neurons/izhikevich.js';
 export { adex } from './neurons/adex.js';

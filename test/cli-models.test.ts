@@ -52,13 +52,25 @@ test('hhnet models: text and --json list every model; declared ones with paramet
   assert.match(text.stdout, /a = 0\.02 1\/ms/);
   assert.match(text.stdout, /spike +v >= 30\n +reset +v ← c, u ← u \+ d/);
   assert.match(text.stdout, /discrete, one step = 1 ms/, 'lif-step is discrete');
-  assert.match(text.stdout, /tvlif2hh — .*\n +simulation +hand-written model without a declaration/);
+  assert.match(text.stdout, /tvlif — .*\n +time +continuous\n/);
+  assert.match(
+    text.stdout,
+    /slif2hh — .*\n +time +discrete, one step = 1 ms by default \(its step reads dt: any --dt runs\); simulation only/,
+  );
+  assert.match(text.stdout, /tvlif2hh — .*\n +time +continuous; simulation only \(no trainable layer\)/);
+  // Its start comes from the HH declaration (initFrom), said so in full listings.
+  const circuit = await cli(['models', 'tvlif2hh']);
+  assertOk(circuit);
+  assert.match(
+    circuit.stdout,
+    /initial +uNa = hh\.v, .*m = hh\.m.*; hh\.x: the initial state of hh with these parameters/,
+  );
 
   const listing = JSON.parse(json.stdout) as {
     models: {
       name: string;
-      declared: boolean;
       time?: string;
+      notTrainable: string | null;
       states?: { name: string }[];
       params?: { name: string; value: number; unit: string | null }[];
       spike?: string;
@@ -70,9 +82,8 @@ test('hhnet models: text and --json list every model; declared ones with paramet
     names,
   );
   for (const m of listing.models) {
-    const decl = declaredModel(m.name);
-    assert.equal(m.declared, decl !== undefined, m.name);
-    if (!decl) continue;
+    const decl = declaredModel(m.name)!;
+    assert.equal(m.notTrainable === null, !['tvlif2hh', 'slif2hh'].includes(m.name), m.name);
     assert.equal(m.time, decl.time);
     assert.deepEqual(
       m.states!.map((s) => s.name),
@@ -176,7 +187,7 @@ test('--param on hand-built HH and on fi-curve; parameters reach the results', a
   assert.ok(Math.abs(curve.points[1].rateHz - 136) < 2, `FS rate ${curve.points[1].rateHz} Hz`);
 });
 
-test('bad --param values, unknown names and models without a declaration give one-line errors', async () => {
+test('bad --param values and unknown names give one-line errors', async () => {
   const o = outDir('rejected');
   const izh = describeParams(declaredModel('izhikevich')!).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const cases: { args: string[]; message: RegExp }[] = [
@@ -190,10 +201,6 @@ test('bad --param values, unknown names and models without a declaration give on
     },
     { args: ['simulate', '--model', 'adex', '--param', 'C'], message: /--param "C": expected NAME=VALUE/ },
     { args: ['simulate', '--model', 'lif', '--param', 'tRef=1,tRef=2'], message: /tRef is given twice/ },
-    {
-      args: ['simulate', '--model', 'tvlif2hh', '--param', 'gNa=100'],
-      message: /tvlif2hh has no declared parameters/,
-    },
     {
       args: ['fi-curve', '--model', 'hh', '--param', 'gna=100'],
       message: /hh has no parameter "gna"; .*gNa = 120/,

@@ -23,7 +23,7 @@ import {
 } from '../src/kernels/js/spiking.js';
 import { LEARNING_HH_RATE_NAMES } from '../src/kernels/spiking-types.js';
 import { FULL_HH_MEMBRANE, LEARNING_HH_MEMBRANE } from '../src/nn/spiking.js';
-import { declaredModels } from '../src/neurons/catalog.js';
+import { trainableModels } from '../src/neurons/catalog.js';
 import { stepDefinition } from '../src/neurons/derive.js';
 import { hhDeclared, restingState } from '../src/neurons/hh.js';
 import { learningHh } from '../src/neurons/learning-hh.js';
@@ -378,6 +378,7 @@ const GRADCHECK: Record<
 > = {
   'lif-step': { lo: 0, hi: 0.5, steps: 8, scale: 0.3 },
   lif: { lo: 1, hi: 3, steps: 10, scale: 1, params: { dt: 1 } },
+  tvlif: { lo: 1, hi: 3, steps: 10, scale: 1, params: { dt: 1 } },
   'learning-hh': { lo: 0, hi: 40, steps: 10, scale: 0.2 },
   'leaky-integrator': { lo: 0, hi: 40, steps: 10, scale: 0.2 },
   hh: { lo: 5, hi: 30, steps: 40, scale: 30, params: { dt: 0.05, spikeThreshold: 20 } },
@@ -432,7 +433,7 @@ function gradcheckConfig(model: NeuronModel): (typeof GRADCHECK)[string] {
 
 test('derived partials of every declared model match finite differences of its step', () => {
   const rng = new Rng(21);
-  for (const model of declaredModels()) {
+  for (const model of trainableModels()) {
     const cfg = gradcheckConfig(model);
     const def = stepDefinition(model);
     const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
@@ -505,7 +506,7 @@ const SURROGATE_PARAM_PER_SCALE = [0.5, 4, 2, 4]; // rectangular width, sigmoid 
 test('BPTT of every declared model × surrogate (smooth mode; static and framed input) matches finite differences', () => {
   const rng = new Rng(22);
   const frameRng = new Rng(25);
-  for (const model of declaredModels()) {
+  for (const model of trainableModels()) {
     const cfg = gradcheckConfig(model);
     const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
     for (let surrogate = 0; surrogate < 4; surrogate++) {

@@ -10,7 +10,7 @@ import { genericBackwardJs, genericForwardJs } from '../src/kernels/spiking/refe
 import type { GenericSpikingBase } from '../src/kernels/spiking/reference.js';
 import { DeclaredKernels } from '../src/kernels/wasm/declared.js';
 import { GENERATED_PATH, createWasmBackend } from '../src/kernels/wasm/index.js';
-import { declaredModels } from '../src/neurons/catalog.js';
+import { trainableModels } from '../src/neurons/catalog.js';
 import { stepDefinition } from '../src/neurons/derive.js';
 import { declareNeuron, initialState } from '../src/neurons/model.js';
 import type { NeuronModel } from '../src/neurons/model.js';
@@ -23,6 +23,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 const DRIVE: Record<string, number> = {
   'lif-step': 0.6,
   lif: 5,
+  tvlif: 5,
   'learning-hh': 40,
   'leaky-integrator': 40,
   hh: 25,
@@ -107,7 +108,7 @@ test('generated scalar wasm kernels equal the reference bit for bit for every de
     { timeVarying: true, repeat: 4, rateOutput: true, smooth: true, surrogate: 3, perNeuron: false },
     { timeVarying: false, repeat: 1, rateOutput: false, smooth: true, surrogate: 0, perNeuron: true },
   ];
-  for (const m of declaredModels()) {
+  for (const m of trainableModels()) {
     const prog = compileStep(stepDefinition(m), learnableOf(m));
     await kernels.prepare(prog);
     assert.ok(kernels.has(prog));
@@ -162,7 +163,7 @@ test('generated SIMD kernels on the wasm backend (float32, 4 neurons a vector, s
   const be = createWasmBackend({ threads: 1 });
   const kernels = { forward: be.spikingForward, backward: be.spikingBackward };
   const rng = new Rng(6);
-  for (const m of declaredModels()) {
+  for (const m of trainableModels()) {
     const prog = compileStep(stepDefinition(m), learnableOf(m));
     // Built-ins are compiled at build time: no compiler needed for them.
     assert.equal(be.spikingKernelPath(prog), GENERATED_PATH, m.name);

@@ -25,7 +25,8 @@ import {
   positiveInt,
   positiveNumber,
 } from '../src/cli/options.js';
-import { checkModelDt, paramModels, parseModelParams } from '../src/cli/params.js';
+import { checkModelDt, parseModelParams } from '../src/cli/params.js';
+import { modelNames } from '../src/sim/registry.js';
 import { IdxFormatError, parseIdx, readIdx } from '../src/data/idx.js';
 import {
   SafetensorsError,
@@ -227,7 +228,7 @@ describe('flag parsers', () => {
   });
 
   test('--param: declared names with finite values, or one usage error that lists the parameters', () => {
-    const models = paramModels();
+    const models = modelNames();
     const items = fc.oneof(
       fc.string({ maxLength: 10 }),
       fc.constantFrom('=', '==', 'a=', '=1', ' = ', '__proto__=1', 'constructor=2', 'toString=0', 'C=1=2'),
@@ -246,7 +247,7 @@ describe('flag parsers', () => {
       fc.array(items, { maxLength: 3 }).map((xs) => xs.join(',')),
       { maxLength: 3 },
     );
-    check(fc.tuple(fc.constantFrom(...models, 'slif2hh', 'zz'), raw), ([model, values]) => {
+    check(fc.tuple(fc.constantFrom(...models, 'zz'), raw), ([model, values]) => {
       let params: Record<string, number>;
       try {
         params = parseModelParams(model, values);
@@ -263,7 +264,7 @@ describe('flag parsers', () => {
   });
 
   test('checkModelDt: any positive dt is accepted or refused with a usage error', () => {
-    check(fc.tuple(fc.constantFrom(...paramModels()), fc.double({ min: 1e-6, max: 10 })), ([model, dt]) => {
+    check(fc.tuple(fc.constantFrom(...modelNames()), fc.double({ min: 1e-6, max: 10 })), ([model, dt]) => {
       try {
         checkModelDt(model, dt);
       } catch (err) {

@@ -9,7 +9,7 @@ import {
   betaH,
   betaM,
   betaN,
-  hhModel,
+  hhDeclared,
   restingState,
   steadyStateCurrent,
   steadyStateGates,
@@ -17,6 +17,7 @@ import {
 } from '../src/neurons/hh.js';
 import { INTEGRATORS } from '../src/neurons/types.js';
 import type { IntegratorName } from '../src/neurons/types.js';
+import { quasiLinearOf } from '../src/neurons/derive.js';
 import { createPopulation } from '../src/sim/registry.js';
 import { OdePopulation } from '../src/sim/population.js';
 import { simulate } from '../src/sim/simulate.js';
@@ -96,7 +97,7 @@ test('restingState: ≈ 0 mV shifted, ≈ −65 mV modern, with zero net steady-
 
 for (const integrator of INTEGRATORS) {
   test(`resting HH stays at rest for 100 ms (${integrator}, dt 0.01)`, () => {
-    const pop = new OdePopulation(hhModel(), 1, integrator);
+    const pop = new OdePopulation(quasiLinearOf(hhDeclared), 1, integrator);
     const v0 = pop.v[0];
     const r = simulate(pop, constant({ amplitude: 0 }), { duration: 100, dt: 0.01, record: { interval: 1 } });
     const trace = r.traces.v[0];

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IntegratorName, QuasiLinearModel } from '../src/neurons/types.js';
 import { INTEGRATORS } from '../src/neurons/types.js';
-import { hhModel } from '../src/neurons/hh.js';
+import { hhDeclared } from '../src/neurons/hh.js';
+import { quasiLinearOf } from '../src/neurons/derive.js';
 import { IntegratorScratch, STEPPERS, eulerStep, expEulerStep, rk4Step } from '../src/sim/integrators.js';
 import { OdePopulation } from '../src/sim/population.js';
 import {
@@ -122,7 +123,7 @@ test('convergence order: Euler 1, RK4 4, on dy/dt = cos t − y', () => {
 });
 
 test('OdePopulation rejects bad sizes and unknown integrators with clear messages', () => {
-  const model = hhModel();
+  const model = quasiLinearOf(hhDeclared);
   for (const n of [0, -1, 1.5, NaN, Infinity])
     assert.throws(
       () => new OdePopulation(model, n),
@@ -144,7 +145,7 @@ test('OdePopulation rejects bad sizes and unknown integrators with clear message
 });
 
 test('simulate() and validateTiming reject bad dt and duration', () => {
-  const pop = new OdePopulation(hhModel(), 1);
+  const pop = new OdePopulation(quasiLinearOf(hhDeclared), 1);
   const stim = constant({ amplitude: 0 });
   for (const dt of [0, -0.01, NaN, Infinity])
     assert.throws(
@@ -171,7 +172,7 @@ test('HH with Euler at dt = 0.5 ms diverges with an error naming dt; findStableD
   const tried: number[] = [];
   const run = (dt: number): void => {
     tried.push(dt);
-    const pop = new OdePopulation(hhModel(), 1, 'euler');
+    const pop = new OdePopulation(quasiLinearOf(hhDeclared), 1, 'euler');
     simulate(pop, constant({ amplitude: 10 }), { duration: 50, dt, record: false });
   };
   assert.throws(

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LIF_DEFAULTS, lifModel, lifRateHz, tvlifModel } from '../src/neurons/lif.js';
+import { LIF_DEFAULTS, lifDeclared, lifRateHz, tvlifDeclared } from '../src/neurons/lif.js';
+import { quasiLinearOf } from '../src/neurons/derive.js';
 import { INTEGRATORS } from '../src/neurons/types.js';
 import { createPopulation } from '../src/sim/registry.js';
 import { OdePopulation } from '../src/sim/population.js';
@@ -27,7 +28,7 @@ test('lifRateHz: analytic values by hand', () => {
 const FI = [1.6, 2, 3, 5, 10, 20];
 for (const integrator of INTEGRATORS) {
   test(`LIF F–I matches the analytic rate within 1.5% (${integrator}, dt 0.01)`, () => {
-    const pop = new OdePopulation(lifModel(), FI.length, integrator);
+    const pop = new OdePopulation(quasiLinearOf(lifDeclared), FI.length, integrator);
     const r = simulate(pop, perNeuron(FI), { duration: 400, dt: 0.01, record: false });
     FI.forEach((current, i) => {
       const expected = lifRateHz(current);
@@ -60,7 +61,7 @@ test('LIF rheobase is 1.5 µA/cm² with the defaults', () => {
 test('LIF refractory period is respected and V is held at reset', () => {
   const tRef = 5;
   const dt = 0.01;
-  const pop = new OdePopulation(lifModel({ tRef, vReset: -3 }), 1, 'expeuler');
+  const pop = new OdePopulation(quasiLinearOf(lifDeclared, { tRef, vReset: -3 }), 1, 'expeuler');
   const r = simulate(pop, constant({ amplitude: 100 }), { duration: 100, dt, record: {} });
   const spikes = r.spikeTimes[0];
   assert.ok(spikes.length > 10);
@@ -87,8 +88,8 @@ test('tv-LIF with constant parameters reproduces the LIF exactly', () => {
   const stim = sine({ offset: 2, amplitude: 2, period: 25 });
   for (const integrator of INTEGRATORS) {
     const opts = { duration: 200, dt: 0.01, record: { variables: ['v', 'refractory'] } };
-    const a = simulate(new OdePopulation(lifModel(), 1, integrator), stim, opts);
-    const tv = tvlifModel({ tau: () => 10, rest: () => 0, gain: () => 1 });
+    const a = simulate(new OdePopulation(quasiLinearOf(lifDeclared), 1, integrator), stim, opts);
+    const tv = quasiLinearOf(tvlifDeclared, {}, { timeVarying: { tau: () => 10, E: () => 0, k: () => 1 } });
     const b = simulate(new OdePopulation(tv, 1, integrator), stim, opts);
     assert.ok(a.spikeTimes[0].length >= 5);
     assert.deepEqual(b.spikeTimes, a.spikeTimes);
@@ -116,7 +117,11 @@ test('tv-LIF with a sinusoidal rest matches the analytic steady state', () => {
     ['expeuler', 0.01 * gainAmp],
     ['euler', 0.01 * gainAmp],
   ] as const) {
-    const model = tvlifModel({ vThreshold: 1e3, rest: (t) => E0 + A * Math.sin(w * t) });
+    const model = quasiLinearOf(
+      tvlifDeclared,
+      { vThreshold: 1e3 },
+      { timeVarying: { E: (t) => E0 + A * Math.sin(w * t) } },
+    );
     const r = simulate(new OdePopulation(model, 1, integrator), constant({ amplitude: 0 }), {
       duration: 300,
       dt: 0.01,
@@ -139,7 +144,12 @@ test('tv-LIF with a sinusoidal rest matches the analytic steady state', () => {
 
 test('tv-LIF with time-varying τ and gain follows the analytic solution', () => {
   // EL = 10 initially, rest 0, τ(t) = 5 + t/10 ⇒ V(t) = 10·(5/(5 + t/10))^10.
-  const m1 = tvlifModel({ EL: 10, vThreshold: 1e3, rest: () => 0, tau: (t) => 5 + t / 10 });
+  // E's number (10) is the initial potential; its function (0) the rest the dynamics read.
+  const m1 = quasiLinearOf(
+    tvlifDeclared,
+    { E: 10, vThreshold: 1e3 },
+    { timeVarying: { E: () => 0, tau: (t) => 5 + t / 10 } },
+  );
   const r1 = simulate(new OdePopulation(m1, 1, 'rk4'), constant({ amplitude: 0 }), {
     duration: 50,
     dt: 0.01,
@@ -147,9 +157,24 @@ test('tv-LIF with time-varying τ and gain follows the analytic solution', () =>
   });
   r1.t.forEach((t, i) => close(r1.traces.v[0][i], 10 * (5 / (5 + t / 10)) ** 10, 1e-7, `V(${t})`));
   // Gain k = 2 doubles the steady response: V∞ = k·I·τ/C = 2·0.5·10 = 10 mV.
-  const pop = new OdePopulation(tvlifModel({ vThreshold: 1e3, gain: () => 2 }), 1, 'expeuler');
+  const pop = new OdePopulation(
+    quasiLinearOf(tvlifDeclared, { vThreshold: 1e3 }, { timeVarying: { k: () => 2 } }),
+    1,
+    'expeuler',
+  );
   const r2 = simulate(pop, constant({ amplitude: 0.5 }), { duration: 200, dt: 0.01, record: false });
   assert.equal(r2.spikeTimes[0].length, 0);
   assert.equal(LIF_DEFAULTS.C, 1);
   close(pop.v[0], 2 * 0.5 * (LIF_DEFAULTS.C / LIF_DEFAULTS.gL), 1e-6);
+});
+
+test('timeVarying: only parameters, only functions', () => {
+  assert.throws(
+    () => quasiLinearOf(tvlifDeclared, {}, { timeVarying: { rest: () => 0 } }),
+    /model tvlif: timeVarying: "rest" is not a parameter \(C, tau, E, k, vThreshold, vReset, tRef\)/,
+  );
+  assert.throws(
+    () => quasiLinearOf(tvlifDeclared, {}, { timeVarying: { tau: 5 as unknown as () => number } }),
+    /timeVarying\.tau must be a function of t/,
+  );
 });

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SLIF2HHPopulation, SLIF2HH_DEFAULTS } from '../src/neurons/slif2hh.js';
+import { SLIF2HH_DEFAULTS, slif2hhDeclared } from '../src/neurons/slif2hh.js';
+import { notTrainable } from '../src/neurons/derive.js';
+import { StepPopulation } from '../src/sim/step-population.js';
+import { declareNeuron } from '../src/neurons/model.js';
 import { createPopulation } from '../src/sim/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { STANDARD_WAVEFORMS, constant, makeWaveform } from '../src/sim/stimulus.js';
@@ -24,6 +27,9 @@ function sequence(seq: number[], dt = 1): Stimulus {
 
 const HAND = { decay: 0.5, threshold: 2, w1: 1, w2: 0.5, w3: 2, c1: 0.5, c2: 1, c3: 0.25 };
 
+/** A population of s-LIF2HH units (the declaration, through the registry). */
+const units = (params: Record<string, number> = {}, n = 1) => createPopulation('slif2hh', n, { params });
+
 test('s-LIF2HH discrete recursion at dt = 1 matches a hand computation', () => {
   // m_k[t] = d·m_k[t−1]·(1 − s_k[t−1]) + w_k·I[t];  m4[t] = d·m4[t−1]·(1 − s4[t−1]) + Σ c_k m_k[t].
   // Worked by hand with d = 0.5, θ = 2, w = (1, 0.5, 2), c = (0.5, 1, 0.25), I = 1, 1, 0, 2, 0:
@@ -42,7 +48,7 @@ test('s-LIF2HH discrete recursion at dt = 1 matches a hand computation', () => {
     s3: [0, 1, 1, 0, 1, 0],
     s4: [0, 0, 1, 0, 1, 0],
   };
-  const pop = new SLIF2HHPopulation(1, HAND);
+  const pop = units(HAND);
   const variables = ['v', ...Object.keys(expected)];
   const r = simulate(pop, sequence([1, 1, 0, 2, 0]), { duration: 5, dt: 1, record: { variables } });
   assert.deepEqual(r.t, [0, 1, 2, 3, 4, 5]);
@@ -50,7 +56,6 @@ test('s-LIF2HH discrete recursion at dt = 1 matches a hand computation', () => {
     assert.deepEqual(r.traces[name][0], values, `trace of ${name}`);
   assert.deepEqual(r.traces.v[0], expected.m4, 'v is the output LIF m4');
   assert.deepEqual(r.spikeTimes[0], [2, 4]);
-  assert.deepEqual(pop.allSpikeTimes[0], [[4], [], [1, 2, 4], [2, 4]]);
   // reset() clears state and spikes; a rerun is identical.
   pop.reset();
   assert.deepEqual(pop.spikeTimes, [[]]);
@@ -65,14 +70,14 @@ test('s-LIF2HH defaults and the registry', () => {
   assert.ok(SLIF2HH_DEFAULTS.decay >= 0 && SLIF2HH_DEFAULTS.decay <= 1);
   assert.ok(SLIF2HH_DEFAULTS.c1 >= 0 && SLIF2HH_DEFAULTS.c2 >= 0 && SLIF2HH_DEFAULTS.c3 >= 0);
   // Documented: a default unit fires at 100 Hz at 10 µA/cm² (dt = 1 ms), not on every step.
-  const r = simulate(new SLIF2HHPopulation(1), constant({ amplitude: 10 }), {
+  const r = simulate(units(), constant({ amplitude: 10 }), {
     duration: 200,
     dt: 1,
     record: false,
   });
   close(steadyRateHz(r.spikeTimes[0], 0, 200), 100, 1e-9);
-  const pop = createPopulation('slif2hh', 2, { params: { w1: 0.3 } });
-  assert.ok(pop instanceof SLIF2HHPopulation);
+  const pop = units({ w1: 0.3 }, 2);
+  assert.ok(pop instanceof StepPopulation);
   assert.equal(pop.params.w1, 0.3);
   assert.equal(pop.params.decay, SLIF2HH_DEFAULTS.decay);
   assert.deepEqual([...pop.variables], ['v', 'm1', 'm2', 'm3', 'm4', 's1', 's2', 's3', 's4']);
@@ -81,7 +86,7 @@ test('s-LIF2HH defaults and the registry', () => {
 
 test('s-LIF2HH at dt ≠ 1 keeps the leak per ms and scales the input by dt', () => {
   const dt = 0.25;
-  const pop = new SLIF2HHPopulation(1, { ...HAND, threshold: 1e9 });
+  const pop = units({ ...HAND, threshold: 1e9 });
   // One pulse of I = 4 during the first step, then nothing: m1 = w1·I·dt, then decays 0.5 per ms.
   const r = simulate(pop, sequence([4], dt), { duration: 3, dt, record: { variables: ['m1', 'm3'] } });
   const m1 = r.traces.m1[0];
@@ -90,7 +95,7 @@ test('s-LIF2HH at dt ≠ 1 keeps the leak per ms and scales the input by dt', ()
   close(m1[1 + 8], 0.25 * m1[1], 1e-15); // 2 ms later
   close(r.traces.m3[0][1], 2 * 4 * dt, 1e-15);
   // Constant drive, no spikes: m1 → w1·I·dt / (1 − d^dt).
-  const pop2 = new SLIF2HHPopulation(1, { ...HAND, threshold: 1e9 });
+  const pop2 = units({ ...HAND, threshold: 1e9 });
   simulate(pop2, constant({ amplitude: 3 }), { duration: 100, dt, record: false });
   const out = new Float64Array(1);
   pop2.read('m1', out);
@@ -104,7 +109,7 @@ test('s-LIF2HH approaches continuous-time leaky units as dt → 0', () => {
   const lambda = -Math.log(HAND.decay);
   const m4Limit = ((HAND.c1 * HAND.w1 + HAND.c2 * HAND.w2 + HAND.c3 * HAND.w3) * I) / lambda ** 2;
   const final = (dt: number): number[] => {
-    const pop = new SLIF2HHPopulation(1, { ...HAND, threshold: 1e9 });
+    const pop = units({ ...HAND, threshold: 1e9 });
     simulate(pop, constant({ amplitude: I }), { duration: 60, dt, record: false });
     const out = new Float64Array(1);
     return ['m1', 'm4'].map((name) => (pop.read(name, out), out[0]));
@@ -119,21 +124,23 @@ test('s-LIF2HH approaches continuous-time leaky units as dt → 0', () => {
 });
 
 test('s-LIF2HH parameter validation', () => {
-  assert.throws(() => new SLIF2HHPopulation(1, { c1: -0.1 }), /mixing weights c1, c2, c3 must be ≥ 0/);
-  assert.throws(() => new SLIF2HHPopulation(1, { c3: -1e-9 }), /mixing weights/);
-  assert.throws(() => new SLIF2HHPopulation(1, { decay: -0.01 }), /decay must be in \[0, 1\], got -0\.01/);
-  assert.throws(() => new SLIF2HHPopulation(1, { decay: 1.5 }), /decay must be in \[0, 1\], got 1\.5/);
-  assert.throws(() => new SLIF2HHPopulation(1, { w2: NaN }), /parameter w2 must be finite/);
-  assert.throws(() => new SLIF2HHPopulation(1, { threshold: Infinity }), /threshold must be finite/);
+  assert.throws(() => units({ c1: -0.1 }), /model slif2hh: parameter c1 must be ≥ 0, got -0\.1/);
+  assert.throws(() => units({ c3: -1e-9 }), /parameter c3 must be ≥ 0/);
+  assert.throws(() => units({ decay: -0.01 }), /parameter decay must be ≥ 0 and ≤ 1, got -0\.01/);
+  assert.throws(() => units({ decay: 1.5 }), /parameter decay must be ≥ 0 and ≤ 1, got 1\.5/);
+  assert.throws(() => units({ w2: NaN }), /parameter w2 must be a finite number/);
+  assert.throws(() => units({ threshold: Infinity }), /parameter threshold must be a finite number/);
   // Edges and negative input weights are allowed.
-  for (const p of [{ decay: 0 }, { decay: 1 }, { c1: 0 }, { w1: -1 }])
-    assert.doesNotThrow(() => new SLIF2HHPopulation(1, p), JSON.stringify(p));
+  for (const p of [{ decay: 0 }, { decay: 1 }, { c1: 0 }, { w1: -1 }] as Record<string, number>[])
+    assert.doesNotThrow(() => units(p), JSON.stringify(p));
+  // Its step reads dt (any step runs) and calls step(): simulation only.
+  assert.equal(slif2hhDeclared.readsDt, true);
+  assert.match(notTrainable(slif2hhDeclared) ?? '', /step\(\) has no derivative/);
 });
 
 test('slif2hhLoss: zero on its own output, 1/ISI for a 1 ms shift, count term by hand', () => {
   const stim = constant({ amplitude: 10 });
-  const own = simulate(new SLIF2HHPopulation(1, HAND), stim, { duration: 40, dt: 1, record: false })
-    .spikeTimes[0];
+  const own = simulate(units(HAND), stim, { duration: 40, dt: 1, record: false }).spikeTimes[0];
   assert.ok(own.length >= 3, `only ${own.length} spikes`);
   assert.equal(slif2hhLoss(HAND, [{ stimulus: stim, spikes: own }], 40, 1), 0);
   const shifted = own.map((t) => t + 1);
@@ -201,4 +208,32 @@ test('fitSLIF2HH is deterministic per seed and beats unfitted parameters', () =>
   const d = fitSLIF2HH(targets, { ...opts, samples: 50, sweeps: 0 });
   assert.notDeepEqual(c.params, d.params);
   assert.equal(c.evaluations, 50);
+});
+
+test('a discrete step may read dt; the spike and reset may not', () => {
+  const base = {
+    name: 'probe',
+    description: 'probe',
+    states: { v: { init: 0 } },
+    params: { k: { value: 0.5 } },
+    let: { d: 'k^dt' },
+    step: { v: 'd*v + I*dt' },
+    spike: 'v > 1',
+  };
+  const ok = declareNeuron(base);
+  assert.equal(ok.readsDt, true);
+  assert.equal(declareNeuron({ ...base, let: {}, step: { v: 'k*v + I' } }).readsDt, false);
+  assert.throws(
+    () => declareNeuron({ ...base, reset: { v: 'd' } }),
+    /neuron model "probe": reset\.v: reads dt, which only the step may read/,
+  );
+  assert.throws(
+    () => declareNeuron({ ...base, dynamics: { v: '-v*dt' }, step: undefined, let: {} }),
+    /dynamics\.v: unknown name "dt"/,
+  );
+  // A step that reads dt runs at any dt: v ← k^dt·v + I·dt.
+  const pop = new StepPopulation(ok, 1);
+  pop.step(0, 0.5, Float64Array.of(1));
+  pop.step(0.5, 0.5, Float64Array.of(1));
+  close(pop.v[0], Math.SQRT1_2 * 0.5 + 0.5, 1e-15);
 });

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HH_SHIFTED, restingState } from '../src/neurons/hh.js';
-import { TVLIF2HH_STATE, tvlif2hhDeclared, tvlif2hhModel } from '../src/neurons/tvlif2hh.js';
+import { HH_MODERN, HH_SHIFTED, restingState } from '../src/neurons/hh.js';
+import { tvlif2hhDeclared } from '../src/neurons/tvlif2hh.js';
+import { declareNeuron } from '../src/neurons/model.js';
+import { trainableModels } from '../src/neurons/catalog.js';
 import { quasiLinearOf, stepDefinition } from '../src/neurons/derive.js';
 import { createPopulation } from '../src/sim/registry.js';
 import type { IntegratorName } from '../src/neurons/types.js';
@@ -11,6 +13,9 @@ import { STANDARD_WAVEFORMS, constant, makeWaveform, perNeuron } from '../src/si
 import type { WaveformKind } from '../src/sim/stimulus.js';
 import { rmse, spikeTimeErrorOverISI } from '../src/analysis/metrics.js';
 import { close } from './helpers.js';
+
+/** The declared circuit's simulation model with parameter overrides (e.g. HH_MODERN). */
+const circuit = (params: Record<string, number> = {}) => quasiLinearOf(tvlif2hhDeclared, params);
 
 const WAVEFORMS = Object.keys(STANDARD_WAVEFORMS) as WaveformKind[];
 
@@ -100,8 +105,11 @@ test('circuit potential is Σf + u4, and one Euler step follows the HH voltage e
 
   // Step by hand and check: Δf_i = g_i·Δu_i; ΔV' = dt/C·(I − Σ g_i (V' − E_i)).
   const p = HH_SHIFTED;
-  const pop = new OdePopulation(tvlif2hhModel(), 1, 'euler');
-  const idx = Object.fromEntries(TVLIF2HH_STATE.map((name, k) => [name, k])) as Record<string, number>;
+  const pop = new OdePopulation(circuit(), 1, 'euler');
+  const idx = Object.fromEntries(tvlif2hhDeclared.states.map((name, k) => [name, k])) as Record<
+    string,
+    number
+  >;
   const y = pop.y;
   const input = Float64Array.of(10);
   const dt = 0.01;
@@ -124,7 +132,7 @@ test('circuit potential is Σf + u4, and one Euler step follows the HH voltage e
 
 test('channel units are tv-LIFs: with I = 0 each relaxes to E_i with time constant C', () => {
   const rest = restingState().v;
-  const pop = new OdePopulation(tvlif2hhModel(), 1, 'expeuler');
+  const pop = new OdePopulation(circuit(), 1, 'expeuler');
   const r = simulate(pop, constant({ amplitude: 0 }), {
     duration: 5,
     dt: 0.01,
@@ -143,7 +151,7 @@ test('with the voltage-gated conductances off, the circuit is a passive membrane
   // gNa = gK = 0: C dV/dt = −gL(V − EL) + I ⇒ V = EL + I/gL + (V0 − EL − I/gL) e^{−gL t/C}.
   const I = 0.3;
   const p = { gNa: 0, gK: 0 };
-  const pop = new OdePopulation(tvlif2hhModel(p), 1, 'rk4');
+  const pop = new OdePopulation(circuit(p), 1, 'rk4');
   const r = simulate(pop, constant({ amplitude: I }), { duration: 20, dt: 0.01, record: { interval: 1 } });
   const { gL, EL, C } = HH_SHIFTED;
   const v0 = r.traces.v[0][0];
@@ -180,27 +188,56 @@ test('the circuit owns its state: built alone, several at once, in the modern co
   // Modern convention: same spike count as modern HH.
   const stim = constant({ amplitude: 10 });
   const opts = { duration: 60, dt: 0.005, record: false as const };
-  const tvm = simulate(new OdePopulation(tvlif2hhModel({}, 'modern'), 1, 'euler'), stim, opts);
+  const tvm = simulate(new OdePopulation(circuit(HH_MODERN), 1, 'euler'), stim, opts);
   const hhm = simulate(createPopulation('hh-modern', 1, { integrator: 'euler' }), stim, opts);
   assert.ok(hhm.spikeTimes[0].length >= 3);
   assert.equal(tvm.spikeTimes[0].length, hhm.spikeTimes[0].length);
   tvm.spikeTimes[0].forEach((t, i) => close(t, hhm.spikeTimes[0][i], 1e-6));
   // Fresh circuits start at HH's resting potential, in either convention.
-  close(new OdePopulation(tvlif2hhModel(), 1).v[0], restingState().v, 1e-12);
-  close(new OdePopulation(tvlif2hhModel({}, 'modern'), 1).v[0], restingState().v - 65, 1e-9);
+  close(new OdePopulation(circuit(), 1).v[0], restingState().v, 1e-12);
+  close(new OdePopulation(circuit(HH_MODERN), 1).v[0], restingState().v - 65, 1e-9);
 });
 
-test('the declared tv-LIF2HH circuit (voltage a let) gives the hand-written circuit’s spike times', () => {
-  for (const integrator of ['euler', 'rk4', 'expeuler'] as const) {
-    const hand = new OdePopulation(tvlif2hhModel(), 1, integrator);
-    const declared = new OdePopulation(quasiLinearOf(tvlif2hhDeclared), 1, integrator);
-    const stim = constant({ amplitude: 10 });
-    const a = simulate(hand, stim, { duration: 60, dt: 0.01 }).spikeTimes[0];
-    const b = simulate(declared, stim, { duration: 60, dt: 0.01 }).spikeTimes[0];
-    assert.ok(a.length >= 3, `${integrator}: the circuit fires`);
-    assert.equal(b.length, a.length, integrator);
-    b.forEach((t, k) => assert.ok(Math.abs(t - a[k]) < 1e-6, `${integrator} spike ${k}: ${t} vs ${a[k]}`));
+test('the circuit starts at the HH rest of its own membrane (initFrom), for any parameters', () => {
+  const sets: Record<string, number>[] = [
+    {},
+    { gL: 0.5, EL: 12 },
+    { gNa: 150, gK: 40, C: 2 },
+    { ...HH_MODERN },
+  ];
+  for (const params of sets) {
+    const rest = restingState({ ...HH_SHIFTED, ...params });
+    const y = new Float64Array(tvlif2hhDeclared.states.length);
+    quasiLinearOf(tvlif2hhDeclared, params).initialState(y, 0);
+    const at = (s: string): number => y[tvlif2hhDeclared.states.indexOf(s)];
+    for (const s of ['uNa', 'uK', 'uL', 'u4']) close(at(s), rest.v, 1e-9, `${s} ${JSON.stringify(params)}`);
+    for (const s of ['fNa', 'fK', 'fL']) assert.equal(at(s), 0, s);
+    for (const g of ['m', 'h', 'n'] as const) close(at(g), rest[g], 1e-9, `${g} ${JSON.stringify(params)}`);
   }
   // A let voltage is for simulation only: a trainable layer needs a state.
   assert.throws(() => stepDefinition(tvlif2hhDeclared), /trainable layers need the voltage to be a state/);
+  const trainable = trainableModels().map((m) => m.name);
+  assert.ok(!trainable.includes('tvlif2hh') && trainable.includes('hh'), trainable.join(', '));
+});
+
+test('initFrom: errors name the model and the field', () => {
+  const d = tvlif2hhDeclared.declaration;
+  const from = d.initFrom!;
+  assert.throws(
+    () => declareNeuron({ ...d, initFrom: { ...from, states: { ...from.states, uX: 'v' } } }),
+    /neuron model "tvlif2hh": initFrom\.states\.uX: "uX" is not a state/,
+  );
+  assert.throws(
+    () => declareNeuron({ ...d, initFrom: { ...from, states: { ...from.states, u4: 'w' } } }),
+    /initFrom\.states\.u4: "w" is not a state of hh \(its states: v, m, h, n\)/,
+  );
+  assert.throws(
+    () => declareNeuron({ ...d, states: { ...d.states, u4: { init: 0 } } }),
+    /states\.u4\.init: u4 starts at hh's v \(initFrom\); give no init/,
+  );
+  const { u4: _dropped, ...rest } = from.states;
+  assert.throws(
+    () => declareNeuron({ ...d, initFrom: { ...from, states: rest } }),
+    /states\.u4\.init: missing/,
+  );
 });

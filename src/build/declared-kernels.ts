@@ -1,6 +1,6 @@
 /**
  * Build step (`npm run build`): compiles the generic kernels of every built-in declared neuron
- * model (src/neurons/catalog.ts; learnable = the parameters the declaration marks learnable) into
+ * model a layer can run (src/neurons/catalog.ts trainableModels; learnable = the parameters the declaration marks learnable) into
  * two wasm modules (declared-builtins.wasm: SIMD; declared-builtins-scalar.wasm) next to
  * dist/src/kernels/wasm/declared.js, with a manifest of the program keys in module order, so the wasm backend runs them without a compiler at run time.
  */
@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { compileStep } from '../kernels/spiking/program.js';
 import { BUILTIN_FILES, BUILTIN_MANIFEST, compileAssemblyScript } from '../kernels/wasm/declared.js';
 import { renderModule } from '../kernels/wasm/declared-source.js';
-import { declaredModels } from '../neurons/catalog.js';
+import { trainableModels } from '../neurons/catalog.js';
 import { stepDefinition } from '../neurons/derive.js';
 
-const programs = declaredModels().map((m) =>
+const programs = trainableModels().map((m) =>
   compileStep(
     stepDefinition(m),
     m.params.filter((p) => m.declaration.params[p].learnable),

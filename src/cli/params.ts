@@ -16,11 +16,6 @@ export const PARAM_FLAG = [
   [] as string[],
 ] as const;
 
-/** Models whose parameters --param can set: those with a declaration (hand-built hh, hh-modern, lif included). */
-export function paramModels(): string[] {
-  return modelNames().filter((name) => declaredModel(name) !== undefined);
-}
-
 /**
  * The parameter overrides for `model` from the raw --param values; a UserError (one line, with
  * the model's parameters) for bad syntax, a bad number, a name given twice or an unknown name.
@@ -30,9 +25,7 @@ export function parseModelParams(model: string, raw: readonly string[]): Record<
   if (items.length === 0) return {};
   const decl = declaredModel(model);
   if (!decl)
-    throw new UserError(
-      `--param: model ${model} has no declared parameters; --param works with ${paramModels().join(', ')}`,
-    );
+    throw new UserError(`--param: unknown model "${model}"; expected one of ${modelNames().join(', ')}`);
   const listing = `; parameters of ${model}: ${describeParams(decl)}`;
   const out = new Map<string, number>();
   for (const item of items) {
@@ -57,12 +50,13 @@ export function parseModelParams(model: string, raw: readonly string[]): Record<
 }
 
 /**
- * The step of a model declared in discrete time is its time base; another --dt is refused before
- * any work (the population would refuse it at the first step).
+ * The step of a model declared in discrete time is its time base (unless its step reads dt, as
+ * s-LIF2HH's does); another --dt is refused before any work (the population would refuse it at
+ * the first step).
  */
 export function checkModelDt(model: string, dt: number): void {
   const decl = declaredModel(model);
-  if (decl?.time === 'discrete' && Math.abs(dt - decl.timeBase) > 1e-9 * decl.timeBase)
+  if (decl?.time === 'discrete' && !decl.readsDt && Math.abs(dt - decl.timeBase) > 1e-9 * decl.timeBase)
     throw new UserError(
       `model ${model} is defined in discrete time with a step of ${decl.timeBase} ms; use --dt ${decl.timeBase} (got ${dt})`,
     );

@@ -7,7 +7,6 @@
  */
 import { coincidenceFactor, rmse, spikeTimeErrorOverISI, vanRossumDistance } from '../analysis/metrics.js';
 import { createPopulation } from '../sim/registry.js';
-import { SLIF2HHPopulation } from '../neurons/slif2hh.js';
 import type { SLIF2HHParams } from '../neurons/slif2hh.js';
 import type { IntegratorName } from '../neurons/types.js';
 import { Network } from '../sim/network.js';
@@ -161,7 +160,7 @@ export function runEquivalence(partial: Partial<EquivalenceOptions> = {}): Equiv
     { duration: opts.duration, dt: opts.slif2hhDt, seed: opts.seed },
   );
   for (const w of waveforms) {
-    const pop = new SLIF2HHPopulation(1, fit.params);
+    const pop = createPopulation('slif2hh', 1, { params: { ...fit.params } });
     const stim = makeWaveform(w.stimulus, STANDARD_WAVEFORMS[w.stimulus]);
     w.spikes.slif2hh = simulate(pop, stim, {
       duration: opts.duration,

@@ -6,8 +6,8 @@
  * cheap (each evaluation is a few hundred 1-ms steps) and deterministic.
  */
 import { spikeTimeErrorOverISI } from '../analysis/metrics.js';
-import { SLIF2HHPopulation } from '../neurons/slif2hh.js';
 import type { SLIF2HHParams } from '../neurons/slif2hh.js';
+import { createPopulation } from '../sim/registry.js';
 import { simulate } from '../sim/simulate.js';
 import type { Stimulus } from '../sim/stimulus.js';
 import { Rng } from '../util/rng.js';
@@ -49,7 +49,7 @@ export function slif2hhLoss(
 ): number {
   let loss = 0;
   for (const target of targets) {
-    const pop = new SLIF2HHPopulation(1, params);
+    const pop = createPopulation('slif2hh', 1, { params: { ...params } });
     const spikes = simulate(pop, target.stimulus, { duration, dt, record: false }).spikeTimes[0];
     const ref = target.spikes;
     loss += Math.abs(spikes.length - ref.length) / Math.max(1, ref.length);

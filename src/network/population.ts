@@ -6,7 +6,7 @@
 import { declaredModel } from '../neurons/catalog.js';
 import type { NeuronModel } from '../neurons/model.js';
 import { expandLets, initialState, resolveParams } from '../neurons/model.js';
-import { jsFunction, parseExpr, renderJs } from '../symbolic/expr.js';
+import { jsFunction, num, parseExpr, renderJs } from '../symbolic/expr.js';
 import type { Rng } from '../util/rng.js';
 import type { GeneratedStep, NetworkIntegrator } from './kernel.js';
 import { generateStep } from './kernel.js';
@@ -300,8 +300,12 @@ export class NeuronPopulation extends Group {
     const m = this.model;
     const d = m.declaration;
     // Declared initial values read parameters and the states before them (input 0).
-    const inits = m.states.map((s) =>
-      expandLets(m, parseExpr(String(d.states[s].init), `population "${this.name}": states.${s}.init`)),
+    // A state set by the declaration's initFrom starts at that model's value (a constant here).
+    const fromOther = d.initFrom ? initialState(m, this.params) : null;
+    const inits = m.states.map((s, k) =>
+      m.initFromState[k] >= 0
+        ? num((fromOther as Float64Array)[k])
+        : expandLets(m, parseExpr(String(d.states[s].init), `population "${this.name}": states.${s}.init`)),
     );
     // Compiled once (a tree walk per neuron and state costs more than the rest of the build).
     const names = [...Object.keys(this.params), m.input, ...m.states];

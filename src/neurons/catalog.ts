@@ -9,9 +9,12 @@ import { hhDeclared, hhModernDeclared } from './hh.js';
 import { izhikevich } from './izhikevich.js';
 import { leakyIntegrator } from './leaky-integrator.js';
 import { learningHh } from './learning-hh.js';
-import { lifDeclared, lifStepDeclared } from './lif.js';
+import { lifDeclared, lifStepDeclared, tvlifDeclared } from './lif.js';
 import type { NeuronModel } from './model.js';
 import { traubMiles } from './traub-miles.js';
+import { tvlif2hhDeclared } from './tvlif2hh.js';
+import { slif2hhDeclared } from './slif2hh.js';
+import { notTrainable } from './derive.js';
 
 const BUILT_IN: readonly NeuronModel[] = [
   hhDeclared,
@@ -25,6 +28,9 @@ const BUILT_IN: readonly NeuronModel[] = [
   leakyIntegrator,
   fitzhughNagumo,
   cubaLif,
+  tvlifDeclared,
+  tvlif2hhDeclared,
+  slif2hhDeclared,
 ];
 
 const models = new Map<string, NeuronModel>(BUILT_IN.map((m) => [m.name, m]));
@@ -37,6 +43,11 @@ export function declaredModel(name: string): NeuronModel | undefined {
 /** Every declared model, built-ins first. */
 export function declaredModels(): NeuronModel[] {
   return [...models.values()];
+}
+
+/** The declared models a trainable layer can run (notTrainable: the others are simulation only). */
+export function trainableModels(): NeuronModel[] {
+  return declaredModels().filter((m) => notTrainable(m) === null);
 }
 
 /** Makes a model declared at run time available by name (simulate, layers); names are unique. */

@@ -6,7 +6,6 @@
  * Rate functions are written for the shifted voltage u = V − vOffset, so one set serves both.
  * Units: mV, ms, µF/cm², mS/cm², µA/cm².
  */
-import type { QuasiLinearModel } from './types.js';
 import { declareNeuron } from './model.js';
 import type { ParamDeclaration, StateDeclaration } from './model.js';
 
@@ -112,7 +111,7 @@ export function hhParams(params: Partial<HHParams>, convention: 'shifted' | 'mod
 
 /**
  * Quasi-linear coefficients of the gates m, h, n (stored at indices iM, iM + 1, iM + 2) at the
- * shifted voltage u: dx/dt = αx − (αx + βx)·x. Shared by HH and the tv-LIF2HH circuit.
+ * shifted voltage u: dx/dt = αx − (αx + βx)·x (the fast HH kernel's rate tables).
  */
 export function gateCoefficients(u: number, a: Float64Array, b: Float64Array, iM: number): void {
   const am = alphaM(u);
@@ -124,41 +123,6 @@ export function gateCoefficients(u: number, a: Float64Array, b: Float64Array, iM
   b[iM + 1] = ah + betaH(u);
   a[iM + 2] = an;
   b[iM + 2] = an + betaN(u);
-}
-
-/** HH membrane: state (v, m, h, n). Starts at the resting state. */
-export function hhModel(
-  params: Partial<HHParams> = {},
-  convention: 'shifted' | 'modern' = 'shifted',
-): QuasiLinearModel {
-  const p = hhParams(params, convention);
-  const rest = restingState(p);
-  return {
-    name: convention === 'modern' ? 'hh-modern' : 'hh',
-    stateNames: ['v', 'm', 'h', 'n'],
-    params: p as unknown as Record<string, number>,
-    spikeThreshold: p.spikeThreshold,
-    voltageLimit: 1000,
-    initialState(y, off) {
-      y[off] = rest.v;
-      y[off + 1] = rest.m;
-      y[off + 2] = rest.h;
-      y[off + 3] = rest.n;
-    },
-    coefficients(_t, y, off, input, a, b) {
-      const v = y[off];
-      const m = y[off + 1];
-      const h = y[off + 2];
-      const n = y[off + 3];
-      const gNa = p.gNa * m * m * m * h;
-      const n2 = n * n;
-      const gK = p.gK * n2 * n2;
-      a[0] = (input + gNa * p.ENa + gK * p.EK + p.gL * p.EL) / p.C;
-      b[0] = (gNa + gK + p.gL) / p.C;
-      gateCoefficients(v - p.vOffset, a, b, 1);
-    },
-    voltage: (y, off) => y[off],
-  };
 }
 
 /**

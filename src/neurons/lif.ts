@@ -8,7 +8,6 @@
  *         dV/dt = −(V − E(t))/τ(t) + k(t)·I/C — the building block of the tv-LIF2HH micro-circuit.
  * Defaults use the shifted HH scale (rest 0 mV): τ = 10 ms, θ = 15 mV, so the rheobase is 1.5 µA/cm².
  */
-import type { QuasiLinearModel } from './types.js';
 import { declareNeuron } from './model.js';
 
 export interface LIFParams {
@@ -30,15 +29,6 @@ export const LIF_DEFAULTS: Readonly<LIFParams> = Object.freeze({
   tRef: 2,
 });
 
-export interface TvLIFParams extends LIFParams {
-  /** Time constant τ(t) in ms (default C/gL). */
-  tau?: (t: number) => number;
-  /** Rest potential E(t) in mV (default EL). */
-  rest?: (t: number) => number;
-  /** Input gain k(t) (default 1). */
-  gain?: (t: number) => number;
-}
-
 /** Analytic steady firing rate (Hz) of the LIF for a constant current. */
 export function lifRateHz(current: number, p: Readonly<LIFParams> = LIF_DEFAULTS): number {
   const vInf = p.EL + current / p.gL;
@@ -48,62 +38,7 @@ export function lifRateHz(current: number, p: Readonly<LIFParams> = LIF_DEFAULTS
   return 1000 / isi;
 }
 
-/** State (v, refractory time left). */
-function integrateAndFire(name: string, p: TvLIFParams, timeVarying: boolean): QuasiLinearModel {
-  const constTau = p.C / p.gL;
-  const tauOf = p.tau ?? (() => constTau);
-  const restOf = p.rest ?? (() => p.EL);
-  const gainOf = p.gain ?? (() => 1);
-  const { tau: _tau, rest: _rest, gain: _gain, ...numeric } = p;
-  return {
-    name,
-    stateNames: ['v', 'refractory'],
-    params: { ...numeric, timeVarying: timeVarying ? 1 : 0 },
-    spikeThreshold: p.vThreshold,
-    voltageLimit: 1e4,
-    initialState(y, off) {
-      y[off] = p.EL;
-      y[off + 1] = 0;
-    },
-    coefficients(t, y, off, input, a, b) {
-      if (y[off + 1] > 0) {
-        a[0] = 0; // clamped at reset while refractory
-        b[0] = 0;
-      } else {
-        const tau = tauOf(t);
-        a[0] = restOf(t) / tau + (gainOf(t) * input) / p.C;
-        b[0] = 1 / tau;
-      }
-      a[1] = 0;
-      b[1] = 0;
-    },
-    voltage: (y, off) => y[off],
-    afterStep(y, off, dt, vBefore) {
-      if (y[off + 1] > 0) {
-        const left = y[off + 1] - dt;
-        y[off + 1] = left > 1e-9 * dt ? left : 0; // no extra step from rounding of repeated subtraction
-        y[off] = p.vReset;
-        return 0;
-      }
-      const v = y[off];
-      if (v < p.vThreshold) return 0;
-      y[off] = p.vReset;
-      y[off + 1] = p.tRef;
-      // Where in the step the threshold was crossed (linear interpolation).
-      return v > vBefore ? Math.min(1, Math.max(1e-9, (p.vThreshold - vBefore) / (v - vBefore))) : 1;
-    },
-  };
-}
-
-export function lifModel(params: Partial<LIFParams> = {}): QuasiLinearModel {
-  return integrateAndFire('lif', { ...LIF_DEFAULTS, ...params }, false);
-}
-
-export function tvlifModel(params: Partial<TvLIFParams> = {}): QuasiLinearModel {
-  return integrateAndFire('tvlif', { ...LIF_DEFAULTS, ...params }, true);
-}
-
-/** The continuous LIF as a declaration (model.ts), with the same defaults as lifModel. */
+/** The continuous LIF as a declaration (model.ts): simulation (derive.ts quasiLinearOf) and layers derive from it. */
 export const lifDeclared = declareNeuron({
   name: 'lif',
   description: 'leaky integrate-and-fire (τ 10 ms, θ 15 mV, reset 0, refractory 2 ms)',
@@ -117,6 +52,33 @@ export const lifDeclared = declareNeuron({
     tRef: { value: LIF_DEFAULTS.tRef, unit: 'ms', doc: 'absolute refractory period' },
   },
   dynamics: { v: '(-gL*(v - EL) + I)/C' },
+  drive: 2,
+  spike: 'v >= vThreshold',
+  reset: { v: 'vReset' },
+  refractory: 'tRef',
+});
+
+/**
+ * The tv-LIF, building block of the tv-LIF2HH circuit: τ dV/dt = −(V − E) + τ·k·I/C with a reset.
+ * By name (`hhnet simulate --model tvlif`) its parameters are constant; a program makes any of
+ * them a function of time with quasiLinearOf(tvlifDeclared, values, { timeVarying: { tau, E, k } }),
+ * the numbers then giving the initial potential (E), threshold and reset.
+ */
+export const tvlifDeclared = declareNeuron({
+  name: 'tvlif',
+  description:
+    'time-varying LIF: τ, rest E and input gain k (constant by name; functions of t from the library)',
+  states: { v: { init: 'E', unit: 'mV' } },
+  params: {
+    C: { value: LIF_DEFAULTS.C, unit: 'µF/cm²' },
+    tau: { value: LIF_DEFAULTS.C / LIF_DEFAULTS.gL, unit: 'ms', doc: 'membrane time constant τ(t)' },
+    E: { value: LIF_DEFAULTS.EL, unit: 'mV', doc: 'rest potential E(t); also the initial potential' },
+    k: { value: 1, doc: 'input gain k(t)' },
+    vThreshold: { value: LIF_DEFAULTS.vThreshold, unit: 'mV' },
+    vReset: { value: LIF_DEFAULTS.vReset, unit: 'mV' },
+    tRef: { value: LIF_DEFAULTS.tRef, unit: 'ms', doc: 'absolute refractory period' },
+  },
+  dynamics: { v: '-(v - E)/tau + k*I/C' },
   drive: 2,
   spike: 'v >= vThreshold',
   reset: { v: 'vReset' },

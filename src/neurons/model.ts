@@ -42,11 +42,17 @@ export interface ParamDeclaration {
   doc?: string;
   /** Trainable layers may learn it (per neuron). Default false. */
   learnable?: boolean;
+  /** Smallest and largest values the model admits (inclusive); resolveParams refuses others. */
+  min?: number;
+  max?: number;
 }
 
 export interface StateDeclaration {
-  /** Initial value: a number or an expression over parameters and the states declared before it. */
-  init: number | string;
+  /**
+   * Initial value: a number or an expression over parameters and the states declared before it.
+   * Omitted only for a state that `initFrom` sets.
+   */
+  init?: number | string;
   unit?: string;
   doc?: string;
 }
@@ -101,10 +107,23 @@ export interface NeuronDeclaration {
    * dX/dt is 0 with no input (continuous models; e.g. HH's rest, which has no closed form).
    */
   startAtRest?: boolean;
+  /**
+   * Initial values from another model's initial state, for a model whose starting point is
+   * another's rest (tv-LIF2HH starts where the HH neuron of the same membrane rests): `model` is
+   * evaluated with this model's values of the parameters both declare (its own defaults for the
+   * others), and each state listed in `states` starts at the named state of `model`.
+   */
+  initFrom?: InitFrom;
   /** |voltage| beyond this means the integration ran away (default 1e4). */
   voltageLimit?: number;
   /** Default step for trainable layers of a continuous model, ms (default 0.1). */
   trainingDt?: number;
+}
+
+export interface InitFrom {
+  model: NeuronModel;
+  /** This model's state → the state of `model` it starts at. */
+  states: Record<string, string>;
 }
 
 /** A declaration checked and parsed: what the derivations and code generators read. */
@@ -122,8 +141,18 @@ export interface NeuronModel {
   readonly voltage: string;
   /** The membrane potential over the states (the voltage state itself, or its `let` expanded). */
   readonly voltageExpr: Expr;
-  /** Initial value of each state, over parameters (states before it substituted). */
-  readonly init: readonly Expr[];
+  /**
+   * Initial value of each state, over parameters (states before it substituted); null for a
+   * state set by `initFrom`.
+   */
+  readonly init: readonly (Expr | null)[];
+  /** Per state: the index of the `initFrom` model's state it starts at, or −1. */
+  readonly initFromState: readonly number[];
+  /**
+   * A discrete model whose step reads dt (its length in ms): it runs at any dt (s-LIF2HH keeps
+   * its leak per ms and scales its input by dt); any other discrete model only at its timeBase.
+   */
+  readonly readsDt: boolean;
   /** dX/dt (continuous) or X[t] (discrete) per state, `let` names substituted. */
   readonly rhs: readonly Expr[];
   /** Spike: the model spikes when spikeLhs − spikeRhs crosses 0 (> or ≥ as `inclusive`). */
@@ -162,6 +191,8 @@ const NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const IDENT_RE = /^[A-Za-z_][A-Za-z_0-9]*$/;
 /** Names generated code or the training step use themselves. */
 const RESERVED = new Set(['dt', 't', 'R', 'Math']);
+/** The name a discrete step reads for its length in ms. */
+export const STEP_LENGTH = 'dt';
 
 /** Checks and parses a declaration; every error names the model and the field. */
 export function declareNeuron(d: NeuronDeclaration): NeuronModel {
@@ -201,6 +232,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     if (typeof v !== 'number' || !Number.isFinite(v))
       fail(`params.${p}.value`, `expected a finite number, got ${v}`);
     defaults[p] = v;
+    const { min = -Infinity, max = Infinity } = d.params[p];
+    if (!(min <= v && v <= max)) fail(`params.${p}`, `the default ${v} is outside [${min}, ${max}]`);
   }
   if ((d.dynamics === undefined) === (d.step === undefined))
     fail('dynamics', 'give exactly one of dynamics (continuous time) and step (discrete time)');
@@ -227,7 +260,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   // let definitions may read states, params, the input and earlier lets; expanded in place.
   const letExprs = new Map<string, Expr>();
   const letRaw: [string, Expr][] = [];
-  const known = new Set([...states, ...params, input]);
+  // A discrete step may read its length dt (ms): then it runs at any dt, not only its time base.
+  const known = new Set([...states, ...params, input, ...(d.step !== undefined ? [STEP_LENGTH] : [])]);
   for (const l of lets) {
     const e = parse(`let.${l}`, d.let?.[l], known);
     letRaw.push([l, e]);
@@ -238,20 +272,44 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
 
   for (const k of Object.keys(eqs))
     if (!states.includes(k)) fail(`${eqField}.${k}`, `"${k}" is not a state (states: ${states.join(', ')})`);
-  const eqKnown = known; // dynamics are per ms: dt only enters through the integrator
+  const eqKnown = known; // dynamics are per ms: there dt only enters through the integrator
   const rhsRaw = states.map((s) => {
     if (!(s in eqs))
       return fail(`${eqField}.${s}`, `state "${s}" has no ${time === 'continuous' ? 'dX/dt' : 'update'}`);
     return parse(`${eqField}.${s}`, eqs[s], eqKnown);
   });
   const rhs = rhsRaw.map(expand);
+  const readsDt = rhs.some((e) => symbols(e).has(STEP_LENGTH));
+  const noDt = (field: string, e: Expr): Expr =>
+    symbols(e).has(STEP_LENGTH) ? fail(field, `reads ${STEP_LENGTH}, which only the step may read`) : e;
 
   // Initial values: numbers, or expressions over params, earlier states and lets (read with the
   // input at 0 and the earlier states at their initial values, e.g. gates at their steady state).
+  const initFromState = states.map(() => -1);
+  if (d.initFrom !== undefined) {
+    const src = d.initFrom.model;
+    if (!src || !Array.isArray(src.states))
+      fail('initFrom.model', 'expected a declared model (declareNeuron)');
+    for (const [s, from] of Object.entries(d.initFrom.states ?? {})) {
+      const k = states.indexOf(s);
+      if (k < 0) fail(`initFrom.states.${s}`, `"${s}" is not a state (states: ${states.join(', ')})`);
+      const j = src.states.indexOf(from);
+      if (j < 0)
+        fail(
+          `initFrom.states.${s}`,
+          `"${from}" is not a state of ${src.name} (its states: ${src.states.join(', ')})`,
+        );
+      if (d.states[s]?.init !== undefined)
+        fail(`states.${s}.init`, `${s} starts at ${src.name}'s ${from} (initFrom); give no init`);
+      initFromState[k] = j;
+    }
+  }
   const initByState = new Map<string, Expr>([[input, num(0)]]);
   const initKnown = new Set([...params, ...lets]);
-  const init = states.map((s) => {
+  const init = states.map((s, k) => {
+    if (initFromState[k] >= 0) return null; // not readable by later initial values
     const raw = d.states[s]?.init;
+    if (raw === undefined) return fail(`states.${s}.init`, 'missing (a number or an expression)');
     if (typeof raw === 'number' && !Number.isFinite(raw))
       fail(`states.${s}.init`, `expected a finite value, got ${raw}`);
     const e = substitute(expand(parse(`states.${s}.init`, raw, initKnown)), initByState);
@@ -270,13 +328,16 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   if (!m) return fail('spike', `expected "LHS > RHS" or "LHS >= RHS", got ${JSON.stringify(d.spike)}`);
   const lhs = m[1].trim();
   if (lhs !== voltage) fail('spike', `the left-hand side must be the voltage "${voltage}", got "${lhs}"`);
-  const spikeRhs = expand(parse('spike', m[3], new Set([...params, ...lets])));
+  const spikeRhs = noDt('spike', expand(parse('spike', m[3], new Set([...params, ...lets]))));
 
   const reset = new Map<number, Expr>();
   for (const [s, text] of Object.entries(d.reset ?? {})) {
     const k = states.indexOf(s);
     if (k < 0) fail(`reset.${s}`, `"${s}" is not a state (states: ${states.join(', ')})`);
-    reset.set(k, expand(parse(`reset.${s}`, text, new Set([...states, ...params, ...lets]))));
+    reset.set(
+      k,
+      noDt(`reset.${s}`, expand(parse(`reset.${s}`, text, new Set([...states, ...params, ...lets])))),
+    );
   }
   let refractory: Expr | null = null;
   if (d.refractory !== undefined) {
@@ -292,7 +353,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     fail('drive', `expected a finite number, got ${d.drive}`);
   const voltageLimit = d.voltageLimit ?? 1e4;
   if (!(voltageLimit > 0)) fail('voltageLimit', `expected a positive number, got ${voltageLimit}`);
-  const trainingDt = d.trainingDt ?? 0.1;
+  // A discrete model's step parameter dt (when it reads one) defaults to its time base.
+  const trainingDt = d.trainingDt ?? (time === 'discrete' ? timeBase : 0.1);
   if (!(trainingDt > 0) || !Number.isFinite(trainingDt))
     fail('trainingDt', `expected a positive number, got ${trainingDt}`);
 
@@ -319,6 +381,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     trainingDt,
     lets: letRaw,
     rhsRaw,
+    initFromState,
+    readsDt,
   };
   // Defaults must give finite initial states and threshold.
   const values = resolveParams(model, {});
@@ -344,6 +408,11 @@ export function resolveParams(
       );
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw new DeclarationError(`model ${model.name}: parameter ${k} must be a finite number, got ${v}`);
+    const { min, max } = model.declaration.params[k];
+    if ((min !== undefined && v < min) || (max !== undefined && v > max))
+      throw new DeclarationError(
+        `model ${model.name}: parameter ${k} must be ${[min !== undefined ? `≥ ${min}` : '', max !== undefined ? `≤ ${max}` : ''].filter(Boolean).join(' and ')}, got ${v}`,
+      );
     out[k] = v;
   }
   return out;
@@ -363,8 +432,10 @@ export function describeParams(model: NeuronModel): string {
 /** The initial state for the given parameter values; non-finite values are an error. */
 export function initialState(model: NeuronModel, values: Readonly<Record<string, number>>): Float64Array {
   const y = new Float64Array(model.states.length);
+  const from = model.declaration.initFrom;
+  const yFrom = from ? initialState(from.model, sharedParams(from.model, values)) : null;
   model.init.forEach((e, k) => {
-    y[k] = evaluate(e, (s) => values[s]);
+    y[k] = e === null ? (yFrom as Float64Array)[model.initFromState[k]] : evaluate(e, (s) => values[s]);
     if (!Number.isFinite(y[k]))
       throw new DeclarationError(
         `neuron model "${model.name}": states.${model.states[k]}.init: evaluates to ${y[k]} with parameters ${JSON.stringify(values)}`,
@@ -372,6 +443,13 @@ export function initialState(model: NeuronModel, values: Readonly<Record<string,
   });
   if (model.declaration.startAtRest && model.time === 'continuous') newtonRest(model, values, y);
   return y;
+}
+
+/** The parameter values of `other` that `values` gives (the parameters both declare). */
+function sharedParams(other: NeuronModel, values: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of other.params) if (p in values) out[p] = values[p];
+  return resolveParams(other, out);
 }
 
 /** Refines y in place to a zero of dX/dt (input 0) by Newton's method on the symbolic Jacobian. */

@@ -9,7 +9,7 @@
  * for other dt the decay per step is d^dt and every input (w_k·I and the Σ c_k·m_k mix) is scaled
  * by dt, so the recursion approaches the same continuous-time LIFs as dt → 0.
  */
-import type { Population } from './types.js';
+import { declareNeuron } from './model.js';
 
 export interface SLIF2HHParams {
   /** Membrane decay per 1 ms step. */
@@ -41,75 +41,53 @@ export const SLIF2HH_DEFAULTS: Readonly<SLIF2HHParams> = Object.freeze({
   c3: 0.1822,
 });
 
-const VARIABLES = ['v', 'm1', 'm2', 'm3', 'm4', 's1', 's2', 's3', 's4'] as const;
-
-export class SLIF2HHPopulation implements Population {
-  readonly model = 'slif2hh';
-  readonly variables: readonly string[] = VARIABLES;
-  readonly params: Readonly<SLIF2HHParams & Record<string, number>>;
-  readonly v: Float64Array;
-  readonly voltageLimit = 1e6;
-  spikeTimes: number[][] = [];
-  /** Spike times of all four LIFs of each unit (index 0–2 input LIFs, 3 the output LIF). */
-  allSpikeTimes: number[][][] = [];
-  private readonly mem: Float64Array[];
-  private readonly spk: Uint8Array[];
-
-  constructor(
-    readonly n: number,
-    params: Partial<SLIF2HHParams> = {},
-  ) {
-    const p = { ...SLIF2HH_DEFAULTS, ...params };
-    for (const [key, value] of Object.entries(p))
-      if (!Number.isFinite(value))
-        throw new RangeError(`s-LIF2HH parameter ${key} must be finite, got ${value}`);
-    if (!(p.decay >= 0 && p.decay <= 1))
-      throw new RangeError(`s-LIF2HH decay must be in [0, 1], got ${p.decay}`);
-    if (p.c1 < 0 || p.c2 < 0 || p.c3 < 0)
-      throw new RangeError('s-LIF2HH mixing weights c1, c2, c3 must be ≥ 0');
-    this.params = p;
-    this.v = new Float64Array(n);
-    this.mem = Array.from({ length: 4 }, () => new Float64Array(n));
-    this.spk = Array.from({ length: 4 }, () => new Uint8Array(n));
-    this.reset();
-  }
-
-  reset(): void {
-    for (const m of this.mem) m.fill(0);
-    for (const s of this.spk) s.fill(0);
-    this.v.fill(0);
-    this.spikeTimes = Array.from({ length: this.n }, () => []);
-    this.allSpikeTimes = Array.from({ length: this.n }, () => [[], [], [], []]);
-  }
-
-  step(t: number, dt: number, input: Float64Array): void {
-    const { decay, threshold: theta, w1, w2, w3, c1, c2, c3 } = this.params;
-    const d = dt === 1 ? decay : Math.pow(decay, dt);
-    const [m1, m2, m3, m4] = this.mem;
-    const [s1, s2, s3, s4] = this.spk;
-    const tSpike = t + dt;
-    for (let i = 0; i < this.n; i++) {
-      const x = input[i] * dt;
-      m1[i] = d * m1[i] * (1 - s1[i]) + w1 * x;
-      m2[i] = d * m2[i] * (1 - s2[i]) + w2 * x;
-      m3[i] = d * m3[i] * (1 - s3[i]) + w3 * x;
-      m4[i] = d * m4[i] * (1 - s4[i]) + dt * (c1 * m1[i] + c2 * m2[i] + c3 * m3[i]);
-      for (let k = 0; k < 4; k++) {
-        const fired = this.mem[k][i] >= theta ? 1 : 0;
-        this.spk[k][i] = fired;
-        if (fired) this.allSpikeTimes[i][k].push(tSpike);
-      }
-      if (s4[i]) this.spikeTimes[i].push(tSpike);
-      this.v[i] = m4[i];
-    }
-  }
-
-  read(name: string, out: Float64Array): void {
-    const k = VARIABLES.indexOf(name as (typeof VARIABLES)[number]);
-    if (k < 0)
-      throw new RangeError(`model slif2hh has no variable "${name}"; it has ${VARIABLES.join(', ')}`);
-    if (k === 0) out.set(this.v);
-    else if (k <= 4) out.set(this.mem[k - 1]);
-    else for (let i = 0; i < this.n; i++) out[i] = this.spk[k - 5][i];
-  }
-}
+/** The recursion above as a declaration: simulated by StepPopulation at any dt (its step reads dt). */
+export const slif2hhDeclared = declareNeuron({
+  name: 'slif2hh',
+  description: 's-LIF2HH: four plain LIFs with learned wiring (discrete time)',
+  reference: 'He L et al. (2024) Nat Comput Sci 4:584–599',
+  states: {
+    m1: { init: 0, doc: 'input LIF 1' },
+    m2: { init: 0, doc: 'input LIF 2' },
+    m3: { init: 0, doc: 'input LIF 3' },
+    m4: { init: 0, doc: 'output LIF (the unit’s potential)' },
+    s1: { init: 0, doc: 'spike of input LIF 1 in the last step (0 or 1)' },
+    s2: { init: 0 },
+    s3: { init: 0 },
+    s4: { init: 0, doc: 'spike of the output LIF in the last step' },
+  },
+  params: {
+    decay: { value: SLIF2HH_DEFAULTS.decay, doc: 'membrane decay per 1 ms', min: 0, max: 1 },
+    threshold: { value: SLIF2HH_DEFAULTS.threshold },
+    w1: { value: SLIF2HH_DEFAULTS.w1, doc: 'input weight of LIF 1' },
+    w2: { value: SLIF2HH_DEFAULTS.w2 },
+    w3: { value: SLIF2HH_DEFAULTS.w3 },
+    c1: { value: SLIF2HH_DEFAULTS.c1, doc: 'weight of m1 in the output LIF’s input', min: 0 },
+    c2: { value: SLIF2HH_DEFAULTS.c2, min: 0 },
+    c3: { value: SLIF2HH_DEFAULTS.c3, min: 0 },
+  },
+  let: {
+    d: 'decay^dt',
+    // The input LIFs' new potentials (the output LIF reads them within the same step).
+    n1: 'd*m1*(1 - s1) + w1*(I*dt)',
+    n2: 'd*m2*(1 - s2) + w2*(I*dt)',
+    n3: 'd*m3*(1 - s3) + w3*(I*dt)',
+    n4: 'd*m4*(1 - s4) + dt*(c1*n1 + c2*n2 + c3*n3)',
+  },
+  step: {
+    m1: 'n1',
+    m2: 'n2',
+    m3: 'n3',
+    m4: 'n4',
+    // s = H(m − θ) with H(0) = 1: 1 − step(θ − m).
+    s1: '1 - step(threshold - n1)',
+    s2: '1 - step(threshold - n2)',
+    s3: '1 - step(threshold - n3)',
+    s4: '1 - step(threshold - n4)',
+  },
+  voltage: 'm4',
+  drive: 10,
+  spike: 'm4 >= threshold',
+  timeBase: 1,
+  voltageLimit: 1e6,
+});

@@ -1,12 +1,14 @@
 /**
  * The two shapes a neuron model can take in hhnet's simulator.
  *
- * Continuous models (HH, LIF, tv-LIF, the tv-LIF2HH micro-circuit) are written in quasi-linear form:
- * every state variable obeys dy_k/dt = a_k(y, I, t) − b_k(y, I, t)·y_k. That one form serves all
- * three integrators: forward Euler and RK4 use the right-hand side a − b·y, and exponential Euler
- * (Rush–Larsen for gates) solves each equation exactly with a and b frozen over the step.
+ * Continuous models are simulated in quasi-linear form, derived from their declarations
+ * (derive.ts quasiLinearOf): every state obeys dy_k/dt = a_k(y, I, t) − b_k(y, I, t)·y_k. That one
+ * form serves all three integrators: forward Euler and RK4 use the right-hand side a − b·y, and
+ * exponential Euler (Rush–Larsen for gates) solves each equation exactly with a and b frozen over
+ * the step.
  *
- * Discrete-time models (the s-LIF2HH micro-circuit of the learning code) implement Population
+ * Discrete-time models (s-LIF2HH, the study's lif-step) run their declared step
+ * (sim/step-population.ts); the fast HH kernel (sim/wasm-hh-population.ts) implements Population
  * directly.
  */
 export type IntegratorName = 'euler' | 'rk4' | 'expeuler';

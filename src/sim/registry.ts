@@ -5,39 +5,20 @@ import type { HhSim } from '../kernels/wasm/hh-sim.js';
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import { OdePopulation } from './population.js';
 import { WasmHhPopulation, wasmHhSupports } from './wasm-hh-population.js';
-import { hhModel, hhParams } from '../neurons/hh.js';
-import { lifModel, tvlifModel } from '../neurons/lif.js';
-import { SLIF2HHPopulation } from '../neurons/slif2hh.js';
-import type { SLIF2HHParams } from '../neurons/slif2hh.js';
-import { tvlif2hhModel } from '../neurons/tvlif2hh.js';
+import { hhParams } from '../neurons/hh.js';
 import type { IntegratorName, Population } from '../neurons/types.js';
 import { declaredModel, declaredModels } from '../neurons/catalog.js';
 import { quasiLinearOf } from '../neurons/derive.js';
 import { resolveParams } from '../neurons/model.js';
 import { StepPopulation } from './step-population.js';
 
-/** Models built by hand-written code (their parameters are still checked against a declaration where one exists). */
-export const HAND_BUILT = ['hh', 'hh-modern', 'lif', 'tvlif', 'tvlif2hh', 'slif2hh'] as const;
-type HandBuilt = (typeof HAND_BUILT)[number];
-
-/** Every model name `createPopulation` accepts: the hand-built ones, then the declared ones. */
+/** Every model name `createPopulation` accepts: the declared models (catalog.ts), built-ins first. */
 export function modelNames(): string[] {
-  const names: string[] = [...HAND_BUILT];
-  for (const m of declaredModels()) if (!names.includes(m.name)) names.push(m.name);
-  return names;
+  return declaredModels().map((m) => m.name);
 }
 
 /** The model names at start-up (the CLI's choices). */
 export const MODEL_NAMES: readonly string[] = modelNames();
-
-const HAND_DESCRIPTIONS: Readonly<Record<HandBuilt, string>> = {
-  hh: 'Hodgkin–Huxley 1952, shifted convention (rest 0 mV)',
-  'hh-modern': 'Hodgkin–Huxley 1952, modern convention (rest −65 mV)',
-  lif: 'leaky integrate-and-fire (τ 10 ms, θ 15 mV, reset 0, refractory 2 ms)',
-  tvlif: 'time-varying LIF (constant parameters unless set from the library)',
-  tvlif2hh: 'the exact HH micro-circuit of four tv-LIF neurons',
-  slif2hh: 's-LIF2HH: four plain LIFs with learned wiring (discrete time)',
-};
 
 /** The unit of a model's input current, for labels ('' when dimensionless). */
 export function inputUnitOf(name: string): string {
@@ -46,9 +27,7 @@ export function inputUnitOf(name: string): string {
 
 /** One line describing a model. */
 export function modelDescription(name: string): string {
-  return (
-    (HAND_DESCRIPTIONS as Record<string, string>)[name] ?? declaredModel(name)?.declaration.description ?? ''
-  );
+  return declaredModel(name)?.declaration.description ?? '';
 }
 
 /**
@@ -56,7 +35,6 @@ export function modelDescription(name: string): string {
  * s-LIF2HH), 0.01 ms otherwise.
  */
 export function defaultDt(model: string): number {
-  if (model === 'slif2hh') return 1;
   const decl = declaredModel(model);
   return decl?.time === 'discrete' ? decl.timeBase : 0.01;
 }
@@ -93,37 +71,22 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
   const integrator = opts.integrator ?? 'expeuler';
   const params = opts.params ?? {};
   const decl = declaredModel(name);
-  // Names and values are checked against the declaration (also for the hand-built HH and LIF).
-  if (decl) resolveParams(decl, params);
-  switch (name) {
-    case 'hh':
-    case 'hh-modern': {
-      const convention = name === 'hh' ? 'shifted' : 'modern';
-      const sim = fastHhSim(opts);
-      return sim && wasmHhSupports(hhParams(params, convention))
-        ? new WasmHhPopulation(
-            sim,
-            n,
-            convention,
-            integrator,
-            params,
-            integrator === 'expeuler' ? (opts.rateTable ?? null) : null,
-          )
-        : new OdePopulation(hhModel(params, convention), n, integrator);
-    }
-    case 'lif':
-      return new OdePopulation(lifModel(params), n, integrator);
-    case 'tvlif':
-      return new OdePopulation(tvlifModel(params), n, integrator);
-    case 'tvlif2hh':
-      return new OdePopulation(tvlif2hhModel(params), n, integrator);
-    case 'slif2hh':
-      return new SLIF2HHPopulation(n, params as Partial<SLIF2HHParams>);
-    default:
-      if (decl)
-        return decl.time === 'continuous'
-          ? new OdePopulation(quasiLinearOf(decl, params), n, integrator)
-          : new StepPopulation(decl, n, params);
-      throw new RangeError(`unknown model "${name}"; expected one of ${modelNames().join(', ')}`);
+  if (!decl) throw new RangeError(`unknown model "${name}"; expected one of ${modelNames().join(', ')}`);
+  resolveParams(decl, params); // names and values checked before any population is built
+  if (decl.time === 'discrete') return new StepPopulation(decl, n, params);
+  // HH on the wasm backend's fused float32 SIMD kernel, when asked for (the reference otherwise).
+  if (name === 'hh' || name === 'hh-modern') {
+    const convention = name === 'hh' ? 'shifted' : 'modern';
+    const sim = fastHhSim(opts);
+    if (sim && wasmHhSupports(hhParams(params, convention)))
+      return new WasmHhPopulation(
+        sim,
+        n,
+        convention,
+        integrator,
+        params,
+        integrator === 'expeuler' ? (opts.rateTable ?? null) : null,
+      );
   }
+  return new OdePopulation(quasiLinearOf(decl, params), n, integrator);
 }

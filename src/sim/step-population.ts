@@ -1,12 +1,14 @@
 /**
  * A population of a neuron model declared in discrete time (model.ts `step`): one declared step
  * per call, which must be the model's time base (a discrete model means something else at
- * another dt, so another step is refused rather than silently reinterpreted). Spikes are the
- * condition holding after the step, followed by the reset, at the step's end time.
+ * another dt, so another step is refused rather than silently reinterpreted) unless the step
+ * reads dt itself. Spikes are the condition holding after the step, followed by the reset, at
+ * the step's end time.
  */
 import type { NeuronModel } from '../neurons/model.js';
 import { initialState, resolveParams, spikeThreshold } from '../neurons/model.js';
 import { discreteStepOf, resetFunction } from '../neurons/derive.js';
+import type { DiscreteStep } from '../neurons/derive.js';
 import type { Population } from '../neurons/types.js';
 import { num } from '../symbolic/expr.js';
 
@@ -22,7 +24,9 @@ export class StepPopulation implements Population {
   private readonly S: number;
   private readonly vk: number;
   private readonly threshold: number;
-  private readonly stepOne: (y: Float64Array, off: number, input: number) => void;
+  private readonly stepOne: DiscreteStep;
+  /** The parameter values in the declaration's order (the step reads them from here). */
+  private readonly p: Float64Array;
   private readonly reset_: ((y: Float64Array, off: number) => void) | null;
 
   constructor(
@@ -36,13 +40,18 @@ export class StepPopulation implements Population {
     this.params = resolveParams(decl, overrides);
     this.S = decl.states.length;
     this.vk = decl.states.indexOf(decl.voltage);
-    this.variables = [decl.voltage, ...decl.states.filter((s) => s !== decl.voltage)];
+    // "v" first, as in every population: the voltage state itself, or an alias of it.
+    this.variables =
+      decl.voltage === 'v' ? ['v', ...decl.states.filter((s) => s !== 'v')] : ['v', ...decl.states];
     this.voltageLimit = decl.voltageLimit;
     this.y0 = initialState(decl, this.params);
     this.threshold = spikeThreshold(decl, this.params);
-    this.stepOne = discreteStepOf(decl, overrides);
-    const consts = new Map(Object.entries(this.params).map(([k, v]) => [k, num(v)]));
-    this.reset_ = decl.reset.size > 0 ? resetFunction(decl, consts) : null;
+    this.stepOne = discreteStepOf(decl);
+    this.p = Float64Array.from(decl.params, (k) => this.params[k]);
+    this.reset_ =
+      decl.reset.size > 0
+        ? resetFunction(decl, new Map(Object.entries(this.params).map(([k, v]) => [k, num(v)])))
+        : null;
     this.y = new Float64Array(n * this.S);
     this.v = new Float64Array(n);
     this.reset();
@@ -56,14 +65,14 @@ export class StepPopulation implements Population {
 
   step(t: number, dt: number, input: Float64Array): void {
     const base = this.decl.timeBase;
-    if (Math.abs(dt - base) > 1e-9 * base)
+    if (!this.decl.readsDt && Math.abs(dt - base) > 1e-9 * base)
       throw new RangeError(
         `model ${this.model} is defined in discrete time with a step of ${base} ms; simulate it with --dt ${base} (got ${dt})`,
       );
-    const { y, S, vk, threshold } = this;
+    const { y, S, vk, threshold, p } = this;
     const inclusive = this.decl.inclusive;
     for (let i = 0, off = 0; i < this.n; i++, off += S) {
-      this.stepOne(y, off, input[i]);
+      this.stepOne(y, off, input[i], dt, p);
       const v = y[off + vk];
       if (inclusive ? v >= threshold : v > threshold) {
         this.spikeTimes[i].push(t + dt);
@@ -74,7 +83,7 @@ export class StepPopulation implements Population {
   }
 
   read(name: string, out: Float64Array): void {
-    const k = this.decl.states.indexOf(name);
+    const k = this.decl.states.indexOf(name === 'v' ? this.decl.voltage : name);
     if (k < 0)
       throw new RangeError(
         `model ${this.model} has no variable "${name}"; it has ${this.variables.join(', ')}`,

@@ -1,6 +1,6 @@
 /**
  * A population of full HH neurons (either voltage convention) run by the wasm backend's fused
- * float32 SIMD kernel: the fast counterpart of OdePopulation(hhModel(…)), with the same model,
+ * float32 SIMD kernel: the fast counterpart of OdePopulation(quasiLinearOf(hhDeclared, …)), with the same model,
  * integrators, spike rule (upward threshold crossing, linearly interpolated within the step) and
  * blow-up check. simulate() drives it through advance(), many steps per call; step() is the
  * one-step form for callers that couple populations step by step.
@@ -8,11 +8,11 @@
 import type { HhKernelParams, HhMethod, HhRateTable, HhSim, HhState } from '../kernels/wasm/hh-sim.js';
 import { rateGrid } from '../kernels/wasm/rate-grid.js';
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
-import { HHParams, gateCoefficients, hhParams, restingState } from '../neurons/hh.js';
+import { HHParams, gateCoefficients, hhDeclared, hhParams, restingState } from '../neurons/hh.js';
 import type { IntegratorName, Population } from '../neurons/types.js';
 import { INTEGRATORS } from '../neurons/types.js';
 
-const VOLTAGE_LIMIT = 1000; // hhModel's
+const VOLTAGE_LIMIT = hhDeclared.voltageLimit;
 const VARIABLES = ['v', 'm', 'h', 'n'] as const;
 
 /**

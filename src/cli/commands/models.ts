@@ -1,67 +1,67 @@
 import type { Command } from 'commander';
 import { declaredModel } from '../../neurons/catalog.js';
 import { describeParams } from '../../neurons/model.js';
-import { HAND_BUILT, modelDescription, modelNames } from '../../sim/registry.js';
+import type { InitFrom, NeuronModel } from '../../neurons/model.js';
+import { modelDescription, modelNames } from '../../sim/registry.js';
+import { notTrainable } from '../../neurons/derive.js';
 import { UserError } from '../output.js';
 
 export interface ModelInfo {
   name: string;
   description: string;
-  /** "declaration": simulated from its declaration; "hand-written": by its own code. */
-  simulatedBy: 'declaration' | 'hand-written';
-  /** Whether --param can set its parameters (it has a declaration). */
-  declared: boolean;
   reference?: string;
-  time?: 'continuous' | 'discrete';
+  time: 'continuous' | 'discrete';
   /** Step of a discrete model, ms. */
   timeBase?: number;
-  input?: string;
+  /** A discrete model whose step reads dt: it runs at any dt. */
+  anyDt?: boolean;
+  input: string;
   /** Unit of the input current ('' when dimensionless). */
-  inputUnit?: string;
+  inputUnit: string;
   /** A constant input at which the model fires regularly (null: not declared). */
-  drive?: number | null;
-  voltage?: string;
-  states?: { name: string; unit: string | null; init: number | string; doc: string | null }[];
-  params?: {
+  drive: number | null;
+  voltage: string;
+  states: { name: string; unit: string | null; init: number | string; doc: string | null }[];
+  params: {
     name: string;
     value: number;
     unit: string | null;
     doc: string | null;
     learnable: boolean;
+    /** Bounds the model admits (null: none). */
+    min: number | null;
+    max: number | null;
   }[];
-  let?: Record<string, string>;
+  let: Record<string, string>;
   /** dX/dt (continuous) or X[t] (discrete) per state, as declared. */
-  equations?: Record<string, string>;
-  spike?: string;
-  reset?: Record<string, string> | null;
-  refractory?: string | null;
-  startAtRest?: boolean;
+  equations: Record<string, string>;
+  spike: string;
+  reset: Record<string, string> | null;
+  refractory: string | null;
+  startAtRest: boolean;
+  /** null when a trainable layer can run the model, else why not (simulation only). */
+  notTrainable: string | null;
 }
 
-/** Everything `hhnet models` shows about one model. */
+/** Everything `hhnet models` shows about one model (a name modelNames() lists). */
 export function modelInfo(name: string): ModelInfo {
   const decl = declaredModel(name);
-  const info: ModelInfo = {
-    name,
-    description: modelDescription(name),
-    simulatedBy: (HAND_BUILT as readonly string[]).includes(name) ? 'hand-written' : 'declaration',
-    declared: decl !== undefined,
-  };
-  if (!decl) return info;
+  if (!decl) throw new UserError(`unknown model "${name}"; expected one of ${modelNames().join(', ')}`);
   const d = decl.declaration;
   return {
-    ...info,
+    name,
+    description: modelDescription(name),
     ...(d.reference ? { reference: d.reference } : {}),
     time: decl.time,
-    ...(decl.time === 'discrete' ? { timeBase: decl.timeBase } : {}),
+    ...(decl.time === 'discrete' ? { timeBase: decl.timeBase, anyDt: decl.readsDt } : {}),
     input: decl.input,
     inputUnit: decl.inputUnit,
     drive: decl.drive,
     voltage: decl.voltage,
-    states: decl.states.map((s) => ({
+    states: decl.states.map((s, k) => ({
       name: s,
       unit: d.states[s].unit ?? null,
-      init: d.states[s].init,
+      init: d.states[s].init ?? initFromText(decl, k),
       doc: d.states[s].doc ?? null,
     })),
     params: decl.params.map((p) => ({
@@ -70,6 +70,8 @@ export function modelInfo(name: string): ModelInfo {
       unit: d.params[p].unit ?? null,
       doc: d.params[p].doc ?? null,
       learnable: d.params[p].learnable === true,
+      min: d.params[p].min ?? null,
+      max: d.params[p].max ?? null,
     })),
     let: { ...(d.let ?? {}) },
     equations: { ...((d.dynamics ?? d.step) as Record<string, string>) },
@@ -77,7 +79,21 @@ export function modelInfo(name: string): ModelInfo {
     reset: d.reset ? { ...d.reset } : null,
     refractory: d.refractory ?? null,
     startAtRest: d.startAtRest === true,
+    notTrainable: notTrainable(decl),
   };
+}
+
+/** A state's start set by initFrom, e.g. "hh.v". */
+function initFromText(decl: NeuronModel, k: number): string {
+  const from = decl.declaration.initFrom as InitFrom;
+  return `${from.model.name}.${from.model.states[decl.initFromState[k]]}`;
+}
+
+/** " (in [0, 1])", " (≥ 0)", " (≤ 5)" or "" for a parameter's bounds. */
+function boundsText(min: number | null, max: number | null): string {
+  if (min !== null && max !== null) return ` (in [${min}, ${max}])`;
+  if (min !== null) return ` (≥ ${min})`;
+  return max !== null ? ` (≤ ${max})` : '';
 }
 
 const LABEL = 12;
@@ -86,25 +102,20 @@ const line = (label: string, text: string): string => `  ${label.padEnd(LABEL)}$
 /** The text block of one model; `detail` adds the equations, initial values and parameter docs. */
 export function formatModel(info: ModelInfo, detail = false): string {
   const out = [`${info.name} — ${info.description}`];
-  const decl = declaredModel(info.name);
-  if (!decl) {
-    out.push(line('simulation', 'hand-written model without a declaration (no --param)'));
-    return out.join('\n');
-  }
+  const decl = declaredModel(info.name) as NeuronModel;
   const time =
-    decl.time === 'continuous' ? 'continuous' : `discrete, one step = ${decl.timeBase} ms (use that --dt)`;
-  out.push(
-    line(
-      'time',
-      `${time}; simulated by ${info.simulatedBy === 'declaration' ? 'its declaration' : 'hand-written code'}`,
-    ),
-  );
-  const states = (info.states ?? []).map((s) => (s.unit ? `${s.name} (${s.unit})` : s.name)).join(', ');
+    decl.time === 'continuous'
+      ? 'continuous'
+      : decl.readsDt
+        ? `discrete, one step = ${decl.timeBase} ms by default (its step reads dt: any --dt runs)`
+        : `discrete, one step = ${decl.timeBase} ms (use that --dt)`;
+  out.push(line('time', `${time}${info.notTrainable ? '; simulation only (no trainable layer)' : ''}`));
+  const states = info.states.map((s) => (s.unit ? `${s.name} (${s.unit})` : s.name)).join(', ');
   const unit = decl.inputUnit ? ` ${decl.inputUnit}` : '';
   const drive = decl.drive !== null ? `, fires regularly at ${decl.drive}${unit}` : '';
   out.push(line('states', `${states}; input ${decl.input}${unit ? ` (${unit.trim()})` : ''}${drive}`));
   if (detail) {
-    const params = info.params ?? [];
+    const params = info.params;
     if (params.length === 0) out.push(line('parameters', '(none)'));
     params.forEach((p, i) =>
       out.push(
@@ -112,22 +123,27 @@ export function formatModel(info: ModelInfo, detail = false): string {
           i === 0 ? 'parameters' : '',
           `${p.name} = ${p.value}${p.unit ? ` ${p.unit}` : ''}` +
             (p.doc ? ` — ${p.doc}` : '') +
+            boundsText(p.min, p.max) +
             (p.learnable ? ' (learnable)' : ''),
         ),
       ),
     );
   } else out.push(line('parameters', describeParams(decl)));
   if (detail) {
-    const lets = Object.entries(info.let ?? {});
-    const eqs = Object.entries(info.equations ?? {});
+    const lets = Object.entries(info.let);
+    const eqs = Object.entries(info.equations);
     eqs.forEach(([s, e], i) =>
       out.push(
         line(i === 0 ? 'equations' : '', decl.time === 'continuous' ? `d${s}/dt = ${e}` : `${s} ← ${e}`),
       ),
     );
     lets.forEach(([n, e], i) => out.push(line(i === 0 ? 'where' : '', `${n} = ${e}`)));
-    const init = (info.states ?? []).map((s) => `${s.name} = ${s.init}`).join(', ');
-    out.push(line('initial', info.startAtRest ? `the resting state (Newton's method from ${init})` : init));
+    const init = info.states.map((s) => `${s.name} = ${s.init}`).join(', ');
+    const from = decl.declaration.initFrom?.model.name;
+    const note = from ? `; ${from}.x: the initial state of ${from} with these parameters` : '';
+    out.push(
+      line('initial', (info.startAtRest ? `the resting state (Newton's method from ${init})` : init) + note),
+    );
   }
   out.push(line('spike', `${info.spike}${decl.reset.size > 0 ? '' : ' (upward crossing)'}`));
   const reset = Object.entries(info.reset ?? {})

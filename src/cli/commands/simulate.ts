@@ -137,7 +137,7 @@ export function registerSimulate(program: Command): void {
       checkModelDt(flags.model, dt);
       const decl = declaredModel(flags.model);
       checkPopulationSize(flags.model, flags.neurons, { integrator: flags.integrator, params });
-      const discrete = flags.model === 'slif2hh' || decl?.time === 'discrete';
+      const discrete = decl?.time === 'discrete';
       const stimulusOptions: Record<string, number | undefined> = { neurons: flags.neurons };
       for (const key of STIMULUS_FLAGS) stimulusOptions[key] = flags[key];
       // A declared model's typical drive is the default level of a constant or step current (10 pA
