@@ -239,7 +239,7 @@ export function registerCable(program: Command): void {
     .option('--temperature <C>', 'temperature (rates scaled with Q10 = 3 from 6.3 °C)', finiteNumber, 18.5)
     .option(
       '--engine <name>',
-      'js: the float64 TypeScript solver; wasm: the float32 SIMD many-cell kernel (one cell)',
+      'js: the float64 TypeScript solver; wasm: the float32 SIMD single-cell kernel',
       oneOf(['js', 'wasm']),
       'js',
     )
