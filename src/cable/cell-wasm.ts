@@ -83,9 +83,13 @@ export interface CableCellResult {
   seconds: number;
 }
 
-/** Table ranges follow the convention: the defaults are for a rest at −65 mV. */
-function defaultTable(vOffset: number): RateTableOptions {
-  return { min: RATE_TABLE_DEFAULTS.min + vOffset + 65, max: RATE_TABLE_DEFAULTS.max + vOffset + 65 };
+/** The table's range follows the convention where not given (the defaults are for a rest at −65 mV). */
+function tableFor(vOffset: number, o: RateTableOptions): RateTableOptions {
+  return {
+    min: o.min ?? RATE_TABLE_DEFAULTS.min + vOffset + 65,
+    max: o.max ?? RATE_TABLE_DEFAULTS.max + vOffset + 65,
+    step: o.step,
+  };
 }
 
 /** The HH constants every placement must share (the kernel has one set). */
@@ -286,7 +290,7 @@ export function simulateCableCell(o: CableCellOptions): CableCellResult {
   if (!Number.isFinite(threshold)) throw new RangeError('crossings.thresholdMv must be finite');
   if (!(Number.isInteger(maxPerSite) && maxPerSite >= 1))
     throw new RangeError(`crossings.maxPerSite must be an integer ≥ 1, got ${maxPerSite}`);
-  const grid = hh && o.rateTable !== null ? rateGrid(o.rateTable ?? defaultTable(hh.params.vOffset)) : null;
+  const grid = hh && o.rateTable !== null ? rateGrid(tableFor(hh.params.vOffset, o.rateTable ?? {})) : null;
 
   // Memory: the module's static data, then this run's regions.
   const samples = Math.floor(steps / every) + 1;
