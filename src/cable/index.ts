@@ -7,3 +7,4 @@ export * from './velocity.js';
 export * from './rallpack3.js';
 export * from './cells-wasm.js';
 export * from './cell-wasm.js';
+export * from './population.js';
