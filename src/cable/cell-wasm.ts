@@ -18,10 +18,10 @@
 import { crossingTime } from '../analysis/spikes.js';
 import type { Compartments } from '../morphology/tree.js';
 import fs from 'node:fs';
-import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { MAX_PAGES, PAGE_BYTES } from '../kernels/wasm/module.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
+import { compileEager } from '../kernels/wasm/eager.js';
 import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
 import { RATE_TABLE_DEFAULTS, rateGrid } from '../kernels/wasm/rate-grid.js';
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
@@ -126,13 +126,7 @@ interface CableKernel {
 
 let compiled: WasmModule | null = null;
 
-/**
- * hhnet-cable.wasm, compiled once. V8 compiles wasm lazily with its baseline compiler (Liftoff)
- * and switches a function to optimised code only for its later calls; the kernel runs a whole
- * simulation in one call, so it would stay on baseline code (measured 3–5× slower). This small
- * module is compiled eagerly by the optimising compiler instead — the flags are set around the
- * compile and put back to V8's defaults unless the process was started with them.
- */
+/** hhnet-cable.wasm, compiled once, eagerly by the optimising compiler (kernels/wasm/eager.ts says why). */
 function cableModule(): WasmModule {
   if (compiled) return compiled;
   const path = fileURLToPath(new URL('../kernels/wasm/hhnet-cable.wasm', import.meta.url));
@@ -144,14 +138,7 @@ function cableModule(): WasmModule {
       `single-cell cable kernel: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); run \`npm run build\``,
     );
   }
-  const given = process.execArgv.join(' ');
-  const eager = ['liftoff', 'wasm-lazy-compilation'].filter((f) => !given.includes(f));
-  for (const f of eager) v8.setFlagsFromString(`--no-${f}`);
-  try {
-    compiled = new wasmApi.Module(bytes);
-  } finally {
-    for (const f of eager) v8.setFlagsFromString(`--${f}`);
-  }
+  compiled = compileEager(bytes);
   return compiled;
 }
 

@@ -28,6 +28,7 @@ import { HH_RATE_LETS } from '../neurons/hh.js';
 import { cachedCompile, defaultKernelCacheDir } from '../kernels/wasm/declared.js';
 import { SIMD_RUNTIME_SOURCE, VectorRenderer } from '../kernels/wasm/declared-simd-source.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
+import { compileEager } from '../kernels/wasm/eager.js';
 import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
 import { EXP_CONSTANTS } from '../kernels/wasm/exp-constants.js';
 import { rateGrid } from '../kernels/wasm/rate-grid.js';
@@ -259,7 +260,10 @@ ${gateLines.map((l) => `        ${l}`).join('\n')}
   for (let i: usize = <usize>N - 1; i > 0; i--) {
     const p: usize = <usize>load<i32>(TAB + ${T(7)} + (i << 2));
     const o = v128.load32_splat(TAB + ${T(3)} + (i << 2));
-    const fct = f32x4.div(o, v128.load(DG + (i << 4)));
+    // The reciprocal replaces the diagonal: back substitution then multiplies (no division on its chain).
+    const inv = f32x4.div(f32x4.splat(1.0), v128.load(DG + (i << 4)));
+    v128.store(DG + (i << 4), inv);
+    const fct = f32x4.mul(o, inv);
     v128.store(DG + (p << 4), f32x4.sub(v128.load(DG + (p << 4)), f32x4.mul(fct, o)));
     v128.store(RH + (p << 4), f32x4.sub(v128.load(RH + (p << 4)), f32x4.mul(fct, v128.load(RH + (i << 4)))));
   }
@@ -267,7 +271,7 @@ ${gateLines.map((l) => `        ${l}`).join('\n')}
   for (let i: usize = 1; i < <usize>N; i++) {
     const p: usize = <usize>load<i32>(TAB + ${T(7)} + (i << 2));
     const o = v128.load32_splat(TAB + ${T(3)} + (i << 2));
-    v128.store(RH + (i << 4), f32x4.div(f32x4.sub(v128.load(RH + (i << 4)), f32x4.mul(o, v128.load(RH + (p << 4)))), v128.load(DG + (i << 4))));
+    v128.store(RH + (i << 4), f32x4.mul(f32x4.sub(v128.load(RH + (i << 4)), f32x4.mul(o, v128.load(RH + (p << 4)))), v128.load(DG + (i << 4))));
   }
 }
 
@@ -412,7 +416,8 @@ async function compileCells(source: string): Promise<WasmModule> {
   const have = modules.get(source);
   if (have) return have;
   const { bytes } = await cachedCompile(source, 'simd', defaultKernelCacheDir());
-  const m = new wasmApi.Module(bytes);
+  // Optimised code from the first call: run() steps a whole simulation in one call.
+  const m = compileEager(bytes);
   modules.set(source, m);
   return m;
 }
