@@ -24,7 +24,8 @@
 // A crossing needs v below threshold at the previous step, so a neuron crosses at most once per
 // two steps: calls of at most 2·HH_SLOTS steps can never run out of slots.
 
-import { HALF, ONE, TWO, vc, vexp, vexpm1 } from './vmath';
+import { ONE, TWO, vc, vexp, vexpm1 } from './vmath';
+import { R0125, R007, R10, R25, R4, R_M18, R_M80, R_SQRT_E, R_SQRT_E_1, R_TENTH, vtrap } from './hh-rates';
 
 export const HH_EULER: i32 = 0;
 export const HH_EXPEULER: i32 = 1;
@@ -150,17 +151,6 @@ function param(args: usize, at: usize): v128 {
   return v128.load32_splat(args + at);
 }
 
-const VTRAP_TINY = memory.data<f32>([1e-6]);
-
-/** x / (e^x − 1) given em = e^x − 1, continuous through x = 0 like hh.ts's vtrap. */
-// @ts-ignore: decorator
-@inline
-function vtrap(x: v128, em: v128): v128 {
-  const series = f32x4.sub(vc(ONE), f32x4.mul(x, vc(HALF)));
-  const tiny = f32x4.lt(f32x4.abs(x), vc(VTRAP_TINY));
-  return v128.bitselect(series, f32x4.div(x, em), tiny);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The population loop
 
@@ -270,19 +260,6 @@ function slope(y: v128, a: v128, b: v128): v128 {
 function axpy(y: v128, h: v128, k: v128): v128 {
   return f32x4.add(y, f32x4.mul(h, k));
 }
-
-// Rate constants (hh.ts's rate functions, written for the shifted voltage u).
-const R25 = memory.data<f32>([25]);
-const R10 = memory.data<f32>([10]);
-const R_TENTH = memory.data<f32>([0.1]);
-const R_M80 = memory.data<f32>([-1.0 / 80]);
-const R_M18 = memory.data<f32>([-1.0 / 18]);
-const R4 = memory.data<f32>([4]);
-const R007 = memory.data<f32>([0.07]);
-const R0125 = memory.data<f32>([0.125]);
-// βh = 1/(e^((30 − u)/10) + 1) = 1/(e^0.5·(e^xm − 1) + e^0.5 + 1)
-const R_SQRT_E = memory.data<f32>([1.6487212707001282]);
-const R_SQRT_E_1 = memory.data<f32>([2.6487212707001282]);
 
 /**
  * The membrane's exponential-Euler step from the step's start (the exact path's own update of v,

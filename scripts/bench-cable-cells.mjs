@@ -1,13 +1,13 @@
 // The many-cell cable kernel on Brian2's population model (bench/compare/brian_cable.py
-// population): N ball-and-stick cells (soma 20 × 20 µm, one compartment; dendrite 1000 × 1 µm in
-// 50), HH everywhere (rest −65 mV), 0.5 nA into each soma, 100 ms at dt 0.025 ms. Prints JSON:
-// the stepping seconds (compile excluded: the first call compiles, the timed one hits the cache),
-// spikes per cell, the threads and the load average.
+// population; src/cable/population.ts): N ball-and-stick cells (soma 20 × 20 µm, one compartment;
+// dendrite 1000 × 1 µm in 50), HH everywhere (rest −65 mV), 0.5 nA into each soma, 100 ms at dt
+// 0.025 ms. Prints JSON: the stepping seconds (compile excluded: the first call compiles, the timed
+// ones hit the cache), spikes per cell, the threads and the load average. `hhnet cable population`
+// times one run; bench:compare's population part runs that against Brian2.
 //   node scripts/bench-cable-cells.mjs [--cells 100] [--threads 1] [--method cn] [--table] [--repeat 3]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ballAndStick } from '../dist/src/morphology/index.js';
-import { hhChannels, simulateCableCells } from '../dist/src/cable/index.js';
+import { populationOptions, simulateCableCells } from '../dist/src/cable/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,19 +23,17 @@ const { values } = parseArgs({
 });
 const cells = Number(values.cells);
 const dt = Number(values.dt);
+// The model of `hhnet cable population` (src/cable/population.ts), with this script's method.
 const options = {
-  morphology: ballAndStick({ somaDiameterUm: 20, dendriteLengthUm: 1000, dendriteDiameterUm: 1 }),
-  discretization: { perSection: (_s, i) => (i === 0 ? 1 : 50) },
-  mechanisms: [{ mechanism: hhChannels({ convention: 'modern' }) }],
-  vInit: -65,
-  dt,
-  tStop: Number(values.duration),
+  ...populationOptions({
+    cells,
+    durationMs: Number(values.duration),
+    dt,
+    currentNa: Number(values.current),
+    threads: Number(values.threads),
+    rateTable: values.table ? {} : null,
+  }),
   method: values.method,
-  cells,
-  threads: Number(values.threads),
-  clamps: [{ at: 0, amplitudeNa: Number(values.current), startMs: 0, endMs: Infinity }],
-  spikes: { at: 0 },
-  rateTable: values.table ? {} : null,
 };
 await simulateCableCells({ ...options, tStop: dt }); // compiles (or loads the cached kernel)
 const seconds = [];

@@ -173,6 +173,17 @@ function fakeRunner(
         }),
       );
     }
+    if (command === process.execPath && a.includes('population')) {
+      const exact = a.includes('--exact-rates');
+      calls.push(`hhnet population ${a[a.indexOf('--cells') + 1]}${exact ? ' --exact-rates' : ''}`);
+      return ok(JSON.stringify({ seconds: (exact ? 0.5 : 0.2) + calls.length / 1000, spikesPerCell: 10 }));
+    }
+    if (command === PY && a[0].endsWith('brian_cable.py') && a[1] === 'population') {
+      calls.push(
+        `brian population ${a[a.indexOf('--cells') + 1]} ${a[a.indexOf('--build-dir') + 1].split('/').pop()}`,
+      );
+      return ok(JSON.stringify({ seconds: 2, spikesPerCell: 10 }));
+    }
     if (command === process.execPath && a.includes('cable')) {
       const wasm = a.includes('--engine');
       calls.push(
@@ -423,6 +434,42 @@ test('the cable part: HH axon velocities side by side, agreement within 3%, medi
   );
   assert.equal(far.cable?.agrees, false);
   assert.match(formatReport(far), /differ by 5\.06% .* — DISAGREE/);
+});
+
+test('the population part is opt-in: many-cell kernel (tables, exact rates) against Brian2, cached build per cell count', async () => {
+  assert.ok(!defaultCompareOptions(false, {}).parts.includes('population'));
+  const fake = fakeRunner({ python: true, torch: false, brian2: true });
+  const report = await runCompare(
+    options({ parts: ['population'], rounds: 2, populationCells: 100 }),
+    deps(fake),
+  );
+  assert.deepEqual(fake.calls, [
+    'probe',
+    ...Array.from({ length: 2 }, () => [
+      'hhnet population 100',
+      'hhnet population 100 --exact-rates',
+      'brian population 100 brian_population_100',
+    ]).flat(),
+  ]);
+  assert.deepEqual(report.errors, []);
+  assert.ok(report.population);
+  const [tables, exact, brian] = report.population.rows;
+  assert.deepEqual(tables.simulateSeconds.samples, [0.2 + 2 / 1000, 0.2 + 5 / 1000]);
+  assert.deepEqual(exact.spikesPerCell, [10, 10]);
+  close(tables.speedupSimulate ?? NaN, 2 / 0.2035, 1e-12);
+  close(exact.speedupSimulate ?? NaN, 2 / 0.5045, 1e-12);
+  assert.equal(brian.speedupSimulate, null);
+  const text = formatReport(report);
+  assert.match(text, /Cell population \(100 ball-and-stick cells of 51 compartments/);
+  assert.match(text, /\| hhnet \(wasm, rate tables\) +\| 0\.204 \(0\.202–0\.205\) +\| 10 +\| 9\.83× +\|/);
+  assert.match(text, /\| Brian2 \(C\+\+ standalone\) +\| 2\.000 +\| 10 +\| 1× +\|/);
+  // Without Brian2 the hhnet rows still run and Brian2's row says why.
+  const none = await runCompare(
+    options({ parts: ['population'] }),
+    deps(fakeRunner({ python: true, torch: false, brian2: false })),
+  );
+  assert.equal(none.population?.rows[2].missing !== null, true);
+  assert.equal(none.population?.rows[0].simulateSeconds.samples.length, 1);
 });
 
 // The real Brian2 (when installed): the same 1 cm HH axon in both solvers, velocities within 3%.

@@ -20,6 +20,7 @@ import {
 import {
   axonVelocity,
   axonVelocityWasm,
+  axonVelocityWasmCells,
   hhChannels,
   hinesSolve,
   locate,
@@ -382,16 +383,17 @@ test('HH axon velocity scales with the square root of the diameter (cable theory
   assert.throws(() => axonVelocity({ diameterUm: -1 }), /diameter must be > 0/);
 });
 
-test("the axon velocity on the wasm kernel (float32, rate tables or exact rates) equals the float64 solver's", async (t) => {
+test("the axon velocity on the wasm kernels (float32, rate tables or exact rates) equals the float64 solver's", async (t) => {
   const axon = { diameterUm: 476, lengthUm: 20000, compartments: 400, dt: 0.01 };
   const js = axonVelocity(axon);
   const table = await axonVelocityWasm(axon);
   const exact = await axonVelocityWasm({ ...axon, rateTable: null });
   const coarse = await axonVelocityWasm({ ...axon, rateTable: { step: 2 } });
+  const cells = await axonVelocityWasmCells(axon);
   t.diagnostic(
-    `js ${js.velocityMps} m/s; wasm tables ${table.velocityMps}, exact ${exact.velocityMps}, 2 mV table ${coarse.velocityMps}`,
+    `js ${js.velocityMps} m/s; wasm tables ${table.velocityMps}, exact ${exact.velocityMps}, 2 mV table ${coarse.velocityMps}; many-cell kernel ${cells.velocityMps}`,
   );
-  for (const r of [table, exact]) {
+  for (const r of [table, exact, cells]) {
     assert.ok(Math.abs(r.velocityMps / js.velocityMps - 1) < 1e-4, `${r.velocityMps} vs ${js.velocityMps}`);
     // Every fitted crossing within a hundredth of a step of the float64 solver's.
     r.points.forEach((p, k) => assert.ok(Math.abs(p.tMs - js.points[k].tMs) < 0.01 * axon.dt, `point ${k}`));

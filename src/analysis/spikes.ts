@@ -5,7 +5,7 @@
  */
 
 /** Time at which the line through (t0, v0), (t1, v1) reaches threshold; requires v0 < θ ≤ v1. */
-function crossingTime(t0: number, t1: number, v0: number, v1: number, threshold: number): number {
+export function crossingTime(t0: number, t1: number, v0: number, v1: number, threshold: number): number {
   return t0 + ((t1 - t0) * (threshold - v0)) / (v1 - v0);
 }
 

@@ -28,6 +28,7 @@ import { HH_RATE_LETS } from '../neurons/hh.js';
 import { cachedCompile, defaultKernelCacheDir } from '../kernels/wasm/declared.js';
 import { SIMD_RUNTIME_SOURCE, VectorRenderer } from '../kernels/wasm/declared-simd-source.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
+import { compileEager } from '../kernels/wasm/eager.js';
 import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
 import { EXP_CONSTANTS } from '../kernels/wasm/exp-constants.js';
 import { rateGrid } from '../kernels/wasm/rate-grid.js';
@@ -97,19 +98,20 @@ export interface CableCellsResult {
 interface PassiveDesc {
   passive: { g: number; e: number };
 }
-interface HHDesc {
+/** What the wasm kernels read of an hhChannels() mechanism. */
+export interface HHDesc {
   hh: { phi: number; gNa: number; gK: number; gL: number };
   params: { ENa: number; EK: number; EL: number; vOffset: number };
 }
 
-function isPassive(m: Mechanism): m is Mechanism & PassiveDesc {
+export function isPassive(m: Mechanism): m is Mechanism & PassiveDesc {
   return typeof (m as Partial<PassiveDesc>).passive === 'object';
 }
-function isHH(m: Mechanism): m is Mechanism & HHDesc {
+export function isHH(m: Mechanism): m is Mechanism & HHDesc {
   return typeof (m as Partial<HHDesc>).hh === 'object' && typeof (m as Partial<HHDesc>).params === 'object';
 }
 
-const MAX_CLAMPS = 15;
+export const MAX_CLAMPS = 15;
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 
@@ -258,7 +260,10 @@ ${gateLines.map((l) => `        ${l}`).join('\n')}
   for (let i: usize = <usize>N - 1; i > 0; i--) {
     const p: usize = <usize>load<i32>(TAB + ${T(7)} + (i << 2));
     const o = v128.load32_splat(TAB + ${T(3)} + (i << 2));
-    const fct = f32x4.div(o, v128.load(DG + (i << 4)));
+    // The reciprocal replaces the diagonal: back substitution then multiplies (no division on its chain).
+    const inv = f32x4.div(f32x4.splat(1.0), v128.load(DG + (i << 4)));
+    v128.store(DG + (i << 4), inv);
+    const fct = f32x4.mul(o, inv);
     v128.store(DG + (p << 4), f32x4.sub(v128.load(DG + (p << 4)), f32x4.mul(fct, o)));
     v128.store(RH + (p << 4), f32x4.sub(v128.load(RH + (p << 4)), f32x4.mul(fct, v128.load(RH + (i << 4)))));
   }
@@ -266,7 +271,7 @@ ${gateLines.map((l) => `        ${l}`).join('\n')}
   for (let i: usize = 1; i < <usize>N; i++) {
     const p: usize = <usize>load<i32>(TAB + ${T(7)} + (i << 2));
     const o = v128.load32_splat(TAB + ${T(3)} + (i << 2));
-    v128.store(RH + (i << 4), f32x4.div(f32x4.sub(v128.load(RH + (i << 4)), f32x4.mul(o, v128.load(RH + (p << 4)))), v128.load(DG + (i << 4))));
+    v128.store(RH + (i << 4), f32x4.mul(f32x4.sub(v128.load(RH + (i << 4)), f32x4.mul(o, v128.load(RH + (p << 4)))), v128.load(DG + (i << 4))));
   }
 }
 
@@ -348,13 +353,13 @@ ${
 }
 
 /** A rate table's grid: rows over [min, min + rows·step), mV (kernels/wasm/rate-grid.ts). */
-type RateGrid = ReturnType<typeof rateGrid>;
+export type RateGrid = ReturnType<typeof rateGrid>;
 
 /**
  * Fills an HH placement's rate table for dt (float64, then float32): per row the gates' E, Q
  * (x ← E·x + Q) as [Em, Qm, Eh, Qh][En, Qn, 0, 0], then the slopes to the next row likewise.
  */
-function fillHHTable(mech: HHDesc, grid: RateGrid, dt: number, into: Float32Array): void {
+export function fillHHTable(mech: HHDesc, grid: RateGrid, dt: number, into: Float32Array): void {
   const r = new Float64Array(6);
   const at = (v: number, out: Float64Array): void => {
     hhRates(v - mech.params.vOffset, r);
@@ -379,13 +384,40 @@ function fillHHTable(mech: HHDesc, grid: RateGrid, dt: number, into: Float32Arra
   }
 }
 
+/**
+ * Per step (as simulateCable decides, in float64): bit 0 a damped clamp-switching step (CN), bits
+ * 1…15 the clamps on in the (first) solve, bits 16…30 those on in the second. At most 15 clamps.
+ */
+export function fillClampSchedule(
+  info: Int32Array,
+  clamps: readonly { startMs: number; endMs: number }[],
+  method: 'cn' | 'be',
+  damping: boolean,
+  dt: number,
+): void {
+  const h = method === 'cn' ? dt / 2 : dt;
+  const on = (tc: number): number =>
+    clamps.reduce((b, cl, k) => (tc >= cl.startMs && tc < cl.endMs ? b | (1 << k) : b), 0);
+  for (let s = 0; s < info.length; s++) {
+    const tn = s * dt;
+    const switching =
+      method === 'cn' &&
+      damping &&
+      clamps.some(
+        (cl) => (cl.startMs >= tn && cl.startMs < tn + dt) || (cl.endMs >= tn && cl.endMs < tn + dt),
+      );
+    info[s] = switching ? 1 | (on(tn + dt / 2) << 1) | (on(tn + dt) << 16) : on(tn + h) << 1;
+  }
+}
+
 const modules = new Map<string, WasmModule>();
 
 async function compileCells(source: string): Promise<WasmModule> {
   const have = modules.get(source);
   if (have) return have;
   const { bytes } = await cachedCompile(source, 'simd', defaultKernelCacheDir());
-  const m = new wasmApi.Module(bytes);
+  // Optimised code from the first call: run() steps a whole simulation in one call.
+  const m = compileEager(bytes);
   modules.set(source, m);
   return m;
 }
@@ -513,19 +545,7 @@ export async function simulateCableCells(o: CableCellsOptions): Promise<CableCel
   for (const p of hh) for (const i of p.comps) tabI[w++] = i;
   for (const r of rec) tabI[w++] = r;
   // Per-step clamp switches, decided in float64 exactly as simulateCable decides them.
-  const info = new Int32Array(buf, INFO, steps);
-  const on = (tc: number): number =>
-    clamps.reduce((b, cl, k) => (tc >= cl.startMs && tc < cl.endMs ? b | (1 << k) : b), 0);
-  for (let s = 0; s < steps; s++) {
-    const tn = s * o.dt;
-    const switching =
-      method === 'cn' &&
-      o.damping !== false &&
-      clamps.some(
-        (cl) => (cl.startMs >= tn && cl.startMs < tn + o.dt) || (cl.endMs >= tn && cl.endMs < tn + o.dt),
-      );
-    info[s] = switching ? 1 | (on(tn + o.dt / 2) << 1) | (on(tn + o.dt) << 16) : on(tn + h) << 1;
-  }
+  fillClampSchedule(new Int32Array(buf, INFO, steps), clamps, method, o.damping !== false, o.dt);
   new Int32Array(buf, CLI, MAX_CLAMPS).set(clampAt);
   const amp = new Float32Array(buf, AMP, clamps.length * cellPad);
   amps.forEach((a, k) => amp.set(a, k * cellPad));

@@ -6,3 +6,5 @@ export * from './rallpack.js';
 export * from './velocity.js';
 export * from './rallpack3.js';
 export * from './cells-wasm.js';
+export * from './cell-wasm.js';
+export * from './population.js';

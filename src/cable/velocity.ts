@@ -10,6 +10,10 @@ import { hhChannels } from './channels.js';
 import { detectSpikes } from '../analysis/spikes.js';
 import { simulateCable } from './simulate.js';
 import { simulateCableCells } from './cells-wasm.js';
+import { simulateCableCell } from './cell-wasm.js';
+
+/** The potential whose upward crossing times the spike, mV. */
+const THRESHOLD_MV = 50;
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 
 export interface VelocityOptions {
@@ -69,9 +73,9 @@ function velocityPlan(o: VelocityOptions) {
     tStop,
     clamps: [{ at: 0, amplitudeNa: 20000 * (d / 476) ** 2, startMs: 0, endMs: 0.2 }],
   };
-  /** The fit from the recorded nodes' traces (v[k] at nodes[k], sampled at t). */
-  const fit = (t: ArrayLike<number>, v: ArrayLike<number>[], seconds: number): VelocityResult => {
-    const tAt = new Map(nodes.map((n, k) => [n, detectSpikes(t, v[k], 50)[0]]));
+  /** The fit from each recorded node's first crossing time (ms), in `nodes` order. */
+  const fit = (first: readonly (number | undefined)[], seconds: number): VelocityResult => {
+    const tAt = new Map(nodes.map((n, k) => [n, first[k]]));
     const points = xs.map((x) => {
       const k = below(x);
       const t0 = tAt.get(k);
@@ -109,15 +113,39 @@ export function axonVelocity(o: VelocityOptions = {}): VelocityResult {
   const { nodes, sim, fit } = velocityPlan(o);
   const t0 = performance.now();
   const r = simulateCable({ ...sim, record: nodes });
-  return fit(r.t, r.v, (performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  return fit(
+    r.v.map((v) => detectSpikes(r.t, v, THRESHOLD_MV)[0]),
+    seconds,
+  );
 }
 
 /**
- * The same on the many-cell WASM kernel (float32 SIMD; simulateCableCells with one cell), with the
- * gates' rate tables unless `rateTable` is null. `seconds` is the kernel's stepping alone (its
- * compile, or the cached kernel's load, excluded).
+ * The same on the single-cell WASM SIMD kernel (float32; cell-wasm.ts, the partitioned solver for
+ * this unbranched axon): the kernel finds the first crossing at each node itself, so nothing is
+ * recorded per step. Rate tables unless `rateTable` is null (default: 1/32 mV over −35 … 135 mV,
+ * the shifted convention's range). `seconds` is the kernel's stepping alone.
  */
-export async function axonVelocityWasm(
+export function axonVelocityWasm(
+  o: VelocityOptions & { rateTable?: RateTableOptions | null } = {},
+): VelocityResult {
+  const { nodes, sim, fit } = velocityPlan(o);
+  const r = simulateCableCell({
+    ...sim,
+    crossings: { at: nodes, thresholdMv: THRESHOLD_MV, maxPerSite: 1 },
+    rateTable: o.rateTable,
+  });
+  return fit(
+    r.crossings.map((c) => c[0]),
+    r.seconds,
+  );
+}
+
+/**
+ * The same on the many-cell WASM kernel (cells-wasm.ts with one cell in four lanes: slower, kept as
+ * a check of that kernel), with the gates' rate tables unless `rateTable` is null.
+ */
+export async function axonVelocityWasmCells(
   o: VelocityOptions & { rateTable?: RateTableOptions | null } = {},
 ): Promise<VelocityResult> {
   const { nodes, sim, fit } = velocityPlan(o);
@@ -127,10 +155,8 @@ export async function axonVelocityWasm(
     record: nodes,
     rateTable: o.rateTable === undefined ? {} : o.rateTable,
   });
-  // The one cell's trace at each recorded node.
   return fit(
-    r.t,
-    r.v.map((perCell) => perCell[0]),
+    r.v.map((perCell) => detectSpikes(r.t, perCell[0], THRESHOLD_MV)[0]),
     r.seconds,
   );
 }

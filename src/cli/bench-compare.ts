@@ -55,6 +55,9 @@ interface Flags {
   networkThreads?: number;
   cableCompartments?: number;
   cableDt?: number;
+  populationCells?: number;
+  populationDuration?: number;
+  populationDt?: number;
   brianTargets?: BrianTarget[];
   brianOpenmpThreads?: number;
   python?: string;
@@ -96,6 +99,17 @@ async function main(): Promise<void> {
     .option('--cable-compartments <n>', 'HH axon compartments (default 1000; quick: 300)', positiveInt)
     .option('--cable-dt <ms>', 'HH axon time step (default 0.005; quick: 0.01)', positiveNumber)
     .option(
+      '--population-cells <n>',
+      'cell population (--only population): cells (default 100; quick: 8)',
+      positiveInt,
+    )
+    .option(
+      '--population-duration <ms>',
+      'cell population: simulated time (default 100; quick: 10)',
+      positiveNumber,
+    )
+    .option('--population-dt <ms>', 'cell population: time step (default 0.025)', positiveNumber)
+    .option(
       '--brian-targets <list>',
       `Brian2 targets (default ${BRIAN_TARGETS.join(',')})`,
       listOf(BRIAN_TARGETS, 'targets'),
@@ -136,6 +150,9 @@ async function main(): Promise<void> {
     networkThreads: f.networkThreads ?? d.networkThreads,
     cableCompartments: f.cableCompartments ?? d.cableCompartments,
     cableDt: f.cableDt ?? d.cableDt,
+    populationCells: f.populationCells ?? d.populationCells,
+    populationDuration: f.populationDuration ?? d.populationDuration,
+    populationDt: f.populationDt ?? d.populationDt,
     brianTargets: f.brianTargets ?? d.brianTargets,
     brianOpenmpThreads: f.brianOpenmpThreads ?? d.brianOpenmpThreads,
     python: f.python ?? d.python,

@@ -14,8 +14,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadsFromEnv } from '../kernels/index.js';
 
-export type ComparePart = 'train' | 'sim' | 'network' | 'cable';
-export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim', 'network', 'cable'];
+export type ComparePart = 'train' | 'sim' | 'network' | 'cable' | 'population';
+export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim', 'network', 'cable', 'population'];
+/**
+ * The parts a run takes unless --only names others. The cell population is opt-in: Brian2 compiles
+ * one generated project per cell count (~10 minutes for 100 cells on 2 cores the first time; the
+ * project is kept in the work directory and rebuilt only where it changed).
+ */
+export const DEFAULT_PARTS: readonly ComparePart[] = ['train', 'sim', 'network', 'cable'];
 /** The cable part: hhnet's and Brian2's HH axon velocities must agree within this fraction. */
 export const CABLE_VELOCITY_TOLERANCE = 0.03;
 export const BRIAN_TARGETS = ['numpy', 'cython', 'cpp_standalone'] as const;
@@ -64,6 +70,13 @@ export interface CompareOptions {
    */
   cableCompartments: number;
   cableDt: number;
+  /**
+   * Cell-population comparison (src/cable/population.ts, brian_cable.py population): ball-and-stick
+   * cells of 51 compartments, HH everywhere, 0.5 nA into each soma; cells, duration (ms), dt (ms).
+   */
+  populationCells: number;
+  populationDuration: number;
+  populationDt: number;
   /** Python interpreter with torch / brian2. */
   python: string;
   /** Scratch directory (Brian2's C++ standalone project lives here between runs). */
@@ -89,7 +102,7 @@ function hhnetThreads(env: NodeJS.ProcessEnv): number {
 export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = process.env): CompareOptions {
   return {
     rounds: quick ? 1 : 3,
-    parts: [...COMPARE_PARTS],
+    parts: [...DEFAULT_PARTS],
     models: [...COMPARE_MODELS],
     batch: 128,
     T: 15,
@@ -109,6 +122,9 @@ export function defaultCompareOptions(quick = false, env: NodeJS.ProcessEnv = pr
     networkThreads: 1,
     cableCompartments: quick ? 300 : 1000,
     cableDt: quick ? 0.01 : 0.005,
+    populationCells: quick ? 8 : 100,
+    populationDuration: quick ? 10 : 100,
+    populationDt: 0.025,
     python: env.HHNET_PYTHON || DEFAULT_PYTHON,
     workDir: join(tmpdir(), 'hhnet-bench-compare'),
     quick,
@@ -406,6 +422,18 @@ export interface CableRow {
   missing: string | null;
 }
 
+export interface PopulationRow {
+  /** 'hhnet' (rate tables), 'hhnet exact rates' or 'brian2 cpp_standalone'. */
+  tool: string;
+  /** The simulation loop alone (s): the many-cell kernel's stepping, Brian2's binary main loop. */
+  simulateSeconds: Summary;
+  /** Spikes per cell, per round (the same work on both sides). */
+  spikesPerCell: number[];
+  /** Brian2's simulate time / this hhnet row's (> 1: hhnet faster); null for Brian2's row. */
+  speedupSimulate: number | null;
+  missing: string | null;
+}
+
 export interface CompareError {
   round: number;
   job: string;
@@ -454,6 +482,7 @@ export interface CompareReport {
     agrees: boolean | null;
     timing: Record<string, string>;
   } | null;
+  population: { rows: PopulationRow[]; timing: Record<string, string> } | null;
   errors: CompareError[];
   /** Wall time of the whole comparison (s). */
   seconds: number;
@@ -501,16 +530,17 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   const wantSim = opts.parts.includes('sim');
   const wantNetwork = opts.parts.includes('network');
   const wantCable = opts.parts.includes('cable');
+  const wantPopulation = opts.parts.includes('population');
+  const wantBrian = wantSim || wantNetwork || wantCable || wantPopulation;
   const errors: CompareError[] = [];
-  if (wantSim || wantNetwork || wantCable) mkdirSync(opts.workDir, { recursive: true }); // Brian2 runs there
+  if (wantBrian) mkdirSync(opts.workDir, { recursive: true }); // Brian2 runs there
 
   // Which Python tools are there.
   const probeRun = await deps.run(opts.python, ['-c', PYTHON_PROBE], { timeoutMs: 120_000 });
   const probe = probeRun.error === null && probeRun.code === 0 ? parsePythonProbe(probeRun.stdout) : null;
   const tools = toolStatuses(probe, opts.python, probe ? null : failureMessage(probeRun, opts.python));
   if (wantTrain && !tools.torch.available) deps.log(`PyTorch: ${tools.torch.reason} — skipped`);
-  if ((wantSim || wantNetwork || wantCable) && !tools.brian2.available)
-    deps.log(`Brian2: ${tools.brian2.reason} — skipped`);
+  if (wantBrian && !tools.brian2.available) deps.log(`Brian2: ${tools.brian2.reason} — skipped`);
 
   // Samples per round.
   const hhTrain = new Map<string, number[]>(opts.models.map((m) => [m, []]));
@@ -573,6 +603,17 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   const cableSamples = new Map<string, number[]>(
     CABLE_TOOLS.flatMap((t) =>
       ['velocityMps', 'simulateSeconds'].map((f) => [`${t}/${f}`, []] as [string, number[]]),
+    ),
+  );
+  /** hhnet's population runs: the many-cell kernel with rate tables, and with exact rates. */
+  const HHNET_POP: [string, string[]][] = [
+    ['hhnet', []],
+    ['hhnet exact rates', ['--exact-rates']],
+  ];
+  const POP_TOOLS = [...HHNET_POP.map(([t]) => t), BRIAN_NET];
+  const popSamples = new Map<string, number[]>(
+    POP_TOOLS.flatMap((t) =>
+      ['simulateSeconds', 'spikesPerCell'].map((f) => [`${t}/${f}`, []] as [string, number[]]),
     ),
   );
   const push = (m: Map<string, number[]>, key: string, v: number | null): void => {
@@ -764,6 +805,51 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
         }
       }
     }
+    if (wantPopulation) {
+      const common = [
+        '--cells',
+        `${opts.populationCells}`,
+        '--duration',
+        `${opts.populationDuration}`,
+        '--dt',
+        `${opts.populationDt}`,
+      ];
+      for (const [tool, extra] of HHNET_POP) {
+        const h = await job(round, `${tool} cable population`, process.execPath, [
+          cli,
+          'cable',
+          'population',
+          ...common,
+          ...extra,
+          '--json',
+        ]);
+        if (h) {
+          push(popSamples, `${tool}/simulateSeconds`, num(h.seconds));
+          push(popSamples, `${tool}/spikesPerCell`, num(h.spikesPerCell));
+        }
+      }
+      if (tools.brian2.available) {
+        const b = await job(
+          round,
+          'Brian2 cable population (cpp_standalone)',
+          opts.python,
+          [
+            join(scripts, 'brian_cable.py'),
+            'population',
+            '--target',
+            'cpp_standalone',
+            ...common,
+            '--build-dir',
+            join(opts.workDir, `brian_population_${opts.populationCells}`),
+          ],
+          opts.workDir,
+        );
+        if (b) {
+          push(popSamples, `${BRIAN_NET}/simulateSeconds`, num(b.seconds));
+          push(popSamples, `${BRIAN_NET}/spikesPerCell`, num(b.spikesPerCell));
+        }
+      }
+    }
   }
 
   const network: CompareReport['network'] = wantNetwork
@@ -829,6 +915,34 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
       },
     };
   }
+
+  const population: CompareReport['population'] = wantPopulation
+    ? {
+        rows: POP_TOOLS.map((tool): PopulationRow => {
+          const seconds = summarize(popSamples.get(`${tool}/simulateSeconds`) ?? []);
+          const isBrian = tool === BRIAN_NET;
+          return {
+            tool,
+            simulateSeconds: seconds,
+            spikesPerCell: popSamples.get(`${tool}/spikesPerCell`) ?? [],
+            speedupSimulate: isBrian
+              ? null
+              : speedup(
+                  seconds.median,
+                  summarize(popSamples.get(`${BRIAN_NET}/simulateSeconds`) ?? []).median,
+                  'time',
+                ),
+            missing: !isBrian || tools.brian2.available ? null : tools.brian2.reason,
+          };
+        }),
+        timing: {
+          hhnet:
+            'simulateSeconds: the many-cell kernel stepping inside `hhnet cable population` (one thread, rate tables at 1/32 mV; the kernel compile, done by a one-step run first, excluded)',
+          'hhnet exact rates': 'the same with --exact-rates',
+          'brian2 cpp_standalone': `simulateSeconds: the binary's own main loop (brian_cable.py population; the project is kept in the work directory as brian_population_<cells>, code generation and compilation excluded)`,
+        },
+      }
+    : null;
 
   const train = wantTrain
     ? {
@@ -909,12 +1023,13 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     machine,
     tools: {
       torch: wantTrain ? tools.torch : null,
-      brian2: wantSim || wantNetwork || wantCable ? tools.brian2 : null,
+      brian2: wantBrian ? tools.brian2 : null,
     },
     train,
     sim,
     network,
     cable,
+    population,
     errors,
     seconds: (Date.now() - t0) / 1000,
   };
@@ -1045,6 +1160,22 @@ export function cableVerdict(report: CompareReport): string {
   return `Velocity agreement: hhnet and Brian2 differ by ${(100 * c.velocityDifference).toFixed(2)}% (required: within ${tol}) — ${c.agrees ? 'agree' : 'DISAGREE'}`;
 }
 
+/** The population table: simulation times, spikes per cell and hhnet's speed-up over Brian2. */
+export function populationTable(report: CompareReport): string {
+  if (!report.population) return '';
+  const label: Record<string, string> = {
+    hhnet: 'hhnet (wasm, rate tables)',
+    'hhnet exact rates': 'hhnet (wasm, exact rates)',
+  };
+  const rows = report.population.rows.map((r) => [
+    label[r.tool] ?? SIM_LABELS[r.tool] ?? r.tool,
+    r.missing ?? formatSummary(r.simulateSeconds, '', 1, 3, 'failed'),
+    r.missing || r.spikesPerCell.length === 0 ? '—' : [...new Set(r.spikesPerCell)].join(', '),
+    r.tool.startsWith('hhnet') ? formatRatio(r.speedupSimulate) : '1×',
+  ]);
+  return markdownTable(['tool', 'simulate s', 'spikes per cell', 'speed-up over Brian2 (simulate)'], rows);
+}
+
 /** The whole text report printed at the end of a run. */
 export function formatReport(report: CompareReport): string {
   const o = report.options;
@@ -1086,6 +1217,14 @@ export function formatReport(report: CompareReport): string {
     out.push(cableTable(report));
     out.push('');
     out.push(cableVerdict(report));
+  }
+  if (report.population) {
+    out.push('');
+    out.push(
+      `Cell population (${o.populationCells} ball-and-stick cells of 51 compartments, HH everywhere, 0.5 nA into each soma, ${o.populationDuration} ms at dt ${o.populationDt} ms; hhnet's many-cell kernel, Crank–Nicolson, one thread; Brian2 SpatialNeuron C++ standalone; medians and ranges over rounds):`,
+    );
+    out.push('');
+    out.push(populationTable(report));
   }
   if (report.errors.length) {
     out.push('');

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { axonVelocity, axonVelocityWasm, rallpack1Summary, rallpack3Summary } from '../../cable/index.js';
+import {
+  axonVelocity,
+  axonVelocityWasm,
+  rallpack1Summary,
+  rallpack3Summary,
+  runPopulation,
+} from '../../cable/index.js';
 import type { Rallpack3Summary } from '../../cable/index.js';
 import { CELL_SHAPES, cableFigure, cableHeatmapFigure, runCable } from '../../experiments/cable.js';
 import type { CableRunOptions } from '../../experiments/cable.js';
@@ -94,6 +100,17 @@ interface VelocityFlags {
   ri: number;
   temperature: number;
   engine: 'js' | 'wasm';
+  rateTable?: number;
+  exactRates?: boolean;
+  json?: boolean;
+}
+
+interface PopulationFlags {
+  cells: number;
+  duration: number;
+  dt: number;
+  current: number;
+  threads: number;
   rateTable?: number;
   exactRates?: boolean;
   json?: boolean;
@@ -239,7 +256,7 @@ export function registerCable(program: Command): void {
     .option('--temperature <C>', 'temperature (rates scaled with Q10 = 3 from 6.3 °C)', finiteNumber, 18.5)
     .option(
       '--engine <name>',
-      'js: the float64 TypeScript solver; wasm: the float32 SIMD many-cell kernel (one cell)',
+      'js: the float64 TypeScript solver; wasm: the float32 SIMD single-cell kernel',
       oneOf(['js', 'wasm']),
       'js',
     )
@@ -282,6 +299,45 @@ export function registerCable(program: Command): void {
       }
       process.stdout.write(
         `HH axon, ${r.diameterUm} µm × ${r.lengthUm} µm, ${r.compartments} compartments, dt ${r.dt} ms (${f.engine}): ${r.velocityMps.toFixed(3)} m/s in ${r.seconds.toFixed(3)} s\n`,
+      );
+    });
+
+  cmd
+    .command('population')
+    .description(
+      "many ball-and-stick cells on the many-cell WASM kernel: Brian2's population benchmark model (docs/benchmarks.md part 5)",
+    )
+    .option('--cells <n>', 'cells', positiveInt, 100)
+    .option('--duration <ms>', 'simulated time', positiveNumber, 100)
+    .option('--dt <ms>', 'time step (Crank–Nicolson)', positiveNumber, 0.025)
+    .option('--current <nA>', 'current into each soma', finiteNumber, 0.5)
+    .option('--threads <n>', 'threads (groups of four cells split between them)', positiveInt, 1)
+    .option('--rate-table <mV>', "spacing of the gates' rate table over v (default 1/32)", positiveNumber)
+    .option('--exact-rates', "compute the gates' rate functions every step instead of the table")
+    .option('--json', 'print { "seconds", "spikesPerCell", … } as one JSON line')
+    .action(async (f: PopulationFlags) => {
+      if (f.rateTable !== undefined && f.exactRates)
+        throw new UserError('--rate-table and --exact-rates exclude each other');
+      const r = await runPopulation({
+        cells: f.cells,
+        durationMs: f.duration,
+        dt: f.dt,
+        currentNa: f.current,
+        threads: f.threads,
+        rateTable: f.exactRates ? null : { step: f.rateTable },
+      });
+      const out = {
+        ...r,
+        durationMs: f.duration,
+        dt: f.dt,
+        rateTableMv: f.exactRates ? null : (f.rateTable ?? 1 / 32),
+      };
+      if (f.json) {
+        process.stdout.write(JSON.stringify(out) + '\n');
+        return;
+      }
+      process.stdout.write(
+        `${r.cells} ball-and-stick cells (${r.compartmentsPerCell} compartments each), ${f.duration} ms at dt ${f.dt} ms, ${r.threads} thread(s): ${r.seconds.toFixed(3)} s, ${r.spikesPerCell} spikes per cell\n`,
       );
     });
 }
