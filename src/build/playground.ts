@@ -20,6 +20,8 @@ const staticDir = join(root, 'src/playground/static');
 const BUNDLES: Readonly<Record<string, string>> = {
   'hhnet.js': 'src/browser.ts',
   'kernel-worker.js': 'src/kernels/wasm/web-worker.ts',
+  'engine-worker.js': 'src/playground/engine-worker.ts',
+  'app.js': 'src/playground/ui/main.ts',
 };
 
 rmSync(out, { recursive: true, force: true });
