@@ -41,7 +41,8 @@ declare global {
 export function mountNeuronLab(root: HTMLElement, engine: EngineClient): void {
   const parsed = parseNeuronQuery(new URLSearchParams(location.search));
   let state = parsed.state;
-  const form = el('form', { id: 'lab-form', 'aria-label': 'simulation settings' });
+  // novalidate: the page's own checks (the URL's) give the message, also for values the browser would block.
+  const form = el('form', { id: 'lab-form', 'aria-label': 'simulation settings', novalidate: '' });
   const model = select('model', modelNames(), state.model);
   const stimulus = select('stimulus', STIMULUS_KINDS, state.stimulus);
   const integrator = select('integrator', INTEGRATORS, state.integrator);
