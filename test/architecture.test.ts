@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Higher imports lower; folders of equal rank do not import each other. */
 const RANK: Record<string, number> = {
+  playground: 10,
   cli: 9,
   build: 9,
   reproduce: 8,

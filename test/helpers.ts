@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { GradcheckOptions } from '../src/tensor/gradcheck.js';
 import { gradcheck } from '../src/tensor/gradcheck.js';
 import type { Tensor } from '../src/tensor/tensor.js';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** |a − b| ≤ tol, with a message that shows both values. */
@@ -44,6 +44,45 @@ export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number 
         resolve({ code, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
       },
     );
+  });
+}
+
+export interface CliServer {
+  /** The URL `hhnet serve` printed. */
+  url: string;
+  /** Sends SIGTERM and resolves with the exit code (−1: killed after timeoutMs). */
+  stop(timeoutMs?: number): Promise<number>;
+}
+
+/** Starts `hhnet serve ARGS` and resolves once it prints its URL (rejects if it exits first). */
+export function startServe(args: string[]): Promise<CliServer> {
+  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], {
+    env: { ...process.env, HHNET_DEBUG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const url = /http:\/\/\S+\//.exec(output)?.[0];
+      if (!url) return;
+      child.stdout.off('data', onData);
+      resolve({
+        url,
+        stop(timeoutMs = 5000) {
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+          return exited.then((code) => {
+            clearTimeout(timer);
+            return code;
+          });
+        },
+      });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((code) => reject(new Error(`hhnet serve exited (${code}) before serving: ${output}`)));
   });
 }
 

@@ -25,7 +25,7 @@ import { Worker } from 'node:worker_threads';
 import type { Compartments } from '../morphology/tree.js';
 import { parseExpr } from '../symbolic/expr.js';
 import { HH_RATE_LETS } from '../neurons/hh.js';
-import { cachedCompile, defaultKernelCacheDir } from '../kernels/wasm/declared.js';
+import { cachedCompile, defaultKernelCacheDir } from '../kernels/wasm/declared-compile.js';
 import { SIMD_RUNTIME_SOURCE, VectorRenderer } from '../kernels/wasm/declared-simd-source.js';
 import { wasmApi } from '../kernels/wasm/wasm-api.js';
 import { compileEager } from '../kernels/wasm/eager.js';

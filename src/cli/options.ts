@@ -81,3 +81,11 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     return value as T;
   };
 }
+
+/** A TCP port: an integer from 0 to 65535 (0: any free port). */
+export function portNumber(value: string): number {
+  const x = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(x) || x > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0: any free port).');
+  return x;
+}

@@ -12,6 +12,7 @@ import { registerModels } from './commands/models.js';
 import { registerReproduce } from './commands/reproduce.js';
 import { registerResources } from './commands/resources.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerServe } from './commands/serve.js';
 import { registerNetwork } from './commands/network.js';
 import { registerCable } from './commands/cable.js';
 import { registerSweep, registerWorker } from './commands/sweep.js';
@@ -42,5 +43,6 @@ export function buildProgram(): Command {
   registerBench(program);
   registerResources(program);
   registerReproduce(program);
+  registerServe(program);
   return program;
 }

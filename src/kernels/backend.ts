@@ -16,6 +16,7 @@ import type {
 import type { MultiBranchBackwardArgs, MultiBranchForwardArgs } from './js/multibranch.js';
 import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from './spiking/reference.js';
 import type { StepProgram } from './spiking/program.js';
+import { envVar } from '../util/env.js';
 
 /**
  * Geometry of conv2d's lowering (no dilation or groups): input samples [cin, h, w] (NCHW), a
@@ -178,7 +179,7 @@ const PREFERRED = ['wasm', 'js'];
  */
 export function getBackend(): Backend {
   if (active) return active;
-  const wanted = process.env.HHNET_BACKEND?.trim();
+  const wanted = envVar('HHNET_BACKEND')?.trim();
   if (wanted) {
     if (!registry.has(wanted)) {
       throw new Error(`HHNET_BACKEND='${wanted}' is not a backend (valid: ${backendNames().join(', ')})`);

@@ -7,7 +7,7 @@ import { workerData } from 'node:worker_threads';
 
 const { source, port, signal } = workerData as { source: string; port: MessagePort; signal: Int32Array };
 try {
-  const { compileAssemblyScript } = await import('../kernels/wasm/declared.js');
+  const { compileAssemblyScript } = await import('../kernels/wasm/declared-compile.js');
   const bytes = await compileAssemblyScript(source, 'simd');
   port.postMessage({ bytes });
 } catch (err) {

@@ -35,7 +35,7 @@ import {
   defaultKernelCacheDir,
   readCachedKernel,
   writeCachedKernel,
-} from '../kernels/wasm/declared.js';
+} from '../kernels/wasm/declared-compile.js';
 import {
   SIMD_RUNTIME_SOURCE,
   VectorRenderer,

@@ -27,6 +27,7 @@ import type { SpikingMode, SpikingNeurons } from './spiking-layers.js';
 import type { PerNeuron, SpikingOptions } from './spiking.js';
 import { accumulatePerNeuron, flag, layoutOf, outShape, perNeuronValues, savedBuffer } from './spiking.js';
 import { Surrogate, resolveSurrogate, rectangular } from './surrogate.js';
+import { emitWarning } from '../util/env.js';
 
 export interface NeuronSpikesOptions extends Omit<SpikingOptions, 'threshold'> {
   /** Parameter values (number, or a Tensor of N values or 1); Tensors with requiresGrad learn. */
@@ -91,10 +92,10 @@ const warned = new Set<string>();
 function warnIfNotCompiled(be: Backend, program: StepProgram): void {
   if (be.name === 'js' || warned.has(program.key) || be.spikingKernelPath(program) !== 'reference') return;
   warned.add(program.key);
-  process.emitWarning(
+  emitWarning(
     `neuron model "${program.definition.name}" runs on the plain-TypeScript reference kernels: ` +
       `await layer.compile() (or backend.prepareSpikingKernel(program)) first to run it on generated ${be.name} kernels`,
-    { code: 'HHNET_REFERENCE_KERNELS' },
+    'HHNET_REFERENCE_KERNELS',
   );
 }
 

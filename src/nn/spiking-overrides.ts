@@ -13,6 +13,7 @@ import type { PerNeuron, SpikingOptions } from './spiking.js';
 import { fullHhSpikes, learningHhSpikes, lifSpikes } from './spiking.js';
 import type { LearningHhRates } from './spiking.js';
 import type { HhMembraneConstants } from '../kernels/spiking-types.js';
+import { envVar } from '../util/env.js';
 
 /** A neuronSpikes call as an override sees it. */
 export interface OverrideCall extends Omit<SpikingOptions, 'threshold'> {
@@ -35,7 +36,7 @@ export interface SpikingOverride {
 }
 
 const registry = new Map<string, SpikingOverride[]>();
-let enabled = !['off', '0', 'false'].includes((process.env.HHNET_OVERRIDES ?? '').trim().toLowerCase());
+let enabled = !['off', '0', 'false'].includes((envVar('HHNET_OVERRIDES') ?? '').trim().toLowerCase());
 
 export function registerSpikingOverride(o: SpikingOverride): void {
   registry.set(o.model, [...(registry.get(o.model) ?? []), o]);

@@ -2,6 +2,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { jsonText } from './json-text.js';
 
 /** Write via a temp file in the same directory (rename is only atomic within one filesystem). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
@@ -20,5 +21,5 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 /** Pretty-printed JSON with a trailing newline (diff-friendly). */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+  await writeFileAtomic(path, jsonText(value));
 }

@@ -1,13 +1,20 @@
 import type { Command } from 'commander';
-import { declaredModel } from '../../neurons/catalog.js';
-import { MODEL_NAMES, createPopulation, defaultDt, inputUnitOf } from '../../sim/registry.js';
+import { MODEL_NAMES, defaultDt, inputUnitOf } from '../../sim/registry.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { simulationFigure } from '../../experiments/dynamics-figures.js';
-import { simulate, validateTiming } from '../../sim/simulate.js';
+import { validateTiming } from '../../sim/simulate.js';
+import {
+  STIMULUS_OPTION_KEYS,
+  inputTrace,
+  planSimulation,
+  runPlan,
+  simulationJson,
+} from '../../sim/simulation-job.js';
+import type { SimulationRequest } from '../../sim/simulation-job.js';
 import { BACKEND_FLAG, selectBackend } from '../backend-option.js';
 import { checkPopulationSize } from '../../sim/limits.js';
 import { DT_PROBE_MS, assertAccurateDt, runWithDtAdvice } from '../divergence.js';
-import { STIMULUS_KINDS, parseStimulusOptions } from '../../sim/stimulus.js';
+import { STIMULUS_KINDS } from '../../sim/stimulus.js';
 import {
   finiteNumber,
   fraction,
@@ -51,23 +58,6 @@ interface SimulateFlags {
   seed?: number;
   param: string[];
 }
-
-const STIMULUS_FLAGS = [
-  'amplitude',
-  'offset',
-  'period',
-  'phase',
-  'duty',
-  'onset',
-  'mean',
-  'sigma',
-  'tau',
-  'rate',
-  'inputs',
-  'weight',
-  'tauSyn',
-  'seed',
-] as const;
 
 export function registerSimulate(program: Command): void {
   program
@@ -135,32 +125,30 @@ export function registerSimulate(program: Command): void {
       const dt = flags.dt ?? defaultDt(flags.model);
       validateTiming(flags.duration, dt);
       checkModelDt(flags.model, dt);
-      const decl = declaredModel(flags.model);
       checkPopulationSize(flags.model, flags.neurons, { integrator: flags.integrator, params });
-      const discrete = decl?.time === 'discrete';
-      const stimulusOptions: Record<string, number | undefined> = { neurons: flags.neurons };
-      for (const key of STIMULUS_FLAGS) stimulusOptions[key] = flags[key];
-      // A declared model's typical drive is the default level of a constant or step current (10 pA
-      // would leave AdEx silent).
-      const drive = declaredModel(flags.model)?.drive;
-      if (
-        stimulusOptions.amplitude === undefined &&
-        drive != null &&
-        ['constant', 'step'].includes(flags.stimulus)
-      )
-        stimulusOptions.amplitude = drive;
-      let stimulus;
+      const stimulusOptions: SimulationRequest['stimulusOptions'] = {};
+      for (const key of STIMULUS_OPTION_KEYS) if (flags[key] !== undefined) stimulusOptions[key] = flags[key];
+      let plan;
       try {
-        stimulus = parseStimulusOptions(flags.stimulus, stimulusOptions);
+        plan = planSimulation({
+          model: flags.model,
+          stimulus: flags.stimulus,
+          stimulusOptions,
+          neurons: flags.neurons,
+          duration: flags.duration,
+          dt,
+          integrator: flags.integrator,
+          recordInterval: flags.recordInterval,
+          params,
+        });
       } catch (err) {
         throw new UserError((err as Error).message);
       }
       const out = await prepareResultDir(flags.out, ['simulation.json'], flags);
       // The probe: a few neurons over the first 200 ms, with the same (deterministic) input.
-      const stochastic = ['ou', 'poisson'].includes(flags.stimulus);
       const probeNeurons = Math.min(flags.neurons, 4);
       assertAccurateDt(
-        discrete || stochastic
+        plan.discrete || plan.stochastic
           ? null
           : {
               model: flags.model,
@@ -168,60 +156,32 @@ export function registerSimulate(program: Command): void {
               params,
               neurons: probeNeurons,
               duration: Math.min(flags.duration, DT_PROBE_MS),
-              stimulus: () =>
-                parseStimulusOptions(flags.stimulus, { ...stimulusOptions, neurons: probeNeurons }),
+              stimulus: () => plan.stimulusFor(probeNeurons),
             },
         dt,
         {
           enabled: flags.dtCheck,
           note: (m) => progress.stage(m),
-          skipped: stochastic ? `${flags.stimulus} input differs between step sizes` : undefined,
+          skipped: plan.stochastic ? `${flags.stimulus} input differs between step sizes` : undefined,
         },
       );
-      const interval = flags.recordInterval ?? Math.max(dt, flags.duration / 4000);
-      const run = (stepDt: number, duration: number) => {
-        const pop = createPopulation(flags.model, flags.neurons, {
-          integrator: flags.integrator,
-          params,
-          fast: true,
-        });
-        const onProgress = (f: number): void => progress.update(`simulate ${flags.model}`, f);
-        return {
-          pop,
-          result: simulate(pop, stimulus, { duration, dt: stepDt, record: { interval }, onProgress }),
-        };
-      };
-      const { pop, result } = runWithDtAdvice(run, dt, flags.duration, flags.integrator, {
-        discreteStep: decl?.time === 'discrete' ? decl.timeBase : undefined,
-      });
-      const current = new Float64Array(flags.neurons);
-      const currentTrace: number[] = [];
-      stimulus.reset();
-      // Re-sample the input at the trace times for the figure (waveforms only; stochastic ones vary per step).
-      const deterministic = !['ou', 'poisson'].includes(flags.stimulus);
-      if (deterministic)
-        for (const t of result.t) {
-          stimulus.sample(t, dt, current);
-          currentTrace.push(current[0]);
-        }
-      const json = {
-        model: flags.model,
-        integrator: discrete ? null : flags.integrator,
-        params: pop.params,
-        stimulus: { kind: stimulus.kind, params: stimulus.params },
-        neurons: flags.neurons,
-        duration: flags.duration,
+      const onProgress = (f: number): void => progress.update(`simulate ${flags.model}`, f);
+      const { pop, result } = runWithDtAdvice(
+        (stepDt, duration) => runPlan(plan, { dt: stepDt, duration, onProgress }),
         dt,
-        steps: result.steps,
-        spikeTimes: result.spikeTimes,
-        traces: { interval: interval, t: result.t, recordedNeurons: result.neurons, v: result.traces.v },
-      };
+        flags.duration,
+        flags.integrator,
+        { discreteStep: plan.discreteStep },
+      );
+      // The input at the trace times, for the figure (waveforms only; stochastic ones vary per step).
+      const currentTrace = inputTrace(plan, result);
+      const json = simulationJson(plan, pop, result);
       const jsonPath = await writeJson(out, 'simulation.json', json);
-      const title = `${flags.model}, ${flags.stimulus} stimulus, dt ${dt} ms${discrete ? '' : ` (${flags.integrator})`}`;
+      const title = `${flags.model}, ${flags.stimulus} stimulus, dt ${dt} ms${plan.discrete ? '' : ` (${flags.integrator})`}`;
       const svgPath = await writeSvg(
         out,
         'simulation.svg',
-        simulationFigure(title, result, deterministic ? currentTrace : undefined, inputUnitOf(flags.model)),
+        simulationFigure(title, result, currentTrace, inputUnitOf(flags.model)),
       );
       const spikes = result.spikeTimes.reduce((s, x) => s + x.length, 0);
       progress.stage(`${spikes} spikes from ${flags.neurons} neuron(s); wrote ${jsonPath} and ${svgPath}`);

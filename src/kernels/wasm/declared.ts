@@ -12,15 +12,8 @@
  * The built-in declarations are compiled by `npm run build` (declared-builtins*.wasm, loaded
  * synchronously: no compiler at run time); any other program by `prepare()` (about a second) and
  * cached in memory and on disk (HHNET_KERNEL_CACHE, default <tmpdir>/hhnet-kernels), keyed by a
- * hash of its source.
+ * hash of its source (declared-compile.ts; Node only).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../../util/atomic.js';
 import { checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import type { StepProgram } from '../spiking/program.js';
 import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from '../spiking/reference.js';
@@ -31,26 +24,13 @@ import { renderModule, scratchBytes } from './declared-source.js';
 import { SIMD_UNROLL, simdSupported } from './declared-simd-source.js';
 import { MAX_PAGES } from './module.js';
 import { wasmApi } from './wasm-api.js';
+import { cachedCompile, defaultKernelCacheDir } from './declared-compile.js';
+import { kernelPlatform } from './platform.js';
 import type { WasmMemory } from './wasm-api.js';
 
 const PAGE = 65536;
 /** Buffers of a scalar module's call start here; its static data stays below. */
 const SCALAR_HEAP_BASE = 65536;
-
-const COMMON_FLAGS = [
-  '-O3',
-  '--noAssert',
-  '--runtime',
-  'stub',
-  '--importMemory',
-  '--maximumMemory',
-  String(MAX_PAGES),
-];
-/** Compiler flags per module kind. */
-export const ASC_FLAGS: Readonly<Record<ModuleKind, readonly string[]>> = {
-  scalar: [...COMMON_FLAGS, '--initialMemory', '2'],
-  simd: [...COMMON_FLAGS, '--initialMemory', '1', '--sharedMemory', '--enable', 'simd,threads'],
-};
 
 type Exports = Record<string, (...args: number[]) => void>;
 
@@ -64,104 +44,6 @@ interface Kernels {
   scalar: Instance;
   /** Null when the program has no SIMD kernel, or when SIMD is off. */
   simd: Instance | null;
-}
-
-/** The AssemblyScript sources generated modules import, by the name they import them under. */
-const LIBRARY = { 'vexp.ts': new URL('../../../../assembly/vexp.ts', import.meta.url) };
-
-/** Compiles AssemblyScript source to wasm bytes with the compiler's API (no files touched). */
-export async function compileAssemblyScript(source: string, kind: ModuleKind): Promise<Uint8Array> {
-  let asc: typeof import('assemblyscript/asc');
-  try {
-    asc = await import('assemblyscript/asc');
-  } catch (err) {
-    throw new Error(
-      `compiling a declared neuron model to wasm needs the assemblyscript package (npm install assemblyscript): ${(err as Error).message}`,
-    );
-  }
-  const library: Record<string, string> = {};
-  for (const [name, url] of Object.entries(LIBRARY)) library[name] = readFileSync(fileURLToPath(url), 'utf8');
-  const files: Record<string, Uint8Array | string> = {};
-  const { error, stderr } = await asc.main(['kernel.ts', '--outFile', 'kernel.wasm', ...ASC_FLAGS[kind]], {
-    readFile: (name: string) => (name === 'kernel.ts' ? source : (library[name] ?? null)),
-    writeFile: (name: string, contents: Uint8Array | string) => {
-      files[name] = contents;
-    },
-    listFiles: () => [],
-  });
-  const bytes = files['kernel.wasm'];
-  if (error || !(bytes instanceof Uint8Array))
-    throw new Error(`the generated kernel did not compile: ${error?.message ?? ''}\n${stderr.toString()}`);
-  if (kind === 'simd' && hasDataSection(bytes))
-    throw new Error('a generated SIMD module has static data, which would overwrite the shared memory');
-  return bytes;
-}
-
-/** The default disk cache of compiled kernels: HHNET_KERNEL_CACHE, else <tmpdir>/hhnet-kernels. */
-export function defaultKernelCacheDir(): string {
-  return process.env.HHNET_KERNEL_CACHE?.trim() || join(tmpdir(), 'hhnet-kernels');
-}
-
-/** The cache file of a module's source (a hash of its kind and source). */
-export function kernelCacheFile(source: string, kind: ModuleKind, cacheDir: string): string {
-  const hash = createHash('sha256').update(kind).update(source).digest('hex').slice(0, 32);
-  return join(cacheDir, `${hash}.wasm`);
-}
-
-/** A cached module's bytes, or null when absent or unusable (invalid; a SIMD module with data). */
-export function readCachedKernel(source: string, kind: ModuleKind, cacheDir: string): Uint8Array | null {
-  try {
-    const bytes = new Uint8Array(readFileSync(kernelCacheFile(source, kind, cacheDir)));
-    if (wasmApi.validate(bytes) && !(kind === 'simd' && hasDataSection(bytes))) return bytes;
-  } catch {
-    // not cached yet
-  }
-  return null;
-}
-
-/** Stores compiled bytes in the cache (an unwritable cache only costs the next process a compile). */
-export async function writeCachedKernel(
-  source: string,
-  kind: ModuleKind,
-  cacheDir: string,
-  bytes: Uint8Array,
-): Promise<void> {
-  try {
-    await mkdir(cacheDir, { recursive: true });
-    await writeFileAtomic(kernelCacheFile(source, kind, cacheDir), bytes);
-  } catch {
-    // not cached
-  }
-}
-
-/** A module's bytes from the disk cache, or compiled (compileAssemblyScript) and stored there. */
-export async function cachedCompile(
-  source: string,
-  kind: ModuleKind,
-  cacheDir: string = defaultKernelCacheDir(),
-): Promise<{ bytes: Uint8Array; cached: boolean }> {
-  const hit = readCachedKernel(source, kind, cacheDir);
-  if (hit) return { bytes: hit, cached: true };
-  const bytes = await compileAssemblyScript(source, kind);
-  await writeCachedKernel(source, kind, cacheDir, bytes);
-  return { bytes, cached: false };
-}
-
-/** Whether a wasm binary has a data section (id 11). */
-function hasDataSection(bytes: Uint8Array): boolean {
-  let i = 8;
-  while (i < bytes.length) {
-    const id = bytes[i++];
-    let len = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = bytes[i++];
-      len |= (b & 0x7f) << shift;
-      if (!(b & 0x80)) break;
-    }
-    if (id === 11 && len > 0) return true;
-    i += len;
-  }
-  return false;
 }
 
 /** The backend state SIMD kernels run on: its memory, arena and exp constants. */
@@ -207,13 +89,13 @@ export class DeclaredKernels {
 
   /** The built-in declarations compiled at build time (absent in a tree that was not built). */
   private loadBuiltins(): void {
-    const dir = fileURLToPath(new URL('.', import.meta.url));
-    const manifest = join(dir, BUILTIN_MANIFEST);
-    const files = { scalar: join(dir, BUILTIN_FILES.scalar), simd: join(dir, BUILTIN_FILES.simd) };
-    if (!existsSync(manifest) || !existsSync(files.scalar) || !existsSync(files.simd)) return;
-    const keys = JSON.parse(readFileSync(manifest, 'utf8')) as string[];
-    const scalar = this.instantiate(new Uint8Array(readFileSync(files.scalar)), 'scalar');
-    const simd = this.simd ? this.instantiate(new Uint8Array(readFileSync(files.simd)), 'simd') : null;
+    const manifest = kernelPlatform.readFile(BUILTIN_MANIFEST);
+    const scalarBytes = kernelPlatform.readFile(BUILTIN_FILES.scalar);
+    const simdBytes = kernelPlatform.readFile(BUILTIN_FILES.simd);
+    if (!manifest || !scalarBytes || !simdBytes) return;
+    const keys = JSON.parse(new TextDecoder().decode(manifest)) as string[];
+    const scalar = this.instantiate(scalarBytes, 'scalar');
+    const simd = this.simd ? this.instantiate(simdBytes, 'simd') : null;
     keys.forEach((key, i) => this.loaded.set(key, this.kernels(scalar, simd, i)));
   }
 

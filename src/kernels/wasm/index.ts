@@ -11,7 +11,6 @@
  * too large for the 4 GiB memory fall through to the plain-TypeScript reference backend. Buffers
  * from allocate() live in the module's memory (arena.ts), so kernels use them in place.
  */
-import os from 'node:os';
 import { Backend, ConvGeometry } from '../backend.js';
 import { createJsBackend } from '../js/index.js';
 import { Arena, CONTROL_BYTES, RECORD_OFFSET } from './arena.js';
@@ -32,6 +31,9 @@ export const GENERATED_PATH = 'wasm (generated)';
 import { HhSim, createHhSim } from './hh-sim.js';
 import { Job, JobBlock, WorkerPool } from './threads.js';
 import { wasmApi } from './wasm-api.js';
+import { kernelPlatform } from './platform.js';
+import type { EnvVars } from '../../util/env.js';
+import { envVars } from '../../util/env.js';
 
 export { wasmPath, WASM_VARIANTS } from './module.js';
 export type { WasmVariant } from './module.js';
@@ -85,9 +87,9 @@ export interface WasmBackend extends Backend {
 }
 
 /** The thread count HHNET_THREADS asks for, else min(cores, DEFAULT_MAX_THREADS). */
-export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function threadsFromEnv(env: EnvVars = envVars()): number {
   const raw = env.HHNET_THREADS?.trim();
-  if (!raw) return Math.max(1, Math.min(os.availableParallelism(), DEFAULT_MAX_THREADS));
+  if (!raw) return Math.max(1, Math.min(kernelPlatform.cores(), DEFAULT_MAX_THREADS));
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new Error(`HHNET_THREADS='${raw}' is not a thread count (an integer from 1 to ${MAX_THREADS})`);

@@ -3,9 +3,9 @@
  * The module imports its memory: a shared WebAssembly.Memory, so worker threads can instantiate
  * the same module over the same operands.
  */
-import fs from 'node:fs';
-import v8 from 'node:v8';
-import { fileURLToPath } from 'node:url';
+import type { EnvVars } from '../../util/env.js';
+import { envVars } from '../../util/env.js';
+import { kernelPlatform } from './platform.js';
 import { wasmApi, WasmMemory, WasmModule } from './wasm-api.js';
 
 /** An exported immutable global (the module exports its job-block layout this way). */
@@ -182,18 +182,22 @@ export const MAX_PAGES = 65536;
 export type WasmVariant = 'baseline' | 'relaxed';
 export const WASM_VARIANTS: readonly WasmVariant[] = ['baseline', 'relaxed'];
 
-const FILES: Record<WasmVariant, string> = { baseline: 'hhnet.wasm', relaxed: 'hhnet-relaxed.wasm' };
+/** The file of each variant, which the build puts next to this module (dist/src/kernels/wasm). */
+export const WASM_FILES: Readonly<Record<WasmVariant, string>> = {
+  baseline: 'hhnet.wasm',
+  relaxed: 'hhnet-relaxed.wasm',
+};
 
-/** Where the build puts a variant: next to this file's compiled output (dist/src/kernels/wasm). */
+/** Where the build puts a variant (a path in Node, a URL in a browser). */
 export function wasmPath(variant: WasmVariant = 'baseline'): string {
-  return fileURLToPath(new URL(`./${FILES[variant]}`, import.meta.url));
+  return kernelPlatform.location(WASM_FILES[variant]);
 }
 
 /**
  * The variant HHNET_WASM_SIMD asks for: `relaxed`, `baseline`, or unset/`auto` (relaxed when this
  * runtime accepts it, else baseline).
  */
-export function variantFromEnv(env: NodeJS.ProcessEnv = process.env): WasmVariant | 'auto' {
+export function variantFromEnv(env: EnvVars = envVars()): WasmVariant | 'auto' {
   const raw = env.HHNET_WASM_SIMD?.trim().toLowerCase();
   if (!raw || raw === 'auto') return 'auto';
   if (raw === 'relaxed' || raw === 'baseline') return raw;
@@ -202,31 +206,31 @@ export function variantFromEnv(env: NodeJS.ProcessEnv = process.env): WasmVarian
 
 const compiled = new Map<WasmVariant, WasmModule>();
 
-function readModuleBytes(variant: WasmVariant): Buffer {
+function readModuleBytes(variant: WasmVariant): Uint8Array {
   const path = wasmPath(variant);
+  let bytes: Uint8Array | null;
   try {
-    return fs.readFileSync(path);
+    bytes = kernelPlatform.readFile(WASM_FILES[variant]);
   } catch (err) {
     throw new Error(
-      `wasm backend: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); ` +
-        'run `npm run build` (its build:wasm step compiles assembly/ with AssemblyScript)',
+      `wasm backend: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
     );
   }
+  if (!bytes)
+    throw new Error(
+      `wasm backend: ${path} is missing; ` +
+        'run `npm run build` (its build:wasm step compiles assembly/ with AssemblyScript)',
+    );
+  return bytes;
 }
 
 /**
- * Whether this runtime validates the relaxed build. Node 20's V8 ships relaxed SIMD behind
- * --experimental-wasm-relaxed-simd (finished and on by default from V8 11.4): the flag is set
- * here, before any relaxed module is compiled, and applies to worker threads too.
+ * Whether this runtime validates the relaxed build; where it does not, the platform's switch for
+ * it (Node 20: a V8 flag) is tried once, before any relaxed module is compiled.
  */
 function acceptsRelaxed(bytes: Uint8Array): boolean {
   if (wasmApi.validate(bytes)) return true;
-  try {
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
-  return wasmApi.validate(bytes);
+  return kernelPlatform.enableRelaxedSimd() && wasmApi.validate(bytes);
 }
 
 function compile(variant: WasmVariant, bytes: Uint8Array): WasmModule {
@@ -235,7 +239,7 @@ function compile(variant: WasmVariant, bytes: Uint8Array): WasmModule {
     module = new wasmApi.Module(bytes);
   } catch (err) {
     throw new Error(
-      `wasm backend: ${wasmPath(variant)} is not a valid module for this Node (${String(err)})`,
+      `wasm backend: ${wasmPath(variant)} is not a valid module for this runtime (${String(err)})`,
     );
   }
   compiled.set(variant, module);
@@ -252,7 +256,7 @@ function relaxedModule(): WasmModule | null {
 
 function relaxedUnsupported(): Error {
   return new Error(
-    `wasm backend: this runtime (node ${process.version}) does not accept relaxed SIMD; ` +
+    `wasm backend: this runtime (${kernelPlatform.runtime}) does not accept relaxed SIMD; ` +
       'unset HHNET_WASM_SIMD or set it to baseline',
   );
 }

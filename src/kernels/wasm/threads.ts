@@ -9,11 +9,12 @@
  * stalling the call. Spiking-kernel and Adam jobs update memory in place, so for them the main
  * thread waits for every chunk instead. Before the operand memory is written again, it waits for
  * INFLIGHT = 0, with a timeout (never forever). Workers are unref()'d, so they never keep Node
- * alive.
+ * alive. The caller waits with Atomics.wait, so in a browser the backend runs in a Web Worker.
  */
-import { Worker } from 'node:worker_threads';
 import { CONTROL_BYTES } from './arena.js';
 import { KernelExports } from './module.js';
+import type { KernelWorker } from './platform-types.js';
+import { kernelPlatform } from './platform.js';
 import { WasmMemory, WasmModule } from './wasm-api.js';
 
 /** What a worker receives at start-up. */
@@ -181,7 +182,7 @@ function spinUntil(done: () => boolean, ms: number): boolean {
 }
 
 export class WorkerPool {
-  private readonly workers: Worker[] = [];
+  private readonly workers: KernelWorker[] = [];
   private readonly started: Promise<void>;
   private alive: number;
 
@@ -190,15 +191,9 @@ export class WorkerPool {
     this.alive = scratchPtrs.length;
     for (const scratchPtr of scratchPtrs) {
       const init: WorkerInit = { module, memory, controlPtr, scratchPtr };
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-      ready.push(
-        new Promise<void>((resolve) => {
-          worker.once('message', () => resolve());
-          worker.once('exit', () => resolve());
-        }),
-      );
-      worker.on('error', () => undefined); // surfaces as 'exit'; the main thread covers its chunks
-      worker.once('exit', () => {
+      const worker = kernelPlatform.startWorker(init);
+      ready.push(worker.started);
+      worker.onExit(() => {
         this.alive--;
       });
       worker.unref();
@@ -226,6 +221,6 @@ export class WorkerPool {
   /** Terminates the workers; the pool is unusable afterwards. */
   close(): void {
     this.alive = 0;
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.workers) w.terminate();
   }
 }

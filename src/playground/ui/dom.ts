@@ -1,0 +1,67 @@
+/** DOM helpers for the playground pages. */
+
+/** An element with attributes and children. */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** A labelled form field: <label for=id>text</label> + the control, in one row. */
+export function field(
+  text: string,
+  control: HTMLInputElement | HTMLSelectElement,
+  hint?: string,
+): HTMLElement {
+  const row = el('div', { class: 'field' }, el('label', { for: control.id }, text), control);
+  if (hint) {
+    const id = `${control.id}-hint`;
+    row.append(el('small', { id }, hint));
+    control.setAttribute('aria-describedby', id);
+  }
+  return row;
+}
+
+export function select(id: string, options: readonly string[], value: string): HTMLSelectElement {
+  const s = el('select', { id, name: id });
+  for (const o of options) s.append(el('option', { value: o }, o));
+  s.value = value;
+  return s;
+}
+
+export function numberInput(
+  id: string,
+  value: number | undefined,
+  attrs: Record<string, string> = {},
+): HTMLInputElement {
+  const input = el('input', { id, name: id, type: 'number', step: 'any', ...attrs });
+  input.value = value === undefined ? '' : String(value);
+  return input;
+}
+
+/** Shows the page's message (role=alert) or hides it when text is empty. */
+export function showMessage(text: string): void {
+  const box = document.getElementById('message') as HTMLElement;
+  box.textContent = text;
+  box.hidden = text === '';
+}
+
+/** data-status on <body>: what scripts and tests wait for. */
+export function setStatus(status: 'loading' | 'running' | 'done' | 'error'): void {
+  document.body.dataset.status = status;
+}
+
+/** Offers text as a file download. */
+export function download(name: string, text: string, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,41 @@
+/** The playground's pages (bundled as app.js): ?page=neuron (default) or ?page=train. */
+import { el, setStatus, showMessage } from './dom.js';
+import { EngineClient } from './engine-client.js';
+import { mountNeuronLab } from './neuron-lab.js';
+
+const PAGES: Record<string, { title: string; mount(root: HTMLElement, engine: EngineClient): void }> = {
+  neuron: { title: 'Neuron lab', mount: mountNeuronLab },
+};
+
+function main(): void {
+  const root = document.getElementById('app') as HTMLElement;
+  const page = new URLSearchParams(location.search).get('page') ?? 'neuron';
+  const nav = document.getElementById('nav') as HTMLElement;
+  nav.replaceChildren(
+    ...Object.entries(PAGES).map(([name, p]) =>
+      el('a', { href: `?page=${name}`, ...(name === page ? { 'aria-current': 'page' } : {}) }, p.title),
+    ),
+  );
+  const chosen = PAGES[page];
+  if (!chosen) {
+    showMessage(`URL value page=${page} is not a page (${Object.keys(PAGES).join(', ')})`);
+    setStatus('error');
+    return;
+  }
+  document.title = `${chosen.title} · hhnet`;
+  const engine = new EngineClient();
+  engine.ready.then(
+    (info) => {
+      (document.getElementById('engine') as HTMLElement).textContent =
+        `engine: ${info.backend}${info.isolated ? ', cross-origin isolated' : ''}`;
+    },
+    (err: Error) => {
+      showMessage(err.message);
+      setStatus('error');
+    },
+  );
+  chosen.mount(root, engine);
+}
+
+setStatus('loading');
+main();

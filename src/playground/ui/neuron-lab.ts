@@ -1,0 +1,239 @@
+/**
+ * The neuron lab page: a model and a stimulus from the form (or the URL, which always holds the
+ * page's state), run by the engine worker as `hhnet simulate` would, V traces and a spike raster
+ * on canvases, HH and tv-LIF2HH overlaid on request, and simulation.json to download.
+ */
+import { INTEGRATORS } from '../../neurons/types.js';
+import { defaultDt, inputUnitOf, modelDescription, modelNames } from '../../sim/registry.js';
+import { STIMULUS_OPTIONS_OF } from '../../sim/simulation-job.js';
+import { STIMULUS_KINDS } from '../../sim/stimulus.js';
+import {
+  LAB_LIMITS,
+  OVERLAY_PARTNER,
+  labCommand,
+  labRequest,
+  neuronQuery,
+  optionParam,
+  parseNeuronQuery,
+} from '../neuron-query.js';
+import type { NeuronLabState } from '../neuron-query.js';
+import { download, el, field, numberInput, select, setStatus, showMessage } from './dom.js';
+import type { EngineClient } from './engine-client.js';
+import { drawRaster, drawSeries } from './plot.js';
+import type { RasterRow, Series } from './plot.js';
+
+const COLORS = { main: '#1f5fa8', overlay: '#d4572a', input: '#2c8a4b' };
+
+/** What the last run left for the download button and for scripts (window.hhnetLab). */
+interface LabResult {
+  json: unknown;
+  text: string;
+  ms: number;
+  backend: string;
+}
+
+declare global {
+  interface Window {
+    hhnetLab?: LabResult;
+  }
+}
+
+export function mountNeuronLab(root: HTMLElement, engine: EngineClient): void {
+  const parsed = parseNeuronQuery(new URLSearchParams(location.search));
+  let state = parsed.state;
+  // novalidate: the page's own checks (the URL's) give the message, also for values the browser would block.
+  const form = el('form', { id: 'lab-form', 'aria-label': 'simulation settings', novalidate: '' });
+  const model = select('model', modelNames(), state.model);
+  const stimulus = select('stimulus', STIMULUS_KINDS, state.stimulus);
+  const integrator = select('integrator', INTEGRATORS, state.integrator);
+  const duration = numberInput('duration', state.duration, { min: '0', max: String(LAB_LIMITS.maxDuration) });
+  const dt = numberInput('dt', state.dt, { min: '0', max: String(LAB_LIMITS.maxDt) });
+  const neurons = numberInput('neurons', state.neurons, {
+    min: '1',
+    max: String(LAB_LIMITS.maxNeurons),
+    step: '1',
+  });
+  const overlay = el('input', { id: 'overlay', name: 'overlay', type: 'checkbox' });
+  const options = el('div', { class: 'options' });
+  const about = el('p', { class: 'about', id: 'model-about' });
+  const run = el('button', { type: 'submit', id: 'run' }, 'Run');
+  const save = el('button', { type: 'button', id: 'download', disabled: '' }, 'Download JSON');
+  const progress = el('progress', {
+    id: 'progress',
+    max: '1',
+    value: '0',
+    'aria-label': 'simulation progress',
+  });
+  const status = el('p', { id: 'run-status', role: 'status', 'aria-live': 'polite' });
+  const command = el('code', { id: 'command' });
+  const traces = el('canvas', { id: 'traces', role: 'img', 'aria-label': 'membrane potential over time' });
+  const raster = el('canvas', { id: 'raster', role: 'img', 'aria-label': 'spike raster' });
+  const summary = el('p', { id: 'summary' });
+
+  /** One number field per option the chosen stimulus reads (blank: its default). */
+  function renderOptions(values: NeuronLabState['options']): void {
+    options.replaceChildren(
+      ...STIMULUS_OPTIONS_OF[stimulus.value].map((key) =>
+        field(optionParam(key), numberInput(`opt-${optionParam(key)}`, values[key]), 'blank: default'),
+      ),
+    );
+  }
+
+  function syncModel(): void {
+    overlay.disabled = !(model.value in OVERLAY_PARTNER);
+    const partner = OVERLAY_PARTNER[model.value];
+    overlay.title = partner ? `also run ${partner} with the same input` : 'only for hh and tvlif2hh';
+    about.textContent = modelDescription(model.value);
+  }
+
+  /** The form as a query, so the form and the URL go through the same checks. */
+  function formQuery(): URLSearchParams {
+    const q = new URLSearchParams({
+      model: model.value,
+      stimulus: stimulus.value,
+      duration: duration.value,
+      dt: dt.value,
+      integrator: integrator.value,
+      neurons: neurons.value,
+      overlay: overlay.checked && !overlay.disabled ? '1' : '0',
+    });
+    for (const input of options.querySelectorAll('input'))
+      if (input.value.trim() !== '') q.set(input.id.replace(/^opt-/, ''), input.value);
+    return q;
+  }
+
+  async function simulate(): Promise<void> {
+    setStatus('running');
+    run.disabled = true;
+    progress.value = 0;
+    status.textContent = `running ${state.model}…`;
+    try {
+      const info = await engine.ready;
+      const partner = state.overlay ? OVERLAY_PARTNER[state.model] : undefined;
+      const reply = await engine.run(
+        { kind: 'simulate', request: labRequest(state), overlay: partner },
+        (f) => {
+          progress.value = f;
+        },
+      );
+      progress.value = 1;
+      window.hhnetLab = { json: reply.json, text: reply.text, ms: reply.ms, backend: info.backend };
+      save.disabled = false;
+      draw(reply);
+      status.textContent = `${state.model}: ${reply.json.steps} steps in ${(reply.ms / 1000).toFixed(2)} s on ${info.backend}`;
+      setStatus('done');
+    } catch (err) {
+      status.textContent = '';
+      showMessage(`The simulation failed: ${(err as Error).message}`);
+      setStatus('error');
+    } finally {
+      run.disabled = false;
+    }
+  }
+
+  function draw(reply: Awaited<ReturnType<EngineClient['run']>>): void {
+    const { json } = reply;
+    const series: Series[] = json.traces.v.map((v, j) => ({
+      label: `${json.model}${json.traces.v.length > 1 ? ` #${json.traces.recordedNeurons[j]}` : ''}`,
+      color: COLORS.main,
+      t: json.traces.t,
+      y: v,
+    }));
+    const rows: RasterRow[] = json.spikeTimes.map((spikes, i) => ({
+      label: `${json.model} #${i}`,
+      color: COLORS.main,
+      spikes,
+    }));
+    if (reply.overlay) {
+      const o = reply.overlay;
+      o.v.forEach((v) => series.push({ label: o.model, color: COLORS.overlay, t: o.t, y: v, dash: [6, 4] }));
+      o.spikeTimes.forEach((spikes, i) =>
+        rows.push({ label: `${o.model} #${i}`, color: COLORS.overlay, spikes }),
+      );
+    }
+    drawSeries(traces, series, json.duration, 'V (mV)');
+    drawRaster(raster, rows, json.duration);
+    const counts = rows.map((r) => r.spikes.length);
+    const total = counts.reduce((a, b) => a + b, 0);
+    summary.textContent =
+      `${total} spikes: ` +
+      rows
+        .slice(0, 8)
+        .map(
+          (r, i) =>
+            `${r.label} ${counts[i]}${r.spikes.length ? ` (first at ${r.spikes[0].toFixed(2)} ms)` : ''}`,
+        )
+        .join('; ') +
+      (rows.length > 8 ? '; …' : '') +
+      (reply.input ? `. Input ${reply.input[0]} ${inputUnitOf(json.model)} at t = 0.` : '.');
+  }
+
+  function showState(): void {
+    command.textContent = labCommand(state);
+    history.replaceState(null, '', `?${neuronQuery(state).toString()}`);
+  }
+
+  model.addEventListener('change', () => {
+    dt.value = String(defaultDt(model.value));
+    syncModel();
+  });
+  stimulus.addEventListener('change', () => renderOptions({}));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const checked = parseNeuronQuery(formQuery());
+    showMessage(checked.problems.join('\n'));
+    if (checked.problems.length) {
+      setStatus('error');
+      return;
+    }
+    state = checked.state;
+    showState();
+    void simulate();
+  });
+  save.addEventListener('click', () => {
+    if (window.hhnetLab) download('simulation.json', window.hhnetLab.text);
+  });
+
+  overlay.checked = state.overlay;
+  renderOptions(state.options);
+  syncModel();
+  form.append(
+    el(
+      'fieldset',
+      {},
+      el('legend', {}, 'Neuron'),
+      field('model', model),
+      about,
+      field('integrator', integrator),
+      field('dt (ms)', dt),
+      field('duration (ms)', duration),
+      field('neurons', neurons),
+      el(
+        'div',
+        { class: 'field check' },
+        overlay,
+        el('label', { for: 'overlay' }, 'overlay HH and tv-LIF2HH'),
+      ),
+    ),
+    el('fieldset', {}, el('legend', {}, 'Stimulus'), field('kind', stimulus), options),
+    el('div', { class: 'actions' }, run, save, progress),
+  );
+  root.replaceChildren(
+    el('h1', {}, 'Neuron lab'),
+    form,
+    status,
+    el('p', { class: 'command' }, 'Same as: ', command),
+    traces,
+    raster,
+    summary,
+  );
+  if (parsed.problems.length) {
+    // Out-of-range URL values fell back to their defaults: say so, and wait for the user.
+    showMessage(parsed.problems.join('\n'));
+    command.textContent = labCommand(state);
+    setStatus('error');
+    return;
+  }
+  showState();
+  void simulate();
+}
