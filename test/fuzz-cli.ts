@@ -17,6 +17,7 @@ import {
   fraction,
   integer,
   integratorName,
+  portNumber,
   nonNegativeInt,
   nonNegativeList,
   nonNegativeNumber,
@@ -74,6 +75,8 @@ const PARSERS = new Map<unknown, Domain>([
   [numberList, 'numberList'],
   [nonNegativeList, 'nonNegativeList'],
   [integratorName, 'choice'],
+  // 0..65535 (0: any free port) lies within the non-negative integers.
+  [portNumber, 'nonNegativeInt'],
 ]);
 
 /**
