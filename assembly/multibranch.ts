@@ -204,58 +204,104 @@ function signOf(x: v128): v128 {
   return f64x2.sub(pos, neg);
 }
 
+// The call's arguments and what both kernels derive from them, set by unpack() (module globals:
+// one place reads the record; the kernels run one call at a time per thread's instance).
+let BN: i32 = 0;
+let N: i32 = 0;
+let K: i32 = 0;
+let T: i32 = 0;
+let kind: i32 = 0;
+let R: i32 = 1;
+let S: i32 = 0; // saved floats per unit and step
+let inW: i32 = 0; // input floats per sample
+let frame: i32 = 0; // input floats per time-varying frame
+let soma = false;
+let active = false;
+let tv = false;
+let rate = false;
+let smooth = false;
+let save = false;
+let input: usize = 0;
+let out: usize = 0;
+let state: usize = 0;
+let coupling: usize = 0;
+let leak: usize = 0;
+let gradOut: usize = 0;
+let gradInput: usize = 0;
+let gradCoupling: usize = 0;
+let gradLeak: usize = 0;
+let scratch: usize = 0;
+let dt: f64 = 0;
+let th: f64 = 0;
+let cut: f64 = 0;
+let p: f64 = 0;
+let Er: f64 = 0;
+let Kv: v128 = f64x2.splat(0); // k = dt/C
+let KIN: v128 = f64x2.splat(0); // k·inputScale
+let NDT: v128 = f64x2.splat(0); // −dt
+const ONE: v128 = f64x2.splat(1);
+let GNA: v128 = f64x2.splat(0);
+let GK: v128 = f64x2.splat(0);
+let GL: v128 = f64x2.splat(0);
+let ENA: v128 = f64x2.splat(0);
+let EKV: v128 = f64x2.splat(0);
+let GLEL: v128 = f64x2.splat(0); // gL·EL
+let ER: v128 = f64x2.splat(0);
+let M0: v128 = f64x2.splat(0);
+let H0: v128 = f64x2.splat(0);
+let N0: v128 = f64x2.splat(0);
+
+function unpack(rec: usize): void {
+  BN = int(rec, I_BN);
+  N = int(rec, I_N);
+  K = int(rec, I_K);
+  T = int(rec, I_T);
+  const flags = int(rec, I_FLAGS);
+  kind = int(rec, I_KIND);
+  soma = int(rec, I_SOMA) != 0;
+  active = int(rec, I_ACTIVE) != 0;
+  input = <usize>int(rec, I_INPUT);
+  out = <usize>int(rec, I_OUT);
+  state = <usize>int(rec, I_STATE);
+  coupling = <usize>int(rec, I_COUPLING);
+  leak = <usize>int(rec, I_LEAK);
+  gradOut = <usize>int(rec, I_GRAD_OUT);
+  gradInput = <usize>int(rec, I_GRAD_INPUT);
+  gradCoupling = <usize>int(rec, I_GRAD_COUPLING);
+  gradLeak = <usize>int(rec, I_GRAD_LEAK);
+  scratch = <usize>int(rec, I_SCRATCH);
+  tv = (flags & F_TV) != 0;
+  rate = (flags & F_RATE) != 0;
+  smooth = (flags & F_SMOOTH) != 0;
+  save = (flags & F_SAVE) != 0;
+  R = repeatOf(flags);
+  dt = num(rec, X_DT);
+  th = num(rec, X_TH);
+  cut = num(rec, X_CUT);
+  p = num(rec, X_P);
+  Er = num(rec, X_V0);
+  const k = dt / num(rec, X_C);
+  S = 4 + K + (active ? 3 * K : 0);
+  inW = (K + (soma ? 1 : 0)) * N;
+  frame = (BN / N) * inW;
+  Kv = f64x2.splat(k);
+  KIN = f64x2.splat(k * num(rec, X_INPUT_SCALE));
+  NDT = f64x2.splat(-dt);
+  GNA = f64x2.splat(num(rec, X_GNA));
+  GK = f64x2.splat(num(rec, X_GK));
+  GL = f64x2.splat(num(rec, X_GL));
+  ENA = f64x2.splat(num(rec, X_ENA));
+  EKV = f64x2.splat(num(rec, X_EK));
+  GLEL = f64x2.mul(GL, f64x2.splat(num(rec, X_EL)));
+  ER = f64x2.splat(Er);
+  M0 = f64x2.splat(num(rec, X_M0));
+  H0 = f64x2.splat(num(rec, X_H0));
+  N0 = f64x2.splat(num(rec, X_N0));
+}
+
 /** The forward over units [u0, u1) (pairs from u0; the host passes [0, B·N) or even chunks). */
 export function multiBranchForward(rec: usize, u0: i32, u1: i32): void {
-  const BN = int(rec, I_BN);
-  const N = int(rec, I_N);
-  const K = int(rec, I_K);
-  const T = int(rec, I_T);
-  const flags = int(rec, I_FLAGS);
-  const kind = int(rec, I_KIND);
-  const soma = int(rec, I_SOMA) != 0;
-  const active = int(rec, I_ACTIVE) != 0;
-  const input = <usize>int(rec, I_INPUT);
-  const out = <usize>int(rec, I_OUT);
-  const state = <usize>int(rec, I_STATE);
-  const coupling = <usize>int(rec, I_COUPLING);
-  const leak = <usize>int(rec, I_LEAK);
-  const scratch = <usize>int(rec, I_SCRATCH);
-  const tv = (flags & F_TV) != 0;
-  const rate = (flags & F_RATE) != 0;
-  const smooth = (flags & F_SMOOTH) != 0;
-  const save = (flags & F_SAVE) != 0;
-  const R = repeatOf(flags);
-  const C = num(rec, X_C);
-  const gNa = num(rec, X_GNA);
-  const gK = num(rec, X_GK);
-  const gL = num(rec, X_GL);
-  const ENa = num(rec, X_ENA);
-  const EK = num(rec, X_EK);
-  const EL = num(rec, X_EL);
-  const dt = num(rec, X_DT);
-  const th = num(rec, X_TH);
-  const cut = num(rec, X_CUT);
-  const p = num(rec, X_P);
-  const k = dt / C;
-  const kIn = k * num(rec, X_INPUT_SCALE);
-  const Er = num(rec, X_V0);
-  const S = 4 + K + (active ? 3 * K : 0);
-  const inW = (K + (soma ? 1 : 0)) * N;
-  const frame = (BN / N) * inW;
-  const Kv = f64x2.splat(k);
-  const KIN = f64x2.splat(kIn);
-  const NDT = f64x2.splat(-dt);
-  const ONE = f64x2.splat(1);
-  const GNA = f64x2.splat(gNa);
-  const GK = f64x2.splat(gK);
-  const GL = f64x2.splat(gL);
-  const ENA = f64x2.splat(ENa);
-  const EKV = f64x2.splat(EK);
-  const GLEL = f64x2.mul(GL, f64x2.splat(EL));
-  const ER = f64x2.splat(Er);
-  const M0 = f64x2.splat(num(rec, X_M0));
-  const H0 = f64x2.splat(num(rec, X_H0));
-  const N0 = f64x2.splat(num(rec, X_N0));
+  unpack(rec);
   // Per-branch arrays: |gc|, |gL_b|, V_b, I_b (k·inputScale·input), gates m_b, h_b, n_b.
   const GC = 0;
   const GLB = 1;
@@ -394,53 +440,10 @@ export function multiBranchForward(rec: usize, u0: i32, u1: i32): void {
  * so a caller splitting the units between threads must give each its own coupling gradients.
  */
 export function multiBranchBackward(rec: usize, u0: i32, u1: i32): void {
-  const BN = int(rec, I_BN);
-  const N = int(rec, I_N);
-  const K = int(rec, I_K);
-  const T = int(rec, I_T);
-  const flags = int(rec, I_FLAGS);
-  const kind = int(rec, I_KIND);
-  const soma = int(rec, I_SOMA) != 0;
-  const active = int(rec, I_ACTIVE) != 0;
-  const state = <usize>int(rec, I_STATE);
-  const coupling = <usize>int(rec, I_COUPLING);
-  const leak = <usize>int(rec, I_LEAK);
-  const gradOut = <usize>int(rec, I_GRAD_OUT);
-  const gradInput = <usize>int(rec, I_GRAD_INPUT);
-  const gradCoupling = <usize>int(rec, I_GRAD_COUPLING);
-  const gradLeak = <usize>int(rec, I_GRAD_LEAK);
-  const scratch = <usize>int(rec, I_SCRATCH);
-  const tv = (flags & F_TV) != 0;
-  const rate = (flags & F_RATE) != 0;
-  const R = repeatOf(flags);
-  const C = num(rec, X_C);
-  const gNa = num(rec, X_GNA);
-  const gK = num(rec, X_GK);
-  const gL = num(rec, X_GL);
-  const ENa = num(rec, X_ENA);
-  const EK = num(rec, X_EK);
-  const dt = num(rec, X_DT);
-  const th = num(rec, X_TH);
-  const p = num(rec, X_P);
-  const k = dt / C;
-  const kIn = k * num(rec, X_INPUT_SCALE);
-  const Er = num(rec, X_V0);
-  const S = 4 + K + (active ? 3 * K : 0);
-  const inW = (K + (soma ? 1 : 0)) * N;
-  const frame = (BN / N) * inW;
+  unpack(rec);
   const frames = T / R;
-  const Kv = f64x2.splat(k);
-  const KIN = f64x2.splat(kIn);
   const DT = f64x2.splat(dt);
-  const NDT = f64x2.splat(-dt);
-  const ONE = f64x2.splat(1);
   const Z = f64x2.splat(0);
-  const GNA = f64x2.splat(gNa);
-  const GK = f64x2.splat(gK);
-  const GL = f64x2.splat(gL);
-  const ENA = f64x2.splat(ENa);
-  const EKV = f64x2.splat(EK);
-  const ER = f64x2.splat(Er);
   const TH = f64x2.splat(th);
   const P = f64x2.splat(p);
   const NP = f64x2.splat(-p);
@@ -448,9 +451,6 @@ export function multiBranchBackward(rec: usize, u0: i32, u1: i32): void {
   const CA = f64x2.splat((Math.PI * p) / 2);
   const THREE = f64x2.splat(3);
   const FOUR = f64x2.splat(4);
-  const M0 = f64x2.splat(num(rec, X_M0));
-  const H0 = f64x2.splat(num(rec, X_H0));
-  const N0 = f64x2.splat(num(rec, X_N0));
   const INVT = 1 / <f64>T;
   // Per-branch arrays (f64x2 slots): |gc|, |gL_b|, their signs, λV_b, Σu_b·λV_b, dL/d|gc|,
   // dL/d|gL_b|, V_b before the step, then three of λ (m_b, h_b, n_b) and three of their values.

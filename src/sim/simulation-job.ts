@@ -99,7 +99,7 @@ export function planSimulation(request: SimulationRequest): SimulationPlan {
   return {
     request,
     dt,
-    discrete: request.model === 'slif2hh' || decl?.time === 'discrete',
+    discrete: decl?.time === 'discrete',
     discreteStep: decl?.time === 'discrete' ? decl.timeBase : undefined,
     stochastic: STOCHASTIC_STIMULI.includes(request.stimulus),
     interval: request.recordInterval ?? Math.max(dt, request.duration / 4000),
