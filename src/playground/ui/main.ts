@@ -2,9 +2,11 @@
 import { el, setStatus, showMessage } from './dom.js';
 import { EngineClient } from './engine-client.js';
 import { mountNeuronLab } from './neuron-lab.js';
+import { mountTrainPage } from './train-page.js';
 
 const PAGES: Record<string, { title: string; mount(root: HTMLElement, engine: EngineClient): void }> = {
   neuron: { title: 'Neuron lab', mount: mountNeuronLab },
+  train: { title: 'Train', mount: mountTrainPage },
 };
 
 function main(): void {
