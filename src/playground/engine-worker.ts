@@ -3,7 +3,14 @@
  * wasm backend may block on its threads, and answers the pages' requests (protocol.ts). A
  * training run yields between batches, so a stop request is seen after the batch in progress.
  */
-import { backendDescription, getBackend } from '../kernels/index.js';
+import {
+  MAX_THREADS,
+  backendDescription,
+  createWasmBackend,
+  getBackend,
+  registerBackend,
+  setBackend,
+} from '../kernels/index.js';
 import { KERNEL_FILES } from '../kernels/wasm/files.js';
 import { preloadKernelFiles } from '../kernels/wasm/platform.browser.js';
 import { inputTrace, planSimulation, runPlan, simulationJson } from '../sim/simulation-job.js';
@@ -126,7 +133,12 @@ async function handle(message: EngineRequest): Promise<void> {
 
 async function start(): Promise<void> {
   await preloadKernelFiles(KERNEL_FILES);
-  getBackend(); // the wasm backend where it loads (needs cross-origin isolation), else js
+  // ?threads=N on the worker's URL (the page passes its own): the wasm backend's thread count.
+  const threads = Number(new URL(import.meta.url).searchParams.get('threads') ?? NaN);
+  if (Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS) {
+    registerBackend('wasm', () => createWasmBackend({ threads }));
+    setBackend('wasm');
+  } else getBackend(); // the wasm backend where it loads (needs cross-origin isolation), else js
   scope.onmessage = (event) => void handle(event.data);
   scope.postMessage({
     kind: 'ready',

@@ -24,8 +24,11 @@ export class EngineClient {
     { resolve(r: Result): void; reject(e: Error): void; onEvent?: (e: JobEvent) => void }
   >();
 
-  constructor() {
-    this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), {
+  /** threads: the wasm backend's thread count (default: the engine's, min(cores, 4)). */
+  constructor(threads?: number) {
+    const url = new URL('./engine-worker.js', import.meta.url);
+    if (threads !== undefined) url.searchParams.set('threads', String(threads));
+    this.worker = new Worker(url, {
       type: 'module',
       name: 'hhnet engine',
     });

@@ -1,4 +1,5 @@
 /** The playground's pages (bundled as app.js): ?page=neuron (default) or ?page=train. */
+import { MAX_THREADS } from '../../kernels/wasm/index.js';
 import { el, setStatus, showMessage } from './dom.js';
 import { EngineClient } from './engine-client.js';
 import { mountNeuronLab } from './neuron-lab.js';
@@ -8,6 +9,17 @@ const PAGES: Record<string, { title: string; mount(root: HTMLElement, engine: En
   neuron: { title: 'Neuron lab', mount: mountNeuronLab },
   train: { title: 'Train', mount: mountTrainPage },
 };
+
+/** ?threads=N: the engine's thread count (1 to MAX_THREADS); anything else keeps its default. */
+function threadsOf(raw: string | null): number | undefined {
+  if (raw === null) return undefined;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) return n;
+  showMessage(
+    `URL value threads=${raw} is not an integer from 1 to ${MAX_THREADS}; using the default instead`,
+  );
+  return undefined;
+}
 
 function main(): void {
   const root = document.getElementById('app') as HTMLElement;
@@ -25,7 +37,7 @@ function main(): void {
     return;
   }
   document.title = `${chosen.title} · hhnet`;
-  const engine = new EngineClient();
+  const engine = new EngineClient(threadsOf(new URLSearchParams(location.search).get('threads')));
   engine.ready.then(
     (info) => {
       (document.getElementById('engine') as HTMLElement).textContent =
