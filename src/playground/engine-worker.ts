@@ -32,6 +32,7 @@ function simulate(id: number, job: SimulateJob, report: (e: JobEvent) => void): 
   const started = performance.now();
   const plan = planSimulation(job.request);
   const { pop, result } = runPlan(plan, { onProgress: (fraction) => report({ kind: 'progress', fraction }) });
+  const ms = performance.now() - started;
   const json = simulationJson(plan, pop, result);
   const input = inputTrace(plan, result);
   let overlay: OverlayRun | undefined;
@@ -47,7 +48,7 @@ function simulate(id: number, job: SimulateJob, report: (e: JobEvent) => void): 
     text: jsonText(json),
     input,
     overlay,
-    ms: performance.now() - started,
+    ms,
   };
 }
 

@@ -25,7 +25,7 @@ export interface SimulateResult {
   /** Input current of neuron 0 at the trace times (absent for stochastic inputs). */
   input?: number[];
   overlay?: OverlayRun;
-  /** Wall time of the run(s), ms. */
+  /** Wall time of the main model's run (planned and simulated, not the JSON), ms. */
   ms: number;
 }
 
