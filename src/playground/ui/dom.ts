@@ -51,6 +51,13 @@ export function showMessage(text: string): void {
   box.hidden = text === '';
 }
 
+/** Shows a note about how the page runs (not an error). */
+export function showNote(text: string): void {
+  const box = document.getElementById('note') as HTMLElement;
+  box.textContent = text;
+  box.hidden = text === '';
+}
+
 /** data-status on <body>: what scripts and tests wait for. */
 export function setStatus(status: 'loading' | 'running' | 'done' | 'error'): void {
   document.body.dataset.status = status;

@@ -1,6 +1,6 @@
 /** The playground's pages (bundled as app.js): ?page=neuron (default) or ?page=train. */
 import { MAX_THREADS } from '../../kernels/wasm/index.js';
-import { el, setStatus, showMessage } from './dom.js';
+import { el, setStatus, showMessage, showNote } from './dom.js';
 import { EngineClient } from './engine-client.js';
 import { mountNeuronLab } from './neuron-lab.js';
 import { mountTrainPage } from './train-page.js';
@@ -42,6 +42,13 @@ function main(): void {
     (info) => {
       (document.getElementById('engine') as HTMLElement).textContent =
         `engine: ${info.backend}${info.isolated ? ', cross-origin isolated' : ''}`;
+      if (!info.isolated)
+        showNote(
+          'This page is not cross-origin isolated, so the wasm kernels (which share memory with their ' +
+            'threads) cannot run: hhnet runs on its plain-JavaScript reference (float64; as `--backend js` ' +
+            'on the command line). Serve the playground with `hhnet serve`, or with the headers ' +
+            'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.',
+        );
     },
     (err: Error) => {
       showMessage(err.message);
