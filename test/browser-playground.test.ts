@@ -3,10 +3,10 @@
 // simulation with no console errors, its Download JSON is byte for byte the simulation.json of
 // `hhnet simulate` with the same parameters, and a bad URL value shows a message and leaves the
 // page usable; the train page's losses over 10 steps equal Node's training loop bit for bit, with
-// and without threads. HHNET_SCREENSHOT=1 also saves docs/img/playground.png for the README.
+// and without threads, and its model.safetensors is Node's. HHNET_SCREENSHOT=1 also saves docs/img/playground.png for the README.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,7 +188,7 @@ test('neuron lab with the HH and tv-LIF2HH overlay (and the README screenshot)',
 async function nodeLosses(
   model: string,
   seed: number,
-): Promise<{ losses: number[]; acc1: number; acc2: number }> {
+): Promise<{ losses: number[]; acc1: number; acc2: number; out: string }> {
   const cfg = resolveTrainConfig({
     ...{ model, dataset: 'multi-mnist', epochs: 1, batch: 64, seed, T: 4 },
     ...{ limitTrain: 640, limitTest: 128 },
@@ -206,7 +206,7 @@ async function nodeLosses(
     data,
     events: { batch: (b) => void losses.push(b.loss) },
   });
-  return { losses, acc1: epoch.acc1, acc2: epoch.acc2 };
+  return { losses, acc1: epoch.acc1, acc2: epoch.acc2, out };
 }
 
 interface BrowserTraining {
@@ -239,6 +239,23 @@ for (const [model, threads] of [
         assert.deepEqual([run.epochs[0].acc1, run.epochs[0].acc2], [node.acc1, node.acc2]);
         // lif-fc learns slowly at the study's learning rate; hh-fc's loss falls within these steps.
         if (model === 'hh-fc') assert.ok(run.losses[9] < run.losses[0], 'the loss falls');
+        if (model === 'hh-fc' && threads === undefined) {
+          // The trained model as the page saves it: Node's model.safetensors, byte for byte, which
+          // `hhnet evaluate` accepts.
+          const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download-model')]);
+          assert.equal(file.suggestedFilename(), 'model.safetensors');
+          const bytes = readFileSync((await file.path()) as string);
+          assert.ok(
+            bytes.equals(readFileSync(join(node.out, 'model.safetensors'))),
+            'the same model.safetensors',
+          );
+          const dir = mkdtempSync(join(work, 'browser-model-'));
+          writeFileSync(join(dir, 'model.safetensors'), bytes);
+          const evaluated = await runCli(['evaluate', '--checkpoint', dir, '--json'], { timeoutMs: 120_000 });
+          assert.equal(evaluated.code, 0, evaluated.stderr);
+          const result = JSON.parse(evaluated.stdout) as { model: string; epochs: number; samples: number };
+          assert.deepEqual([result.model, result.epochs, result.samples], ['hh-fc', 1, 128]);
+        }
         assert.deepEqual(errors, []);
       } finally {
         await page.close();

@@ -22,6 +22,7 @@ import {
   nonNegativeNumber,
   numberList,
   positiveInt,
+  portNumber,
   positiveNumber,
 } from '../src/cli/options.js';
 import { encodeSafetensors } from '../src/io/safetensors.js';
@@ -74,6 +75,8 @@ const PARSERS = new Map<unknown, Domain>([
   [numberList, 'numberList'],
   [nonNegativeList, 'nonNegativeList'],
   [integratorName, 'choice'],
+  // ports are integers from 0 up: what the generator must refuse is a subset of the parser's refusals
+  [portNumber, 'nonNegativeInt'],
 ]);
 
 /**

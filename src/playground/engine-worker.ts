@@ -15,7 +15,7 @@ import { KERNEL_FILES } from '../kernels/wasm/files.js';
 import { preloadKernelFiles } from '../kernels/wasm/platform.browser.js';
 import { inputTrace, planSimulation, runPlan, simulationJson } from '../sim/simulation-job.js';
 import { TRAIN_DEFAULTS, withStudyDefaults } from '../train/config-defaults.js';
-import { MultitaskStepper, noiseFor } from '../train/step.js';
+import { MultitaskStepper, modelFileBytes, noiseFor } from '../train/step.js';
 import { jsonText } from '../util/json-text.js';
 import type { EngineReply, EngineRequest, JobEvent, OverlayRun, SimulateJob, TrainJob } from './protocol.js';
 import { multiMnist } from './training-data.js';
@@ -116,6 +116,13 @@ async function train(id: number, job: TrainJob, report: (e: JobEvent) => void): 
   }
 }
 
+function modelFile(id: number): EngineReply {
+  if (!session) throw new Error('nothing has been trained yet');
+  const { stepper } = session;
+  const epochs = stepper.epochsDone;
+  return { id, kind: 'model-file', bytes: modelFileBytes(stepper.model, stepper.cfg, epochs), epochs };
+}
+
 async function handle(message: EngineRequest): Promise<void> {
   if (message.kind === 'stop') {
     stopRequested = true;
@@ -124,9 +131,9 @@ async function handle(message: EngineRequest): Promise<void> {
   const { id } = message;
   const report = (event: JobEvent): void => scope.postMessage({ id, kind: 'event', event });
   try {
-    scope.postMessage(
-      message.kind === 'simulate' ? simulate(id, message, report) : await train(id, message, report),
-    );
+    if (message.kind === 'simulate') scope.postMessage(simulate(id, message, report));
+    else if (message.kind === 'train') scope.postMessage(await train(id, message, report));
+    else scope.postMessage(modelFile(id));
   } catch (err) {
     scope.postMessage({ id, kind: 'error', message: (err as Error).message });
   }

@@ -45,6 +45,19 @@ export interface TrainResult {
   stopped: boolean;
 }
 
+/** The training run's model as `hhnet train multitask` saves it. */
+export interface ModelJob {
+  kind: 'model';
+}
+
+export interface ModelResult {
+  kind: 'model-file';
+  /** model.safetensors, which `hhnet evaluate` accepts. */
+  bytes: Uint8Array;
+  /** Epochs trained to their end. */
+  epochs: number;
+}
+
 /** What a job reports while it runs. */
 export type JobEvent =
   | { kind: 'progress'; fraction: number }
@@ -52,11 +65,11 @@ export type JobEvent =
   | { kind: 'batch'; epoch: number; batch: number; loss: number; samplesPerSec: number }
   | { kind: 'epoch'; epoch: number; loss: number; acc1: number; acc2: number; seconds: number };
 
-export type EngineRequest = { id: number } & (SimulateJob | TrainJob | { kind: 'stop' });
+export type EngineRequest = { id: number } & (SimulateJob | TrainJob | ModelJob | { kind: 'stop' });
 
 export type EngineReply =
   | { kind: 'ready'; backend: string; isolated: boolean }
   | { kind: 'failed'; message: string }
   | { id: number; kind: 'event'; event: JobEvent }
   | { id: number; kind: 'error'; message: string }
-  | ({ id: number } & (SimulateResult | TrainResult));
+  | ({ id: number } & (SimulateResult | TrainResult | ModelResult));

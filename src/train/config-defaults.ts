@@ -27,10 +27,22 @@ export function withStudyDefaults(
   c: Omit<TrainConfig, Optional> & Partial<Pick<TrainConfig, Optional>>,
 ): TrainConfig {
   const d = trainingDefaults(c.model);
+  // One key order wherever the configuration comes from, so the JSON saved with a model is the
+  // same text for the same settings (model.safetensors from a page equals the command line's).
   return {
-    ...c,
+    model: c.model,
+    dataset: c.dataset,
+    epochs: c.epochs,
+    batch: c.batch,
+    seed: c.seed,
+    T: c.T,
+    limitTrain: c.limitTrain,
+    limitTest: c.limitTest,
+    noise: c.noise,
+    dataDir: c.dataDir,
     lr: c.lr ?? d.lr,
     weightDecay: c.weightDecay ?? d.weightDecay,
     milestones: c.milestones ?? d.milestones,
+    gamma: c.gamma,
   };
 }

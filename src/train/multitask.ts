@@ -21,7 +21,15 @@ import { Rng } from '../util/rng.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
 import { TrainConfig, resolveTrainConfig } from './config.js';
 import { checkStepMemory, measureStepMemory } from './limits.js';
-import { applyLoss, batchBuffer, batchLoss, buildModel, evaluateAccuracy, noiseFor } from './step.js';
+import {
+  applyLoss,
+  batchBuffer,
+  batchLoss,
+  buildModel,
+  evaluateAccuracy,
+  modelMetadata,
+  noiseFor,
+} from './step.js';
 import type { LoadedData } from './step.js';
 
 export { buildModel, evaluateAccuracy, noiseFor } from './step.js';
@@ -170,10 +178,7 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
   const every = (opts.checkpointEvery ?? 120) * 1000;
   const writeOutputs = async (): Promise<void> => {
     await saveCheckpoint(opts.out, model, opt, state);
-    await saveModel(opts.out, model, {
-      format: 'pt',
-      hhnet: JSON.stringify({ config: cfg, epochs: state.epochsDone }),
-    });
+    await saveModel(opts.out, model, modelMetadata(cfg, state.epochsDone));
     await writeJsonAtomic(join(opts.out, 'metrics.json'), metricsDocument(cfg, state.history));
   };
 

@@ -13,6 +13,9 @@ import { MultiStepLR } from '../optim/scheduler.js';
 import { noGrad } from '../tensor/autograd.js';
 import { add, argmaxRows, softmaxCrossEntropy } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
+import { encodeSafetensors } from '../io/safetensors-format.js';
+import type { NamedArray } from '../io/safetensors-format.js';
+import type { Module } from '../nn/module.js';
 import { Rng } from '../util/rng.js';
 import type { TrainConfig } from './config.js';
 
@@ -29,6 +32,21 @@ export function noiseFor(cfg: Pick<TrainConfig, 'noise' | 'seed'>): Float32Array
 
 export function buildModel(cfg: TrainConfig): MultitaskModel {
   return createMultitaskModel(cfg.model, new Rng(cfg.seed), { T: cfg.T });
+}
+
+/** A model's parameters by their PyTorch state_dict names. */
+export function modelTensors(model: Module): Map<string, NamedArray> {
+  return new Map(model.namedParameters().map(([n, t]) => [n, { shape: t.shape, data: t.data }]));
+}
+
+/** The metadata of a multi-task model.safetensors: what `hhnet evaluate` rebuilds the model from. */
+export function modelMetadata(cfg: TrainConfig, epochs: number): Record<string, string> {
+  return { format: 'pt', hhnet: JSON.stringify({ config: cfg, epochs }) };
+}
+
+/** model.safetensors of a multi-task run after `epochs` epochs, as bytes. */
+export function modelFileBytes(model: MultitaskModel, cfg: TrainConfig, epochs: number): Uint8Array {
+  return encodeSafetensors(modelTensors(model), modelMetadata(cfg, epochs));
 }
 
 /** The input buffer of a run's batches (reused: backward is done before the next batch). */
@@ -137,6 +155,11 @@ export class MultitaskStepper {
   /** Test accuracy (%) of both heads. */
   evaluate(): { acc1: number; acc2: number } {
     return evaluateAccuracy(this.model, this.data.test, this.data.noise);
+  }
+
+  /** Epochs trained to their end. */
+  get epochsDone(): number {
+    return this.batch === this.sampler.numBatches ? this.epoch : this.epoch - 1;
   }
 
   /** Starts the next epoch (learning-rate schedule included). */

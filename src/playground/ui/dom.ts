@@ -63,9 +63,9 @@ export function setStatus(status: 'loading' | 'running' | 'done' | 'error'): voi
   document.body.dataset.status = status;
 }
 
-/** Offers text as a file download. */
-export function download(name: string, text: string, type = 'application/json'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offers text or bytes as a file download. */
+export function download(name: string, content: string | Uint8Array, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([content as BlobPart], { type }));
   const a = el('a', { href: url, download: name });
   document.body.append(a);
   a.click();

@@ -2,6 +2,8 @@
 import type {
   EngineReply,
   JobEvent,
+  ModelJob,
+  ModelResult,
   SimulateJob,
   SimulateResult,
   TrainJob,
@@ -13,7 +15,7 @@ export interface EngineInfo {
   isolated: boolean;
 }
 
-type Result = SimulateResult | TrainResult;
+type Result = SimulateResult | TrainResult | ModelResult;
 
 export class EngineClient {
   readonly ready: Promise<EngineInfo>;
@@ -57,7 +59,10 @@ export class EngineClient {
     else waiting.resolve(reply);
   }
 
-  private async post(job: SimulateJob | TrainJob, onEvent?: (e: JobEvent) => void): Promise<Result> {
+  private async post(
+    job: SimulateJob | TrainJob | ModelJob,
+    onEvent?: (e: JobEvent) => void,
+  ): Promise<Result> {
     await this.ready;
     const id = this.next++;
     return new Promise((resolve, reject) => {
@@ -72,6 +77,11 @@ export class EngineClient {
 
   train(job: Omit<TrainJob, 'kind'>, onEvent?: (e: JobEvent) => void): Promise<TrainResult> {
     return this.post({ kind: 'train', ...job }, onEvent) as Promise<TrainResult>;
+  }
+
+  /** The training run's model.safetensors. */
+  modelFile(): Promise<ModelResult> {
+    return this.post({ kind: 'model' }) as Promise<ModelResult>;
   }
 
   /** Asks a training run to stop after the batch in progress (its promise then resolves). */

@@ -12,7 +12,7 @@ import {
   trainJob,
   trainQuery,
 } from '../train-query.js';
-import { el, field, numberInput, select, setStatus, showMessage } from './dom.js';
+import { download, el, field, numberInput, select, setStatus, showMessage } from './dom.js';
 import type { EngineClient } from './engine-client.js';
 import { drawSeries } from './plot.js';
 
@@ -46,6 +46,11 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
   const lr = numberInput('lr', state.lr);
   const start = el('button', { type: 'submit', id: 'start' }, 'Start');
   const stop = el('button', { type: 'button', id: 'stop', disabled: '' }, 'Stop');
+  const save = el(
+    'button',
+    { type: 'button', id: 'download-model', disabled: '' },
+    'Download model.safetensors',
+  );
   const status = el('p', { id: 'train-status', role: 'status', 'aria-live': 'polite' });
   const command = el('code', { id: 'command' });
   const lossCanvas = el('canvas', { id: 'loss', role: 'img', 'aria-label': 'training loss per batch' });
@@ -139,6 +144,7 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
         }
       });
       status.textContent += result.stopped ? ' — stopped (Start continues)' : ' — done';
+      save.disabled = false;
       setStatus('done');
     } catch (err) {
       showMessage(`Training failed: ${(err as Error).message}`);
@@ -164,6 +170,7 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
     if (changed) {
       // Other settings: a new run (the engine starts one for a new configuration).
       window.hhnetTrain = undefined;
+      save.disabled = true;
       table.replaceChildren(tableHead());
     }
     command.textContent = trainCommand(state);
@@ -171,6 +178,12 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
     void train();
   });
   stop.addEventListener('click', () => engine.stop());
+  save.addEventListener('click', () => {
+    engine.modelFile().then(
+      (file) => download('model.safetensors', file.bytes, 'application/octet-stream'),
+      (err: Error) => showMessage(`Cannot save the model: ${err.message}`),
+    );
+  });
 
   const tableHead = (): HTMLElement =>
     el(
@@ -198,7 +211,7 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
       field('epochs', ints.epochs),
       field('seed', ints.seed),
     ),
-    el('div', { class: 'actions' }, start, stop),
+    el('div', { class: 'actions' }, start, stop, save),
   );
   command.textContent = trainCommand(state);
   root.replaceChildren(
