@@ -19,8 +19,8 @@ import { resolveTrainConfig } from '../src/train/config.js';
 import { trainMultitask } from '../src/train/multitask.js';
 import { MultitaskStepper } from '../src/train/step.js';
 import { planSimulation, runPlan } from '../src/sim/simulation-job.js';
-import { getBackend } from '../src/kernels/index.js';
-import { runCli, startServe } from './helpers.js';
+import { getBackend, setBackend } from '../src/kernels/index.js';
+import { close, runCli, startServe } from './helpers.js';
 import type { CliServer } from './helpers.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -99,12 +99,12 @@ const CASES = [
     minSpikes: 5,
   },
   {
-    name: 'tvlif2hh-step',
+    name: 'hh-modern-step',
     query:
-      'model=tvlif2hh&stimulus=step&amplitude=12&onset=20&duration=80&dt=0.005&integrator=euler&neurons=2',
+      'model=hh-modern&stimulus=step&amplitude=12&onset=20&duration=80&dt=0.005&integrator=expeuler&neurons=2',
     flags: [
-      ...['--model', 'tvlif2hh', '--stimulus', 'step', '--amplitude', '12', '--onset', '20'],
-      ...['--duration', '80', '--dt', '0.005', '--integrator', 'euler', '--neurons', '2'],
+      ...['--model', 'hh-modern', '--stimulus', 'step', '--amplitude', '12', '--onset', '20'],
+      ...['--duration', '80', '--dt', '0.005', '--integrator', 'expeuler', '--neurons', '2'],
     ],
     minSpikes: 4,
   },
@@ -376,5 +376,54 @@ test(
     t.diagnostic(report);
     assert.ok(browserSimMs < 3 * nodeSimMs, report);
     assert.ok(browserStepMs < 3 * nodeStepMs, report);
+  },
+);
+
+test(
+  'hhnet.js, the library bundle, runs in a page: HH on the wasm kernel as in Node, and on the JS reference',
+  { skip: SKIP },
+  async () => {
+    const { page, errors } = await openPage('?page=neuron&model=hh&duration=1');
+    try {
+      await waitSettled(page);
+      // A string: it runs in the page (this file is compiled without the DOM library).
+      const spikes = (await page.evaluate(`(async () => {
+      const m = await import('./hhnet.js');
+      await m.preloadKernelFiles(m.KERNEL_FILES);
+      m.registerBackend('wasm-1', () => m.createWasmBackend({ threads: 1 }));
+      const out = {};
+      for (const backend of ['wasm-1', 'js']) {
+        m.setBackend(backend);
+        const pop = m.createPopulation('hh', 2, { integrator: 'rk4', fast: true });
+        out[backend] = m.simulate(pop, m.constant({ amplitude: 10 }), { duration: 100, dt: 0.01 }).spikeTimes;
+      }
+      return out;
+    })()`)) as Record<'wasm-1' | 'js', number[][]>;
+      const request = {
+        ...{ model: 'hh', stimulus: 'constant', stimulusOptions: { amplitude: 10 }, neurons: 2 },
+        ...{ duration: 100, dt: 0.01, integrator: 'rk4' as const, params: {} },
+      };
+      const nodeWasm = runPlan(planSimulation(request)).result.spikeTimes;
+      setBackend('js');
+      let nodeJs: number[][];
+      try {
+        nodeJs = runPlan(planSimulation(request)).result.spikeTimes;
+      } finally {
+        setBackend('wasm');
+      }
+      assert.ok(nodeWasm[0].length >= 5);
+      assert.deepEqual(spikes['wasm-1'], nodeWasm, 'the wasm kernel: bit for bit');
+      // The JS reference calls Math.exp, whose last bit differs between V8 versions (Chromium 156
+      // and Node 20 disagree on about 10% of arguments), so its float64 results agree to ~1e-14.
+      assert.deepEqual(
+        spikes.js.map((s) => s.length),
+        nodeJs.map((s) => s.length),
+      );
+      spikes.js.flat().forEach((t, i) => close(t, nodeJs.flat()[i], 1e-9, `JS reference spike ${i}`));
+      assert.notDeepEqual(nodeJs, nodeWasm, 'float32 wasm and float64 JS differ in the last digits');
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
   },
 );
