@@ -17,12 +17,12 @@ import {
   fraction,
   integer,
   integratorName,
-  portNumber,
   nonNegativeInt,
   nonNegativeList,
   nonNegativeNumber,
   numberList,
   positiveInt,
+  portNumber,
   positiveNumber,
 } from '../src/cli/options.js';
 import { encodeSafetensors } from '../src/io/safetensors.js';

@@ -66,6 +66,11 @@ test('hhnet serve: a bad port or folder is a one-line error', async () => {
   const bad = await runCli(['serve', '--port', '70000'], { timeoutMs: 20_000 });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /expected a port number from 0 to 65535/);
+  for (const host of ['', ' ', 'a b', 'x,y']) {
+    const run = await runCli(['serve', '--port', '0', '--host', host], { timeoutMs: 20_000 });
+    assert.notEqual(run.code, 0, `--host '${host}'`);
+    assert.match(run.stderr, /expected a host name or IP address/);
+  }
   const empty = mkdtempSync(join(tmpdir(), 'hhnet-serve-empty-'));
   try {
     const none = await runCli(['serve', '--port', '0', '--dir', empty], { timeoutMs: 20_000 });

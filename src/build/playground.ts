@@ -1,13 +1,17 @@
 /**
  * Build step (`npm run build`, after tsc and the kernels): the browser playground in
  * dist/playground/ — ESM bundles made by esbuild from the TypeScript sources (Node-only modules
- * swapped for their .browser.ts variants), the kernel files the wasm backend fetches, and the
- * static pages. The folder works on any static host; `hhnet serve` serves it locally.
+ * swapped for their .browser.ts variants), the kernel files the wasm backend fetches, the static
+ * pages and the train page's MNIST subset (data/). The folder works on any static host; `hhnet serve` serves it locally.
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { idxBytes } from '../data/idx-format.js';
+import { loadMnist } from '../data/mnist.js';
+import { MNIST_SUBSET, mnistSubsetFiles, subsetOf } from '../data/mnist-subset.js';
 import { KERNEL_FILES } from '../kernels/wasm/files.js';
 import { browserVariants } from './browser-variants.js';
 
@@ -23,6 +27,13 @@ const BUNDLES: Readonly<Record<string, string>> = {
   'engine-worker.js': 'src/playground/engine-worker.ts',
   'app.js': 'src/playground/ui/main.ts',
 };
+
+/** Bytes of a file, or of the files in a folder. */
+function folderBytes(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.size;
+  return readdirSync(path).reduce((sum, name) => sum + folderBytes(join(path, name)), 0);
+}
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -42,8 +53,17 @@ await build({
 });
 for (const name of KERNEL_FILES) copyFileSync(join(kernelsDir, name), join(out, name));
 for (const name of readdirSync(staticDir)) copyFileSync(join(staticDir, name), join(out, name));
+// The train page's data: the MNIST subset as gzipped IDX files (the playground's DATA_DIR).
+mkdirSync(join(out, 'data'));
+for (const split of ['train', 'test'] as const) {
+  const set = subsetOf(loadMnist(split), MNIST_SUBSET[split]);
+  const files = mnistSubsetFiles(split);
+  const gz = (bytes: Uint8Array): Uint8Array => gzipSync(bytes, { level: 9 });
+  writeFileSync(join(out, 'data', files.images), gz(idxBytes([set.count, set.rows, set.cols], set.images)));
+  writeFileSync(join(out, 'data', files.labels), gz(idxBytes([set.count], set.labels)));
+}
 
-const sizes = readdirSync(out)
-  .map((name) => `${name} ${(statSync(join(out, name)).size / 1024).toFixed(0)} KiB`)
+const sizes = [...readdirSync(out).filter((n) => n !== 'data'), 'data']
+  .map((name) => `${name} ${(folderBytes(join(out, name)) / 1024).toFixed(0)} KiB`)
   .join(', ');
 console.log(`playground: ${out} (${sizes})`);

@@ -89,3 +89,13 @@ export function portNumber(value: string): number {
     throw new InvalidArgumentError('expected a port number from 0 to 65535 (0: any free port).');
   return x;
 }
+
+/** A host name or IP address to listen on (letters, digits and . : - % [ ]; not blank). */
+export function hostAddress(value: string): string {
+  const host = value.trim();
+  if (!/^[A-Za-z0-9.:%[\]-]+$/.test(host))
+    throw new InvalidArgumentError(
+      'expected a host name or IP address (e.g. 127.0.0.1, localhost, ::1, 0.0.0.0).',
+    );
+  return host.replace(/^\[(.*)\]$/, '$1');
+}

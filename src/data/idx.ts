@@ -5,20 +5,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { IdxFormatError, parseIdx } from './idx-format.js';
+import type { IdxArray } from './idx-format.js';
 
-export interface IdxArray {
-  /** Dimension sizes, outermost first (e.g. [60000, 28, 28]). */
-  dims: number[];
-  /** Row-major element data, prod(dims) bytes. */
-  data: Uint8Array;
-}
-
-/** Any malformed or unreadable IDX content; the message names the file and the problem. */
-export class IdxFormatError extends Error {
-  override name = 'IdxFormatError';
-}
-
-const UBYTE = 0x08;
+export { IdxFormatError, parseIdx } from './idx-format.js';
+export type { IdxArray } from './idx-format.js';
 
 /**
  * The most bytes an IDX file may hold, raw or after gunzip (the data sets here are under 50 MB):
@@ -55,46 +46,4 @@ export function readIdx(path: string, opts: { maxBytes?: number } = {}): IdxArra
     }
   }
   return parseIdx(bytes, path);
-}
-
-/** Parse IDX bytes already in memory; `source` only labels error messages. */
-export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
-  const fail = (what: string): never => {
-    throw new IdxFormatError(`${source}: ${what}`);
-  };
-  if (bytes.length < 4) fail(`too short: ${bytes.length} bytes, expected at least a 4-byte IDX header`);
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
-    fail(
-      `bad magic: first two bytes are ${hex(bytes[0])} ${hex(bytes[1])}, expected 00 00 (not an IDX file?)`,
-    );
-  }
-  if (bytes[2] !== UBYTE) {
-    fail(`unsupported element type ${hex(bytes[2])}, expected 08 (unsigned byte)`);
-  }
-  const ndim = bytes[3];
-  if (ndim < 1 || ndim > 4) fail(`unsupported number of dimensions ${ndim}, expected 1 to 4`);
-
-  const headerLen = 4 + 4 * ndim;
-  if (bytes.length < headerLen) {
-    fail(`truncated header: ${bytes.length} bytes, expected ${headerLen} for ${ndim} dimensions`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims: number[] = [];
-  let size = 1;
-  for (let d = 0; d < ndim; d++) {
-    const n = view.getUint32(4 + 4 * d, false); // IDX is big-endian
-    dims.push(n);
-    size *= n;
-  }
-
-  const have = bytes.length - headerLen;
-  if (have < size) fail(`truncated: header promises ${size} data bytes, file has ${have}`);
-  if (have > size)
-    fail(`${have - size} trailing bytes: header promises ${size} data bytes, file has ${have}`);
-  // A view, not a copy: the data sets are tens of MB and never mutated.
-  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerLen, size) };
-}
-
-function hex(b: number): string {
-  return b.toString(16).padStart(2, '0');
 }

@@ -5,20 +5,11 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { IdxFormatError, readIdx } from './idx.js';
+import { readIdx } from './idx.js';
+import { imageSetFromIdx } from './image-set.js';
+import type { ImageSet, Split } from './image-set.js';
 
-export type Split = 'train' | 'test';
-
-export interface ImageSet {
-  /** count × rows × cols grey levels 0–255, row-major. */
-  images: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
-  /** Path of the image file, for messages and provenance. */
-  source: string;
-}
+export type { ImageSet, Split } from './image-set.js';
 
 /** The files of a data set are not where we looked; the message says where and how to get them. */
 export class DatasetMissingError extends Error {
@@ -26,7 +17,6 @@ export class DatasetMissingError extends Error {
 }
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
-const NUM_CLASSES = 10;
 
 // Keyed by the resolved image+label paths: the sets are immutable, so reloads can share them.
 const cache = new Map<string, ImageSet>();
@@ -65,26 +55,7 @@ function loadIdxPair(dir: string, split: Split, name: string, hint: string): Ima
   const hit = cache.get(key);
   if (hit) return hit;
 
-  const img = readIdx(imagePath);
-  const lab = readIdx(labelPath);
-  if (img.dims.length !== 3) {
-    throw new IdxFormatError(`${imagePath}: images have dims [${img.dims}], expected [N, rows, cols]`);
-  }
-  if (lab.dims.length !== 1) {
-    throw new IdxFormatError(`${labelPath}: labels have dims [${lab.dims}], expected [N]`);
-  }
-  const [count, rows, cols] = img.dims;
-  if (lab.dims[0] !== count) {
-    throw new IdxFormatError(`${labelPath}: ${lab.dims[0]} labels, expected ${count} to match ${imagePath}`);
-  }
-  const bad = lab.data.findIndex((y) => y >= NUM_CLASSES);
-  if (bad >= 0) {
-    throw new IdxFormatError(
-      `${labelPath}: label ${lab.data[bad]} at index ${bad}, expected 0..${NUM_CLASSES - 1}`,
-    );
-  }
-
-  const set: ImageSet = { images: img.data, labels: lab.data, count, rows, cols, source: imagePath };
+  const set = imageSetFromIdx(readIdx(imagePath), readIdx(labelPath), imagePath, labelPath);
   cache.set(key, set);
   return set;
 }

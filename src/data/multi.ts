@@ -4,7 +4,8 @@
  * Composition is a pure function of (sources, seed), so every run sees the same samples.
  */
 import { Rng } from '../util/rng.js';
-import { loadFashionMnist, loadMnist, type ImageSet, type Split } from './mnist.js';
+import type { ImageSet, Split } from './image-set.js';
+import { loadSources } from './multi-sources.js';
 
 export const MULTI_KINDS = ['multi-fashion-mnist', 'multi-mnist', 'multi-fashion'] as const;
 export type MultiKind = (typeof MULTI_KINDS)[number];
@@ -99,14 +100,6 @@ export function composeMulti(kind: MultiKind, split: Split, opts: ComposeOptions
     indexA: permA.slice(0, count),
     indexB: permB.slice(0, count),
   };
-}
-
-function loadSources(kind: MultiKind, split: Split, opts: ComposeOptions): { a: ImageSet; b: ImageSet } {
-  const mnist = (): ImageSet => loadMnist(split, opts.mnistDir);
-  const fashion = (): ImageSet => loadFashionMnist(split, opts.dataDir);
-  if (kind === 'multi-mnist') return { a: mnist(), b: mnist() };
-  if (kind === 'multi-fashion') return { a: fashion(), b: fashion() };
-  return { a: mnist(), b: fashion() };
 }
 
 /** [0..n-1, 0..n-1] shuffled by Fisher–Yates. */

@@ -25,5 +25,5 @@ export function backendDescription(): string {
 
 export { getBackend, setBackend, backendNames, registerBackend, RESIDENT_MIN_FLOATS } from './backend.js';
 export type { Backend } from './backend.js';
-export { createWasmBackend, threadsFromEnv, WASM_VARIANTS } from './wasm/index.js';
+export { createWasmBackend, threadsFromEnv, MAX_THREADS, WASM_VARIANTS } from './wasm/index.js';
 export type { WasmBackend, WasmBackendOptions, WasmVariant } from './wasm/index.js';

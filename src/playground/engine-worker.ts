@@ -1,13 +1,24 @@
 /**
  * The playground's engine (bundled as engine-worker.js): runs hhnet in a Web Worker, where the
- * wasm backend may block on its threads, and answers the pages' requests (protocol.ts).
+ * wasm backend may block on its threads, and answers the pages' requests (protocol.ts). A
+ * training run yields between batches, so a stop request is seen after the batch in progress.
  */
-import { backendDescription, getBackend } from '../kernels/index.js';
+import {
+  MAX_THREADS,
+  backendDescription,
+  createWasmBackend,
+  getBackend,
+  registerBackend,
+  setBackend,
+} from '../kernels/index.js';
 import { KERNEL_FILES } from '../kernels/wasm/files.js';
 import { preloadKernelFiles } from '../kernels/wasm/platform.browser.js';
 import { inputTrace, planSimulation, runPlan, simulationJson } from '../sim/simulation-job.js';
+import { TRAIN_DEFAULTS, withStudyDefaults } from '../train/config-defaults.js';
+import { MultitaskStepper, modelFileBytes, noiseFor } from '../train/step.js';
 import { jsonText } from '../util/json-text.js';
-import type { EngineReply, EngineRequest, OverlayRun } from './protocol.js';
+import type { EngineReply, EngineRequest, JobEvent, OverlayRun, SimulateJob, TrainJob } from './protocol.js';
+import { multiMnist } from './training-data.js';
 
 interface WorkerScope {
   onmessage: ((event: { data: EngineRequest }) => void) | null;
@@ -17,41 +28,126 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 
-function simulate(message: EngineRequest): EngineReply {
+function simulate(id: number, job: SimulateJob, report: (e: JobEvent) => void): EngineReply {
   const started = performance.now();
-  const plan = planSimulation(message.request);
-  const onProgress = (fraction: number): void =>
-    scope.postMessage({ id: message.id, kind: 'progress', fraction });
-  const { pop, result } = runPlan(plan, { onProgress });
+  const plan = planSimulation(job.request);
+  const { pop, result } = runPlan(plan, { onProgress: (fraction) => report({ kind: 'progress', fraction }) });
+  const ms = performance.now() - started;
   const json = simulationJson(plan, pop, result);
   const input = inputTrace(plan, result);
   let overlay: OverlayRun | undefined;
-  if (message.overlay) {
-    const other = planSimulation({ ...message.request, model: message.overlay });
+  if (job.overlay) {
+    const other = planSimulation({ ...job.request, model: job.overlay });
     const run = runPlan(other).result;
-    overlay = { model: message.overlay, t: run.t, v: run.traces.v, spikeTimes: run.spikeTimes };
+    overlay = { model: job.overlay, t: run.t, v: run.traces.v, spikeTimes: run.spikeTimes };
   }
   return {
-    id: message.id,
+    id,
     kind: 'simulated',
     json,
     text: jsonText(json),
     input,
     overlay,
-    ms: performance.now() - started,
+    ms,
   };
+}
+
+/** Lets queued messages (a stop request) in between two batches. */
+interface Port {
+  onmessage: (() => void) | null;
+  postMessage(message: unknown): void;
+}
+const channel = new MessageChannel() as unknown as { port1: Port; port2: Port };
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
+}
+
+/** The run a train job continues when its configuration is the same (stop, then start again). */
+let session: { key: string; stepper: MultitaskStepper; done: boolean } | null = null;
+let stopRequested = false;
+
+async function train(id: number, job: TrainJob, report: (e: JobEvent) => void): Promise<EngineReply> {
+  // The page checked the settings (train-query.ts); zod (config.ts) stays out of the bundle.
+  const cfg = withStudyDefaults({ ...TRAIN_DEFAULTS, ...job.config, dataset: 'multi-mnist' });
+  const key = JSON.stringify(cfg);
+  if (!session || session.key !== key || session.done) {
+    const data = {
+      train: await multiMnist('train', cfg.limitTrain),
+      test: await multiMnist('test', cfg.limitTest),
+      noise: noiseFor(cfg),
+    };
+    session = { key, stepper: new MultitaskStepper(cfg, data), done: false };
+  }
+  const { stepper } = session;
+  report({
+    kind: 'data',
+    train: stepper.data.train.count,
+    test: stepper.data.test.count,
+    batchesPerEpoch: stepper.sampler.numBatches,
+  });
+  stopRequested = false;
+  let steps = 0;
+  let lossSum = 0;
+  let epochStart = performance.now();
+  for (;;) {
+    await yieldToMessages();
+    if (stopRequested || (job.steps !== undefined && steps >= job.steps))
+      return { id, kind: 'trained', steps, stopped: stopRequested };
+    const started = performance.now();
+    const { loss, samples, epochDone } = stepper.step();
+    steps++;
+    lossSum += loss;
+    const samplesPerSec = (1000 * samples) / Math.max(1e-3, performance.now() - started);
+    report({ kind: 'batch', epoch: stepper.epoch, batch: stepper.batch, loss, samplesPerSec });
+    if (!epochDone) continue;
+    const { acc1, acc2 } = stepper.evaluate();
+    const seconds = (performance.now() - epochStart) / 1000;
+    report({ kind: 'epoch', epoch: stepper.epoch, loss: lossSum / stepper.batch, acc1, acc2, seconds });
+    if (stepper.epoch >= cfg.epochs) {
+      session.done = true;
+      return { id, kind: 'trained', steps, stopped: false };
+    }
+    stepper.endEpoch();
+    lossSum = 0;
+    epochStart = performance.now();
+  }
+}
+
+function modelFile(id: number): EngineReply {
+  if (!session) throw new Error('nothing has been trained yet');
+  const { stepper } = session;
+  const epochs = stepper.epochsDone;
+  return { id, kind: 'model-file', bytes: modelFileBytes(stepper.model, stepper.cfg, epochs), epochs };
+}
+
+async function handle(message: EngineRequest): Promise<void> {
+  if (message.kind === 'stop') {
+    stopRequested = true;
+    return;
+  }
+  const { id } = message;
+  const report = (event: JobEvent): void => scope.postMessage({ id, kind: 'event', event });
+  try {
+    if (message.kind === 'simulate') scope.postMessage(simulate(id, message, report));
+    else if (message.kind === 'train') scope.postMessage(await train(id, message, report));
+    else scope.postMessage(modelFile(id));
+  } catch (err) {
+    scope.postMessage({ id, kind: 'error', message: (err as Error).message });
+  }
 }
 
 async function start(): Promise<void> {
   await preloadKernelFiles(KERNEL_FILES);
-  getBackend(); // the wasm backend where it loads (needs cross-origin isolation), else js
-  scope.onmessage = (event) => {
-    try {
-      scope.postMessage(simulate(event.data));
-    } catch (err) {
-      scope.postMessage({ id: event.data.id, kind: 'error', message: (err as Error).message });
-    }
-  };
+  // ?threads=N on the worker's URL (the page passes its own): the wasm backend's thread count.
+  const threads = Number(new URL(import.meta.url).searchParams.get('threads') ?? NaN);
+  if (Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS) {
+    registerBackend('wasm', () => createWasmBackend({ threads }));
+    setBackend('wasm');
+  } else getBackend(); // the wasm backend where it loads (needs cross-origin isolation), else js
+  scope.onmessage = (event) => void handle(event.data);
   scope.postMessage({
     kind: 'ready',
     backend: backendDescription(),

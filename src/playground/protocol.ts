@@ -1,12 +1,6 @@
 /** Messages between the playground's pages and their engine worker (engine-worker.ts). */
 import type { SimulationJson, SimulationRequest } from '../sim/simulation-job.js';
-
-export type EngineRequest = { id: number } & {
-  kind: 'simulate';
-  request: SimulationRequest;
-  /** Another model to run with the same input, for the overlay. */
-  overlay?: string;
-};
+import type { TrainConfig } from '../train/config.js';
 
 /** A run of the overlay model: what its V trace and raster need. */
 export interface OverlayRun {
@@ -16,20 +10,66 @@ export interface OverlayRun {
   spikeTimes: number[][];
 }
 
+export interface SimulateJob {
+  kind: 'simulate';
+  request: SimulationRequest;
+  /** Another model to run with the same input, for the overlay. */
+  overlay?: string;
+}
+
+export interface SimulateResult {
+  kind: 'simulated';
+  json: SimulationJson;
+  /** simulation.json's text, as `hhnet simulate` writes it. */
+  text: string;
+  /** Input current of neuron 0 at the trace times (absent for stochastic inputs). */
+  input?: number[];
+  overlay?: OverlayRun;
+  /** Wall time of the main model's run (planned and simulated, not the JSON), ms. */
+  ms: number;
+}
+
+export interface TrainJob {
+  kind: 'train';
+  /** As `hhnet train multitask` takes it, checked by the page (dataset: always multi-mnist). */
+  config: Pick<TrainConfig, 'model' | 'epochs' | 'batch' | 'seed' | 'T' | 'limitTrain' | 'limitTest'> &
+    Partial<Pick<TrainConfig, 'lr'>>;
+  /** Stop after this many batches (default: all epochs). */
+  steps?: number;
+}
+
+export interface TrainResult {
+  kind: 'trained';
+  /** Batches trained, and whether the run was stopped before its end. */
+  steps: number;
+  stopped: boolean;
+}
+
+/** The training run's model as `hhnet train multitask` saves it. */
+export interface ModelJob {
+  kind: 'model';
+}
+
+export interface ModelResult {
+  kind: 'model-file';
+  /** model.safetensors, which `hhnet evaluate` accepts. */
+  bytes: Uint8Array;
+  /** Epochs trained to their end. */
+  epochs: number;
+}
+
+/** What a job reports while it runs. */
+export type JobEvent =
+  | { kind: 'progress'; fraction: number }
+  | { kind: 'data'; train: number; test: number; batchesPerEpoch: number }
+  | { kind: 'batch'; epoch: number; batch: number; loss: number; samplesPerSec: number }
+  | { kind: 'epoch'; epoch: number; loss: number; acc1: number; acc2: number; seconds: number };
+
+export type EngineRequest = { id: number } & (SimulateJob | TrainJob | ModelJob | { kind: 'stop' });
+
 export type EngineReply =
   | { kind: 'ready'; backend: string; isolated: boolean }
   | { kind: 'failed'; message: string }
-  | { id: number; kind: 'progress'; fraction: number }
+  | { id: number; kind: 'event'; event: JobEvent }
   | { id: number; kind: 'error'; message: string }
-  | {
-      id: number;
-      kind: 'simulated';
-      json: SimulationJson;
-      /** simulation.json's text, as `hhnet simulate` writes it. */
-      text: string;
-      /** Input current of neuron 0 at the trace times (absent for stochastic inputs). */
-      input?: number[];
-      overlay?: OverlayRun;
-      /** Wall time of the run(s), ms. */
-      ms: number;
-    };
+  | ({ id: number } & (SimulateResult | TrainResult | ModelResult));

@@ -11,13 +11,12 @@ import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { parseConfig } from '../util/config.js';
 import { TrainConfig, resolveTrainConfig } from './config.js';
+import { modelTensors } from './step.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const MODEL_FILE = 'model.safetensors';
 
-export function modelTensors(model: Module): Map<string, NamedArray> {
-  return new Map(model.namedParameters().map(([n, t]) => [n, { shape: t.shape, data: t.data }]));
-}
+export { modelTensors } from './step.js';
 
 export async function saveModel(dir: string, model: Module, metadata: Record<string, string>): Promise<void> {
   await saveSafetensors(join(dir, MODEL_FILE), modelTensors(model), metadata);

@@ -8,19 +8,11 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  MultiDataset,
-  BatchSampler,
-  batchLabels,
-  composeMulti,
-  fillBatch,
-  noiseImage,
-} from '../data/multi.js';
-import { IMAGE_PIXELS, MultitaskModel, createMultitaskModel } from '../models/multitask.js';
+import { BatchSampler, composeMulti } from '../data/multi.js';
+import { IMAGE_PIXELS, createMultitaskModel } from '../models/multitask.js';
 import { Adam } from '../optim/adam.js';
 import { MultiStepLR } from '../optim/scheduler.js';
-import { noGrad } from '../tensor/autograd.js';
-import { add, argmaxRows, softmaxCrossEntropy } from '../tensor/ops.js';
+import { add, softmaxCrossEntropy } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { interruptPoller, interruptedAt } from '../util/interrupt.js';
@@ -29,6 +21,19 @@ import { Rng } from '../util/rng.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
 import { TrainConfig, resolveTrainConfig } from './config.js';
 import { checkStepMemory, measureStepMemory } from './limits.js';
+import {
+  applyLoss,
+  batchBuffer,
+  batchLoss,
+  buildModel,
+  evaluateAccuracy,
+  modelMetadata,
+  noiseFor,
+} from './step.js';
+import type { LoadedData } from './step.js';
+
+export { buildModel, evaluateAccuracy, noiseFor } from './step.js';
+export type { LoadedData } from './step.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -91,12 +96,6 @@ export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
 }
 
-export interface LoadedData {
-  train: MultiDataset;
-  test: MultiDataset;
-  noise: Float32Array | undefined;
-}
-
 /** The composition seed is fixed (0) so runs with different training seeds see the same data. */
 export function loadMultitaskData(cfg: TrainConfig, which: 'both' | 'test' = 'both'): LoadedData {
   const opts = { seed: 0, dataDir: cfg.dataDir ?? undefined };
@@ -106,15 +105,6 @@ export function loadMultitaskData(cfg: TrainConfig, which: 'both' | 'test' = 'bo
       ? composeMulti(cfg.dataset, 'train', { ...opts, limit: cfg.limitTrain ?? undefined })
       : test;
   return { train, test, noise: noiseFor(cfg) };
-}
-
-/** One fixed noise image for train and test (spec 3.3), seeded from the run's seed; none for A = 0. */
-export function noiseFor(cfg: Pick<TrainConfig, 'noise' | 'seed'>): Float32Array | undefined {
-  return cfg.noise > 0 ? noiseImage(cfg.noise, 1_000_003 + cfg.seed) : undefined;
-}
-
-export function buildModel(cfg: TrainConfig): MultitaskModel {
-  return createMultitaskModel(cfg.model, new Rng(cfg.seed), { T: cfg.T });
 }
 
 /** Refuses a --batch / --T whose training step cannot fit in memory (before any data is loaded). */
@@ -134,40 +124,6 @@ export function checkMultitaskMemory(
  * large learning rate): this many times the first batch's loss.
  */
 export const LOSS_EXPLOSION_FACTOR = 1000;
-
-/** Accuracy (%) of both heads on a dataset, batched, without recording a graph. */
-export function evaluateAccuracy(
-  model: MultitaskModel,
-  ds: MultiDataset,
-  noise: Float32Array | undefined,
-  batchSize = 256,
-): { acc1: number; acc2: number } {
-  model.eval();
-  let c1 = 0;
-  let c2 = 0;
-  const pixels = ds.height * ds.width;
-  const xBuf = new Float32Array(batchSize * pixels); // reused: nothing keeps a batch after its forward
-  const idxBuf = new Int32Array(batchSize);
-  noGrad(() => {
-    for (let start = 0; start < ds.count; start += batchSize) {
-      const n = Math.min(batchSize, ds.count - start);
-      const idx = idxBuf.subarray(0, n);
-      for (let i = 0; i < n; i++) idx[i] = start + i;
-      const x = xBuf.subarray(0, n * pixels);
-      fillBatch(ds, idx, x, noise);
-      const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));
-      const { y1, y2 } = batchLabels(ds, idx);
-      const p1 = argmaxRows(o1);
-      const p2 = argmaxRows(o2);
-      for (let i = 0; i < n; i++) {
-        if (p1[i] === y1[i]) c1++;
-        if (p2[i] === y2[i]) c2++;
-      }
-    }
-  });
-  model.train();
-  return { acc1: (100 * c1) / ds.count, acc2: (100 * c2) / ds.count };
-}
 
 export function metricsDocument(
   cfg: TrainConfig,
@@ -212,7 +168,6 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
   const data = opts.data ?? loadMultitaskData(cfg);
   const { train, test, noise } = data;
   const sampler = new BatchSampler(train.count, cfg.batch, { shuffle: true, seed: cfg.seed });
-  const pixels = train.height * train.width;
   ev.start?.({
     epochs: cfg.epochs,
     batchesPerEpoch: sampler.numBatches,
@@ -223,14 +178,11 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
   const every = (opts.checkpointEvery ?? 120) * 1000;
   const writeOutputs = async (): Promise<void> => {
     await saveCheckpoint(opts.out, model, opt, state);
-    await saveModel(opts.out, model, {
-      format: 'pt',
-      hhnet: JSON.stringify({ config: cfg, epochs: state.epochsDone }),
-    });
+    await saveModel(opts.out, model, modelMetadata(cfg, state.epochsDone));
     await writeJsonAtomic(join(opts.out, 'metrics.json'), metricsDocument(cfg, state.history));
   };
 
-  const xBuf = new Float32Array(Math.min(cfg.batch, train.count) * pixels);
+  const xBuf = batchBuffer(cfg, train);
   let firstLoss = 0; // of this run or of the checkpoint's first epoch
   const stopRequested = interruptPoller();
   model.train();
@@ -242,11 +194,7 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
     for (const idx of sampler.batches(epoch)) {
       if (b++ < state.batchesDone) continue; // already trained before the resume
       const n = idx.length;
-      const x = xBuf.subarray(0, n * pixels); // reused: backward is done before the next batch
-      fillBatch(train, idx, x, noise);
-      const { y1, y2 } = batchLabels(train, idx);
-      const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));
-      const loss = add(softmaxCrossEntropy(o1, y1), softmaxCrossEntropy(o2, y2));
+      const loss = batchLoss(model, train, idx, xBuf, noise);
       const value = loss.item();
       firstLoss ||= value;
       if (!Number.isFinite(value) || value > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
@@ -256,9 +204,7 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
             '. Try a smaller --lr, or check the input data for NaN/Inf.',
         );
       }
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
+      applyLoss(loss, opt);
       state.batchesDone = b;
       state.lossSum += value;
       const now = Date.now();

@@ -1,20 +1,9 @@
-/** zod validation with one error that names the source, what it configures and every bad field. */
+/** Configuration files: JSON read from disk, checked by parseConfig (parse-config.ts). */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { parseConfig } from './parse-config.js';
 
-export function parseConfig<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  source: string,
-  what: string,
-): z.output<S> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new RangeError(`${source}: invalid ${what} — ${issues}`);
-  }
-  return parsed.data;
-}
+export { parseConfig } from './parse-config.js';
 
 /** A JSON file checked against `schema`; unreadable, non-JSON or invalid content is a RangeError naming the file. */
 export function readJsonFile<S extends z.ZodType>(path: string, schema: S, what: string): z.output<S> {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { portNumber } from '../options.js';
+import { hostAddress, portNumber } from '../options.js';
 import { UserError } from '../output.js';
 import { createStaticServer } from '../static-server.js';
 
@@ -29,7 +29,7 @@ export function registerServe(program: Command): void {
       'serve the browser playground (dist/playground) with the cross-origin isolation headers its threads need',
     )
     .option('--port <n>', 'TCP port (0: any free port)', portNumber, 8080)
-    .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
+    .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', hostAddress, '127.0.0.1')
     .option('--dir <path>', 'folder to serve instead of the built playground')
     .addHelpText(
       'after',

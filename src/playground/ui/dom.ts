@@ -51,14 +51,21 @@ export function showMessage(text: string): void {
   box.hidden = text === '';
 }
 
+/** Shows a note about how the page runs (not an error). */
+export function showNote(text: string): void {
+  const box = document.getElementById('note') as HTMLElement;
+  box.textContent = text;
+  box.hidden = text === '';
+}
+
 /** data-status on <body>: what scripts and tests wait for. */
 export function setStatus(status: 'loading' | 'running' | 'done' | 'error'): void {
   document.body.dataset.status = status;
 }
 
-/** Offers text as a file download. */
-export function download(name: string, text: string, type = 'application/json'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offers text or bytes as a file download. */
+export function download(name: string, content: string | Uint8Array, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([content as BlobPart], { type }));
   const a = el('a', { href: url, download: name });
   document.body.append(a);
   a.click();

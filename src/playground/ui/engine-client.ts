@@ -1,13 +1,21 @@
-/** The page side of the engine worker (engine-worker.js): one request at a time, as promises. */
-import type { EngineReply, EngineRequest } from '../protocol.js';
-
-type Result = Extract<EngineReply, { kind: 'simulated' }>;
-type Body = Omit<EngineRequest, 'id'>;
+/** The page side of the engine worker (engine-worker.js): jobs as promises, their events as callbacks. */
+import type {
+  EngineReply,
+  JobEvent,
+  ModelJob,
+  ModelResult,
+  SimulateJob,
+  SimulateResult,
+  TrainJob,
+  TrainResult,
+} from '../protocol.js';
 
 export interface EngineInfo {
   backend: string;
   isolated: boolean;
 }
+
+type Result = SimulateResult | TrainResult | ModelResult;
 
 export class EngineClient {
   readonly ready: Promise<EngineInfo>;
@@ -15,11 +23,14 @@ export class EngineClient {
   private next = 1;
   private readonly pending = new Map<
     number,
-    { resolve(r: Result): void; reject(e: Error): void; progress?: (f: number) => void }
+    { resolve(r: Result): void; reject(e: Error): void; onEvent?: (e: JobEvent) => void }
   >();
 
-  constructor() {
-    this.worker = new Worker(new URL('./engine-worker.js', import.meta.url), {
+  /** threads: the wasm backend's thread count (default: the engine's, min(cores, 4)). */
+  constructor(threads?: number) {
+    const url = new URL('./engine-worker.js', import.meta.url);
+    if (threads !== undefined) url.searchParams.set('threads', String(threads));
+    this.worker = new Worker(url, {
       type: 'module',
       name: 'hhnet engine',
     });
@@ -39,8 +50,8 @@ export class EngineClient {
   private answer(reply: Exclude<EngineReply, { kind: 'ready' | 'failed' }>): void {
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
-    if (reply.kind === 'progress') {
-      waiting.progress?.(reply.fraction);
+    if (reply.kind === 'event') {
+      waiting.onEvent?.(reply.event);
       return;
     }
     this.pending.delete(reply.id);
@@ -48,12 +59,33 @@ export class EngineClient {
     else waiting.resolve(reply);
   }
 
-  async run(body: Body, progress?: (fraction: number) => void): Promise<Result> {
+  private async post(
+    job: SimulateJob | TrainJob | ModelJob,
+    onEvent?: (e: JobEvent) => void,
+  ): Promise<Result> {
     await this.ready;
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, progress });
-      this.worker.postMessage({ ...body, id });
+      this.pending.set(id, { resolve, reject, onEvent });
+      this.worker.postMessage({ ...job, id });
     });
+  }
+
+  simulate(job: Omit<SimulateJob, 'kind'>, onEvent?: (e: JobEvent) => void): Promise<SimulateResult> {
+    return this.post({ kind: 'simulate', ...job }, onEvent) as Promise<SimulateResult>;
+  }
+
+  train(job: Omit<TrainJob, 'kind'>, onEvent?: (e: JobEvent) => void): Promise<TrainResult> {
+    return this.post({ kind: 'train', ...job }, onEvent) as Promise<TrainResult>;
+  }
+
+  /** The training run's model.safetensors. */
+  modelFile(): Promise<ModelResult> {
+    return this.post({ kind: 'model' }) as Promise<ModelResult>;
+  }
+
+  /** Asks a training run to stop after the batch in progress (its promise then resolves). */
+  stop(): void {
+    this.worker.postMessage({ id: 0, kind: 'stop' });
   }
 }

@@ -18,6 +18,7 @@ import {
 } from '../neuron-query.js';
 import type { NeuronLabState } from '../neuron-query.js';
 import { download, el, field, numberInput, select, setStatus, showMessage } from './dom.js';
+import type { SimulateResult } from '../protocol.js';
 import type { EngineClient } from './engine-client.js';
 import { drawRaster, drawSeries } from './plot.js';
 import type { RasterRow, Series } from './plot.js';
@@ -110,12 +111,9 @@ export function mountNeuronLab(root: HTMLElement, engine: EngineClient): void {
     try {
       const info = await engine.ready;
       const partner = state.overlay ? OVERLAY_PARTNER[state.model] : undefined;
-      const reply = await engine.run(
-        { kind: 'simulate', request: labRequest(state), overlay: partner },
-        (f) => {
-          progress.value = f;
-        },
-      );
+      const reply = await engine.simulate({ request: labRequest(state), overlay: partner }, (e) => {
+        if (e.kind === 'progress') progress.value = e.fraction;
+      });
       progress.value = 1;
       window.hhnetLab = { json: reply.json, text: reply.text, ms: reply.ms, backend: info.backend };
       save.disabled = false;
@@ -131,7 +129,7 @@ export function mountNeuronLab(root: HTMLElement, engine: EngineClient): void {
     }
   }
 
-  function draw(reply: Awaited<ReturnType<EngineClient['run']>>): void {
+  function draw(reply: SimulateResult): void {
     const { json } = reply;
     const series: Series[] = json.traces.v.map((v, j) => ({
       label: `${json.model}${json.traces.v.length > 1 ? ` #${json.traces.recordedNeurons[j]}` : ''}`,

@@ -96,6 +96,7 @@ export function drawSeries(
   series: readonly Series[],
   xMax: number,
   yLabel: string,
+  xLabel = 'time (ms)',
 ): void {
   const { ctx, w, h } = context(canvas);
   let lo = Infinity;
@@ -112,7 +113,7 @@ export function drawSeries(
     ctx,
     w,
     h,
-    { lo: 0, hi: xMax, label: 'time (ms)' },
+    { lo: 0, hi: xMax, label: xLabel },
     { lo: lo - pad, hi: hi + pad, label: yLabel },
   );
   for (const s of series) {
