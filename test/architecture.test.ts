@@ -30,7 +30,7 @@ const RANK: Record<string, number> = {
   morphology: 1,
   analysis: 1,
   util: 0,
-  symbolic: 0,
+  symbolic: 0.5, // expression trees; they evaluate with util's exact exp
 };
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');

@@ -2,7 +2,16 @@
 // out of range, writing it back, and the `hhnet simulate` run it stands for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { labCommand, labRequest, neuronQuery, parseNeuronQuery } from '../src/playground/neuron-query.js';
+import {
+  fiCurrents,
+  labCommand,
+  labRequest,
+  neuronQuery,
+  paramRange,
+  parseNeuronQuery,
+} from '../src/playground/neuron-query.js';
+import { declaredModel } from '../src/neurons/catalog.js';
+import { modelNames } from '../src/sim/registry.js';
 
 const parse = (q: string) => parseNeuronQuery(new URLSearchParams(q));
 
@@ -19,6 +28,8 @@ test('the issue example parses without problems and round-trips', () => {
     integrator: 'rk4',
     neurons: 1,
     overlay: false,
+    params: {},
+    fi: null,
   });
   assert.equal(neuronQuery(state).toString(), q);
   assert.equal(
@@ -74,4 +85,62 @@ test('a run too long for a page is refused', () => {
   const { state, problems } = parse('duration=10000&dt=0.001');
   assert.match(problems[0], /10000000 steps, more than a page runs/);
   assert.equal(state.duration, 100);
+});
+
+test('model parameters: param.NAME in the URL is --param NAME=VALUE, checked against the declaration', () => {
+  const q = 'model=izhikevich&param.a=0.1&param.d=2';
+  const { state, problems } = parse(q);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(state.params, { a: 0.1, d: 2 });
+  assert.deepEqual(labRequest(state).params, { a: 0.1, d: 2 });
+  assert.match(labCommand(state), / --param a=0\.1,d=2$/);
+  assert.deepEqual(parse(neuronQuery(state).toString()).state, state, 'round trip');
+
+  const unknown = parse('model=izhikevich&param.gNa=3&param.a=x');
+  assert.equal(unknown.problems.length, 2, unknown.problems.join('\n'));
+  assert.match(
+    unknown.problems[0],
+    /param\.gNa: izhikevich has no parameter "gNa" \(its parameters: a = 0\.02/,
+  );
+  assert.match(unknown.problems[1], /param\.a=x: .*parameter a must be a finite number/);
+  assert.deepEqual(unknown.state.params, {}, 'bad values keep their defaults');
+});
+
+test('a parameter outside its declared range gets the declaration’s message', () => {
+  const decl = declaredModel('slif2hh');
+  assert.ok(decl);
+  const bounded = decl.params.find((p) => decl.declaration.params[p].min !== undefined);
+  assert.ok(bounded, 'slif2hh declares a bounded parameter');
+  const min = decl.declaration.params[bounded].min as number;
+  const { problems, state } = parse(`model=slif2hh&param.${bounded}=${min - 1}`);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], new RegExp(`parameter ${bounded} must be ≥ ${min}`));
+  assert.deepEqual(state.params, {});
+});
+
+test('every declared parameter of every model gets a slider range holding its default', () => {
+  for (const model of modelNames()) {
+    const decl = declaredModel(model);
+    if (!decl) continue;
+    for (const name of decl.params) {
+      const { lo, hi, step } = paramRange(model, name);
+      const d = decl.defaults[name];
+      assert.ok(lo < hi && step > 0, `${model}.${name}: [${lo}, ${hi}]`);
+      assert.ok(lo <= d && d <= hi, `${model}.${name}: default ${d} in [${lo}, ${hi}]`);
+    }
+  }
+});
+
+test('fi=FROM:TO:POINTS asks for an F–I curve of evenly spaced constant currents', () => {
+  const { state, problems } = parse('model=hh&fi=0:20:5');
+  assert.deepEqual(problems, []);
+  assert.deepEqual(state.fi, { from: 0, to: 20, points: 5 });
+  assert.deepEqual(fiCurrents(state.fi), [0, 5, 10, 15, 20]);
+  assert.match(neuronQuery(state).toString(), /&fi=0%3A20%3A5$/);
+  for (const bad of ['20:0:5', '0:20:1', '0:20:2.5', '0:20:1000', '0:x:5', '0:20']) {
+    const r = parse(`model=hh&fi=${bad}`);
+    assert.equal(r.problems.length, 1, bad);
+    assert.match(r.problems[0], /is not FROM:TO:POINTS/);
+    assert.equal(r.state.fi, null);
+  }
 });

@@ -8,6 +8,7 @@ import { hhParams } from '../neurons/hh.js';
 import type { HHParams } from '../neurons/hh.js';
 import { HH_RATE_LETS } from '../neurons/hh.js';
 import { jsFunction, parseExpr, renderJs } from '../symbolic/expr.js';
+import * as exact from '../util/exact-math.js';
 
 export interface Mechanism {
   readonly name: string;
@@ -108,7 +109,7 @@ export function hhChannels(o: HHChannelOptions = {}): Mechanism & {
         const a = phi * r[2 * k];
         const s = a + phi * r[2 * k + 1];
         const inf = a / s;
-        g[off + k] = inf + (g[off + k] - inf) * Math.exp(-s * dt);
+        g[off + k] = inf + (g[off + k] - inf) * exact.exp(-s * dt);
       }
     },
     conductance(g, off, out) {

@@ -149,11 +149,11 @@ export function generateStep(
     if (terms[k].b.op === 'num') {
       const bv = terms[k].b.value;
       if (bv * 1 === 0) return `n${k} = ${yk} + dt * a${k};`;
-      hoisted.push(`const f${k} = ${bv} * dt > 1e-12 ? -Math.expm1(-${bv} * dt) / ${bv} : dt;`);
+      hoisted.push(`const f${k} = ${bv} * dt > 1e-12 ? -R.expm1(-${bv} * dt) / ${bv} : dt;`);
       return `n${k} = ${yk} + (a${k} - ${bv} * ${yk}) * f${k};`;
     }
     // For tiny b, −expm1(−b·dt)/b → dt: the step degrades gracefully to Euler.
-    return `n${k} = ${b} * dt > 1e-12 ? ${yk} + (a${k} - ${b} * ${yk}) * (-Math.expm1(-${b} * dt) / ${b}) : ${yk} + dt * (a${k} - ${b} * ${yk});`;
+    return `n${k} = ${b} * dt > 1e-12 ? ${yk} + (a${k} - ${b} * ${yk}) * (-R.expm1(-${b} * dt) / ${b}) : ${yk} + dt * (a${k} - ${b} * ${yk});`;
   };
   const updates = model.states.map((_, k) => update(k));
   const heldUpdates = updates.map((u, k) => (held.has(k) ? `n${k} = ${local(k)};` : u));

@@ -13,6 +13,7 @@
  * pair in one step counts as Δt = 0, potentiation). Plasticity acts when the source spikes;
  * transmission delays apply to the synaptic current only.
  */
+import * as exact from '../util/exact-math.js';
 export interface StdpSpec {
   rule?: 'additive' | 'multiplicative';
   /** Time constants of the source and target traces, ms. */
@@ -90,8 +91,8 @@ export class StdpState {
 
   /** Decays both traces over one step. */
   decay(dt: number): void {
-    const fp = Math.exp(-dt / this.spec.tauPlus);
-    const fm = Math.exp(-dt / this.spec.tauMinus);
+    const fp = exact.exp(-dt / this.spec.tauPlus);
+    const fm = exact.exp(-dt / this.spec.tauMinus);
     const { xPre, xPost } = this;
     for (let j = 0; j < xPre.length; j++) xPre[j] *= fp;
     for (let i = 0; i < xPost.length; i++) xPost[i] *= fm;

@@ -49,6 +49,7 @@ export { RATE_TABLE_DEFAULTS, rateGrid } from '../kernels/wasm/rate-grid.js';
 export type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
 import type { PopulationStep, StepPlan } from './kernel.js';
+import * as exact from '../util/exact-math.js';
 
 export type NetworkBackend = 'js' | 'wasm';
 export const NETWORK_BACKENDS: readonly NetworkBackend[] = ['js', 'wasm'];
@@ -123,7 +124,7 @@ export function fillRateTable(plan: StepPlan, rates: RateTable, dt: number, into
     for (let q = 0; q < Q; q += 2) {
       const a = out[q];
       const b = out[q + 1];
-      const f = euler || !(b * dt > 1e-12) ? dt : -Math.expm1(-b * dt) / b;
+      const f = euler || !(b * dt > 1e-12) ? dt : -exact.expm1(-b * dt) / b;
       out[q] = a * f;
       out[q + 1] = b * f;
     }
@@ -841,7 +842,7 @@ export class WasmPopulationKernel {
   /** The exp-Euler factors of the constant coefficients, in float64 as the JS step, for dt. */
   private setFactors(dt: number): void {
     this.program.factorB.forEach((b, k) => {
-      if (b !== null) this.table[k] = b * dt > 1e-12 ? -Math.expm1(-b * dt) / b : dt;
+      if (b !== null) this.table[k] = b * dt > 1e-12 ? -exact.expm1(-b * dt) / b : dt;
     });
     const rates = this.program.rates;
     if (rates && this.rateTable) fillRateTable(this.program.plan, rates, dt, this.rateTable);

@@ -8,6 +8,7 @@
  */
 import { declareNeuron } from './model.js';
 import type { ParamDeclaration, StateDeclaration } from './model.js';
+import * as exact from '../util/exact-math.js';
 
 export interface HHParams {
   /** Membrane capacitance, µF/cm². */
@@ -52,16 +53,16 @@ export const HH_MODERN: Readonly<HHParams> = Object.freeze({
 
 /** x / (e^x − 1), continuous through its removable singularity at x = 0. */
 export function vtrap(x: number): number {
-  return Math.abs(x) < 1e-6 ? 1 - x / 2 : x / Math.expm1(x);
+  return Math.abs(x) < 1e-6 ? 1 - x / 2 : x / exact.expm1(x);
 }
 
 // Rate functions (1/ms) of the shifted voltage u (mV).
 export const alphaN = (u: number): number => 0.1 * vtrap((10 - u) / 10);
-export const betaN = (u: number): number => 0.125 * Math.exp(-u / 80);
+export const betaN = (u: number): number => 0.125 * exact.exp(-u / 80);
 export const alphaM = (u: number): number => vtrap((25 - u) / 10);
-export const betaM = (u: number): number => 4 * Math.exp(-u / 18);
-export const alphaH = (u: number): number => 0.07 * Math.exp(-u / 20);
-export const betaH = (u: number): number => 1 / (Math.exp((30 - u) / 10) + 1);
+export const betaM = (u: number): number => 4 * exact.exp(-u / 18);
+export const alphaH = (u: number): number => 0.07 * exact.exp(-u / 20);
+export const betaH = (u: number): number => 1 / (exact.exp((30 - u) / 10) + 1);
 
 export interface Gates {
   m: number;

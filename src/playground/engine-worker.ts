@@ -13,12 +13,22 @@ import {
 } from '../kernels/index.js';
 import { KERNEL_FILES } from '../kernels/wasm/files.js';
 import { preloadKernelFiles } from '../kernels/wasm/platform.browser.js';
+import { runFiCurve } from '../experiments/fi-curve.js';
+import { declaredModel } from '../neurons/catalog.js';
 import { inputTrace, planSimulation, runPlan, simulationJson } from '../sim/simulation-job.js';
 import { TRAIN_DEFAULTS, withStudyDefaults } from '../train/config-defaults.js';
 import { MultitaskStepper, modelFileBytes, noiseFor } from '../train/step.js';
 import { jsonText } from '../util/json-text.js';
-import type { EngineReply, EngineRequest, JobEvent, OverlayRun, SimulateJob, TrainJob } from './protocol.js';
-import { multiMnist } from './training-data.js';
+import type {
+  EngineReply,
+  EngineRequest,
+  FiJob,
+  JobEvent,
+  OverlayRun,
+  SimulateJob,
+  TrainJob,
+} from './protocol.js';
+import { loadFashion, multiSet } from './training-data.js';
 
 interface WorkerScope {
   onmessage: ((event: { data: EngineRequest }) => void) | null;
@@ -37,7 +47,12 @@ function simulate(id: number, job: SimulateJob, report: (e: JobEvent) => void): 
   const input = inputTrace(plan, result);
   let overlay: OverlayRun | undefined;
   if (job.overlay) {
-    const other = planSimulation({ ...job.request, model: job.overlay });
+    // The partner takes the parameters it declares too (HH's conductances, say); others keep defaults.
+    const declared = declaredModel(job.overlay)?.params ?? [];
+    const params = Object.fromEntries(
+      Object.entries(job.request.params).filter(([name]) => declared.includes(name)),
+    );
+    const other = planSimulation({ ...job.request, model: job.overlay, params });
     const run = runPlan(other).result;
     overlay = { model: job.overlay, t: run.t, v: run.traces.v, spikeTimes: run.spikeTimes };
   }
@@ -50,6 +65,15 @@ function simulate(id: number, job: SimulateJob, report: (e: JobEvent) => void): 
     overlay,
     ms,
   };
+}
+
+function fiCurve(id: number, job: FiJob, report: (e: JobEvent) => void): EngineReply {
+  const started = performance.now();
+  const { points } = runFiCurve({
+    ...job.options,
+    onProgress: (fraction) => report({ kind: 'progress', fraction }),
+  });
+  return { id, kind: 'fi-curve', points, ms: performance.now() - started };
 }
 
 /** Lets queued messages (a stop request) in between two batches. */
@@ -71,12 +95,12 @@ let stopRequested = false;
 
 async function train(id: number, job: TrainJob, report: (e: JobEvent) => void): Promise<EngineReply> {
   // The page checked the settings (train-query.ts); zod (config.ts) stays out of the bundle.
-  const cfg = withStudyDefaults({ ...TRAIN_DEFAULTS, ...job.config, dataset: 'multi-mnist' });
+  const cfg = withStudyDefaults({ ...TRAIN_DEFAULTS, ...job.config });
   const key = JSON.stringify(cfg);
   if (!session || session.key !== key || session.done) {
     const data = {
-      train: await multiMnist('train', cfg.limitTrain),
-      test: await multiMnist('test', cfg.limitTest),
+      train: await multiSet(cfg.dataset, 'train', cfg.limitTrain),
+      test: await multiSet(cfg.dataset, 'test', cfg.limitTest),
       noise: noiseFor(cfg),
     };
     session = { key, stepper: new MultitaskStepper(cfg, data), done: false };
@@ -132,7 +156,10 @@ async function handle(message: EngineRequest): Promise<void> {
   const report = (event: JobEvent): void => scope.postMessage({ id, kind: 'event', event });
   try {
     if (message.kind === 'simulate') scope.postMessage(simulate(id, message, report));
+    else if (message.kind === 'fi') scope.postMessage(fiCurve(id, message, report));
     else if (message.kind === 'train') scope.postMessage(await train(id, message, report));
+    else if (message.kind === 'fashion')
+      scope.postMessage({ id, kind: 'fashion-loaded', ...(await loadFashion(message.files)) });
     else scope.postMessage(modelFile(id));
   } catch (err) {
     scope.postMessage({ id, kind: 'error', message: (err as Error).message });

@@ -5,6 +5,7 @@
  * it stands for. No DOM: the tests run it in Node.
  */
 import { declaredModel } from '../neurons/catalog.js';
+import { DeclarationError, describeParams, resolveParams } from '../neurons/model.js';
 import { INTEGRATORS } from '../neurons/types.js';
 import type { IntegratorName } from '../neurons/types.js';
 import { defaultDt, modelNames } from '../sim/registry.js';
@@ -25,6 +26,17 @@ export interface NeuronLabState {
   neurons: number;
   /** Also run the other model of the HH ≡ tv-LIF2HH pair and overlay its V. */
   overlay: boolean;
+  /** Model parameters set in the URL (`param.NAME=VALUE`; the others take their declared defaults). */
+  params: Record<string, number>;
+  /** An F–I curve to run after the simulation (`fi=FROM:TO:POINTS`), or null. */
+  fi: FiSweep | null;
+}
+
+/** Constant currents from `from` to `to` in `points` even steps, each held for the run's duration. */
+export interface FiSweep {
+  from: number;
+  to: number;
+  points: number;
 }
 
 /** What a page can run in reasonable time and memory. */
@@ -35,7 +47,12 @@ export const LAB_LIMITS = {
   maxSteps: 2_000_000,
   /** Largest magnitude of a stimulus option. */
   maxOption: 1e6,
+  /** Most currents of an F–I curve (each one neuron of one run). */
+  maxFiPoints: 200,
 } as const;
+
+/** URL key prefix of a model parameter (`param.a=0.1` is `--param a=0.1`). */
+export const PARAM_PREFIX = 'param.';
 
 /** The pair whose members can overlay each other. */
 export const OVERLAY_PARTNER: Readonly<Record<string, string>> = { hh: 'tvlif2hh', tvlif2hh: 'hh' };
@@ -73,7 +90,16 @@ export function defaultLabState(model = 'hh'): NeuronLabState {
     integrator: 'expeuler',
     neurons: 1,
     overlay: false,
+    params: {},
+    fi: null,
   };
+}
+
+/** The currents of an F–I sweep. */
+export function fiCurrents(sweep: FiSweep): number[] {
+  if (sweep.points === 1) return [sweep.from];
+  const step = (sweep.to - sweep.from) / (sweep.points - 1);
+  return Array.from({ length: sweep.points }, (_, i) => sweep.from + i * step);
 }
 
 /** A number the whole string spells (no trailing junk, unlike parseFloat). */
@@ -140,6 +166,17 @@ export function parseNeuronQuery(query: URLSearchParams): { state: NeuronLabStat
     });
     if (x !== undefined) state.options[key] = x;
   }
+  parseParams(query, model, state, problems);
+  const fi = query.get('fi');
+  if (fi !== null) {
+    state.fi = parseFiSweep(fi);
+    if (!state.fi)
+      bad(
+        'fi',
+        fi,
+        `FROM:TO:POINTS (finite currents, FROM < TO, an integer from 2 to ${LAB_LIMITS.maxFiPoints} points)`,
+      );
+  }
   const overlay = query.get('overlay');
   if (overlay !== null) {
     if (overlay === '1' || overlay === '0') state.overlay = overlay === '1';
@@ -157,6 +194,38 @@ export function parseNeuronQuery(query: URLSearchParams): { state: NeuronLabStat
   return { state, problems };
 }
 
+/** `param.NAME=VALUE` entries: each checked against the model's declaration (name, number, range). */
+function parseParams(query: URLSearchParams, model: string, state: NeuronLabState, problems: string[]): void {
+  const decl = declaredModel(model);
+  for (const [key, raw] of query) {
+    if (!key.startsWith(PARAM_PREFIX)) continue;
+    const name = key.slice(PARAM_PREFIX.length);
+    const fallback = '; using the default instead';
+    if (!decl || !decl.params.includes(name)) {
+      const listing = decl ? describeParams(decl) : '(none)';
+      problems.push(`URL ${key}: ${model} has no parameter "${name}" (its parameters: ${listing})`);
+      continue;
+    }
+    const x = numberOf(raw);
+    try {
+      resolveParams(decl, { [name]: x });
+      state.params[name] = x;
+    } catch (err) {
+      if (!(err instanceof DeclarationError)) throw err;
+      problems.push(`URL ${key}=${raw}: ${err.message}${fallback}`);
+    }
+  }
+}
+
+function parseFiSweep(text: string): FiSweep | null {
+  const parts = text.split(':').map(numberOf);
+  if (parts.length !== 3 || !parts.every(Number.isFinite)) return null;
+  const [from, to, points] = parts;
+  if (!(from < to) || !Number.isInteger(points) || points < 2 || points > LAB_LIMITS.maxFiPoints) return null;
+  if (Math.max(Math.abs(from), Math.abs(to)) > LAB_LIMITS.maxOption) return null;
+  return { from, to, points };
+}
+
 /** The query that stands for a state (page first; only the options the stimulus reads). */
 export function neuronQuery(state: NeuronLabState): URLSearchParams {
   const q = new URLSearchParams({ page: 'neuron', model: state.model, stimulus: state.stimulus });
@@ -168,7 +237,9 @@ export function neuronQuery(state: NeuronLabState): URLSearchParams {
   q.set('dt', String(state.dt));
   q.set('integrator', state.integrator);
   if (state.neurons !== 1) q.set('neurons', String(state.neurons));
+  for (const [name, x] of Object.entries(state.params)) q.set(PARAM_PREFIX + name, String(x));
   if (state.overlay) q.set('overlay', '1');
+  if (state.fi) q.set('fi', `${state.fi.from}:${state.fi.to}:${state.fi.points}`);
   return q;
 }
 
@@ -188,7 +259,7 @@ export function labRequest(state: NeuronLabState, model = state.model): Simulati
     duration: state.duration,
     dt: state.dt,
     integrator: state.integrator,
-    params: {},
+    params: { ...state.params },
   };
 }
 
@@ -201,5 +272,23 @@ export function labCommand(state: NeuronLabState): string {
   }
   parts.push(`--duration ${state.duration}`, `--dt ${state.dt}`, `--integrator ${state.integrator}`);
   if (state.neurons !== 1) parts.push(`--neurons ${state.neurons}`);
+  const params = Object.entries(state.params);
+  if (params.length) parts.push(`--param ${params.map(([k, x]) => `${k}=${x}`).join(',')}`);
   return parts.join(' ');
+}
+
+/**
+ * A slider's range for a parameter: its declared bounds where it has them, else from zero to three
+ * times its default (on the default's side of zero), so the default sits inside.
+ */
+export function paramRange(model: string, name: string): { lo: number; hi: number; step: number } {
+  const decl = declaredModel(model);
+  if (!decl) throw new Error(`no declared model ${model}`);
+  const d = decl.defaults[name];
+  const { min, max } = decl.declaration.params[name];
+  let lo = min ?? (d > 0 ? 0 : d < 0 ? 3 * d : -1);
+  let hi = max ?? (d > 0 ? 3 * d : d < 0 ? 0 : 1);
+  if (!Number.isFinite(lo)) lo = Math.min(d, hi) - Math.abs(d || 1) * 3;
+  if (!Number.isFinite(hi)) hi = Math.max(d, lo) + Math.abs(d || 1) * 3;
+  return { lo, hi, step: (hi - lo) / 200 };
 }

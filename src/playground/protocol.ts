@@ -1,4 +1,5 @@
 /** Messages between the playground's pages and their engine worker (engine-worker.ts). */
+import type { FiOptions, FiPoint } from '../experiments/fi-curve.js';
 import type { SimulationJson, SimulationRequest } from '../sim/simulation-job.js';
 import type { TrainConfig } from '../train/config.js';
 
@@ -29,10 +30,26 @@ export interface SimulateResult {
   ms: number;
 }
 
+/** An F–I curve, as `hhnet fi-curve` runs it. */
+export interface FiJob {
+  kind: 'fi';
+  options: Omit<FiOptions, 'onProgress'>;
+}
+
+export interface FiResult {
+  kind: 'fi-curve';
+  points: FiPoint[];
+  /** Wall time of the run, ms. */
+  ms: number;
+}
+
 export interface TrainJob {
   kind: 'train';
-  /** As `hhnet train multitask` takes it, checked by the page (dataset: always multi-mnist). */
-  config: Pick<TrainConfig, 'model' | 'epochs' | 'batch' | 'seed' | 'T' | 'limitTrain' | 'limitTest'> &
+  /** As `hhnet train multitask` takes it, checked by the page (the Fashion kinds: after a FashionJob). */
+  config: Pick<
+    TrainConfig,
+    'model' | 'dataset' | 'epochs' | 'batch' | 'seed' | 'T' | 'limitTrain' | 'limitTest'
+  > &
     Partial<Pick<TrainConfig, 'lr'>>;
   /** Stop after this many batches (default: all epochs). */
   steps?: number;
@@ -43,6 +60,19 @@ export interface TrainResult {
   /** Batches trained, and whether the run was stopped before its end. */
   steps: number;
   stopped: boolean;
+}
+
+/** The official Fashion-MNIST files, as the user dropped them (gzipped or not). */
+export interface FashionJob {
+  kind: 'fashion';
+  files: { name: string; bytes: Uint8Array }[];
+}
+
+export interface FashionResult {
+  kind: 'fashion-loaded';
+  /** Images kept per split (the first ones, as many as the MNIST subset has). */
+  train: number;
+  test: number;
 }
 
 /** The training run's model as `hhnet train multitask` saves it. */
@@ -65,11 +95,13 @@ export type JobEvent =
   | { kind: 'batch'; epoch: number; batch: number; loss: number; samplesPerSec: number }
   | { kind: 'epoch'; epoch: number; loss: number; acc1: number; acc2: number; seconds: number };
 
-export type EngineRequest = { id: number } & (SimulateJob | TrainJob | ModelJob | { kind: 'stop' });
+export type EngineRequest = { id: number } & (
+  SimulateJob | FiJob | TrainJob | FashionJob | ModelJob | { kind: 'stop' }
+);
 
 export type EngineReply =
   | { kind: 'ready'; backend: string; isolated: boolean }
   | { kind: 'failed'; message: string }
   | { id: number; kind: 'event'; event: JobEvent }
   | { id: number; kind: 'error'; message: string }
-  | ({ id: number } & (SimulateResult | TrainResult | ModelResult));
+  | ({ id: number } & (SimulateResult | FiResult | TrainResult | FashionResult | ModelResult));

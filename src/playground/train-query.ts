@@ -4,6 +4,8 @@
  * default), writing, and the training configuration it stands for. No DOM: tested in Node.
  */
 import { MNIST_SUBSET } from '../data/mnist-subset.js';
+import { MULTI_KINDS } from '../data/multi.js';
+import type { MultiKind } from '../data/multi.js';
 import type { TrainJob } from './protocol.js';
 
 /** The models the page trains (the study's fc networks that run well in a page). */
@@ -11,7 +13,9 @@ export const TRAIN_MODELS = ['hh-fc', 'lif-fc', 'slif2hh-fc'] as const;
 
 export interface TrainPageState {
   model: (typeof TRAIN_MODELS)[number];
-  /** Multi-MNIST training and test samples (composed from the shipped MNIST subset). */
+  /** Multi-MNIST (shipped), or a Fashion kind (after the user gives the Fashion-MNIST files). */
+  dataset: MultiKind;
+  /** Training and test samples (composed from the subsets). */
   train: number;
   test: number;
   batch: number;
@@ -34,7 +38,16 @@ export const TRAIN_LIMITS = {
 } as const;
 
 export function defaultTrainState(): TrainPageState {
-  return { model: 'hh-fc', train: 1024, test: 256, batch: 64, T: 15, epochs: 1, seed: 0 };
+  return {
+    model: 'hh-fc',
+    dataset: 'multi-mnist',
+    train: 1024,
+    test: 256,
+    batch: 64,
+    T: 15,
+    epochs: 1,
+    seed: 0,
+  };
 }
 
 type IntKey = 'train' | 'test' | 'batch' | 'T' | 'epochs' | 'seed' | 'steps';
@@ -59,6 +72,11 @@ export function parseTrainQuery(query: URLSearchParams): { state: TrainPageState
     if ((TRAIN_MODELS as readonly string[]).includes(model)) state.model = model as TrainPageState['model'];
     else bad('model', model, `a model the page trains (${TRAIN_MODELS.join(', ')})`);
   }
+  const dataset = query.get('dataset');
+  if (dataset !== null) {
+    if ((MULTI_KINDS as readonly string[]).includes(dataset)) state.dataset = dataset as MultiKind;
+    else bad('dataset', dataset, `a data set (${MULTI_KINDS.join(', ')})`);
+  }
   for (const [key, [lo, hi]] of Object.entries(INT_RANGES) as [IntKey, readonly [number, number]][]) {
     const raw = query.get(key);
     if (raw === null) continue;
@@ -77,6 +95,7 @@ export function parseTrainQuery(query: URLSearchParams): { state: TrainPageState
 
 export function trainQuery(state: TrainPageState): URLSearchParams {
   const q = new URLSearchParams({ page: 'train', model: state.model });
+  if (state.dataset !== 'multi-mnist') q.set('dataset', state.dataset);
   for (const key of ['train', 'test', 'batch', 'T', 'epochs', 'seed'] as const)
     q.set(key, String(state[key]));
   if (state.lr !== undefined) q.set('lr', String(state.lr));
@@ -84,11 +103,12 @@ export function trainQuery(state: TrainPageState): URLSearchParams {
   return q;
 }
 
-/** The engine job of a state: `hhnet train multitask` settings on Multi-MNIST. */
+/** The engine job of a state: `hhnet train multitask` settings. */
 export function trainJob(state: TrainPageState): Omit<TrainJob, 'kind'> {
   return {
     config: {
       model: state.model,
+      dataset: state.dataset,
       epochs: state.epochs,
       batch: state.batch,
       seed: state.seed,
@@ -101,10 +121,10 @@ export function trainJob(state: TrainPageState): Omit<TrainJob, 'kind'> {
   };
 }
 
-/** The command line that trains the same network on the full Multi-MNIST (for the page). */
+/** The command line that trains the same network on the full data set (for the page). */
 export function trainCommand(state: TrainPageState): string {
   return (
-    `hhnet train multitask --model ${state.model} --dataset multi-mnist --epochs ${state.epochs} ` +
+    `hhnet train multitask --model ${state.model} --dataset ${state.dataset} --epochs ${state.epochs} ` +
     `--batch ${state.batch} --T ${state.T} --seed ${state.seed}` +
     (state.lr !== undefined ? ` --lr ${state.lr}` : '')
   );

@@ -1,13 +1,14 @@
 /**
  * The train page's data in the engine worker: the MNIST subset files shipped with the playground
- * (data/, gzipped IDX), fetched once, composed into Multi-MNIST by the same composer as Node.
+ * (data/, gzipped IDX), fetched once, and the Fashion-MNIST files the user dropped onto the page,
+ * composed into the multi-task sets by the same composer as Node.
  */
 import { parseIdx } from '../data/idx-format.js';
 import { imageSetFromIdx } from '../data/image-set.js';
 import type { ImageSet, Split } from '../data/image-set.js';
-import { mnistSubsetFiles } from '../data/mnist-subset.js';
+import { MNIST_SUBSET, mnistSubsetFiles, subsetOf } from '../data/mnist-subset.js';
 import { composeMulti } from '../data/multi.js';
-import type { MultiDataset } from '../data/multi.js';
+import type { MultiDataset, MultiKind } from '../data/multi.js';
 
 /** Where the build puts the subset files, next to the playground's bundles. */
 export const DATA_DIR = 'data/';
@@ -49,12 +50,86 @@ export function mnistSubset(split: Split): Promise<ImageSet> {
   return set;
 }
 
-/** Multi-MNIST from the subset: composition seed 0, the first `limit` samples (as Node's loader). */
-export async function multiMnist(split: Split, limit: number | null): Promise<MultiDataset> {
-  const source = await mnistSubset(split);
-  return composeMulti('multi-mnist', split, {
-    seed: 0,
-    limit: limit ?? undefined,
-    sources: { a: source, b: source },
-  });
+/** The official Fashion-MNIST file names (gzipped or not) and what each holds. */
+export const FASHION_FILES: Readonly<Record<string, { split: Split; kind: 'images' | 'labels' }>> = {
+  'train-images-idx3-ubyte': { split: 'train', kind: 'images' },
+  'train-labels-idx1-ubyte': { split: 'train', kind: 'labels' },
+  't10k-images-idx3-ubyte': { split: 'test', kind: 'images' },
+  't10k-labels-idx1-ubyte': { split: 'test', kind: 'labels' },
+};
+
+/** The first images of Fashion-MNIST's splits, as many as the MNIST subset has (set by loadFashion). */
+let fashion: Record<Split, ImageSet> | null = null;
+
+async function gunzipBytes(bytes: Uint8Array): Promise<Uint8Array> {
+  return gunzip(new Response(bytes as unknown as ConstructorParameters<typeof Response>[0]));
+}
+
+/**
+ * Reads the four official Fashion-MNIST files (from a drop or a file picker; .gz or not) and keeps
+ * the first images of each split, as many as the MNIST subset has. Errors name the file.
+ */
+export async function loadFashion(
+  files: { name: string; bytes: Uint8Array }[],
+): Promise<Record<Split, number>> {
+  const found = new Map<string, { name: string; idx: ReturnType<typeof parseIdx> }>();
+  for (const file of files) {
+    const stem = file.name.replace(/\.gz$/, '');
+    if (!Object.hasOwn(FASHION_FILES, stem))
+      throw new Error(
+        `${file.name} is not one of the Fashion-MNIST files (${Object.keys(FASHION_FILES).join(', ')}, each .gz or not)`,
+      );
+    const gzipped = file.bytes[0] === 0x1f && file.bytes[1] === 0x8b;
+    let bytes: Uint8Array;
+    try {
+      bytes = gzipped ? await gunzipBytes(file.bytes) : file.bytes;
+    } catch (err) {
+      throw new Error(`${file.name}: not a readable gzip file (${(err as Error).message})`);
+    }
+    found.set(stem, { name: file.name, idx: parseIdx(bytes, file.name) });
+  }
+  const missing = Object.keys(FASHION_FILES).filter((name) => !found.has(name));
+  if (missing.length)
+    throw new Error(
+      `Fashion-MNIST needs all four files; missing: ${missing.join(', ')} (drop them together)`,
+    );
+  const fileOf = (split: Split, kind: 'images' | 'labels') => {
+    const stem = Object.keys(FASHION_FILES).find(
+      (n) => FASHION_FILES[n].split === split && FASHION_FILES[n].kind === kind,
+    );
+    return found.get(stem as string) as { name: string; idx: ReturnType<typeof parseIdx> };
+  };
+  const set = (split: Split): ImageSet => {
+    const images = fileOf(split, 'images');
+    const labels = fileOf(split, 'labels');
+    const full = imageSetFromIdx(images.idx, labels.idx, images.name, labels.name);
+    if (full.count < MNIST_SUBSET[split])
+      throw new Error(
+        `${images.name}: ${full.count} images, expected the official ${split} split (at least ${MNIST_SUBSET[split]})`,
+      );
+    return subsetOf(full, MNIST_SUBSET[split]);
+  };
+  fashion = { train: set('train'), test: set('test') };
+  return { train: fashion.train.count, test: fashion.test.count };
+}
+
+/**
+ * A multi-task set from the subsets: composition seed 0, the first `limit` samples (as Node's
+ * loader). The Fashion kinds need loadFashion first.
+ */
+export async function multiSet(kind: MultiKind, split: Split, limit: number | null): Promise<MultiDataset> {
+  const needsFashion = kind !== 'multi-mnist';
+  if (needsFashion && !fashion)
+    throw new Error(
+      `${kind} needs the Fashion-MNIST files: choose or drop the four official files (${Object.keys(FASHION_FILES).join(', ')}) onto the page`,
+    );
+  const mnist = kind !== 'multi-fashion' ? await mnistSubset(split) : null;
+  const f = fashion?.[split];
+  const sources =
+    kind === 'multi-mnist'
+      ? { a: mnist!, b: mnist! }
+      : kind === 'multi-fashion'
+        ? { a: f!, b: f! }
+        : { a: mnist!, b: f! };
+  return composeMulti(kind, split, { seed: 0, limit: limit ?? undefined, sources });
 }

@@ -34,6 +34,9 @@ export interface ReportSection {
   tables?: ReportTable[];
 }
 
+/** Marks a page as an hhnet report (the playground's report page checks it). */
+export const REPORT_GENERATOR = '<meta name="generator" content="hhnet">';
+
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -191,6 +194,7 @@ ${tables}
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+${REPORT_GENERATOR}
 <title>${escapeHtml(opts.title)}</title>
 <style>${CSS}</style>
 </head>

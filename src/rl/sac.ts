@@ -22,6 +22,7 @@ import {
 import { Tensor } from '../tensor/tensor.js';
 import { Actor, ActorShape, TwinCritic } from './networks.js';
 import { Batch } from './replay.js';
+import * as exact from '../util/exact-math.js';
 
 export interface SacSettings {
   gamma: number;
@@ -110,7 +111,7 @@ export class SoftActorCritic {
   }
 
   get alpha(): number {
-    return Math.exp(this.logAlpha.data[0]);
+    return exact.exp(this.logAlpha.data[0]);
   }
 
   /**

@@ -3,6 +3,7 @@
  * state in place. Inputs are held constant over a step (zero-order hold), as in most simulators.
  */
 import type { IntegratorName, QuasiLinearModel } from '../neurons/types.js';
+import * as exact from '../util/exact-math.js';
 
 /** Scratch buffers for one neuron, allocated once per population (no allocation per step). */
 export class IntegratorScratch {
@@ -43,7 +44,7 @@ export const expEulerStep: StepFn = (model, t, dt, y, off, input, s) => {
     const yk = y[off + k];
     // For tiny b, −expm1(−b dt)/b → dt, i.e. the step degrades gracefully to Euler.
     y[off + k] =
-      bk * dt > 1e-12 ? yk + (a[k] - bk * yk) * (-Math.expm1(-bk * dt) / bk) : yk + dt * (a[k] - bk * yk);
+      bk * dt > 1e-12 ? yk + (a[k] - bk * yk) * (-exact.expm1(-bk * dt) / bk) : yk + dt * (a[k] - bk * yk);
   }
 };
 

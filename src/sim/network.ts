@@ -6,6 +6,7 @@
 import type { Population } from '../neurons/types.js';
 import { SimulationDivergedError, validateTiming } from './simulate.js';
 import type { Stimulus } from './stimulus.js';
+import * as exact from '../util/exact-math.js';
 
 export interface Projection {
   from: number;
@@ -61,7 +62,7 @@ export class Network {
     for (const s of this.external) s?.reset();
     const input = pops.map((p) => new Float64Array(p.n));
     const syn = this.projections.map((pr) => new Float64Array(pops[pr.to].n));
-    const decay = this.projections.map((pr) => Math.exp(-dt / pr.tauSyn));
+    const decay = this.projections.map((pr) => exact.exp(-dt / pr.tauSyn));
     const seen = pops.map((p) => new Int32Array(p.n));
     const every = Math.max(1, Math.round((opts.interval ?? dt) / dt));
     const recordV = opts.recordV ?? {};

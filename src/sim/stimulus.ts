@@ -6,6 +6,7 @@
  * state by `dt` on every call after the first and re-seed on `reset()`, so a reset run is identical.
  */
 import { Rng } from '../util/rng.js';
+import * as exact from '../util/exact-math.js';
 
 export interface Stimulus {
   readonly kind: string;
@@ -215,8 +216,8 @@ export function ornsteinUhlenbeck(opts: {
         }
         if (dt !== cachedDt) {
           cachedDt = dt;
-          decay = Math.exp(-dt / tau);
-          noise = sigma * Math.sqrt(-Math.expm1((-2 * dt) / tau)); // expm1: accurate for dt ≪ τ
+          decay = exact.exp(-dt / tau);
+          noise = sigma * Math.sqrt(-exact.expm1((-2 * dt) / tau)); // expm1: accurate for dt ≪ τ
         }
         for (let i = 0; i < state.length; i++)
           state[i] = mean + (state[i] - mean) * decay + noise * rngs[i].normal();
@@ -290,8 +291,8 @@ export function poissonSynaptic(opts: {
       }
       if (dt !== cachedDt) {
         cachedDt = dt;
-        decay = Math.exp(-dt / tauSyn);
-        pSpike = -Math.expm1((-rateHz * dt) / 1000);
+        decay = exact.exp(-dt / tauSyn);
+        pSpike = -exact.expm1((-rateHz * dt) / 1000);
       }
       let nFired = 0;
       for (let k = 0; k < inputs; k++) {

@@ -11,6 +11,7 @@ import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import { HHParams, gateCoefficients, hhDeclared, hhParams, restingState } from '../neurons/hh.js';
 import type { IntegratorName, Population } from '../neurons/types.js';
 import { INTEGRATORS } from '../neurons/types.js';
+import * as exact from '../util/exact-math.js';
 
 const VOLTAGE_LIMIT = hhDeclared.voltageLimit;
 const VARIABLES = ['v', 'm', 'h', 'n'] as const;
@@ -51,7 +52,7 @@ export function hhRateTable(
   const at = (v: number, q: Float64Array): void => {
     gateCoefficients(v - p.vOffset, a, b, 0);
     for (let k = 0; k < 3; k++) {
-      const f = b[k] * dt > 1e-12 ? -Math.expm1(-b[k] * dt) / b[k] : dt;
+      const f = b[k] * dt > 1e-12 ? -exact.expm1(-b[k] * dt) / b[k] : dt;
       q[2 * k] = a[k] * f;
       q[2 * k + 1] = b[k] * f;
     }

@@ -6,6 +6,7 @@
  * Grammar of equation strings: numbers (1, 0.5, 2e-3), names, + − * / ^ (** is ^; right
  * associative), unary −, parentheses and calls f(x[, y]) of the functions in FUNCTIONS.
  */
+import * as exact from '../util/exact-math.js';
 
 export type Expr =
   | { readonly op: 'num'; readonly value: number }
@@ -381,13 +382,13 @@ function outerDerivative(fn: FunctionName, a: Expr, whole: Expr): Expr {
 
 /** exprel(x) = (e^x − 1)/x, 1 at x = 0 (series near 0 keeps full precision). */
 export function exprel(x: number): number {
-  return Math.abs(x) < 1e-6 ? 1 + x / 2 + (x * x) / 6 : Math.expm1(x) / x;
+  return Math.abs(x) < 1e-6 ? 1 + x / 2 + (x * x) / 6 : exact.expm1(x) / x;
 }
 
 /** exprel'(x) = (x·e^x − e^x + 1)/x², 1/2 at x = 0. */
 export function exprelD(x: number): number {
   if (Math.abs(x) < 1e-3) return 0.5 + x / 3 + (x * x) / 8 + (x * x * x) / 30;
-  return (x * Math.exp(x) - Math.expm1(x)) / (x * x);
+  return (x * exact.exp(x) - exact.expm1(x)) / (x * x);
 }
 
 /** Numeric value of e with names read through `lookup`. */
@@ -425,8 +426,8 @@ export function evaluate(e: Expr, lookup: (name: string) => number): number {
 }
 
 const RUNTIME: Record<Exclude<FunctionName, 'min' | 'max'>, (x: number) => number> = {
-  exp: Math.exp,
-  expm1: Math.expm1,
+  exp: exact.exp,
+  expm1: exact.expm1,
   log: Math.log,
   log1p: Math.log1p,
   sqrt: Math.sqrt,
@@ -434,7 +435,7 @@ const RUNTIME: Record<Exclude<FunctionName, 'min' | 'max'>, (x: number) => numbe
   sin: Math.sin,
   cos: Math.cos,
   abs: Math.abs,
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  sigmoid: (x) => 1 / (1 + exact.exp(-x)),
   exprel,
   exprel_d: exprelD,
   detach: (x) => x,

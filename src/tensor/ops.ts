@@ -7,6 +7,7 @@ import { Rng } from '../util/rng.js';
 import { addFlops } from './accounting.js';
 import { accumulateGrad, isGradEnabled, makeResult } from './autograd.js';
 import { Shape, Tensor, shapeSize, shapeString } from './tensor.js';
+import * as exact from '../util/exact-math.js';
 
 function sameShape(a: Tensor, b: Tensor, op: string): void {
   if (a.size !== b.size || a.shape.some((d, i) => d !== b.shape[i]) || a.ndim !== b.ndim) {
@@ -120,7 +121,7 @@ export function sigmoid(a: Tensor): Tensor {
   return unary(
     'sigmoid',
     a,
-    (x) => 1 / (1 + Math.exp(-x)),
+    (x) => 1 / (1 + exact.exp(-x)),
     (_, y) => y * (1 - y),
   );
 }
@@ -134,8 +135,8 @@ export function softplus(a: Tensor): Tensor {
   return unary(
     'softplus',
     a,
-    (x) => (x > 20 ? x : Math.log1p(Math.exp(x))),
-    (x) => 1 / (1 + Math.exp(-x)),
+    (x) => (x > 20 ? x : Math.log1p(exact.exp(x))),
+    (x) => 1 / (1 + exact.exp(-x)),
   );
 }
 
@@ -425,7 +426,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
     let max = -Infinity;
     for (let c = 0; c < classes; c++) max = Math.max(max, d[off + c]);
     let z = 0;
-    for (let c = 0; c < classes; c++) z += e[c] = Math.exp(d[off + c] - max);
+    for (let c = 0; c < classes; c++) z += e[c] = exact.exp(d[off + c] - max);
     for (let c = 0; c < classes; c++) probs[off + c] = e[c] / z;
     loss += Math.log(z) + max - d[off + y];
   }

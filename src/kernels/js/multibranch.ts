@@ -37,6 +37,7 @@ import type { HhInitialState, HhMembraneConstants, SpikingKernelBase } from '../
 import { checkBase, checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import { surrogateGradAt, surrogatePrimitiveAt } from '../spiking/surrogates.js';
 import { hhRatesWithDerivatives, spikeCut } from './spiking.js';
+import * as exact from '../../util/exact-math.js';
 
 /**
  * One exponential-Euler (Rush–Larsen) gate step: x' = x∞ + (x − x∞)·e^(−dt(α + β)), x∞ = α/(α + β)
@@ -45,7 +46,7 @@ import { hhRatesWithDerivatives, spikeCut } from './spiking.js';
 export function gateStep(x: number, a: number, b: number, dt: number): number {
   const s = a + b;
   const inf = a / s;
-  return inf + (x - inf) * Math.exp(-dt * s);
+  return inf + (x - inf) * exact.exp(-dt * s);
 }
 
 /**
@@ -63,7 +64,7 @@ function gateVoltagePartial(
   at: number,
 ): number {
   const s = a + b;
-  const e = Math.exp(-dt * s);
+  const e = exact.exp(-dt * s);
   out[at] = e;
   const inf = a / s;
   const ds = da + db;

@@ -41,6 +41,7 @@ import {
   ioLengths,
 } from '../spiking-checks.js';
 import { surrogatePrimitiveAt } from '../spiking/surrogates.js';
+import * as exact from '../../util/exact-math.js';
 
 export { surrogateGradAt, surrogatePrimitiveAt } from '../spiking/surrogates.js';
 
@@ -92,7 +93,7 @@ function surrogateColumn(
       break;
     case SURROGATE_SIGMOID:
       for (let t = 0, o = offset; t < count; t++, o += stride) {
-        const e = 1 / (1 + Math.exp(-p * (src[o] - th)));
+        const e = 1 / (1 + exact.exp(-p * (src[o] - th)));
         sg[at + t] = p * e * (1 - e);
       }
       break;
@@ -470,8 +471,8 @@ export function learningHhBackwardJs(a: LearningHhBackwardArgs): void {
 // Full voltage-dependent HH (shifted convention: rates of u = v, rest ≈ 0 mV)
 
 const E1 = Math.E;
-const E2_5 = Math.exp(2.5);
-const E3 = Math.exp(3);
+const E2_5 = exact.exp(2.5);
+const E3 = exact.exp(3);
 
 /**
  * x/(eˣ − 1) and its derivative into out[at], out[at + 1], given x and ex = eˣ; continuous
@@ -500,14 +501,14 @@ function vtrapWithDerivative(x: number, ex: number, out: Float64Array, at: numbe
  * out needs room for 14 values (out[12], out[13] are scratch).
  */
 export function hhRatesWithDerivatives(u: number, out: Float64Array): void {
-  const e80 = Math.exp(-u / 80);
+  const e80 = exact.exp(-u / 80);
   const e40 = e80 * e80;
   const e20 = e40 * e40;
   const e10 = e20 * e20;
   vtrapWithDerivative((25 - u) / 10, E2_5 * e10, out, 12);
   out[0] = out[12];
   out[6] = -0.1 * out[13];
-  const bm = 4 * Math.exp(-u / 18);
+  const bm = 4 * exact.exp(-u / 18);
   out[1] = bm;
   out[7] = -bm / 18;
   const ah = 0.07 * e20;

@@ -9,6 +9,7 @@ import {
   SURROGATE_RECTANGULAR,
   SURROGATE_SIGMOID,
 } from '../spiking-types.js';
+import * as exact from '../../util/exact-math.js';
 
 /** Surrogate derivative of the spike w.r.t. x = u − θ. */
 export function surrogateGradAt(kind: number, p: number, x: number): number {
@@ -16,7 +17,7 @@ export function surrogateGradAt(kind: number, p: number, x: number): number {
     case SURROGATE_RECTANGULAR:
       return +(x > -p) & +(x < p);
     case SURROGATE_SIGMOID: {
-      const s = 1 / (1 + Math.exp(-p * x));
+      const s = 1 / (1 + exact.exp(-p * x));
       return p * s * (1 - s);
     }
     case SURROGATE_ARCTAN: {
@@ -38,7 +39,7 @@ export function surrogatePrimitiveAt(kind: number, p: number, x: number): number
     case SURROGATE_RECTANGULAR:
       return x <= -p ? 0 : x >= p ? 2 * p : x + p;
     case SURROGATE_SIGMOID:
-      return 1 / (1 + Math.exp(-p * x));
+      return 1 / (1 + exact.exp(-p * x));
     case SURROGATE_ARCTAN:
       return 0.5 + Math.atan((Math.PI * p * x) / 2) / Math.PI;
     case SURROGATE_FAST_SIGMOID:

@@ -72,3 +72,35 @@ export function download(name: string, content: string | Uint8Array, type = 'app
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/**
+ * A file picker that also takes files dropped on it: a labelled <input type=file> (keyboard
+ * usable as any input) inside a zone that accepts drops; onFiles gets the chosen files.
+ */
+export function fileDropZone(
+  id: string,
+  label: string,
+  accept: string,
+  onFiles: (files: File[]) => void,
+  multiple = false,
+): HTMLElement {
+  const input = el('input', { id, name: id, type: 'file', accept, ...(multiple ? { multiple: '' } : {}) });
+  input.addEventListener('change', () => {
+    const files = [...(input.files ?? [])];
+    if (files.length) onFiles(files);
+    input.value = ''; // choosing the same file again runs again
+  });
+  const zone = el('div', { class: 'drop-zone', id: `${id}-zone` }, el('label', { for: id }, label), input);
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('over');
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (files.length) onFiles(multiple ? files : files.slice(0, 1));
+  });
+  return zone;
+}

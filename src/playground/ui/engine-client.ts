@@ -1,6 +1,10 @@
 /** The page side of the engine worker (engine-worker.js): jobs as promises, their events as callbacks. */
 import type {
   EngineReply,
+  FashionJob,
+  FashionResult,
+  FiJob,
+  FiResult,
   JobEvent,
   ModelJob,
   ModelResult,
@@ -15,7 +19,7 @@ export interface EngineInfo {
   isolated: boolean;
 }
 
-type Result = SimulateResult | TrainResult | ModelResult;
+type Result = SimulateResult | FiResult | TrainResult | FashionResult | ModelResult;
 
 export class EngineClient {
   readonly ready: Promise<EngineInfo>;
@@ -60,7 +64,7 @@ export class EngineClient {
   }
 
   private async post(
-    job: SimulateJob | TrainJob | ModelJob,
+    job: SimulateJob | FiJob | TrainJob | FashionJob | ModelJob,
     onEvent?: (e: JobEvent) => void,
   ): Promise<Result> {
     await this.ready;
@@ -75,8 +79,17 @@ export class EngineClient {
     return this.post({ kind: 'simulate', ...job }, onEvent) as Promise<SimulateResult>;
   }
 
+  fiCurve(job: Omit<FiJob, 'kind'>, onEvent?: (e: JobEvent) => void): Promise<FiResult> {
+    return this.post({ kind: 'fi', ...job }, onEvent) as Promise<FiResult>;
+  }
+
   train(job: Omit<TrainJob, 'kind'>, onEvent?: (e: JobEvent) => void): Promise<TrainResult> {
     return this.post({ kind: 'train', ...job }, onEvent) as Promise<TrainResult>;
+  }
+
+  /** Hands the Fashion-MNIST files to the engine. */
+  loadFashion(files: FashionJob['files']): Promise<FashionResult> {
+    return this.post({ kind: 'fashion', files }) as Promise<FashionResult>;
   }
 
   /** The training run's model.safetensors. */

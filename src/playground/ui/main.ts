@@ -1,13 +1,15 @@
-/** The playground's pages (bundled as app.js): ?page=neuron (default) or ?page=train. */
+/** The playground's pages (bundled as app.js): ?page=neuron (default), train or report. */
 import { MAX_THREADS } from '../../kernels/wasm/index.js';
 import { el, setStatus, showMessage, showNote } from './dom.js';
 import { EngineClient } from './engine-client.js';
 import { mountNeuronLab } from './neuron-lab.js';
+import { mountReportPage } from './report-page.js';
 import { mountTrainPage } from './train-page.js';
 
 const PAGES: Record<string, { title: string; mount(root: HTMLElement, engine: EngineClient): void }> = {
   neuron: { title: 'Neuron lab', mount: mountNeuronLab },
   train: { title: 'Train', mount: mountTrainPage },
+  report: { title: 'Report', mount: mountReportPage },
 };
 
 /** ?threads=N: the engine's thread count (1 to MAX_THREADS); anything else keeps its default. */

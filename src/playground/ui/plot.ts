@@ -97,6 +97,7 @@ export function drawSeries(
   xMax: number,
   yLabel: string,
   xLabel = 'time (ms)',
+  xMin = 0,
 ): void {
   const { ctx, w, h } = context(canvas);
   let lo = Infinity;
@@ -113,7 +114,7 @@ export function drawSeries(
     ctx,
     w,
     h,
-    { lo: 0, hi: xMax, label: xLabel },
+    { lo: xMin, hi: xMax, label: xLabel },
     { lo: lo - pad, hi: hi + pad, label: yLabel },
   );
   for (const s of series) {

@@ -12,7 +12,9 @@ import {
   trainJob,
   trainQuery,
 } from '../train-query.js';
-import { download, el, field, numberInput, select, setStatus, showMessage } from './dom.js';
+import { MULTI_KINDS } from '../../data/multi.js';
+import { FASHION_FILES } from '../training-data.js';
+import { download, el, field, fileDropZone, numberInput, select, setStatus, showMessage } from './dom.js';
 import type { EngineClient } from './engine-client.js';
 import { drawSeries } from './plot.js';
 
@@ -35,6 +37,17 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
   let state = parsed.state;
   const form = el('form', { id: 'train-form', 'aria-label': 'training settings', novalidate: '' });
   const model = select('model', TRAIN_MODELS, state.model);
+  const dataset = select('dataset', MULTI_KINDS, state.dataset);
+  const fashionStatus = el('span', { id: 'fashion-status' }, 'not loaded');
+  let fashionLoaded = false;
+  const fashionZone = fileDropZone(
+    'fashion-files',
+    'Fashion-MNIST files (the four official IDX files, .gz or not)',
+    '.gz,application/gzip,application/octet-stream',
+    (files) => void loadFashion(files),
+    true,
+  );
+  fashionZone.append(fashionStatus);
   const ints = {
     train: numberInput('train', state.train, { min: '1', max: String(TRAIN_LIMITS.train), step: '1' }),
     test: numberInput('test', state.test, { min: '1', max: String(TRAIN_LIMITS.test), step: '1' }),
@@ -59,7 +72,7 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
   let running = false;
 
   function formQuery(): URLSearchParams {
-    const q = new URLSearchParams({ model: model.value });
+    const q = new URLSearchParams({ model: model.value, dataset: dataset.value });
     for (const [key, input] of Object.entries(ints)) q.set(key, input.value);
     if (lr.value.trim() !== '') q.set('lr', lr.value);
     if (state.steps !== undefined) q.set('steps', String(state.steps));
@@ -112,6 +125,31 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
     );
   }
 
+  function syncDataset(): void {
+    fashionZone.hidden = dataset.value === 'multi-mnist';
+  }
+
+  /** The dropped files go to the engine, which checks and keeps them (until the page reloads). */
+  async function loadFashion(files: File[]): Promise<void> {
+    setStatus('running');
+    fashionStatus.textContent = `reading ${files.length} file${files.length > 1 ? 's' : ''}…`;
+    try {
+      const loaded = await engine.loadFashion(
+        await Promise.all(
+          files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+        ),
+      );
+      fashionLoaded = true;
+      fashionStatus.textContent = `loaded: the first ${loaded.train} training and ${loaded.test} test images`;
+      showMessage('');
+      setStatus('done');
+    } catch (err) {
+      fashionStatus.textContent = fashionLoaded ? 'the files loaded before are kept' : 'not loaded';
+      showMessage((err as Error).message);
+      setStatus('error');
+    }
+  }
+
   async function train(): Promise<void> {
     running = true;
     setStatus('running');
@@ -126,7 +164,7 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
         backend: info.backend,
       };
       window.hhnetTrain = rec;
-      status.textContent = 'loading the MNIST subset…';
+      status.textContent = `composing ${state.dataset}…`;
       const result = await engine.train(trainJob(state), (event) => {
         if (event.kind === 'data')
           status.textContent = `${event.train} training and ${event.test} test samples, ${event.batchesPerEpoch} batches an epoch`;
@@ -160,6 +198,10 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
     event.preventDefault();
     if (running) return;
     const checked = parseTrainQuery(formQuery());
+    if (checked.state.dataset !== 'multi-mnist' && !fashionLoaded)
+      checked.problems.push(
+        `${checked.state.dataset} needs the Fashion-MNIST files: choose or drop ${Object.keys(FASHION_FILES).join(', ')} (.gz or not) first`,
+      );
     showMessage(checked.problems.join('\n'));
     if (checked.problems.length) {
       setStatus('error');
@@ -205,6 +247,8 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
       'fieldset',
       {},
       el('legend', {}, 'Data and schedule'),
+      field('data set', dataset),
+      fashionZone,
       field('training samples', ints.train),
       field('test samples', ints.test),
       field('batch', ints.batch),
@@ -213,13 +257,16 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
     ),
     el('div', { class: 'actions' }, start, stop, save),
   );
+  dataset.addEventListener('change', syncDataset);
+  syncDataset();
   command.textContent = trainCommand(state);
   root.replaceChildren(
     el('h1', {}, 'Train'),
     el(
       'p',
       { class: 'about' },
-      'Multi-MNIST (two digits on a 36×36 canvas, one task each) composed from the first 6,000 MNIST training and 1,000 test images, with the command line’s data composer, model and training step.',
+      'Multi-MNIST (two digits on a 36×36 canvas, one task each) composed from the first 6,000 MNIST training and 1,000 test images, with the command line’s data composer, model and training step. ' +
+        'For Multi-Fashion+MNIST or Multi-Fashion, give the page the official Fashion-MNIST files (they stay on this machine); it uses their first 6,000 and 1,000 images.',
     ),
     form,
     status,
