@@ -20,6 +20,12 @@ export interface ImageSet {
 
 const NUM_CLASSES = 10;
 
+/** File names (without .gz) of a split in the official MNIST / Fashion-MNIST layout. */
+export function officialIdxNames(split: Split): { images: string; labels: string } {
+  const prefix = split === 'train' ? 'train' : 't10k';
+  return { images: `${prefix}-images-idx3-ubyte`, labels: `${prefix}-labels-idx1-ubyte` };
+}
+
 /** The image set of an IDX image array [N, rows, cols] and its label array [N] (labels 0–9). */
 export function imageSetFromIdx(
   img: IdxArray,

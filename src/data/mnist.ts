@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readIdx } from './idx.js';
-import { imageSetFromIdx } from './image-set.js';
+import { imageSetFromIdx, officialIdxNames } from './image-set.js';
 import type { ImageSet, Split } from './image-set.js';
 
 export type { ImageSet, Split } from './image-set.js';
@@ -40,8 +40,8 @@ export function loadFashionMnist(split: Split, dataDir: string = FASHION_MNIST_D
 }
 
 function loadIdxPair(dir: string, split: Split, name: string, hint: string): ImageSet {
-  const prefix = split === 'train' ? 'train' : 't10k';
-  const wanted = [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`];
+  const names = officialIdxNames(split);
+  const wanted = [names.images, names.labels];
   const found = wanted.map((f) => [join(dir, f), join(dir, `${f}.gz`)].find((p) => existsSync(p)));
   const [imagePath, labelPath] = found;
   if (imagePath === undefined || labelPath === undefined) {

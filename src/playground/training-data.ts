@@ -4,7 +4,7 @@
  * composed into the multi-task sets by the same composer as Node.
  */
 import { parseIdx } from '../data/idx-format.js';
-import { imageSetFromIdx } from '../data/image-set.js';
+import { imageSetFromIdx, officialIdxNames } from '../data/image-set.js';
 import type { ImageSet, Split } from '../data/image-set.js';
 import { MNIST_SUBSET, mnistSubsetFiles, subsetOf } from '../data/mnist-subset.js';
 import { composeMulti } from '../data/multi.js';
@@ -50,14 +50,6 @@ export function mnistSubset(split: Split): Promise<ImageSet> {
   return set;
 }
 
-/** The official Fashion-MNIST file names (gzipped or not) and what each holds. */
-export const FASHION_FILES: Readonly<Record<string, { split: Split; kind: 'images' | 'labels' }>> = {
-  'train-images-idx3-ubyte': { split: 'train', kind: 'images' },
-  'train-labels-idx1-ubyte': { split: 'train', kind: 'labels' },
-  't10k-images-idx3-ubyte': { split: 'test', kind: 'images' },
-  't10k-labels-idx1-ubyte': { split: 'test', kind: 'labels' },
-};
-
 /** The first images of Fashion-MNIST's splits, as many as the MNIST subset has (set by loadFashion). */
 let fashion: Record<Split, ImageSet> | null = null;
 
@@ -72,12 +64,13 @@ async function gunzipBytes(bytes: Uint8Array): Promise<Uint8Array> {
 export async function loadFashion(
   files: { name: string; bytes: Uint8Array }[],
 ): Promise<Record<Split, number>> {
+  const names = (['train', 'test'] as const).flatMap((split) => Object.values(officialIdxNames(split)));
   const found = new Map<string, { name: string; idx: ReturnType<typeof parseIdx> }>();
   for (const file of files) {
     const stem = file.name.replace(/\.gz$/, '');
-    if (!Object.hasOwn(FASHION_FILES, stem))
+    if (!names.includes(stem))
       throw new Error(
-        `${file.name} is not one of the Fashion-MNIST files (${Object.keys(FASHION_FILES).join(', ')}, each .gz or not)`,
+        `${file.name} is not one of the Fashion-MNIST files (${names.join(', ')}, each .gz or not)`,
       );
     const gzipped = file.bytes[0] === 0x1f && file.bytes[1] === 0x8b;
     let bytes: Uint8Array;
@@ -88,20 +81,15 @@ export async function loadFashion(
     }
     found.set(stem, { name: file.name, idx: parseIdx(bytes, file.name) });
   }
-  const missing = Object.keys(FASHION_FILES).filter((name) => !found.has(name));
+  const missing = names.filter((name) => !found.has(name));
   if (missing.length)
     throw new Error(
       `Fashion-MNIST needs all four files; missing: ${missing.join(', ')} (drop them together)`,
     );
-  const fileOf = (split: Split, kind: 'images' | 'labels') => {
-    const stem = Object.keys(FASHION_FILES).find(
-      (n) => FASHION_FILES[n].split === split && FASHION_FILES[n].kind === kind,
-    );
-    return found.get(stem as string) as { name: string; idx: ReturnType<typeof parseIdx> };
-  };
   const set = (split: Split): ImageSet => {
-    const images = fileOf(split, 'images');
-    const labels = fileOf(split, 'labels');
+    const stems = officialIdxNames(split);
+    const images = found.get(stems.images) as { name: string; idx: ReturnType<typeof parseIdx> };
+    const labels = found.get(stems.labels) as { name: string; idx: ReturnType<typeof parseIdx> };
     const full = imageSetFromIdx(images.idx, labels.idx, images.name, labels.name);
     if (full.count < MNIST_SUBSET[split])
       throw new Error(
@@ -121,7 +109,7 @@ export async function multiSet(kind: MultiKind, split: Split, limit: number | nu
   const needsFashion = kind !== 'multi-mnist';
   if (needsFashion && !fashion)
     throw new Error(
-      `${kind} needs the Fashion-MNIST files: choose or drop the four official files (${Object.keys(FASHION_FILES).join(', ')}) onto the page`,
+      `${kind} needs the Fashion-MNIST files: choose or drop the four official IDX files onto the page`,
     );
   const mnist = kind !== 'multi-fashion' ? await mnistSubset(split) : null;
   const f = fashion?.[split];

@@ -13,7 +13,7 @@ import {
   trainQuery,
 } from '../train-query.js';
 import { MULTI_KINDS } from '../../data/multi.js';
-import { FASHION_FILES } from '../training-data.js';
+import { officialIdxNames } from '../../data/image-set.js';
 import { download, el, field, fileDropZone, numberInput, select, setStatus, showMessage } from './dom.js';
 import type { EngineClient } from './engine-client.js';
 import { drawSeries } from './plot.js';
@@ -200,7 +200,7 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
     const checked = parseTrainQuery(formQuery());
     if (checked.state.dataset !== 'multi-mnist' && !fashionLoaded)
       checked.problems.push(
-        `${checked.state.dataset} needs the Fashion-MNIST files: choose or drop ${Object.keys(FASHION_FILES).join(', ')} (.gz or not) first`,
+        `${checked.state.dataset} needs the Fashion-MNIST files: choose or drop ${[...Object.values(officialIdxNames('train')), ...Object.values(officialIdxNames('test'))].join(', ')} (.gz or not) first`,
       );
     showMessage(checked.problems.join('\n'));
     if (checked.problems.length) {
