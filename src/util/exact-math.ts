@@ -8,8 +8,8 @@
  *
  * Method: x = (64m + j)·ln2/64 + r with |r| ≤ ln2/128, e^x = 2^m · 2^(j/64) · e^r, the 64 values
  * 2^(j/64) computed once in double-double arithmetic (so they are correctly rounded) and e^r by a
- * short polynomial. Within about 1 ulp of the exact result, and as fast as Math.exp
- * (test/exact-math.test.ts).
+ * short polynomial. exp is within 1 ulp of Math.exp and expm1 within 2 ulp of Math.expm1
+ * (test/exact-math.test.ts); their cost is in docs/browser.md.
  */
 
 // ---- double-double arithmetic, only to build the tables (a value is hi + lo, |lo| ≤ ulp(hi)/2)
