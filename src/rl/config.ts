@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ACTOR_KINDS } from './networks.js';
 import { ENV_NAMES } from './pendulums.js';
-import { parseConfig } from '../util/config.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export const RlConfigSchema = z
   .object({

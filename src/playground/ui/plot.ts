@@ -133,14 +133,19 @@ export function drawSeries(
 }
 
 /** One row of spike ticks per neuron (rows grouped by model). */
-export function drawRaster(canvas: HTMLCanvasElement, rows: readonly RasterRow[], xMax: number): void {
+export function drawRaster(
+  canvas: HTMLCanvasElement,
+  rows: readonly RasterRow[],
+  xMax: number,
+  x: { lo: number; label: string } = { lo: 0, label: 'time (ms)' },
+): void {
   const { ctx, w, h } = context(canvas);
   const n = Math.max(rows.length, 1);
   const { px, py } = axes(
     ctx,
     w,
     h,
-    { lo: 0, hi: xMax, label: 'time (ms)' },
+    { lo: x.lo, hi: xMax, label: x.label },
     { lo: 0, hi: n, label: 'neuron', ticks: false },
   );
   const rowHeight = Math.abs(py(1) - py(0));
