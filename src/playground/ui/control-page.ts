@@ -284,7 +284,7 @@ export function mountControlPage(root: HTMLElement, engine: EngineClient): void 
       {},
       el('legend', {}, 'Actor'),
       actorInfo,
-      field('model.safetensors', file, 'from `hhnet train rl`; or drop the file on the page'),
+      field('actor file', file, 'a model.safetensors from `hhnet train rl`; or drop it on the page'),
       shipped,
     ),
     el(

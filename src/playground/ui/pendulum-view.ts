@@ -58,7 +58,7 @@ export function drawPendulum(canvas: HTMLCanvasElement, frame: PendulumFrame): v
 
   let [bx, bz, angle] = [x, 0, 0];
   ctx.strokeStyle = '#00a3a3';
-  ctx.lineWidth = Math.max(3, 0.09 * scale);
+  ctx.lineWidth = Math.max(3, 0.06 * scale);
   for (let i = 1; i <= poles; i++) {
     angle += frame.qpos[i];
     const tx = bx + POLE_LENGTH * Math.sin(angle);
