@@ -37,6 +37,8 @@ interface ControlRecord {
   terminated: boolean;
   stopped: boolean;
   done: boolean;
+  /** Wall time of the episode (with drawing and pacing). */
+  seconds: number;
 }
 
 declare global {
@@ -197,7 +199,9 @@ export function mountControlPage(root: HTMLElement, engine: EngineClient): void 
         terminated: false,
         stopped: false,
         done: false,
+        seconds: 0,
       };
+      const started = performance.now();
       window.hhnetControl = rec;
       trains = [];
       status.textContent = `episode with seed ${state.seed}…`;
@@ -226,10 +230,13 @@ export function mountControlPage(root: HTMLElement, engine: EngineClient): void 
         terminated: result.terminated,
         stopped: result.stopped,
         done: true,
+        seconds: (performance.now() - started) / 1000,
       });
       draw(rec);
       const end = result.stopped ? 'stopped' : result.terminated ? 'the pole fell' : 'time limit reached';
-      status.textContent = `return ${result.return} after ${result.length} steps (${end}) on ${info.backend}`;
+      status.textContent =
+        `return ${result.return} after ${result.length} steps (${end}) in ${rec.seconds.toFixed(1)} s ` +
+        `on ${info.backend}`;
       setStatus('done');
     } catch (err) {
       showMessage(`The episode failed: ${(err as Error).message}`);
