@@ -2,7 +2,8 @@
  * An actor's model.safetensors (what `hhnet train rl` writes and `hhnet play` loads), read from
  * bytes: no file access, so a browser page checks and loads a dropped file with the same rules.
  */
-import { z } from 'zod';
+// A namespace import: the control page's bundle then leaves out what it does not use (zod's locales).
+import * as z from 'zod';
 import { NamedArray, decodeSafetensors, metadataJson } from '../io/safetensors-format.js';
 import { parseConfig } from '../util/parse-config.js';
 import { RlConfig, resolveRlConfig } from './config.js';
