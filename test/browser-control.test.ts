@@ -4,6 +4,7 @@
 // Node's run of the same checkpoint and seed bit for bit (whose return is that of evaluatePolicy,
 // i.e. `hhnet play`); bad files (not safetensors, a multi-task model, truncated) show their
 // messages and the page stays usable; Stop and the keyboard; MuJoCo is fetched by this page only.
+// HHNET_SCREENSHOT=1 also saves docs/img/control.png for docs/browser.md.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -146,6 +147,11 @@ test(
         'the page fetches MuJoCo (what the other pages must not do)',
       );
       assert.deepEqual(errors, []);
+      if (process.env.HHNET_SCREENSHOT === '1') {
+        await page.setViewportSize({ width: 1100, height: 1000 });
+        await page.evaluate('window.scrollTo(0, 0)');
+        await page.screenshot({ path: `${ROOT}docs/img/control.png`, fullPage: true });
+      }
     } finally {
       await page.close();
     }

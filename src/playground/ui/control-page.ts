@@ -84,7 +84,7 @@ export function mountControlPage(root: HTMLElement, engine: EngineClient): void 
   const command = el('code', { id: 'command' });
   const scene = el('canvas', { id: 'pendulum', role: 'img', 'aria-label': 'the cart and pole' });
   const raster = el('canvas', { id: 'spikes', role: 'img', 'aria-label': "the actor's hidden-layer spikes" });
-  const trace = el('canvas', { id: 'angle', role: 'img', 'aria-label': 'pole angle and action per step' });
+  const trace = el('canvas', { id: 'angle', role: 'img', 'aria-label': 'pole angle per step' });
   let actor: ActorResult | null = null;
   let running = false;
   let loading = false;
@@ -159,14 +159,12 @@ export function mountControlPage(root: HTMLElement, engine: EngineClient): void 
     }
     drawRaster(raster, rows, Math.max(first + RASTER_STEPS, rec.length), { lo: first, label: 'actor step' });
     const steps = rec.qpos.map((_, i) => i + 1);
+    // The angle alone: next to the action (order 0.1–1) it would be a flat line.
     drawSeries(
       trace,
-      [
-        { label: 'pole angle θ (rad)', color: '#00a3a3', t: steps, y: rec.qpos.map((q) => q[1]) },
-        { label: 'action', color: '#d4572a', t: steps, y: rec.actions.map((a) => a[0]) },
-      ],
+      [{ label: 'pole angle θ', color: '#00a3a3', t: steps, y: rec.qpos.map((q) => q[1]) }],
       Math.max(rec.length, 1),
-      'θ, action',
+      'θ (rad)',
       'step',
     );
   }
