@@ -159,12 +159,13 @@ export function mountControlPage(root: HTMLElement, engine: EngineClient): void 
     }
     drawRaster(raster, rows, Math.max(first + RASTER_STEPS, rec.length), { lo: first, label: 'actor step' });
     const steps = rec.qpos.map((_, i) => i + 1);
-    // The angle alone: next to the action (order 0.1–1) it would be a flat line.
+    // The angle alone, in mrad: next to the action (order 0.1–1) it would be a flat line, and a
+    // balanced pole stays within a few mrad.
     drawSeries(
       trace,
-      [{ label: 'pole angle θ', color: '#00a3a3', t: steps, y: rec.qpos.map((q) => q[1]) }],
+      [{ label: 'pole angle θ', color: '#00a3a3', t: steps, y: rec.qpos.map((q) => 1000 * q[1]) }],
       Math.max(rec.length, 1),
-      'θ (rad)',
+      'θ (mrad)',
       'step',
     );
   }

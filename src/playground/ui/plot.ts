@@ -42,7 +42,8 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
     out.push(Number(v.toPrecision(12)));
-  return out;
+  // A step just above (hi − lo)/count can leave one tick (±4.4 with step 5): ask for more.
+  return out.length < 2 && count < 40 ? ticks(lo, hi, count * 2) : out;
 }
 
 function axes(
