@@ -2,9 +2,11 @@
  * Build step (`npm run build`, after tsc and the kernels): the browser playground in
  * dist/playground/ — ESM bundles made by esbuild from the TypeScript sources (Node-only modules
  * swapped for their .browser.ts variants), the kernel files the wasm backend fetches, the static
- * pages and the train page's MNIST subset (data/). The folder works on any static host; `hhnet serve` serves it locally.
+ * pages, the train page's MNIST subset (data/), and for the control page only MuJoCo's module with
+ * the pendulum models (mujoco/) and the shipped actor (checkpoints/). The folder works on any
+ * static host; `hhnet serve` serves it locally.
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +15,7 @@ import { idxBytes } from '../data/idx-format.js';
 import { loadMnist } from '../data/mnist.js';
 import { MNIST_SUBSET, mnistSubsetFiles, subsetOf } from '../data/mnist-subset.js';
 import { KERNEL_FILES } from '../kernels/wasm/files.js';
+import { MUJOCO_DIR, MUJOCO_MODULE } from '../rl/mujoco-platform.browser.js';
 import { browserVariants } from './browser-variants.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,6 +28,7 @@ const BUNDLES: Readonly<Record<string, string>> = {
   'hhnet.js': 'src/browser.ts',
   'kernel-worker.js': 'src/kernels/wasm/web-worker.ts',
   'engine-worker.js': 'src/playground/engine-worker.ts',
+  'control-worker.js': 'src/playground/control-worker.ts',
   'app.js': 'src/playground/ui/main.ts',
 };
 
@@ -63,7 +67,16 @@ for (const split of ['train', 'test'] as const) {
   writeFileSync(join(out, 'data', files.labels), gz(idxBytes([set.count], set.labels)));
 }
 
-const sizes = [...readdirSync(out).filter((n) => n !== 'data'), 'data']
+// The control page's files: MuJoCo (imported by control-worker.js at run time, so no bundle holds
+// it), the MJCF models it compiles, and the actor it runs by default.
+mkdirSync(join(out, MUJOCO_DIR));
+copyFileSync(join(root, 'node_modules/mujoco-js/dist', MUJOCO_MODULE), join(out, MUJOCO_DIR, MUJOCO_MODULE));
+for (const name of readdirSync(join(root, 'assets/mujoco')))
+  copyFileSync(join(root, 'assets/mujoco', name), join(out, MUJOCO_DIR, name));
+cpSync(join(root, 'assets/checkpoints'), join(out, 'checkpoints'), { recursive: true });
+
+const folders = ['data', 'mujoco', 'checkpoints'];
+const sizes = [...readdirSync(out).filter((n) => !folders.includes(n)), ...folders]
   .map((name) => `${name} ${(folderBytes(join(out, name)) / 1024).toFixed(0)} KiB`)
   .join(', ');
 console.log(`playground: ${out} (${sizes})`);

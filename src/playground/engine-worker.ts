@@ -160,7 +160,8 @@ async function handle(message: EngineRequest): Promise<void> {
     else if (message.kind === 'train') scope.postMessage(await train(id, message, report));
     else if (message.kind === 'fashion')
       scope.postMessage({ id, kind: 'fashion-loaded', ...(await loadFashion(message.files)) });
-    else scope.postMessage(modelFile(id));
+    else if (message.kind === 'model') scope.postMessage(modelFile(id));
+    else throw new Error(`the engine does not run '${message.kind}' jobs (control-worker.js does)`);
   } catch (err) {
     scope.postMessage({ id, kind: 'error', message: (err as Error).message });
   }

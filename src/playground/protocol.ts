@@ -88,15 +88,66 @@ export interface ModelResult {
   epochs: number;
 }
 
+/** The control page's actor: a model.safetensors from `hhnet train rl` (control-worker.ts checks it). */
+export interface ActorJob {
+  kind: 'actor';
+  /** The file's name, for messages. */
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface ActorResult {
+  kind: 'actor-loaded';
+  name: string;
+  env: string;
+  model: string;
+  /** Training steps recorded in the file, and the training seed. */
+  trainedSteps: number | null;
+  trainingSeed: number;
+  stateNoise: number;
+  /** Raster rows (the hidden layer's spike trains; 0 for the ann actor) and steps T per action. */
+  neurons: number;
+  T: number;
+}
+
+/** One episode of the loaded actor, as `hhnet play --episodes 1 --seed SEED` runs it. */
+export interface ControlJob {
+  kind: 'control';
+  seed: number;
+  /** Simulated seconds per wall-clock second; 0: as fast as it computes. */
+  speed: number;
+}
+
+export interface ControlResult {
+  kind: 'controlled';
+  return: number;
+  length: number;
+  terminated: boolean;
+  stopped: boolean;
+}
+
 /** What a job reports while it runs. */
 export type JobEvent =
   | { kind: 'progress'; fraction: number }
   | { kind: 'data'; train: number; test: number; batchesPerEpoch: number }
   | { kind: 'batch'; epoch: number; batch: number; loss: number; samplesPerSec: number }
-  | { kind: 'epoch'; epoch: number; loss: number; acc1: number; acc2: number; seconds: number };
+  | { kind: 'epoch'; epoch: number; loss: number; acc1: number; acc2: number; seconds: number }
+  | ControlFrame;
+
+/** A control step: MuJoCo's qpos after it, the actor's spikes (T × neurons, time-major) before it. */
+export interface ControlFrame {
+  kind: 'frame';
+  step: number;
+  qpos: number[];
+  observation: number[];
+  action: number[];
+  reward: number;
+  return: number;
+  spikes: Uint8Array;
+}
 
 export type EngineRequest = { id: number } & (
-  SimulateJob | FiJob | TrainJob | FashionJob | ModelJob | { kind: 'stop' }
+  SimulateJob | FiJob | TrainJob | FashionJob | ModelJob | ActorJob | ControlJob | { kind: 'stop' }
 );
 
 export type EngineReply =
@@ -104,4 +155,6 @@ export type EngineReply =
   | { kind: 'failed'; message: string }
   | { id: number; kind: 'event'; event: JobEvent }
   | { id: number; kind: 'error'; message: string }
-  | ({ id: number } & (SimulateResult | FiResult | TrainResult | FashionResult | ModelResult));
+  | ({ id: number } & (
+      SimulateResult | FiResult | TrainResult | FashionResult | ModelResult | ActorResult | ControlResult
+    ));

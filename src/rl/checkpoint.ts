@@ -18,9 +18,10 @@ import {
   modelTensors,
 } from '../train/checkpoint.js';
 import { parseConfig } from '../util/config.js';
-import { RlConfig, resolveRlConfig } from './config.js';
 import { ReplayBuffer } from './replay.js';
 import { SoftActorCritic } from './sac.js';
+
+export { savedActorConfig } from './actor-record.js';
 
 function parts(agent: SoftActorCritic): { modules: [string, Module][]; optimizers: [string, Optimizer][] } {
   return {
@@ -117,21 +118,6 @@ export function loadRlCheckpoint<S>(
   for (const [n, t] of group('replay.')) cols[n] = t.data;
   inFile(path, () => replay.restore(head, size, cols));
   return state;
-}
-
-const SavedActorSchema = z.looseObject({
-  config: z.unknown(),
-  step: z.number().int().nonnegative().optional(),
-});
-
-/** The RL configuration and step count recorded in an actor's model.safetensors (its hhnet metadata). */
-export function savedActorConfig(
-  metadata: Record<string, string>,
-  path: string,
-): { config: RlConfig; step: number | null } {
-  const raw = metadataJson(metadata, 'hhnet', path, 'is this the output of `hhnet train rl`?');
-  const saved = parseConfig(SavedActorSchema, raw, `${path} metadata hhnet`, 'actor record');
-  return { config: resolveRlConfig(saved.config, `${path} (metadata)`), step: saved.step ?? null };
 }
 
 /** The trained actor with its configuration (what `hhnet play` loads). */

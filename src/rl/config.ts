@@ -1,8 +1,9 @@
 /** RL training configuration (spec 3.2 defaults), validated with zod so bad values name their field. */
-import { z } from 'zod';
+// A namespace import: the control page's bundle then leaves out what it does not use (zod's locales).
+import * as z from 'zod';
 import { ACTOR_KINDS } from './networks.js';
 import { ENV_NAMES } from './pendulums.js';
-import { parseConfig } from '../util/config.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export const RlConfigSchema = z
   .object({

@@ -94,6 +94,16 @@ export abstract class MujocoEnv implements Env {
     };
   }
 
+  /** MuJoCo's generalized positions now (pendulums: cart x, then hinge angles), for drawing. */
+  qpos(): number[] {
+    return Array.from(this.data.qpos as Float64Array);
+  }
+
+  /** Simulated seconds per step() (the model's time step × frame skip). */
+  get stepSeconds(): number {
+    return this.model.opt.timestep * this.frameSkip;
+  }
+
   /** Steps taken in the current episode. */
   get episodeSteps(): number {
     return this.elapsed;

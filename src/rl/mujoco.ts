@@ -1,33 +1,26 @@
 /**
- * The official MuJoCo WebAssembly build (npm mujoco-js), loaded once per process, and the model
- * XML files that ship in assets/mujoco.
+ * The official MuJoCo WebAssembly build (npm mujoco-js), loaded once per process (or page worker),
+ * and the model XML files that ship in assets/mujoco. Where both come from is mujoco-platform.ts.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { MainModule, MjData, MjModel } from 'mujoco-js';
+import { assetPath, importMujoco, readAsset } from './mujoco-platform.js';
 
 export type { MainModule, MjData, MjModel };
+export { assetPath, readAsset };
 
 let modulePromise: Promise<MainModule> | null = null;
 let fileCounter = 0;
 
 /** The MuJoCo module (instantiated on first use; ~0.1 s). */
 export function mujoco(): Promise<MainModule> {
-  // Imported on first use: the 11 MB module should not load with `import 'hhnet'`.
-  modulePromise ??= import('mujoco-js')
-    .then(({ default: loadMujoco }) => loadMujoco())
-    .then((mj) => {
-      mj.FS.mkdir('/hhnet');
-      mujocoHeapBytes(mj); // allocates its probe now, not when memory may have run out
-      return mj;
-    });
+  modulePromise ??= importMujoco().then((mj) => {
+    mj.FS.mkdir('/hhnet');
+    mujocoHeapBytes(mj); // allocates its probe now, not when memory may have run out
+    return mj;
+  });
+  // A failed load (a page that could not fetch the module) may be retried.
+  modulePromise.catch(() => (modulePromise = null));
   return modulePromise;
-}
-
-/** Path of a bundled MJCF model (assets/mujoco/NAME). */
-export function assetPath(name: string): string {
-  // dist/src/rl/mujoco.js and src/rl/mujoco.ts both sit three levels below the package root.
-  return fileURLToPath(new URL(`../../../assets/mujoco/${name}`, import.meta.url));
 }
 
 /** Compiles an MJCF document into a model (through MuJoCo's in-memory file system). */
@@ -41,10 +34,6 @@ export function loadModelXml(mj: MainModule, xml: string, source: string): MjMod
   } finally {
     mj.FS.unlink(path);
   }
-}
-
-export function readAsset(name: string): string {
-  return readFileSync(assetPath(name), 'utf8');
 }
 
 /** MuJoCo's WebAssembly memory limit (the build's maximum; malloc fails beyond it). */

@@ -15,6 +15,7 @@ import {
   SpikingNeurons,
 } from '../nn/spiking-layers.js';
 import { MultiBranchNeurons } from '../nn/multibranch.js';
+import { SpikeOutput } from '../nn/spiking.js';
 import { rectangular } from '../nn/surrogate.js';
 import { clamp, concatColumns, relu, reshape } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -152,10 +153,31 @@ export class Actor extends Module {
 
   /** windows: [B, W·obsSize] (oldest frame first) → mean spike rates (or ReLU features) [B, F]. */
   features(windows: Float32Array, batch: number): Tensor {
-    const { obsSize, window, repeats } = this.shape;
+    if (!this.neurons) {
+      this.checkWindows(windows, batch);
+      return relu(this.encoder.forward(new Tensor(windows, [batch, this.windowSize])));
+    }
+    return this.spiking(this.neurons, windows, batch, 'rate');
+  }
+
+  /** The hidden layer's spike trains [T, B, F] for B windows (what `features` averages); null for ann. */
+  spikeTrains(windows: Float32Array, batch: number): Tensor | null {
+    return this.neurons && this.spiking(this.neurons, windows, batch, 'spikes');
+  }
+
+  private checkWindows(windows: Float32Array, batch: number): void {
     if (windows.length !== batch * this.windowSize)
       throw new RangeError(`Actor: got ${windows.length} values for ${batch} windows of ${this.windowSize}`);
-    if (!this.neurons) return relu(this.encoder.forward(new Tensor(windows, [batch, this.windowSize])));
+  }
+
+  private spiking(
+    neurons: SpikingNeurons,
+    windows: Float32Array,
+    batch: number,
+    output: SpikeOutput,
+  ): Tensor {
+    const { obsSize, window, repeats } = this.shape;
+    this.checkWindows(windows, batch);
     // Project the W frames once ([W·B, obs], time-major); the neurons present each R times.
     const x = new Float32Array(window * batch * obsSize);
     for (let f = 0; f < window; f++) {
@@ -166,7 +188,7 @@ export class Actor extends Module {
     }
     const current = this.encoder.forward(new Tensor(x, [window * batch, obsSize]));
     const frames = reshape(current, [window, batch, current.shape[1]]);
-    return this.neurons.forward(frames, { T: this.T, timeVarying: true, repeat: repeats, output: 'rate' });
+    return neurons.forward(frames, { T: this.T, timeVarying: true, repeat: repeats, output });
   }
 
   /** Gaussian parameters (mean, clamped log σ), each [B, actions]. */

@@ -16,13 +16,14 @@ import { EnvSnapshot } from './env.js';
 import { RL_IDENTITY_KEYS, RlConfig, resolveRlConfig } from './config.js';
 import { addNoise, evaluatePolicy, scaleAction } from './evaluate.js';
 import { MujocoEnv } from './mujoco-env.js';
-import { ActorShape } from './networks.js';
 import { makeEnv } from './pendulums.js';
 import { ReplayBuffer, emptyBatch } from './replay.js';
 import { shapedDoublePendulumReward } from './reward.js';
-import { SAC_DEFAULTS, SoftActorCritic } from './sac.js';
+import { buildAgent } from './agent.js';
 import { ObservationWindow } from './window.js';
 import { loadRlCheckpoint, saveActor, saveRlCheckpoint } from './checkpoint.js';
+
+export { actorShape, buildAgent } from './agent.js';
 
 export interface EpisodeRecord {
   step: number;
@@ -111,34 +112,6 @@ export interface RlTrainOptions {
 
 export class RlDivergedError extends Error {
   override name = 'TrainingDivergedError';
-}
-
-export function actorShape(cfg: RlConfig, env: MujocoEnv): ActorShape {
-  return {
-    kind: cfg.model,
-    obsSize: env.observationSize,
-    actionSize: env.actionSize,
-    window: cfg.window,
-    repeats: cfg.repeats,
-    hidden: cfg.hidden,
-    branchHidden: cfg.branchHidden,
-  };
-}
-
-export function buildAgent(cfg: RlConfig, env: MujocoEnv): SoftActorCritic {
-  return new SoftActorCritic(
-    actorShape(cfg, env),
-    {
-      ...SAC_DEFAULTS,
-      gamma: cfg.gamma,
-      tau: cfg.tau,
-      lr: cfg.lr,
-      alpha: cfg.alpha,
-      autoAlpha: cfg.autoAlpha,
-      criticHidden: cfg.criticHidden,
-    },
-    new Rng(cfg.seed),
-  );
 }
 
 /** rl.json: the run's configuration, training episodes and evaluations. */

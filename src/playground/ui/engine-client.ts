@@ -1,5 +1,9 @@
 /** The page side of the engine worker (engine-worker.js): jobs as promises, their events as callbacks. */
 import type {
+  ActorJob,
+  ActorResult,
+  ControlJob,
+  ControlResult,
   EngineReply,
   FashionJob,
   FashionResult,
@@ -19,7 +23,8 @@ export interface EngineInfo {
   isolated: boolean;
 }
 
-type Result = SimulateResult | FiResult | TrainResult | FashionResult | ModelResult;
+type Result =
+  SimulateResult | FiResult | TrainResult | FashionResult | ModelResult | ActorResult | ControlResult;
 
 export class EngineClient {
   readonly ready: Promise<EngineInfo>;
@@ -30,9 +35,12 @@ export class EngineClient {
     { resolve(r: Result): void; reject(e: Error): void; onEvent?: (e: JobEvent) => void }
   >();
 
-  /** threads: the wasm backend's thread count (default: the engine's, min(cores, 4)). */
-  constructor(threads?: number) {
-    const url = new URL('./engine-worker.js', import.meta.url);
+  /**
+   * threads: the wasm backend's thread count (default: the engine's, min(cores, 4)); script: the
+   * worker (the control page has its own, control-worker.js).
+   */
+  constructor(threads?: number, script = 'engine-worker.js') {
+    const url = new URL(`./${script}`, import.meta.url);
     if (threads !== undefined) url.searchParams.set('threads', String(threads));
     this.worker = new Worker(url, {
       type: 'module',
@@ -64,7 +72,7 @@ export class EngineClient {
   }
 
   private async post(
-    job: SimulateJob | FiJob | TrainJob | FashionJob | ModelJob,
+    job: SimulateJob | FiJob | TrainJob | FashionJob | ModelJob | ActorJob | ControlJob,
     onEvent?: (e: JobEvent) => void,
   ): Promise<Result> {
     await this.ready;
@@ -97,7 +105,17 @@ export class EngineClient {
     return this.post({ kind: 'model' }) as Promise<ModelResult>;
   }
 
-  /** Asks a training run to stop after the batch in progress (its promise then resolves). */
+  /** Checks and loads an actor's model.safetensors (control-worker.js). */
+  loadActor(name: string, bytes: Uint8Array): Promise<ActorResult> {
+    return this.post({ kind: 'actor', name, bytes }) as Promise<ActorResult>;
+  }
+
+  /** One episode of the loaded actor (control-worker.js). */
+  control(job: Omit<ControlJob, 'kind'>, onEvent?: (e: JobEvent) => void): Promise<ControlResult> {
+    return this.post({ kind: 'control', ...job }, onEvent) as Promise<ControlResult>;
+  }
+
+  /** Asks a training run (or an episode) to stop after the batch in progress (its promise then resolves). */
   stop(): void {
     this.worker.postMessage({ id: 0, kind: 'stop' });
   }

@@ -1,15 +1,24 @@
-/** The playground's pages (bundled as app.js): ?page=neuron (default), train or report. */
+/** The playground's pages (bundled as app.js): ?page=neuron (default), train, control or report. */
 import { MAX_THREADS } from '../../kernels/wasm/index.js';
 import { el, setStatus, showMessage, showNote } from './dom.js';
+import { mountControlPage } from './control-page.js';
 import { EngineClient } from './engine-client.js';
 import { mountNeuronLab } from './neuron-lab.js';
 import { mountReportPage } from './report-page.js';
 import { mountTrainPage } from './train-page.js';
 
-const PAGES: Record<string, { title: string; mount(root: HTMLElement, engine: EngineClient): void }> = {
+interface Page {
+  title: string;
+  mount(root: HTMLElement, engine: EngineClient): void;
+  /** Its engine worker (default engine-worker.js). */
+  worker?: string;
+}
+
+const PAGES: Record<string, Page> = {
   neuron: { title: 'Neuron lab', mount: mountNeuronLab },
   train: { title: 'Train', mount: mountTrainPage },
   report: { title: 'Report', mount: mountReportPage },
+  control: { title: 'Control', mount: mountControlPage, worker: 'control-worker.js' },
 };
 
 /** ?threads=N: the engine's thread count (1 to MAX_THREADS); anything else keeps its default. */
@@ -39,7 +48,10 @@ function main(): void {
     return;
   }
   document.title = `${chosen.title} · hhnet`;
-  const engine = new EngineClient(threadsOf(new URLSearchParams(location.search).get('threads')));
+  const engine = new EngineClient(
+    threadsOf(new URLSearchParams(location.search).get('threads')),
+    chosen.worker,
+  );
   engine.ready.then(
     (info) => {
       (document.getElementById('engine') as HTMLElement).textContent =

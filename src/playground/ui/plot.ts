@@ -42,7 +42,8 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
     out.push(Number(v.toPrecision(12)));
-  return out;
+  // A step just above (hi − lo)/count can leave one tick (±4.4 with step 5): ask for more.
+  return out.length < 2 && count < 40 ? ticks(lo, hi, count * 2) : out;
 }
 
 function axes(
@@ -134,14 +135,19 @@ export function drawSeries(
 }
 
 /** One row of spike ticks per neuron (rows grouped by model). */
-export function drawRaster(canvas: HTMLCanvasElement, rows: readonly RasterRow[], xMax: number): void {
+export function drawRaster(
+  canvas: HTMLCanvasElement,
+  rows: readonly RasterRow[],
+  xMax: number,
+  x: { lo: number; label: string } = { lo: 0, label: 'time (ms)' },
+): void {
   const { ctx, w, h } = context(canvas);
   const n = Math.max(rows.length, 1);
   const { px, py } = axes(
     ctx,
     w,
     h,
-    { lo: 0, hi: xMax, label: 'time (ms)' },
+    { lo: x.lo, hi: xMax, label: x.label },
     { lo: 0, hi: n, label: 'neuron', ticks: false },
   );
   const rowHeight = Math.abs(py(1) - py(0));
