@@ -3,16 +3,6 @@
  * wasm backend may block on its threads, and answers the pages' requests (protocol.ts). A
  * training run yields between batches, so a stop request is seen after the batch in progress.
  */
-import {
-  MAX_THREADS,
-  backendDescription,
-  createWasmBackend,
-  getBackend,
-  registerBackend,
-  setBackend,
-} from '../kernels/index.js';
-import { KERNEL_FILES } from '../kernels/wasm/files.js';
-import { preloadKernelFiles } from '../kernels/wasm/platform.browser.js';
 import { runFiCurve } from '../experiments/fi-curve.js';
 import { declaredModel } from '../neurons/catalog.js';
 import { inputTrace, planSimulation, runPlan, simulationJson } from '../sim/simulation-job.js';
@@ -29,11 +19,11 @@ import type {
   TrainJob,
 } from './protocol.js';
 import { loadFashion, multiSet } from './training-data.js';
+import { startWorkerBackend } from './worker-backend.js';
 
 interface WorkerScope {
   onmessage: ((event: { data: EngineRequest }) => void) | null;
   postMessage(message: EngineReply): void;
-  crossOriginIsolated?: boolean;
 }
 
 const scope = globalThis as unknown as WorkerScope;
@@ -168,19 +158,9 @@ async function handle(message: EngineRequest): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  await preloadKernelFiles(KERNEL_FILES);
-  // ?threads=N on the worker's URL (the page passes its own): the wasm backend's thread count.
-  const threads = Number(new URL(import.meta.url).searchParams.get('threads') ?? NaN);
-  if (Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS) {
-    registerBackend('wasm', () => createWasmBackend({ threads }));
-    setBackend('wasm');
-  } else getBackend(); // the wasm backend where it loads (needs cross-origin isolation), else js
+  const info = await startWorkerBackend(import.meta.url);
   scope.onmessage = (event) => void handle(event.data);
-  scope.postMessage({
-    kind: 'ready',
-    backend: backendDescription(),
-    isolated: scope.crossOriginIsolated === true,
-  });
+  scope.postMessage({ kind: 'ready', ...info });
 }
 
 start().catch((err: unknown) => scope.postMessage({ kind: 'failed', message: String(err) }));
