@@ -237,7 +237,7 @@ test(
 
 test('neuron lab with the HH and tv-LIF2HH overlay (and the README screenshot)', { skip: SKIP }, async () => {
   const { page, errors } = await openPage(
-    '?page=neuron&model=hh&stimulus=square&duration=100&dt=0.005&integrator=euler&overlay=1',
+    '?page=neuron&model=hh&stimulus=square&duration=100&dt=0.005&integrator=euler&overlay=1&fi=0:30:16',
   );
   try {
     assert.equal(await waitSettled(page), 'done');
