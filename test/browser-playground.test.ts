@@ -7,8 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { composeMulti } from '../src/data/multi.js';
@@ -177,6 +179,72 @@ test(
       assert.deepEqual(errors, []);
     } finally {
       await page.close();
+    }
+  },
+);
+
+/**
+ * dist/playground served as a plain static host does (GitHub Pages, say): no cross-origin
+ * isolation headers, so no shared memory for the wasm kernels' threads.
+ */
+async function plainStaticServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const root = join(ROOT, 'dist/playground');
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.wasm': 'application/wasm',
+    '.json': 'application/json',
+  };
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
+    if (!file.startsWith(root) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+test(
+  'without the isolation headers the neuron lab says so and runs on the JS reference, as hhnet simulate --backend js',
+  { skip: SKIP },
+  async () => {
+    const plain = await plainStaticServer();
+    const page = await (browser as Browser).newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      const query = 'model=hh&stimulus=constant&amplitude=10&duration=50&dt=0.01&integrator=rk4';
+      await page.goto(`${plain.url}?page=neuron&${query}`);
+      assert.equal(await waitSettled(page), 'done', await page.locator('#message').innerText());
+      assert.equal(await page.evaluate('crossOriginIsolated'), false);
+      assert.match(
+        await page.locator('#note').innerText(),
+        /not cross-origin isolated.*plain-JavaScript reference/s,
+      );
+      assert.match(await page.locator('#engine').innerText(), /^engine: js/);
+      const text = await downloadJson(page);
+      const expected = await cliSimulation('hh-js', [
+        ...['--model', 'hh', '--stimulus', 'constant', '--amplitude', '10', '--duration', '50'],
+        ...['--dt', '0.01', '--integrator', 'rk4', '--backend', 'js'],
+      ]);
+      assert.equal(text, expected, 'the same simulation.json as the JS backend, byte for byte');
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await plain.close();
     }
   },
 );
