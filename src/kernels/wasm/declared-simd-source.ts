@@ -65,6 +65,7 @@ export function simdExprSupported(e: Expr): boolean {
 
 /** Whether a program has a SIMD kernel (simdExprSupported); the others run the scalar kernels. */
 export function simdSupported(prog: StepProgram): boolean {
+  if (prog.invariant.length > 0) return false; // TODO: hoisted SIMD kernels
   return Object.values(prog.parts).every((p) => p.exprs.every(simdExprSupported));
 }
 
