@@ -11,6 +11,7 @@ import type { StepProgram } from '../src/kernels/spiking/program.js';
 import { genericBackwardJs, genericForwardJs } from '../src/kernels/spiking/reference.js';
 import type { GenericSpikingBase } from '../src/kernels/spiking/reference.js';
 import { DeclaredKernels } from '../src/kernels/wasm/declared.js';
+import { GENERATED_PATH, createWasmBackend } from '../src/kernels/wasm/index.js';
 import { trainableModels } from '../src/neurons/catalog.js';
 import { stepDefinition } from '../src/neurons/derive.js';
 import { learningHh } from '../src/neurons/learning-hh.js';
@@ -284,5 +285,37 @@ test('hoisted scalar wasm kernels equal the hoisted reference and reproduce the 
       assert.deepEqual(wasm.gradInput, ref.gradInput, `${what}: gradInput`);
       compare(wasm, run(kernels, p, plain), { state: 1e-12, grad: 1e-12, param: 1e-6 }, what);
     }
+  }
+});
+
+test('hoisted SIMD kernels (wasm backend) reproduce the unhoisted SIMD kernels, whole groups, wrapping groups and tails', async () => {
+  const be = createWasmBackend({ threads: 1 });
+  const kernels: Kernels = { forward: be.spikingForward, backward: be.spikingBackward };
+  const rng = new Rng(24);
+  for (const m of [learningHh, gatedLif]) {
+    const def = stepDefinition(m);
+    const prog = compileStep(def, learnableOf(m));
+    const plain = compileStep(def, learnableOf(m), { hoist: false });
+    await be.prepareSpikingKernel(prog);
+    await be.prepareSpikingKernel(plain);
+    assert.equal(be.spikingKernelPath(prog), GENERATED_PATH);
+    // [B, N, T]: 16 neurons in whole groups; N < 4 (a group's lanes wrap onto the same neurons);
+    // a 6-neuron sample (a SIMD group and a scalar tail).
+    for (const shape of [
+      [2, 8, 30],
+      [5, 3, 30],
+      [1, 6, 30],
+    ])
+      for (const mode of MODES) {
+        const p = problem(m, prog, mode, rng, shape);
+        const what = `${m.name} ${JSON.stringify(shape)} ${JSON.stringify(mode)}`;
+        // float32 arithmetic in both; sums over the batch and time grouped differently.
+        compare(
+          run(kernels, p, prog),
+          run(kernels, p, plain),
+          { state: 1e-5, grad: 1e-4, param: 1e-3 },
+          what,
+        );
+      }
   }
 });

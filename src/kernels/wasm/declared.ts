@@ -222,13 +222,16 @@ export class DeclaredKernels {
     const { arena } = env;
     const { P, S } = a.program;
     const N = a.neurons;
-    const savedLen = a.saved ? a.steps * a.batch * N * S : 0;
-    const [pIn, pOut, pSaved, pPrm, pInit] = this.place([
+    const savedLen = a.saved ? savedLength(a.program, a.steps, a.batch, N) : 0;
+    // The invariant states' table: saved's own, or scratch when nothing is saved.
+    const tabLen = a.saved ? 0 : a.steps * a.program.invariant.length * N;
+    const [pIn, pOut, pSaved, pPrm, pInit, pTab] = this.place([
       [a.input, inLen * 4],
       [a.out, outLen * 4],
       [a.saved, savedLen * 4],
       [null, P * N * 4],
       [null, N * S * 8],
+      [null, tabLen * 4],
     ]);
     arena.write(pIn, a.input, inLen);
     writeParams(env.memory, pPrm, a, N);
@@ -242,6 +245,7 @@ export class DeclaredKernels {
       pInit,
       0,
       split,
+      a.saved ? pSaved + 4 * a.steps * a.batch * N * a.program.varying.length : pTab,
     );
     arena.read(pOut, a.out, outLen);
     if (a.saved) arena.read(pSaved, a.saved, savedLen);
@@ -258,9 +262,10 @@ export class DeclaredKernels {
     const { arena } = env;
     const { P, S } = a.program;
     const N = a.neurons;
-    const savedLen = a.steps * a.batch * N * S;
+    const savedLen = savedLength(a.program, a.steps, a.batch, N);
     const frames = a.timeVarying ? a.steps / inputRepeatOf({ ...a, threshold: 0 }) : 1;
-    const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx] = this.place([
+    const gtLen = a.steps * a.program.invariant.length * N;
+    const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx, pGt] = this.place([
       [a.input, inLen * 4],
       [a.saved, savedLen * 4],
       [a.gradOut, outLen * 4],
@@ -269,6 +274,7 @@ export class DeclaredKernels {
       [null, N * S * 8],
       [null, P * N * 8],
       [null, frames * 16 * SIMD_UNROLL],
+      [null, gtLen * 4],
     ]);
     arena.write(pIn, a.input, inLen);
     arena.write(pSaved, a.saved, savedLen);
@@ -277,6 +283,7 @@ export class DeclaredKernels {
     writeParams(env.memory, pPrm, a, N);
     writeInitial(env.memory, pInit, a, N);
     new Float64Array(env.memory.buffer, pGprm, P * N).fill(0);
+    new Float32Array(env.memory.buffer, pGt, gtLen).fill(0);
     k.exports[`backward${specialised(a) ? 'VS' : 'V'}${k.suffix}`](
       ...flagsOf(a),
       +a.detachReset,
@@ -290,6 +297,7 @@ export class DeclaredKernels {
       pGx,
       0,
       split,
+      pGt,
     );
     if (a.gradInput) arena.read(pGin, a.gradInput, inLen);
     addParamGradients(new Float64Array(env.memory.buffer, pGprm, P * N), a, N);
