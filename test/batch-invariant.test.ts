@@ -163,13 +163,14 @@ function run(k: Kernels, p: Problem, prog: StepProgram) {
   return { out, states, gradInput, gradParams };
 }
 
-function close(a: ArrayLike<number>, b: ArrayLike<number>, rel: number, what: string): void {
+/** |a − b| ≤ rel·(max(|a|, |b|) + floor·max over the array): near-zero entries are sums that cancel. */
+function close(a: ArrayLike<number>, b: ArrayLike<number>, rel: number, what: string, floor = 1e-3): void {
   assert.equal(a.length, b.length, what);
   let scale = 0;
   for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]), Math.abs(b[i]));
   for (let i = 0; i < a.length; i++)
     assert.ok(
-      Math.abs(a[i] - b[i]) <= rel * (Math.max(Math.abs(a[i]), Math.abs(b[i])) + 1e-3 * scale),
+      Math.abs(a[i] - b[i]) <= rel * (Math.max(Math.abs(a[i]), Math.abs(b[i])) + floor * scale),
       `${what}[${i}]: ${a[i]} vs ${b[i]}`,
     );
 }
@@ -185,7 +186,8 @@ function compare(
   close(hoisted.states, plain.states, tol.state, `${what}: states`);
   close(hoisted.gradInput, plain.gradInput, tol.grad, `${what}: gradInput`);
   hoisted.gradParams.forEach((g, q) => {
-    if (g) close(g, plain.gradParams[q] as Float32Array, tol.param, `${what}: gradParams[${q}]`);
+    // float32 sums over the batch and time: entries far below the largest lose digits.
+    if (g) close(g, plain.gradParams[q] as Float32Array, tol.param, `${what}: gradParams[${q}]`, 1e-2);
   });
 }
 

@@ -14,7 +14,9 @@
  */
 import type { Expr } from '../../symbolic/expr.js';
 import { key, symbols } from '../../symbolic/expr.js';
-import type { StepProgram } from '../spiking/program.js';
+import type { StepPart, StepProgram } from '../spiking/program.js';
+import type { AffineForm } from './declared-affine.js';
+import { affineForm } from './declared-affine.js';
 
 /** Float literal as an f32x4 splat (bound once per group by the caller's hoisting). */
 function vnum(v: number): string {
@@ -415,24 +417,33 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const reads = (exprs: readonly Expr[]): Set<number> =>
     new Set(exprs.flatMap((e) => [...symbols(e)].map((n) => states.indexOf(n)).filter((k) => k >= 0)));
   const resetReads = reads([...parts.reset.exprs, ...parts.resetPartials.exprs]);
-  // The parameters the per-sample groups read (the invariant passes load their own).
-  const groupParams = new Set(
-    (
-      [
-        'chargeVarying',
-        'threshold',
-        'reset',
-        'resetPartials',
-        'thresholdPartials',
-        'chargePartialsVarying',
-      ] as const
-    )
-      .flatMap((part) => parts[part].exprs.flatMap((e) => [...symbols(e)]))
-      .map((n) => params.indexOf(n))
-      .filter((q) => q >= 0),
-  );
+  // The parameters the per-sample groups read (the invariant passes load their own); with the
+  // affine form the charge's are in the coefficients, and its partials' needed for wp only.
+  const paramsOf = (ps: readonly StepPart[]): Set<number> =>
+    new Set(
+      ps
+        .flatMap((part) => parts[part].exprs.flatMap((e) => [...symbols(e)]))
+        .map((n) => params.indexOf(n))
+        .filter((q) => q >= 0),
+    );
+  const spikeParams = paramsOf(['threshold', 'reset', 'resetPartials', 'thresholdPartials']);
+  const fwdParams_ = affineForm(prog)
+    ? spikeParams
+    : paramsOf(['chargeVarying', 'threshold', 'reset', 'resetPartials', 'thresholdPartials']);
+  const bwdParams_ = paramsOf([
+    'threshold',
+    'reset',
+    'resetPartials',
+    'thresholdPartials',
+    'chargePartialsVarying',
+  ]);
   const tab = (base: string, t: string, k: number): string =>
     `${base} + (<usize>(${t}) * ${Si} + ${invariant.indexOf(k)}) * <usize>N * 4`;
+  // The affine form (declared-affine.ts): coefficients from the table CT [T][Nc][N].
+  const aff = affineForm(prog);
+  const Nc = aff ? aff.cols.length : 0;
+  const coef = (c: number, u: string, iu: string): string =>
+    `tabLoad(CT + (<usize>t * ${Nc} + ${c}) * <usize>N * 4, jw${u}, whole${u}, ${iu}, N)`;
   const cmp = prog.definition.inclusive ? 'f32x4.ge' : 'f32x4.gt';
   const isParam = (n: string): boolean => params.includes(n);
   const ind = (text: string, n: number): string => text.replace(/\n/g, `\n${' '.repeat(n)}`);
@@ -446,7 +457,9 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const readsState = (ats: number[]): boolean =>
     ats.some((at) => [...symbols(exprAt.get(at) as Expr)].some((n) => states.includes(n)));
   // y[t−1] is rebuilt in backward only when a partial reads it.
-  const needY = readsState(mainAt) ? 'true' : readsState(paramAt) ? 'wp' : 'false';
+  // With the affine form only parameter gradients (and the invariant states' adjoints) need it.
+  const needY =
+    readsState(mainAt) && !aff ? 'true' : readsState(paramAt) || readsState(mainAt) ? 'wp' : 'false';
 
   /** The code of one group of four neurons; every name it declares ends in `u`. */
   const group = (u: string, lane: number) => {
@@ -471,11 +484,19 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
           return `${dst}${k}${u} = f32x4.add(f32x4.mul(${sv}, ${rs[at]}), f32x4.mul(f32x4.sub(f32x4.splat(1.0), ${sv}), ${hp}${k}${u}));`;
         })
         .join('\n');
-    const loadParams = params
-      .map((_, q) => q)
-      .filter((q) => groupParams.has(q))
-      .map((q) => `const p${q}${u} = gatherF32(PRM + <usize>${q} * <usize>N * 4, ${iu}, N);`)
-      .join('\n');
+    // A parameter only wp code reads is loaded only when parameter gradients are wanted.
+    const loadParams = (used: Set<number>, wpOnly: (q: number) => boolean) =>
+      params
+        .map((_, q) => q)
+        .filter((q) => used.has(q))
+        .map((q) => {
+          const g =
+            Si > 0
+              ? `tabLoad(PRM + <usize>${q} * <usize>N * 4, jw${u}, whole${u}, ${iu}, N)`
+              : `gatherF32(PRM + <usize>${q} * <usize>N * 4, ${iu}, N)`;
+          return `const p${q}${u} = ${wpOnly(q) ? `wp ? ${g} : f32x4.splat(0.0)` : g};`;
+        })
+        .join('\n');
     const states_ = (f: (k: number) => string, sep = '\n') => states.map((_, k) => f(k)).join(sep);
     // The group's first neuron and whether its four are consecutive (table rows: one load).
     const groupIndex = Si > 0 ? [`const jw${u} = ${iu} % N;`, `const whole${u} = jw${u} + 3 < N;`] : [];
@@ -484,8 +505,16 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const fCharge = new VectorRenderer(names('y'), isParam, `f${u}_`);
     const chargeV = parts.chargeVarying;
     fCharge.prepare(chargeV.exprs);
-    const hCode = chargeV.exprs.map((e) => fCharge.render(e));
-    const yInv = [...reads(chargeV.exprs)].filter(isInv);
+    const hCode = aff
+      ? aff.rows.map((r) =>
+          sum([
+            ...r.y.map(([m, c]) => `f32x4.mul(${coef(c, u, iu)}, y${m}${u})`),
+            ...(r.x >= 0 ? [`f32x4.mul(${coef(r.x, u, iu)}, x${u})`] : []),
+            coef(r.c, u, iu),
+          ]),
+        )
+      : chargeV.exprs.map((e) => fCharge.render(e));
+    const yInv = aff ? [] : [...reads(chargeV.exprs)].filter(isInv);
     const hInv = invariant.filter((k) => resetReads.has(k));
     const thCode = new VectorRenderer(names('y'), isParam, `g${u}_`, fCharge).render(
       parts.threshold.exprs[0],
@@ -495,11 +524,15 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const rCode = parts.reset.exprs.map((e) => fReset.render(e));
     const forward = {
       setup: [
-        loadParams,
         ...groupIndex,
+        loadParams(fwdParams_, () => false),
         ...fCharge.pre,
         `const ${th} = ${thCode};`,
-        states_((k) => `let y${k}${u} = gatherInit(INIT, ${iu}, N, ${S}, ${k});`),
+        // With the affine form the invariant states are not read per sample.
+        states_(
+          (k) =>
+            `let y${k}${u} = ${aff && isInv(k) ? 'f32x4.splat(0.0)' : `gatherInit(INIT, ${iu}, N, ${S}, ${k})`};`,
+        ),
         `let acc${u} = f32x4.splat(0.0);`,
         `let x${u} = v128.load(IN + (<usize>${iu} << 2));`,
       ].join('\n'),
@@ -554,7 +587,11 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const bChargeP = new VectorRenderer(names('y'), isParam, `d${u}_`, bTh);
     bChargeP.prepare(paramAt.map((at) => exprAt.get(at) as Expr));
     const cp = new Map<number, string>();
-    mainAt.forEach((at) => cp.set(at, bCharge.render(exprAt.get(at) as Expr)));
+    // With the affine form, the varying states' rows come from the table (only the invariant
+    // states' columns are rendered, for their adjoints).
+    mainAt
+      .filter((at) => !aff || isInv(at % S))
+      .forEach((at) => cp.set(at, bCharge.render(exprAt.get(at) as Expr)));
     paramAt.forEach((at) => cp.set(at, bChargeP.render(exprAt.get(at) as Expr)));
     const resetBlock = resetStates
       .map((k) => {
@@ -583,19 +620,32 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         return terms.length ? `gp${q}${u} = f32x4.add(gp${q}${u}, ${sum(terms)});` : '';
       })
       .join('\n');
-    const lamLines = states_((m) => {
+    const affineTerms = (pick: (r: AffineForm['rows'][number]) => number): string[] =>
+      (aff as AffineForm).rows
+        .filter((r) => pick(r) >= 0)
+        .map((r) => `f32x4.mul(dh${r.k}${u}, ${coef(pick(r), u, iu)})`);
+    const lamLine = (m: number): string => {
       const terms = states.flatMap((_, k) => term(k, k * S + m));
+      if (!isInv(m) && aff)
+        return `lam${m}${u} = ${sum(affineTerms((r) => r.y.find(([mm]) => mm === m)?.[1] ?? -1))};`;
       if (!isInv(m)) return `lam${m}${u} = ${sum(terms)};`;
       return terms.length
         ? `if (wp && t > 0) addF32At(${tab('GT', 't - 1', m)}, jw${u}, whole${u}, ${iu}, N, ${sum(terms)});`
         : '';
-    });
+    };
+    // With the affine form the invariant states' lines read bindings of the wp block: inside it.
+    const lamLines = states
+      .map((_, m) => m)
+      .filter((m) => !aff || !isInv(m))
+      .map(lamLine)
+      .join('\n');
+    const lamInv = aff ? invariant.map(lamLine) : [];
     const gxAt = `GX + ((<usize>${lane} * <usize>frames + <usize>frame) << 4)`;
     const backward = {
       setup: [
         `const gRate${u} = rate ? f32x4.mul(v128.load(GOUT + (<usize>${iu} << 2)), invT) : f32x4.splat(0.0);`,
-        loadParams,
         ...groupIndex,
+        loadParams(bwdParams_, (q) => aff !== null && !spikeParams.has(q)),
         ...bTh.pre,
         `const ${th} = ${bThCode};`,
         ...learnable.map((q) => `const dth${q}${u} = ${dth.get(q) ?? 'f32x4.splat(0.0)'};`),
@@ -652,12 +702,12 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
           .filter((m) => resetStates.some((k) => rp.has(k * S + m)))
           .map((m) => `if (wp) addF32At(${tab('GT', 't', m)}, jw${u}, whole${u}, ${iu}, N, dh${m}${u});`),
         `const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`,
-        ...bCharge.body,
-        `const gxt${u} = ${sum(states.flatMap((_, k) => term(k, SS + k)))};`,
+        ...(aff ? [] : bCharge.body),
+        `const gxt${u} = ${aff ? sum(affineTerms((r) => r.x)) : sum(states.flatMap((_, k) => term(k, SS + k)))};`,
         `if (tv) v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
         `else gxAcc${u} = f32x4.add(gxAcc${u}, gxt${u});`,
         `if (wp) {`,
-        `  ${ind([...bChargeP.body, gpTerms].join('\n'), 2)}`,
+        `  ${ind([...(aff ? bCharge.body : []), ...bChargeP.body, gpTerms, ...lamInv].join('\n'), 2)}`,
         `}`,
         lamLines,
       ].join('\n'),
@@ -715,7 +765,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       .join('\n  ');
 
   const fwdBody = `const BN = B * N;
-  ${ind(invariantForward(prog), 2)}
+  ${ind(invariantForward(prog, aff), 2)}
   let i = i0;
   ${loops('forward')}`;
   const bwdBody = `const BN = B * N;
@@ -723,14 +773,15 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const invT = f32x4.splat(<f32>(1.0 / <f64>T));
   const wp = GPRM != 0; // parameter gradients wanted
   ${Si > 0 ? `const TAB = SAVED + <usize>T * <usize>BN * ${Sv * 4};` : ''}
+  ${ind(affineTable(prog, aff), 2)}
   let i = i0;
   ${loops('backward')}
   ${ind(invariantBackward(prog), 2)}`;
   // Hoisted kernels take the invariant table (forward) and the adjoint table (backward) last.
   const fwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32,
-  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32,${Si > 0 ? ' TAB: usize,' : ''}`;
+  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32,${Si > 0 ? ' TAB: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
   const bwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32, detachReset: i32,
-  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32,${Si > 0 ? ' GT: usize,' : ''}`;
+  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32,${Si > 0 ? ' GT: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
   const general = 'tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32';
   // The training case — a static input, hard spikes, the rectangular surrogate — with those
   // flags as constants, so the optimiser drops their branches from the time loop.
@@ -791,14 +842,18 @@ const tableAt = (prog: StepProgram, base: string, t: string, k: number): string 
  * The invariant states of every neuron, four neurons a group, for all T steps, into the f32 table
  * TAB [T][Si][N] (empty for a program without them).
  */
-function invariantForward(prog: StepProgram): string {
+function invariantForward(prog: StepProgram, aff: AffineForm | null): string {
   const { invariant, S } = prog;
   if (invariant.length === 0) return '';
   const isParam = (n: string): boolean => prog.definition.params.includes(n);
   const r = new VectorRenderer(passNames(prog), isParam, 'I');
   const { exprs, at } = prog.parts.chargeInvariant;
-  r.prepare(exprs);
+  r.prepare([...exprs, ...(aff?.cols ?? [])]);
   const code = exprs.map((e) => r.render(e));
+  // The affine coefficients of step t, from y[t − 1] (into CT).
+  const cols = (aff?.cols ?? []).map(
+    (e, c) => `storeF32(CT + (<usize>t * ${aff?.cols.length} + ${c}) * <usize>N * 4, j, N, ${r.render(e)});`,
+  );
   return `// The batch-invariant states, once per neuron for the whole batch.
 for (let j = 0; j < N; j += 4) {
   ${passParams(prog).replace(/\n/g, '\n  ')}
@@ -806,6 +861,7 @@ for (let j = 0; j < N; j += 4) {
   ${invariant.map((k) => `let y${k} = gatherInit(INIT, j, N, ${S}, ${k});`).join('\n  ')}
   for (let t = 0; t < T; t++) {
     ${r.body.join('\n    ')}
+    ${cols.join('\n    ')}
     ${code.map((c, i) => `const h${at[i]} = ${c};`).join('\n    ')}
     ${at.map((k) => `storeF32(${tableAt(prog, 'TAB', 't', k)}, j, N, h${k});`).join('\n    ')}
     ${at.map((k) => `y${k} = h${k};`).join('\n    ')}
@@ -858,5 +914,32 @@ if (wp) for (let j = 0; j < N; j += 4) {
       ),
     )
     .join('\n  ')}
+}`;
+}
+
+/** Backward's coefficient table CT, rebuilt from the saved invariant states (affine form only). */
+function affineTable(prog: StepProgram, aff: AffineForm | null): string {
+  if (!aff) return '';
+  const { invariant, S } = prog;
+  const isParam = (n: string): boolean => prog.definition.params.includes(n);
+  const r = new VectorRenderer(passNames(prog), isParam, 'K');
+  r.prepare(aff.cols);
+  const cols = aff.cols.map(
+    (e, c) => `storeF32(CT + (<usize>t * ${aff.cols.length} + ${c}) * <usize>N * 4, j, N, ${r.render(e)});`,
+  );
+  return `// The affine coefficients of every neuron and step, from the saved invariant states.
+for (let j = 0; j < N; j += 4) {
+  ${passParams(prog).replace(/\n/g, '\n  ')}
+  ${r.pre.join('\n  ')}
+  for (let t = 0; t < T; t++) {
+    ${invariant.map((k) => `let y${k} = f32x4.splat(0.0);`).join('\n    ')}
+    if (t == 0) {
+      ${invariant.map((k) => `y${k} = gatherInit(INIT, j, N, ${S}, ${k});`).join('\n      ')}
+    } else {
+      ${invariant.map((k) => `y${k} = gatherF32(${tableAt(prog, 'TAB', 't - 1', k)}, j, N);`).join('\n      ')}
+    }
+    ${r.body.join('\n    ')}
+    ${cols.join('\n    ')}
+  }
 }`;
 }

@@ -23,6 +23,7 @@ import type { Arena } from './arena.js';
 import type { ModuleKind } from './declared-source.js';
 import { renderModule, scratchBytes } from './declared-source.js';
 import { SIMD_UNROLL, simdSupported } from './declared-simd-source.js';
+import { affineColumns } from './declared-affine.js';
 import { MAX_PAGES } from './module.js';
 import { wasmApi } from './wasm-api.js';
 import { cachedCompile, defaultKernelCacheDir } from './declared-compile.js';
@@ -225,13 +226,15 @@ export class DeclaredKernels {
     const savedLen = a.saved ? savedLength(a.program, a.steps, a.batch, N) : 0;
     // The invariant states' table: saved's own, or scratch when nothing is saved.
     const tabLen = a.saved ? 0 : a.steps * a.program.invariant.length * N;
-    const [pIn, pOut, pSaved, pPrm, pInit, pTab] = this.place([
+    const ctLen = a.steps * affineColumns(a.program) * N;
+    const [pIn, pOut, pSaved, pPrm, pInit, pTab, pCt] = this.place([
       [a.input, inLen * 4],
       [a.out, outLen * 4],
       [a.saved, savedLen * 4],
       [null, P * N * 4],
       [null, N * S * 8],
       [null, tabLen * 4],
+      [null, ctLen * 4],
     ]);
     arena.write(pIn, a.input, inLen);
     writeParams(env.memory, pPrm, a, N);
@@ -246,6 +249,7 @@ export class DeclaredKernels {
       0,
       split,
       a.saved ? pSaved + 4 * a.steps * a.batch * N * a.program.varying.length : pTab,
+      pCt,
     );
     arena.read(pOut, a.out, outLen);
     if (a.saved) arena.read(pSaved, a.saved, savedLen);
@@ -265,7 +269,8 @@ export class DeclaredKernels {
     const savedLen = savedLength(a.program, a.steps, a.batch, N);
     const frames = a.timeVarying ? a.steps / inputRepeatOf({ ...a, threshold: 0 }) : 1;
     const gtLen = a.steps * a.program.invariant.length * N;
-    const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx, pGt] = this.place([
+    const ctLen = a.steps * affineColumns(a.program) * N;
+    const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx, pGt, pCt] = this.place([
       [a.input, inLen * 4],
       [a.saved, savedLen * 4],
       [a.gradOut, outLen * 4],
@@ -275,6 +280,7 @@ export class DeclaredKernels {
       [null, P * N * 8],
       [null, frames * 16 * SIMD_UNROLL],
       [null, gtLen * 4],
+      [null, ctLen * 4],
     ]);
     arena.write(pIn, a.input, inLen);
     arena.write(pSaved, a.saved, savedLen);
@@ -298,6 +304,7 @@ export class DeclaredKernels {
       0,
       split,
       pGt,
+      pCt,
     );
     if (a.gradInput) arena.read(pGin, a.gradInput, inLen);
     addParamGradients(new Float64Array(env.memory.buffer, pGprm, P * N), a, N);
