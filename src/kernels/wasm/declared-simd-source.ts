@@ -426,7 +426,20 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         .map((n) => params.indexOf(n))
         .filter((q) => q >= 0),
     );
-  const spikeParams = paramsOf(['threshold', 'reset', 'resetPartials', 'thresholdPartials']);
+  // Affine coefficients that read no state (dt/C, say) are per-neuron constants: computed once
+  // per group from the parameters instead of loaded from the table every step.
+  const constCols = new Set(
+    (affineForm(prog)?.cols ?? [])
+      .map((e, c) => [e, c] as const)
+      .filter(([e]) => [...symbols(e)].every((n) => params.includes(n)))
+      .map(([, c]) => c),
+  );
+  const spikeParams = new Set([
+    ...paramsOf(['threshold', 'reset', 'resetPartials', 'thresholdPartials']),
+    ...[...constCols].flatMap((c) =>
+      [...symbols((affineForm(prog) as AffineForm).cols[c])].map((n) => params.indexOf(n)),
+    ),
+  ]);
   const fwdParams_ = affineForm(prog)
     ? spikeParams
     : paramsOf(['chargeVarying', 'threshold', 'reset', 'resetPartials', 'thresholdPartials']);
@@ -442,8 +455,10 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   // The affine form (declared-affine.ts): coefficients from the table CT [T][Nc][N].
   const aff = affineForm(prog);
   const Nc = aff ? aff.cols.length : 0;
-  const coef = (c: number, u: string, iu: string): string =>
-    `tabLoad(CT + (<usize>t * ${Nc} + ${c}) * <usize>N * 4, jw${u}, whole${u}, ${iu}, N)`;
+  const coef = (c: number, u: string, iu: string, r: VectorRenderer): string =>
+    constCols.has(c)
+      ? r.render((aff as AffineForm).cols[c])
+      : `tabLoad(CT + (<usize>t * ${Nc} + ${c}) * <usize>N * 4, jw${u}, whole${u}, ${iu}, N)`;
   const cmp = prog.definition.inclusive ? 'f32x4.ge' : 'f32x4.gt';
   const isParam = (n: string): boolean => params.includes(n);
   const ind = (text: string, n: number): string => text.replace(/\n/g, `\n${' '.repeat(n)}`);
@@ -508,9 +523,9 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const hCode = aff
       ? aff.rows.map((r) =>
           sum([
-            ...r.y.map(([m, c]) => `f32x4.mul(${coef(c, u, iu)}, y${m}${u})`),
-            ...(r.x >= 0 ? [`f32x4.mul(${coef(r.x, u, iu)}, x${u})`] : []),
-            coef(r.c, u, iu),
+            ...r.y.map(([m, c]) => `f32x4.mul(${coef(c, u, iu, fCharge)}, y${m}${u})`),
+            ...(r.x >= 0 ? [`f32x4.mul(${coef(r.x, u, iu, fCharge)}, x${u})`] : []),
+            coef(r.c, u, iu, fCharge),
           ]),
         )
       : chargeV.exprs.map((e) => fCharge.render(e));
@@ -623,7 +638,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const affineTerms = (pick: (r: AffineForm['rows'][number]) => number): string[] =>
       (aff as AffineForm).rows
         .filter((r) => pick(r) >= 0)
-        .map((r) => `f32x4.mul(dh${r.k}${u}, ${coef(pick(r), u, iu)})`);
+        .map((r) => `f32x4.mul(dh${r.k}${u}, ${coef(pick(r), u, iu, bTh)})`);
     const lamLine = (m: number): string => {
       const terms = states.flatMap((_, k) => term(k, k * S + m));
       if (!isInv(m) && aff)
@@ -641,6 +656,8 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       .join('\n');
     const lamInv = aff ? invariant.map(lamLine) : [];
     const gxAt = `GX + ((<usize>${lane} * <usize>frames + <usize>frame) << 4)`;
+    // Rendered before the setup is assembled: its group constants land in bTh.pre.
+    const gxtCode = aff ? sum(affineTerms((r) => r.x)) : sum(states.flatMap((_, k) => term(k, SS + k)));
     const backward = {
       setup: [
         `const gRate${u} = rate ? f32x4.mul(v128.load(GOUT + (<usize>${iu} << 2)), invT) : f32x4.splat(0.0);`,
@@ -703,7 +720,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
           .map((m) => `if (wp) addF32At(${tab('GT', 't', m)}, jw${u}, whole${u}, ${iu}, N, dh${m}${u});`),
         `const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`,
         ...(aff ? [] : bCharge.body),
-        `const gxt${u} = ${aff ? sum(affineTerms((r) => r.x)) : sum(states.flatMap((_, k) => term(k, SS + k)))};`,
+        `const gxt${u} = ${gxtCode};`,
         `if (tv) v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
         `else gxAcc${u} = f32x4.add(gxAcc${u}, gxt${u});`,
         `if (wp) {`,
