@@ -788,11 +788,19 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const bwdBody = `const BN = B * N;
   const frames = tv ? T / Rr : 1;
   const invT = f32x4.splat(<f32>(1.0 / <f64>T));
-  const wp = GPRM != 0; // parameter gradients wanted
   ${Si > 0 ? `const TAB = SAVED + <usize>T * <usize>BN * ${Sv * 4};` : ''}
   ${ind(affineTable(prog, aff), 2)}
-  let i = i0;
-  ${loops('backward')}
+  // wp (parameter gradients wanted) as a constant in each copy of the loops: without them the
+  // optimiser drops the parameter-gradient code and the values it keeps live.
+  if (GPRM != 0) {
+    const wp = true;
+    let i = i0;
+    ${ind(loops('backward'), 2)}
+  } else {
+    const wp = false;
+    let i = i0;
+    ${ind(loops('backward'), 2)}
+  }
   ${ind(invariantBackward(prog), 2)}`;
   // Hoisted kernels take the invariant table (forward) and the adjoint table (backward) last.
   const fwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32,
@@ -906,7 +914,7 @@ function invariantBackward(prog: StepProgram): string {
   const dot = (slot: (k: number) => number): string =>
     sum(invariant.filter((k) => cp.has(slot(k))).map((k) => `f32x4.mul(dh${k}, ${cp.get(slot(k))})`));
   return `// The batch-invariant states' own BPTT (parameter gradients only).
-if (wp) for (let j = 0; j < N; j += 4) {
+if (GPRM != 0) for (let j = 0; j < N; j += 4) {
   ${passParams(prog).replace(/\n/g, '\n  ')}
   ${r.pre.join('\n  ')}
   ${invariant.map((k) => `let adj${k} = f32x4.splat(0.0);`).join('\n  ')}
