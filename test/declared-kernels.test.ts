@@ -9,7 +9,7 @@ import {
   parseExpr,
   NotDifferentiableError,
 } from '../src/symbolic/expr.js';
-import { compileStep } from '../src/kernels/spiking/program.js';
+import { compileStep, savedLength } from '../src/kernels/spiking/program.js';
 import type { StepProgram } from '../src/kernels/spiking/program.js';
 import { genericBackwardJs, genericForwardJs } from '../src/kernels/spiking/reference.js';
 import type { GenericSpikingBase } from '../src/kernels/spiking/reference.js';
@@ -187,7 +187,7 @@ function forward(r: Run, precise = false): { out: Float32Array; saved: Float32Ar
   const { batch, neurons, steps, rateOutput } = r.base;
   const n = batch * neurons * (rateOutput ? 1 : steps);
   const out = precise ? (new Float64Array(n) as unknown as Float32Array) : new Float32Array(n);
-  const saved = new Float32Array(steps * batch * neurons * r.prog.S);
+  const saved = new Float32Array(savedLength(r.prog, steps, batch, neurons));
   genericForwardJs({ ...r.base, input: r.input, out, saved });
   return { out, saved };
 }
@@ -301,7 +301,7 @@ test('declared learning HH reproduces the hand-written kernel: spikes, v, input 
     learningHhForwardJs({ ...sbase, input, out: ref, v });
     assert.deepEqual([...out], [...ref], 'spike trains equal');
     assert.ok(out.reduce((s, x) => s + x, 0) > 10, 'the test input makes spikes');
-    const savedV = saved.filter((_, i) => i % 4 === 0);
+    const savedV = saved.subarray(0, T * B * N); // v: the only varying state, first in the layout
     assertClose(savedV, v, 1e-5, 1e-5, 'v');
     const gradOut = uniform(rng, T * B * N, -1, 1);
     const { gradInput, gradParams } = backward(r, saved, gradOut);
@@ -421,12 +421,14 @@ function gradcheckConfig(model: NeuronModel): (typeof GRADCHECK)[string] {
   const { out, saved } = forward(r);
   const first = out.findIndex((s) => s > 0);
   assert.ok(first >= 0, `${model.name} fires within ${T} steps at its drive ${drive}`);
-  const v = r.prog.definition.voltage;
+  // The voltage is a varying state: its saved row is [T][1][Sv] here (one neuron).
+  const Sv = r.prog.varying.length;
+  const v = r.prog.varying.indexOf(r.prog.definition.voltage);
   let lo = Infinity;
   let hi = -Infinity;
   for (let t = 0; t <= first; t++) {
-    lo = Math.min(lo, saved[t * r.prog.S + v]);
-    hi = Math.max(hi, saved[t * r.prog.S + v]);
+    lo = Math.min(lo, saved[t * Sv + v]);
+    hi = Math.max(hi, saved[t * Sv + v]);
   }
   return { lo: 0.5 * drive, hi: 1.5 * drive, steps: first + 3, scale: Math.max((hi - lo) / 10, 1e-3) };
 }
@@ -624,6 +626,11 @@ test('the finite-difference check catches a wrong partial (negative self-test)',
     ...r.prog,
     chargePartials: (y, x, p, o) => {
       r.prog.chargePartials(y, x, p, o);
+      o[0] *= 1.05;
+    },
+    // The kernels read the varying states' rows (all of them here: LIF has no invariant state).
+    chargePartialsVarying: (y, x, p, o) => {
+      r.prog.chargePartialsVarying(y, x, p, o);
       o[0] *= 1.05;
     },
   };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileStep } from '../src/kernels/spiking/program.js';
+import { compileStep, savedLength } from '../src/kernels/spiking/program.js';
 import type { StepProgram } from '../src/kernels/spiking/program.js';
 import { genericBackwardJs, genericForwardJs } from '../src/kernels/spiking/reference.js';
 import type { GenericSpikingBase } from '../src/kernels/spiking/reference.js';
@@ -81,7 +81,7 @@ function runBoth(kernels: DeclaredKernels, m: NeuronModel, prog: StepProgram, c:
   const outLen = B * N * (c.rateOutput ? 1 : T);
   const res = [genericForwardJs, kernels.forward.bind(kernels)].map((fwd) => {
     const out = new Float32Array(outLen);
-    const saved = new Float32Array(T * B * N * prog.S);
+    const saved = new Float32Array(savedLength(prog, T, B, N));
     fwd({ ...base, input, out, saved });
     return { out, saved };
   });
@@ -195,8 +195,8 @@ test('generated SIMD kernels on the wasm backend (float32, 4 neurons a vector, s
         smooth,
       };
       const what = `${m.name} (${mode})`;
-      const ref = { out: new Float32Array(T * B * N), saved: new Float32Array(T * B * N * prog.S) };
-      const vec = { out: new Float32Array(T * B * N), saved: new Float32Array(T * B * N * prog.S) };
+      const ref = { out: new Float32Array(T * B * N), saved: new Float32Array(savedLength(prog, T, B, N)) };
+      const vec = { out: new Float32Array(T * B * N), saved: new Float32Array(savedLength(prog, T, B, N)) };
       genericForwardJs({ ...base, input, ...ref });
       kernels.forward({ ...base, input, ...vec });
       let mismatch = 0;

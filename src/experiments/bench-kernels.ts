@@ -6,7 +6,7 @@
  * the same machine load, medians reported with their ratio.
  */
 import { backendDescription, getBackend } from '../kernels/index.js';
-import { compileStep } from '../kernels/spiking/program.js';
+import { compileStep, savedLength } from '../kernels/spiking/program.js';
 import type { StepProgram } from '../kernels/spiking/program.js';
 import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
 import { stepDefinition } from '../neurons/derive.js';
@@ -156,7 +156,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
       const given: Record<string, Float32Array> = { dt };
       LEARNING_HH_RATE_NAMES.forEach((name, r) => (given[name] = rates.subarray(r * N, (r + 1) * N)));
       const g = genericBase(learningHh, program, { batch: B, neurons: N, T, surrogateParam: 0.3 }, given);
-      const saved = be.allocate(T * BN * program.S, false);
+      const saved = be.allocate(savedLength(program, T, B, N), false);
       return {
         T,
         program,

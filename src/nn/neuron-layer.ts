@@ -11,7 +11,7 @@
  */
 import { getBackend } from '../kernels/index.js';
 import type { Backend } from '../kernels/index.js';
-import { compileStep } from '../kernels/spiking/program.js';
+import { compileStep, savedLength } from '../kernels/spiking/program.js';
 import type { StepDefinition, StepProgram } from '../kernels/spiking/program.js';
 import { STEP_PARAM, stepDefinition } from '../neurons/derive.js';
 import type { NeuronModel } from '../neurons/model.js';
@@ -165,7 +165,7 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   const be = getBackend();
   warnIfNotCompiled(be, program);
   const BN = lay.batch * N;
-  const saved = savedBuffer(be, parents, lay.T * BN * program.S);
+  const saved = savedBuffer(be, parents, savedLength(program, lay.T, lay.batch, N));
   const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
   const input = x.data;
   be.spikingForward({ ...base, input, out, saved });

@@ -11,6 +11,7 @@
  */
 import type { Expr } from '../../symbolic/expr.js';
 import { derivative, jsFunction, key, renderJs, symbols } from '../../symbolic/expr.js';
+import { batchInvariantStates } from './invariant.js';
 
 export interface StepDefinition {
   /** Model name (errors, caches). */
@@ -44,6 +45,21 @@ export interface StepProgram {
   readonly learnable: readonly number[];
   /** States a spike resets, ascending. */
   readonly resetStates: readonly number[];
+  /**
+   * Batch-invariant states (invariant.ts), ascending: computed once per neuron for the batch and
+   * saved once per neuron. Empty when compiled with `hoist: false`.
+   */
+  readonly invariant: readonly number[];
+  /** The other states, ascending: computed and saved per sample. */
+  readonly varying: readonly number[];
+  /** h_k = charge_k(y, p) for the invariant states k only (they read no input). */
+  readonly chargeInvariant: Fn3;
+  /** h_k = charge_k(y, x, p) for the varying states k only. */
+  readonly chargeVarying: Fn4;
+  /** The chargePartials rows of the invariant states (same slots; ∂/∂x is 0 there). */
+  readonly chargePartialsInvariant: Fn3;
+  /** The chargePartials rows of the varying states. */
+  readonly chargePartialsVarying: Fn4;
   /** h = charge(y, x, p). */
   readonly charge: Fn4;
   /** out[0] = θ(p). */
@@ -73,7 +89,30 @@ export interface StepProgram {
 }
 
 export type StepPart =
-  'charge' | 'threshold' | 'reset' | 'chargePartials' | 'resetPartials' | 'thresholdPartials';
+  | 'charge'
+  | 'threshold'
+  | 'reset'
+  | 'chargePartials'
+  | 'resetPartials'
+  | 'thresholdPartials'
+  | 'chargeInvariant'
+  | 'chargeVarying'
+  | 'chargePartialsInvariant'
+  | 'chargePartialsVarying';
+
+export interface CompileOptions {
+  /** Hoist the batch-invariant states out of the per-sample loop (default true). */
+  hoist?: boolean;
+}
+
+/**
+ * Length of the saved buffer of a forward: [T][B·N][Sv] for the varying states (in `varying`
+ * order), then [T][Si][N] for the invariant ones (one row per neuron, shared by the batch). With
+ * no invariant states this is the plain [T][B·N][S].
+ */
+export function savedLength(prog: StepProgram, steps: number, batch: number, neurons: number): number {
+  return steps * neurons * (batch * prog.varying.length + prog.invariant.length);
+}
 
 export class StepProgramError extends Error {
   override name = 'StepProgramError';
@@ -84,7 +123,11 @@ export class StepProgramError extends Error {
  * need gradients; a derivative that does not exist (step(), a second derivative of exprel) is an
  * error naming the model, the expression and the variable.
  */
-export function compileStep(def: StepDefinition, learnable: readonly string[] = []): StepProgram {
+export function compileStep(
+  def: StepDefinition,
+  learnable: readonly string[] = [],
+  opts: CompileOptions = {},
+): StepProgram {
   const { states, params, input } = def;
   const S = states.length;
   const P = params.length;
@@ -144,6 +187,12 @@ export function compileStep(def: StepDefinition, learnable: readonly string[] = 
     for (const q of learn) resetEntries.push([S * S + k * P + q, d(e, params[q], what)]);
   }
   const thEntries: [number, Expr][] = learn.map((q) => [q, d(def.threshold, params[q], 'the threshold')]);
+  const invariant = (opts.hoist ?? true) ? batchInvariantStates(def) : [];
+  const isInv = new Set(invariant);
+  const varying = states.map((_, k) => k).filter((k) => !isInv.has(k));
+  // The state (row) a chargePartials slot belongs to.
+  const rowOf = (at: number): number =>
+    at < S * S ? Math.floor(at / S) : at < S * S + S ? at - S * S : Math.floor((at - S * S - S) / P);
 
   const body = (
     list: { readonly exprs: readonly Expr[]; readonly at: readonly number[] },
@@ -163,6 +212,16 @@ export function compileStep(def: StepDefinition, learnable: readonly string[] = 
     chargePartials: slots(chargeEntries),
     resetPartials: slots(resetEntries),
     thresholdPartials: slots(thEntries),
+    chargeInvariant: all(
+      invariant.map((k) => def.charge[k]),
+      invariant,
+    ),
+    chargeVarying: all(
+      varying.map((k) => def.charge[k]),
+      varying,
+    ),
+    chargePartialsInvariant: slots(chargeEntries.filter(([at]) => isInv.has(rowOf(at)))),
+    chargePartialsVarying: slots(chargeEntries.filter(([at]) => !isInv.has(rowOf(at)))),
   };
   const src = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, body(v, 'y')])) as Record<
     StepPart,
@@ -171,12 +230,18 @@ export function compileStep(def: StepDefinition, learnable: readonly string[] = 
   const make = jsFunction;
   return {
     definition: def,
-    key: `${definitionKey(def)}|${learn.join(',')}`,
+    key: `${definitionKey(def)}|${learn.join(',')}${invariant.length > 0 ? `|hoist:${invariant.join(',')}` : ''}`,
     S,
     P,
     learnable: learn,
     resetStates,
+    invariant,
+    varying,
     charge: make<Fn4>('y, x, p, out', src.charge),
+    chargeInvariant: make<Fn3>('y, p, out', src.chargeInvariant),
+    chargeVarying: make<Fn4>('y, x, p, out', src.chargeVarying),
+    chargePartialsInvariant: make<Fn3>('y, p, out', src.chargePartialsInvariant),
+    chargePartialsVarying: make<Fn4>('y, x, p, out', src.chargePartialsVarying),
     threshold: make<(p: Float64Array, out: Float64Array) => void>('p, out', src.threshold),
     reset: make<Fn3>('y, p, out', src.reset),
     chargePartials: make<Fn4>('y, x, p, out', src.chargePartials),

@@ -13,6 +13,7 @@
 import type { SpikingKernelBase } from '../spiking-types.js';
 import { checkBase, checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import type { StepProgram } from './program.js';
+import { savedLength } from './program.js';
 import { surrogateGradAt, surrogatePrimitiveAt } from './surrogates.js';
 
 /** Fields of a generic kernel call (the threshold comes from the program). */
@@ -98,19 +99,53 @@ function spikeOf(a: GenericSpikingBase, hv: number, th: number): number {
   return a.program.definition.inclusive ? +(x >= 0) : +(x > 0);
 }
 
+/**
+ * The invariant states' trajectories of every neuron, float64 [N][T][Si] (rounded to float32 as
+ * the per-sample states are, except in smooth mode), and their float32 copy in saved's table.
+ */
+function invariantForward(a: GenericSpikingForwardArgs): Float64Array {
+  const prog = a.program;
+  const { S, P, invariant } = prog;
+  const Si = invariant.length;
+  const { neurons: N, steps: T, saved } = a;
+  const traj = new Float64Array(N * T * Si);
+  if (Si === 0) return traj;
+  const table = T * a.batch * N * prog.varying.length;
+  const p = new Float64Array(P);
+  const y = new Float64Array(S);
+  const h = new Float64Array(S);
+  for (let j = 0; j < N; j++) {
+    loadParams(a.params, j, p);
+    loadInitial(a.initial, S, j, y);
+    for (let t = 0; t < T; t++) {
+      prog.chargeInvariant(y, p, h);
+      invariant.forEach((k, c) => {
+        const v = a.smooth ? h[k] : Math.fround(h[k]);
+        y[k] = v; // never reset
+        traj[(j * T + t) * Si + c] = v;
+        if (saved) saved[table + (t * Si + c) * N + j] = v;
+      });
+    }
+  }
+  return traj;
+}
+
 export function genericForwardJs(a: GenericSpikingForwardArgs): void {
   const where = `spikingForward(${a.program.definition.name})`;
   checkGeneric(a, where);
   const prog = a.program;
-  const { S, P } = prog;
+  const { S, P, invariant, varying } = prog;
   const { batch, neurons: N, steps: T, timeVarying, rateOutput, input, out, saved } = a;
   const BN = batch * N;
   const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, N, N);
   checkLen(where, 'input', input, inLen);
   checkLen(where, 'out', out, outLen);
-  checkLen(where, 'saved', saved, T * BN * S);
+  checkLen(where, 'saved', saved, savedLength(prog, T, batch, N));
   const R = inputRepeatOf({ ...a, threshold: 0 });
   const v = prog.definition.voltage;
+  const Si = invariant.length;
+  const Sv = varying.length;
+  const traj = invariantForward(a);
   const p = new Float64Array(P);
   const y = new Float64Array(S);
   const h = new Float64Array(S);
@@ -129,9 +164,10 @@ export function genericForwardJs(a: GenericSpikingForwardArgs): void {
         xo += BN;
         left = R - 1;
       }
-      prog.charge(y, x, p, h);
-      if (!a.smooth) for (let k = 0; k < S; k++) h[k] = Math.fround(h[k]);
-      if (saved) saved.set(h, (t * BN + i) * S);
+      prog.chargeVarying(y, x, p, h);
+      for (let c = 0; c < Si; c++) h[invariant[c]] = traj[(j * T + t) * Si + c];
+      if (!a.smooth) for (const k of varying) h[k] = Math.fround(h[k]);
+      if (saved) for (let c = 0; c < Sv; c++) saved[(t * BN + i) * Sv + c] = h[varying[c]];
       const s = spikeOf(a, h[v], th[0]);
       if (rateOutput) acc += s;
       else out[t * BN + i] = s;
@@ -141,17 +177,31 @@ export function genericForwardJs(a: GenericSpikingForwardArgs): void {
   }
 }
 
+/** Charged state h[t] of flat neuron i from the saved buffer (both parts of its layout). */
+function loadSaved(prog: StepProgram, saved: Float32Array, BN: number, N: number, T: number) {
+  const { invariant, varying } = prog;
+  const Si = invariant.length;
+  const Sv = varying.length;
+  const table = T * BN * Sv;
+  return (t: number, i: number, h: Float64Array): void => {
+    const at = (t * BN + i) * Sv;
+    for (let c = 0; c < Sv; c++) h[varying[c]] = saved[at + c];
+    const j = i % N;
+    for (let c = 0; c < Si; c++) h[invariant[c]] = saved[table + (t * Si + c) * N + j];
+  };
+}
+
 export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
   const where = `spikingBackward(${a.program.definition.name})`;
   checkGeneric(a, where);
   const prog = a.program;
-  const { S, P, learnable, resetStates } = prog;
+  const { S, P, learnable, resetStates, invariant, varying } = prog;
   const { batch, neurons: N, steps: T, timeVarying, rateOutput, input, saved, gradOut, gradInput } = a;
   const BN = batch * N;
   const base = { ...a, threshold: 0 };
   const { inLen, outLen } = ioLengths(base, N, N);
   checkLen(where, 'input', input, inLen);
-  checkLen(where, 'saved', saved, T * BN * S);
+  checkLen(where, 'saved', saved, savedLength(prog, T, batch, N));
   checkLen(where, 'gradOut', gradOut, outLen);
   checkLen(where, 'gradInput', gradInput, inLen);
   if (a.gradParams.length !== P) throw new RangeError(`${where}: gradParams needs ${P} entries`);
@@ -162,12 +212,14 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
   });
   const R = inputRepeatOf(base);
   const v = prog.definition.voltage;
+  const Si = invariant.length;
+  const load = loadSaved(prog, saved, BN, N, T);
   const p = new Float64Array(P);
   const y = new Float64Array(S); // y[t−1]
   const h = new Float64Array(S);
   const hPrev = new Float64Array(S);
   const r = new Float64Array(S);
-  const lam = new Float64Array(S); // dL/dy[t]
+  const lam = new Float64Array(S); // dL/dy[t] (varying states; invariant ones go to G)
   const dh = new Float64Array(S); // dL/dh[t]
   const th = new Float64Array(1);
   const dth = new Float64Array(P);
@@ -176,6 +228,9 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
   const gp = new Float64Array(P); // this neuron's parameter gradients (float64 sums)
   const frames = timeVarying ? T / R : 1;
   const gx = new Float64Array(frames); // this neuron's input gradient per frame
+  // dL/dh_inv[t] reaching the invariant states from the varying ones, summed over the batch:
+  // [N][T][Si] (the invariant states' own recurrence is run once per neuron, below).
+  const G = new Float64Array(N * T * Si);
   const invT = 1 / T;
   const sg0 = a.surrogate;
   const sgp = a.surrogateParam;
@@ -189,13 +244,11 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
     gp.fill(0);
     gx.fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      const at = (t * BN + i) * S;
-      for (let k = 0; k < S; k++) h[k] = saved[at + k];
+      load(t, i, h);
       // y[t−1]: the initial state, or the previous charged state through its spike and reset.
       if (t === 0) loadInitial(a.initial, S, j, y);
       else {
-        const ap = at - BN * S;
-        for (let k = 0; k < S; k++) hPrev[k] = saved[ap + k];
+        load(t - 1, i, hPrev);
         blend(prog, hPrev, p, spikeOf(a, hPrev[v], th[0]), r, y);
       }
       const xv = h[v] - th[0];
@@ -221,24 +274,77 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
       const ds = dLds * sg;
       dh[v] += ds;
       for (const q of learnable) gp[q] -= ds * dth[q];
-      // Through the charge h = charge(y[t−1], x, p).
+      for (let c = 0; c < Si; c++) G[(j * T + t) * Si + c] += dh[invariant[c]];
+      // Through the charge h = charge(y[t−1], x, p) of the varying states.
       const x = input[timeVarying ? Math.floor(t / R) * BN + i : i];
-      prog.chargePartials(y, x, p, cp);
+      prog.chargePartialsVarying(y, x, p, cp);
       let gxt = 0;
-      for (let k = 0; k < S; k++) gxt += dh[k] * cp[SS + k];
+      for (const k of varying) gxt += dh[k] * cp[SS + k];
       gx[timeVarying ? Math.floor(t / R) : 0] += gxt;
       for (const q of learnable) {
         let g = 0;
-        for (let k = 0; k < S; k++) g += dh[k] * cp[SS + S + k * P + q];
+        for (const k of varying) g += dh[k] * cp[SS + S + k * P + q];
         gp[q] += g;
       }
-      for (let m = 0; m < S; m++) {
-        let g = 0;
-        for (let k = 0; k < S; k++) g += dh[k] * cp[k * S + m];
-        lam[m] = g;
+      for (let m = 0; m < S; m++) lam[m] = sumInto(cp, dh, varying, S, m);
+      // What reaches the invariant states of y[t−1] goes to G, summed over the batch.
+      for (let c = 0; c < Si; c++) {
+        if (t > 0) G[(j * T + t - 1) * Si + c] += lam[invariant[c]];
+        lam[invariant[c]] = 0;
       }
     }
     if (gradInput) for (let f = 0; f < frames; f++) gradInput[f * BN + i] += gx[f];
+    a.gradParams.forEach((g, q) => {
+      if (g) g[g.length === 1 ? 0 : j] += gp[q];
+    });
+  }
+  if (Si > 0) invariantBackward(a, G, load);
+}
+
+/** Σ_k dh[k]·∂h_k/∂y_m over the states `rows`. */
+function sumInto(cp: Float64Array, dh: Float64Array, rows: readonly number[], S: number, m: number): number {
+  let g = 0;
+  for (const k of rows) g += dh[k] * cp[k * S + m];
+  return g;
+}
+
+/**
+ * The invariant states' BPTT, once per neuron: their adjoint is G (everything the batch sent
+ * them) plus what their own later steps send back; their parameter gradients follow from it.
+ */
+function invariantBackward(
+  a: GenericSpikingBackwardArgs,
+  G: Float64Array,
+  load: (t: number, i: number, h: Float64Array) => void,
+): void {
+  const prog = a.program;
+  const { S, P, learnable, invariant } = prog;
+  const Si = invariant.length;
+  const { neurons: N, steps: T } = a;
+  const SS = S * S;
+  const p = new Float64Array(P);
+  const y = new Float64Array(S);
+  const adj = new Float64Array(S);
+  const dh = new Float64Array(S);
+  const cp = new Float64Array(prog.chargePartialsLength);
+  const gp = new Float64Array(P);
+  for (let j = 0; j < N; j++) {
+    loadParams(a.params, j, p);
+    adj.fill(0);
+    gp.fill(0);
+    for (let t = T - 1; t >= 0; t--) {
+      for (let c = 0; c < Si; c++) dh[invariant[c]] = adj[invariant[c]] + G[(j * T + t) * Si + c];
+      // y[t−1] of the invariant states (never reset: the charged state itself).
+      if (t === 0) loadInitial(a.initial, S, j, y);
+      else load(t - 1, j, y);
+      prog.chargePartialsInvariant(y, p, cp);
+      for (const q of learnable) {
+        let g = 0;
+        for (const k of invariant) g += dh[k] * cp[SS + S + k * P + q];
+        gp[q] += g;
+      }
+      for (const m of invariant) adj[m] = sumInto(cp, dh, invariant, S, m);
+    }
     a.gradParams.forEach((g, q) => {
       if (g) g[g.length === 1 ? 0 : j] += gp[q];
     });

@@ -14,7 +14,9 @@
  */
 import type { Expr } from '../../symbolic/expr.js';
 import { key, symbols } from '../../symbolic/expr.js';
-import type { StepProgram } from '../spiking/program.js';
+import type { StepPart, StepProgram } from '../spiking/program.js';
+import type { AffineForm } from './declared-affine.js';
+import { affineForm } from './declared-affine.js';
 
 /** Float literal as an f32x4 splat (bound once per group by the caller's hoisting). */
 function vnum(v: number): string {
@@ -238,9 +240,59 @@ function gatherF32(base: usize, i: i32, N: i32): v128 {
   r = f32x4.replace_lane(r, 2, load<f32>(base + (<usize>((i + 2) % N) << 2)));
   return f32x4.replace_lane(r, 3, load<f32>(base + (<usize>((i + 3) % N) << 2)));
 }
+/** Adds lanes of v into a [rows][N] f32 array at neurons (i .. i+3) mod N (lane by lane when they wrap). */
+function addF32(base: usize, i: i32, N: i32, v: v128): void {
+  const j = i % N;
+  if (j + 3 < N) {
+    const p = base + (<usize>j << 2);
+    v128.store(p, f32x4.add(v128.load(p), v));
+    return;
+  }
+  let p = base + (<usize>j << 2);
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(v, 0));
+  p = base + (<usize>((i + 1) % N) << 2);
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(v, 1));
+  p = base + (<usize>((i + 2) % N) << 2);
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(v, 2));
+  p = base + (<usize>((i + 3) % N) << 2);
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(v, 3));
+}
+/** 4 floats of a [rows][N] f32 row at neurons (i .. i+3) mod N, j = i mod N precomputed. */
+// @ts-ignore: decorator
+@inline function tabLoad(base: usize, j: i32, whole: bool, i: i32, N: i32): v128 {
+  return whole ? v128.load(base + (<usize>j << 2)) : gatherF32(base, i, N);
+}
+// @ts-ignore: decorator
+@inline function addF32At(base: usize, j: i32, whole: bool, i: i32, N: i32, v: v128): void {
+  if (whole) {
+    const p = base + (<usize>j << 2);
+    v128.store(p, f32x4.add(v128.load(p), v));
+  } else addF32(base, i, N, v);
+}
+/** Stores the lanes of v for neurons j .. min(j + 4, N) − 1 of a [rows][N] f32 array. */
+function storeF32(base: usize, j: i32, N: i32, v: v128): void {
+  const p = base + (<usize>j << 2);
+  if (j + 4 <= N) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (j + 1 < N) store<f32>(p + 4, f32x4.extract_lane(v, 1));
+  if (j + 2 < N) store<f32>(p + 8, f32x4.extract_lane(v, 2));
+}
 /** State k of neurons i .. i+3 from an [N][S] f64 array, as f32 lanes. */
 function gatherInit(base: usize, i: i32, N: i32, S: i32, k: i32): v128 {
-  let r = f32x4.splat(<f32>load<f64>(base + ((<usize>(i % N) * <usize>S + <usize>k) << 3)));
+  const j = i % N;
+  if (j + 3 < N) {
+    // Four consecutive neurons: one index computation.
+    const p = base + ((<usize>j * <usize>S + <usize>k) << 3);
+    const st = <usize>S << 3;
+    let q = f32x4.splat(<f32>load<f64>(p));
+    q = f32x4.replace_lane(q, 1, <f32>load<f64>(p + st));
+    q = f32x4.replace_lane(q, 2, <f32>load<f64>(p + 2 * st));
+    return f32x4.replace_lane(q, 3, <f32>load<f64>(p + 3 * st));
+  }
+  let r = f32x4.splat(<f32>load<f64>(base + ((<usize>j * <usize>S + <usize>k) << 3)));
   r = f32x4.replace_lane(r, 1, <f32>load<f64>(base + ((<usize>((i + 1) % N) * <usize>S + <usize>k) << 3)));
   r = f32x4.replace_lane(r, 2, <f32>load<f64>(base + ((<usize>((i + 2) % N) * <usize>S + <usize>k) << 3)));
   return f32x4.replace_lane(r, 3, <f32>load<f64>(base + ((<usize>((i + 3) % N) * <usize>S + <usize>k) << 3)));
@@ -351,24 +403,78 @@ export const SIMD_UNROLL = 4;
  * independent, so the CPU overlaps them), then single groups for the rest.
  */
 export function renderSimdProgram(prog: StepProgram, suffix: string): string {
-  const { S, P, learnable, resetStates } = prog;
+  const { S, P, learnable, resetStates, invariant, varying } = prog;
   const { states, params, input } = prog.definition;
   const V = prog.definition.voltage;
   const SS = S * S;
   const SP = SS + S;
   const parts = prog.parts;
+  // Batch-invariant states (none: the plain kernels): read from the f32 table [T][Si][N] (TAB)
+  // their own pass fills once per neuron, their adjoints summed into GT ([T][Si][N]).
+  const Si = invariant.length;
+  const Sv = varying.length;
+  const isInv = (k: number): boolean => invariant.includes(k);
+  const reads = (exprs: readonly Expr[]): Set<number> =>
+    new Set(exprs.flatMap((e) => [...symbols(e)].map((n) => states.indexOf(n)).filter((k) => k >= 0)));
+  const resetReads = reads([...parts.reset.exprs, ...parts.resetPartials.exprs]);
+  // The parameters the per-sample groups read (the invariant passes load their own); with the
+  // affine form the charge's are in the coefficients, and its partials' needed for wp only.
+  const paramsOf = (ps: readonly StepPart[]): Set<number> =>
+    new Set(
+      ps
+        .flatMap((part) => parts[part].exprs.flatMap((e) => [...symbols(e)]))
+        .map((n) => params.indexOf(n))
+        .filter((q) => q >= 0),
+    );
+  // Affine coefficients that read no state (dt/C, say) are per-neuron constants: computed once
+  // per group from the parameters instead of loaded from the table every step.
+  const constCols = new Set(
+    (affineForm(prog)?.cols ?? [])
+      .map((e, c) => [e, c] as const)
+      .filter(([e]) => [...symbols(e)].every((n) => params.includes(n)))
+      .map(([, c]) => c),
+  );
+  const spikeParams = new Set([
+    ...paramsOf(['threshold', 'reset', 'resetPartials', 'thresholdPartials']),
+    ...[...constCols].flatMap((c) =>
+      [...symbols((affineForm(prog) as AffineForm).cols[c])].map((n) => params.indexOf(n)),
+    ),
+  ]);
+  const fwdParams_ = affineForm(prog)
+    ? spikeParams
+    : paramsOf(['chargeVarying', 'threshold', 'reset', 'resetPartials', 'thresholdPartials']);
+  const bwdParams_ = paramsOf([
+    'threshold',
+    'reset',
+    'resetPartials',
+    'thresholdPartials',
+    'chargePartialsVarying',
+  ]);
+  const tab = (base: string, t: string, k: number): string =>
+    `${base} + (<usize>(${t}) * ${Si} + ${invariant.indexOf(k)}) * <usize>N * 4`;
+  // The affine form (declared-affine.ts): coefficients from the table CT [T][Nc][N].
+  const aff = affineForm(prog);
+  const Nc = aff ? aff.cols.length : 0;
+  const coef = (c: number, u: string, iu: string, r: VectorRenderer): string =>
+    constCols.has(c)
+      ? r.render((aff as AffineForm).cols[c])
+      : `tabLoad(CT + (<usize>t * ${Nc} + ${c}) * <usize>N * 4, jw${u}, whole${u}, ${iu}, N)`;
   const cmp = prog.definition.inclusive ? 'f32x4.ge' : 'f32x4.gt';
   const isParam = (n: string): boolean => params.includes(n);
   const ind = (text: string, n: number): string => text.replace(/\n/g, `\n${' '.repeat(n)}`);
   const sum = (terms: string[]): string =>
     terms.length === 0 ? 'f32x4.splat(0.0)' : terms.reduce((a, b) => `f32x4.add(${a}, ${b})`);
-  const exprAt = new Map(parts.chargePartials.at.map((at, i) => [at, parts.chargePartials.exprs[i]]));
-  const mainAt = parts.chargePartials.at.filter((at) => at < SP);
-  const paramAt = parts.chargePartials.at.filter((at) => at >= SP);
+  // The varying states' rows (all rows without invariant states).
+  const cpv = parts.chargePartialsVarying;
+  const exprAt = new Map(cpv.at.map((at, i) => [at, cpv.exprs[i]]));
+  const mainAt = cpv.at.filter((at) => at < SP);
+  const paramAt = cpv.at.filter((at) => at >= SP);
   const readsState = (ats: number[]): boolean =>
     ats.some((at) => [...symbols(exprAt.get(at) as Expr)].some((n) => states.includes(n)));
   // y[t−1] is rebuilt in backward only when a partial reads it.
-  const needY = readsState(mainAt) ? 'true' : readsState(paramAt) ? 'wp' : 'false';
+  // With the affine form only parameter gradients (and the invariant states' adjoints) need it.
+  const needY =
+    readsState(mainAt) && !aff ? 'true' : readsState(paramAt) || readsState(mainAt) ? 'wp' : 'false';
 
   /** The code of one group of four neurons; every name it declares ends in `u`. */
   const group = (u: string, lane: number) => {
@@ -388,19 +494,43 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       states
         .map((_, k) => {
           const at = resetStates.indexOf(k);
+          if (isInv(k)) return ''; // read from the table each step
           if (at < 0) return `${dst}${k}${u} = ${hp}${k}${u};`;
           return `${dst}${k}${u} = f32x4.add(f32x4.mul(${sv}, ${rs[at]}), f32x4.mul(f32x4.sub(f32x4.splat(1.0), ${sv}), ${hp}${k}${u}));`;
         })
         .join('\n');
-    const loadParams = params
-      .map((_, q) => `const p${q}${u} = gatherF32(PRM + <usize>${q} * <usize>N * 4, ${iu}, N);`)
-      .join('\n');
+    // A parameter only wp code reads is loaded only when parameter gradients are wanted.
+    const loadParams = (used: Set<number>, wpOnly: (q: number) => boolean) =>
+      params
+        .map((_, q) => q)
+        .filter((q) => used.has(q))
+        .map((q) => {
+          const g =
+            Si > 0
+              ? `tabLoad(PRM + <usize>${q} * <usize>N * 4, jw${u}, whole${u}, ${iu}, N)`
+              : `gatherF32(PRM + <usize>${q} * <usize>N * 4, ${iu}, N)`;
+          return `const p${q}${u} = ${wpOnly(q) ? `wp ? ${g} : f32x4.splat(0.0)` : g};`;
+        })
+        .join('\n');
     const states_ = (f: (k: number) => string, sep = '\n') => states.map((_, k) => f(k)).join(sep);
+    // The group's first neuron and whether its four are consecutive (table rows: one load).
+    const groupIndex = Si > 0 ? [`const jw${u} = ${iu} % N;`, `const whole${u} = jw${u} + 3 < N;`] : [];
 
     // Forward.
     const fCharge = new VectorRenderer(names('y'), isParam, `f${u}_`);
-    fCharge.prepare(parts.charge.exprs);
-    const hCode = parts.charge.exprs.map((e) => fCharge.render(e));
+    const chargeV = parts.chargeVarying;
+    fCharge.prepare(chargeV.exprs);
+    const hCode = aff
+      ? aff.rows.map((r) =>
+          sum([
+            ...r.y.map(([m, c]) => `f32x4.mul(${coef(c, u, iu, fCharge)}, y${m}${u})`),
+            ...(r.x >= 0 ? [`f32x4.mul(${coef(r.x, u, iu, fCharge)}, x${u})`] : []),
+            coef(r.c, u, iu, fCharge),
+          ]),
+        )
+      : chargeV.exprs.map((e) => fCharge.render(e));
+    const yInv = aff ? [] : [...reads(chargeV.exprs)].filter(isInv);
+    const hInv = invariant.filter((k) => resetReads.has(k));
     const thCode = new VectorRenderer(names('y'), isParam, `g${u}_`, fCharge).render(
       parts.threshold.exprs[0],
     );
@@ -409,23 +539,38 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const rCode = parts.reset.exprs.map((e) => fReset.render(e));
     const forward = {
       setup: [
-        loadParams,
+        ...groupIndex,
+        loadParams(fwdParams_, () => false),
         ...fCharge.pre,
         `const ${th} = ${thCode};`,
-        states_((k) => `let y${k}${u} = gatherInit(INIT, ${iu}, N, ${S}, ${k});`),
+        // With the affine form the invariant states are not read per sample.
+        states_(
+          (k) =>
+            `let y${k}${u} = ${aff && isInv(k) ? 'f32x4.splat(0.0)' : `gatherInit(INIT, ${iu}, N, ${S}, ${k})`};`,
+        ),
         `let acc${u} = f32x4.splat(0.0);`,
         `let x${u} = v128.load(IN + (<usize>${iu} << 2));`,
       ].join('\n'),
       frame: `x${u} = v128.load(IN + (<usize>(xo + ${4 * lane}) << 2));`,
       step: [
+        ...(yInv.length > 0
+          ? [
+              `if (t > 0) {`,
+              ...yInv.map(
+                (k) => `  y${k}${u} = tabLoad(${tab('TAB', 't - 1', k)}, jw${u}, whole${u}, ${iu}, N);`,
+              ),
+              `}`,
+            ]
+          : []),
         ...fCharge.body,
-        ...hCode.map((c, k) => `const h${k}${u} = ${c};`),
+        ...hCode.map((c, i) => `const h${chargeV.at[i]}${u} = ${c};`),
+        ...hInv.map((k) => `const h${k}${u} = tabLoad(${tab('TAB', 't', k)}, jw${u}, whole${u}, ${iu}, N);`),
         `if (SAVED) {`,
-        `  const o${u} = SAVED + ((<usize>t * <usize>BN + <usize>${iu}) * ${S * 4});`,
+        `  const o${u} = SAVED + ((<usize>t * <usize>BN + <usize>${iu}) * ${Sv * 4});`,
         `  ${ind(
           storeStates(
             `o${u}`,
-            states.map((_, k) => `h${k}${u}`),
+            varying.map((k) => `h${k}${u}`),
           ),
           2,
         )}`,
@@ -457,7 +602,11 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const bChargeP = new VectorRenderer(names('y'), isParam, `d${u}_`, bTh);
     bChargeP.prepare(paramAt.map((at) => exprAt.get(at) as Expr));
     const cp = new Map<number, string>();
-    mainAt.forEach((at) => cp.set(at, bCharge.render(exprAt.get(at) as Expr)));
+    // With the affine form, the varying states' rows come from the table (only the invariant
+    // states' columns are rendered, for their adjoints).
+    mainAt
+      .filter((at) => !aff || isInv(at % S))
+      .forEach((at) => cp.set(at, bCharge.render(exprAt.get(at) as Expr)));
     paramAt.forEach((at) => cp.set(at, bChargeP.render(exprAt.get(at) as Expr)));
     const resetBlock = resetStates
       .map((k) => {
@@ -486,30 +635,58 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         return terms.length ? `gp${q}${u} = f32x4.add(gp${q}${u}, ${sum(terms)});` : '';
       })
       .join('\n');
-    const lamLines = states_((m) => `lam${m}${u} = ${sum(states.flatMap((_, k) => term(k, k * S + m)))};`);
+    const affineTerms = (pick: (r: AffineForm['rows'][number]) => number): string[] =>
+      (aff as AffineForm).rows
+        .filter((r) => pick(r) >= 0)
+        .map((r) => `f32x4.mul(dh${r.k}${u}, ${coef(pick(r), u, iu, bTh)})`);
+    const lamLine = (m: number): string => {
+      const terms = states.flatMap((_, k) => term(k, k * S + m));
+      if (!isInv(m) && aff)
+        return `lam${m}${u} = ${sum(affineTerms((r) => r.y.find(([mm]) => mm === m)?.[1] ?? -1))};`;
+      if (!isInv(m)) return `lam${m}${u} = ${sum(terms)};`;
+      return terms.length
+        ? `if (wp && t > 0) addF32At(${tab('GT', 't - 1', m)}, jw${u}, whole${u}, ${iu}, N, ${sum(terms)});`
+        : '';
+    };
+    // With the affine form the invariant states' lines read bindings of the wp block: inside it.
+    const lamLines = states
+      .map((_, m) => m)
+      .filter((m) => !aff || !isInv(m))
+      .map(lamLine)
+      .join('\n');
+    const lamInv = aff ? invariant.map(lamLine) : [];
     const gxAt = `GX + ((<usize>${lane} * <usize>frames + <usize>frame) << 4)`;
+    // Rendered before the setup is assembled: its group constants land in bTh.pre.
+    const gxtCode = aff ? sum(affineTerms((r) => r.x)) : sum(states.flatMap((_, k) => term(k, SS + k)));
     const backward = {
       setup: [
         `const gRate${u} = rate ? f32x4.mul(v128.load(GOUT + (<usize>${iu} << 2)), invT) : f32x4.splat(0.0);`,
-        loadParams,
+        ...groupIndex,
+        loadParams(bwdParams_, (q) => aff !== null && !spikeParams.has(q)),
         ...bTh.pre,
         `const ${th} = ${bThCode};`,
         ...learnable.map((q) => `const dth${q}${u} = ${dth.get(q) ?? 'f32x4.splat(0.0)'};`),
-        states_((k) => `let lam${k}${u} = f32x4.splat(0.0);`),
+        varying.map((k) => `let lam${k}${u} = f32x4.splat(0.0);`).join('\n'),
         ...learnable.map((q) => `let gp${q}${u} = f32x4.splat(0.0);`),
         `for (let f = 0; f < frames; f++) v128.store(GX + ((<usize>${lane} * <usize>frames + <usize>f) << 4), f32x4.splat(0.0));`,
         `let gxAcc${u} = f32x4.splat(0.0);`,
-        loadStates(`SAVED + ((<usize>(T - 1) * <usize>BN + <usize>${iu}) * ${S * 4})`, `first${u}_`, S),
-        states_((k) => `let c${k}${u} = first${u}_${k};`),
+        loadStates(`SAVED + ((<usize>(T - 1) * <usize>BN + <usize>${iu}) * ${Sv * 4})`, `first${u}_`, Sv),
+        varying.map((k, c) => `let c${k}${u} = first${u}_${c};`).join('\n'),
       ].join('\n'),
       step: [
-        states_((k) => `const h${k}${u} = c${k}${u};`),
+        varying.map((k) => `const h${k}${u} = c${k}${u};`).join('\n'),
+        ...hInv.map((k) => `const h${k}${u} = tabLoad(${tab('TAB', 't', k)}, jw${u}, whole${u}, ${iu}, N);`),
         states_((k) => `let g${k}${u} = f32x4.splat(0.0);`),
         `if (t > 0) {`,
-        `  const ap${u} = SAVED + ((<usize>(t - 1) * <usize>BN + <usize>${iu}) * ${S * 4});`,
-        `  ${ind(loadStates(`ap${u}`, `l${u}_`, S), 2)}`,
+        `  const ap${u} = SAVED + ((<usize>(t - 1) * <usize>BN + <usize>${iu}) * ${Sv * 4});`,
+        `  ${ind(loadStates(`ap${u}`, `l${u}_`, Sv), 2)}`,
         `  ${ind(
-          states_((k) => `g${k}${u} = l${u}_${k};`),
+          [
+            ...varying.map((k, c) => `g${k}${u} = l${u}_${c};`),
+            ...hInv.map(
+              (k) => `g${k}${u} = tabLoad(${tab('TAB', 't - 1', k)}, jw${u}, whole${u}, ${iu}, N);`,
+            ),
+          ].join('\n'),
           2,
         )}`,
         `}`,
@@ -522,14 +699,14 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         )}`,
         `  } else {`,
         `    const sPrev${u} = ${spikeOf(`g${V}${u}`)};`,
-        `    ${ind([...bPrev.body, blendLines('g', `sPrev${u}`, prevReset, 'y')].join('\n'), 4)}`,
+        `    ${ind([...bPrev.body, blendLines('g', `sPrev${u}`, prevReset, 'y'), ...invariant.map((k) => `y${k}${u} = tabLoad(${tab('TAB', 't - 1', k)}, jw${u}, whole${u}, ${iu}, N);`)].join('\n'), 4)}`,
         `  }`,
         `}`,
-        states_((k) => `c${k}${u} = g${k}${u};`),
+        varying.map((k) => `c${k}${u} = g${k}${u};`).join('\n'),
         `const s${u} = ${spikeOf(`h${V}${u}`)};`,
         `const sg${u} = vsurrogateGrad(kind, sp, f32x4.sub(h${V}${u}, ${th}));`,
         `let dLds${u} = rate ? gRate${u} : v128.load(GOUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2));`,
-        states_((k) => `let dh${k}${u} = lam${k}${u};`),
+        states_((k) => `let dh${k}${u} = ${isInv(k) ? 'f32x4.splat(0.0)' : `lam${k}${u}`};`),
         ...bReset.body,
         resetBlock,
         `const ds${u} = f32x4.mul(dLds${u}, sg${u});`,
@@ -537,13 +714,17 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         ...learnable.map(
           (q) => `if (wp) gp${q}${u} = f32x4.sub(gp${q}${u}, f32x4.mul(ds${u}, dth${q}${u}));`,
         ),
+        // An invariant state's adjoint only feeds parameter gradients: summed when they are wanted.
+        ...invariant
+          .filter((m) => resetStates.some((k) => rp.has(k * S + m)))
+          .map((m) => `if (wp) addF32At(${tab('GT', 't', m)}, jw${u}, whole${u}, ${iu}, N, dh${m}${u});`),
         `const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`,
-        ...bCharge.body,
-        `const gxt${u} = ${sum(states.flatMap((_, k) => term(k, SS + k)))};`,
+        ...(aff ? [] : bCharge.body),
+        `const gxt${u} = ${gxtCode};`,
         `if (tv) v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
         `else gxAcc${u} = f32x4.add(gxAcc${u}, gxt${u});`,
         `if (wp) {`,
-        `  ${ind([...bChargeP.body, gpTerms].join('\n'), 2)}`,
+        `  ${ind([...(aff ? bCharge.body : []), ...bChargeP.body, gpTerms, ...lamInv].join('\n'), 2)}`,
         `}`,
         lamLines,
       ].join('\n'),
@@ -601,18 +782,31 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       .join('\n  ');
 
   const fwdBody = `const BN = B * N;
+  ${ind(invariantForward(prog, aff), 2)}
   let i = i0;
   ${loops('forward')}`;
   const bwdBody = `const BN = B * N;
   const frames = tv ? T / Rr : 1;
   const invT = f32x4.splat(<f32>(1.0 / <f64>T));
-  const wp = GPRM != 0; // parameter gradients wanted
-  let i = i0;
-  ${loops('backward')}`;
+  ${Si > 0 ? `const TAB = SAVED + <usize>T * <usize>BN * ${Sv * 4};` : ''}
+  ${ind(affineTable(prog, aff), 2)}
+  // wp (parameter gradients wanted) as a constant in each copy of the loops: without them the
+  // optimiser drops the parameter-gradient code and the values it keeps live.
+  if (GPRM != 0) {
+    const wp = true;
+    let i = i0;
+    ${ind(loops('backward'), 2)}
+  } else {
+    const wp = false;
+    let i = i0;
+    ${ind(loops('backward'), 2)}
+  }
+  ${ind(invariantBackward(prog), 2)}`;
+  // Hoisted kernels take the invariant table (forward) and the adjoint table (backward) last.
   const fwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32,
-  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32,`;
+  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32,${Si > 0 ? ' TAB: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
   const bwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32, detachReset: i32,
-  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32,`;
+  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32,${Si > 0 ? ' GT: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
   const general = 'tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32';
   // The training case — a static input, hard spikes, the rectangular surrogate — with those
   // flags as constants, so the optimiser drops their branches from the time loop.
@@ -645,4 +839,132 @@ export function backwardVS${suffix}(
   ${bwdBody}
 }
 `;
+}
+
+/** Per-group names of an invariant pass: states y<k>, parameters p<q>. */
+function passNames(prog: StepProgram) {
+  const { states, params } = prog.definition;
+  return (n: string): string => {
+    const k = states.indexOf(n);
+    if (k >= 0) return `y${k}`;
+    const q = params.indexOf(n);
+    if (q >= 0) return `p${q}`;
+    throw new Error(`an invariant state reads ${n}`);
+  };
+}
+
+/** Parameters of neurons j .. j+3 (wrapping mod N), and the group's parameter-only bindings. */
+function passParams(prog: StepProgram): string {
+  return prog.definition.params
+    .map((_, q) => `const p${q} = gatherF32(PRM + <usize>${q} * <usize>N * 4, j, N);`)
+    .join('\n');
+}
+
+const tableAt = (prog: StepProgram, base: string, t: string, k: number): string =>
+  `${base} + (<usize>(${t}) * ${prog.invariant.length} + ${prog.invariant.indexOf(k)}) * <usize>N * 4`;
+
+/**
+ * The invariant states of every neuron, four neurons a group, for all T steps, into the f32 table
+ * TAB [T][Si][N] (empty for a program without them).
+ */
+function invariantForward(prog: StepProgram, aff: AffineForm | null): string {
+  const { invariant, S } = prog;
+  if (invariant.length === 0) return '';
+  const isParam = (n: string): boolean => prog.definition.params.includes(n);
+  const r = new VectorRenderer(passNames(prog), isParam, 'I');
+  const { exprs, at } = prog.parts.chargeInvariant;
+  r.prepare([...exprs, ...(aff?.cols ?? [])]);
+  const code = exprs.map((e) => r.render(e));
+  // The affine coefficients of step t, from y[t − 1] (into CT).
+  const cols = (aff?.cols ?? []).map(
+    (e, c) => `storeF32(CT + (<usize>t * ${aff?.cols.length} + ${c}) * <usize>N * 4, j, N, ${r.render(e)});`,
+  );
+  return `// The batch-invariant states, once per neuron for the whole batch.
+for (let j = 0; j < N; j += 4) {
+  ${passParams(prog).replace(/\n/g, '\n  ')}
+  ${r.pre.join('\n  ')}
+  ${invariant.map((k) => `let y${k} = gatherInit(INIT, j, N, ${S}, ${k});`).join('\n  ')}
+  for (let t = 0; t < T; t++) {
+    ${r.body.join('\n    ')}
+    ${cols.join('\n    ')}
+    ${code.map((c, i) => `const h${at[i]} = ${c};`).join('\n    ')}
+    ${at.map((k) => `storeF32(${tableAt(prog, 'TAB', 't', k)}, j, N, h${k});`).join('\n    ')}
+    ${at.map((k) => `y${k} = h${k};`).join('\n    ')}
+  }
+}`;
+}
+
+/**
+ * The invariant states' BPTT, once per group of four neurons: their adjoints are what the batch
+ * summed into GT plus what their later steps send back; they yield parameter gradients only (no
+ * input reaches these states), so the pass runs only when those are wanted.
+ */
+function invariantBackward(prog: StepProgram): string {
+  const { invariant, S, P, learnable } = prog;
+  if (invariant.length === 0 || learnable.length === 0) return '';
+  const SS = S * S;
+  const SP = SS + S;
+  const isParam = (n: string): boolean => prog.definition.params.includes(n);
+  const r = new VectorRenderer(passNames(prog), isParam, 'J');
+  const { exprs, at } = prog.parts.chargePartialsInvariant;
+  r.prepare(exprs);
+  const cp = new Map(at.map((a, i) => [a, r.render(exprs[i])]));
+  const sum = (terms: string[]): string =>
+    terms.length === 0 ? 'f32x4.splat(0.0)' : terms.reduce((a, b) => `f32x4.add(${a}, ${b})`);
+  const dot = (slot: (k: number) => number): string =>
+    sum(invariant.filter((k) => cp.has(slot(k))).map((k) => `f32x4.mul(dh${k}, ${cp.get(slot(k))})`));
+  return `// The batch-invariant states' own BPTT (parameter gradients only).
+if (GPRM != 0) for (let j = 0; j < N; j += 4) {
+  ${passParams(prog).replace(/\n/g, '\n  ')}
+  ${r.pre.join('\n  ')}
+  ${invariant.map((k) => `let adj${k} = f32x4.splat(0.0);`).join('\n  ')}
+  ${learnable.map((q) => `let gq${q} = f32x4.splat(0.0);`).join('\n  ')}
+  for (let t = T - 1; t >= 0; t--) {
+    ${invariant.map((k) => `const dh${k} = f32x4.add(adj${k}, gatherF32(${tableAt(prog, 'GT', 't', k)}, j, N));`).join('\n    ')}
+    ${invariant.map((k) => `let y${k} = f32x4.splat(0.0);`).join('\n    ')}
+    if (t == 0) {
+      ${invariant.map((k) => `y${k} = gatherInit(INIT, j, N, ${S}, ${k});`).join('\n      ')}
+    } else {
+      ${invariant.map((k) => `y${k} = gatherF32(${tableAt(prog, 'TAB', 't - 1', k)}, j, N);`).join('\n      ')}
+    }
+    ${r.body.join('\n    ')}
+    ${learnable.map((q) => `gq${q} = f32x4.add(gq${q}, ${dot((k) => SP + k * P + q)});`).join('\n    ')}
+    ${invariant.map((m) => `adj${m} = ${dot((k) => k * S + m)};`).join('\n    ')}
+  }
+  ${learnable
+    .flatMap((q) =>
+      [0, 1, 2, 3].map(
+        (l) =>
+          `if (j + ${l} < N) { const o = GPRM + ((<usize>${q} * <usize>N + <usize>(j + ${l})) << 3); store<f64>(o, load<f64>(o) + <f64>f32x4.extract_lane(gq${q}, ${l})); }`,
+      ),
+    )
+    .join('\n  ')}
+}`;
+}
+
+/** Backward's coefficient table CT, rebuilt from the saved invariant states (affine form only). */
+function affineTable(prog: StepProgram, aff: AffineForm | null): string {
+  if (!aff) return '';
+  const { invariant, S } = prog;
+  const isParam = (n: string): boolean => prog.definition.params.includes(n);
+  const r = new VectorRenderer(passNames(prog), isParam, 'K');
+  r.prepare(aff.cols);
+  const cols = aff.cols.map(
+    (e, c) => `storeF32(CT + (<usize>t * ${aff.cols.length} + ${c}) * <usize>N * 4, j, N, ${r.render(e)});`,
+  );
+  return `// The affine coefficients of every neuron and step, from the saved invariant states.
+for (let j = 0; j < N; j += 4) {
+  ${passParams(prog).replace(/\n/g, '\n  ')}
+  ${r.pre.join('\n  ')}
+  for (let t = 0; t < T; t++) {
+    ${invariant.map((k) => `let y${k} = f32x4.splat(0.0);`).join('\n    ')}
+    if (t == 0) {
+      ${invariant.map((k) => `y${k} = gatherInit(INIT, j, N, ${S}, ${k});`).join('\n      ')}
+    } else {
+      ${invariant.map((k) => `y${k} = gatherF32(${tableAt(prog, 'TAB', 't - 1', k)}, j, N);`).join('\n      ')}
+    }
+    ${r.body.join('\n    ')}
+    ${cols.join('\n    ')}
+  }
+}`;
 }

@@ -9,44 +9,10 @@
  * by the host (declared.ts): f32 input/output/saved/gradient buffers, parameters [P][N] f32, the
  * initial state [N][S] f64, parameter gradients [P][N] f64, and f64 scratch.
  */
-import type { Expr } from '../../symbolic/expr.js';
-import { renderJs } from '../../symbolic/expr.js';
 import type { StepPart, StepProgram } from '../spiking/program.js';
+import { renderPart } from './declared-part.js';
+import { renderHoisted } from './declared-hoisted-source.js';
 import { SIMD_RUNTIME_SOURCE, renderSimdProgram, simdSupported } from './declared-simd-source.js';
-
-/** Float literals always carry a decimal point, so AssemblyScript types them f64. */
-function f64Literal(v: number): string {
-  if (!Number.isFinite(v)) throw new RangeError(`cannot render ${v} as a float literal`);
-  const s = String(v);
-  return /[.eE]/.test(s) ? s : `${s}.0`;
-}
-
-/** One part of a program as a function `(A, X, PP, O)` writing its outputs at O. */
-function renderPart(prog: StepProgram, part: StepPart, name: string): string {
-  const { states, params } = prog.definition;
-  const { exprs, at } = prog.parts[part];
-  const sym = (s: string): string => {
-    const k = states.indexOf(s);
-    if (k >= 0) return `load<f64>(A, ${k * 8})`;
-    const q = params.indexOf(s);
-    if (q >= 0) return `load<f64>(PP, ${q * 8})`;
-    return 'X';
-  };
-  const body = renderJs(
-    exprs as Expr[],
-    sym,
-    (i, code) => `store<f64>(O, ${code}, ${at[i] * 8});`,
-    'R.',
-    f64Literal,
-  );
-  return `@inline function ${name}(A: usize, X: f64, PP: usize, O: usize): void {\n${indent(body)}\n}`;
-}
-
-const indent = (s: string): string =>
-  s
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n');
 
 /** The helpers the rendered expressions call as R.name(…), and the surrogates. */
 export const RUNTIME_SOURCE = `
@@ -110,6 +76,7 @@ function surrogatePrimitive(kind: i32, p: f64, x: f64): f64 {
 
 /** The AssemblyScript of one program's kernels, exported as forward<suffix> and backward<suffix>. */
 export function renderProgram(prog: StepProgram, suffix: string): string {
+  if (prog.invariant.length > 0) return renderHoisted(prog, suffix);
   const { S, P, learnable, resetStates } = prog;
   const V = prog.definition.voltage;
   const incl = prog.definition.inclusive;
@@ -281,9 +248,15 @@ export function backward${suffix}(
 `;
 }
 
-/** The f64 scratch bytes forward and backward of a program need for `frames` input frames. */
-export function scratchBytes(prog: StepProgram, frames: number): number {
-  return 8 * (6 * prog.S + 3 * prog.P + 2 + prog.chargePartialsLength + prog.resetPartialsLength + frames);
+/**
+ * The f64 scratch bytes forward and backward of a program need for `frames` input frames, and
+ * with invariant states their float64 table [T][Si][N] (trajectories, then batch-summed adjoints).
+ */
+export function scratchBytes(prog: StepProgram, frames: number, steps: number, neurons: number): number {
+  const table = prog.invariant.length * steps * neurons;
+  return (
+    8 * (6 * prog.S + 3 * prog.P + 2 + prog.chargePartialsLength + prog.resetPartialsLength + frames + table)
+  );
 }
 
 /** The kinds of generated module: scalar float64 kernels, or float32 SIMD kernels. */

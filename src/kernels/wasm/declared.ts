@@ -16,12 +16,14 @@
  */
 import { checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import type { StepProgram } from '../spiking/program.js';
+import { savedLength } from '../spiking/program.js';
 import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from '../spiking/reference.js';
 import { checkGeneric } from '../spiking/reference.js';
 import type { Arena } from './arena.js';
 import type { ModuleKind } from './declared-source.js';
 import { renderModule, scratchBytes } from './declared-source.js';
 import { SIMD_UNROLL, simdSupported } from './declared-simd-source.js';
+import { affineColumns } from './declared-affine.js';
 import { MAX_PAGES } from './module.js';
 import { wasmApi } from './wasm-api.js';
 import { cachedCompile, defaultKernelCacheDir } from './declared-compile.js';
@@ -170,12 +172,11 @@ export class DeclaredKernels {
   forward(a: GenericSpikingForwardArgs): void {
     const where = `spikingForward(${a.program.definition.name})`;
     checkGeneric(a, where);
-    const { S } = a.program;
     const BN = a.batch * a.neurons;
     const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, a.neurons, a.neurons);
     checkLen(where, 'input', a.input, inLen);
     checkLen(where, 'out', a.out, outLen);
-    checkLen(where, 'saved', a.saved, a.steps * BN * S);
+    checkLen(where, 'saved', a.saved, savedLength(a.program, a.steps, a.batch, a.neurons));
     const k = this.kernelsOf(a.program);
     const split = k.simd ? BN - (BN % 4) : 0;
     if (split > 0) this.forwardSimd(k.simd as Instance, a, inLen, outLen, split);
@@ -186,11 +187,11 @@ export class DeclaredKernels {
   backward(a: GenericSpikingBackwardArgs): void {
     const where = `spikingBackward(${a.program.definition.name})`;
     checkGeneric(a, where);
-    const { S, P, learnable } = a.program;
+    const { P, learnable } = a.program;
     const BN = a.batch * a.neurons;
     const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, a.neurons, a.neurons);
     checkLen(where, 'input', a.input, inLen);
-    checkLen(where, 'saved', a.saved, a.steps * BN * S);
+    checkLen(where, 'saved', a.saved, savedLength(a.program, a.steps, a.batch, a.neurons));
     checkLen(where, 'gradOut', a.gradOut, outLen);
     checkLen(where, 'gradInput', a.gradInput, inLen);
     if (a.gradParams.length !== P) throw new RangeError(`${where}: gradParams needs ${P} entries`);
@@ -222,13 +223,18 @@ export class DeclaredKernels {
     const { arena } = env;
     const { P, S } = a.program;
     const N = a.neurons;
-    const savedLen = a.saved ? a.steps * a.batch * N * S : 0;
-    const [pIn, pOut, pSaved, pPrm, pInit] = this.place([
+    const savedLen = a.saved ? savedLength(a.program, a.steps, a.batch, N) : 0;
+    // The invariant states' table: saved's own, or scratch when nothing is saved.
+    const tabLen = a.saved ? 0 : a.steps * a.program.invariant.length * N;
+    const ctLen = a.steps * affineColumns(a.program) * N;
+    const [pIn, pOut, pSaved, pPrm, pInit, pTab, pCt] = this.place([
       [a.input, inLen * 4],
       [a.out, outLen * 4],
       [a.saved, savedLen * 4],
       [null, P * N * 4],
       [null, N * S * 8],
+      [null, tabLen * 4],
+      [null, ctLen * 4],
     ]);
     arena.write(pIn, a.input, inLen);
     writeParams(env.memory, pPrm, a, N);
@@ -242,6 +248,8 @@ export class DeclaredKernels {
       pInit,
       0,
       split,
+      a.saved ? pSaved + 4 * a.steps * a.batch * N * a.program.varying.length : pTab,
+      pCt,
     );
     arena.read(pOut, a.out, outLen);
     if (a.saved) arena.read(pSaved, a.saved, savedLen);
@@ -258,9 +266,11 @@ export class DeclaredKernels {
     const { arena } = env;
     const { P, S } = a.program;
     const N = a.neurons;
-    const savedLen = a.steps * a.batch * N * S;
+    const savedLen = savedLength(a.program, a.steps, a.batch, N);
     const frames = a.timeVarying ? a.steps / inputRepeatOf({ ...a, threshold: 0 }) : 1;
-    const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx] = this.place([
+    const gtLen = a.steps * a.program.invariant.length * N;
+    const ctLen = a.steps * affineColumns(a.program) * N;
+    const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx, pGt, pCt] = this.place([
       [a.input, inLen * 4],
       [a.saved, savedLen * 4],
       [a.gradOut, outLen * 4],
@@ -269,6 +279,8 @@ export class DeclaredKernels {
       [null, N * S * 8],
       [null, P * N * 8],
       [null, frames * 16 * SIMD_UNROLL],
+      [null, gtLen * 4],
+      [null, ctLen * 4],
     ]);
     arena.write(pIn, a.input, inLen);
     arena.write(pSaved, a.saved, savedLen);
@@ -277,6 +289,7 @@ export class DeclaredKernels {
     writeParams(env.memory, pPrm, a, N);
     writeInitial(env.memory, pInit, a, N);
     new Float64Array(env.memory.buffer, pGprm, P * N).fill(0);
+    new Float32Array(env.memory.buffer, pGt, gtLen).fill(0);
     k.exports[`backward${specialised(a) ? 'VS' : 'V'}${k.suffix}`](
       ...flagsOf(a),
       +a.detachReset,
@@ -290,6 +303,8 @@ export class DeclaredKernels {
       pGx,
       0,
       split,
+      pGt,
+      pCt,
     );
     if (a.gradInput) arena.read(pGin, a.gradInput, inLen);
     addParamGradients(new Float64Array(env.memory.buffer, pGprm, P * N), a, N);
@@ -316,17 +331,18 @@ export class DeclaredKernels {
     const lay = new Layout();
     const IN = lay.take(inLen * 4);
     const OUT = lay.take(outLen * 4);
-    const SAVED = a.saved ? lay.take(T * BN * S * 4) : 0;
+    const savedLen = savedLength(a.program, T, B, N);
+    const SAVED = a.saved ? lay.take(savedLen * 4) : 0;
     const PRM = lay.take(P * N * 4);
     const INIT = lay.take(N * S * 8);
-    const SCR = lay.take(scratchBytes(a.program, 1));
+    const SCR = lay.take(scratchBytes(a.program, 1, T, N));
     const mem = lay.ensure(k.memory);
     new Float32Array(mem, IN, inLen).set(a.input.subarray(0, inLen));
     writeParams(k.memory, PRM, a, N);
     writeInitial(k.memory, INIT, a, N);
     k.exports[`forward${k.suffix}`](...flagsOf(a), IN, OUT, SAVED, PRM, INIT, SCR, 0, BN);
     a.out.set(new Float32Array(k.memory.buffer, OUT, outLen));
-    if (a.saved) a.saved.set(new Float32Array(k.memory.buffer, SAVED, T * BN * S));
+    if (a.saved) a.saved.set(new Float32Array(k.memory.buffer, SAVED, savedLen));
   }
 
   private backwardScalar(k: Instance, a: GenericSpikingBackwardArgs): void {
@@ -337,16 +353,17 @@ export class DeclaredKernels {
     const frames = a.timeVarying ? T / inputRepeatOf({ ...a, threshold: 0 }) : 1;
     const lay = new Layout();
     const IN = lay.take(inLen * 4);
-    const SAVED = lay.take(T * BN * S * 4);
+    const savedLen = savedLength(a.program, T, B, N);
+    const SAVED = lay.take(savedLen * 4);
     const GOUT = lay.take(outLen * 4);
     const GIN = a.gradInput ? lay.take(inLen * 4) : 0;
     const PRM = lay.take(P * N * 4);
     const INIT = lay.take(N * S * 8);
     const GPRM = lay.take(P * N * 8);
-    const SCR = lay.take(scratchBytes(a.program, frames));
+    const SCR = lay.take(scratchBytes(a.program, frames, T, N));
     const mem = lay.ensure(k.memory);
     new Float32Array(mem, IN, inLen).set(a.input.subarray(0, inLen));
-    new Float32Array(mem, SAVED, T * BN * S).set(a.saved.subarray(0, T * BN * S));
+    new Float32Array(mem, SAVED, savedLen).set(a.saved.subarray(0, savedLen));
     new Float32Array(mem, GOUT, outLen).set(a.gradOut.subarray(0, outLen));
     if (a.gradInput) new Float32Array(mem, GIN, inLen).set(a.gradInput.subarray(0, inLen));
     writeParams(k.memory, PRM, a, N);
@@ -433,7 +450,8 @@ function addParamGradients(gp: Float64Array, a: GenericSpikingBackwardArgs, N: n
 
 /**
  * The neurons [from, BN) of a call as a call of their own (one sample of BN − from neurons, each
- * with its own parameters and initial state), run by `run`, outputs scattered back.
+ * with its own parameters and initial state), run by `run`, outputs scattered back. Only the
+ * varying states' saved rows come back: the invariant table is the SIMD call's (all N neurons).
  */
 function forEachPart(
   a: GenericSpikingForwardArgs,
@@ -441,9 +459,9 @@ function forEachPart(
   run: (part: GenericSpikingForwardArgs) => void,
 ): void {
   const part = slice(a, from);
-  const { n, T, S, BN } = part.shape;
+  const { n, T, Sv, BN } = part.shape;
   const out = new Float32Array(a.rateOutput ? n : T * n);
-  const saved = a.saved ? new Float32Array(T * n * S) : null;
+  const saved = a.saved ? new Float32Array(savedLength(a.program, T, 1, n)) : null;
   run({ ...part.args, out, saved });
   for (let r = 0; r < n; r++) {
     const i = from + r;
@@ -451,7 +469,7 @@ function forEachPart(
     else for (let t = 0; t < T; t++) a.out[t * BN + i] = out[t * n + r];
     if (saved && a.saved)
       for (let t = 0; t < T; t++)
-        for (let k = 0; k < S; k++) a.saved[(t * BN + i) * S + k] = saved[(t * n + r) * S + k];
+        for (let c = 0; c < Sv; c++) a.saved[(t * BN + i) * Sv + c] = saved[(t * n + r) * Sv + c];
   }
 }
 
@@ -461,15 +479,19 @@ function backwardPart(
   run: (part: GenericSpikingBackwardArgs) => void,
 ): void {
   const part = slice(a, from);
-  const { n, frames, T, S, BN, N } = part.shape;
-  const saved = new Float32Array(T * n * S);
+  const { n, frames, T, Sv, Si, BN, N } = part.shape;
+  const saved = new Float32Array(savedLength(a.program, T, 1, n));
   const gradOut = new Float32Array(a.rateOutput ? n : T * n);
   for (let r = 0; r < n; r++) {
     const i = from + r;
     if (a.rateOutput) gradOut[r] = a.gradOut[i];
     else for (let t = 0; t < T; t++) gradOut[t * n + r] = a.gradOut[t * BN + i];
-    for (let t = 0; t < T; t++)
-      for (let k = 0; k < S; k++) saved[(t * n + r) * S + k] = a.saved[(t * BN + i) * S + k];
+    for (let t = 0; t < T; t++) {
+      for (let c = 0; c < Sv; c++) saved[(t * n + r) * Sv + c] = a.saved[(t * BN + i) * Sv + c];
+      // The part's invariant table: neuron i mod N's rows of the call's.
+      for (let c = 0; c < Si; c++)
+        saved[T * n * Sv + (t * Si + c) * n + r] = a.saved[T * BN * Sv + (t * Si + c) * N + (i % N)];
+    }
   }
   // The part accumulates onto the call's own values (one rounding, as for the other neurons).
   const gradInput = a.gradInput ? new Float32Array(frames * n) : null;
@@ -514,7 +536,7 @@ function slice<A extends GenericSpikingForwardArgs | GenericSpikingBackwardArgs>
     });
   }
   return {
-    shape: { n, frames, T, S, BN, N },
+    shape: { n, frames, T, S, BN, N, Sv: a.program.varying.length, Si: a.program.invariant.length },
     args: { ...a, batch: 1, neurons: n, input, initial, params },
   };
 }
