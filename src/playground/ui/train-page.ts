@@ -111,6 +111,18 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
     );
   }
 
+  // At most one redraw a frame: batches can arrive faster than the screen refreshes, and on a
+  // machine with few cores the page's drawing competes with the engine's threads.
+  let drawPending = false;
+  function scheduleDraw(rec: TrainRecord): void {
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(() => {
+      drawPending = false;
+      drawCurves(rec);
+    });
+  }
+
   function addEpochRow(r: Extract<JobEvent, { kind: 'epoch' }>): void {
     table.append(
       el(
@@ -174,11 +186,11 @@ export function mountTrainPage(root: HTMLElement, engine: EngineClient): void {
           status.textContent =
             `epoch ${event.epoch}, batch ${event.batch}: loss ${event.loss.toFixed(4)}, ` +
             `${event.samplesPerSec.toFixed(0)} samples/s on ${info.backend}`;
-          drawCurves(rec);
+          scheduleDraw(rec);
         } else if (event.kind === 'epoch') {
           rec.epochs.push(event);
           addEpochRow(event);
-          drawCurves(rec);
+          scheduleDraw(rec);
         }
       });
       status.textContent += result.stopped ? ' — stopped (Start continues)' : ' — done';
