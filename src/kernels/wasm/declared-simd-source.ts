@@ -520,11 +520,18 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const fCharge = new VectorRenderer(names('y'), isParam, `f${u}_`);
     const chargeV = parts.chargeVarying;
     fCharge.prepare(chargeV.exprs);
+    // B_k·x with a constant B_k changes only when x does: computed with x, not every step.
+    const bxRows = aff ? aff.rows.filter((r) => constCols.has(r.x)) : [];
+    const bxCode = bxRows.map((r) => `bx${r.k}${u} = f32x4.mul(${coef(r.x, u, iu, fCharge)}, x${u});`);
     const hCode = aff
       ? aff.rows.map((r) =>
           sum([
             ...r.y.map(([m, c]) => `f32x4.mul(${coef(c, u, iu, fCharge)}, y${m}${u})`),
-            ...(r.x >= 0 ? [`f32x4.mul(${coef(r.x, u, iu, fCharge)}, x${u})`] : []),
+            ...(r.x < 0
+              ? []
+              : constCols.has(r.x)
+                ? [`bx${r.k}${u}`]
+                : [`f32x4.mul(${coef(r.x, u, iu, fCharge)}, x${u})`]),
             coef(r.c, u, iu, fCharge),
           ]),
         )
@@ -550,8 +557,10 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         ),
         `let acc${u} = f32x4.splat(0.0);`,
         `let x${u} = v128.load(IN + (<usize>${iu} << 2));`,
+        ...bxRows.map((r) => `let bx${r.k}${u} = f32x4.splat(0.0);`),
+        ...bxCode,
       ].join('\n'),
-      frame: `x${u} = v128.load(IN + (<usize>(xo + ${4 * lane}) << 2));`,
+      frame: [`x${u} = v128.load(IN + (<usize>(xo + ${4 * lane}) << 2));`, ...bxCode].join('\n'),
       step: [
         ...(yInv.length > 0
           ? [
@@ -658,6 +667,11 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const gxAt = `GX + ((<usize>${lane} * <usize>frames + <usize>frame) << 4)`;
     // Rendered before the setup is assembled: its group constants land in bTh.pre.
     const gxtCode = aff ? sum(affineTerms((r) => r.x)) : sum(states.flatMap((_, k) => term(k, SS + k)));
+    // A static input's gradient Σ_t Σ_k dh_k·B_k with constant B_k is Σ_k B_k·(Σ_t dh_k): the
+    // adjoints summed per step, multiplied once per group (as the hand-written kernel does).
+    const xRows = aff ? aff.rows.filter((r) => r.x >= 0) : [];
+    const sumDh = xRows.length > 0 && xRows.every((r) => constCols.has(r.x));
+    const gxSum = sumDh ? sum(xRows.map((r) => `f32x4.mul(dx${r.k}${u}, ${coef(r.x, u, iu, bTh)})`)) : '';
     const backward = {
       setup: [
         `const gRate${u} = rate ? f32x4.mul(v128.load(GOUT + (<usize>${iu} << 2)), invT) : f32x4.splat(0.0);`,
@@ -670,6 +684,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         ...learnable.map((q) => `let gp${q}${u} = f32x4.splat(0.0);`),
         `for (let f = 0; f < frames; f++) v128.store(GX + ((<usize>${lane} * <usize>frames + <usize>f) << 4), f32x4.splat(0.0));`,
         `let gxAcc${u} = f32x4.splat(0.0);`,
+        ...(sumDh ? xRows.map((r) => `let dx${r.k}${u} = f32x4.splat(0.0);`) : []),
         loadStates(`SAVED + ((<usize>(T - 1) * <usize>BN + <usize>${iu}) * ${Sv * 4})`, `first${u}_`, Sv),
         varying.map((k, c) => `let c${k}${u} = first${u}_${c};`).join('\n'),
       ].join('\n'),
@@ -720,15 +735,27 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
           .map((m) => `if (wp) addF32At(${tab('GT', 't', m)}, jw${u}, whole${u}, ${iu}, N, dh${m}${u});`),
         `const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`,
         ...(aff ? [] : bCharge.body),
-        `const gxt${u} = ${gxtCode};`,
-        `if (tv) v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
-        `else gxAcc${u} = f32x4.add(gxAcc${u}, gxt${u});`,
+        ...(sumDh
+          ? [
+              `if (tv) {`,
+              `  const gxt${u} = ${gxtCode};`,
+              `  v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
+              `} else {`,
+              ...xRows.map((r) => `  dx${r.k}${u} = f32x4.add(dx${r.k}${u}, dh${r.k}${u});`),
+              `}`,
+            ]
+          : [
+              `const gxt${u} = ${gxtCode};`,
+              `if (tv) v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
+              `else gxAcc${u} = f32x4.add(gxAcc${u}, gxt${u});`,
+            ]),
         `if (wp) {`,
         `  ${ind([...(aff ? bCharge.body : []), ...bChargeP.body, gpTerms, ...lamInv].join('\n'), 2)}`,
         `}`,
         lamLines,
       ].join('\n'),
       end: [
+        ...(sumDh ? [`if (!tv) gxAcc${u} = ${gxSum};`] : []),
         `if (!tv) v128.store(GX + (<usize>${lane} * <usize>frames << 4), gxAcc${u});`,
         `if (GIN) for (let f = 0; f < frames; f++) {`,
         `  const o = GIN + ((<usize>f * <usize>BN + <usize>${iu}) << 2);`,
