@@ -17,18 +17,12 @@ import type {
   ActorResult,
   ControlJob,
   ControlResult,
-  EngineReply,
   EngineRequest,
   JobEvent,
 } from './protocol.js';
-import { startWorkerBackend } from './worker-backend.js';
+import { startWorkerBackend, workerScope } from './worker-backend.js';
 
-interface WorkerScope {
-  onmessage: ((event: { data: EngineRequest }) => void) | null;
-  postMessage(message: EngineReply): void;
-}
-
-const scope = globalThis as unknown as WorkerScope;
+const scope = workerScope();
 
 /** The MJCF models of the environments an actor may have been trained on. */
 const MODEL_FILES = ['inverted_pendulum.xml', 'inverted_double_pendulum.xml'];

@@ -19,14 +19,9 @@ import type {
   TrainJob,
 } from './protocol.js';
 import { loadFashion, multiSet } from './training-data.js';
-import { startWorkerBackend } from './worker-backend.js';
+import { startWorkerBackend, workerScope } from './worker-backend.js';
 
-interface WorkerScope {
-  onmessage: ((event: { data: EngineRequest }) => void) | null;
-  postMessage(message: EngineReply): void;
-}
-
-const scope = globalThis as unknown as WorkerScope;
+const scope = workerScope();
 
 function simulate(id: number, job: SimulateJob, report: (e: JobEvent) => void): EngineReply {
   const started = performance.now();

@@ -13,6 +13,17 @@ import {
 } from '../kernels/index.js';
 import { KERNEL_FILES } from '../kernels/wasm/files.js';
 import { preloadKernelFiles } from '../kernels/wasm/platform.browser.js';
+import type { EngineReply, EngineRequest } from './protocol.js';
+
+/** The worker's global scope, typed for the playground's messages. */
+export interface WorkerScope {
+  onmessage: ((event: { data: EngineRequest }) => void) | null;
+  postMessage(message: EngineReply): void;
+}
+
+export function workerScope(): WorkerScope {
+  return globalThis as unknown as WorkerScope;
+}
 
 export async function startWorkerBackend(workerUrl: string): Promise<{ backend: string; isolated: boolean }> {
   await preloadKernelFiles(KERNEL_FILES);

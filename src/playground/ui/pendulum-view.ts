@@ -3,6 +3,7 @@
  * hinge angle relative to the one below (the models in assets/mujoco: a rail from x = −1 to 1,
  * poles 0.6 long hinged about the y axis, so a pole at angle θ leans towards +x by sin θ).
  */
+import { canvasContext } from './plot.js';
 
 const POLE_LENGTH = 0.6;
 const RAIL = 1;
@@ -15,15 +16,7 @@ export interface PendulumFrame {
 }
 
 export function drawPendulum(canvas: HTMLCanvasElement, frame: PendulumFrame): void {
-  const ratio = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth || canvas.width;
-  const h = canvas.clientHeight || canvas.height;
-  canvas.width = Math.round(w * ratio);
-  canvas.height = Math.round(h * ratio);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('this browser has no 2D canvas');
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const { ctx, w, h } = canvasContext(canvas);
   const poles = frame.qpos.length - 1;
   // World box: the rail with a margin, from below the rail to above the tallest pole.
   const top = poles * POLE_LENGTH + 0.15;

@@ -19,7 +19,11 @@ const AXIS = '#555';
 const FONT = '12px system-ui, sans-serif';
 
 /** Sizes the canvas's backing store to its CSS box and the device's pixel ratio. */
-function context(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; w: number; h: number } {
+export function canvasContext(canvas: HTMLCanvasElement): {
+  ctx: CanvasRenderingContext2D;
+  w: number;
+  h: number;
+} {
   const ratio = window.devicePixelRatio || 1;
   const w = canvas.clientWidth || canvas.width;
   const h = canvas.clientHeight || canvas.height;
@@ -100,7 +104,7 @@ export function drawSeries(
   xLabel = 'time (ms)',
   xMin = 0,
 ): void {
-  const { ctx, w, h } = context(canvas);
+  const { ctx, w, h } = canvasContext(canvas);
   let lo = Infinity;
   let hi = -Infinity;
   for (const s of series)
@@ -141,7 +145,7 @@ export function drawRaster(
   xMax: number,
   x: { lo: number; label: string } = { lo: 0, label: 'time (ms)' },
 ): void {
-  const { ctx, w, h } = context(canvas);
+  const { ctx, w, h } = canvasContext(canvas);
   const n = Math.max(rows.length, 1);
   const { px, py } = axes(
     ctx,
