@@ -8,17 +8,16 @@
  * Saved layout: [T][B·N][Sv] float32 for the varying states, then [T][Si][N] for the invariant
  * ones (savedLength in spiking/program.ts).
  */
-import type { StepPart, StepProgram } from '../spiking/program.js';
-import { renderPart } from './declared-part.js';
+import type { StepProgram } from '../spiking/program.js';
+import { renderPart, scalarSnippets } from './declared-part.js';
 
 export function renderHoisted(prog: StepProgram, suffix: string): string {
-  const { S, P, learnable, resetStates, invariant, varying } = prog;
+  const { S, P, invariant, varying } = prog;
   const Si = invariant.length;
   const Sv = varying.length;
   const V = prog.definition.voltage;
-  const incl = prog.definition.inclusive;
   const SS = S * S;
-  const fn = (part: StepPart): string => `${part}${suffix}`;
+  const { fn, lq, spike, blend, loadParams, loadInit, spikeAdjoint } = scalarSnippets(prog, suffix);
   const parts = (
     [
       'threshold',
@@ -34,18 +33,6 @@ export function renderHoisted(prog: StepProgram, suffix: string): string {
     .map((p) => renderPart(prog, p, fn(p)))
     .join('\n\n');
   const at = (buf: string, k: number) => `load<f64>(${buf}, ${k * 8})`;
-  const spike = `(smooth ? surrogatePrimitive(kind, sp, hv - th) : (hv - th ${incl ? '>=' : '>'} 0.0 ? 1.0 : 0.0))`;
-  const blend = (H: string, s: string): string =>
-    [
-      `memory.copy(Y, ${H}, ${S * 8});`,
-      ...(resetStates.length > 0 ? [`${fn('reset')}(${H}, 0.0, PP, RR);`] : []),
-      ...resetStates.map(
-        (k) => `store<f64>(Y, ${s} * ${at('RR', k)} + (1.0 - ${s}) * ${at(H, k)}, ${k * 8});`,
-      ),
-    ].join('\n');
-  const loadParams = `for (let q = 0; q < ${P}; q++) store<f64>(PP + (<usize>q << 3), <f64>load<f32>(PRM + ((<usize>q * <usize>N + <usize>j) << 2)));`;
-  const loadInit = `memory.copy(Y, INIT + <usize>j * ${S * 8}, ${S * 8});`;
-  const lq = (body: (q: number) => string): string => learnable.map(body).join('\n');
   // Cell c of neuron j at step t in a [T][Si][N] table of `bytes`-wide values.
   const cell = (base: string, t: string, c: number, bytes: number) =>
     `${base} + ((<usize>(${t}) * ${Si} + ${c}) * <usize>N + <usize>j) * ${bytes}`;
@@ -172,34 +159,7 @@ export function backward${suffix}(
         const sPrev: f64 = ${spike};
         ${blend('HP', 'sPrev').split('\n').join('\n        ')}
       }
-      const hv = load<f64>(H, ${V * 8});
-      const s: f64 = ${spike};
-      const sg = surrogateGrad(kind, sp, hv - th);
-      let dLds: f64 = rate ? <f64>load<f32>(GOUT + (<usize>i << 2)) * invT : <f64>load<f32>(GOUT + ((<usize>t * <usize>BN + <usize>i) << 2));
-      memory.copy(DH, LAM, ${S * 8});
-      ${
-        resetStates.length > 0
-          ? `${fn('reset')}(H, 0.0, PP, RR);
-      ${fn('resetPartials')}(H, 0.0, PP, RP);
-      ${resetStates
-        .map(
-          (k) => `{
-        const lk = load<f64>(LAM, ${k * 8});
-        if (!detachReset) dLds += lk * (load<f64>(RR, ${k * 8}) - load<f64>(H, ${k * 8}));
-        store<f64>(DH, load<f64>(DH, ${k * 8}) - s * lk, ${k * 8});
-        const sl = s * lk;
-        if (sl != 0.0) {
-          for (let m = 0; m < ${S}; m++) store<f64>(DH + (<usize>m << 3), load<f64>(DH + (<usize>m << 3)) + sl * load<f64>(RP + (<usize>(${k * S} + m) << 3)));
-          ${lq((q) => `store<f64>(GP, load<f64>(GP, ${q * 8}) + sl * load<f64>(RP, ${(SS + k * P + q) * 8}), ${q * 8});`)}
-        }
-      }`,
-        )
-        .join('\n      ')}`
-          : ''
-      }
-      const ds = dLds * sg;
-      store<f64>(DH, load<f64>(DH, ${V * 8}) + ds, ${V * 8});
-      ${lq((q) => `store<f64>(GP, load<f64>(GP, ${q * 8}) - ds * load<f64>(DTH, ${q * 8}), ${q * 8});`)}
+      ${spikeAdjoint.split('\n').join('\n      ')}
       ${invariant.map((k, c) => `{ const o = ${cell('G', 't', c, 8)}; store<f64>(o, load<f64>(o) + ${at('DH', k)}); }`).join('\n      ')}
       const xi = tv ? (t / Rr) * BN + i : i;
       const x = <f64>load<f32>(IN + (<usize>xi << 2));
