@@ -7,8 +7,7 @@
 // HHNET_SCREENSHOT=1 also saves docs/img/control.png for docs/browser.md.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { noGrad } from '../src/tensor/autograd.js';
 import { readActorFile } from '../src/rl/actor-record.js';
@@ -18,12 +17,10 @@ import { withEnv } from '../src/rl/pendulums.js';
 import { PolicyEpisode } from '../src/rl/policy-episode.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { buildModel, modelFileBytes } from '../src/train/step.js';
+import { CHROMIUM, ROOT, SKIP, recordingPage, waitSettled } from './browser-helpers.js';
 import { startServe } from './helpers.js';
 import type { CliServer } from './helpers.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SKIP = CHROMIUM ? false : 'chromium is not installed (apt-get install chromium)';
 const SHIPPED = `${ROOT}assets/checkpoints/pendulum-hh/model.safetensors`;
 const SEED = 12345;
 
@@ -42,25 +39,9 @@ after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
 
-/** A page that records console errors, uncaught exceptions and every URL it (or a worker) requests. */
-async function openPage(query: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 1000 } });
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => requests.push(r.url()));
-  await page.goto(new URL(query, (server as CliServer).url).href);
-  return { page, errors, requests };
-}
-
-async function waitSettled(page: Page): Promise<string> {
-  await page.waitForFunction(`['done', 'error'].includes(document.body.dataset.status)`, undefined, {
-    timeout: 120_000,
-  });
-  return (await page.evaluate('document.body.dataset.status')) as string;
+/** A page of the playground that records errors and every URL it (or a worker) requests. */
+function openPage(query: string): ReturnType<typeof recordingPage> {
+  return recordingPage(browser as Browser, new URL(query, (server as CliServer).url).href);
 }
 
 interface PageRun {

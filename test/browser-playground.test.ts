@@ -11,7 +11,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { composeMulti } from '../src/data/multi.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../src/data/mnist.js';
@@ -24,12 +23,9 @@ import { MultitaskStepper } from '../src/train/step.js';
 import { planSimulation, runPlan } from '../src/sim/simulation-job.js';
 import { getBackend, setBackend } from '../src/kernels/index.js';
 import { renderReport } from '../src/report/html.js';
+import { CHROMIUM, ROOT, SKIP, recordingPage, waitSettled } from './browser-helpers.js';
 import { runCli, startServe } from './helpers.js';
 import type { CliServer } from './helpers.js';
-
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SKIP = CHROMIUM ? false : 'chromium is not installed (apt-get install chromium)';
 
 let server: CliServer | undefined;
 let browser: Browser | undefined;
@@ -48,23 +44,9 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A page that records console errors and uncaught exceptions. */
-async function openPage(query: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 1000 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(new URL(query, (server as CliServer).url).href);
-  return { page, errors };
-}
-
-async function waitSettled(page: Page): Promise<string> {
-  await page.waitForFunction(`['done', 'error'].includes(document.body.dataset.status)`, undefined, {
-    timeout: 120_000,
-  });
-  return (await page.evaluate('document.body.dataset.status')) as string;
+/** A page of the playground that records console errors and uncaught exceptions. */
+function openPage(query: string): ReturnType<typeof recordingPage> {
+  return recordingPage(browser as Browser, new URL(query, (server as CliServer).url).href);
 }
 
 /** The file the page's Download JSON button saves. */
@@ -219,15 +201,9 @@ test(
   { skip: SKIP },
   async () => {
     const plain = await plainStaticServer();
-    const page = await (browser as Browser).newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const query = 'model=hh&stimulus=constant&amplitude=10&duration=50&dt=0.01&integrator=rk4';
+    const { page, errors } = await recordingPage(browser as Browser, `${plain.url}?page=neuron&${query}`);
     try {
-      const query = 'model=hh&stimulus=constant&amplitude=10&duration=50&dt=0.01&integrator=rk4';
-      await page.goto(`${plain.url}?page=neuron&${query}`);
       assert.equal(await waitSettled(page), 'done', await page.locator('#message').innerText());
       assert.equal(await page.evaluate('crossOriginIsolated'), false);
       assert.match(

@@ -26,7 +26,7 @@ import type { WasmMemory, WasmModule } from '../kernels/wasm/wasm-api.js';
 import { RATE_TABLE_DEFAULTS, rateGrid } from '../kernels/wasm/rate-grid.js';
 import type { RateTableOptions } from '../kernels/wasm/rate-grid.js';
 import { MAX_CLAMPS, fillClampSchedule, fillHHTable, isHH, isPassive } from './cells-wasm.js';
-import type { HHDesc } from './cells-wasm.js';
+import type { HHDesc, WasmCableOptions } from './cells-wasm.js';
 import { cableCompartments, locate } from './simulate.js';
 import type { CableOptions, Location } from './simulate.js';
 import type { Mechanism } from './channels.js';
@@ -34,21 +34,7 @@ import type { Mechanism } from './channels.js';
 /** Unbranched cables shorter than this take the tree solver (blocks of at least 4 rows). */
 export const MIN_PARTITIONED = 16;
 
-export interface CableCellOptions extends Pick<
-  CableOptions,
-  | 'morphology'
-  | 'discretization'
-  | 'compartments'
-  | 'cm'
-  | 'ri'
-  | 'mechanisms'
-  | 'vInit'
-  | 'dt'
-  | 'tStop'
-  | 'method'
-  | 'damping'
-  | 'clamps'
-> {
+export interface CableCellOptions extends WasmCableOptions, Pick<CableOptions, 'clamps'> {
   /** Locations whose V is kept every `recordEvery` steps (and at t = 0). */
   record?: readonly Location[];
   recordEvery?: number;

@@ -46,8 +46,8 @@ export interface CellsClamp {
   endMs: number;
 }
 
-/** The cable options of simulateCable (same meaning), with clamps per cell and many cells. */
-export interface CableCellsOptions extends Pick<
+/** The options of simulateCable that the wasm cable kernels take as they are (same meaning). */
+export type WasmCableOptions = Pick<
   CableOptions,
   | 'morphology'
   | 'discretization'
@@ -60,7 +60,10 @@ export interface CableCellsOptions extends Pick<
   | 'tStop'
   | 'method'
   | 'damping'
-> {
+>;
+
+/** The cable options of simulateCable, with clamps per cell and many cells. */
+export interface CableCellsOptions extends WasmCableOptions {
   /** Number of cells (≥ 1). */
   cells: number;
   /** At most 15 clamps. */
