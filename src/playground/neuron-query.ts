@@ -140,7 +140,7 @@ export function parseNeuronQuery(query: URLSearchParams): { state: NeuronLabStat
     return undefined;
   };
   const decl = declaredModel(model);
-  const discreteStep = model === 'slif2hh' ? 1 : decl?.time === 'discrete' ? decl.timeBase : undefined;
+  const discreteStep = decl?.time === 'discrete' ? decl.timeBase : undefined;
   state.duration =
     number('duration', `a duration in ms above 0 and at most ${LAB_LIMITS.maxDuration}`, (x) => {
       return x > 0 && x <= LAB_LIMITS.maxDuration;

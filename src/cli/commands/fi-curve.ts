@@ -62,7 +62,7 @@ export function registerFiCurve(program: Command): void {
       const decl = declaredModel(flags.model);
       const out = await prepareResultDir(flags.out, ['fi.json'], flags);
       assertAccurateDt(
-        decl?.time === 'discrete' || flags.model === 'slif2hh'
+        decl?.time === 'discrete'
           ? null
           : {
               model: flags.model,
