@@ -13,13 +13,15 @@
 //                   computed itself may still be written by a thread the OS had paused)
 //   ERRORS     i32  set by a host whose runJob call threw
 //   CHUNKS     i32  chunks in the job
-//   KIND       i32  JOB_GEMM, JOB_HH, JOB_SPIKING, JOB_ADAM or JOB_PACK
+//   KIND       i32  JOB_GEMM, JOB_HH, JOB_SPIKING, JOB_ADAM, JOB_PACK or JOB_DECLARED
 //   ARGS       JOB_MAX_ARGS i32 words, by kind:
 //                gemm:     chunkCols, then gemmPacked's transB, m, n, k, pa, b, c, accumulate
 //                hh:       groupsPerChunk, the hhArgs block (hh-sim.ts)
 //                spiking:  rowsPerChunk, the call's record (spiking-jobs.ts), rows, phase (0: ROWS;
 //                          PREPARE_NEURONS: the units are neurons)
 //                pack:     rowsPerChunk, transA, a, m, k, dst, parts (packChunk in gemm.ts)
+//                declared: the call's record (a declared model's SIMD kernel, in another
+//                          module: each chunk goes to the host, src/kernels/wasm/declared-threads.ts)
 //                adam:     floatsPerChunk, p, g, m, v, n, then a record of six f64: beta1, beta2,
 //                          eps, weightDecay, stepSize, sqrtBc2
 //   DONE       one i32 flag per chunk.
@@ -34,6 +36,12 @@ export const JOB_HH: i32 = 1;
 export const JOB_SPIKING: i32 = 2;
 export const JOB_ADAM: i32 = 3;
 export const JOB_PACK: i32 = 4;
+export const JOB_DECLARED: i32 = 5;
+
+/** Runs chunk `chunk` of the declared-model call recorded at `record` (the host calls its kernel). */
+// @ts-ignore: decorator
+@external('env', 'declaredChunk')
+declare function declaredChunk(record: usize, chunk: i32): void;
 
 export const JOB_TICKET: i32 = 0;
 export const JOB_WAKE: i32 = 8;
@@ -93,6 +101,8 @@ export function runJob(job: usize, scratch: usize): i32 {
     } else if (kind == JOB_SPIKING) {
       const r0 = i * a0;
       spikingCall(<usize>a1, r0, r0 + a0 < a2 ? r0 + a0 : a2, a3 != 0 ? a3 : PHASE_ROWS);
+    } else if (kind == JOB_DECLARED) {
+      declaredChunk(<usize>a0, i);
     } else if (kind == JOB_PACK) {
       packChunk(a1, <usize>a2, a3, a4, <usize>a5, a0, a6, i);
     } else if (kind == JOB_ADAM) {

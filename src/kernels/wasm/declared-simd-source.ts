@@ -7,10 +7,12 @@
  * results agree with it to float32 rounding; spike decisions agree between this forward and
  * backward (both decide on the same float32 states).
  *
- * Exports forwardV<suffix>(…, i0, i1) and backwardV<suffix>(…, i0, i1) over flat neurons
- * [i0, i1), a multiple of 4 apart (the host runs any remainder through the scalar kernels), and
- * forwardVS / backwardVS, the same specialised for a static input, hard spikes and the
- * rectangular surrogate.
+ * Exports forwardV<suffix>(…, i0, i1, phase) and backwardV<suffix>(…, i0, i1, phase) over flat
+ * neurons [i0, i1), a multiple of 4 apart (the host runs any remainder through the scalar
+ * kernels), and forwardVS / backwardVS, the same specialised for a static input, hard spikes and
+ * the rectangular surrogate. `phase` picks their parts (SIMD_PHASE), so that threads can share the
+ * per-sample rows of a call while the per-neuron passes around them run once
+ * (declared-threads.ts).
  */
 import type { Expr } from '../../symbolic/expr.js';
 import { key, symbols } from '../../symbolic/expr.js';
@@ -396,6 +398,14 @@ function transpose(r: readonly string[], emit: (k: number, code: string) => stri
 
 /** Vector groups of four neurons each kernel interleaves (independent recurrences hide latency). */
 export const SIMD_UNROLL = 4;
+
+/**
+ * The parts of a kernel call: PREPARE, the batch-invariant pass over all N neurons (forward: the
+ * invariant states' table; backward: the affine coefficient table); ROWS, the per-sample groups of
+ * the flat neurons [i0, i1); FINISH (backward), the invariant states' BPTT over all N neurons,
+ * which reads the adjoints ROWS summed into GT.
+ */
+export const SIMD_PHASE = { prepare: 1, rows: 2, finish: 4, all: 7 } as const;
 
 /**
  * The SIMD AssemblyScript of one program, exported as forwardV<suffix> and backwardV<suffix>.
@@ -808,32 +818,36 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       })
       .join('\n  ');
 
+  const phased = (bit: number, code: string): string =>
+    code.trim() === '' ? '' : `if (phase & ${bit}) {\n  ${ind(code, 2)}\n}`;
   const fwdBody = `const BN = B * N;
-  ${ind(invariantForward(prog, aff), 2)}
-  let i = i0;
-  ${loops('forward')}`;
+  ${ind(phased(SIMD_PHASE.prepare, invariantForward(prog, aff)), 2)}
+  if (phase & ${SIMD_PHASE.rows}) {
+    let i = i0;
+    ${ind(loops('forward'), 2)}
+  }`;
   const bwdBody = `const BN = B * N;
   const frames = tv ? T / Rr : 1;
   const invT = f32x4.splat(<f32>(1.0 / <f64>T));
   ${Si > 0 ? `const TAB = SAVED + <usize>T * <usize>BN * ${Sv * 4};` : ''}
-  ${ind(affineTable(prog, aff), 2)}
+  ${ind(phased(SIMD_PHASE.prepare, affineTable(prog, aff)), 2)}
   // wp (parameter gradients wanted) as a constant in each copy of the loops: without them the
   // optimiser drops the parameter-gradient code and the values it keeps live.
-  if (GPRM != 0) {
+  if ((phase & ${SIMD_PHASE.rows}) != 0 && GPRM != 0) {
     const wp = true;
     let i = i0;
     ${ind(loops('backward'), 2)}
-  } else {
+  } else if (phase & ${SIMD_PHASE.rows}) {
     const wp = false;
     let i = i0;
     ${ind(loops('backward'), 2)}
   }
-  ${ind(invariantBackward(prog), 2)}`;
+  ${ind(phased(SIMD_PHASE.finish, invariantBackward(prog)), 2)}`;
   // Hoisted kernels take the invariant table (forward) and the adjoint table (backward) last.
   const fwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32,
-  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32,${Si > 0 ? ' TAB: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
+  IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32, phase: i32,${Si > 0 ? ' TAB: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
   const bwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32, detachReset: i32,
-  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32,${Si > 0 ? ' GT: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
+  IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32, phase: i32,${Si > 0 ? ' GT: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
   const general = 'tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32';
   // The training case — a static input, hard spikes, the rectangular surrogate — with those
   // flags as constants, so the optimiser drops their branches from the time loop.

@@ -22,13 +22,16 @@ import { checkGeneric } from '../spiking/reference.js';
 import type { Arena } from './arena.js';
 import type { ModuleKind } from './declared-source.js';
 import { renderModule, scratchBytes } from './declared-source.js';
-import { SIMD_UNROLL, simdSupported } from './declared-simd-source.js';
+import { SIMD_PHASE, SIMD_UNROLL, simdSupported } from './declared-simd-source.js';
 import { affineColumns } from './declared-affine.js';
 import { MAX_PAGES } from './module.js';
 import { wasmApi } from './wasm-api.js';
 import { cachedCompile, defaultKernelCacheDir } from './declared-compile.js';
 import { kernelPlatform } from './platform.js';
 import type { WasmMemory } from './wasm-api.js';
+import type { ChunkPlan, DeclaredChunkRunner, KernelName } from './declared-threads.js';
+import { DECLARED_MAX_ARGS, chunkArgs, writeDeclaredCall } from './declared-threads.js';
+import { SHARE_MIN_NEURON_STEPS } from './spiking.js';
 
 const PAGE = 65536;
 /** Buffers of a scalar module's call start here; its static data stays below. */
@@ -36,9 +39,18 @@ const SCALAR_HEAP_BASE = 65536;
 
 type Exports = Record<string, (...args: number[]) => void>;
 
-interface Instance {
+/** A module's instance on this thread: its memory, exports and (SIMD) bytes and thread slot. */
+interface ModuleInstance {
   memory: WasmMemory;
   exports: Exports;
+  bytes: Uint8Array;
+  /** The module's number in shared calls' records (declared-threads.ts). */
+  slot: number;
+}
+
+/** One program's kernels in a module: export names end in `_<index>`. */
+interface Instance extends ModuleInstance {
+  index: number;
   suffix: string;
 }
 
@@ -56,7 +68,45 @@ export interface SharedMemoryEnv {
   settle: () => void;
   /** Address of the main module's exp constants (assembly/vmath.ts expConstants()). */
   expConstants: number;
+  /** The backend's worker threads, when it has them: large calls are shared by columns. */
+  threads?: DeclaredThreads;
 }
+
+/** What sharing a SIMD call between threads needs from the backend. */
+export interface DeclaredThreads {
+  /** This thread's instances (the caller's own are registered here). */
+  runner: DeclaredChunkRunner;
+  /** Threads that can take chunks now, the caller included. */
+  threadsUp(): number;
+  /** Where the call record goes (declared-threads.ts). */
+  recordPtr: number;
+  /** Posts a JOB_DECLARED job of `chunks` chunks and runs it to completion. */
+  runChunks(chunks: number): void;
+}
+
+/** The sizes of a call. */
+type CallShape = Pick<GenericSpikingForwardArgs, 'batch' | 'neurons' | 'steps'>;
+
+/** Leading flags of every kernel (flagsOf), then the positions of i0 and the per-chunk pointers. */
+const FLAG_COUNT = 9;
+const FORWARD_I0_AT = FLAG_COUNT + 5;
+const BACKWARD_GPRM_AT = FLAG_COUNT + 7;
+const BACKWARD_GX_AT = FLAG_COUNT + 8;
+const BACKWARD_I0_AT = FLAG_COUNT + 9;
+/** Backward's GT argument: after i0, i1 and phase. */
+const BACKWARD_GT_AT = BACKWARD_I0_AT + 3;
+/** Chunks per thread of a shared call without parameter gradients (more balance the load). */
+const CHUNKS_PER_THREAD = 4;
+/** Most chunks of a call without parameter gradients. */
+const MAX_CHUNKS = 32;
+/**
+ * Chunks of a call with parameter gradients: each has its own gradient copies, summed in chunk
+ * order, so these chunks are fixed by the shape alone (the same on one thread as on eight).
+ */
+const GRADIENT_CHUNKS = 8;
+/** Fewest flat neurons in a chunk; chunks are whole groups of the widest loop (SIMD_UNROLL × 4). */
+const MIN_CHUNK_NEURONS = 256;
+const CHUNK_GRANULE = 4 * SIMD_UNROLL;
 
 /** The built-in programs' modules, written by `npm run build` next to this file. */
 export const BUILTIN_FILES: Readonly<Record<ModuleKind, string>> = {
@@ -78,6 +128,9 @@ export interface DeclaredKernelsOptions {
 
 export class DeclaredKernels {
   private readonly loaded = new Map<string, Kernels>();
+  /** SIMD modules' bytes copied into shared memory for the workers, by slot (kept alive here). */
+  private readonly sharedBytes = new Map<number, Float32Array | null>();
+  private nextSlot = 0;
   readonly cacheDir: string;
   readonly simd: boolean;
   private readonly shared: SharedMemoryEnv | null;
@@ -101,25 +154,26 @@ export class DeclaredKernels {
     keys.forEach((key, i) => this.loaded.set(key, this.kernels(scalar, simd, i)));
   }
 
-  private kernels(
-    scalar: Omit<Instance, 'suffix'>,
-    simd: Omit<Instance, 'suffix'> | null,
-    i: number,
-  ): Kernels {
-    const suffix = `_${i}`;
+  private kernels(scalar: ModuleInstance, simd: ModuleInstance | null, index: number): Kernels {
+    const suffix = `_${index}`;
     const hasSimd = simd !== null && typeof simd.exports[`forwardV${suffix}`] === 'function';
-    return { scalar: { ...scalar, suffix }, simd: hasSimd ? { ...simd, suffix } : null };
+    return {
+      scalar: { ...scalar, index, suffix },
+      simd: hasSimd ? { ...simd, index, suffix } : null,
+    };
   }
 
-  private instantiate(bytes: Uint8Array, kind: ModuleKind): Omit<Instance, 'suffix'> {
-    const memory =
-      kind === 'simd'
-        ? (this.shared as SharedMemoryEnv).memory
-        : new wasmApi.Memory({ initial: 2, maximum: MAX_PAGES });
+  private instantiate(bytes: Uint8Array, kind: ModuleKind): ModuleInstance {
+    const shared = this.shared as SharedMemoryEnv;
+    const memory = kind === 'simd' ? shared.memory : new wasmApi.Memory({ initial: 2, maximum: MAX_PAGES });
     const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
     const exports = instance.exports as unknown as Exports;
-    if (kind === 'simd') exports.setExpConstants((this.shared as SharedMemoryEnv).expConstants);
-    return { memory, exports };
+    const slot = this.nextSlot++;
+    if (kind === 'simd') {
+      exports.setExpConstants(shared.expConstants);
+      shared.threads?.runner.register(slot, exports);
+    }
+    return { memory, exports, bytes, slot };
   }
 
   /** Whether a compiled kernel runs this program. */
@@ -239,18 +293,32 @@ export class DeclaredKernels {
     arena.write(pIn, a.input, inLen);
     writeParams(env.memory, pPrm, a, N);
     writeInitial(env.memory, pInit, a, N);
-    k.exports[`forward${specialised(a) ? 'VS' : 'V'}${k.suffix}`](
-      ...flagsOf(a),
-      pIn,
-      pOut,
-      a.saved ? pSaved : 0,
-      pPrm,
-      pInit,
-      0,
-      split,
-      a.saved ? pSaved + 4 * a.steps * a.batch * N * a.program.varying.length : pTab,
-      pCt,
-    );
+    const args = [...flagsOf(a), pIn, pOut, a.saved ? pSaved : 0, pPrm, pInit, 0, split, SIMD_PHASE.all];
+    args.push(a.saved ? pSaved + 4 * a.steps * a.batch * N * a.program.varying.length : pTab, pCt);
+    const kernel = specialised(a) ? 'forwardVS' : 'forwardV';
+    const plan = this.planRows(k, a, split, false);
+    if (!plan) {
+      k.exports[`${kernel}${k.suffix}`](...args);
+      return this.readForward(a, pOut, outLen, pSaved, savedLen);
+    }
+    // The invariant pass, then the rows in chunks (no chunk adds into another's values).
+    if (a.program.invariant.length > 0) this.call(k, kernel, args, FORWARD_I0_AT, 0, 0, SIMD_PHASE.prepare);
+    this.runRows(k, kernel, withPhase(args, FORWARD_I0_AT, SIMD_PHASE.rows), {
+      rangeAt: FORWARD_I0_AT,
+      ...plan,
+      shifts: [],
+    });
+    this.readForward(a, pOut, outLen, pSaved, savedLen);
+  }
+
+  private readForward(
+    a: GenericSpikingForwardArgs,
+    pOut: number,
+    outLen: number,
+    pSaved: number,
+    savedLen: number,
+  ): void {
+    const { arena } = this.shared as SharedMemoryEnv;
     arena.read(pOut, a.out, outLen);
     if (a.saved) arena.read(pSaved, a.saved, savedLen);
   }
@@ -270,6 +338,14 @@ export class DeclaredKernels {
     const frames = a.timeVarying ? a.steps / inputRepeatOf({ ...a, threshold: 0 }) : 1;
     const gtLen = a.steps * a.program.invariant.length * N;
     const ctLen = a.steps * affineColumns(a.program) * N;
+    const wp = a.gradParams.some((g) => g);
+    const plan = this.planRows(k, a, split, wp);
+    // Each chunk has its own input-gradient scratch GX and, with parameter gradients, its own
+    // copies of them and of the invariant states' adjoints (summed below, in chunk order).
+    const chunks = plan?.chunks ?? 1;
+    const gxBytes = frames * 16 * SIMD_UNROLL;
+    const gprmBytes = P * N * 8;
+    const gtBytes = gtLen * 4;
     const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx, pGt, pCt] = this.place([
       [a.input, inLen * 4],
       [a.saved, savedLen * 4],
@@ -277,9 +353,9 @@ export class DeclaredKernels {
       [a.gradInput, a.gradInput ? inLen * 4 : 0],
       [null, P * N * 4],
       [null, N * S * 8],
-      [null, P * N * 8],
-      [null, frames * 16 * SIMD_UNROLL],
-      [null, gtLen * 4],
+      [null, (wp ? chunks : 1) * gprmBytes],
+      [null, chunks * gxBytes],
+      [null, (wp ? chunks : 1) * gtBytes],
       [null, ctLen * 4],
     ]);
     arena.write(pIn, a.input, inLen);
@@ -288,9 +364,9 @@ export class DeclaredKernels {
     if (a.gradInput) arena.write(pGin, a.gradInput, inLen);
     writeParams(env.memory, pPrm, a, N);
     writeInitial(env.memory, pInit, a, N);
-    new Float64Array(env.memory.buffer, pGprm, P * N).fill(0);
-    new Float32Array(env.memory.buffer, pGt, gtLen).fill(0);
-    k.exports[`backward${specialised(a) ? 'VS' : 'V'}${k.suffix}`](
+    const gprm = new Float64Array(env.memory.buffer, pGprm, (wp ? chunks : 1) * P * N).fill(0);
+    const gt = new Float32Array(env.memory.buffer, pGt, (wp ? chunks : 1) * gtLen).fill(0);
+    const args = [
       ...flagsOf(a),
       +a.detachReset,
       pIn,
@@ -299,15 +375,115 @@ export class DeclaredKernels {
       a.gradInput ? pGin : 0,
       pPrm,
       pInit,
-      a.gradParams.some((g) => g) ? pGprm : 0, // 0: no parameter gradients (the kernel skips them)
+      wp ? pGprm : 0, // 0: no parameter gradients (the kernel skips them)
       pGx,
       0,
       split,
+      SIMD_PHASE.all,
       pGt,
       pCt,
-    );
+    ];
+    const kernel = specialised(a) ? 'backwardVS' : 'backwardV';
+    if (!plan) k.exports[`${kernel}${k.suffix}`](...args);
+    else {
+      if (affineColumns(a.program) > 0) this.call(k, kernel, args, BACKWARD_I0_AT, 0, 0, SIMD_PHASE.prepare);
+      const shifts = [{ at: BACKWARD_GX_AT, bytes: gxBytes }];
+      if (wp) shifts.push({ at: BACKWARD_GPRM_AT, bytes: gprmBytes });
+      if (wp && gtLen > 0) shifts.push({ at: BACKWARD_GT_AT, bytes: gtBytes });
+      this.runRows(k, kernel, withPhase(args, BACKWARD_I0_AT, SIMD_PHASE.rows), {
+        rangeAt: BACKWARD_I0_AT,
+        ...plan,
+        shifts,
+      });
+      if (wp) {
+        sumCopies(gprm, P * N, chunks, (x, y) => x + y);
+        sumCopies(gt, gtLen, chunks, (x, y) => Math.fround(x + y));
+        if (a.program.invariant.length > 0)
+          this.call(k, kernel, args, BACKWARD_I0_AT, 0, 0, SIMD_PHASE.finish);
+      }
+    }
     if (a.gradInput) arena.read(pGin, a.gradInput, inLen);
     addParamGradients(new Float64Array(env.memory.buffer, pGprm, P * N), a, N);
+  }
+
+  /**
+   * How the rows [0, split) of a SIMD call are cut, or null for one whole call on this thread.
+   * With parameter gradients (`wp`) the chunks depend on the shape only, and are run one after
+   * another when no worker helps; without, any cut gives the same floats, so calls are cut only
+   * when there are threads to share them.
+   */
+  private planRows(
+    k: Instance,
+    a: CallShape,
+    split: number,
+    wp: boolean,
+  ): { width: number; end: number; chunks: number; shared: boolean } | null {
+    const threads = this.shared?.threads;
+    const up = threads ? threads.threadsUp() : 1;
+    const worth = up > 1 && a.batch * a.neurons * a.steps >= SHARE_MIN_NEURON_STEPS;
+    const target = wp ? GRADIENT_CHUNKS : worth ? Math.min(MAX_CHUNKS, up * CHUNKS_PER_THREAD) : 1;
+    const per = Math.max(MIN_CHUNK_NEURONS, Math.ceil(split / target / CHUNK_GRANULE) * CHUNK_GRANULE);
+    const chunks = Math.ceil(split / per);
+    if (chunks < 2) return null;
+    const shared = worth && this.moduleInShared(k) !== null;
+    return { width: per, end: split, chunks, shared };
+  }
+
+  /** Runs the rows of a call in the plan's chunks: shared between the threads, or one by one here. */
+  private runRows(
+    k: Instance,
+    kernel: KernelName,
+    args: number[],
+    plan: ChunkPlan & { chunks: number; shared: boolean },
+  ): void {
+    const threads = this.shared?.threads;
+    const bytes = this.moduleInShared(k);
+    if (!plan.shared || !threads || !bytes || args.length > DECLARED_MAX_ARGS) {
+      for (let c = 0; c < plan.chunks; c++) k.exports[`${kernel}${k.suffix}`](...chunkArgs(args, plan, c));
+      return;
+    }
+    const env = this.shared as SharedMemoryEnv;
+    writeDeclaredCall(env.memory, threads.recordPtr, {
+      ...plan,
+      slot: k.slot,
+      kernel,
+      suffixIndex: k.index,
+      args,
+      moduleAt: env.arena.residentPtr(bytes),
+      moduleBytes: k.bytes.length,
+      expConstants: env.expConstants,
+    });
+    threads.runChunks(plan.chunks);
+  }
+
+  /** One call of a kernel on this thread over the rows [i0, i1) in the given phases. */
+  private call(
+    k: Instance,
+    kernel: KernelName,
+    args: readonly number[],
+    i0At: number,
+    i0: number,
+    i1: number,
+    phase: number,
+  ): void {
+    const own = args.slice();
+    own[i0At] = i0;
+    own[i0At + 1] = i1;
+    own[i0At + 2] = phase;
+    k.exports[`${kernel}${k.suffix}`](...own);
+  }
+
+  /** The module's bytes in shared memory (copied there once), or null when they do not fit. */
+  private moduleInShared(k: Instance): Float32Array | null {
+    if (!this.shared?.threads) return null;
+    let view = this.sharedBytes.get(k.slot);
+    if (view === undefined) {
+      const { arena, memory } = this.shared;
+      view = arena.allocResident(Math.ceil(k.bytes.length / 4), false);
+      if (view) new Uint8Array(memory.buffer, arena.residentPtr(view), k.bytes.length).set(k.bytes);
+      this.sharedBytes.set(k.slot, view);
+    }
+    return view;
   }
 
   /** Byte offsets of (array, bytes) operands: a resident array's own, else the operand block's. */
@@ -386,6 +562,24 @@ export class DeclaredKernels {
     if (a.gradInput) a.gradInput.set(new Float32Array(k.memory.buffer, GIN, inLen));
     addParamGradients(new Float64Array(k.memory.buffer, GPRM, P * N), a, N);
   }
+}
+
+/** The arguments with another phase (the argument after i0 and i1). */
+function withPhase(args: readonly number[], i0At: number, phase: number): number[] {
+  const out = args.slice();
+  out[i0At + 2] = phase;
+  return out;
+}
+
+/** Adds copies 1 … chunks − 1 of `len` values into copy 0, in order. */
+function sumCopies(
+  values: Float32Array | Float64Array,
+  len: number,
+  chunks: number,
+  add: (x: number, y: number) => number,
+): void {
+  for (let c = 1; c < chunks; c++)
+    for (let i = 0; i < len; i++) values[i] = add(values[i], values[c * len + i]);
 }
 
 /** Whether a call can run the SIMD kernels specialised for the training case. */

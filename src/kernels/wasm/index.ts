@@ -25,6 +25,7 @@ import {
 import { RowSharing, SpikingExports, createSpikingKernels } from './spiking.js';
 import { MultiBranchExports, createMultiBranchKernels } from './multibranch.js';
 import { DeclaredKernels } from './declared.js';
+import { DECLARED_RECORD_BYTES, DECLARED_RECORD_OFFSET, DeclaredChunkRunner } from './declared-threads.js';
 
 /** spikingKernelPath of a declared model running its generated kernel. */
 export const GENERATED_PATH = 'wasm (generated)';
@@ -110,7 +111,10 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const module = loadWasmModule(variant);
   // The arena grows the memory to its layout (control area, per-thread scratch) right away.
   const memory = new wasmApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-  const ex = instantiate(module, memory) as KernelExports & SpikingExports & MultiBranchExports;
+  const declaredRunner = new DeclaredChunkRunner(memory);
+  const ex = instantiate(module, memory, declaredRunner.host) as KernelExports &
+    SpikingExports &
+    MultiBranchExports;
   const arena = new Arena(memory, ex.heapBase(), ex.gemmScratchBytes(), threads);
   const colBlock = ex.gemmColBlock();
   const innerBlock = ex.gemmInnerBlock();
@@ -434,8 +438,31 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     arena.read(pd, dst, dstLen);
   }
 
+  if (
+    RECORD_OFFSET + ex.SP_RECORD_BYTES.value > DECLARED_RECORD_OFFSET ||
+    DECLARED_RECORD_OFFSET + DECLARED_RECORD_BYTES > CONTROL_BYTES
+  )
+    throw new Error('wasm backend: the declared-model call record does not fit the control area');
+  const declaredRecordPtr = arena.controlPtr + DECLARED_RECORD_OFFSET;
   const declared = new DeclaredKernels({
-    shared: { memory, arena, settle, expConstants: ex.expConstants() },
+    shared: {
+      memory,
+      arena,
+      settle,
+      expConstants: ex.expConstants(),
+      threads: pool
+        ? {
+            runner: declaredRunner,
+            threadsUp,
+            recordPtr: declaredRecordPtr,
+            runChunks: (chunks) =>
+              runToCompletion(
+                { kind: ex.JOB_DECLARED.value, chunks, args: [declaredRecordPtr] },
+                'declared-model kernel columns',
+              ),
+          }
+        : undefined,
+    },
   });
   return {
     ...createSpikingKernels(ex, arena, settle, js, recordPtr, pool ? rowSharing : null),

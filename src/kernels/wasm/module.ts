@@ -156,6 +156,7 @@ export interface KernelExports {
   JOB_SPIKING: WasmGlobal;
   JOB_ADAM: WasmGlobal;
   JOB_PACK: WasmGlobal;
+  JOB_DECLARED: WasmGlobal;
   JOB_TICKET: WasmGlobal;
   JOB_WAKE: WasmGlobal;
   JOB_COMPLETED: WasmGlobal;
@@ -286,14 +287,26 @@ export function loadWasmModule(variant: WasmVariant = resolveVariant()): WasmMod
   return compiled.get('baseline') ?? compile('baseline', readModuleBytes('baseline'));
 }
 
+/** Runs one chunk of a declared-model job (declared-threads.ts): record address, chunk index. */
+export type DeclaredChunkHost = (record: number, chunk: number) => void;
+
+const noDeclaredKernels: DeclaredChunkHost = () => {
+  throw new Error('wasm backend: a declared-model job reached a thread without declared kernels');
+};
+
 /** Instantiates the module over a memory; used by the main thread and by each worker. */
-export function instantiate(module: WasmModule, memory: WasmMemory): KernelExports {
+export function instantiate(
+  module: WasmModule,
+  memory: WasmMemory,
+  declaredChunk: DeclaredChunkHost = noDeclaredKernels,
+): KernelExports {
   const instance = new wasmApi.Instance(module, {
     env: {
       memory,
       abort: () => {
         throw new Error('wasm backend: kernel aborted');
       },
+      declaredChunk,
     },
   });
   return instance.exports as unknown as KernelExports;
