@@ -114,6 +114,16 @@ export function savedLength(prog: StepProgram, steps: number, batch: number, neu
   return steps * neurons * (batch * prog.varying.length + prog.invariant.length);
 }
 
+/**
+ * Whether backward reads the forward's input: some partial, the reset or the threshold names it.
+ * (The input's own gradient needs ∂h/∂x, not x: a model affine in its input never reads it.)
+ */
+export function backwardReadsInput(prog: StepProgram): boolean {
+  const { input } = prog.definition;
+  const parts: StepPart[] = ['chargePartials', 'resetPartials', 'reset', 'threshold', 'thresholdPartials'];
+  return parts.some((part) => prog.parts[part].exprs.some((e) => symbols(e).has(input)));
+}
+
 export class StepProgramError extends Error {
   override name = 'StepProgramError';
 }

@@ -17,6 +17,7 @@
 import type { Expr } from '../../symbolic/expr.js';
 import { key, symbols } from '../../symbolic/expr.js';
 import type { StepPart, StepProgram } from '../spiking/program.js';
+import { backwardReadsInput } from '../spiking/program.js';
 import type { AffineForm } from './declared-affine.js';
 import { affineForm } from './declared-affine.js';
 
@@ -414,6 +415,8 @@ export const SIMD_PHASE = { prepare: 1, rows: 2, finish: 4, all: 7 } as const;
  */
 export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const { S, P, learnable, resetStates, invariant, varying } = prog;
+  // Backward loads the input only when it reads it (then the host copies it in: IN may be 0).
+  const readsX = backwardReadsInput(prog);
   const { states, params, input } = prog.definition;
   const V = prog.definition.voltage;
   const SS = S * S;
@@ -743,7 +746,9 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         ...invariant
           .filter((m) => resetStates.some((k) => rp.has(k * S + m)))
           .map((m) => `if (wp) addF32At(${tab('GT', 't', m)}, jw${u}, whole${u}, ${iu}, N, dh${m}${u});`),
-        `const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`,
+        ...(readsX
+          ? [`const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`]
+          : []),
         ...(aff ? [] : bCharge.body),
         ...(sumDh
           ? [

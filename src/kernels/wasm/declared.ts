@@ -16,7 +16,7 @@
  */
 import { checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import type { StepProgram } from '../spiking/program.js';
-import { savedLength } from '../spiking/program.js';
+import { backwardReadsInput, savedLength } from '../spiking/program.js';
 import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from '../spiking/reference.js';
 import { checkGeneric } from '../spiking/reference.js';
 import type { Arena } from './arena.js';
@@ -346,8 +346,10 @@ export class DeclaredKernels {
     const gxBytes = frames * 16 * SIMD_UNROLL;
     const gprmBytes = P * N * 8;
     const gtBytes = gtLen * 4;
+    // The input is copied in only when the kernel reads it (backwardReadsInput).
+    const readsX = backwardReadsInput(a.program);
     const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx, pGt, pCt] = this.place([
-      [a.input, inLen * 4],
+      [a.input, readsX ? inLen * 4 : 0],
       [a.saved, savedLen * 4],
       [a.gradOut, outLen * 4],
       [a.gradInput, a.gradInput ? inLen * 4 : 0],
@@ -358,7 +360,7 @@ export class DeclaredKernels {
       [null, (wp ? chunks : 1) * gtBytes],
       [null, ctLen * 4],
     ]);
-    arena.write(pIn, a.input, inLen);
+    if (readsX) arena.write(pIn, a.input, inLen);
     arena.write(pSaved, a.saved, savedLen);
     arena.write(pGout, a.gradOut, outLen);
     if (a.gradInput) arena.write(pGin, a.gradInput, inLen);
@@ -369,7 +371,7 @@ export class DeclaredKernels {
     const args = [
       ...flagsOf(a),
       +a.detachReset,
-      pIn,
+      readsX ? pIn : 0,
       pSaved,
       pGout,
       a.gradInput ? pGin : 0,
