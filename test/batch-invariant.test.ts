@@ -17,9 +17,10 @@ import { trainableModels } from '../src/neurons/catalog.js';
 import { stepDefinition } from '../src/neurons/derive.js';
 import { learningHh } from '../src/neurons/learning-hh.js';
 import { hhDeclared } from '../src/neurons/hh.js';
-import { declareNeuron, initialState } from '../src/neurons/model.js';
+import { declareNeuron } from '../src/neurons/model.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { Rng } from '../src/util/rng.js';
+import { genericCall } from './helpers.js';
 
 const invariantNames = (m: NeuronModel): string[] =>
   batchInvariantStates(stepDefinition(m)).map((k) => m.states[k]);
@@ -98,27 +99,17 @@ interface Problem {
 }
 
 function problem(m: NeuronModel, prog: StepProgram, mode: Mode, rng: Rng, [B, N, T]: number[]): Problem {
-  const def = prog.definition;
   const drive = 2 * (m.drive ?? 20);
   const frames = mode.timeVarying ? T : 1;
   const input = Float32Array.from({ length: frames * B * N }, () => drive * rng.uniform());
-  const params = def.params.map((n) => {
-    const v = n === 'dt' ? m.trainingDt : m.defaults[n];
-    return prog.learnable.includes(def.params.indexOf(n))
-      ? Float32Array.from({ length: N }, () => v * (0.8 + 0.4 * rng.uniform()))
-      : Float32Array.of(v);
-  });
-  const base: GenericSpikingBase = {
-    program: prog,
-    params,
-    initial: initialState(m, m.defaults),
-    batch: B,
-    neurons: N,
-    steps: T,
-    ...mode,
-    inputRepeat: 1,
-    surrogateParam: mode.surrogate === 0 ? 0.5 : 1,
-  };
+  const base = genericCall(
+    m,
+    prog,
+    { batch: B, neurons: N, steps: T },
+    { ...mode, inputRepeat: 1, surrogateParam: mode.surrogate === 0 ? 0.5 : 1 },
+    rng,
+    { perNeuron: [0.8, 0.4] },
+  );
   const gradOut = Float32Array.from({ length: B * N * (mode.rateOutput ? 1 : T) }, () => rng.uniform() - 0.5);
   return { base, input, gradOut };
 }

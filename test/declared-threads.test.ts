@@ -6,14 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileStep, savedLength } from '../src/kernels/spiking/program.js';
 import type { StepProgram } from '../src/kernels/spiking/program.js';
-import type { GenericSpikingBase } from '../src/kernels/spiking/reference.js';
 import { createWasmBackend } from '../src/kernels/wasm/index.js';
 import type { WasmBackend } from '../src/kernels/wasm/index.js';
 import { trainableModels } from '../src/neurons/catalog.js';
 import { stepDefinition } from '../src/neurons/derive.js';
-import { declareNeuron, initialState } from '../src/neurons/model.js';
+import { declareNeuron } from '../src/neurons/model.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { Rng } from '../src/util/rng.js';
+import { genericCall } from './helpers.js';
 
 /** A model hhnet does not ship: quadratic integrate-and-fire with a learnable time constant. */
 const qif = declareNeuron({
@@ -54,26 +54,22 @@ function run(
   const frames = general ? T / repeat : 1;
   const drive = m.drive ?? 1;
   const input = Float32Array.from({ length: frames * B * N }, () => 2 * drive * rng.uniform());
-  const params = prog.definition.params.map((n, q) => {
-    const v = n === 'dt' ? Math.max(m.trainingDt, 0.05) : m.defaults[n];
-    return prog.learnable.includes(q)
-      ? Float32Array.from({ length: N }, () => v * (0.9 + 0.2 * rng.uniform()))
-      : Float32Array.of(v);
-  });
-  const base: GenericSpikingBase = {
-    program: prog,
-    params,
-    initial: initialState(m, m.defaults),
-    batch: B,
-    neurons: N,
-    steps: T,
-    timeVarying: general,
-    inputRepeat: repeat,
-    rateOutput: !general,
-    surrogate: general ? 1 : 0,
-    surrogateParam: general ? 1 : 0.5,
-    smooth: general,
-  };
+  const base = genericCall(
+    m,
+    prog,
+    { batch: B, neurons: N, steps: T },
+    {
+      timeVarying: general,
+      inputRepeat: repeat,
+      rateOutput: !general,
+      surrogate: general ? 1 : 0,
+      surrogateParam: general ? 1 : 0.5,
+      smooth: general,
+    },
+    rng,
+    { perNeuron: [0.9, 0.2], minDt: 0.05 },
+  );
+  const { params } = base;
   const out = new Float32Array(general ? T * B * N : B * N);
   const saved = new Float32Array(savedLength(prog, T, B, N));
   be.spikingForward({ ...base, input, out, saved });

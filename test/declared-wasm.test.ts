@@ -18,6 +18,7 @@ import { Rng } from '../src/util/rng.js';
 import { getBackend } from '../src/kernels/index.js';
 import { neuronSpikes } from '../src/nn/neuron-layer.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { genericCall } from './helpers.js';
 
 /** Input ranges that make each model spike within a few dozen steps. */
 const DRIVE: Record<string, number> = {
@@ -54,30 +55,25 @@ interface Case {
 }
 
 function runBoth(kernels: DeclaredKernels, m: NeuronModel, prog: StepProgram, c: Case, rng: Rng) {
-  const def = prog.definition;
   const [B, N, T] = [2, 5, 60];
   const frames = c.timeVarying ? T / c.repeat : 1;
   const input = Float32Array.from({ length: frames * B * N }, () => driveOf(m) * rng.uniform());
-  const params = def.params.map((n) => {
-    const v = n === 'dt' ? Math.max(m.trainingDt, 0.05) : m.defaults[n];
-    return c.perNeuron && prog.learnable.includes(def.params.indexOf(n))
-      ? Float32Array.from({ length: N }, () => v * (0.9 + 0.2 * rng.uniform()))
-      : Float32Array.of(v);
-  });
-  const base: GenericSpikingBase = {
-    program: prog,
-    params,
-    initial: initialState(m, m.defaults),
-    batch: B,
-    neurons: N,
-    steps: T,
-    timeVarying: c.timeVarying,
-    inputRepeat: c.repeat,
-    rateOutput: c.rateOutput,
-    surrogate: c.surrogate,
-    surrogateParam: c.surrogate === 0 ? 0.5 : 1,
-    smooth: c.smooth,
-  };
+  const base = genericCall(
+    m,
+    prog,
+    { batch: B, neurons: N, steps: T },
+    {
+      timeVarying: c.timeVarying,
+      inputRepeat: c.repeat,
+      rateOutput: c.rateOutput,
+      surrogate: c.surrogate,
+      surrogateParam: c.surrogate === 0 ? 0.5 : 1,
+      smooth: c.smooth,
+    },
+    rng,
+    { perNeuron: c.perNeuron ? [0.9, 0.2] : undefined, minDt: 0.05 },
+  );
+  const { params } = base;
   const outLen = B * N * (c.rateOutput ? 1 : T);
   const res = [genericForwardJs, kernels.forward.bind(kernels)].map((fwd) => {
     const out = new Float32Array(outLen);

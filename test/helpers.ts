@@ -5,6 +5,11 @@ import { gradcheck } from '../src/tensor/gradcheck.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { StepProgram } from '../src/kernels/spiking/program.js';
+import type { GenericSpikingBase } from '../src/kernels/spiking/reference.js';
+import type { NeuronModel } from '../src/neurons/model.js';
+import { initialState } from '../src/neurons/model.js';
+import type { Rng } from '../src/util/rng.js';
 
 /** |a − b| ≤ tol, with a message that shows both values. */
 export function close(a: number, b: number, tol: number, msg?: string): void {
@@ -103,4 +108,37 @@ export function checkGradients(
     const largest = (x.grad ?? new Float32Array(0)).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     assert.ok(largest > minGrad, `input ${k}: largest |gradient| ${largest} ≤ ${minGrad}`);
   });
+}
+
+/** How a generic-kernel test sets a declared model's parameters. */
+export interface GenericParamsOptions {
+  /** Learnable parameters per neuron, each default × (lo + width·u), u uniform: [lo, width]. */
+  perNeuron?: readonly [number, number];
+  /** Least time step (`dt` of a continuous model). */
+  minDt?: number;
+}
+
+/**
+ * The base arguments of a generic-kernel call on `m`'s program: its defaults as parameters (see
+ * GenericParamsOptions), its initial state, the shape and the mode.
+ */
+export function genericCall(
+  m: NeuronModel,
+  prog: StepProgram,
+  shape: { batch: number; neurons: number; steps: number },
+  mode: Pick<
+    GenericSpikingBase,
+    'timeVarying' | 'inputRepeat' | 'rateOutput' | 'surrogate' | 'surrogateParam' | 'smooth'
+  >,
+  rng: Rng,
+  opts: GenericParamsOptions = {},
+): GenericSpikingBase {
+  const params = prog.definition.params.map((n, q) => {
+    const v = n === 'dt' ? Math.max(m.trainingDt, opts.minDt ?? 0) : m.defaults[n];
+    const spread = opts.perNeuron;
+    return spread && prog.learnable.includes(q)
+      ? Float32Array.from({ length: shape.neurons }, () => v * (spread[0] + spread[1] * rng.uniform()))
+      : Float32Array.of(v);
+  });
+  return { program: prog, params, initial: initialState(m, m.defaults), ...shape, ...mode };
 }
