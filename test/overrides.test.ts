@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../src/kernels/index.js';
 import { learningHh } from '../src/neurons/learning-hh.js';
-import { hhDeclared } from '../src/neurons/hh.js';
 import { lifStepDeclared } from '../src/neurons/lif.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import type { NeuronSpikesOptions } from '../src/nn/neuron-layer.js';
@@ -91,14 +90,6 @@ const cases: {
     make: (rng) => ({
       x: tensor(rng, [3, 8], 0, 40, true),
       opts: { T: 20, params: { dt: 0.1, theta: 2.3 }, surrogate: 'rectangular:0.4', detach: ['ionic'] },
-    }),
-  },
-  {
-    model: hhDeclared,
-    name: 'full HH',
-    make: (rng) => ({
-      x: tensor(rng, [2, 6], 5, 25, true),
-      opts: { T: 60, params: { dt: 0.05, spikeThreshold: 50 }, surrogate: 'rectangular:10' },
     }),
   },
 ];

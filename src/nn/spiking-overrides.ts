@@ -2,7 +2,7 @@
  * Hand-tuned fused ops registered as overrides of the generic declared-model op (neuron-layer.ts)
  * for a (model, condition): when a call of `neuronSpikes` on that model meets the condition, the
  * override runs instead of the generic kernels. Each is the study's op of spiking.ts for the same
- * declaration (LIF, learning HH with its closed form, full HH), tested against the generic
+ * declaration (LIF, learning HH with its closed form), tested against the generic
  * kernels of the declaration (test/overrides.test.ts). `setSpikingOverrides(false)` (or
  * HHNET_OVERRIDES=off) runs every call on the generic kernels, for those tests and for
  * `hhnet bench kernels`.
@@ -10,7 +10,7 @@
 import type { NeuronModel } from '../neurons/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { PerNeuron, SpikingOptions } from './spiking.js';
-import { fullHhSpikes, learningHhSpikes, lifSpikes } from './spiking.js';
+import { learningHhSpikes, lifSpikes } from './spiking.js';
 import type { LearningHhRates } from './spiking.js';
 import type { HhMembraneConstants } from '../kernels/spiking-types.js';
 import { envVar } from '../util/env.js';
@@ -123,21 +123,4 @@ registerSpikingOverride({
       saveVoltage: c.extra.saveVoltage as boolean | undefined,
     });
   },
-});
-
-// Full HH, shifted convention: nothing learned, a scalar dt.
-registerSpikingOverride({
-  model: 'hh',
-  name: 'fused full-HH kernel (spiking.ts fullHhSpikes)',
-  applies: (c) =>
-    Object.values(c.params).every((v) => typeof v === 'number') &&
-    c.params.vOffset === 0 &&
-    c.detach.length === 0,
-  run: (x, c) =>
-    fullHhSpikes(x, {
-      ...layout(c),
-      dt: c.params.dt as number,
-      threshold: c.params.spikeThreshold as number,
-      membrane: membraneOf(c.params),
-    }),
 });
