@@ -909,6 +909,17 @@ function passParams(prog: StepProgram): string {
 const tableAt = (prog: StepProgram, base: string, t: string, k: number): string =>
   `${base} + (<usize>(${t}) * ${prog.invariant.length} + ${prog.invariant.indexOf(k)}) * <usize>N * 4`;
 
+/** y[t − 1] of the invariant states of neurons j … j + 3: the initial state at t = 0, else the table's row. */
+function previousInvariant(prog: StepProgram): string {
+  const { invariant, S } = prog;
+  return `${invariant.map((k) => `let y${k} = f32x4.splat(0.0);`).join('\n')}
+if (t == 0) {
+  ${invariant.map((k) => `y${k} = gatherInit(INIT, j, N, ${S}, ${k});`).join('\n  ')}
+} else {
+  ${invariant.map((k) => `y${k} = gatherF32(${tableAt(prog, 'TAB', 't - 1', k)}, j, N);`).join('\n  ')}
+}`;
+}
+
 /**
  * The invariant states of every neuron, four neurons a group, for all T steps, into the f32 table
  * TAB [T][Si][N] (empty for a program without them).
@@ -967,12 +978,7 @@ if (GPRM != 0) for (let j = 0; j < N; j += 4) {
   ${learnable.map((q) => `let gq${q} = f32x4.splat(0.0);`).join('\n  ')}
   for (let t = T - 1; t >= 0; t--) {
     ${invariant.map((k) => `const dh${k} = f32x4.add(adj${k}, gatherF32(${tableAt(prog, 'GT', 't', k)}, j, N));`).join('\n    ')}
-    ${invariant.map((k) => `let y${k} = f32x4.splat(0.0);`).join('\n    ')}
-    if (t == 0) {
-      ${invariant.map((k) => `y${k} = gatherInit(INIT, j, N, ${S}, ${k});`).join('\n      ')}
-    } else {
-      ${invariant.map((k) => `y${k} = gatherF32(${tableAt(prog, 'TAB', 't - 1', k)}, j, N);`).join('\n      ')}
-    }
+    ${previousInvariant(prog).replace(/\n/g, '\n    ')}
     ${r.body.join('\n    ')}
     ${learnable.map((q) => `gq${q} = f32x4.add(gq${q}, ${dot((k) => SP + k * P + q)});`).join('\n    ')}
     ${invariant.map((m) => `adj${m} = ${dot((k) => k * S + m)};`).join('\n    ')}
@@ -991,7 +997,6 @@ if (GPRM != 0) for (let j = 0; j < N; j += 4) {
 /** Backward's coefficient table CT, rebuilt from the saved invariant states (affine form only). */
 function affineTable(prog: StepProgram, aff: AffineForm | null): string {
   if (!aff) return '';
-  const { invariant, S } = prog;
   const isParam = (n: string): boolean => prog.definition.params.includes(n);
   const r = new VectorRenderer(passNames(prog), isParam, 'K');
   r.prepare(aff.cols);
@@ -1003,12 +1008,7 @@ for (let j = 0; j < N; j += 4) {
   ${passParams(prog).replace(/\n/g, '\n  ')}
   ${r.pre.join('\n  ')}
   for (let t = 0; t < T; t++) {
-    ${invariant.map((k) => `let y${k} = f32x4.splat(0.0);`).join('\n    ')}
-    if (t == 0) {
-      ${invariant.map((k) => `y${k} = gatherInit(INIT, j, N, ${S}, ${k});`).join('\n      ')}
-    } else {
-      ${invariant.map((k) => `y${k} = gatherF32(${tableAt(prog, 'TAB', 't - 1', k)}, j, N);`).join('\n      ')}
-    }
+    ${previousInvariant(prog).replace(/\n/g, '\n    ')}
     ${r.body.join('\n    ')}
     ${cols.join('\n    ')}
   }

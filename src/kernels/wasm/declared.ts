@@ -30,7 +30,7 @@ import { cachedCompile, defaultKernelCacheDir } from './declared-compile.js';
 import { kernelPlatform } from './platform.js';
 import type { WasmMemory } from './wasm-api.js';
 import type { ChunkPlan, DeclaredChunkRunner, KernelName } from './declared-threads.js';
-import { DECLARED_MAX_ARGS, chunkArgs, writeDeclaredCall } from './declared-threads.js';
+import { chunkArgs, writeDeclaredCall } from './declared-threads.js';
 import { SHARE_MIN_NEURON_STEPS } from './spiking.js';
 
 const PAGE = 65536;
@@ -297,28 +297,13 @@ export class DeclaredKernels {
     args.push(a.saved ? pSaved + 4 * a.steps * a.batch * N * a.program.varying.length : pTab, pCt);
     const kernel = specialised(a) ? 'forwardVS' : 'forwardV';
     const plan = this.planRows(k, a, split, false);
-    if (!plan) {
-      k.exports[`${kernel}${k.suffix}`](...args);
-      return this.readForward(a, pOut, outLen, pSaved, savedLen);
+    if (!plan) k.exports[`${kernel}${k.suffix}`](...args);
+    else {
+      // The invariant pass, then the rows in chunks (no chunk adds into another's values).
+      if (a.program.invariant.length > 0) this.call(k, kernel, args, FORWARD_I0_AT, SIMD_PHASE.prepare);
+      const rows = withRange(args, FORWARD_I0_AT, 0, split, SIMD_PHASE.rows);
+      this.runRows(k, kernel, rows, { rangeAt: FORWARD_I0_AT, ...plan, shifts: [] });
     }
-    // The invariant pass, then the rows in chunks (no chunk adds into another's values).
-    if (a.program.invariant.length > 0) this.call(k, kernel, args, FORWARD_I0_AT, 0, 0, SIMD_PHASE.prepare);
-    this.runRows(k, kernel, withPhase(args, FORWARD_I0_AT, SIMD_PHASE.rows), {
-      rangeAt: FORWARD_I0_AT,
-      ...plan,
-      shifts: [],
-    });
-    this.readForward(a, pOut, outLen, pSaved, savedLen);
-  }
-
-  private readForward(
-    a: GenericSpikingForwardArgs,
-    pOut: number,
-    outLen: number,
-    pSaved: number,
-    savedLen: number,
-  ): void {
-    const { arena } = this.shared as SharedMemoryEnv;
     arena.read(pOut, a.out, outLen);
     if (a.saved) arena.read(pSaved, a.saved, savedLen);
   }
@@ -388,11 +373,11 @@ export class DeclaredKernels {
     const kernel = specialised(a) ? 'backwardVS' : 'backwardV';
     if (!plan) k.exports[`${kernel}${k.suffix}`](...args);
     else {
-      if (affineColumns(a.program) > 0) this.call(k, kernel, args, BACKWARD_I0_AT, 0, 0, SIMD_PHASE.prepare);
+      if (affineColumns(a.program) > 0) this.call(k, kernel, args, BACKWARD_I0_AT, SIMD_PHASE.prepare);
       const shifts = [{ at: BACKWARD_GX_AT, bytes: gxBytes }];
       if (wp) shifts.push({ at: BACKWARD_GPRM_AT, bytes: gprmBytes });
       if (wp && gtLen > 0) shifts.push({ at: BACKWARD_GT_AT, bytes: gtBytes });
-      this.runRows(k, kernel, withPhase(args, BACKWARD_I0_AT, SIMD_PHASE.rows), {
+      this.runRows(k, kernel, withRange(args, BACKWARD_I0_AT, 0, split, SIMD_PHASE.rows), {
         rangeAt: BACKWARD_I0_AT,
         ...plan,
         shifts,
@@ -400,8 +385,7 @@ export class DeclaredKernels {
       if (wp) {
         sumCopies(gprm, P * N, chunks, (x, y) => x + y);
         sumCopies(gt, gtLen, chunks, (x, y) => Math.fround(x + y));
-        if (a.program.invariant.length > 0)
-          this.call(k, kernel, args, BACKWARD_I0_AT, 0, 0, SIMD_PHASE.finish);
+        if (a.program.invariant.length > 0) this.call(k, kernel, args, BACKWARD_I0_AT, SIMD_PHASE.finish);
       }
     }
     if (a.gradInput) arena.read(pGin, a.gradInput, inLen);
@@ -440,7 +424,7 @@ export class DeclaredKernels {
   ): void {
     const threads = this.shared?.threads;
     const bytes = this.moduleInShared(k);
-    if (!plan.shared || !threads || !bytes || args.length > DECLARED_MAX_ARGS) {
+    if (!plan.shared || !threads || !bytes) {
       for (let c = 0; c < plan.chunks; c++) k.exports[`${kernel}${k.suffix}`](...chunkArgs(args, plan, c));
       return;
     }
@@ -458,21 +442,9 @@ export class DeclaredKernels {
     threads.runChunks(plan.chunks);
   }
 
-  /** One call of a kernel on this thread over the rows [i0, i1) in the given phases. */
-  private call(
-    k: Instance,
-    kernel: KernelName,
-    args: readonly number[],
-    i0At: number,
-    i0: number,
-    i1: number,
-    phase: number,
-  ): void {
-    const own = args.slice();
-    own[i0At] = i0;
-    own[i0At + 1] = i1;
-    own[i0At + 2] = phase;
-    k.exports[`${kernel}${k.suffix}`](...own);
+  /** One call of a per-neuron phase (no rows) of a kernel on this thread. */
+  private call(k: Instance, kernel: KernelName, args: readonly number[], i0At: number, phase: number): void {
+    k.exports[`${kernel}${k.suffix}`](...withRange(args, i0At, 0, 0, phase));
   }
 
   /** The module's bytes in shared memory (copied there once), or null when they do not fit. */
@@ -566,9 +538,11 @@ export class DeclaredKernels {
   }
 }
 
-/** The arguments with another phase (the argument after i0 and i1). */
-function withPhase(args: readonly number[], i0At: number, phase: number): number[] {
+/** The arguments with the rows [i0, i1) and the phase (the three arguments from i0At). */
+function withRange(args: readonly number[], i0At: number, i0: number, i1: number, phase: number): number[] {
   const out = args.slice();
+  out[i0At] = i0;
+  out[i0At + 1] = i1;
   out[i0At + 2] = phase;
   return out;
 }
