@@ -12,17 +12,8 @@ import { preloadMujocoAssets } from '../rl/mujoco-platform.browser.js';
 import { makeEnv } from '../rl/pendulums.js';
 import { PolicyEpisode } from '../rl/policy-episode.js';
 import { SoftActorCritic } from '../rl/sac.js';
-import type {
-  ActorJob,
-  ActorResult,
-  ControlJob,
-  ControlResult,
-  EngineRequest,
-  JobEvent,
-} from './protocol.js';
-import { startWorkerBackend, workerScope } from './worker-backend.js';
-
-const scope = workerScope();
+import type { ActorJob, ActorResult, ControlJob, ControlResult, JobEvent } from './protocol.js';
+import { serveWorker } from './worker-backend.js';
 
 /** The MJCF models of the environments an actor may have been trained on. */
 const MODEL_FILES = ['inverted_pendulum.xml', 'inverted_double_pendulum.xml'];
@@ -110,27 +101,15 @@ async function control(job: ControlJob, report: (e: JobEvent) => void): Promise<
   };
 }
 
-async function handle(message: EngineRequest): Promise<void> {
-  if (message.kind === 'stop') {
+serveWorker({
+  url: import.meta.url,
+  prepare: () => preloadMujocoAssets(MODEL_FILES),
+  onStop: () => {
     stopRequested = true;
-    return;
-  }
-  const { id } = message;
-  const report = (event: JobEvent): void => scope.postMessage({ id, kind: 'event', event });
-  try {
-    if (message.kind === 'actor') scope.postMessage({ id, ...(await loadActor(message)) });
-    else if (message.kind === 'control') scope.postMessage({ id, ...(await control(message, report)) });
-    else throw new Error(`the control engine does not run '${message.kind}' jobs`);
-  } catch (err) {
-    scope.postMessage({ id, kind: 'error', message: (err as Error).message });
-  }
-}
-
-async function start(): Promise<void> {
-  const info = await startWorkerBackend(import.meta.url);
-  await preloadMujocoAssets(MODEL_FILES);
-  scope.onmessage = (event) => void handle(event.data);
-  scope.postMessage({ kind: 'ready', ...info });
-}
-
-start().catch((err: unknown) => scope.postMessage({ kind: 'failed', message: String(err) }));
+  },
+  run: async (job, report) => {
+    if (job.kind === 'actor') return { id: job.id, ...(await loadActor(job)) };
+    if (job.kind === 'control') return { id: job.id, ...(await control(job, report)) };
+    throw new Error(`the control engine does not run '${job.kind}' jobs`);
+  },
+});

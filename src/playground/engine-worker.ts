@@ -9,19 +9,9 @@ import { inputTrace, planSimulation, runPlan, simulationJson } from '../sim/simu
 import { TRAIN_DEFAULTS, withStudyDefaults } from '../train/config-defaults.js';
 import { MultitaskStepper, modelFileBytes, noiseFor } from '../train/step.js';
 import { jsonText } from '../util/json-text.js';
-import type {
-  EngineReply,
-  EngineRequest,
-  FiJob,
-  JobEvent,
-  OverlayRun,
-  SimulateJob,
-  TrainJob,
-} from './protocol.js';
+import type { EngineReply, FiJob, JobEvent, OverlayRun, SimulateJob, TrainJob } from './protocol.js';
 import { loadFashion, multiSet } from './training-data.js';
-import { startWorkerBackend, workerScope } from './worker-backend.js';
-
-const scope = workerScope();
+import { serveWorker } from './worker-backend.js';
 
 function simulate(id: number, job: SimulateJob, report: (e: JobEvent) => void): EngineReply {
   const started = performance.now();
@@ -132,30 +122,18 @@ function modelFile(id: number): EngineReply {
   return { id, kind: 'model-file', bytes: modelFileBytes(stepper.model, stepper.cfg, epochs), epochs };
 }
 
-async function handle(message: EngineRequest): Promise<void> {
-  if (message.kind === 'stop') {
+serveWorker({
+  url: import.meta.url,
+  onStop: () => {
     stopRequested = true;
-    return;
-  }
-  const { id } = message;
-  const report = (event: JobEvent): void => scope.postMessage({ id, kind: 'event', event });
-  try {
-    if (message.kind === 'simulate') scope.postMessage(simulate(id, message, report));
-    else if (message.kind === 'fi') scope.postMessage(fiCurve(id, message, report));
-    else if (message.kind === 'train') scope.postMessage(await train(id, message, report));
-    else if (message.kind === 'fashion')
-      scope.postMessage({ id, kind: 'fashion-loaded', ...(await loadFashion(message.files)) });
-    else if (message.kind === 'model') scope.postMessage(modelFile(id));
-    else throw new Error(`the engine does not run '${message.kind}' jobs (control-worker.js does)`);
-  } catch (err) {
-    scope.postMessage({ id, kind: 'error', message: (err as Error).message });
-  }
-}
-
-async function start(): Promise<void> {
-  const info = await startWorkerBackend(import.meta.url);
-  scope.onmessage = (event) => void handle(event.data);
-  scope.postMessage({ kind: 'ready', ...info });
-}
-
-start().catch((err: unknown) => scope.postMessage({ kind: 'failed', message: String(err) }));
+  },
+  run: async (job, report) => {
+    const { id } = job;
+    if (job.kind === 'simulate') return simulate(id, job, report);
+    if (job.kind === 'fi') return fiCurve(id, job, report);
+    if (job.kind === 'train') return train(id, job, report);
+    if (job.kind === 'fashion') return { id, kind: 'fashion-loaded', ...(await loadFashion(job.files)) };
+    if (job.kind === 'model') return modelFile(id);
+    throw new Error(`the engine does not run '${job.kind}' jobs (control-worker.js does)`);
+  },
+});

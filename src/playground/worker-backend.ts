@@ -13,7 +13,7 @@ import {
 } from '../kernels/index.js';
 import { KERNEL_FILES } from '../kernels/wasm/files.js';
 import { preloadKernelFiles } from '../kernels/wasm/platform.browser.js';
-import type { EngineReply, EngineRequest } from './protocol.js';
+import type { EngineReply, EngineRequest, JobEvent } from './protocol.js';
 
 /** The worker's global scope, typed for the playground's messages. */
 export interface WorkerScope {
@@ -34,4 +34,44 @@ export async function startWorkerBackend(workerUrl: string): Promise<{ backend: 
   } else getBackend();
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   return { backend: backendDescription(), isolated };
+}
+
+/** A job the page sends (any request but 'stop'). */
+export type EngineJob = Exclude<EngineRequest, { kind: 'stop' }>;
+
+export interface WorkerService {
+  /** The worker's own URL (its `?threads=N` picks the backend's threads). */
+  url: string;
+  /** More to load before the worker says it is ready (e.g. MuJoCo's assets). */
+  prepare?: () => Promise<void>;
+  /** The page asked the running job to stop. */
+  onStop: () => void;
+  /** Runs a job; `report` posts its progress events. */
+  run: (job: EngineJob, report: (event: JobEvent) => void) => EngineReply | Promise<EngineReply>;
+}
+
+/**
+ * Starts a playground worker: its backend, then `prepare`, then 'ready' (or 'failed' with the
+ * reason); from then on every job goes to `run`, and a job that throws gets an 'error' reply.
+ */
+export function serveWorker(service: WorkerService): void {
+  const scope = workerScope();
+  const handle = async (message: EngineRequest): Promise<void> => {
+    if (message.kind === 'stop') return service.onStop();
+    const { id } = message;
+    try {
+      scope.postMessage(
+        await service.run(message, (event) => scope.postMessage({ id, kind: 'event', event })),
+      );
+    } catch (err) {
+      scope.postMessage({ id, kind: 'error', message: (err as Error).message });
+    }
+  };
+  const start = async (): Promise<void> => {
+    const info = await startWorkerBackend(service.url);
+    await service.prepare?.();
+    scope.onmessage = (event) => void handle(event.data);
+    scope.postMessage({ kind: 'ready', ...info });
+  };
+  start().catch((err: unknown) => scope.postMessage({ kind: 'failed', message: String(err) }));
 }
