@@ -73,7 +73,7 @@ export async function run({ steps = 150, log = console.log } = {}) {
   simulateOne(log);
   const rng = new Rng(7);
   const net = new TinyQifNet(rng);
-  // On the wasm backend: generate and compile the neuron's kernels (~1 s the first time, cached).
+  // On the wasm backend: generate and compile the neuron's kernels (about 4 s the first time, cached).
   const kernelPath = await net.neurons.compile();
   const opt = new Adam(net.parameters(), { lr: 1e-2 });
   const batch = 64;

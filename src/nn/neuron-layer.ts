@@ -270,7 +270,7 @@ export class DeclaredNeurons extends Module implements SpikingNeurons {
 
   /**
    * Readies the active backend's fastest kernel for this layer (on wasm, compiles a model
-   * declared at run time: about a second, cached on disk); resolves to the kernel path
+   * declared at run time: 4 s for a small model on 2 cores, cached on disk); resolves to the kernel path
    * ('wasm (generated)', or 'reference' on the js backend).
    */
   compile(): Promise<string> {

@@ -10,7 +10,7 @@
  *   cover (sin, cos, general powers), and everything when `simd: false`.
  *
  * The built-in declarations are compiled by `npm run build` (declared-builtins*.wasm, loaded
- * synchronously: no compiler at run time); any other program by `prepare()` (about a second) and
+ * synchronously: no compiler at run time); any other program by `prepare()` (4 s for a small model on the 2-core machine) and
  * cached in memory and on disk (HHNET_KERNEL_CACHE, default <tmpdir>/hhnet-kernels), keyed by a
  * hash of its source (declared-compile.ts; Node only).
  */
