@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
   derivative,
   evaluate,
@@ -14,18 +15,16 @@ import type { StepProgram } from '../src/kernels/spiking/program.js';
 import { genericBackwardJs, genericForwardJs } from '../src/kernels/spiking/reference.js';
 import type { GenericSpikingBase } from '../src/kernels/spiking/reference.js';
 import {
-  fullHhBackwardJs,
-  fullHhForwardJs,
   learningHhBackwardJs,
   learningHhForwardJs,
   lifBackwardJs,
   lifForwardJs,
 } from '../src/kernels/js/spiking.js';
 import { LEARNING_HH_RATE_NAMES } from '../src/kernels/spiking-types.js';
-import { FULL_HH_MEMBRANE, LEARNING_HH_MEMBRANE } from '../src/nn/spiking.js';
+import { LEARNING_HH_MEMBRANE } from '../src/nn/spiking.js';
 import { trainableModels } from '../src/neurons/catalog.js';
 import { stepDefinition } from '../src/neurons/derive.js';
-import { hhDeclared, restingState } from '../src/neurons/hh.js';
+import { hhDeclared } from '../src/neurons/hh.js';
 import { learningHh } from '../src/neurons/learning-hh.js';
 import { lifStepDeclared } from '../src/neurons/lif.js';
 import type { NeuronModel } from '../src/neurons/model.js';
@@ -41,6 +40,7 @@ import { countFlops } from '../src/tensor/accounting.js';
 import { declareNeuron } from '../src/neurons/model.js';
 import type { NeuronDeclaration } from '../src/neurons/model.js';
 import '../src/kernels/index.js';
+import { createWasmBackend } from '../src/kernels/wasm/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Symbolic derivatives against finite differences
@@ -319,47 +319,76 @@ test('declared learning HH reproduces the hand-written kernel: spikes, v, input 
   }
 });
 
-test('declared HH reproduces the hand-written full-HH training kernel', () => {
-  const rng = new Rng(13);
-  const [B, N, T] = [2, 4, 200];
-  const input = uniform(rng, B * N, 5, 20);
-  const r = setup(hhDeclared, {
-    batch: B,
-    neurons: N,
-    steps: T,
-    input,
-    params: { dt: 0.05, spikeThreshold: 50 },
-  });
-  const { out, saved } = forward(r);
-  const rest = restingState();
-  const sbase = {
-    batch: B,
-    neurons: N,
-    steps: T,
-    timeVarying: false,
-    rateOutput: false,
-    threshold: 50,
-    surrogate: 0,
-    surrogateParam: 10,
-    smooth: false,
-    constants: FULL_HH_MEMBRANE,
-    dt: 0.05,
-    initial: rest,
-  };
-  const ref = new Float32Array(T * B * N);
-  const state = new Float32Array(T * B * N * 4);
-  fullHhForwardJs({ ...sbase, input, out: ref, state });
-  assert.deepEqual([...out], [...ref], 'spike trains equal');
-  assert.ok(out.reduce((s, x) => s + x, 0) >= 2 * B * N, 'every neuron spikes');
-  // The hand kernel saves (v, m, h, n), the declaration's states are (v, m, h, n) too.
-  assertClose(saved, state, 1e-4, 1e-4, 'states');
-  const gradOut = uniform(rng, T * B * N, -1, 1);
-  const r10 = { ...r, base: { ...r.base, surrogateParam: 10 } };
-  const { gradInput } = backward(r10, saved, gradOut);
-  const gi = new Float32Array(B * N);
-  fullHhBackwardJs({ ...sbase, state, gradOut, gradInput: gi });
-  assertClose(gradInput, gi, 2e-3, 1e-4, 'input gradient');
-});
+// The fused full-HH training kernel (deleted once the generic kernels ran faster on 2 threads)
+// recorded by scripts/record-golden-full-hh-kernel.mjs of the commit that added the fixture: the
+// declared HH, same shapes and modes, must give the same spikes, states within float32 rounding of
+// 4,000-step Euler runs, and the same input gradients.
+interface FullHhGolden {
+  name: string;
+  B: number;
+  N: number;
+  T: number;
+  repeat: number;
+  timeVarying: boolean;
+  rate: boolean;
+  surrogate: number;
+  width: number;
+  input: number[];
+  gradOut: number[];
+  out: number[];
+  states: number[];
+  gradInput: number[];
+}
+const fullHhGolden = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/golden-full-hh-kernel.json', import.meta.url), 'utf8'),
+) as { threshold: number; dt: number; stateEvery: number; runs: FullHhGolden[] };
+
+const goldenBackends: {
+  name: string;
+  forward: typeof genericForwardJs;
+  backward: typeof genericBackwardJs;
+}[] = [{ name: 'reference', forward: genericForwardJs, backward: genericBackwardJs }];
+{
+  const be = createWasmBackend({ threads: 1 });
+  goldenBackends.push({ name: 'wasm', forward: be.spikingForward, backward: be.spikingBackward });
+}
+
+for (const g of fullHhGolden.runs) {
+  for (const k of goldenBackends) {
+    test(`declared HH reproduces the recorded fused full-HH kernel (${k.name}): ${g.name}`, () => {
+      const BN = g.B * g.N;
+      const r = setup(hhDeclared, {
+        batch: g.B,
+        neurons: g.N,
+        steps: g.T,
+        input: Float32Array.from(g.input),
+        params: { dt: fullHhGolden.dt, spikeThreshold: fullHhGolden.threshold },
+        timeVarying: g.timeVarying,
+        repeat: g.repeat,
+        rateOutput: g.rate,
+        surrogate: g.surrogate,
+        surrogateParam: g.width,
+      });
+      const out = new Float32Array(g.out.length);
+      const saved = new Float32Array(savedLength(r.prog, g.T, g.B, g.N));
+      k.forward({ ...r.base, input: r.input, out, saved });
+      if (g.rate) assertClose(out, Float32Array.from(g.out), 0, 0, 'rates');
+      else assert.deepEqual([...out], g.out, 'spike trains equal');
+      assert.ok(g.out.filter((x) => x > 0).length >= BN, 'the record has spikes');
+      // The declaration's states are (v, m, h, n), as the fused kernel saved them.
+      const every = fullHhGolden.stateEvery;
+      const sampled = new Float32Array(g.states.length);
+      for (let t = 0, o = 0; t < g.T; t += every, o += BN * 4)
+        sampled.set(saved.subarray(t * BN * 4, (t + 1) * BN * 4), o);
+      assertClose(sampled, Float32Array.from(g.states), 1e-4, 1e-4, 'states');
+      const gradInput = new Float32Array(r.input.length);
+      const gradParams = r.base.params.map(() => null);
+      const gradOut = Float32Array.from(g.gradOut);
+      k.backward({ ...r.base, detachReset: false, input: r.input, saved, gradOut, gradInput, gradParams });
+      assertClose(gradInput, Float32Array.from(g.gradInput), 2e-3, 1e-4, 'input gradient');
+    });
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Every declared model: derived partials and BPTT against finite differences
