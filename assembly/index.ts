@@ -51,8 +51,6 @@ export {
   lifBackward,
   learningHhForward,
   learningHhBackward,
-  fullHhForward,
-  fullHhBackward,
   slif2hhForward,
   slif2hhBackward,
   PHASE_PREPARE,

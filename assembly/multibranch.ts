@@ -10,22 +10,54 @@
 // The host passes one argument record (src/kernels/wasm/multibranch.ts writes it): MB_INTS i32
 // slots, then MB_FLOATS f64 slots at MB_FLOAT_AT. A scratch region of MB_SCRATCH_PER_BRANCH bytes
 // per branch holds the per-lane branch arrays.
-import {
-  E1,
-  E2_5,
-  E3,
-  F_RATE,
-  F_SAVE,
-  F_SMOOTH,
-  F_TV,
-  expCore,
-  gradThrough,
-  imin,
-  prim,
-  repeatOf,
-  vtrap,
-  vtrapDeriv,
-} from './spiking';
+import { F_RATE, F_SAVE, F_SMOOTH, F_TV, expCore, gradThrough, imin, prim, repeatOf } from './spiking';
+
+// ---------------------------------------------------------------------------------------------
+// The HH rate helpers in float64: the shifted convention's constants, vtrap and its derivative.
+
+const E1: f64 = Math.E;
+const E2_5: f64 = 12.182493960703473; // e^2.5
+const E3: f64 = 20.085536923187668; // e^3
+
+/** x/(eˣ − 1) given ex = eˣ (series below |x| = 1e-3, x/eˣ above x = 50), as the reference. */
+// @ts-ignore: decorator
+@inline
+function vtrap(x: v128, ex: v128): v128 {
+  const one = f64x2.splat(1);
+  const large = f64x2.gt(x, f64x2.splat(50));
+  let y = f64x2.div(x, v128.bitselect(ex, f64x2.sub(ex, one), large));
+  const small = f64x2.lt(f64x2.abs(x), f64x2.splat(1e-3));
+  if (v128.any_true(small)) {
+    const x2 = f64x2.mul(x, x);
+    const series = f64x2.sub(
+      f64x2.add(f64x2.sub(one, f64x2.mul(x, f64x2.splat(0.5))), f64x2.mul(x2, f64x2.splat(1.0 / 12))),
+      f64x2.mul(f64x2.mul(x2, x2), f64x2.splat(1.0 / 720)),
+    );
+    y = v128.bitselect(series, y, small);
+  }
+  return y;
+}
+
+/** d/dx of x/(eˣ − 1), given ex = eˣ. */
+// @ts-ignore: decorator
+@inline
+function vtrapDeriv(x: v128, ex: v128): v128 {
+  const one = f64x2.splat(1);
+  const large = f64x2.gt(x, f64x2.splat(50));
+  const e = f64x2.sub(ex, one);
+  const num = v128.bitselect(f64x2.sub(one, x), f64x2.sub(e, f64x2.mul(x, ex)), large);
+  let y = f64x2.div(num, v128.bitselect(ex, f64x2.mul(e, e), large));
+  const small = f64x2.lt(f64x2.abs(x), f64x2.splat(1e-3));
+  if (v128.any_true(small)) {
+    const x2 = f64x2.mul(x, x);
+    const series = f64x2.sub(
+      f64x2.add(f64x2.splat(-0.5), f64x2.mul(x, f64x2.splat(1.0 / 6))),
+      f64x2.mul(f64x2.mul(x2, x), f64x2.splat(1.0 / 180)),
+    );
+    y = v128.bitselect(series, y, small);
+  }
+  return y;
+}
 
 // i32 slots of the record.
 const I_BN = 0; // batch·N units

@@ -320,9 +320,9 @@ test('declared learning HH reproduces the hand-written kernel: spikes, v, input 
 });
 
 // The fused full-HH training kernel (deleted once the generic kernels ran faster on 2 threads)
-// recorded by scripts/record-golden-full-hh-kernel.mjs of the commit that added the fixture: the
+// recorded by scripts/record-golden-full-hh-kernel.mjs of commit c90d910 (removed with it): the
 // declared HH, same shapes and modes, must give the same spikes, states within float32 rounding of
-// 4,000-step Euler runs, and the same input gradients.
+// 160- and 200-step Euler runs, and the same input gradients.
 interface FullHhGolden {
   name: string;
   B: number;

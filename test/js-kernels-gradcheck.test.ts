@@ -1,15 +1,16 @@
 // The plain-TypeScript ('js') backend's own kernels under finite differences. The other test files
 // run on the default backend (wasm), where the js kernels are checked only by parity with wasm;
 // here each op runs on js (a call counter proves it) and its backward is gradchecked: the fused
-// spiking layers (LIF, learning HH, full HH, s-LIF2HH) in smooth mode for every surrogate, static
+// spiking layers (LIF, learning HH, s-LIF2HH) in smooth mode for every surrogate, static
 // and framed time-varying input, spike trains and rates, learnable parameters; and the dense
 // kernels (gemm through linear and matmul, conv2d's im2col/col2im, avg-pool). The generic
-// reference kernel of the declared models has its own gradchecks in declared-kernels.test.ts.
+// reference kernel of the declared models (full HH among them) has its own gradchecks in
+// declared-kernels.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Backend, getBackend, setBackend } from '../src/kernels/index.js';
 import { LEARNING_HH_RATE_NAMES } from '../src/kernels/spiking-types.js';
-import { fullHhSpikes, learningHhSpikes, lifSpikes, slif2hhSpikes } from '../src/nn/spiking.js';
+import { learningHhSpikes, lifSpikes, slif2hhSpikes } from '../src/nn/spiking.js';
 import type { LearningHhRates } from '../src/nn/spiking.js';
 import { Surrogate, makeSurrogate } from '../src/nn/surrogate.js';
 import { avgPool2d, conv2d } from '../src/tensor/conv.js';
@@ -23,8 +24,6 @@ const COUNTED = [
   'lifBackward',
   'learningHhForward',
   'learningHhBackward',
-  'fullHhForward',
-  'fullHhBackward',
   'slif2hhForward',
   'slif2hhBackward',
   'gemm',
@@ -134,45 +133,6 @@ describe('js learning-HH kernel', () => {
       });
     });
   }
-});
-
-describe('js full-HH kernel', () => {
-  for (const sur of [
-    makeSurrogate('rectangular', 4),
-    makeSurrogate('sigmoid', 1),
-    makeSurrogate('arctan', 0.6),
-    makeSurrogate('fast-sigmoid', 1),
-  ]) {
-    it(`BPTT gradcheck, ${sur.name}: static and framed input × spikes and rate`, () => {
-      // v rises by about dt·I per step and crosses the low threshold within T steps.
-      const xs = uniform([2, 3], 5, 15, 3);
-      const xf = uniform([4, 2, 3], 0, 20, 4);
-      const common = { dt: 0.1, threshold: 6, surrogate: sur, smoothCheck: true };
-      const eps = 1e-3;
-      onJs(['fullHhForward', 'fullHhBackward'], () => {
-        for (const output of OUTPUTS) {
-          check(() => fullHhSpikes(xs, { ...common, T: 8, output }), [xs], { eps });
-          check(() => fullHhSpikes(xf, { ...common, timeVarying: true, repeat: 2, output }), [xf], { eps });
-        }
-      });
-    });
-  }
-
-  it('BPTT gradcheck through a spike upstroke (the gate terms of the backward matter)', () => {
-    const x = uniform([1, 4], 30, 60, 5);
-    const sur = makeSurrogate('sigmoid', 0.2);
-    const opts = {
-      T: 25,
-      dt: 0.05,
-      threshold: 30,
-      surrogate: sur,
-      smoothCheck: true,
-      output: 'spikes' as const,
-    };
-    onJs(['fullHhForward', 'fullHhBackward'], () => {
-      check(() => fullHhSpikes(x, opts), [x], { eps: 5e-3 });
-    });
-  });
 });
 
 describe('js s-LIF2HH kernel', () => {

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getBackend, setBackend } from '../src/kernels/index.js';
-import { hhRatesWithDerivatives, spikeCut } from '../src/kernels/js/spiking.js';
+import { spikeCut } from '../src/kernels/js/spiking.js';
+import { hhRatesWithDerivatives } from '../src/kernels/js/multibranch.js';
+import { hhDeclared } from '../src/neurons/hh.js';
+import { neuronSpikes } from '../src/nn/neuron-layer.js';
 import { LEARNING_HH_RATE_NAMES } from '../src/kernels/spiking-types.js';
 import { HH_SHIFTED, alphaH, alphaM, alphaN, betaH, betaM, betaN, restingState } from '../src/neurons/hh.js';
 import {
-  FULL_HH_DEFAULTS,
   LEARNING_HH_FC_DEFAULTS,
   LEARNING_HH_MEMBRANE,
   LIF_FC_DEFAULTS,
   LearningHhRates,
   SLIF2HH_FC_DEFAULTS,
   SpikingOptions,
-  fullHhSpikes,
   learningHhSpikes,
   lifSpikes,
   slif2hhSpikes,
@@ -817,9 +818,15 @@ describe('learningHhSpikes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Full HH
+// Full HH: the declared hh model (shifted convention) as a trainable layer
 
-describe('fullHhSpikes', () => {
+/** The study's full-HH layer: the declared hh at dt 0.05 ms, spikes above 50 mV unless told. */
+function fullHhSpikes(x: Tensor, o: SpikingOptions & { dt?: number } = {}): Tensor {
+  const { dt = 0.05, threshold = 50, ...rest } = o;
+  return neuronSpikes(x, hhDeclared, { ...rest, params: { dt, spikeThreshold: threshold } });
+}
+
+describe('full HH (declared hh layer)', () => {
   it('rates and their voltage derivatives match hh.ts and finite differences', () => {
     const r = new Float64Array(14);
     const rp = new Float64Array(14);
@@ -862,8 +869,6 @@ describe('fullHhSpikes', () => {
     // A spike lasts a few steps above 50 mV (a fraction of a millisecond), not the whole run.
     const above = y.data.reduce((s, v) => s + v, 0);
     assert.ok(above < T / 5);
-    assert.equal(FULL_HH_DEFAULTS.dt, 0.05);
-    assert.equal(FULL_HH_DEFAULTS.threshold, 50);
   });
 
   it('matches an independent per-step implementation with hh.ts rates', () => {
@@ -914,40 +919,6 @@ describe('fullHhSpikes', () => {
         rtol: 3e-2,
       },
     );
-  });
-
-  it('hard-mode backward with the inline rectangular window equals the generic path', () => {
-    const be = getBackend();
-    const BN = 6;
-    const T = 30;
-    const base = {
-      batch: 1,
-      neurons: BN,
-      steps: T,
-      timeVarying: false,
-      rateOutput: false,
-      threshold: 20,
-      surrogate: 0,
-      surrogateParam: 10,
-      smooth: false,
-      constants: { C: 1, gNa: 120, gK: 36, gL: 0.3, ENa: 115, EK: -12, EL: 10.613 },
-      dt: 0.05,
-      initial: restingState(),
-    };
-    const state = new Float32Array(4 * T * BN);
-    be.fullHhForward({
-      ...base,
-      input: uniform([BN], 10, 50, 1, false).data,
-      out: new Float32Array(T * BN),
-      state,
-    });
-    const gradOut = randomSeed(T * BN, 2);
-    const a = new Float32Array(BN);
-    const b = new Float32Array(BN);
-    be.fullHhBackward({ ...base, state, gradOut, gradInput: a });
-    be.fullHhBackward({ ...base, smooth: true, state, gradOut, gradInput: b });
-    assert.deepEqual([...a], [...b]);
-    assert.ok(a.some((g) => g !== 0));
   });
 });
 
@@ -1260,8 +1231,6 @@ describe('spiking op validation', () => {
       /dt is not learnable/,
     );
     assert.throws(() => learningHhSpikes(x, rates, { T: 2, dt: -0.1 }), /dt must be finite and ≥ 0/);
-    assert.throws(() => fullHhSpikes(x, { T: 2, dt: 0 }), /dt must be > 0/);
-    assert.throws(() => fullHhSpikes(x, { T: 2, membrane: { C: 0 } }), /membrane\.C must be > 0/);
     assert.throws(() => slif2hhSpikes(Tensor.zeros([2, 5]), Tensor.zeros([3]), { T: 2 }), /multiple of 3/);
     assert.throws(
       () => slif2hhSpikes(Tensor.zeros([2, 6]), Tensor.zeros([4, 3]), { T: 2 }),

@@ -18,7 +18,7 @@ import {
 } from '../src/kernels/wasm/index.js';
 import { resolveVariant, variantFromEnv } from '../src/kernels/wasm/module.js';
 import { float32Step } from '../src/kernels/spiking-checks.js';
-import { FULL_HH_MEMBRANE, LEARNING_HH_MEMBRANE, fullHhRestingState } from '../src/nn/spiking.js';
+import { LEARNING_HH_MEMBRANE } from '../src/nn/spiking.js';
 import { Rng } from '../src/util/rng.js';
 
 const js = createJsBackend();
@@ -835,60 +835,6 @@ describe('wasm spiking kernels match the js reference', () => {
     assert.ok(pairs > 20, `knife-edge pairs found: ${pairs}`);
   });
 
-  it('full HH: outputs, saved states and input gradients for every variant and size', () => {
-    const tally = new SpikeTally();
-    let seed = 3000;
-    const initial = fullHhRestingState();
-    // Spikes need a couple of ms of simulated time: the long cases (T = 50, 2.5 ms) fire.
-    const sizes: [number, number, number][] = [...SPIKING_SIZES, [2, 5, 50], [1, 7, 50], [3, 3, 48]];
-    const dt = 0.05;
-    for (const [B, N, T] of sizes) {
-      for (const v of spikingVariants(T)) {
-        const label = describeVariant(v, B, N, T);
-        const rng = new Rng(seed++);
-        const BN = B * N;
-        const base = {
-          batch: B,
-          neurons: N,
-          steps: T,
-          threshold: 30,
-          constants: FULL_HH_MEMBRANE,
-          dt,
-          initial,
-          ...v,
-          surrogateParam: v.surrogate === 0 ? 10 : v.surrogateParam / 10,
-        };
-        const input = rangeFilled(BN * framesOf(v, T), 0, 50, rng);
-        const outLen = v.rateOutput ? BN : T * BN;
-        const want = { out: new Float32Array(outLen), state: new Float32Array(4 * T * BN) };
-        const got = { out: new Float32Array(outLen), state: new Float32Array(4 * T * BN) };
-        js.fullHhForward({ ...base, input, ...want });
-        be.fullHhForward({ ...base, input, ...got });
-        // e^x is computed differently (a few ulps of float64): the states agree to float32
-        // rounding and spike decisions everywhere v is not within that of the threshold.
-        assertClose(got.state, want.state, 1e-5, 1e-5, `full HH state ${label}`);
-        if (!v.rateOutput && !v.smooth) {
-          for (let o = 0; o < outLen; o++) {
-            if (got.out[o] !== want.out[o] && Math.abs(want.state[4 * o] - base.threshold) > 1e-4)
-              assert.fail(`full HH out ${label} [${o}]: wasm ${got.out[o]}, js ${want.out[o]}`);
-          }
-        } else assertClose(got.out, want.out, 1e-5, 1e-6, `full HH out ${label}`);
-        tally.add(want.out, v);
-        const inference = new Float32Array(outLen);
-        be.fullHhForward({ ...base, input, out: inference, state: null });
-        assert.deepEqual(inference, got.out, `full HH out without saving ${label}`);
-        const gradOut = rangeFilled(outLen, -1, 1, rng);
-        const g0 = rangeFilled(input.length, -1, 1, rng);
-        const gWant = g0.slice();
-        const gGot = g0.slice();
-        js.fullHhBackward({ ...base, state: want.state, gradOut, gradInput: gWant });
-        be.fullHhBackward({ ...base, state: want.state, gradOut, gradInput: gGot });
-        assertClose(gGot, gWant, 1e-4, 1e-5, `full HH gradInput ${label}`);
-      }
-    }
-    tally.assertBoth('full HH');
-  });
-
   it('s-LIF2HH: outputs, saved membranes, input and weight gradients for every variant and size', () => {
     const tally = new SpikeTally();
     let seed = 4000;
@@ -1076,16 +1022,6 @@ describe('wasm spiking kernels match the js reference', () => {
       mem: null,
     };
     assert.throws(() => be.slif2hhForward(slif), /slif2hhForward: weights has length 8, expected 9/);
-    const hh = {
-      ...base,
-      constants: FULL_HH_MEMBRANE,
-      dt: 0,
-      initial: fullHhRestingState(),
-      input: new Float32Array(6),
-      out: new Float32Array(6),
-      state: null,
-    };
-    assert.throws(() => be.fullHhForward(hh), /fullHhForward: dt must be > 0, got 0/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * The generated kernel of each built-in declaration against the hand-written kernel it would
- * replace, on the active backend: one forward + backward of a static input with rate output
+ * The generated kernel of each built-in declaration that keeps a hand-written override (LIF,
+ * learning HH) against that override, on the active backend: one forward + backward of a static input with rate output
  * (the fc models' call; the states saved for backward resident in the backend, as a training
  * forward allocates them), timed alternately (hand, generated, hand, …) after warm-up so both see
  * the same machine load, medians reported with their ratio.
@@ -10,16 +10,15 @@ import { compileStep, savedLength } from '../kernels/spiking/program.js';
 import type { StepProgram } from '../kernels/spiking/program.js';
 import { LEARNING_HH_RATE_NAMES } from '../kernels/spiking-types.js';
 import { stepDefinition } from '../neurons/derive.js';
-import { hhDeclared, restingState } from '../neurons/hh.js';
 import { learningHh } from '../neurons/learning-hh.js';
 import { lifStepDeclared } from '../neurons/lif.js';
 import type { NeuronModel } from '../neurons/model.js';
 import { initialState } from '../neurons/model.js';
-import { FULL_HH_MEMBRANE, LEARNING_HH_MEMBRANE } from '../nn/spiking.js';
+import { LEARNING_HH_MEMBRANE } from '../nn/spiking.js';
 import { Rng } from '../util/rng.js';
 import { median } from './bench-train.js';
 
-export const KERNEL_BENCH_MODELS = ['lif', 'learning-hh', 'hh'] as const;
+export const KERNEL_BENCH_MODELS = ['lif', 'learning-hh'] as const;
 export type KernelBenchModel = (typeof KERNEL_BENCH_MODELS)[number];
 
 export interface KernelBenchOptions {
@@ -163,38 +162,6 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
         hand: () => {
           be.learningHhForward({ ...k, input, out, v });
           be.learningHhBackward({ ...k, detachIonic: false, v, gradOut, gradInput, gradRates: null });
-        },
-        generated: () => generic(g, input, saved),
-      };
-    },
-    hh: () => {
-      const T = Math.max(o.T, 40); // a few spikes need ~2 ms at dt 0.05
-      const input = uniform(BN, 5, 25);
-      const state = be.allocate(T * BN * 4, false);
-      const k = {
-        ...common,
-        steps: T,
-        threshold: 50,
-        surrogate: 0,
-        surrogateParam: 10,
-        constants: FULL_HH_MEMBRANE,
-        dt: 0.05,
-        initial: restingState(),
-      };
-      const program = compileStep(stepDefinition(hhDeclared), []);
-      const g = genericBase(
-        hhDeclared,
-        program,
-        { batch: B, neurons: N, T, surrogateParam: 10 },
-        { dt: 0.05, spikeThreshold: 50 },
-      );
-      const saved = be.allocate(T * BN * 4, false);
-      return {
-        T,
-        program,
-        hand: () => {
-          be.fullHhForward({ ...k, input, out, state });
-          be.fullHhBackward({ ...k, state, gradOut, gradInput });
         },
         generated: () => generic(g, input, saved),
       };

@@ -8,7 +8,6 @@ import { checkMultitaskMemory } from '../train/multitask.js';
 import { environment } from '../util/environment.js';
 import { getBackend } from '../kernels/index.js';
 import {
-  FULL_HH_FLOPS_PER_NEURON_STEP,
   LEARNING_HH_FLOPS_PER_NEURON_STEP,
   LEARNING_HH_TABLE_FLOPS_PER_NEURON_STEP,
   LIF_FLOPS_PER_NEURON_STEP,
@@ -220,7 +219,6 @@ export async function measureResources(opts: ResourcesOptions): Promise<Resource
           slif2hhUnit: SLIF2HH_FLOPS_PER_UNIT_STEP,
           learningHh: LEARNING_HH_FLOPS_PER_NEURON_STEP,
           learningHhGateTables: LEARNING_HH_TABLE_FLOPS_PER_NEURON_STEP,
-          fullHh: FULL_HH_FLOPS_PER_NEURON_STEP,
         },
         savedBytesPerNeuronStep: { ...SAVED_BYTES_PER_NEURON_STEP },
       },

@@ -4,8 +4,6 @@
  * backends are tested element by element against the plain-TypeScript reference ('js').
  */
 import type {
-  FullHhBackwardArgs,
-  FullHhForwardArgs,
   LearningHhBackwardArgs,
   LearningHhForwardArgs,
   LifBackwardArgs,
@@ -109,8 +107,6 @@ export interface Backend {
   lifBackward(args: LifBackwardArgs): void;
   learningHhForward(args: LearningHhForwardArgs): void;
   learningHhBackward(args: LearningHhBackwardArgs): void;
-  fullHhForward(args: FullHhForwardArgs): void;
-  fullHhBackward(args: FullHhBackwardArgs): void;
   slif2hhForward(args: Slif2hhForwardArgs): void;
   slif2hhBackward(args: Slif2hhBackwardArgs): void;
   /** The trainable multi-branch neuron (an HH soma and K coupled branches; js/multibranch.ts). */

@@ -7,8 +7,6 @@ import {
   SURROGATE_FAST_SIGMOID,
   SURROGATE_RECTANGULAR,
   SURROGATE_SIGMOID,
-  FullHhBackwardArgs,
-  FullHhForwardArgs,
   LearningHhBackwardArgs,
   LearningHhForwardArgs,
   SpikingKernelBase,
@@ -85,11 +83,6 @@ export function checkInputGradFactor(a: SpikingKernelBase, factor: Float32Array,
       `${where}: inputGradFactor needs a static input, rate output, hard spikes and the rectangular surrogate`,
     );
   checkLen(where, 'inputGradFactor', factor, a.batch * a.neurons);
-}
-
-export function checkFullHh(a: FullHhForwardArgs | FullHhBackwardArgs, where: string): void {
-  checkBase(a, where);
-  if (!(a.dt > 0) || !Number.isFinite(a.dt)) throw new RangeError(`${where}: dt must be > 0, got ${a.dt}`);
 }
 
 /** Lengths of input (per-sample width `inW`) and output (`outW`) buffers. */

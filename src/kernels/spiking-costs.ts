@@ -42,24 +42,6 @@ export const LEARNING_HH_TABLE_FLOPS_PER_NEURON_STEP = 35;
 /** Learning HH gate tables, per neuron: k = dt / C. */
 export const LEARNING_HH_TABLE_FLOPS_PER_NEURON = 1;
 
-/**
- * Full HH, the six voltage-dependent rates at v (hhRatesWithDerivatives without the derivative
- * half, which is what the wasm forward evaluates): e^(−v/80) (negate, divide, exp: 3), its
- * squares e^(−v/40), e^(−v/20), e^(−v/10) (3); αm: x = (25 − v)/10 (2), e^x = e^2.5·e^(−v/10) (1),
- * x/(e^x − 1) with its two range tests (abs, 2 compares, subtract, divide: 5) = 8; βm =
- * 4·e^(−v/18) (negate, divide, exp, multiply: 4); αh = 0.07·e^(−v/20) (1); βh = 1/(e³·e^(−v/10) + 1)
- * (3); αn = 0.1·x/(e^x − 1) with x = (10 − v)/10 (2 + 1 + 5 + 1 = 9); βn = 0.125·e^(−v/80) (1).
- * 3 + 3 + 8 + 4 + 1 + 3 + 9 + 1 = 32.
- */
-export const FULL_HH_RATE_FLOPS = 32;
-/**
- * Full HH, per neuron-step: the rates (32); gNa·m³·h (4) and gK·n⁴ (n², then 2 multiplies: 3);
- * v += k·(I − gNa'·(v − ENa) − gK'·(v − EK) − gL·(v − EL)) (3 subtracts for the driving forces,
- * 3 multiplies, 3 subtracts, ·k, add: 11); three gate updates (6 each: 18); 1 compare.
- * 32 + 7 + 11 + 18 + 1 = 69.
- */
-export const FULL_HH_FLOPS_PER_NEURON_STEP = 69;
-
 /** Rate output: the spike count acc += s per spike train and step. */
 export const RATE_FLOPS_PER_TRAIN_STEP = 1;
 /** Rate output: acc·(1/T) once per spike train. */
@@ -73,8 +55,6 @@ export const SAVED_BYTES_PER_NEURON_STEP = Object.freeze({
   learningHh: 4,
   /** m1..m4 of each unit (4 per LIF). */
   slif2hh: 16,
-  /** v, m, h, n (backward needs the gates at t − 1 and they depend on v's history). */
-  fullHh: 16,
 });
 
 export type SpikingKernelName = keyof typeof SAVED_BYTES_PER_NEURON_STEP;
@@ -109,7 +89,5 @@ export function spikingForwardFlops(kind: SpikingKernelName, s: SpikingCostShape
       const perNeuron = s.timeVarying ? LEARNING_HH_FLOPS_PER_NEURON - 1 : LEARNING_HH_FLOPS_PER_NEURON;
       return tables + BN * (T * LEARNING_HH_FLOPS_PER_NEURON_STEP + frames + perNeuron) + rate;
     }
-    case 'fullHh':
-      return BN * T * FULL_HH_FLOPS_PER_NEURON_STEP + rate;
   }
 }

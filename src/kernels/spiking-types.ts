@@ -143,27 +143,6 @@ export interface HhInitialState {
   n: number;
 }
 
-export interface FullHhForwardArgs extends SpikingKernelBase {
-  constants: HhMembraneConstants;
-  /** Euler step, ms. */
-  dt: number;
-  initial: HhInitialState;
-  /** Input current, µA/cm². */
-  input: Float32Array;
-  out: Float32Array;
-  /** Saved states [T][B·N][4] (v, m, h, n interleaved), or null. */
-  state: Float32Array | null;
-}
-
-export interface FullHhBackwardArgs extends SpikingKernelBase {
-  constants: HhMembraneConstants;
-  dt: number;
-  initial: HhInitialState;
-  state: Float32Array;
-  gradOut: Float32Array;
-  gradInput: Float32Array;
-}
-
 /**
  * s-LIF2HH (spec 2.3): per unit three input LIFs driven by their own currents and a fourth LIF
  * driven by Σk |w_k|·mem_k[t]. Input per sample is [3N] in blocks of N ([x1|x2|x3]), output per

@@ -450,14 +450,7 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
 }
 
 // ---------------------------------------------------------------------------------------------
-// Full voltage-dependent HH
-
-export interface FullHhOptions extends SpikingOptions {
-  /** Euler step in ms (default 0.05). */
-  dt?: number;
-  /** Membrane overrides (shifted convention; default FULL_HH_MEMBRANE = HH_SHIFTED). */
-  membrane?: Partial<HhMembraneConstants>;
-}
+// Full voltage-dependent HH (its resting state; the trainable layer is the declared hh model)
 
 const restCache = new Map<string, HhInitialState>();
 
@@ -473,41 +466,6 @@ export function fullHhRestingState(
     restCache.set(key, rest);
   }
   return rest;
-}
-
-/**
- * Full HH (spec 2.1, shifted convention, voltage-dependent rates) as a trainable layer: forward
- * Euler from the resting state, input current in µA/cm², s[t] = H(v[t] − θ) (θ default 50 mV),
- * no reset. Gradients flow to the input through v and the gates (rates differentiated in v).
- */
-export function fullHhSpikes(x: Tensor, opts: FullHhOptions = {}): Tensor {
-  const fn = 'fullHhSpikes';
-  const lay = layoutOf(fn, x, opts);
-  const N = shapeSize(lay.features);
-  const base = kernelBase(fn, lay, N, opts, FULL_HH_DEFAULTS);
-  const dt = finite(fn, 'dt', opts.dt ?? FULL_HH_DEFAULTS.dt);
-  if (dt <= 0) throw new RangeError(`${fn}: dt must be > 0, got ${dt}`);
-  const constants: HhMembraneConstants = { ...FULL_HH_MEMBRANE, ...(opts.membrane ?? {}) };
-  for (const [k, val] of Object.entries(constants)) finite(fn, `membrane.${k}`, val);
-  if (constants.C <= 0) throw new RangeError(`${fn}: membrane.C must be > 0, got ${constants.C}`);
-  const initial = fullHhRestingState(constants);
-  const BN = lay.batch * N;
-  const be = getBackend();
-  const state = savedBuffer(be, [x], 4 * lay.T * BN);
-  const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
-  be.fullHhForward({ ...base, constants, dt, initial, input: x.data, out, state });
-  countKernel(fn, 'fullHh', lay, N);
-  return makeResult(
-    out,
-    outShape(lay, lay.features),
-    [x],
-    () => (g) => {
-      if (!state) return;
-      be.fullHhBackward({ ...base, constants, dt, initial, state, gradOut: g, gradInput: x.ensureGrad() });
-      be.release(state);
-    },
-    [state],
-  );
 }
 
 // ---------------------------------------------------------------------------------------------

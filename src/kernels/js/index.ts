@@ -5,8 +5,6 @@ import { avgPool2dBackwardJs, avgPool2dJs, col2imJs, im2colJs } from './conv.js'
 import { gemmJs } from './gemm.js';
 import { multiBranchBackwardJs, multiBranchForwardJs } from './multibranch.js';
 import {
-  fullHhBackwardJs,
-  fullHhForwardJs,
   learningHhBackwardJs,
   learningHhForwardJs,
   lifBackwardJs,
@@ -29,8 +27,6 @@ export function createJsBackend(): Backend {
     lifBackward: lifBackwardJs,
     learningHhForward: learningHhForwardJs,
     learningHhBackward: learningHhBackwardJs,
-    fullHhForward: fullHhForwardJs,
-    fullHhBackward: fullHhBackwardJs,
     slif2hhForward: slif2hhForwardJs,
     slif2hhBackward: slif2hhBackwardJs,
     multiBranchForward: multiBranchForwardJs,

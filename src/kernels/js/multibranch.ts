@@ -36,8 +36,66 @@
 import type { HhInitialState, HhMembraneConstants, SpikingKernelBase } from '../spiking-types.js';
 import { checkBase, checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import { surrogateGradAt, surrogatePrimitiveAt } from '../spiking/surrogates.js';
-import { hhRatesWithDerivatives, spikeCut } from './spiking.js';
+import { spikeCut } from './spiking.js';
 import * as exact from '../../util/exact-math.js';
+
+// ---------------------------------------------------------------------------------------------
+// HH rates in the shifted convention (rates of u = v, rest ≈ 0 mV), with their derivatives
+
+const E1 = Math.E;
+const E2_5 = exact.exp(2.5);
+const E3 = exact.exp(3);
+
+/**
+ * x/(eˣ − 1) and its derivative into out[at], out[at + 1], given x and ex = eˣ; continuous
+ * through the removable singularity at x = 0 (series below |x| = 1e-3) and finite for large x.
+ */
+function vtrapWithDerivative(x: number, ex: number, out: Float64Array, at: number): void {
+  if (Math.abs(x) < 1e-3) {
+    const x2 = x * x;
+    out[at] = 1 - x / 2 + x2 / 12 - (x2 * x2) / 720;
+    out[at + 1] = -0.5 + x / 6 - (x2 * x) / 180;
+  } else if (x > 50) {
+    out[at] = x / ex;
+    out[at + 1] = (1 - x) / ex;
+  } else {
+    const e = ex - 1;
+    out[at] = x / e;
+    out[at + 1] = (e - x * ex) / (e * e);
+  }
+}
+
+/**
+ * HH rates (spec 2.1, shifted voltage u in mV, 1/ms) and their derivatives w.r.t. u, written to
+ * out[0..12): αm, βm, αh, βh, αn, βn, then dαm/du, dβm/du, dαh/du, dβh/du, dαn/du, dβn/du.
+ * Two exponentials per call: e^(−u/80) gives e^(−u/20) and e^(−u/10) by squaring, and the
+ * exponentials of (25 − u)/10, (10 − u)/10 and (30 − u)/10 are constants times e^(−u/10).
+ * out needs room for 14 values (out[12], out[13] are scratch).
+ */
+export function hhRatesWithDerivatives(u: number, out: Float64Array): void {
+  const e80 = exact.exp(-u / 80);
+  const e40 = e80 * e80;
+  const e20 = e40 * e40;
+  const e10 = e20 * e20;
+  vtrapWithDerivative((25 - u) / 10, E2_5 * e10, out, 12);
+  out[0] = out[12];
+  out[6] = -0.1 * out[13];
+  const bm = 4 * exact.exp(-u / 18);
+  out[1] = bm;
+  out[7] = -bm / 18;
+  const ah = 0.07 * e20;
+  out[2] = ah;
+  out[8] = -ah / 20;
+  const bh = 1 / (E3 * e10 + 1);
+  out[3] = bh;
+  out[9] = (bh * (1 - bh)) / 10;
+  vtrapWithDerivative((10 - u) / 10, E1 * e10, out, 12);
+  out[4] = 0.1 * out[12];
+  out[10] = -0.01 * out[13];
+  const bn = 0.125 * e80;
+  out[5] = bn;
+  out[11] = -bn / 80;
+}
 
 /**
  * One exponential-Euler (Rush–Larsen) gate step: x' = x∞ + (x − x∞)·e^(−dt(α + β)), x∞ = α/(α + β)

@@ -16,8 +16,6 @@
  * Layouts and conventions: see spiking-types.ts.
  */
 import {
-  FullHhBackwardArgs,
-  FullHhForwardArgs,
   LearningHhBackwardArgs,
   LearningHhForwardArgs,
   LifBackwardArgs,
@@ -31,7 +29,6 @@ import {
 } from '../spiking-types.js';
 import {
   checkBase,
-  checkFullHh,
   checkInputGradFactor,
   checkLearningHh,
   checkLearningHhTrajectory,
@@ -464,182 +461,6 @@ export function learningHhBackwardJs(a: LearningHhBackwardArgs): void {
     gradRates[3 * N + j] += gbm;
     gradRates[4 * N + j] += gah;
     gradRates[5 * N + j] += gbh;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Full voltage-dependent HH (shifted convention: rates of u = v, rest ≈ 0 mV)
-
-const E1 = Math.E;
-const E2_5 = exact.exp(2.5);
-const E3 = exact.exp(3);
-
-/**
- * x/(eˣ − 1) and its derivative into out[at], out[at + 1], given x and ex = eˣ; continuous
- * through the removable singularity at x = 0 (series below |x| = 1e-3) and finite for large x.
- */
-function vtrapWithDerivative(x: number, ex: number, out: Float64Array, at: number): void {
-  if (Math.abs(x) < 1e-3) {
-    const x2 = x * x;
-    out[at] = 1 - x / 2 + x2 / 12 - (x2 * x2) / 720;
-    out[at + 1] = -0.5 + x / 6 - (x2 * x) / 180;
-  } else if (x > 50) {
-    out[at] = x / ex;
-    out[at + 1] = (1 - x) / ex;
-  } else {
-    const e = ex - 1;
-    out[at] = x / e;
-    out[at + 1] = (e - x * ex) / (e * e);
-  }
-}
-
-/**
- * HH rates (spec 2.1, shifted voltage u in mV, 1/ms) and their derivatives w.r.t. u, written to
- * out[0..12): αm, βm, αh, βh, αn, βn, then dαm/du, dβm/du, dαh/du, dβh/du, dαn/du, dβn/du.
- * Two exponentials per call: e^(−u/80) gives e^(−u/20) and e^(−u/10) by squaring, and the
- * exponentials of (25 − u)/10, (10 − u)/10 and (30 − u)/10 are constants times e^(−u/10).
- * out needs room for 14 values (out[12], out[13] are scratch).
- */
-export function hhRatesWithDerivatives(u: number, out: Float64Array): void {
-  const e80 = exact.exp(-u / 80);
-  const e40 = e80 * e80;
-  const e20 = e40 * e40;
-  const e10 = e20 * e20;
-  vtrapWithDerivative((25 - u) / 10, E2_5 * e10, out, 12);
-  out[0] = out[12];
-  out[6] = -0.1 * out[13];
-  const bm = 4 * exact.exp(-u / 18);
-  out[1] = bm;
-  out[7] = -bm / 18;
-  const ah = 0.07 * e20;
-  out[2] = ah;
-  out[8] = -ah / 20;
-  const bh = 1 / (E3 * e10 + 1);
-  out[3] = bh;
-  out[9] = (bh * (1 - bh)) / 10;
-  vtrapWithDerivative((10 - u) / 10, E1 * e10, out, 12);
-  out[4] = 0.1 * out[12];
-  out[10] = -0.01 * out[13];
-  const bn = 0.125 * e80;
-  out[5] = bn;
-  out[11] = -bn / 80;
-}
-
-export function fullHhForwardJs(a: FullHhForwardArgs): void {
-  checkFullHh(a, 'fullHhForward');
-  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, input, out, state, dt, initial } = a;
-  const BN = batch * N;
-  const { inLen, outLen } = ioLengths(a, N, N);
-  checkLen('fullHhForward', 'input', input, inLen);
-  checkLen('fullHhForward', 'out', out, outLen);
-  checkLen('fullHhForward', 'state', state, 4 * T * BN);
-  const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
-  const k = dt / C;
-  const th = a.threshold;
-  const cut = spikeCut(th);
-  const kind = a.surrogate;
-  const p = a.surrogateParam;
-  const invT = 1 / T;
-  const r = new Float64Array(14);
-  const R = inputRepeatOf(a);
-  for (let i = 0; i < BN; i++) {
-    let v = initial.v;
-    let m = initial.m;
-    let h = initial.h;
-    let n = initial.n;
-    let acc = 0;
-    let I = input[i];
-    for (let t = 0, o = i, xo = i, left = 0; t < T; t++, o += BN) {
-      if (timeVarying && left-- === 0) {
-        I = input[xo];
-        xo += BN;
-        left = R - 1;
-      }
-      hhRatesWithDerivatives(v, r);
-      const gna = gNa * m * m * m * h;
-      const n2 = n * n;
-      const gk = gK * n2 * n2;
-      const v1 = v + k * (I - gna * (v - ENa) - gk * (v - EK) - gL * (v - EL));
-      m += dt * (r[0] * (1 - m) - r[1] * m);
-      h += dt * (r[2] * (1 - h) - r[3] * h);
-      n += dt * (r[4] * (1 - n) - r[5] * n);
-      v = v1;
-      if (state) {
-        state[4 * o] = v;
-        state[4 * o + 1] = m;
-        state[4 * o + 2] = h;
-        state[4 * o + 3] = n;
-      }
-      const s = smooth ? surrogatePrimitiveAt(kind, p, v - th) : +(v > cut);
-      if (rateOutput) acc += s;
-      else out[o] = s;
-    }
-    if (rateOutput) out[i] = acc * invT;
-  }
-}
-
-export function fullHhBackwardJs(a: FullHhBackwardArgs): void {
-  checkFullHh(a, 'fullHhBackward');
-  const { batch, neurons: N, steps: T, timeVarying, rateOutput, smooth, state, dt, gradOut, gradInput } = a;
-  const { threshold: th, surrogate: kind, surrogateParam: p } = a;
-  const BN = batch * N;
-  const { inLen, outLen } = ioLengths(a, N, N);
-  checkLen('fullHhBackward', 'state', state, 4 * T * BN);
-  checkLen('fullHhBackward', 'gradOut', gradOut, outLen);
-  checkLen('fullHhBackward', 'gradInput', gradInput, inLen);
-  const { C, gNa, gK, gL, ENa, EK } = a.constants;
-  const k = dt / C;
-  const invT = 1 / T;
-  const r = new Float64Array(14);
-  const sg = new Float64Array(T);
-  const sp = new Float64Array(T);
-  const rect = inlineRectangular(kind, smooth);
-  const R = inputRepeatOf(a);
-  const lastFrame = (T / R - 1) * BN;
-  for (let i = 0; i < BN; i++) {
-    if (!rect) surrogateColumn(kind, p, th, smooth, state, 4 * i, 4 * BN, T, sg, sp, 0);
-    const gRate = rateOutput ? gradOut[i] * invT : 0;
-    // dL/d(state at t) arriving from later steps.
-    let dv = 0;
-    let dm = 0;
-    let dh = 0;
-    let dn = 0;
-    let acc = 0; // input gradient summed over the frame (static input: over all steps)
-    for (let t = T - 1, o = i + (T - 1) * BN, xo = i + lastFrame, left = R; t >= 0; t--, o -= BN) {
-      const x = state[4 * o] - th;
-      dv += (rateOutput ? gRate : gradOut[o]) * (rect ? +(x > -p) & +(x < p) : sg[t]);
-      acc += dv;
-      if (timeVarying && --left === 0) {
-        gradInput[xo] += k * acc;
-        acc = 0;
-        left = R;
-        xo -= BN;
-      }
-      if (t === 0) break; // the initial state is a constant
-      const q = 4 * (o - BN); // state at t − 1
-      const v = state[q];
-      const m = state[q + 1];
-      const h = state[q + 2];
-      const n = state[q + 3];
-      hhRatesWithDerivatives(v, r);
-      const m2h = m * m * h;
-      const n3 = n * n * n;
-      const gna = gNa * m2h * m;
-      const gk = gK * n3 * n;
-      const dvPrev =
-        dv * (1 - k * (gna + gk + gL)) +
-        dm * dt * (r[6] * (1 - m) - r[7] * m) +
-        dh * dt * (r[8] * (1 - h) - r[9] * h) +
-        dn * dt * (r[10] * (1 - n) - r[11] * n);
-      const dmPrev = -dv * k * gNa * 3 * m2h * (v - ENa) + dm * (1 - dt * (r[0] + r[1]));
-      const dhPrev = -dv * k * gNa * m * m * m * (v - ENa) + dh * (1 - dt * (r[2] + r[3]));
-      const dnPrev = -dv * k * gK * 4 * n3 * (v - EK) + dn * (1 - dt * (r[4] + r[5]));
-      dv = dvPrev;
-      dm = dmPrev;
-      dh = dhPrev;
-      dn = dnPrev;
-    }
-    if (!timeVarying) gradInput[i] += k * acc;
   }
 }
 

@@ -9,8 +9,6 @@
 import type { Backend } from '../backend.js';
 import { learningHhFactorBackward, recomputeLearningHhV, spikeCut } from '../js/spiking.js';
 import {
-  FullHhBackwardArgs,
-  FullHhForwardArgs,
   LearningHhBackwardArgs,
   LearningHhForwardArgs,
   LifBackwardArgs,
@@ -24,7 +22,6 @@ import { Arena } from './arena.js';
 import type { WasmGlobal } from './module.js';
 import {
   checkBase,
-  checkFullHh,
   checkInputGradFactor,
   checkLearningHh,
   checkLearningHhTrajectory,
@@ -36,48 +33,6 @@ import {
 
 /** The spiking kernels hhnet.wasm exports (pointers are byte offsets; flags: baseFlags and F_* bits). */
 export interface SpikingExports {
-  fullHhForward(
-    BN: number,
-    T: number,
-    input: number,
-    out: number,
-    state: number,
-    flags: number,
-    C: number,
-    gNa: number,
-    gK: number,
-    gL: number,
-    ENa: number,
-    EK: number,
-    EL: number,
-    dt: number,
-    v0: number,
-    m0: number,
-    h0: number,
-    n0: number,
-    th: number,
-    cut: number,
-    kind: number,
-    p: number,
-  ): void;
-  fullHhBackward(
-    BN: number,
-    T: number,
-    state: number,
-    gradOut: number,
-    gradInput: number,
-    flags: number,
-    C: number,
-    gNa: number,
-    gK: number,
-    gL: number,
-    ENa: number,
-    EK: number,
-    dt: number,
-    th: number,
-    kind: number,
-    p: number,
-  ): void;
   /**
    * Runs rows (LIF: flat neurons) [b0, b1) of the LIF, learning-HH or s-LIF2HH call recorded at
    * rec, in the given phases (assembly/spiking-jobs.ts).
@@ -194,8 +149,6 @@ type SpikingKernels = Pick<
   | 'lifBackward'
   | 'learningHhForward'
   | 'learningHhBackward'
-  | 'fullHhForward'
-  | 'fullHhBackward'
   | 'slif2hhForward'
   | 'slif2hhBackward'
 >;
@@ -544,97 +497,6 @@ export function createSpikingKernels(
     if (gradRates) arena.read(pRates, gradRates, 6 * N);
   }
 
-  function fullHhForward(a: FullHhForwardArgs): void {
-    const where = 'fullHhForward';
-    checkFullHh(a, where);
-    const { batch, neurons: N, steps: T, input, out, state, initial } = a;
-    const BN = batch * N;
-    const { inLen, outLen } = ioLengths(a, N, N);
-    checkLen(where, 'input', input, inLen);
-    checkLen(where, 'out', out, outLen);
-    checkLen(where, 'state', state, 4 * T * BN);
-    if (BN === 0) return;
-    const ptrs = place([
-      [input, inLen],
-      [out, outLen],
-      [state, state ? 4 * T * BN : 0],
-    ]);
-    if (!ptrs) return js.fullHhForward(a);
-    const [pIn, pOut, pState] = ptrs;
-    arena.write(pIn, input, inLen);
-    const flags = baseFlags(a) | (state ? F_SAVE : 0);
-    const { C, gNa, gK, gL, ENa, EK, EL } = a.constants;
-    const th = a.threshold;
-    ex.fullHhForward(
-      BN,
-      T,
-      pIn,
-      pOut,
-      pState,
-      flags,
-      C,
-      gNa,
-      gK,
-      gL,
-      ENa,
-      EK,
-      EL,
-      a.dt,
-      initial.v,
-      initial.m,
-      initial.h,
-      initial.n,
-      th,
-      spikeCut(th),
-      a.surrogate,
-      a.surrogateParam,
-    );
-    arena.read(pOut, out, outLen);
-    if (state) arena.read(pState, state, 4 * T * BN);
-  }
-
-  function fullHhBackward(a: FullHhBackwardArgs): void {
-    const where = 'fullHhBackward';
-    checkFullHh(a, where);
-    const { batch, neurons: N, steps: T, state, gradOut, gradInput } = a;
-    const BN = batch * N;
-    const { inLen, outLen } = ioLengths(a, N, N);
-    checkLen(where, 'state', state, 4 * T * BN);
-    checkLen(where, 'gradOut', gradOut, outLen);
-    checkLen(where, 'gradInput', gradInput, inLen);
-    if (BN === 0) return;
-    const ptrs = place([
-      [state, 4 * T * BN],
-      [gradOut, outLen],
-      [gradInput, inLen],
-    ]);
-    if (!ptrs) return js.fullHhBackward(a);
-    const [pState, pOut, pIn] = ptrs;
-    arena.write(pState, state, 4 * T * BN);
-    arena.write(pOut, gradOut, outLen);
-    arena.write(pIn, gradInput, inLen);
-    const { C, gNa, gK, gL, ENa, EK } = a.constants;
-    ex.fullHhBackward(
-      BN,
-      T,
-      pState,
-      pOut,
-      pIn,
-      baseFlags(a) | F_GIN,
-      C,
-      gNa,
-      gK,
-      gL,
-      ENa,
-      EK,
-      a.dt,
-      a.threshold,
-      a.surrogate,
-      a.surrogateParam,
-    );
-    arena.read(pIn, gradInput, inLen);
-  }
-
   function slif2hhForward(a: Slif2hhForwardArgs): void {
     const where = 'slif2hhForward';
     checkBase(a, where);
@@ -722,8 +584,6 @@ export function createSpikingKernels(
     lifBackward,
     learningHhForward,
     learningHhBackward,
-    fullHhForward,
-    fullHhBackward,
     slif2hhForward,
     slif2hhBackward,
   };
