@@ -534,103 +534,115 @@ test('derived partials of every declared model match finite differences of its s
 
 const SURROGATE_PARAM_PER_SCALE = [0.5, 4, 2, 4]; // rectangular width, sigmoid α, arctan α, fast-sigmoid slope (for scale 1)
 
+/**
+ * One BPTT case of a model against central differences (smooth mode): surrogates 0 and 2 with rate
+ * output, 2 and 3 with a framed time-varying input; `voltage` outputs the charged voltage instead.
+ */
+function bpttCase(model: NeuronModel, surrogate: number, voltage: boolean, rng: Rng, frameRng: Rng): void {
+  const cfg = gradcheckConfig(model);
+  const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
+  const rect = surrogate === 0 && cfg.rectangular;
+  const surrogateParam = rect
+    ? rect.width
+    : surrogate === 0
+      ? // a reset model's smooth spike (area 2a) stays ≤ 1, else it blends past the reset
+        SURROGATE_PARAM_PER_SCALE[0] * (model.reset.size > 0 ? 1 : cfg.scale)
+      : SURROGATE_PARAM_PER_SCALE[surrogate] / cfg.scale;
+  const [B, N, T] = [rect ? rect.batch : 2, rect ? rect.neurons : 3, cfg.steps];
+  const rateOutput = surrogate % 2 === 0;
+  // Surrogates 2 and 3 take a time-varying input, in frames of 2 steps where T allows (drawn
+  // from its own generator, so the static cases keep their draws).
+  const timeVarying = surrogate >= 2;
+  const repeat = timeVarying && T % 2 === 0 ? 2 : 1;
+  const staticInput = uniform(rng, B * N, cfg.lo, cfg.hi);
+  const input = timeVarying ? uniform(frameRng, (T / repeat) * B * N, cfg.lo, cfg.hi) : staticInput;
+  const paramArrays: Record<string, Float32Array | number> = { ...cfg.params };
+  const values = resolveParams(
+    model,
+    Object.fromEntries(Object.entries(cfg.params ?? {}).filter(([k]) => k !== 'dt')),
+  );
+  for (const name of learnable)
+    paramArrays[name] = Float32Array.from({ length: N }, () => values[name] * (0.9 + 0.2 * rng.uniform()));
+  const r = setup(model, {
+    batch: B,
+    neurons: N,
+    steps: T,
+    input,
+    params: paramArrays,
+    learnable,
+    rateOutput,
+    timeVarying,
+    repeat,
+    surrogate,
+    surrogateParam,
+    smooth: true,
+  });
+  r.base.voltageOutput = voltage;
+  const { out, saved } = forward(r);
+  const w = uniform(rng, out.length, -1, 1);
+  const loss = (): number => {
+    const o = forward(r, true).out;
+    let s = 0;
+    for (let i = 0; i < o.length; i++) s += w[i] * o[i];
+    return s;
+  };
+  const { gradInput, gradParams } = backward(r, saved, w);
+  let checked = 0;
+  let kinks = 0;
+  const check = (arr: Float32Array, grad: Float32Array, what: string) => {
+    for (let i = 0; i < arr.length; i++) {
+      const x0 = arr[i];
+      // Central differences at ε and ε/2, Richardson-extrapolated (cancels the ε² term).
+      const central = (eps: number): number => {
+        arr[i] = x0 + eps;
+        const up = arr[i];
+        const lp = loss();
+        arr[i] = x0 - eps;
+        const dn = arr[i];
+        const lm = loss();
+        arr[i] = x0;
+        return (lp - lm) / (up - dn);
+      };
+      const eps = Math.max(1e-4 * Math.abs(x0), 1e-6);
+      const [c1, c2] = [central(eps), central(eps / 2)];
+      // The rectangular primitive is piecewise linear: skip an entry whose interval holds a kink
+      // (the two differences disagree), and count it.
+      checked++;
+      if (surrogate === 0 && Math.abs(c1 - c2) > 0.05 * (Math.abs(c1) + Math.abs(c2)) + 1e-4) {
+        kinks++;
+        continue;
+      }
+      const fd = (4 * c2 - c1) / 3;
+      assert.ok(
+        Math.abs(grad[i] - fd) <= 2e-3 * Math.max(Math.abs(fd), Math.abs(grad[i])) + 2e-4,
+        `${model.name}, surrogate ${surrogate}${voltage ? ' (voltage output)' : ''}: d loss/d ${what}[${i}]: BPTT ${grad[i]}, finite difference ${fd}`,
+      );
+    }
+  };
+  check(input, gradInput, 'input');
+  r.prog.learnable.forEach((q) =>
+    check(r.base.params[q] as Float32Array, gradParams[q] as Float32Array, r.prog.definition.params[q]),
+  );
+  assert.ok(kinks <= checked / 4, `${model.name}: ${kinks} of ${checked} entries straddle a kink`);
+  assert.ok(
+    gradInput.some((g) => Math.abs(g) > 1e-6),
+    `${model.name}, surrogate ${surrogate}: the check exercises nonzero gradients`,
+  );
+}
+
 test('BPTT of every declared model × surrogate (smooth mode; static and framed input) matches finite differences', () => {
   const rng = new Rng(22);
   const frameRng = new Rng(25);
+  for (const model of trainableModels())
+    for (let surrogate = 0; surrogate < 4; surrogate++) bpttCase(model, surrogate, false, rng, frameRng);
+});
+
+test('BPTT of every declared model with voltage output (the charged membrane potential) matches finite differences', () => {
+  const rng = new Rng(26);
+  const frameRng = new Rng(27);
   for (const model of trainableModels()) {
-    const cfg = gradcheckConfig(model);
-    const learnable = model.params.filter((p) => model.declaration.params[p].learnable);
-    for (let surrogate = 0; surrogate < 4; surrogate++) {
-      const rect = surrogate === 0 && cfg.rectangular;
-      const surrogateParam = rect
-        ? rect.width
-        : surrogate === 0
-          ? // a reset model's smooth spike (area 2a) stays ≤ 1, else it blends past the reset
-            SURROGATE_PARAM_PER_SCALE[0] * (model.reset.size > 0 ? 1 : cfg.scale)
-          : SURROGATE_PARAM_PER_SCALE[surrogate] / cfg.scale;
-      const [B, N, T] = [rect ? rect.batch : 2, rect ? rect.neurons : 3, cfg.steps];
-      const rateOutput = surrogate % 2 === 0;
-      // Surrogates 2 and 3 take a time-varying input, in frames of 2 steps where T allows (drawn
-      // from its own generator, so the static cases keep their draws).
-      const timeVarying = surrogate >= 2;
-      const repeat = timeVarying && T % 2 === 0 ? 2 : 1;
-      const staticInput = uniform(rng, B * N, cfg.lo, cfg.hi);
-      const input = timeVarying ? uniform(frameRng, (T / repeat) * B * N, cfg.lo, cfg.hi) : staticInput;
-      const paramArrays: Record<string, Float32Array | number> = { ...cfg.params };
-      const values = resolveParams(
-        model,
-        Object.fromEntries(Object.entries(cfg.params ?? {}).filter(([k]) => k !== 'dt')),
-      );
-      for (const name of learnable)
-        paramArrays[name] = Float32Array.from(
-          { length: N },
-          () => values[name] * (0.9 + 0.2 * rng.uniform()),
-        );
-      const r = setup(model, {
-        batch: B,
-        neurons: N,
-        steps: T,
-        input,
-        params: paramArrays,
-        learnable,
-        rateOutput,
-        timeVarying,
-        repeat,
-        surrogate,
-        surrogateParam,
-        smooth: true,
-      });
-      const { out, saved } = forward(r);
-      const w = uniform(rng, out.length, -1, 1);
-      const loss = (): number => {
-        const o = forward(r, true).out;
-        let s = 0;
-        for (let i = 0; i < o.length; i++) s += w[i] * o[i];
-        return s;
-      };
-      const { gradInput, gradParams } = backward(r, saved, w);
-      let checked = 0;
-      let kinks = 0;
-      const check = (arr: Float32Array, grad: Float32Array, what: string) => {
-        for (let i = 0; i < arr.length; i++) {
-          const x0 = arr[i];
-          // Central differences at ε and ε/2, Richardson-extrapolated (cancels the ε² term).
-          const central = (eps: number): number => {
-            arr[i] = x0 + eps;
-            const up = arr[i];
-            const lp = loss();
-            arr[i] = x0 - eps;
-            const dn = arr[i];
-            const lm = loss();
-            arr[i] = x0;
-            return (lp - lm) / (up - dn);
-          };
-          const eps = Math.max(1e-4 * Math.abs(x0), 1e-6);
-          const [c1, c2] = [central(eps), central(eps / 2)];
-          // The rectangular primitive is piecewise linear: skip an entry whose interval holds a kink
-          // (the two differences disagree), and count it.
-          checked++;
-          if (surrogate === 0 && Math.abs(c1 - c2) > 0.05 * (Math.abs(c1) + Math.abs(c2)) + 1e-4) {
-            kinks++;
-            continue;
-          }
-          const fd = (4 * c2 - c1) / 3;
-          assert.ok(
-            Math.abs(grad[i] - fd) <= 2e-3 * Math.max(Math.abs(fd), Math.abs(grad[i])) + 2e-4,
-            `${model.name}, surrogate ${surrogate}: d loss/d ${what}[${i}]: BPTT ${grad[i]}, finite difference ${fd}`,
-          );
-        }
-      };
-      check(input, gradInput, 'input');
-      r.prog.learnable.forEach((q) =>
-        check(r.base.params[q] as Float32Array, gradParams[q] as Float32Array, r.prog.definition.params[q]),
-      );
-      assert.ok(kinks <= checked / 4, `${model.name}: ${kinks} of ${checked} entries straddle a kink`);
-      assert.ok(
-        gradInput.some((g) => Math.abs(g) > 1e-6),
-        `${model.name}, surrogate ${surrogate}: the check exercises nonzero gradients`,
-      );
-    }
+    bpttCase(model, 1, true, rng, frameRng);
+    bpttCase(model, 2, true, rng, frameRng);
   }
 });
 
@@ -791,5 +803,31 @@ test('bad declarations fail with a message naming the model and the field', () =
   assert.throws(
     () => compileStep(stepDefinition(stepped)),
     /neuron model "probe": the step of v has no derivative with respect to v: step\(\) has no derivative/,
+  );
+});
+
+test("neuronSpikes output 'voltage': the membrane before each reset, [T, B, N], on the generic kernels even where an override exists", () => {
+  const [B, N, T] = [2, 3, 6];
+  const x = new Tensor(
+    Float32Array.from({ length: B * N }, (_, i) => 0.1 + 0.05 * i),
+    [B, N],
+  );
+  const v = neuronSpikes(x, lifStepDeclared, { T, output: 'voltage', params: { decay: 0.5, theta: 0.3 } });
+  assert.deepEqual(v.shape, [T, B, N]);
+  for (let i = 0; i < B * N; i++) {
+    let m = 0;
+    let s = 0;
+    for (let t = 0; t < T; t++) {
+      m = Math.fround(0.5 * m * (1 - s) + x.data[i]);
+      s = m > Math.fround(0.3) ? 1 : 0; // θ is a float32 parameter
+      assert.ok(
+        Math.abs(v.data[t * B * N + i] - m) <= 1e-6,
+        `neuron ${i} step ${t}: ${v.data[t * B * N + i]} vs ${m}`,
+      );
+    }
+  }
+  assert.ok(
+    v.data.some((m) => m > 0.3),
+    'some neurons spike and reset',
   );
 });

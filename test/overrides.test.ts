@@ -107,6 +107,7 @@ for (const c of cases)
       detachReset: false,
       extra: {},
       surrogate: undefined,
+      output: opts.output === 'voltage' ? undefined : opts.output,
     };
     assert.ok(findSpikingOverride(c.model, call), 'the override applies to this call');
     const fast = run(c.model, x, opts, true, w);

@@ -24,12 +24,18 @@ import { Module } from './module.js';
 import type { OverrideCall } from './spiking-overrides.js';
 import { findSpikingOverride } from './spiking-overrides.js';
 import type { SpikingMode, SpikingNeurons } from './spiking-layers.js';
-import type { PerNeuron, SpikingOptions } from './spiking.js';
+import type { PerNeuron, SpikeOutput, SpikingOptions } from './spiking.js';
 import { accumulatePerNeuron, flag, layoutOf, outShape, perNeuronValues, savedBuffer } from './spiking.js';
 import { Surrogate, resolveSurrogate, rectangular } from './surrogate.js';
 import { emitWarning } from '../util/env.js';
 
-export interface NeuronSpikesOptions extends Omit<SpikingOptions, 'threshold'> {
+export interface NeuronSpikesOptions extends Omit<SpikingOptions, 'threshold' | 'output'> {
+  /**
+   * 'rate' (default) or 'spikes' as for every spiking op, or 'voltage': the charged membrane
+   * potential of every step before the reset, [T, B, ...features] (a readout: its gradient enters
+   * the voltage directly, the spikes still reset the neuron).
+   */
+  output?: SpikeOutput | 'voltage';
   /** Parameter values (number, or a Tensor of N values or 1); Tensors with requiresGrad learn. */
   params?: Record<string, PerNeuron>;
   /** `let` definitions whose gradients BPTT drops (e.g. the learning HH's "ionic"). */
@@ -120,12 +126,15 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   for (const name of def.params) params[name] = given[name] ?? defaults[name];
   const detachReset = flag(fn, 'detachReset', opts.detachReset, false);
   const surrogate = resolveSurrogate(opts.surrogate, DEFAULT_DECLARED_SURROGATE);
-  // A registered hand-tuned op for this model and call runs instead of the generic kernels.
+  const voltage = opts.output === 'voltage';
+  const output: SpikeOutput | undefined = opts.output === 'voltage' ? 'spikes' : opts.output;
+  // A registered hand-tuned op for this model and call runs instead of the generic kernels (they
+  // output spikes or rates only).
   const call: OverrideCall = {
     T: opts.T,
     timeVarying: opts.timeVarying,
     repeat: opts.repeat,
-    output: opts.output,
+    output,
     surrogate,
     smoothCheck: opts.smoothCheck,
     params,
@@ -133,9 +142,9 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
     detachReset,
     extra: opts.overrideOptions ?? {},
   };
-  const override = findSpikingOverride(model, call);
+  const override = voltage ? null : findSpikingOverride(model, call);
   if (override) return override.run(x, call);
-  const lay = layoutOf(fn, x, opts);
+  const lay = layoutOf(fn, x, { ...opts, output });
   const N = shapeSize(lay.features);
   // Scalars feed the initial state; per-neuron tensors use their first value there (the initial
   // state is a constant for gradients).
@@ -159,6 +168,7 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
     surrogate: surrogate.id,
     surrogateParam: surrogate.param,
     smooth: flag(fn, 'smoothCheck', opts.smoothCheck, false),
+    voltageOutput: voltage,
   };
   const tensors = columns.map((c) => c.tensor).filter((t): t is Tensor => t !== null && t.requiresGrad);
   const parents = [x, ...tensors];

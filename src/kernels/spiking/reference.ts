@@ -23,6 +23,11 @@ export interface GenericSpikingBase extends Omit<SpikingKernelBase, 'threshold'>
   params: readonly Float32Array[];
   /** The state at t = −1: S values (shared) or N·S (per neuron, neuron-major). */
   initial: Float64Array;
+  /**
+   * Output the charged voltage h_v[t] (before the reset) instead of the spike: a membrane readout
+   * (or, with rateOutput, its mean over T); backward takes dL/dh_v[t] as gradOut. Default false.
+   */
+  voltageOutput?: boolean;
 }
 
 export interface GenericSpikingForwardArgs extends GenericSpikingBase {
@@ -146,6 +151,7 @@ export function genericForwardJs(a: GenericSpikingForwardArgs): void {
   const Si = invariant.length;
   const Sv = varying.length;
   const traj = invariantForward(a);
+  const volt = a.voltageOutput === true;
   const p = new Float64Array(P);
   const y = new Float64Array(S);
   const h = new Float64Array(S);
@@ -169,8 +175,9 @@ export function genericForwardJs(a: GenericSpikingForwardArgs): void {
       if (!a.smooth) for (const k of varying) h[k] = Math.fround(h[k]);
       if (saved) for (let c = 0; c < Sv; c++) saved[(t * BN + i) * Sv + c] = h[varying[c]];
       const s = spikeOf(a, h[v], th[0]);
-      if (rateOutput) acc += s;
-      else out[t * BN + i] = s;
+      const o = volt ? h[v] : s;
+      if (rateOutput) acc += o;
+      else out[t * BN + i] = o;
       blend(prog, h, p, s, r, y);
     }
     if (rateOutput) out[i] = acc / T;
@@ -235,6 +242,7 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
   const sg0 = a.surrogate;
   const sgp = a.surrogateParam;
   const SS = S * S;
+  const volt = a.voltageOutput === true;
   for (let i = 0; i < BN; i++) {
     const j = i % N;
     loadParams(a.params, j, p);
@@ -254,7 +262,9 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
       const xv = h[v] - th[0];
       const s = spikeOf(a, h[v], th[0]);
       const sg = surrogateGradAt(sg0, sgp, xv);
-      let dLds = rateOutput ? gradOut[i] * invT : gradOut[t * BN + i];
+      const g = rateOutput ? gradOut[i] * invT : gradOut[t * BN + i];
+      // A voltage output's gradient enters h_v directly; the spike then only feeds the reset.
+      let dLds = volt ? 0 : g;
       // Through the reset blend y_k = s·r_k + (1 − s)·h_k.
       dh.set(lam);
       if (resetStates.length > 0) {
@@ -273,6 +283,7 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
       // Through the spike s = H(h_v − θ(p)).
       const ds = dLds * sg;
       dh[v] += ds;
+      if (volt) dh[v] += g;
       for (const q of learnable) gp[q] -= ds * dth[q];
       for (let c = 0; c < Si; c++) G[(j * T + t) * Si + c] += dh[invariant[c]];
       // Through the charge h = charge(y[t−1], x, p) of the varying states.

@@ -82,13 +82,16 @@ export function scalarSnippets(prog: StepProgram, suffix: string) {
     `const hv = load<f64>(H, ${V * 8});`,
     `const s: f64 = ${spike};`,
     'const sg = surrogateGrad(kind, sp, hv - th);',
-    'let dLds: f64 = rate ? <f64>load<f32>(GOUT + (<usize>i << 2)) * invT : <f64>load<f32>(GOUT + ((<usize>t * <usize>BN + <usize>i) << 2));',
+    'const g: f64 = rate ? <f64>load<f32>(GOUT + (<usize>i << 2)) * invT : <f64>load<f32>(GOUT + ((<usize>t * <usize>BN + <usize>i) << 2));',
+    // A voltage output's gradient enters h_v directly; the spike then only feeds the reset.
+    'let dLds: f64 = volt ? 0.0 : g;',
     `memory.copy(DH, LAM, ${S * 8});`,
     ...(resetStates.length > 0
       ? [`${fn('reset')}(H, 0.0, PP, RR);`, `${fn('resetPartials')}(H, 0.0, PP, RP);`, resetAdjoint]
       : []),
     'const ds = dLds * sg;',
     `store<f64>(DH, load<f64>(DH, ${V * 8}) + ds, ${V * 8});`,
+    `if (volt) store<f64>(DH, load<f64>(DH, ${V * 8}) + g, ${V * 8});`,
     lq((q) => `store<f64>(GP, load<f64>(GP, ${q * 8}) - ds * load<f64>(DTH, ${q * 8}), ${q * 8});`),
   ].join('\n');
   return { fn, lq, spike, blend, loadParams, loadInit, spikeAdjoint };

@@ -598,8 +598,9 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         )}`,
         `}`,
         `const s${u} = ${spikeOf(`h${V}${u}`)};`,
-        `if (rate) acc${u} = f32x4.add(acc${u}, s${u});`,
-        `else v128.store(OUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2), s${u});`,
+        `const out${u} = volt ? h${V}${u} : s${u};`,
+        `if (rate) acc${u} = f32x4.add(acc${u}, out${u});`,
+        `else v128.store(OUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2), out${u});`,
         ...fReset.body,
         blendLines('h', `s${u}`, rCode, 'y'),
       ].join('\n'),
@@ -733,12 +734,15 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         varying.map((k) => `c${k}${u} = g${k}${u};`).join('\n'),
         `const s${u} = ${spikeOf(`h${V}${u}`)};`,
         `const sg${u} = vsurrogateGrad(kind, sp, f32x4.sub(h${V}${u}, ${th}));`,
-        `let dLds${u} = rate ? gRate${u} : v128.load(GOUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2));`,
+        `const gOut${u} = rate ? gRate${u} : v128.load(GOUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2));`,
+        // A voltage output's gradient enters h_v directly; the spike then only feeds the reset.
+        `let dLds${u} = volt ? f32x4.splat(0.0) : gOut${u};`,
         states_((k) => `let dh${k}${u} = ${isInv(k) ? 'f32x4.splat(0.0)' : `lam${k}${u}`};`),
         ...bReset.body,
         resetBlock,
         `const ds${u} = f32x4.mul(dLds${u}, sg${u});`,
         `dh${V}${u} = f32x4.add(dh${V}${u}, ds${u});`,
+        `if (volt) dh${V}${u} = f32x4.add(dh${V}${u}, gOut${u});`,
         ...learnable.map(
           (q) => `if (wp) gp${q}${u} = f32x4.sub(gp${q}${u}, f32x4.mul(ds${u}, dth${q}${u}));`,
         ),
@@ -853,15 +857,19 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, i0: i32, i1: i32, phase: i32,${Si > 0 ? ' TAB: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
   const bwdParams = (flags: string) => `B: i32, N: i32, T: i32, ${flags}, sp: f32, detachReset: i32,
   IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, GX: usize, i0: i32, i1: i32, phase: i32,${Si > 0 ? ' GT: usize,' : ''}${aff ? ' CT: usize,' : ''}`;
-  const general = 'tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32';
+  // om: the output mode, bit 0 rate, bit 1 voltage (the training kernels below take spikes only).
+  const general = 'tv: i32, Rr: i32, om: i32, smooth: i32, kind: i32';
   // The training case — a static input, hard spikes, the rectangular surrogate — with those
   // flags as constants, so the optimiser drops their branches from the time loop.
-  const fixed = 'tv_: i32, Rr: i32, rate: i32, smooth_: i32, kind_: i32';
-  const constants = 'const tv = 0;\n  const smooth = 0;\n  const kind = 0;';
+  const fixed = 'tv_: i32, Rr: i32, om: i32, smooth_: i32, kind_: i32';
+  const constants = 'const tv = 0;\n  const smooth = 0;\n  const kind = 0;\n  const volt = 0;';
+  const mode = 'const rate = om & 1;';
   return `
 export function forwardV${suffix}(
   ${fwdParams(general)}
 ): void {
+  ${mode}
+  const volt = om & 2;
   ${fwdBody}
 }
 
@@ -869,12 +877,15 @@ export function forwardVS${suffix}(
   ${fwdParams(fixed)}
 ): void {
   ${constants}
+  ${mode}
   ${fwdBody}
 }
 
 export function backwardV${suffix}(
   ${bwdParams(general)}
 ): void {
+  ${mode}
+  const volt = om & 2;
   ${bwdBody}
 }
 
@@ -882,6 +893,7 @@ export function backwardVS${suffix}(
   ${bwdParams(fixed)}
 ): void {
   ${constants}
+  ${mode}
   ${bwdBody}
 }
 `;

@@ -90,9 +90,11 @@ export function renderProgram(prog: StepProgram, suffix: string): string {
 ${parts}
 
 export function forward${suffix}(
-  B: i32, N: i32, T: i32, tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32, sp: f64,
+  B: i32, N: i32, T: i32, tv: i32, Rr: i32, om: i32, smooth: i32, kind: i32, sp: f64,
   IN: usize, OUT: usize, SAVED: usize, PRM: usize, INIT: usize, SCR: usize, i0: i32, i1: i32,
 ): void {
+  const rate = om & 1;
+  const volt = om & 2;
   const Y = SCR;
   const H = Y + ${S * 8};
   const RR = H + ${S * 8};
@@ -123,8 +125,9 @@ export function forward${suffix}(
       }
       const hv = load<f64>(H, ${V * 8});
       const s: f64 = ${spike};
-      if (rate) acc += s;
-      else store<f32>(OUT + ((<usize>t * <usize>BN + <usize>i) << 2), <f32>s);
+      const o: f64 = volt ? hv : s;
+      if (rate) acc += o;
+      else store<f32>(OUT + ((<usize>t * <usize>BN + <usize>i) << 2), <f32>o);
       ${blend('H', 's').split('\n').join('\n      ')}
     }
     if (rate) store<f32>(OUT + (<usize>i << 2), <f32>(acc / <f64>T));
@@ -132,9 +135,11 @@ export function forward${suffix}(
 }
 
 export function backward${suffix}(
-  B: i32, N: i32, T: i32, tv: i32, Rr: i32, rate: i32, smooth: i32, kind: i32, sp: f64, detachReset: i32,
+  B: i32, N: i32, T: i32, tv: i32, Rr: i32, om: i32, smooth: i32, kind: i32, sp: f64, detachReset: i32,
   IN: usize, SAVED: usize, GOUT: usize, GIN: usize, PRM: usize, INIT: usize, GPRM: usize, SCR: usize, i0: i32, i1: i32,
 ): void {
+  const rate = om & 1;
+  const volt = om & 2;
   const Y = SCR;
   const H = Y + ${S * 8};
   const HP = H + ${S * 8};

@@ -560,7 +560,7 @@ function sumCopies(
 
 /** Whether a call can run the SIMD kernels specialised for the training case. */
 function specialised(a: GenericSpikingForwardArgs | GenericSpikingBackwardArgs): boolean {
-  return !a.timeVarying && !a.smooth && a.surrogate === 0;
+  return !a.timeVarying && !a.smooth && a.surrogate === 0 && !a.voltageOutput;
 }
 
 /** The leading scalar arguments of every kernel. */
@@ -572,7 +572,8 @@ function flagsOf(a: GenericSpikingForwardArgs | GenericSpikingBackwardArgs): num
     a.steps,
     +a.timeVarying,
     inputRepeatOf(base),
-    +a.rateOutput,
+    // Output mode: bit 0 rate (mean over T), bit 1 voltage (h_v instead of the spike).
+    +a.rateOutput | (a.voltageOutput ? 2 : 0),
     +a.smooth,
     a.surrogate,
     a.surrogateParam,
