@@ -290,3 +290,55 @@ test('a declared model without a compiled kernel says once that it runs on the r
     1,
   );
 });
+
+test('a program with fewer learnable parameters runs on its family’s built-in kernels (bit for bit on the scalar ones)', async () => {
+  const kernels = new DeclaredKernels({
+    cacheDir: await mkdtemp(join(tmpdir(), 'hhnet-kernels-')),
+    simd: false,
+  });
+  const be = getBackend();
+  const rng = new Rng(8);
+  let subsets = 0;
+  for (const m of trainableModels()) {
+    const all = learnableOf(m);
+    if (all.length === 0) continue;
+    // None learned, and the first one only: neither was compiled at build time.
+    for (const learn of [[], all.slice(0, 1)]) {
+      const prog = compileStep(stepDefinition(m), learn);
+      assert.ok(kernels.has(prog), `${m.name} learning [${learn}]: served by the built-in kernels`);
+      assert.equal(
+        be.spikingKernelPath(prog),
+        GENERATED_PATH,
+        `${m.name} learning [${learn}] on the backend`,
+      );
+      const c = {
+        timeVarying: false,
+        repeat: 1,
+        rateOutput: true,
+        smooth: false,
+        surrogate: 1,
+        perNeuron: true,
+      };
+      const { res, grads } = runBoth(kernels, m, prog, c, rng);
+      assert.deepEqual([...res[1].out], [...res[0].out], `${m.name} [${learn}]: outputs`);
+      assert.deepEqual(
+        [...grads[1].gradInput],
+        [...grads[0].gradInput],
+        `${m.name} [${learn}]: input gradient`,
+      );
+      grads[0].gradParams.forEach((g, q) => {
+        const w = grads[1].gradParams[q];
+        if (!g) return assert.equal(w, null);
+        const scale = Math.max(...[...g].map(Math.abs));
+        g.forEach((v, i) =>
+          assert.ok(
+            Math.abs(v - (w as Float32Array)[i]) <= 1e-6 * (Math.abs(v) + scale),
+            `${m.name}: gradient ${q}[${i}]`,
+          ),
+        );
+      });
+      subsets++;
+    }
+  }
+  assert.ok(subsets >= 6, `subsets checked: ${subsets}`);
+});

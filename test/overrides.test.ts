@@ -1,5 +1,5 @@
-// Every registered override (a hand-tuned op for a declared model) against the generic kernels of
-// the same declaration: same spikes, gradients within float32 tolerance.
+// Every registered override (a hand-tuned op for a declared model, or for the s-LIF2HH circuit of
+// lif-step declarations) against the generic kernels: same spikes, gradients within float32 tolerance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../src/kernels/index.js';
@@ -9,6 +9,8 @@ import type { NeuronModel } from '../src/neurons/model.js';
 import type { NeuronSpikesOptions } from '../src/nn/neuron-layer.js';
 import { neuronSpikes } from '../src/nn/neuron-layer.js';
 import { findSpikingOverride, setSpikingOverrides } from '../src/nn/spiking-overrides.js';
+import { SLIF2HH_CIRCUIT, slif2hhUnits } from '../src/nn/slif2hh-circuit.js';
+import type { Slif2hhOptions } from '../src/nn/spiking.js';
 import { sum, mul } from '../src/tensor/ops.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
@@ -131,3 +133,77 @@ test('a call an override cannot take runs the generic kernels (learned θ of the
   sum(y).backward();
   assert.ok(theta.grad && theta.grad.some((g) => g !== 0), 'θ receives a gradient');
 });
+
+// ---------------------------------------------------------------------------------------------
+// s-LIF2HH: the fused kernel against the circuit of generic lif-step kernels
+
+function runSlif2hh(x: Tensor, w: Tensor, opts: Slif2hhOptions, overrides: boolean, weights: Tensor) {
+  const was = setSpikingOverrides(overrides);
+  try {
+    x.grad = null;
+    w.grad = null;
+    const y = slif2hhUnits(x, w, opts);
+    sum(mul(y, weights)).backward();
+    const gradOf = (t: Tensor): number[] => [...(t.grad ?? new Float32Array(t.size))];
+    return { y: [...y.data], gx: gradOf(x), gw: gradOf(w) };
+  } finally {
+    setSpikingOverrides(was);
+  }
+}
+
+const slif2hhCases: { name: string; make: (rng: Rng) => { x: Tensor; w: Tensor; opts: Slif2hhOptions } }[] = [
+  {
+    name: 'static input, spike trains, a weight triple per unit',
+    make: (rng) => ({
+      x: tensor(rng, [4, 3 * 9], 0, 1.5, true),
+      w: tensor(rng, [9, 3], -1, 1, true),
+      opts: { T: 12, output: 'spikes' },
+    }),
+  },
+  {
+    name: 'framed time-varying input (repeat 2), rate, shared weights, reset detached',
+    make: (rng) => ({
+      x: tensor(rng, [5, 3, 3 * 6], 0, 2, true),
+      w: tensor(rng, [3], 0.2, 1, true),
+      opts: { timeVarying: true, repeat: 2, decay: 0.7, threshold: 1, detachReset: true },
+    }),
+  },
+  {
+    name: 'conv layout [B, 3C, H, W], sigmoid surrogate',
+    make: (rng) => ({
+      x: tensor(rng, [2, 6, 3, 3], 0, 1.2, true),
+      w: tensor(rng, [18, 3], -1, 1, true),
+      opts: { T: 10, output: 'spikes', decay: 0.2, threshold: 0.5, surrogate: 'sigmoid:4' },
+    }),
+  },
+];
+
+for (const c of slif2hhCases)
+  test(`override of the s-LIF2HH circuit (${c.name}) equals the circuit of generic lif-step kernels`, () => {
+    const rng = new Rng(5);
+    const { x, w, opts } = c.make(rng);
+    const probe = slif2hhUnits(x, w, opts);
+    const weights = tensor(rng, [...probe.shape], -1, 1);
+    const call = {
+      ...opts,
+      params: { decay: opts.decay ?? 0.5, theta: opts.threshold ?? 2, w },
+      detach: [],
+      detachReset: opts.detachReset ?? false,
+      extra: {},
+      surrogate: undefined,
+    };
+    assert.ok(findSpikingOverride(SLIF2HH_CIRCUIT, call), 'the override applies to this call');
+    const fast = runSlif2hh(x, w, opts, true, weights);
+    const generic = runSlif2hh(x, w, opts, false, weights);
+    assert.deepEqual(fast.y, generic.y, 'outputs');
+    assert.ok(
+      generic.y.some((v) => v > 0),
+      'the input makes spikes',
+    );
+    close(fast.gx, generic.gx, 2e-3, 'input gradient');
+    close(fast.gw, generic.gw, 2e-3, 'weight gradient');
+    assert.ok(
+      generic.gw.some((g) => g !== 0),
+      'the weights receive gradients',
+    );
+  });

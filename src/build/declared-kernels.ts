@@ -2,7 +2,7 @@
  * Build step (`npm run build`): compiles the generic kernels of every built-in declared neuron
  * model a layer can run (src/neurons/catalog.ts trainableModels; learnable = the parameters the declaration marks learnable) into
  * two wasm modules (declared-builtins.wasm: SIMD; declared-builtins-scalar.wasm) next to
- * dist/src/kernels/wasm/declared.js, with a manifest of the program keys in module order, so the wasm backend runs them without a compiler at run time.
+ * dist/src/kernels/wasm/declared.js, with a manifest of the programs (key, family, learnable set) in module order, so the wasm backend runs them without a compiler at run time.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,4 +28,7 @@ for (const kind of ['scalar', 'simd'] as const)
     join(dir, BUILTIN_FILES[kind]),
     await compileAssemblyScript(renderModule(unique, kind), kind),
   );
-writeFileSync(join(dir, BUILTIN_MANIFEST), JSON.stringify(unique.map((p) => p.key)) + '\n');
+writeFileSync(
+  join(dir, BUILTIN_MANIFEST),
+  JSON.stringify(unique.map((p) => ({ key: p.key, family: p.family, learnable: p.learnable }))) + '\n',
+);

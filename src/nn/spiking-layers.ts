@@ -15,8 +15,8 @@ import {
   SLIF2HH_CONV_DEFAULTS,
   SLIF2HH_FC_DEFAULTS,
   SpikeOutput,
-  slif2hhSpikes,
 } from './spiking.js';
+import { slif2hhUnits } from './slif2hh-circuit.js';
 import { neuronSpikes } from './neuron-layer.js';
 import { learningHh } from '../neurons/learning-hh.js';
 import { lifStepDeclared } from '../neurons/lif.js';
@@ -174,7 +174,10 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
   }
 }
 
-/** s-LIF2HH units (spec 2.3): input [.., 3N] in blocks, output the four spike trains [.., 4N]. */
+/**
+ * s-LIF2HH units (spec 2.3): input [.., 3N] in blocks, output the four spike trains [.., 4N]; a
+ * circuit of `lif-step` declarations (slif2hh-circuit.ts), the fused kernel as its override.
+ */
 export class SLIF2HHNeurons extends Module implements SpikingNeurons {
   readonly params: LifDefaults;
   readonly weight: Tensor;
@@ -199,7 +202,7 @@ export class SLIF2HHNeurons extends Module implements SpikingNeurons {
   }
 
   forward(x: Tensor, mode: SpikingMode): Tensor {
-    return slif2hhSpikes(x, this.weight, {
+    return slif2hhUnits(x, this.weight, {
       ...mode,
       decay: this.params.decay,
       threshold: this.params.threshold,

@@ -2,15 +2,15 @@
  * Hand-tuned fused ops registered as overrides of the generic declared-model op (neuron-layer.ts)
  * for a (model, condition): when a call of `neuronSpikes` on that model meets the condition, the
  * override runs instead of the generic kernels. Each is the study's op of spiking.ts for the same
- * declaration (LIF, learning HH with its closed form), tested against the generic
- * kernels of the declaration (test/overrides.test.ts). `setSpikingOverrides(false)` (or
+ * declaration (LIF, learning HH with its closed form), or for the s-LIF2HH circuit of `lif-step`
+ * declarations (slif2hh-circuit.ts), tested against the generic kernels (test/overrides.test.ts). `setSpikingOverrides(false)` (or
  * HHNET_OVERRIDES=off) runs every call on the generic kernels, for those tests and for
  * `hhnet bench kernels`.
  */
 import type { NeuronModel } from '../neurons/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { PerNeuron, SpikingOptions } from './spiking.js';
-import { learningHhSpikes, lifSpikes } from './spiking.js';
+import { learningHhSpikes, lifSpikes, slif2hhSpikes } from './spiking.js';
 import type { LearningHhRates } from './spiking.js';
 import type { HhMembraneConstants } from '../kernels/spiking-types.js';
 import { envVar } from '../util/env.js';
@@ -26,7 +26,7 @@ export interface OverrideCall extends Omit<SpikingOptions, 'threshold'> {
 }
 
 export interface SpikingOverride {
-  /** The declared model it replaces, by name. */
+  /** The declared model (or circuit of declared models: slif2hh-circuit.ts) it replaces, by name. */
   readonly model: string;
   /** What it is (for messages and benchmarks). */
   readonly name: string;
@@ -49,10 +49,10 @@ export function setSpikingOverrides(on: boolean): boolean {
   return was;
 }
 
-/** The override that runs this call, if any (and overrides are on). */
-export function findSpikingOverride(model: NeuronModel, call: OverrideCall): SpikingOverride | null {
+/** The override that runs this call of a model (or circuit, by name), if any and overrides are on. */
+export function findSpikingOverride(model: NeuronModel | string, call: OverrideCall): SpikingOverride | null {
   if (!enabled) return null;
-  return registry.get(model.name)?.find((o) => o.applies(call)) ?? null;
+  return registry.get(typeof model === 'string' ? model : model.name)?.find((o) => o.applies(call)) ?? null;
 }
 
 const learns = (v: PerNeuron | undefined): boolean => v instanceof Tensor && v.requiresGrad;
@@ -123,4 +123,21 @@ registerSpikingOverride({
       saveVoltage: c.extra.saveVoltage as boolean | undefined,
     });
   },
+});
+
+// s-LIF2HH (slif2hh-circuit.ts): the fused kernel runs the whole circuit, decay and θ as numbers.
+registerSpikingOverride({
+  model: 'slif2hh',
+  name: 'fused s-LIF2HH kernel (spiking.ts slif2hhSpikes)',
+  applies: (c) =>
+    scalar(c.params.decay) !== undefined &&
+    scalar(c.params.theta) !== undefined &&
+    c.params.w instanceof Tensor,
+  run: (x, c) =>
+    slif2hhSpikes(x, c.params.w as Tensor, {
+      ...layout(c),
+      decay: c.params.decay as number,
+      threshold: c.params.theta as number,
+      detachReset: c.detachReset,
+    }),
 });

@@ -80,6 +80,12 @@ export interface StepProgram {
   readonly thresholdPartials: (p: Float64Array, out: Float64Array) => void;
   /** Identifies the compiled step (definition and learnable set), for kernel caches. */
   readonly key: string;
+  /**
+   * The key without the learnable set: programs of one family compute the same outputs and input
+   * gradients, so a kernel compiled with learnable set L also serves any subset of L (it computes
+   * gradients nobody asked for only when some are asked for).
+   */
+  readonly family: string;
   /** The JavaScript source of the functions above (docs, debugging). */
   readonly source: string;
   /** The expressions behind each function, with the output slot of each (other renderers). */
@@ -241,6 +247,7 @@ export function compileStep(
   return {
     definition: def,
     key: `${definitionKey(def)}|${learn.join(',')}${invariant.length > 0 ? `|hoist:${invariant.join(',')}` : ''}`,
+    family: `${definitionKey(def)}${invariant.length > 0 ? `|hoist:${invariant.join(',')}` : ''}`,
     S,
     P,
     learnable: learn,

@@ -126,8 +126,16 @@ export interface DeclaredKernelsOptions {
   simd?: boolean;
 }
 
+/** A program's compiled kernels, with what identifies them. */
+interface Loaded {
+  family: string;
+  learnable: readonly number[];
+  kernels: Kernels;
+}
+
 export class DeclaredKernels {
-  private readonly loaded = new Map<string, Kernels>();
+  /** By program key; `lookup` also finds a program's family member with more learnables. */
+  private readonly loaded = new Map<string, Loaded>();
   /** SIMD modules' bytes copied into shared memory for the workers, by slot (kept alive here). */
   private readonly sharedBytes = new Map<number, Float32Array | null>();
   private nextSlot = 0;
@@ -148,10 +156,39 @@ export class DeclaredKernels {
     const scalarBytes = kernelPlatform.readFile(BUILTIN_FILES.scalar);
     const simdBytes = kernelPlatform.readFile(BUILTIN_FILES.simd);
     if (!manifest || !scalarBytes || !simdBytes) return;
-    const keys = JSON.parse(new TextDecoder().decode(manifest)) as string[];
+    const entries = JSON.parse(new TextDecoder().decode(manifest)) as {
+      key: string;
+      family: string;
+      learnable: number[];
+    }[];
     const scalar = this.instantiate(scalarBytes, 'scalar');
     const simd = this.simd ? this.instantiate(simdBytes, 'simd') : null;
-    keys.forEach((key, i) => this.loaded.set(key, this.kernels(scalar, simd, i)));
+    entries.forEach((e, i) =>
+      this.loaded.set(e.key, {
+        family: e.family,
+        learnable: e.learnable,
+        kernels: this.kernels(scalar, simd, i),
+      }),
+    );
+  }
+
+  /**
+   * The kernels that run a program: its own, else those of the loaded program of its family whose
+   * learnable set holds its own with the fewest extra (a layer with fixed parameters runs on the
+   * built-in kernel compiled with them learnable).
+   */
+  private lookup(program: StepProgram): Kernels | null {
+    const own = this.loaded.get(program.key);
+    if (own) return own.kernels;
+    let best: Loaded | null = null;
+    for (const l of this.loaded.values())
+      if (
+        l.family === program.family &&
+        program.learnable.every((q) => l.learnable.includes(q)) &&
+        (!best || l.learnable.length < best.learnable.length)
+      )
+        best = l;
+    return best?.kernels ?? null;
   }
 
   private kernels(scalar: ModuleInstance, simd: ModuleInstance | null, index: number): Kernels {
@@ -178,12 +215,12 @@ export class DeclaredKernels {
 
   /** Whether a compiled kernel runs this program. */
   has(program: StepProgram): boolean {
-    return this.loaded.has(program.key);
+    return this.lookup(program) !== null;
   }
 
   /** 'wasm SIMD', 'wasm scalar' or null (not compiled): what runs this program's whole groups. */
   path(program: StepProgram): string | null {
-    const k = this.loaded.get(program.key);
+    const k = this.lookup(program);
     if (!k) return null;
     return k.simd ? 'wasm SIMD' : 'wasm scalar';
   }
@@ -194,18 +231,19 @@ export class DeclaredKernels {
    */
   async prepare(program: StepProgram): Promise<{ ms: number; cached: boolean }> {
     const started = performance.now();
-    if (this.loaded.has(program.key)) return { ms: 0, cached: true };
+    if (this.lookup(program)) return { ms: 0, cached: true };
     const wantSimd = this.simd && simdSupported(program);
     const scalar = await this.compiled([program], 'scalar');
     const simd = wantSimd ? await this.compiled([program], 'simd') : null;
-    this.loaded.set(
-      program.key,
-      this.kernels(
+    this.loaded.set(program.key, {
+      family: program.family,
+      learnable: program.learnable,
+      kernels: this.kernels(
         this.instantiate(scalar.bytes, 'scalar'),
         simd ? this.instantiate(simd.bytes, 'simd') : null,
         0,
       ),
-    );
+    });
     return { ms: performance.now() - started, cached: scalar.cached && (simd?.cached ?? true) };
   }
 
@@ -218,7 +256,7 @@ export class DeclaredKernels {
   }
 
   private kernelsOf(program: StepProgram): Kernels {
-    const k = this.loaded.get(program.key);
+    const k = this.lookup(program);
     if (!k) throw new Error(`no compiled kernel for ${program.definition.name} (call prepare() first)`);
     return k;
   }
