@@ -1,6 +1,7 @@
 /**
  * The generated kernel of each built-in declaration that keeps a hand-written override (LIF,
- * learning HH) against that override, on the active backend: one forward + backward of a static input with rate output
+ * learning HH, and the s-LIF2HH circuit of lif-step kernels) against that override, on the active
+ * backend: one forward + backward of a static input with rate output
  * (the fc models' call; the states saved for backward resident in the backend, as a training
  * forward allocates them), timed alternately (hand, generated, hand, …) after warm-up so both see
  * the same machine load, medians reported with their ratio.
@@ -14,11 +15,14 @@ import { learningHh } from '../neurons/learning-hh.js';
 import { lifStepDeclared } from '../neurons/lif.js';
 import type { NeuronModel } from '../neurons/model.js';
 import { initialState } from '../neurons/model.js';
-import { LEARNING_HH_MEMBRANE } from '../nn/spiking.js';
+import { LEARNING_HH_MEMBRANE, SLIF2HH_FC_DEFAULTS, slif2hhSpikes } from '../nn/spiking.js';
+import { slif2hhCircuit } from '../nn/slif2hh-circuit.js';
+import { stepProgram } from '../nn/neuron-layer.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 import { median } from './bench-train.js';
 
-export const KERNEL_BENCH_MODELS = ['lif', 'learning-hh'] as const;
+export const KERNEL_BENCH_MODELS = ['lif', 'learning-hh', 'slif2hh'] as const;
 export type KernelBenchModel = (typeof KERNEL_BENCH_MODELS)[number];
 
 export interface KernelBenchOptions {
@@ -164,6 +168,27 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
           be.learningHhBackward({ ...k, detachIonic: false, v, gradOut, gradInput, gradRates: null });
         },
         generated: () => generic(g, input, saved),
+      };
+    },
+    // s-LIF2HH units (N units, 3N inputs): the fused op against the circuit of generated lif-step
+    // kernels, each as a layer op (forward, then backward from a fixed output gradient; x and w
+    // receive gradients).
+    slif2hh: () => {
+      const T = o.T;
+      const x = new Tensor(uniform(3 * BN, 0, 1.5), [B, 3 * N], true);
+      const w = new Tensor(uniform(3 * N, 0, 1), [N, 3], true);
+      const seed = uniform(4 * BN, -1, 1);
+      const opts = { T, decay: SLIF2HH_FC_DEFAULTS.decay, threshold: SLIF2HH_FC_DEFAULTS.threshold };
+      const op = (f: typeof slif2hhCircuit) => () => {
+        x.grad = null;
+        w.grad = null;
+        f(x, w, opts).backward(seed);
+      };
+      return {
+        T,
+        program: stepProgram(lifStepDeclared, []),
+        hand: op(slif2hhSpikes),
+        generated: op(slif2hhCircuit),
       };
     },
   };

@@ -117,34 +117,42 @@ export function slif2hhCircuit(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}):
 function mixMembranes(m: Tensor, w: Tensor, N: number, shape: number[]): Tensor {
   const rows = m.size / (3 * N);
   const shared = w.size === 3;
-  const aw = new Float32Array(3 * N);
-  for (let j = 0; j < N; j++)
-    for (let k = 0; k < 3; k++) aw[3 * j + k] = Math.abs(w.data[shared ? k : 3 * j + k]);
+  // |w| per block: a1[j], a2[j], a3[j].
+  const aw = [0, 1, 2].map((k) =>
+    Float32Array.from({ length: N }, (_, j) => Math.abs(w.data[shared ? k : 3 * j + k])),
+  );
+  const [a1, a2, a3] = aw;
   const u = new Float32Array(rows * N);
   const md = m.data;
-  for (let r = 0; r < rows; r++) {
-    const at = 3 * N * r;
+  for (let r = 0, at = 0, o = 0; r < rows; r++, at += 3 * N, o += N)
     for (let j = 0; j < N; j++)
-      u[r * N + j] =
-        aw[3 * j] * md[at + j] + aw[3 * j + 1] * md[at + N + j] + aw[3 * j + 2] * md[at + 2 * N + j];
-  }
+      u[o + j] = a1[j] * md[at + j] + a2[j] * md[at + N + j] + a3[j] * md[at + 2 * N + j];
   addFlops('slif2hhCircuit', 5 * rows * N);
   return makeResult(u, shape, [m, w], () => (g) => {
     if (m.requiresGrad) {
       const gm = new Float32Array(m.size);
-      for (let r = 0; r < rows; r++)
-        for (let j = 0; j < N; j++)
-          for (let k = 0; k < 3; k++) gm[3 * N * r + k * N + j] = aw[3 * j + k] * g[r * N + j];
+      for (let r = 0, at = 0, o = 0; r < rows; r++, at += 3 * N, o += N)
+        for (let k = 0; k < 3; k++) {
+          const a = aw[k];
+          const row = at + k * N;
+          for (let j = 0; j < N; j++) gm[row + j] = a[j] * g[o + j];
+        }
       accumulateGrad(m, gm, true);
     }
     if (w.requiresGrad) {
+      // Σ over rows of m_k·g per unit, in float64.
+      const sums = new Float64Array(3 * N);
+      for (let r = 0, at = 0, o = 0; r < rows; r++, at += 3 * N, o += N)
+        for (let k = 0; k < 3; k++) {
+          const row = at + k * N;
+          const q = k * N;
+          for (let j = 0; j < N; j++) sums[q + j] += md[row + j] * g[o + j];
+        }
       const gw = new Float32Array(w.size);
       for (let j = 0; j < N; j++)
         for (let k = 0; k < 3; k++) {
-          let s = 0;
-          for (let r = 0; r < rows; r++) s += md[3 * N * r + k * N + j] * g[r * N + j];
           const q = shared ? k : 3 * j + k;
-          gw[q] += Math.sign(w.data[q]) * s;
+          gw[q] += Math.sign(w.data[q]) * sums[k * N + j];
         }
       accumulateGrad(w, gw, true);
     }
@@ -170,39 +178,45 @@ interface ReadoutOptions {
  */
 function spikeReadout(inputs: Tensor, output: Tensor, N: number, o: ReadoutOptions): Tensor {
   const { T, batch: B, threshold: th, surrogate: kind, surrogateParam: p, smooth } = o;
-  const spike = (m: number): number => (smooth ? surrogatePrimitiveAt(kind, p, m - th) : m > th ? 1 : 0);
-  const out = new Float32Array(o.rate ? 4 * B * N : 4 * T * B * N);
-  const scale = o.rate ? 1 / T : 1;
-  // Output row r = (t, b) [or b for rates] holds 4N values; input row r holds 3N, output 1N.
-  const each = (f: (t: number, b: number, k: number, j: number, m: number, at: number) => void): void => {
-    for (let t = 0; t < T; t++)
-      for (let b = 0; b < B; b++) {
-        const r = t * B + b;
-        const at = 4 * N * (o.rate ? b : r);
-        for (let k = 0; k < 4; k++)
-          for (let j = 0; j < N; j++) {
-            const m = k < 3 ? inputs.data[3 * N * r + k * N + j] : output.data[N * r + j];
-            f(t, b, k, j, m, at + k * N + j);
-          }
-      }
-  };
-  if (o.rate) {
-    // Counts in float64, scaled once (as the fused kernel's rates are).
-    const counts = new Float64Array(out.length);
-    each((_t, _b, _k, _j, m, at) => (counts[at] += spike(m)));
-    for (let i = 0; i < out.length; i++) out[i] = counts[i] * scale;
-  } else each((_t, _b, _k, _j, m, at) => (out[at] = spike(m)));
-  addFlops('slif2hhCircuit', (o.rate ? 2 : 1) * 4 * T * B * N);
+  const rows = T * B;
+  const mi = inputs.data;
+  const mo = output.data;
+  const out = new Float32Array(o.rate ? 4 * B * N : 4 * rows * N);
+  // Counts in float64 for rates, scaled once (as the fused kernel's rates are).
+  const counts = o.rate ? new Float64Array(out.length) : null;
+  const sink = counts ?? out;
+  for (let r = 0; r < rows; r++) {
+    const at = 4 * N * (o.rate ? r % B : r);
+    const from = 3 * N * r;
+    for (let c = 0; c < 3 * N; c++) {
+      const m = mi[from + c];
+      const s = smooth ? surrogatePrimitiveAt(kind, p, m - th) : m > th ? 1 : 0;
+      if (counts) counts[at + c] += s;
+      else sink[at + c] = s;
+    }
+    for (let j = 0; j < N; j++) {
+      const m = mo[N * r + j];
+      const s = smooth ? surrogatePrimitiveAt(kind, p, m - th) : m > th ? 1 : 0;
+      if (counts) counts[at + 3 * N + j] += s;
+      else sink[at + 3 * N + j] = s;
+    }
+  }
+  if (counts) for (let i = 0; i < out.length; i++) out[i] = counts[i] * (1 / T);
+  addFlops('slif2hhCircuit', (o.rate ? 2 : 1) * 4 * rows * N);
   return makeResult(out, o.shape, [inputs, output], () => (g) => {
+    const scale = o.rate ? 1 / T : 1;
     const gi = inputs.requiresGrad ? new Float32Array(inputs.size) : null;
     const go = output.requiresGrad ? new Float32Array(output.size) : null;
-    each((t, b, k, j, m, at) => {
-      const d = g[at] * scale * surrogateGradAt(kind, p, m - th);
-      const r = t * B + b;
-      if (k < 3) {
-        if (gi) gi[3 * N * r + k * N + j] = d;
-      } else if (go) go[N * r + j] = d;
-    });
+    for (let r = 0; r < rows; r++) {
+      const at = 4 * N * (o.rate ? r % B : r);
+      const from = 3 * N * r;
+      if (gi)
+        for (let c = 0; c < 3 * N; c++)
+          gi[from + c] = g[at + c] * scale * surrogateGradAt(kind, p, mi[from + c] - th);
+      if (go)
+        for (let j = 0; j < N; j++)
+          go[N * r + j] = g[at + 3 * N + j] * scale * surrogateGradAt(kind, p, mo[N * r + j] - th);
+    }
     if (gi) accumulateGrad(inputs, gi, true);
     if (go) accumulateGrad(output, go, true);
   });
