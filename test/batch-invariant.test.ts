@@ -20,7 +20,7 @@ import { hhDeclared } from '../src/neurons/hh.js';
 import { declareNeuron } from '../src/neurons/model.js';
 import type { NeuronModel } from '../src/neurons/model.js';
 import { Rng } from '../src/util/rng.js';
-import { genericCall } from './helpers.js';
+import { centralDifference, genericCall } from './helpers.js';
 
 const invariantNames = (m: NeuronModel): string[] =>
   batchInvariantStates(stepDefinition(m)).map((k) => m.states[k]);
@@ -230,16 +230,7 @@ test('hoisting: finite-difference gradients of a user model with batch-invariant
   genericBackwardJs({ ...base, detachReset: false, input, saved, gradOut: w, gradInput, gradParams });
   const check = (arr: Float32Array, grad: Float32Array, what: string): void => {
     for (let i = 0; i < arr.length; i++) {
-      const x0 = arr[i];
-      const eps = Math.max(1e-3 * Math.abs(x0), 1e-5);
-      arr[i] = x0 + eps;
-      const up = arr[i];
-      const lp = loss();
-      arr[i] = x0 - eps;
-      const dn = arr[i];
-      const lm = loss();
-      arr[i] = x0;
-      const fd = (lp - lm) / (up - dn);
+      const fd = centralDifference(arr, i, Math.max(1e-3 * Math.abs(arr[i]), 1e-5), loss);
       assert.ok(
         Math.abs(grad[i] - fd) <= 2e-3 * Math.max(Math.abs(fd), Math.abs(grad[i])) + 1e-5,
         `d loss/d ${what}[${i}]: BPTT ${grad[i]}, finite difference ${fd}`,

@@ -40,6 +40,7 @@ import { countFlops } from '../src/tensor/accounting.js';
 import { declareNeuron } from '../src/neurons/model.js';
 import type { NeuronDeclaration } from '../src/neurons/model.js';
 import '../src/kernels/index.js';
+import { centralDifference } from './helpers.js';
 import { createWasmBackend } from '../src/kernels/wasm/index.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -593,16 +594,7 @@ function bpttCase(model: NeuronModel, surrogate: number, voltage: boolean, rng: 
     for (let i = 0; i < arr.length; i++) {
       const x0 = arr[i];
       // Central differences at ε and ε/2, Richardson-extrapolated (cancels the ε² term).
-      const central = (eps: number): number => {
-        arr[i] = x0 + eps;
-        const up = arr[i];
-        const lp = loss();
-        arr[i] = x0 - eps;
-        const dn = arr[i];
-        const lm = loss();
-        arr[i] = x0;
-        return (lp - lm) / (up - dn);
-      };
+      const central = (eps: number): number => centralDifference(arr, i, eps, loss);
       const eps = Math.max(1e-4 * Math.abs(x0), 1e-6);
       const [c1, c2] = [central(eps), central(eps / 2)];
       // The rectangular primitive is piecewise linear: skip an entry whose interval holds a kink

@@ -142,3 +142,19 @@ export function genericCall(
   });
   return { program: prog, params, initial: initialState(m, m.defaults), ...shape, ...mode };
 }
+
+/**
+ * The central difference (loss(x + ε) − loss(x − ε)) / (x₊ − x₋) of entry i of a float32 array,
+ * over the steps float32 actually took; the entry is restored after.
+ */
+export function centralDifference(arr: Float32Array, i: number, eps: number, loss: () => number): number {
+  const x0 = arr[i];
+  arr[i] = x0 + eps;
+  const up = arr[i];
+  const lp = loss();
+  arr[i] = x0 - eps;
+  const dn = arr[i];
+  const lm = loss();
+  arr[i] = x0;
+  return (lp - lm) / (up - dn);
+}

@@ -5,13 +5,15 @@
 // and framed time-varying input, spike trains and rates, learnable parameters; and the dense
 // kernels (gemm through linear and matmul, conv2d's im2col/col2im, avg-pool). The generic
 // reference kernel of the declared models (full HH among them) has its own gradchecks in
-// declared-kernels.test.ts.
+// declared-kernels.test.ts; the s-LIF2HH circuit of those kernels is gradchecked here with the
+// fused s-LIF2HH kernel it is the generic path of.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Backend, getBackend, setBackend } from '../src/kernels/index.js';
 import { LEARNING_HH_RATE_NAMES } from '../src/kernels/spiking-types.js';
 import { learningHhSpikes, lifSpikes, slif2hhSpikes } from '../src/nn/spiking.js';
 import type { LearningHhRates } from '../src/nn/spiking.js';
+import { slif2hhCircuit } from '../src/nn/slif2hh-circuit.js';
 import { Surrogate, makeSurrogate } from '../src/nn/surrogate.js';
 import { avgPool2d, conv2d } from '../src/tensor/conv.js';
 import { checkGradients } from './helpers.js';
@@ -135,7 +137,7 @@ describe('js learning-HH kernel', () => {
   }
 });
 
-describe('js s-LIF2HH kernel', () => {
+describe('js s-LIF2HH kernel, and the s-LIF2HH circuit of generic lif-step kernels', () => {
   for (const sur of SURROGATES) {
     it(`BPTT gradcheck, ${sur.name}: input currents and w (per unit and shared)`, () => {
       const N = 2;
@@ -147,17 +149,18 @@ describe('js s-LIF2HH kernel', () => {
       const xs = uniform([2, 3 * N], 0.1, 0.7, 4);
       const xf = uniform([3, 2, 3 * N], 0, 0.8, 5);
       const common = { decay: 0.5, threshold: 0.6, surrogate: sur, smoothCheck: true };
+      // eps 1e-3: fast-sigmoid's kink at the threshold is within 1e-2 of a membrane here.
       const eps = 1e-3;
-      onJs(['slif2hhForward', 'slif2hhBackward'], () => {
+      const checkOp = (op: typeof slif2hhSpikes): void => {
         for (const output of OUTPUTS) {
-          check(() => slif2hhSpikes(xs, w, { ...common, T: 5, output }), [xs, w], { eps });
-          check(() => slif2hhSpikes(xf, w, { ...common, timeVarying: true, repeat: 2, output }), [xf, w], {
-            eps,
-          });
+          check(() => op(xs, w, { ...common, T: 5, output }), [xs, w], { eps });
+          check(() => op(xf, w, { ...common, timeVarying: true, repeat: 2, output }), [xf, w], { eps });
         }
-        // eps 1e-3: fast-sigmoid's kink at the threshold is within 1e-2 of a membrane here.
-        check(() => slif2hhSpikes(xs, shared, { ...common, T: 5 }), [xs, shared], { eps: 1e-3 });
-      });
+        check(() => op(xs, shared, { ...common, T: 5 }), [xs, shared], { eps });
+      };
+      onJs(['slif2hhForward', 'slif2hhBackward'], () => checkOp(slif2hhSpikes));
+      // The circuit (slif2hh-circuit.ts) on the generic reference kernels of the js backend.
+      checkOp(slif2hhCircuit);
     });
   }
 });
