@@ -2,11 +2,17 @@
 /** The `hhnet` command line. Errors print one clear line and exit non-zero — never a stack trace. */
 import { CommanderError } from 'commander';
 import { isKnownError } from './errors.js';
-import { buildProgram } from './program.js';
-import { stopProgressBars } from './progress-bar.js';
+import { onGlibc, relaunch, shouldRelaunch, watchParent } from './relaunch.js';
 
 /** Exit codes: 0 done, 1 an unexpected failure, 2 bad input or a known failure, 130 interrupted. */
 async function main(): Promise<void> {
+  // The heavy commands run in a child with glibc told to keep freed memory (relaunch.ts); the
+  // command modules load only where the command runs.
+  if (shouldRelaunch(process.argv.slice(2), process.env, { platform: process.platform, glibc: onGlibc }))
+    return relaunch();
+  watchParent();
+  const { buildProgram } = await import('./program.js');
+  const { stopProgressBars } = await import('./progress-bar.js');
   const program = buildProgram();
   program.exitOverride();
   try {

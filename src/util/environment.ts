@@ -19,6 +19,9 @@ export function environment(): Record<string, string> {
     platform: `${platform()} ${release()}`,
     cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    // Whether glibc keeps freed memory (src/cli/relaunch.ts): large-tensor timings depend on it.
+    allocator:
+      process.env.MALLOC_MMAP_THRESHOLD_ !== undefined ? 'glibc, freed memory kept' : 'system default',
   };
 }
 
