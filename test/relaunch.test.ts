@@ -31,19 +31,16 @@ test('shouldRelaunch: heavy commands on Linux with glibc, unless told not to or 
 });
 
 const relaunches = process.platform === 'linux' && onGlibc();
+const linuxOnly = { skip: !relaunches && 'not Linux/glibc' };
 
-test(
-  'a relaunched command exits with its own code and message',
-  { skip: !relaunches && 'not Linux/glibc' },
-  () => {
-    const r = spawnSync(process.execPath, [CLI, 'bench', 'kernels', '--models', 'nope'], {
-      env: cleanEnv(),
-      encoding: 'utf8',
-    });
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /--models: unknown nope/);
-  },
-);
+test('a relaunched command exits with its own code and message', linuxOnly, () => {
+  const r = spawnSync(process.execPath, [CLI, 'bench', 'kernels', '--models', 'nope'], {
+    env: cleanEnv(),
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--models: unknown nope/);
+});
 
 /** The pid of the first child of `parent` (its relaunched command), waiting for it to appear. */
 async function childOf(parent: number): Promise<number> {
@@ -78,14 +75,18 @@ async function gone(pid: number, ms: number): Promise<boolean> {
   return !running(pid);
 }
 
-const LONG = ['bench', 'sim', '--neurons', '100000', '--duration', '100000'];
+/** A long heavy command, and the pid of its relaunched child. */
+async function startLong() {
+  const args = [CLI, 'bench', 'sim', '--neurons', '100000', '--duration', '100000'];
+  const parent = spawn(process.execPath, args, { env: cleanEnv(), stdio: 'ignore' });
+  return { parent, child: await childOf(parent.pid as number) };
+}
 
 test(
   'the child has the settings; SIGTERM reaches it once and the parent ends as it did',
-  { skip: !relaunches && 'not Linux/glibc' },
+  linuxOnly,
   async () => {
-    const parent = spawn(process.execPath, [CLI, ...LONG], { env: cleanEnv(), stdio: 'ignore' });
-    const child = await childOf(parent.pid as number);
+    const { parent, child } = await startLong();
     const environ = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0');
     for (const [k, v] of Object.entries(MALLOC_ENV)) assert.ok(environ.includes(`${k}=${v}`), k);
     const ended = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
@@ -98,13 +99,8 @@ test(
   },
 );
 
-test(
-  'a parent killed outright takes its child with it',
-  { skip: !relaunches && 'not Linux/glibc' },
-  async () => {
-    const parent = spawn(process.execPath, [CLI, ...LONG], { env: cleanEnv(), stdio: 'ignore' });
-    const child = await childOf(parent.pid as number);
-    parent.kill('SIGKILL');
-    assert.ok(await gone(child, 3000), 'the child died within 3 s of its parent');
-  },
-);
+test('a parent killed outright takes its child with it', linuxOnly, async () => {
+  const { parent, child } = await startLong();
+  parent.kill('SIGKILL');
+  assert.ok(await gone(child, 3000), 'the child died within 3 s of its parent');
+});
