@@ -6,7 +6,7 @@
  * before any JavaScript runs, so the heavy commands relaunch themselves once with them:
  *
  * - the child runs in its own process group, so a terminal's Ctrl-C reaches the parent only, which
- *   forwards it (and SIGTERM, SIGHUP) exactly once; the parent exits as the child did (same code,
+ *   forwards it (and SIGTERM, SIGHUP, window resizes) exactly once; the parent exits as the child did (same code,
  *   or the same signal);
  * - a parent killed outright (SIGKILL) takes the child with it: a worker thread of the child
  *   blocks on a pipe from the parent and kills its process when the pipe closes, even while the
@@ -36,7 +36,8 @@ export const HEAVY_COMMANDS: ReadonlySet<string> = new Set([
 
 /** The file descriptor of the child's lifeline to its parent. */
 const LIFELINE_FD = 3;
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// SIGWINCH too: the child's own session gets no resize of the terminal its progress bars draw on.
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGWINCH'] as const;
 
 /** Whether this process should relaunch itself with MALLOC_ENV. */
 export function shouldRelaunch(
