@@ -5,12 +5,12 @@
  * memory stays in the process (docs/benchmarks.md). glibc reads its settings from the environment
  * before any JavaScript runs, so the heavy commands relaunch themselves once with them:
  *
- * - the child runs in its own process group, so a terminal's Ctrl-C reaches the parent only, which
- *   forwards it (and SIGTERM, SIGHUP, window resizes) exactly once; the parent exits as the child did (same code,
- *   or the same signal);
+ * - the child runs in a session of its own, so a terminal's Ctrl-C reaches the parent only, which
+ *   forwards it (and SIGTERM, SIGHUP, window resizes) exactly once; the parent exits as the child
+ *   did (same code, or the same signal);
  * - a parent killed outright (SIGKILL) takes the child with it: a worker thread of the child
- *   blocks on a pipe from the parent and kills its process when the pipe closes, even while the
- *   main thread is inside a long synchronous step.
+ *   watches a pipe from the parent on its own event loop and kills its process when the pipe
+ *   closes, even while the main thread is inside a long synchronous step.
  *
  * Linux with glibc only; `HHNET_MALLOC=system` (or the variables already set) runs in place.
  */
