@@ -21,8 +21,7 @@ import { addFlops } from '../tensor/accounting.js';
 import { programForwardFlops } from '../kernels/spiking/costs.js';
 import { Shape, Tensor, shapeSize } from '../tensor/tensor.js';
 import { Module } from './module.js';
-import type { OverrideCall } from './spiking-overrides.js';
-import { findSpikingOverride } from './spiking-overrides.js';
+import { findSpikingOverride, overrideCall } from './spiking-overrides.js';
 import type { SpikingMode, SpikingNeurons } from './spiking-layers.js';
 import type { PerNeuron, SpikeOutput, SpikingOptions } from './spiking.js';
 import { accumulatePerNeuron, flag, layoutOf, outShape, perNeuronValues, savedBuffer } from './spiking.js';
@@ -130,18 +129,10 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   const output: SpikeOutput | undefined = opts.output === 'voltage' ? 'spikes' : opts.output;
   // A registered hand-tuned op for this model and call runs instead of the generic kernels (they
   // output spikes or rates only).
-  const call: OverrideCall = {
-    T: opts.T,
-    timeVarying: opts.timeVarying,
-    repeat: opts.repeat,
-    output,
-    surrogate,
-    smoothCheck: opts.smoothCheck,
-    params,
-    detach: opts.detach ?? [],
-    detachReset,
-    extra: opts.overrideOptions ?? {},
-  };
+  const call = overrideCall(
+    { ...opts, output },
+    { surrogate, params, detach: opts.detach ?? [], detachReset, extra: opts.overrideOptions ?? {} },
+  );
   const override = voltage ? null : findSpikingOverride(model, call);
   if (override) return override.run(x, call);
   const lay = layoutOf(fn, x, { ...opts, output });

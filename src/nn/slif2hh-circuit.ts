@@ -15,32 +15,34 @@ import { surrogateGradAt, surrogatePrimitiveAt } from '../kernels/spiking/surrog
 import { lifStepDeclared } from '../neurons/lif.js';
 import { addFlops } from '../tensor/accounting.js';
 import { accumulateGrad, makeResult } from '../tensor/autograd.js';
-import { Tensor, shapeSize, shapeString } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { neuronSpikes } from './neuron-layer.js';
-import type { OverrideCall } from './spiking-overrides.js';
-import { findSpikingOverride } from './spiking-overrides.js';
+import { findSpikingOverride, overrideCall } from './spiking-overrides.js';
 import type { Slif2hhOptions } from './spiking.js';
-import { SLIF2HH_FC_DEFAULTS, finite, flag, layoutOf } from './spiking.js';
+import { SLIF2HH_FC_DEFAULTS, finite, flag, slif2hhLayout } from './spiking.js';
+import type { Surrogate } from './surrogate.js';
 import { resolveSurrogate } from './surrogate.js';
 
 /** The name the circuit's overrides are registered under. */
 export const SLIF2HH_CIRCUIT = 'slif2hh';
 
-/** The circuit's sizes and checks, shared by both paths' callers. */
-function unitsOf(fn: string, x: Tensor, w: Tensor, opts: Slif2hhOptions) {
-  const lay = layoutOf(fn, x, opts);
-  const f0 = lay.features[0];
-  if (f0 === undefined || f0 % 3 !== 0)
-    throw new RangeError(
-      `${fn}: the first feature dim must hold 3 blocks of input currents (a multiple of 3), got input ${shapeString(x.shape)}`,
-    );
-  const N = shapeSize(lay.features) / 3;
-  if (!(w instanceof Tensor)) throw new TypeError(`${fn}: w must be a Tensor`);
-  if (w.size !== 3 * N && w.size !== 3)
-    throw new RangeError(
-      `${fn}: w has ${w.size} values, expected ${3 * N} ([${N}, 3], one triple per unit) or 3 (shared)`,
-    );
-  return { lay, N, unitFeatures: [f0 / 3, ...lay.features.slice(1)] };
+/** A call's options with the defaults applied and checked, once for whichever path runs it. */
+interface Resolved {
+  decay: number;
+  theta: number;
+  surrogate: Surrogate;
+  detachReset: boolean;
+  smooth: boolean;
+}
+
+function resolve(fn: string, opts: Slif2hhOptions): Resolved {
+  return {
+    decay: finite(fn, 'decay', opts.decay ?? SLIF2HH_FC_DEFAULTS.decay),
+    theta: finite(fn, 'threshold', opts.threshold ?? SLIF2HH_FC_DEFAULTS.threshold),
+    surrogate: resolveSurrogate(opts.surrogate, SLIF2HH_FC_DEFAULTS.surrogate),
+    detachReset: flag(fn, 'detachReset', opts.detachReset, false),
+    smooth: flag(fn, 'smoothCheck', opts.smoothCheck, false),
+  };
 }
 
 /**
@@ -49,42 +51,33 @@ function unitsOf(fn: string, x: Tensor, w: Tensor, opts: Slif2hhOptions) {
  */
 export function slif2hhUnits(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): Tensor {
   const fn = 'slif2hhUnits';
-  const surrogate = resolveSurrogate(opts.surrogate, SLIF2HH_FC_DEFAULTS.surrogate);
-  const call: OverrideCall = {
-    T: opts.T,
-    timeVarying: opts.timeVarying,
-    repeat: opts.repeat,
-    output: opts.output,
-    surrogate,
-    smoothCheck: opts.smoothCheck,
-    params: {
-      decay: finite(fn, 'decay', opts.decay ?? SLIF2HH_FC_DEFAULTS.decay),
-      theta: finite(fn, 'threshold', opts.threshold ?? SLIF2HH_FC_DEFAULTS.threshold),
-      w,
-    },
+  const r = resolve(fn, opts);
+  const call = overrideCall(opts, {
+    surrogate: r.surrogate,
+    params: { decay: r.decay, theta: r.theta, w },
     detach: [],
-    detachReset: flag(fn, 'detachReset', opts.detachReset, false),
+    detachReset: r.detachReset,
     extra: {},
-  };
+  });
   const override = findSpikingOverride(SLIF2HH_CIRCUIT, call);
   if (override) return override.run(x, call);
-  return slif2hhCircuit(x, w, { ...opts, surrogate });
+  return circuit(fn, x, w, opts, r);
 }
 
 /** The circuit on the generic kernels (whatever the overrides). */
 export function slif2hhCircuit(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): Tensor {
   const fn = 'slif2hhCircuit';
-  const { lay, N, unitFeatures } = unitsOf(fn, x, w, opts);
-  const decay = finite(fn, 'decay', opts.decay ?? SLIF2HH_FC_DEFAULTS.decay);
-  const theta = finite(fn, 'threshold', opts.threshold ?? SLIF2HH_FC_DEFAULTS.threshold);
-  const surrogate = resolveSurrogate(opts.surrogate, SLIF2HH_FC_DEFAULTS.surrogate);
-  const smooth = flag(fn, 'smoothCheck', opts.smoothCheck, false);
+  return circuit(fn, x, w, opts, resolve(fn, opts));
+}
+
+function circuit(fn: string, x: Tensor, w: Tensor, opts: Slif2hhOptions, r: Resolved): Tensor {
+  const { lay, N, outFeatures } = slif2hhLayout(fn, x, w, opts);
   const lif = {
     output: 'voltage' as const,
-    params: { decay, theta },
-    surrogate,
-    smoothCheck: smooth,
-    detachReset: flag(fn, 'detachReset', opts.detachReset, false),
+    params: { decay: r.decay, theta: r.theta },
+    surrogate: r.surrogate,
+    smoothCheck: r.smooth,
+    detachReset: r.detachReset,
   };
   // The input LIFs: 3N neurons (the blocks [x1|x2|x3] are just 3N features), membranes [T, B, 3N].
   const inputMembranes = neuronSpikes(x, lifStepDeclared, {
@@ -93,20 +86,18 @@ export function slif2hhCircuit(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}):
     timeVarying: lay.timeVarying,
     repeat: lay.repeat,
   });
+  const unitFeatures = [outFeatures[0] / 4, ...outFeatures.slice(1)];
   const drive = mixMembranes(inputMembranes, w, N, [lay.T, lay.batch, ...unitFeatures]);
   const outputMembrane = neuronSpikes(drive, lifStepDeclared, { ...lif, timeVarying: true });
-  const threshold = Math.fround(theta); // the kernels compare float32 membranes with float32 θ
   return spikeReadout(inputMembranes, outputMembrane, N, {
     T: lay.T,
     batch: lay.batch,
     rate: lay.rateOutput,
-    threshold,
-    surrogate: surrogate.id,
-    surrogateParam: surrogate.param,
-    smooth,
-    shape: lay.rateOutput
-      ? [lay.batch, unitFeatures[0] * 4, ...unitFeatures.slice(1)]
-      : [lay.T, lay.batch, unitFeatures[0] * 4, ...unitFeatures.slice(1)],
+    threshold: Math.fround(r.theta), // the kernels compare float32 membranes with float32 θ
+    surrogate: r.surrogate.id,
+    surrogateParam: r.surrogate.param,
+    smooth: r.smooth,
+    shape: lay.rateOutput ? [lay.batch, ...outFeatures] : [lay.T, lay.batch, ...outFeatures],
   });
 }
 
@@ -129,25 +120,18 @@ function mixMembranes(m: Tensor, w: Tensor, N: number, shape: number[]): Tensor 
       u[o + j] = a1[j] * md[at + j] + a2[j] * md[at + N + j] + a3[j] * md[at + 2 * N + j];
   addFlops('slif2hhCircuit', 5 * rows * N);
   return makeResult(u, shape, [m, w], () => (g) => {
-    if (m.requiresGrad) {
-      const gm = new Float32Array(m.size);
-      for (let r = 0, at = 0, o = 0; r < rows; r++, at += 3 * N, o += N)
-        for (let k = 0; k < 3; k++) {
-          const a = aw[k];
-          const row = at + k * N;
-          for (let j = 0; j < N; j++) gm[row + j] = a[j] * g[o + j];
-        }
-      accumulateGrad(m, gm, true);
-    }
-    if (w.requiresGrad) {
-      // Σ over rows of m_k·g per unit, in float64.
-      const sums = new Float64Array(3 * N);
-      for (let r = 0, at = 0, o = 0; r < rows; r++, at += 3 * N, o += N)
-        for (let k = 0; k < 3; k++) {
-          const row = at + k * N;
-          const q = k * N;
-          for (let j = 0; j < N; j++) sums[q + j] += md[row + j] * g[o + j];
-        }
+    // One pass: the membranes' gradient |w|·g and, per unit and block, Σ_rows m·g (float64).
+    const gm = m.requiresGrad ? new Float32Array(m.size) : null;
+    const sums = w.requiresGrad ? new Float64Array(3 * N) : null;
+    for (let r = 0, at = 0, o = 0; r < rows; r++, at += 3 * N, o += N)
+      for (let k = 0; k < 3; k++) {
+        const a = aw[k];
+        const row = at + k * N;
+        if (gm) for (let j = 0; j < N; j++) gm[row + j] = a[j] * g[o + j];
+        if (sums) for (let j = 0, q = k * N; j < N; j++) sums[q + j] += md[row + j] * g[o + j];
+      }
+    if (gm) accumulateGrad(m, gm, true);
+    if (sums) {
       const gw = new Float32Array(w.size);
       for (let j = 0; j < N; j++)
         for (let k = 0; k < 3; k++) {
@@ -181,24 +165,25 @@ function spikeReadout(inputs: Tensor, output: Tensor, N: number, o: ReadoutOptio
   const rows = T * B;
   const mi = inputs.data;
   const mo = output.data;
+  // Block k of row r reads the input membranes' k-th block (k < 3) or the output membrane (k = 3).
+  const startOf = (k: number, r: number): number => (k < 3 ? 3 * N * r + k * N : N * r);
   const out = new Float32Array(o.rate ? 4 * B * N : 4 * rows * N);
-  // Counts in float64 for rates, scaled once (as the fused kernel's rates are).
+  // Rates: counts in float64, scaled once (as the fused kernel's rates are).
   const counts = o.rate ? new Float64Array(out.length) : null;
-  const sink = counts ?? out;
   for (let r = 0; r < rows; r++) {
-    const at = 4 * N * (o.rate ? r % B : r);
-    const from = 3 * N * r;
-    for (let c = 0; c < 3 * N; c++) {
-      const m = mi[from + c];
-      const s = smooth ? surrogatePrimitiveAt(kind, p, m - th) : m > th ? 1 : 0;
-      if (counts) counts[at + c] += s;
-      else sink[at + c] = s;
-    }
-    for (let j = 0; j < N; j++) {
-      const m = mo[N * r + j];
-      const s = smooth ? surrogatePrimitiveAt(kind, p, m - th) : m > th ? 1 : 0;
-      if (counts) counts[at + 3 * N + j] += s;
-      else sink[at + 3 * N + j] = s;
+    const row = 4 * N * (o.rate ? r % B : r);
+    for (let k = 0; k < 4; k++) {
+      const m = k < 3 ? mi : mo;
+      const at = startOf(k, r);
+      const to = row + k * N;
+      if (smooth)
+        for (let j = 0; j < N; j++) {
+          const v = surrogatePrimitiveAt(kind, p, m[at + j] - th);
+          if (counts) counts[to + j] += v;
+          else out[to + j] = v;
+        }
+      else if (counts) for (let j = 0; j < N; j++) counts[to + j] += m[at + j] > th ? 1 : 0;
+      else for (let j = 0; j < N; j++) out[to + j] = m[at + j] > th ? 1 : 0;
     }
   }
   if (counts) for (let i = 0; i < out.length; i++) out[i] = counts[i] * (1 / T);
@@ -208,14 +193,16 @@ function spikeReadout(inputs: Tensor, output: Tensor, N: number, o: ReadoutOptio
     const gi = inputs.requiresGrad ? new Float32Array(inputs.size) : null;
     const go = output.requiresGrad ? new Float32Array(output.size) : null;
     for (let r = 0; r < rows; r++) {
-      const at = 4 * N * (o.rate ? r % B : r);
-      const from = 3 * N * r;
-      if (gi)
-        for (let c = 0; c < 3 * N; c++)
-          gi[from + c] = g[at + c] * scale * surrogateGradAt(kind, p, mi[from + c] - th);
-      if (go)
+      const row = 4 * N * (o.rate ? r % B : r);
+      for (let k = 0; k < 4; k++) {
+        const grad = k < 3 ? gi : go;
+        if (!grad) continue;
+        const m = k < 3 ? mi : mo;
+        const at = startOf(k, r);
+        const from = row + k * N;
         for (let j = 0; j < N; j++)
-          go[N * r + j] = g[at + 3 * N + j] * scale * surrogateGradAt(kind, p, mo[N * r + j] - th);
+          grad[at + j] = g[from + j] * scale * surrogateGradAt(kind, p, m[at + j] - th);
+      }
     }
     if (gi) accumulateGrad(inputs, gi, true);
     if (go) accumulateGrad(output, go, true);

@@ -35,6 +35,15 @@ export interface SpikingOverride {
   run(x: Tensor, call: OverrideCall): Tensor;
 }
 
+/** A call as overrides see it: the caller's layout options with its resolved parameters. */
+export function overrideCall(
+  opts: Pick<SpikingOptions, 'T' | 'timeVarying' | 'repeat' | 'output' | 'smoothCheck'>,
+  resolved: Pick<OverrideCall, 'surrogate' | 'params' | 'detach' | 'detachReset' | 'extra'>,
+): OverrideCall {
+  const { T, timeVarying, repeat, output, smoothCheck } = opts;
+  return { T, timeVarying, repeat, output, smoothCheck, ...resolved };
+}
+
 const registry = new Map<string, SpikingOverride[]>();
 let enabled = !['off', '0', 'false'].includes((envVar('HHNET_OVERRIDES') ?? '').trim().toLowerCase());
 

@@ -488,8 +488,12 @@ export interface Slif2hhOptions extends SpikingOptions {
  * [3] (shared). All four LIFs share decay and threshold. Output: the four spike trains in blocks
  * [s1|s2|s3|s4] along the first feature dim ([B, 4N] or [B, 4C, H, W]).
  */
-export function slif2hhSpikes(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): Tensor {
-  const fn = 'slif2hhSpikes';
+/**
+ * The layout of an s-LIF2HH call (the fused op's and the circuit's, slif2hh-circuit.ts): x's first
+ * feature dim holds the 3 input blocks, w has a triple per unit or one shared triple. N units;
+ * `outFeatures` the output's feature dims (4 blocks).
+ */
+export function slif2hhLayout(fn: string, x: Tensor, w: Tensor, opts: SpikingOptions) {
   const lay = layoutOf(fn, x, opts);
   const f0 = lay.features[0];
   if (f0 === undefined || f0 % 3 !== 0) {
@@ -498,13 +502,18 @@ export function slif2hhSpikes(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): 
     );
   }
   const N = shapeSize(lay.features) / 3;
-  const outFeatures = [(f0 / 3) * 4, ...lay.features.slice(1)];
   if (!(w instanceof Tensor)) throw new TypeError(`${fn}: w must be a Tensor`);
   if (w.size !== 3 * N && w.size !== 3) {
     throw new RangeError(
       `${fn}: w has ${w.size} values, expected ${3 * N} ([${N}, 3], one triple per unit) or 3 (shared)`,
     );
   }
+  return { lay, N, outFeatures: [(f0 / 3) * 4, ...lay.features.slice(1)] };
+}
+
+export function slif2hhSpikes(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): Tensor {
+  const fn = 'slif2hhSpikes';
+  const { lay, N, outFeatures } = slif2hhLayout(fn, x, w, opts);
   const base = kernelBase(fn, lay, N, opts, SLIF2HH_FC_DEFAULTS);
   const decay = finite(fn, 'decay', opts.decay ?? SLIF2HH_FC_DEFAULTS.decay);
   const detachReset = flag(fn, 'detachReset', opts.detachReset, false);
