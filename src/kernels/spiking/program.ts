@@ -244,10 +244,11 @@ export function compileStep(
     string
   >;
   const make = jsFunction;
+  const family = `${definitionKey(def)}${invariant.length > 0 ? `|hoist:${invariant.join(',')}` : ''}`;
   return {
     definition: def,
-    key: `${definitionKey(def)}|${learn.join(',')}${invariant.length > 0 ? `|hoist:${invariant.join(',')}` : ''}`,
-    family: `${definitionKey(def)}${invariant.length > 0 ? `|hoist:${invariant.join(',')}` : ''}`,
+    key: `${family}|learn:${learn.join(',')}`,
+    family,
     S,
     P,
     learnable: learn,

@@ -188,6 +188,8 @@ export class DeclaredKernels {
         (!best || l.learnable.length < best.learnable.length)
       )
         best = l;
+    // Remembered under this program's key: every call of a layer looks its kernels up.
+    if (best) this.loaded.set(program.key, best);
     return best?.kernels ?? null;
   }
 
