@@ -134,14 +134,12 @@ registerSpikingOverride({
   },
 });
 
-// s-LIF2HH (slif2hh-circuit.ts): the fused kernel runs the whole circuit, decay and θ as numbers.
+// s-LIF2HH (slif2hh-circuit.ts): the fused kernel runs the whole circuit. slif2hhUnits passes
+// decay and θ as numbers and w as a Tensor, so it takes every call.
 registerSpikingOverride({
   model: 'slif2hh',
   name: 'fused s-LIF2HH kernel (spiking.ts slif2hhSpikes)',
-  applies: (c) =>
-    scalar(c.params.decay) !== undefined &&
-    scalar(c.params.theta) !== undefined &&
-    c.params.w instanceof Tensor,
+  applies: () => true,
   run: (x, c) =>
     slif2hhSpikes(x, c.params.w as Tensor, {
       ...layout(c),
