@@ -2,7 +2,7 @@
 // lif-step declarations) against the generic kernels: same spikes, gradients within float32 tolerance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../src/kernels/index.js';
+import { getBackend } from '../src/kernels/index.js';
 import { learningHh } from '../src/neurons/learning-hh.js';
 import { lifStepDeclared } from '../src/neurons/lif.js';
 import type { NeuronModel } from '../src/neurons/model.js';
@@ -132,6 +132,29 @@ test('a call an override cannot take runs the generic kernels (learned θ of the
   const y = neuronSpikes(x, lifStepDeclared, { T: 6, params: { decay: 0.2, theta } });
   sum(y).backward();
   assert.ok(theta.grad && theta.grad.some((g) => g !== 0), 'θ receives a gradient');
+});
+
+test('overrides: false runs the generic kernels on a call the override would take', () => {
+  const be = getBackend();
+  const rng = new Rng(5);
+  const x = tensor(rng, [4, 5], 0, 0.6);
+  const opts = { T: 6, params: { decay: 0.2, theta: 0.3 } };
+  assert.ok(findSpikingOverride(lifStepDeclared, { ...opts, detach: [], detachReset: false, extra: {} }));
+  const generic = be.spikingForward.bind(be);
+  let calls = 0;
+  be.spikingForward = (a) => {
+    calls++;
+    generic(a);
+  };
+  try {
+    const overridden = neuronSpikes(x, lifStepDeclared, opts);
+    assert.equal(calls, 0, 'the override runs by default');
+    const y = neuronSpikes(x, lifStepDeclared, { ...opts, overrides: false });
+    assert.equal(calls, 1, 'overrides: false runs the generic kernel');
+    assert.deepEqual([...y.data], [...overridden.data]);
+  } finally {
+    be.spikingForward = generic;
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

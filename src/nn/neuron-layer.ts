@@ -43,6 +43,8 @@ export interface NeuronSpikesOptions extends Omit<SpikingOptions, 'threshold' | 
   detachReset?: boolean;
   /** Options for a registered override of this model (spiking-overrides.ts), e.g. saveVoltage. */
   overrideOptions?: Record<string, unknown>;
+  /** false: the generic kernels whatever overrides are registered (default true). */
+  overrides?: boolean;
 }
 
 // Per model (a declaration is immutable once declared): its step definitions by detach set and
@@ -133,7 +135,7 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
     { ...opts, output },
     { surrogate, params, detach: opts.detach ?? [], detachReset, extra: opts.overrideOptions ?? {} },
   );
-  const override = voltage ? null : findSpikingOverride(model, call);
+  const override = voltage || opts.overrides === false ? null : findSpikingOverride(model, call);
   if (override) return override.run(x, call);
   const lay = layoutOf(fn, x, { ...opts, output });
   const N = shapeSize(lay.features);
