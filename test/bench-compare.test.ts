@@ -173,6 +173,16 @@ function fakeRunner(
         }),
       );
     }
+    if (command === process.execPath && a.includes('gemm')) {
+      calls.push(`hhnet gemm ${a[a.indexOf('--shapes') + 1]}`);
+      const labels = a[a.indexOf('--shapes') + 1].split(',');
+      return ok(JSON.stringify({ rows: labels.map((label, i) => ({ label, ms: 2 + i + round / 10 })) }));
+    }
+    if (command === PY && a[0].endsWith('torch_gemm.py')) {
+      calls.push(`torch gemm ${a[a.indexOf('--threads') + 1]}`);
+      const labels = a[a.indexOf('--shapes') + 1].split(',');
+      return ok(JSON.stringify({ threads: 2, rows: labels.map((label) => ({ label, ms: 1 })) }));
+    }
     if (command === process.execPath && a.includes('population')) {
       const exact = a.includes('--exact-rates');
       calls.push(`hhnet population ${a[a.indexOf('--cells') + 1]}${exact ? ' --exact-rates' : ''}`);
@@ -265,9 +275,12 @@ const deps = (fake: Fake) => ({
 test('runCompare alternates the tools each round and compares medians over rounds', async () => {
   const fake = fakeRunner({ python: true, torch: true, brian2: true });
   const report = await runCompare(options({ rounds: 3 }), deps(fake));
+  const gemm = 'hhnet gemm 128x512x1296:NT,512x1296x128:TN';
   const round = [
     'hhnet train',
     'torch',
+    gemm,
+    `torch gemm ${report.options.torchThreads}`,
     'hhnet sim',
     'hhnet sim --rate-table',
     'brian numpy',
@@ -304,6 +317,14 @@ test('runCompare alternates the tools each round and compares medians over round
   assert.equal(hh.speedupVsReference, 25);
   assert.equal(hh.speedupVsOnce, 5);
   assert.equal(report.train.torchChecks.length, 1);
+  // GEMM: hhnet's products took 2.1, 2.2, 2.3 ms (the first shape) against torch's 1 ms.
+  assert.ok(report.gemm);
+  const [fwd, dw] = report.gemm.rows;
+  assert.equal(fwd.shape, '128x512x1296:NT');
+  assert.deepEqual(fwd.hhnet.samples, [2.1, 2.2, 2.3]);
+  close(fwd.speedup ?? NaN, 1 / 2.2, 1e-12);
+  close(fwd.hhnetGflops ?? NaN, (2 * 128 * 512 * 1296) / 2.2e6, 1e-9);
+  close(dw.torchGflops ?? NaN, (2 * 512 * 1296 * 128) / 1e6, 1e-9);
   assert.ok(report.sim);
   const cpp = report.sim.rows.find((r) => r.tool === 'brian2 cpp_standalone');
   assert.ok(cpp);
@@ -330,6 +351,10 @@ test('runCompare alternates the tools each round and compares medians over round
   assert.match(text, /\| hhnet \(exact rates\) +\| 1\.20 \(1\.10–1\.30\) .*\| 8\.33× \(7\.27×\) +\|/);
   assert.match(text, /\| Brian2 \(C\+\+ standalone\) +\| 10\.00 .*\| 1× +\|/);
   assert.match(text, /\| hh-fc +\| 12\.0 \(11\.0–13\.0\) +\| 300\.0 +\| 60\.0 +\| 25\.0× +\| 5\.00× +\|/);
+  assert.match(
+    text,
+    /\| 128x512x1296:NT +\| 2\.200 \(2\.100–2\.300\) +\| 77\.2 +\| 1\.000 +\| 169\.9 +\| 0\.45× +\|/,
+  );
   // Brian2 C++ runs on as many OpenMP threads as hhnet (two on a 2-core machine) and says so.
   const threads = report.options.brianOpenmpThreads;
   const omp = threads > 0 ? ` \\[${threads} OpenMP threads\\]` : '';
@@ -346,6 +371,7 @@ test('runCompare skips missing tools with the install hint and still runs hhnet'
   const report = await runCompare(options({ rounds: 2 }), deps(fake));
   const round = [
     'hhnet train',
+    'hhnet gemm 128x512x1296:NT,512x1296x128:TN',
     'hhnet sim',
     'hhnet sim --rate-table',
     'hhnet network',

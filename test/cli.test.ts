@@ -332,6 +332,25 @@ test('bench sim --backend js runs the plain-TypeScript reference population', as
   assert.equal(json.steps, 200);
 });
 
+test('bench gemm --json times each product and checks it; a malformed shape is a clear error', async () => {
+  const r = await cli(['bench', 'gemm', '--shapes', '40x24x33:NT,9x70x5:TN', '--repeats', '3', '--json']);
+  assertOk(r);
+  const json = JSON.parse(r.stdout) as {
+    rows: { label: string; ms: number; gflops: number; samplesMs: number[] }[];
+  };
+  assert.deepEqual(
+    json.rows.map((row) => row.label),
+    ['40x24x33:NT', '9x70x5:TN'],
+  );
+  for (const row of json.rows) {
+    assert.equal(row.samplesMs.length, 3);
+    assert.ok(row.ms > 0 && Number.isFinite(row.gflops) && row.gflops > 0, JSON.stringify(row));
+  }
+  const bad = await cli(['bench', 'gemm', '--shapes', '40x24']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--shapes: GEMM shape "40x24": expected MxNxK/);
+});
+
 test('equivalence --skip-networks writes 10 entries; tv-LIF2HH matches HH spike for spike', async () => {
   const dir = outDir('equivalence');
   const r = await cli(['equivalence', '--duration', '20', '--skip-networks', '--out', dir, '--quiet']);

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('bench:compare')
     .description(
-      'hhnet vs PyTorch (multi-task training steps) and Brian2 (full-HH population, COBAHH network, HH axon velocity), alternating runs, medians',
+      "hhnet vs PyTorch (multi-task training steps, the fc layers' matrix products) and Brian2 (full-HH population, COBAHH network, HH axon velocity), alternating runs, medians",
     )
     .option('--rounds <n>', 'rounds of alternating runs (default 3; quick: 1)', positiveInt)
     .option(

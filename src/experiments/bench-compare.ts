@@ -14,14 +14,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadsFromEnv } from '../kernels/index.js';
 
-export type ComparePart = 'train' | 'sim' | 'network' | 'cable' | 'population';
-export const COMPARE_PARTS: readonly ComparePart[] = ['train', 'sim', 'network', 'cable', 'population'];
+export type ComparePart = 'train' | 'gemm' | 'sim' | 'network' | 'cable' | 'population';
+export const COMPARE_PARTS: readonly ComparePart[] = [
+  'train',
+  'gemm',
+  'sim',
+  'network',
+  'cable',
+  'population',
+];
 /**
  * The parts a run takes unless --only names others. The cell population is opt-in: Brian2 compiles
  * one generated project per cell count (~10 minutes for 100 cells on 2 cores the first time; the
  * project is kept in the work directory and rebuilt only where it changed).
  */
-export const DEFAULT_PARTS: readonly ComparePart[] = ['train', 'sim', 'network', 'cable'];
+export const DEFAULT_PARTS: readonly ComparePart[] = ['train', 'gemm', 'sim', 'network', 'cable'];
 /** The cable part: hhnet's and Brian2's HH axon velocities must agree within this fraction. */
 export const CABLE_VELOCITY_TOLERANCE = 0.03;
 export const BRIAN_TARGETS = ['numpy', 'cython', 'cpp_standalone'] as const;
@@ -376,6 +383,27 @@ export interface TrainRow {
   speedupVsOnce: number | null;
 }
 
+/**
+ * The GEMM part: the fc models' first-layer products at the comparison's batch (forward x·Wᵀ into
+ * 512 hidden units, and its weight gradient), which bound the fc training step from below.
+ */
+export function fcGemmShapes(batch: number): string {
+  return `${batch}x512x1296:NT,512x1296x${batch}:TN`;
+}
+
+export interface GemmRow {
+  /** "MxNxK:AB" (hhnet bench gemm --shapes). */
+  shape: string;
+  /** ms per product over rounds. */
+  hhnet: Summary;
+  torch: Summary;
+  /** Median GFLOP/s. */
+  hhnetGflops: number | null;
+  torchGflops: number | null;
+  /** torch ms / hhnet ms (> 1: hhnet faster). */
+  speedup: number | null;
+}
+
 export interface SimRow {
   /** 'hhnet' or 'brian2 <target>'. */
   tool: string;
@@ -467,6 +495,7 @@ export interface CompareReport {
     /** Round 1's check that both PyTorch formulations give the same loss and gradient. */
     torchChecks: unknown[];
   } | null;
+  gemm: { rows: GemmRow[] } | null;
   sim: {
     rows: SimRow[];
     neuronSteps: number;
@@ -527,6 +556,7 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   const cli = deps.hhnetCli ?? defaultHhnetCli();
   const scripts = deps.scriptsDir ?? defaultScriptsDir();
   const wantTrain = opts.parts.includes('train');
+  const wantGemm = opts.parts.includes('gemm');
   const wantSim = opts.parts.includes('sim');
   const wantNetwork = opts.parts.includes('network');
   const wantCable = opts.parts.includes('cable');
@@ -539,7 +569,7 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   const probeRun = await deps.run(opts.python, ['-c', PYTHON_PROBE], { timeoutMs: 120_000 });
   const probe = probeRun.error === null && probeRun.code === 0 ? parsePythonProbe(probeRun.stdout) : null;
   const tools = toolStatuses(probe, opts.python, probe ? null : failureMessage(probeRun, opts.python));
-  if (wantTrain && !tools.torch.available) deps.log(`PyTorch: ${tools.torch.reason} — skipped`);
+  if ((wantTrain || wantGemm) && !tools.torch.available) deps.log(`PyTorch: ${tools.torch.reason} — skipped`);
   if (wantBrian && !tools.brian2.available) deps.log(`Brian2: ${tools.brian2.reason} — skipped`);
 
   // Samples per round.
@@ -550,6 +580,10 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
   let hhnetBackend: string | null = null;
   let torchThreads: number | null = null;
   let torchChecks: unknown[] = [];
+  const gemmShapes = fcGemmShapes(opts.batch).split(',');
+  const gemmSamples = new Map<string, number[]>(
+    gemmShapes.flatMap((g) => ['hhnet', 'torch'].map((t) => [`${t}/${g}`, []] as [string, number[]])),
+  );
   const simRates = new Map<string, number[]>();
   const simSpikes = new Map<string, number[]>();
   const binarySeconds: number[] = [];
@@ -657,6 +691,25 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
             push(torchTrain, `${String(r.model)}/${String(r.formulation)}`, num(r.msPerStep));
           }
         }
+      }
+    }
+    if (wantGemm) {
+      const shapes = ['--shapes', gemmShapes.join(',')];
+      const h = await job(round, 'hhnet bench gemm', process.execPath, [
+        cli,
+        'bench',
+        'gemm',
+        ...shapes,
+        '--json',
+      ]);
+      for (const r of (h?.rows as Record<string, unknown>[] | undefined) ?? [])
+        push(gemmSamples, `hhnet/${String(r.label)}`, num(r.ms));
+      if (tools.torch.available) {
+        const args = [join(scripts, 'torch_gemm.py'), ...shapes, '--threads', `${opts.torchThreads}`];
+        const t = await job(round, 'PyTorch GEMM', opts.python, args);
+        if (t) torchThreads = num(t.threads) ?? torchThreads;
+        for (const r of (t?.rows as Record<string, unknown>[] | undefined) ?? [])
+          push(gemmSamples, `torch/${String(r.label)}`, num(r.ms));
       }
     }
     if (wantSim) {
@@ -964,6 +1017,27 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
       }
     : null;
 
+  const gflops = (shape: string, ms: number | null): number | null => {
+    const [m, n, k] = shape.split(':')[0].split('x').map(Number);
+    return ms === null || !(ms > 0) ? null : (2 * m * n * k) / (ms * 1e6);
+  };
+  const gemm = wantGemm
+    ? {
+        rows: gemmShapes.map((shape): GemmRow => {
+          const hh = summarize(gemmSamples.get(`hhnet/${shape}`) ?? []);
+          const torch = summarize(gemmSamples.get(`torch/${shape}`) ?? []);
+          return {
+            shape,
+            hhnet: hh,
+            torch,
+            hhnetGflops: gflops(shape, hh.median),
+            torchGflops: gflops(shape, torch.median),
+            speedup: speedup(hh.median, torch.median, 'time'),
+          };
+        }),
+      }
+    : null;
+
   let sim: CompareReport['sim'] = null;
   if (wantSim) {
     const hh = summarize(simRates.get('hhnet') ?? []);
@@ -1022,10 +1096,11 @@ export async function runCompare(opts: CompareOptions, deps: CompareDeps): Promi
     options: opts,
     machine,
     tools: {
-      torch: wantTrain ? tools.torch : null,
+      torch: wantTrain || wantGemm ? tools.torch : null,
       brian2: wantBrian ? tools.brian2 : null,
     },
     train,
+    gemm,
     sim,
     network,
     cable,
@@ -1068,6 +1143,26 @@ export function trainTable(report: CompareReport): string {
       'hhnet speed-up vs reference',
       'hhnet speed-up vs once',
     ],
+    rows,
+  );
+}
+
+/** The GEMM table: ms per product (range over rounds), GFLOP/s, hhnet's speed-up (< 1: slower). */
+export function gemmTable(report: CompareReport): string {
+  if (!report.gemm) return '';
+  const torchMissing =
+    report.tools.torch && !report.tools.torch.available ? report.tools.torch.reason! : 'failed';
+  const rate = (g: number | null): string => (g === null ? '—' : g.toFixed(1));
+  const rows = report.gemm.rows.map((r) => [
+    r.shape,
+    formatSummary(r.hhnet, '', 1, 3, 'failed'),
+    rate(r.hhnetGflops),
+    formatSummary(r.torch, '', 1, 3, torchMissing),
+    rate(r.torchGflops),
+    formatRatio(r.speedup),
+  ]);
+  return markdownTable(
+    ['product', 'hhnet ms', 'hhnet GFLOP/s', 'PyTorch ms', 'PyTorch GFLOP/s', 'hhnet speed-up'],
     rows,
   );
 }
@@ -1191,6 +1286,14 @@ export function formatReport(report: CompareReport): string {
     );
     out.push('');
     out.push(trainTable(report));
+  }
+  if (report.gemm) {
+    out.push('');
+    out.push(
+      `Matrix products of the fc models' first layer (batch ${o.batch}: forward x·Wᵀ and the weight gradient dYᵀ·x, which every fc training step does once each; one product per call, median of 30 after 20 warm-up):`,
+    );
+    out.push('');
+    out.push(gemmTable(report));
   }
   if (report.sim) {
     out.push('');

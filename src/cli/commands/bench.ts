@@ -3,6 +3,7 @@ import { benchSim } from '../../experiments/bench-sim.js';
 import { benchTrainStep } from '../../experiments/bench-train.js';
 import { benchRl } from '../../experiments/bench-rl.js';
 import { KERNEL_BENCH_MODELS, KernelBenchModel, benchKernels } from '../../experiments/bench-kernels.js';
+import { FC_GEMM_SHAPES, benchGemm, parseGemmShapes } from '../../experiments/bench-gemm.js';
 import { ACTOR_KINDS, ActorKind } from '../../rl/networks.js';
 import { ENV_NAMES, EnvName } from '../../rl/pendulums.js';
 import { FC_MODELS, MULTITASK_MODELS, MultitaskModelName } from '../../models/multitask.js';
@@ -202,6 +203,48 @@ export function registerBench(program: Command): void {
         for (const row of r.rows)
           process.stdout.write(
             `${row.model.padEnd(12)} T ${String(row.T).padStart(3)}  hand-written ${row.handMs.toFixed(2).padStart(8)} ms  generated ${row.generatedMs.toFixed(2).padStart(8)} ms  ratio ${row.ratio.toFixed(2)}  (${row.generatedPath})\n`,
+          );
+      },
+    );
+  bench
+    .command('gemm')
+    .description(
+      "matrix-product throughput of the backend on the fc models' first-layer products (ms and GFLOP/s, medians)",
+    )
+    .option(
+      '--shapes <list>',
+      'comma-separated MxNxK[:AB] (A, B: N or T, whether op(A), op(B) are stored transposed)',
+      FC_GEMM_SHAPES,
+    )
+    .option('--repeats <n>', 'timed products per shape (the median is reported)', positiveInt, 30)
+    .option('--warmup <n>', 'untimed products first', positiveInt, 20)
+    .option(...BACKEND_FLAG)
+    .option('--json', 'print JSON only')
+    .action(
+      async (flags: {
+        shapes: string;
+        repeats: number;
+        warmup: number;
+        backend?: string;
+        json?: boolean;
+      }) => {
+        let shapes;
+        try {
+          shapes = parseGemmShapes(flags.shapes);
+        } catch (e) {
+          throw new UserError(`--shapes: ${(e as Error).message}`);
+        }
+        selectBackend(flags.backend);
+        await backendReady();
+        const r = benchGemm({ shapes, repeats: flags.repeats, warmup: flags.warmup });
+        if (flags.json) {
+          process.stdout.write(JSON.stringify(r) + '\n');
+          return;
+        }
+        process.stdout.write(`GEMM, median of ${r.repeats} (backend ${r.kernels})\n`);
+        for (const row of r.rows)
+          process.stdout.write(
+            `${row.label.padEnd(20)} ${row.ms.toFixed(3).padStart(8)} ms  ${row.gflops.toFixed(1).padStart(6)} GFLOP/s\n`,
           );
       },
     );
