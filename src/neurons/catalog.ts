@@ -5,6 +5,7 @@
 import { adex } from './adex.js';
 import { cubaLif } from './cuba-lif.js';
 import { fitzhughNagumo } from './fitzhugh-nagumo.js';
+import { morrisLecar } from './morris-lecar.js';
 import { hhDeclared, hhModernDeclared } from './hh.js';
 import { izhikevich } from './izhikevich.js';
 import { leakyIntegrator } from './leaky-integrator.js';
@@ -27,6 +28,7 @@ const BUILT_IN: readonly NeuronModel[] = [
   traubMiles,
   leakyIntegrator,
   fitzhughNagumo,
+  morrisLecar,
   cubaLif,
   tvlifDeclared,
   tvlif2hhDeclared,
