@@ -12,8 +12,8 @@
  */
 import type { SpikingKernelBase } from '../spiking-types.js';
 import { checkBase, checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
-import type { StepProgram } from './program.js';
-import { savedLength } from './program.js';
+import type { SpikeRule, StepProgram } from './program.js';
+import { savedLength, spikesOf } from './program.js';
 import { surrogateGradAt, surrogatePrimitiveAt } from './surrogates.js';
 
 /** Fields of a generic kernel call (the threshold comes from the program). */
@@ -63,6 +63,10 @@ export function checkGeneric(a: GenericSpikingBase, where: string): void {
         `${where}: parameter ${a.program.definition.params[q]} has ${arr.length} values, expected 1 or ${a.neurons}`,
       );
   });
+  if (a.voltageOutput && a.program.K > 1)
+    throw new RangeError(
+      `${where}: ${a.program.definition.name} has ${a.program.K} spike rules; voltage output is for one`,
+    );
   if (a.initial.length !== S && a.initial.length !== S * a.neurons)
     throw new RangeError(
       `${where}: initial has ${a.initial.length} values, expected ${S} or ${S * a.neurons}`,
@@ -82,26 +86,53 @@ function loadInitial(initial: Float64Array, S: number, j: number, y: Float64Arra
   for (let k = 0; k < S; k++) y[k] = initial[off + k];
 }
 
-/** y = s·reset(h) + (1 − s)·h on the reset states, h elsewhere. */
+/** y = s·reset(h) + (1 − s)·h on the reset states (s: the spike of the rule resetting each), h elsewhere. */
 function blend(
   prog: StepProgram,
   h: Float64Array,
   p: Float64Array,
-  s: number,
+  s: Float64Array,
   r: Float64Array,
   y: Float64Array,
 ): void {
   y.set(h);
   if (prog.resetStates.length === 0) return;
   prog.reset(h, p, r);
-  for (const k of prog.resetStates) y[k] = s * r[k] + (1 - s) * h[k];
+  for (const k of prog.resetStates) {
+    const sk = s[prog.resetSpike[k]];
+    y[k] = sk * r[k] + (1 - sk) * h[k];
+  }
 }
 
-/** The spike (hard or smooth) for charged voltage hv and threshold th. */
-function spikeOf(a: GenericSpikingBase, hv: number, th: number): number {
+/** The spike (hard or smooth) of rule `rule` for charged voltage hv and threshold th. */
+function spikeOf(a: GenericSpikingBase, rule: number, hv: number, th: number): number {
   const x = hv - th;
   if (a.smooth) return surrogatePrimitiveAt(a.surrogate, a.surrogateParam, x);
-  return a.program.definition.inclusive ? +(x >= 0) : +(x > 0);
+  return spikeRules(a.program)[rule].inclusive ? +(x >= 0) : +(x > 0);
+}
+
+/** Every rule's spike at the charged state h into s. */
+function spikesAt(a: GenericSpikingBase, h: Float64Array, th: Float64Array, s: Float64Array): void {
+  const rules = spikeRules(a.program);
+  for (let k = 0; k < rules.length; k++) s[k] = spikeOf(a, k, h[rules[k].voltage], th[k]);
+}
+
+const rulesOf = new WeakMap<StepProgram, readonly SpikeRule[]>();
+function spikeRules(prog: StepProgram): readonly SpikeRule[] {
+  let r = rulesOf.get(prog);
+  if (!r) rulesOf.set(prog, (r = spikesOf(prog.definition)));
+  return r;
+}
+
+/**
+ * Index helpers of the unit layouts: input channel c of flat neuron i = b·N + j in frame f at
+ * ((f·B + b)·C + c)·N + j, output k of step t at ((t·B + b)·K + k)·N + j (a rate output has
+ * one step); with C = K = 1 these are the plain f·B·N + i and t·B·N + i.
+ */
+function blockAt(width: number, N: number, BN: number, row: number, i: number, k: number): number {
+  if (width === 1) return row * BN + i;
+  const j = i % N;
+  return row * width * BN + (i - j) * width + k * N + j;
 }
 
 /**
@@ -139,10 +170,10 @@ export function genericForwardJs(a: GenericSpikingForwardArgs): void {
   const where = `spikingForward(${a.program.definition.name})`;
   checkGeneric(a, where);
   const prog = a.program;
-  const { S, P, invariant, varying } = prog;
+  const { S, P, C, K, invariant, varying } = prog;
   const { batch, neurons: N, steps: T, timeVarying, rateOutput, input, out, saved } = a;
   const BN = batch * N;
-  const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, N, N);
+  const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, C * N, K * N);
   checkLen(where, 'input', input, inLen);
   checkLen(where, 'out', out, outLen);
   checkLen(where, 'saved', saved, savedLength(prog, T, batch, N));
@@ -156,31 +187,37 @@ export function genericForwardJs(a: GenericSpikingForwardArgs): void {
   const y = new Float64Array(S);
   const h = new Float64Array(S);
   const r = new Float64Array(S);
-  const th = new Float64Array(1);
+  const th = new Float64Array(K);
+  const s = new Float64Array(K);
+  const acc = new Float64Array(K);
+  const xs = new Float64Array(C);
   for (let i = 0; i < BN; i++) {
     const j = i % N;
     loadParams(a.params, j, p);
     loadInitial(a.initial, S, j, y);
     prog.threshold(p, th);
-    let acc = 0;
-    let x = input[i];
-    for (let t = 0, xo = i, left = 0; t < T; t++) {
-      if (timeVarying && left-- === 0) {
-        x = input[xo];
-        xo += BN;
-        left = R - 1;
-      }
+    acc.fill(0);
+    const loadFrame = (f: number): number | Float64Array => {
+      if (C === 1) return input[f * BN + i];
+      for (let c = 0; c < C; c++) xs[c] = input[blockAt(C, N, BN, f, i, c)];
+      return xs;
+    };
+    let x = loadFrame(0);
+    for (let t = 0; t < T; t++) {
+      if (timeVarying && t % R === 0) x = loadFrame(t / R);
       prog.chargeVarying(y, x, p, h);
       for (let c = 0; c < Si; c++) h[invariant[c]] = traj[(j * T + t) * Si + c];
       if (!a.smooth) for (const k of varying) h[k] = Math.fround(h[k]);
       if (saved) for (let c = 0; c < Sv; c++) saved[(t * BN + i) * Sv + c] = h[varying[c]];
-      const s = spikeOf(a, h[v], th[0]);
-      const o = volt ? h[v] : s;
-      if (rateOutput) acc += o;
-      else out[t * BN + i] = o;
+      spikesAt(a, h, th, s);
+      for (let k = 0; k < K; k++) {
+        const o = volt ? h[v] : s[k];
+        if (rateOutput) acc[k] += o;
+        else out[blockAt(K, N, BN, t, i, k)] = o;
+      }
       blend(prog, h, p, s, r, y);
     }
-    if (rateOutput) out[i] = acc / T;
+    if (rateOutput) for (let k = 0; k < K; k++) out[blockAt(K, N, BN, 0, i, k)] = acc[k] / T;
   }
 }
 
@@ -202,11 +239,11 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
   const where = `spikingBackward(${a.program.definition.name})`;
   checkGeneric(a, where);
   const prog = a.program;
-  const { S, P, learnable, resetStates, invariant, varying } = prog;
+  const { S, P, C, K, learnable, resetStates, resetSpike, invariant, varying } = prog;
   const { batch, neurons: N, steps: T, timeVarying, rateOutput, input, saved, gradOut, gradInput } = a;
   const BN = batch * N;
   const base = { ...a, threshold: 0 };
-  const { inLen, outLen } = ioLengths(base, N, N);
+  const { inLen, outLen } = ioLengths(base, C * N, K * N);
   checkLen(where, 'input', input, inLen);
   checkLen(where, 'saved', saved, savedLength(prog, T, batch, N));
   checkLen(where, 'gradOut', gradOut, outLen);
@@ -218,6 +255,7 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
       throw new RangeError(`${where}: parameter ${prog.definition.params[q]} was not compiled as learnable`);
   });
   const R = inputRepeatOf(base);
+  const rules = spikeRules(prog);
   const v = prog.definition.voltage;
   const Si = invariant.length;
   const load = loadSaved(prog, saved, BN, N, T);
@@ -228,13 +266,17 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
   const r = new Float64Array(S);
   const lam = new Float64Array(S); // dL/dy[t] (varying states; invariant ones go to G)
   const dh = new Float64Array(S); // dL/dh[t]
-  const th = new Float64Array(1);
-  const dth = new Float64Array(P);
+  const th = new Float64Array(K);
+  const dth = new Float64Array(K * P);
+  const s = new Float64Array(K);
+  const sPrev = new Float64Array(K);
+  const dLds = new Float64Array(K);
+  const xs = new Float64Array(C);
   const cp = new Float64Array(prog.chargePartialsLength);
   const rp = new Float64Array(prog.resetPartialsLength);
   const gp = new Float64Array(P); // this neuron's parameter gradients (float64 sums)
   const frames = timeVarying ? T / R : 1;
-  const gx = new Float64Array(frames); // this neuron's input gradient per frame
+  const gx = new Float64Array(frames * C); // this neuron's input gradient per frame and input
   // dL/dh_inv[t] reaching the invariant states from the varying ones, summed over the batch:
   // [N][T][Si] (the invariant states' own recurrence is run once per neuron, below).
   const G = new Float64Array(N * T * Si);
@@ -242,6 +284,7 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
   const sg0 = a.surrogate;
   const sgp = a.surrogateParam;
   const SS = S * S;
+  const SC = S * C;
   const volt = a.voltageOutput === true;
   for (let i = 0; i < BN; i++) {
     const j = i % N;
@@ -253,48 +296,64 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
     gx.fill(0);
     for (let t = T - 1; t >= 0; t--) {
       load(t, i, h);
-      // y[t−1]: the initial state, or the previous charged state through its spike and reset.
+      // y[t−1]: the initial state, or the previous charged state through its spikes and resets.
       if (t === 0) loadInitial(a.initial, S, j, y);
       else {
         load(t - 1, i, hPrev);
-        blend(prog, hPrev, p, spikeOf(a, hPrev[v], th[0]), r, y);
+        spikesAt(a, hPrev, th, sPrev);
+        blend(prog, hPrev, p, sPrev, r, y);
       }
-      const xv = h[v] - th[0];
-      const s = spikeOf(a, h[v], th[0]);
-      const sg = surrogateGradAt(sg0, sgp, xv);
-      const g = rateOutput ? gradOut[i] * invT : gradOut[t * BN + i];
+      spikesAt(a, h, th, s);
       // A voltage output's gradient enters h_v directly; the spike then only feeds the reset.
-      let dLds = volt ? 0 : g;
-      // Through the reset blend y_k = s·r_k + (1 − s)·h_k.
+      let gv = 0;
+      for (let k = 0; k < K; k++) {
+        const g = rateOutput ? gradOut[blockAt(K, N, BN, 0, i, k)] * invT : gradOut[blockAt(K, N, BN, t, i, k)];
+        dLds[k] = volt ? 0 : g;
+        gv = g;
+      }
+      // Through the reset blend y_k = s·r_k + (1 − s)·h_k (s: the spike of k's rule).
       dh.set(lam);
       if (resetStates.length > 0) {
         prog.reset(h, p, r);
         prog.resetPartials(h, p, rp);
         for (const k of resetStates) {
-          if (!a.detachReset) dLds += lam[k] * (r[k] - h[k]);
-          dh[k] -= s * lam[k];
-          const sl = s * lam[k];
+          const rule = resetSpike[k];
+          const sk = s[rule];
+          if (!a.detachReset) dLds[rule] += lam[k] * (r[k] - h[k]);
+          dh[k] -= sk * lam[k];
+          const sl = sk * lam[k];
           if (sl !== 0) {
             for (let m = 0; m < S; m++) dh[m] += sl * rp[k * S + m];
             for (const q of learnable) gp[q] += sl * rp[SS + k * P + q];
           }
         }
       }
-      // Through the spike s = H(h_v − θ(p)).
-      const ds = dLds * sg;
-      dh[v] += ds;
-      if (volt) dh[v] += g;
-      for (const q of learnable) gp[q] -= ds * dth[q];
+      // Through each spike s = H(h_v − θ(p)).
+      for (let k = 0; k < K; k++) {
+        const vk = rules[k].voltage;
+        const ds = dLds[k] * surrogateGradAt(sg0, sgp, h[vk] - th[k]);
+        dh[vk] += ds;
+        if (volt) dh[v] += gv;
+        for (const q of learnable) gp[q] -= ds * dth[k * P + q];
+      }
       for (let c = 0; c < Si; c++) G[(j * T + t) * Si + c] += dh[invariant[c]];
       // Through the charge h = charge(y[t−1], x, p) of the varying states.
-      const x = input[timeVarying ? Math.floor(t / R) * BN + i : i];
+      const f = timeVarying ? Math.floor(t / R) : 0;
+      let x: number | Float64Array;
+      if (C === 1) x = input[f * BN + i];
+      else {
+        for (let c = 0; c < C; c++) xs[c] = input[blockAt(C, N, BN, f, i, c)];
+        x = xs;
+      }
       prog.chargePartialsVarying(y, x, p, cp);
-      let gxt = 0;
-      for (const k of varying) gxt += dh[k] * cp[SS + k];
-      gx[timeVarying ? Math.floor(t / R) : 0] += gxt;
+      for (let c = 0; c < C; c++) {
+        let gxt = 0;
+        for (const k of varying) gxt += dh[k] * cp[SS + k * C + c];
+        gx[f * C + c] += gxt;
+      }
       for (const q of learnable) {
         let g = 0;
-        for (const k of varying) g += dh[k] * cp[SS + S + k * P + q];
+        for (const k of varying) g += dh[k] * cp[SS + SC + k * P + q];
         gp[q] += g;
       }
       for (let m = 0; m < S; m++) lam[m] = sumInto(cp, dh, varying, S, m);
@@ -304,7 +363,9 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
         lam[invariant[c]] = 0;
       }
     }
-    if (gradInput) for (let f = 0; f < frames; f++) gradInput[f * BN + i] += gx[f];
+    if (gradInput)
+      for (let f = 0; f < frames; f++)
+        for (let c = 0; c < C; c++) gradInput[blockAt(C, N, BN, f, i, c)] += gx[f * C + c];
     a.gradParams.forEach((g, q) => {
       if (g) g[g.length === 1 ? 0 : j] += gp[q];
     });
