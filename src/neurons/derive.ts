@@ -26,7 +26,14 @@ import {
 import { compileStep } from '../kernels/spiking/program.js';
 import type { StepDefinition } from '../kernels/spiking/program.js';
 import type { NeuronModel } from './model.js';
-import { STEP_LENGTH, expandLets, initialState, resolveParams, spikeThreshold } from './model.js';
+import {
+  STEP_LENGTH,
+  expandLets,
+  initialState,
+  notSimulable,
+  resolveParams,
+  spikeThreshold,
+} from './model.js';
 import type { QuasiLinearModel } from './types.js';
 
 /** a_k and b_k of dy_k/dt = a_k − b_k·y_k for f = dy_k/dt. */
@@ -77,6 +84,8 @@ export function quasiLinearOf(
 ): QuasiLinearModel {
   if (model.time !== 'continuous')
     throw new RangeError(`model ${model.name} is defined in discrete time; it has no continuous form`);
+  const unit = notSimulable(model);
+  if (unit) throw new RangeError(unit);
   const values = resolveParams(model, overrides);
   const consts = inline(values);
   const varying = Object.entries(opts.timeVarying ?? {});
@@ -209,6 +218,8 @@ const discreteSteps = new WeakMap<NeuronModel, DiscreteStep>();
  */
 export function discreteStepOf(model: NeuronModel): DiscreteStep {
   if (model.time !== 'discrete') throw new RangeError(`model ${model.name} is defined in continuous time`);
+  const unit = notSimulable(model);
+  if (unit) throw new RangeError(unit);
   let fn = discreteSteps.get(model);
   if (fn) return fn;
   const name = (s: string): string => {
@@ -263,6 +274,17 @@ export function stepDefinition(
     threshold: model.spikeRhs,
     inclusive: model.inclusive,
     reset: model.reset,
+    ...(notSimulable(model) === null
+      ? {}
+      : {
+          inputs: model.inputs,
+          spikes: model.spikeRules.map((r) => ({
+            voltage: r.voltage,
+            threshold: r.spikeRhs,
+            inclusive: r.inclusive,
+            reset: r.reset,
+          })),
+        }),
   };
 }
 

@@ -100,6 +100,15 @@ export interface NeuronDeclaration {
   spike: string;
   /** New values of some states after a spike, from the values just before the reset. */
   reset?: Record<string, string>;
+  /**
+   * A unit — a small circuit of neurons trained as one, like the study's s-LIF2HH (three input
+   * LIFs driving a fourth) — has several input currents, named here in the order of the input's
+   * blocks (instead of `input`), and further spike rules after `spike`/`reset`, each "STATE > RHS"
+   * on its own state with its own reset; its output is the spike trains of all rules, in blocks.
+   * Units run in trainable layers only (a simulation has one input and one spike).
+   */
+  inputs?: string[];
+  moreSpikes?: { spike: string; reset?: Record<string, string> }[];
   /** Refractory period (expression over parameters, ms): the reset states are held after a spike. */
   refractory?: string;
   /**
@@ -160,6 +169,10 @@ export interface NeuronModel {
   readonly inclusive: boolean;
   /** Reset value per state (index → expression); states not listed keep their value. */
   readonly reset: ReadonlyMap<number, Expr>;
+  /** Every input current (one, `input`, unless the model is a unit). */
+  readonly inputs: readonly string[];
+  /** Every spike rule, the one above first (more only for a unit). */
+  readonly spikeRules: readonly ModelSpikeRule[];
   readonly refractory: Expr | null;
   readonly timeBase: number;
   readonly voltageLimit: number;
@@ -181,6 +194,20 @@ export function expandLets(model: NeuronModel, e: Expr, detach: ReadonlySet<stri
     by.set(name, detach.has(name) ? call('detach', [x]) : x);
   }
   return substitute(e, by);
+}
+
+export interface ModelSpikeRule {
+  /** Index of the state compared with the threshold. */
+  readonly voltage: number;
+  readonly spikeRhs: Expr;
+  readonly inclusive: boolean;
+  readonly reset: ReadonlyMap<number, Expr>;
+}
+
+/** Why a model cannot be simulated (a unit: several inputs or spike rules), or null. */
+export function notSimulable(model: NeuronModel): string | null {
+  if (model.inputs.length === 1 && model.spikeRules.length === 1) return null;
+  return `model ${model.name} is a unit (${model.inputs.length} inputs, ${model.spikeRules.length} spike rules): it runs in trainable layers only`;
 }
 
 export class DeclarationError extends Error {
@@ -205,7 +232,11 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   const states = Object.keys(d.states ?? {});
   const params = Object.keys(d.params ?? {});
   if (states.length === 0) fail('states', 'declare at least one state');
-  const input = d.input ?? 'I';
+  if (d.inputs !== undefined && d.input !== undefined) fail('inputs', 'give either input or inputs');
+  if (d.inputs !== undefined && (!Array.isArray(d.inputs) || d.inputs.length === 0))
+    fail('inputs', 'expected a list of input names');
+  const inputs = d.inputs ?? [d.input ?? 'I'];
+  const input = inputs[0];
   const voltage = d.voltage ?? 'v';
   const lets = Object.keys(d.let ?? {});
   const seen = new Set<string>();
@@ -213,7 +244,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     ['states', states],
     ['params', params],
     ['let', lets],
-    ['input', [input]],
+    [d.inputs ? 'inputs' : 'input', inputs],
   ] as const) {
     for (const n of list) {
       if (!IDENT_RE.test(n)) fail(`${field}.${n}`, 'not a valid name');
@@ -261,7 +292,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   const letExprs = new Map<string, Expr>();
   const letRaw: [string, Expr][] = [];
   // A discrete step may read its length dt (ms): then it runs at any dt, not only its time base.
-  const known = new Set([...states, ...params, input, ...(d.step !== undefined ? [STEP_LENGTH] : [])]);
+  const known = new Set([...states, ...params, ...inputs, ...(d.step !== undefined ? [STEP_LENGTH] : [])]);
   for (const l of lets) {
     const e = parse(`let.${l}`, d.let?.[l], known);
     letRaw.push([l, e]);
@@ -304,7 +335,7 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
       initFromState[k] = j;
     }
   }
-  const initByState = new Map<string, Expr>([[input, num(0)]]);
+  const initByState = new Map<string, Expr>(inputs.map((x) => [x, num(0)]));
   const initKnown = new Set([...params, ...lets]);
   const init = states.map((s, k) => {
     if (initFromState[k] >= 0) return null; // not readable by later initial values
@@ -330,15 +361,41 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   if (lhs !== voltage) fail('spike', `the left-hand side must be the voltage "${voltage}", got "${lhs}"`);
   const spikeRhs = noDt('spike', expand(parse('spike', m[3], new Set([...params, ...lets]))));
 
-  const reset = new Map<number, Expr>();
-  for (const [s, text] of Object.entries(d.reset ?? {})) {
-    const k = states.indexOf(s);
-    if (k < 0) fail(`reset.${s}`, `"${s}" is not a state (states: ${states.join(', ')})`);
-    reset.set(
-      k,
-      noDt(`reset.${s}`, expand(parse(`reset.${s}`, text, new Set([...states, ...params, ...lets])))),
-    );
-  }
+  const resetOf = (field: string, r: Record<string, string> | undefined): Map<number, Expr> => {
+    const out = new Map<number, Expr>();
+    for (const [s, text] of Object.entries(r ?? {})) {
+      const k = states.indexOf(s);
+      if (k < 0) fail(`${field}.${s}`, `"${s}" is not a state (states: ${states.join(', ')})`);
+      out.set(
+        k,
+        noDt(`${field}.${s}`, expand(parse(`${field}.${s}`, text, new Set([...states, ...params, ...lets])))),
+      );
+    }
+    return out;
+  };
+  const reset = resetOf('reset', d.reset);
+  const spikeRules: ModelSpikeRule[] = [
+    { voltage: states.indexOf(voltage), spikeRhs, inclusive: m[2] === '>=', reset },
+  ];
+  (d.moreSpikes ?? []).forEach((rule, i) => {
+    const field = `moreSpikes[${i}]`;
+    const mm = /^(.*?)(>=|>)(.*)$/.exec(rule?.spike ?? '');
+    if (!mm)
+      return fail(
+        `${field}.spike`,
+        `expected "STATE > RHS" or "STATE >= RHS", got ${JSON.stringify(rule?.spike)}`,
+      );
+    const v = states.indexOf(mm[1].trim());
+    if (v < 0) fail(`${field}.spike`, `the left-hand side must be a state, got "${mm[1].trim()}"`);
+    const rhs = noDt(`${field}.spike`, expand(parse(`${field}.spike`, mm[3], new Set([...params, ...lets]))));
+    const r = resetOf(`${field}.reset`, rule.reset);
+    for (const k of r.keys())
+      if (spikeRules.some((other) => other.reset.has(k)))
+        fail(`${field}.reset.${states[k]}`, `${states[k]} is already reset by an earlier spike rule`);
+    spikeRules.push({ voltage: v, spikeRhs: rhs, inclusive: mm[2] === '>=', reset: r });
+  });
+  if (spikeRules.length > 1 && d.refractory !== undefined)
+    fail('refractory', 'a unit (several spike rules) has no refractory period');
   let refractory: Expr | null = null;
   if (d.refractory !== undefined) {
     if (reset.size === 0) fail('refractory', 'a refractory period needs a reset');
@@ -375,6 +432,8 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
     spikeRhs,
     inclusive: m[2] === '>=',
     reset,
+    inputs,
+    spikeRules,
     refractory,
     timeBase,
     voltageLimit,
@@ -387,8 +446,14 @@ export function declareNeuron(d: NeuronDeclaration): NeuronModel {
   // Defaults must give finite initial states and threshold.
   const values = resolveParams(model, {});
   initialState(model, values);
-  const th = evaluate(spikeRhs, (s) => values[s]);
-  if (Number.isNaN(th)) fail('spike', 'the threshold is NaN with the default parameters');
+  spikeRules.forEach((rule, i) => {
+    const th = evaluate(rule.spikeRhs, (s) => values[s]);
+    if (Number.isNaN(th))
+      fail(
+        i === 0 ? 'spike' : `moreSpikes[${i - 1}].spike`,
+        'the threshold is NaN with the default parameters',
+      );
+  });
   return model;
 }
 

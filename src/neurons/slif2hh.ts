@@ -91,3 +91,43 @@ export const slif2hhDeclared = declareNeuron({
   timeBase: 1,
   voltageLimit: 1e6,
 });
+
+/**
+ * The study's trainable s-LIF2HH unit (spec 2.3) as one declaration: three input LIFs of the
+ * `lif-step` kind, m_k ← decay·m_k + I_k, and a fourth driven by their charged membranes through
+ * the non-negative mix Σk |w_k|·m_k (|w| keeps it non-negative while w learns freely; d|w|/dw is
+ * sign w). Each LIF spikes when its membrane exceeds θ and resets to 0. The input is the three
+ * currents of each unit in blocks [I1|I2|I3]; the output the four spike trains [s1|s2|s3|s4] —
+ * the layout of the fused s-LIF2HH op, which it reproduces (test/slif2hh-unit.test.ts).
+ */
+export const slif2hhUnitDeclared = declareNeuron({
+  name: 'slif2hh-unit',
+  description: "the study's trainable s-LIF2HH unit: three input LIFs and a fourth driven by Σ|w_k|·m_k",
+  reference: 'He L et al. (2024) Nat Comput Sci 4:584–599',
+  states: {
+    m1: { init: 0, doc: 'input LIF 1' },
+    m2: { init: 0, doc: 'input LIF 2' },
+    m3: { init: 0, doc: 'input LIF 3' },
+    m4: { init: 0, doc: 'output LIF' },
+  },
+  inputs: ['I1', 'I2', 'I3'],
+  params: {
+    decay: { value: 0.5, doc: 'membrane decay per step (the fc model’s)' },
+    theta: { value: 2, doc: 'threshold of all four LIFs' },
+    w1: { value: 1, doc: 'weight of m1 in the output LIF’s drive (|w1| is used)', learnable: true },
+    w2: { value: 1, learnable: true },
+    w3: { value: 1, learnable: true },
+  },
+  let: { h1: 'decay*m1 + I1', h2: 'decay*m2 + I2', h3: 'decay*m3 + I3' },
+  step: { m1: 'h1', m2: 'h2', m3: 'h3', m4: 'decay*m4 + abs(w1)*h1 + abs(w2)*h2 + abs(w3)*h3' },
+  voltage: 'm1',
+  spike: 'm1 > theta',
+  reset: { m1: '0' },
+  moreSpikes: [
+    { spike: 'm2 > theta', reset: { m2: '0' } },
+    { spike: 'm3 > theta', reset: { m3: '0' } },
+    { spike: 'm4 > theta', reset: { m4: '0' } },
+  ],
+  drive: 1.5,
+  timeBase: 1,
+});

@@ -138,7 +138,18 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   const override = voltage || opts.overrides === false ? null : findSpikingOverride(model, call);
   if (override) return override.run(x, call);
   const lay = layoutOf(fn, x, { ...opts, output });
-  const N = shapeSize(lay.features);
+  // A unit reads C input currents and writes K spike trains, in blocks along the first feature
+  // dimension ([B, C·N] → [B, K·N]; [B, C·Ch, H, W] → [B, K·Ch, H, W]).
+  const C = model.inputs.length;
+  const K = model.spikeRules.length;
+  if (voltage && K > 1) throw new RangeError(`${fn}: voltage output is for a model with one spike rule`);
+  if (C > 1 && (lay.features.length === 0 || lay.features[0] % C !== 0))
+    throw new RangeError(
+      `${fn}: a unit with ${C} inputs needs the first feature dimension in ${C} blocks, got features [${lay.features.join(', ')}]`,
+    );
+  const unitFeatures = C > 1 ? [lay.features[0] / C, ...lay.features.slice(1)] : lay.features;
+  const outFeatures = K > 1 ? [unitFeatures[0] * K, ...unitFeatures.slice(1)] : unitFeatures;
+  const N = shapeSize(unitFeatures);
   // Scalars feed the initial state; per-neuron tensors use their first value there (the initial
   // state is a constant for gradients).
   const scalar: Record<string, number> = {};
@@ -169,7 +180,7 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   warnIfNotCompiled(be, program);
   const BN = lay.batch * N;
   const saved = savedBuffer(be, parents, savedLength(program, lay.T, lay.batch, N));
-  const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
+  const out = new Float32Array(K * (lay.rateOutput ? BN : lay.T * BN));
   const input = x.data;
   be.spikingForward({ ...base, input, out, saved });
   addFlops(
@@ -185,7 +196,7 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   );
   return makeResult(
     out,
-    outShape(lay, lay.features),
+    outShape(lay, outFeatures),
     parents,
     () => (g) => {
       if (!saved) return;

@@ -58,7 +58,9 @@ export function inputsOf(def: StepDefinition): readonly string[] {
 /** The spike rules of a definition (one unless it is a unit). */
 export function spikesOf(def: StepDefinition): readonly SpikeRule[] {
   return (
-    def.spikes ?? [{ voltage: def.voltage, threshold: def.threshold, inclusive: def.inclusive, reset: def.reset }]
+    def.spikes ?? [
+      { voltage: def.voltage, threshold: def.threshold, inclusive: def.inclusive, reset: def.reset },
+    ]
   );
 }
 
@@ -162,9 +164,7 @@ export function savedLength(prog: StepProgram, steps: number, batch: number, neu
 export function backwardReadsInput(prog: StepProgram): boolean {
   const inputs = inputsOf(prog.definition);
   const parts: StepPart[] = ['chargePartials', 'resetPartials', 'reset', 'threshold', 'thresholdPartials'];
-  return parts.some((part) =>
-    prog.parts[part].exprs.some((e) => inputs.some((x) => symbols(e).has(x))),
-  );
+  return parts.some((part) => prog.parts[part].exprs.some((e) => inputs.some((x) => symbols(e).has(x))));
 }
 
 export class StepProgramError extends Error {
@@ -205,7 +205,9 @@ export function compileStep(
     first.reset !== def.reset ||
     inputs[0] !== def.input
   )
-    fail('the single-rule fields (input, voltage, threshold, inclusive, reset) must be the first input and rule');
+    fail(
+      'the single-rule fields (input, voltage, threshold, inclusive, reset) must be the first input and rule',
+    );
   const check = (e: Expr, allowed: (s: string) => boolean, what: string): void => {
     for (const s of symbols(e)) if (!allowed(s)) fail(`${what} reads "${s}", which is not defined there`);
   };
@@ -365,7 +367,11 @@ function definitionKey(def: StepDefinition): string {
     def.inclusive,
     [...def.reset].map(([k, e]) => [k, key(e)]),
     def.inputs ?? null,
-    def.spikes?.map((r) => [r.voltage, key(r.threshold), r.inclusive, [...r.reset].map(([k, e]) => [k, key(e)])]) ??
-      null,
+    def.spikes?.map((r) => [
+      r.voltage,
+      key(r.threshold),
+      r.inclusive,
+      [...r.reset].map(([k, e]) => [k, key(e)]),
+    ]) ?? null,
   ]);
 }

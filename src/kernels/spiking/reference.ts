@@ -307,7 +307,9 @@ export function genericBackwardJs(a: GenericSpikingBackwardArgs): void {
       // A voltage output's gradient enters h_v directly; the spike then only feeds the reset.
       let gv = 0;
       for (let k = 0; k < K; k++) {
-        const g = rateOutput ? gradOut[blockAt(K, N, BN, 0, i, k)] * invT : gradOut[blockAt(K, N, BN, t, i, k)];
+        const g = rateOutput
+          ? gradOut[blockAt(K, N, BN, 0, i, k)] * invT
+          : gradOut[blockAt(K, N, BN, t, i, k)];
         dLds[k] = volt ? 0 : g;
         gv = g;
       }
