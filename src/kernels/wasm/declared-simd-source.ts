@@ -17,7 +17,7 @@
 import type { Expr } from '../../symbolic/expr.js';
 import { key, symbols } from '../../symbolic/expr.js';
 import type { StepPart, StepProgram } from '../spiking/program.js';
-import { backwardReadsInput } from '../spiking/program.js';
+import { backwardReadsInput, inputsOf, spikesOf } from '../spiking/program.js';
 import type { AffineForm } from './declared-affine.js';
 import { affineForm } from './declared-affine.js';
 
@@ -243,6 +243,34 @@ function gatherF32(base: usize, i: i32, N: i32): v128 {
   r = f32x4.replace_lane(r, 2, load<f32>(base + (<usize>((i + 2) % N) << 2)));
   return f32x4.replace_lane(r, 3, load<f32>(base + (<usize>((i + 3) % N) << 2)));
 }
+// A unit's blocks: input channel (or output rule) k of flat neuron i = b·N + j in row r (a frame
+// or a step) at ((r·B + b)·W + k)·N + j of a [rows][B][W·N] f32 array (W blocks per sample).
+// @ts-ignore: decorator
+@inline function blockAt(r: i32, i: i32, N: i32, BN: i32, W: i32, k: i32): usize {
+  const j = i % N;
+  return <usize>(r * W * BN + (i - j) * W + k * N + j) << 2;
+}
+/** Flat neurons i .. i+3 of block k in row r (lane by lane where they cross a sample). */
+function loadBlock(base: usize, r: i32, i: i32, N: i32, BN: i32, W: i32, k: i32): v128 {
+  if ((i % N) + 3 < N) return v128.load(base + blockAt(r, i, N, BN, W, k));
+  let v = f32x4.splat(load<f32>(base + blockAt(r, i, N, BN, W, k)));
+  v = f32x4.replace_lane(v, 1, load<f32>(base + blockAt(r, i + 1, N, BN, W, k)));
+  v = f32x4.replace_lane(v, 2, load<f32>(base + blockAt(r, i + 2, N, BN, W, k)));
+  return f32x4.replace_lane(v, 3, load<f32>(base + blockAt(r, i + 3, N, BN, W, k)));
+}
+function storeBlock(base: usize, r: i32, i: i32, N: i32, BN: i32, W: i32, k: i32, v: v128): void {
+  if ((i % N) + 3 < N) {
+    v128.store(base + blockAt(r, i, N, BN, W, k), v);
+    return;
+  }
+  store<f32>(base + blockAt(r, i, N, BN, W, k), f32x4.extract_lane(v, 0));
+  store<f32>(base + blockAt(r, i + 1, N, BN, W, k), f32x4.extract_lane(v, 1));
+  store<f32>(base + blockAt(r, i + 2, N, BN, W, k), f32x4.extract_lane(v, 2));
+  store<f32>(base + blockAt(r, i + 3, N, BN, W, k), f32x4.extract_lane(v, 3));
+}
+function addBlock(base: usize, r: i32, i: i32, N: i32, BN: i32, W: i32, k: i32, v: v128): void {
+  storeBlock(base, r, i, N, BN, W, k, f32x4.add(loadBlock(base, r, i, N, BN, W, k), v));
+}
 /** Adds lanes of v into a [rows][N] f32 array at neurons (i .. i+3) mod N (lane by lane when they wrap). */
 function addF32(base: usize, i: i32, N: i32, v: v128): void {
   const j = i % N;
@@ -420,7 +448,14 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const { states, params, input } = prog.definition;
   const V = prog.definition.voltage;
   const SS = S * S;
-  const SP = SS + S;
+  // A unit (C inputs, K spike rules; program.ts) reads its inputs and writes its outputs in
+  // blocks; it has no invariant states and no affine form.
+  const { C, K, resetSpike } = prog;
+  const unit = C > 1 || K > 1;
+  const rules = spikesOf(prog.definition);
+  const inputs = inputsOf(prog.definition);
+  const SP = SS + S * C;
+  const affine = unit ? null : affineForm(prog);
   const parts = prog.parts;
   // Batch-invariant states (none: the plain kernels): read from the f32 table [T][Si][N] (TAB)
   // their own pass fills once per neuron, their adjoints summed into GT ([T][Si][N]).
@@ -442,7 +477,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   // Affine coefficients that read no state (dt/C, say) are per-neuron constants: computed once
   // per group from the parameters instead of loaded from the table every step.
   const constCols = new Set(
-    (affineForm(prog)?.cols ?? [])
+    (affine?.cols ?? [])
       .map((e, c) => [e, c] as const)
       .filter(([e]) => [...symbols(e)].every((n) => params.includes(n)))
       .map(([, c]) => c),
@@ -450,10 +485,10 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const spikeParams = new Set([
     ...paramsOf(['threshold', 'reset', 'resetPartials', 'thresholdPartials']),
     ...[...constCols].flatMap((c) =>
-      [...symbols((affineForm(prog) as AffineForm).cols[c])].map((n) => params.indexOf(n)),
+      [...symbols((affine as AffineForm).cols[c])].map((n) => params.indexOf(n)),
     ),
   ]);
-  const fwdParams_ = affineForm(prog)
+  const fwdParams_ = affine
     ? spikeParams
     : paramsOf(['chargeVarying', 'threshold', 'reset', 'resetPartials', 'thresholdPartials']);
   const bwdParams_ = paramsOf([
@@ -466,13 +501,13 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const tab = (base: string, t: string, k: number): string =>
     `${base} + (<usize>(${t}) * ${Si} + ${invariant.indexOf(k)}) * <usize>N * 4`;
   // The affine form (declared-affine.ts): coefficients from the table CT [T][Nc][N].
-  const aff = affineForm(prog);
+  const aff = affine;
   const Nc = aff ? aff.cols.length : 0;
   const coef = (c: number, u: string, iu: string, r: VectorRenderer): string =>
     constCols.has(c)
       ? r.render((aff as AffineForm).cols[c])
       : `tabLoad(CT + (<usize>t * ${Nc} + ${c}) * <usize>N * 4, jw${u}, whole${u}, ${iu}, N)`;
-  const cmp = prog.definition.inclusive ? 'f32x4.ge' : 'f32x4.gt';
+  const cmp = (r: number): string => (rules[r].inclusive ? 'f32x4.ge' : 'f32x4.gt');
   const isParam = (n: string): boolean => params.includes(n);
   const ind = (text: string, n: number): string => text.replace(/\n/g, `\n${' '.repeat(n)}`);
   const sum = (terms: string[]): string =>
@@ -496,20 +531,24 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       if (k >= 0) return `${prefix}${k}${u}`;
       const q = params.indexOf(n);
       if (q >= 0) return `p${q}${u}`;
-      if (n === input) return `x${u}`;
+      const c = inputs.indexOf(n);
+      if (c >= 0) return C === 1 ? `x${u}` : `x${c}_${u}`;
       throw new Error(`unknown symbol ${n}`);
     };
     const iu = lane === 0 ? 'i' : `(i + ${4 * lane})`;
+    // Per spike rule r: its threshold, spike and (with more than one rule) names of its own.
+    const rn = (base: string, r: number): string => (r === 0 ? `${base}${u}` : `${base}${r}_${u}`);
     const th = `th${u}`;
-    const spikeOf = (hv: string): string =>
-      `(smooth ? vsurrogatePrimitive(kind, sp, f32x4.sub(${hv}, ${th})) : v128.and(${cmp}(${hv}, ${th}), f32x4.splat(1.0)))`;
-    const blendLines = (hp: string, sv: string, rs: string[], dst: string): string =>
+    const spikeOf = (hv: string, r = 0): string =>
+      `(smooth ? vsurrogatePrimitive(kind, sp, f32x4.sub(${hv}, ${rn('th', r)})) : v128.and(${cmp(r)}(${hv}, ${rn('th', r)}), f32x4.splat(1.0)))`;
+    const blendLines = (hp: string, sv: (r: number) => string, rs: string[], dst: string): string =>
       states
         .map((_, k) => {
           const at = resetStates.indexOf(k);
           if (isInv(k)) return ''; // read from the table each step
           if (at < 0) return `${dst}${k}${u} = ${hp}${k}${u};`;
-          return `${dst}${k}${u} = f32x4.add(f32x4.mul(${sv}, ${rs[at]}), f32x4.mul(f32x4.sub(f32x4.splat(1.0), ${sv}), ${hp}${k}${u}));`;
+          const s = sv(resetSpike[k]);
+          return `${dst}${k}${u} = f32x4.add(f32x4.mul(${s}, ${rs[at]}), f32x4.mul(f32x4.sub(f32x4.splat(1.0), ${s}), ${hp}${k}${u}));`;
         })
         .join('\n');
     // A parameter only wp code reads is loaded only when parameter gradients are wanted.
@@ -551,9 +590,8 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       : chargeV.exprs.map((e) => fCharge.render(e));
     const yInv = aff ? [] : [...reads(chargeV.exprs)].filter(isInv);
     const hInv = invariant.filter((k) => resetReads.has(k));
-    const thCode = new VectorRenderer(names('y'), isParam, `g${u}_`, fCharge).render(
-      parts.threshold.exprs[0],
-    );
+    const gTh = new VectorRenderer(names('y'), isParam, `g${u}_`, fCharge);
+    const thCodes = parts.threshold.exprs.map((e) => gTh.render(e));
     const fReset = new VectorRenderer(names('h'), isParam, `r${u}_`, fCharge);
     fReset.prepare(parts.reset.exprs);
     const rCode = parts.reset.exprs.map((e) => fReset.render(e));
@@ -562,18 +600,25 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         ...groupIndex,
         loadParams(fwdParams_, () => false),
         ...fCharge.pre,
-        `const ${th} = ${thCode};`,
+        ...thCodes.map((c, r) => `const ${rn('th', r)} = ${c};`),
         // With the affine form the invariant states are not read per sample.
         states_(
           (k) =>
             `let y${k}${u} = ${aff && isInv(k) ? 'f32x4.splat(0.0)' : `gatherInit(INIT, ${iu}, N, ${S}, ${k})`};`,
         ),
-        `let acc${u} = f32x4.splat(0.0);`,
-        `let x${u} = v128.load(IN + (<usize>${iu} << 2));`,
+        ...rules.map((_, r) => `let ${rn('acc', r)} = f32x4.splat(0.0);`),
+        ...(unit
+          ? inputs.map((_, c) => `let x${c}_${u} = loadBlock(IN, 0, ${iu}, N, BN, ${C}, ${c});`)
+          : [`let x${u} = v128.load(IN + (<usize>${iu} << 2));`]),
         ...bxRows.map((r) => `let bx${r.k}${u} = f32x4.splat(0.0);`),
         ...bxCode,
       ].join('\n'),
-      frame: [`x${u} = v128.load(IN + (<usize>(xo + ${4 * lane}) << 2));`, ...bxCode].join('\n'),
+      frame: [
+        ...(unit
+          ? inputs.map((_, c) => `x${c}_${u} = loadBlock(IN, (xo - i) / BN, ${iu}, N, BN, ${C}, ${c});`)
+          : [`x${u} = v128.load(IN + (<usize>(xo + ${4 * lane}) << 2));`]),
+        ...bxCode,
+      ].join('\n'),
       step: [
         ...(yInv.length > 0
           ? [
@@ -597,19 +642,34 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
           2,
         )}`,
         `}`,
-        `const s${u} = ${spikeOf(`h${V}${u}`)};`,
-        `const out${u} = volt ? h${V}${u} : s${u};`,
-        `if (rate) acc${u} = f32x4.add(acc${u}, out${u});`,
-        `else v128.store(OUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2), out${u});`,
+        ...(unit
+          ? rules.flatMap((rule, r) => [
+              `const ${rn('s', r)} = ${spikeOf(`h${rule.voltage}${u}`, r)};`,
+              `if (rate) ${rn('acc', r)} = f32x4.add(${rn('acc', r)}, ${rn('s', r)});`,
+              `else storeBlock(OUT, t, ${iu}, N, BN, ${K}, ${r}, ${rn('s', r)});`,
+            ])
+          : [
+              `const s${u} = ${spikeOf(`h${V}${u}`)};`,
+              `const out${u} = volt ? h${V}${u} : s${u};`,
+              `if (rate) acc${u} = f32x4.add(acc${u}, out${u});`,
+              `else v128.store(OUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2), out${u});`,
+            ]),
         ...fReset.body,
-        blendLines('h', `s${u}`, rCode, 'y'),
+        blendLines('h', (r) => rn('s', r), rCode, 'y'),
       ].join('\n'),
-      end: `if (rate) v128.store(OUT + (<usize>${iu} << 2), f32x4.div(acc${u}, f32x4.splat(<f32>T)));`,
+      end: unit
+        ? rules
+            .map(
+              (_, r) =>
+                `if (rate) storeBlock(OUT, 0, ${iu}, N, BN, ${K}, ${r}, f32x4.div(${rn('acc', r)}, f32x4.splat(<f32>T)));`,
+            )
+            .join('\n')
+        : `if (rate) v128.store(OUT + (<usize>${iu} << 2), f32x4.div(acc${u}, f32x4.splat(<f32>T)));`,
     };
 
     // Backward.
     const bTh = new VectorRenderer(names('y'), isParam, `b${u}_`);
-    const bThCode = bTh.render(parts.threshold.exprs[0]);
+    const bThCodes = parts.threshold.exprs.map((e) => bTh.render(e));
     const dth = new Map<number, string>();
     parts.thresholdPartials.exprs.forEach((e, i) => dth.set(parts.thresholdPartials.at[i], bTh.render(e)));
     const bPrev = new VectorRenderer(names('g'), isParam, `q${u}_`, bTh);
@@ -634,9 +694,10 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const resetBlock = resetStates
       .map((k) => {
         const rk = resetCode[resetStates.indexOf(k)];
+        const [dLds, sk] = [rn('dLds', resetSpike[k]), rn('s', resetSpike[k])];
         const lines = [
-          `if (!detachReset) dLds${u} = f32x4.add(dLds${u}, f32x4.mul(lam${k}${u}, f32x4.sub(${rk}, h${k}${u})));`,
-          `const sl${k}${u} = f32x4.mul(s${u}, lam${k}${u});`,
+          `if (!detachReset) ${dLds} = f32x4.add(${dLds}, f32x4.mul(lam${k}${u}, f32x4.sub(${rk}, h${k}${u})));`,
+          `const sl${k}${u} = f32x4.mul(${sk}, lam${k}${u});`,
           `dh${k}${u} = f32x4.sub(dh${k}${u}, sl${k}${u});`,
         ];
         states.forEach((_, m) => {
@@ -679,8 +740,12 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       .join('\n');
     const lamInv = aff ? invariant.map(lamLine) : [];
     const gxAt = `GX + ((<usize>${lane} * <usize>frames + <usize>frame) << 4)`;
+    // A unit's input gradient per channel c: GX holds [lane][frame][c] vectors.
+    const gxAtC = (f: string, c: number): string =>
+      `GX + (((<usize>${lane} * <usize>frames + <usize>${f}) * ${C} + ${c}) << 4)`;
     // Rendered before the setup is assembled: its group constants land in bTh.pre.
-    const gxtCode = aff ? sum(affineTerms((r) => r.x)) : sum(states.flatMap((_, k) => term(k, SS + k)));
+    const gxtCode = aff ? sum(affineTerms((r) => r.x)) : sum(states.flatMap((_, k) => term(k, SS + k * C)));
+    const gxtCodes = inputs.map((_, c) => sum(states.flatMap((_, k) => term(k, SS + k * C + c))));
     // A static input's gradient Σ_t Σ_k dh_k·B_k with constant B_k is Σ_k B_k·(Σ_t dh_k): the
     // adjoints summed per step, multiplied once per group (as the hand-written kernel does).
     const xRows = aff ? aff.rows.filter((r) => r.x >= 0) : [];
@@ -688,16 +753,25 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const gxSum = sumDh ? sum(xRows.map((r) => `f32x4.mul(dx${r.k}${u}, ${coef(r.x, u, iu, bTh)})`)) : '';
     const backward = {
       setup: [
-        `const gRate${u} = rate ? f32x4.mul(v128.load(GOUT + (<usize>${iu} << 2)), invT) : f32x4.splat(0.0);`,
+        ...(unit
+          ? rules.map(
+              (_, r) =>
+                `const ${rn('gRate', r)} = rate ? f32x4.mul(loadBlock(GOUT, 0, ${iu}, N, BN, ${K}, ${r}), invT) : f32x4.splat(0.0);`,
+            )
+          : [
+              `const gRate${u} = rate ? f32x4.mul(v128.load(GOUT + (<usize>${iu} << 2)), invT) : f32x4.splat(0.0);`,
+            ]),
         ...groupIndex,
         loadParams(bwdParams_, (q) => aff !== null && !spikeParams.has(q)),
         ...bTh.pre,
-        `const ${th} = ${bThCode};`,
-        ...learnable.map((q) => `const dth${q}${u} = ${dth.get(q) ?? 'f32x4.splat(0.0)'};`),
+        ...bThCodes.map((c, r) => `const ${rn('th', r)} = ${c};`),
+        ...rules.flatMap((_, r) =>
+          learnable.map((q) => `const ${rn(`dth${q}_`, r)} = ${dth.get(r * P + q) ?? 'f32x4.splat(0.0)'};`),
+        ),
         varying.map((k) => `let lam${k}${u} = f32x4.splat(0.0);`).join('\n'),
         ...learnable.map((q) => `let gp${q}${u} = f32x4.splat(0.0);`),
-        `for (let f = 0; f < frames; f++) v128.store(GX + ((<usize>${lane} * <usize>frames + <usize>f) << 4), f32x4.splat(0.0));`,
-        `let gxAcc${u} = f32x4.splat(0.0);`,
+        `for (let f = 0; f < frames * ${C}; f++) v128.store(GX + ((<usize>${lane} * <usize>frames * ${C} + <usize>f) << 4), f32x4.splat(0.0));`,
+        ...inputs.map((_, c) => `let ${c === 0 ? `gxAcc${u}` : `gxAcc${c}_${u}`} = f32x4.splat(0.0);`),
         ...(sumDh ? xRows.map((r) => `let dx${r.k}${u} = f32x4.splat(0.0);`) : []),
         loadStates(`SAVED + ((<usize>(T - 1) * <usize>BN + <usize>${iu}) * ${Sv * 4})`, `first${u}_`, Sv),
         varying.map((k, c) => `let c${k}${u} = first${u}_${c};`).join('\n'),
@@ -727,31 +801,40 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
           4,
         )}`,
         `  } else {`,
-        `    const sPrev${u} = ${spikeOf(`g${V}${u}`)};`,
-        `    ${ind([...bPrev.body, blendLines('g', `sPrev${u}`, prevReset, 'y'), ...invariant.map((k) => `y${k}${u} = tabLoad(${tab('TAB', 't - 1', k)}, jw${u}, whole${u}, ${iu}, N);`)].join('\n'), 4)}`,
+        ...rules.map((rule, r) => `    const ${rn('sPrev', r)} = ${spikeOf(`g${rule.voltage}${u}`, r)};`),
+        `    ${ind([...bPrev.body, blendLines('g', (r) => rn('sPrev', r), prevReset, 'y'), ...invariant.map((k) => `y${k}${u} = tabLoad(${tab('TAB', 't - 1', k)}, jw${u}, whole${u}, ${iu}, N);`)].join('\n'), 4)}`,
         `  }`,
         `}`,
         varying.map((k) => `c${k}${u} = g${k}${u};`).join('\n'),
-        `const s${u} = ${spikeOf(`h${V}${u}`)};`,
-        `const sg${u} = vsurrogateGrad(kind, sp, f32x4.sub(h${V}${u}, ${th}));`,
-        `const gOut${u} = rate ? gRate${u} : v128.load(GOUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2));`,
-        // A voltage output's gradient enters h_v directly; the spike then only feeds the reset.
-        `let dLds${u} = volt ? f32x4.splat(0.0) : gOut${u};`,
+        ...rules.flatMap((rule, r) => [
+          `const ${rn('s', r)} = ${spikeOf(`h${rule.voltage}${u}`, r)};`,
+          `const ${rn('sg', r)} = vsurrogateGrad(kind, sp, f32x4.sub(h${rule.voltage}${u}, ${rn('th', r)}));`,
+          unit
+            ? `const ${rn('gOut', r)} = rate ? ${rn('gRate', r)} : loadBlock(GOUT, t, ${iu}, N, BN, ${K}, ${r});`
+            : `const gOut${u} = rate ? gRate${u} : v128.load(GOUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2));`,
+          // A voltage output's gradient enters h_v directly; the spike then only feeds the reset.
+          `let ${rn('dLds', r)} = volt ? f32x4.splat(0.0) : ${rn('gOut', r)};`,
+        ]),
         states_((k) => `let dh${k}${u} = ${isInv(k) ? 'f32x4.splat(0.0)' : `lam${k}${u}`};`),
         ...bReset.body,
         resetBlock,
-        `const ds${u} = f32x4.mul(dLds${u}, sg${u});`,
-        `dh${V}${u} = f32x4.add(dh${V}${u}, ds${u});`,
+        ...rules.flatMap((rule, r) => [
+          `const ${rn('ds', r)} = f32x4.mul(${rn('dLds', r)}, ${rn('sg', r)});`,
+          `dh${rule.voltage}${u} = f32x4.add(dh${rule.voltage}${u}, ${rn('ds', r)});`,
+          ...learnable.map(
+            (q) =>
+              `if (wp) gp${q}${u} = f32x4.sub(gp${q}${u}, f32x4.mul(${rn('ds', r)}, ${rn(`dth${q}_`, r)}));`,
+          ),
+        ]),
         `if (volt) dh${V}${u} = f32x4.add(dh${V}${u}, gOut${u});`,
-        ...learnable.map(
-          (q) => `if (wp) gp${q}${u} = f32x4.sub(gp${q}${u}, f32x4.mul(ds${u}, dth${q}${u}));`,
-        ),
         // An invariant state's adjoint only feeds parameter gradients: summed when they are wanted.
         ...invariant
           .filter((m) => resetStates.some((k) => rp.has(k * S + m)))
           .map((m) => `if (wp) addF32At(${tab('GT', 't', m)}, jw${u}, whole${u}, ${iu}, N, dh${m}${u});`),
         ...(readsX
-          ? [`const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`]
+          ? unit
+            ? inputs.map((_, c) => `const x${c}_${u} = loadBlock(IN, frame, ${iu}, N, BN, ${C}, ${c});`)
+            : [`const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`]
           : []),
         ...(aff ? [] : bCharge.body),
         ...(sumDh
@@ -763,11 +846,20 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
               ...xRows.map((r) => `  dx${r.k}${u} = f32x4.add(dx${r.k}${u}, dh${r.k}${u});`),
               `}`,
             ]
-          : [
-              `const gxt${u} = ${gxtCode};`,
-              `if (tv) v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
-              `else gxAcc${u} = f32x4.add(gxAcc${u}, gxt${u});`,
-            ]),
+          : unit
+            ? gxtCodes.flatMap((code, c) => {
+                const acc = c === 0 ? `gxAcc${u}` : `gxAcc${c}_${u}`;
+                return [
+                  `const gxt${c}_${u} = ${code};`,
+                  `if (tv) v128.store(${gxAtC('frame', c)}, f32x4.add(v128.load(${gxAtC('frame', c)}), gxt${c}_${u}));`,
+                  `else ${acc} = f32x4.add(${acc}, gxt${c}_${u});`,
+                ];
+              })
+            : [
+                `const gxt${u} = ${gxtCode};`,
+                `if (tv) v128.store(${gxAt}, f32x4.add(v128.load(${gxAt}), gxt${u}));`,
+                `else gxAcc${u} = f32x4.add(gxAcc${u}, gxt${u});`,
+              ]),
         `if (wp) {`,
         `  ${ind([...(aff ? bCharge.body : []), ...bChargeP.body, gpTerms, ...lamInv].join('\n'), 2)}`,
         `}`,
@@ -775,11 +867,24 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
       ].join('\n'),
       end: [
         ...(sumDh ? [`if (!tv) gxAcc${u} = ${gxSum};`] : []),
-        `if (!tv) v128.store(GX + (<usize>${lane} * <usize>frames << 4), gxAcc${u});`,
-        `if (GIN) for (let f = 0; f < frames; f++) {`,
-        `  const o = GIN + ((<usize>f * <usize>BN + <usize>${iu}) << 2);`,
-        `  v128.store(o, f32x4.add(v128.load(o), v128.load(GX + ((<usize>${lane} * <usize>frames + <usize>f) << 4))));`,
-        `}`,
+        ...(unit
+          ? [
+              ...inputs.map(
+                (_, c) => `if (!tv) v128.store(${gxAtC('0', c)}, ${c === 0 ? `gxAcc${u}` : `gxAcc${c}_${u}`});`,
+              ),
+              `if (GIN) for (let f = 0; f < frames; f++) {`,
+              ...inputs.map(
+                (_, c) => `  addBlock(GIN, f, ${iu}, N, BN, ${C}, ${c}, v128.load(${gxAtC('f', c)}));`,
+              ),
+              `}`,
+            ]
+          : [
+              `if (!tv) v128.store(GX + (<usize>${lane} * <usize>frames << 4), gxAcc${u});`,
+              `if (GIN) for (let f = 0; f < frames; f++) {`,
+              `  const o = GIN + ((<usize>f * <usize>BN + <usize>${iu}) << 2);`,
+              `  v128.store(o, f32x4.add(v128.load(o), v128.load(GX + ((<usize>${lane} * <usize>frames + <usize>f) << 4))));`,
+              `}`,
+            ]),
         `if (wp) {`,
         ...learnable.flatMap((q) =>
           [0, 1, 2, 3].map(

@@ -233,8 +233,12 @@ export type ModuleKind = 'scalar' | 'simd';
  * never called.
  */
 export function renderModule(programs: readonly StepProgram[], kind: ModuleKind): string {
+  // A unit (several inputs or spike rules) has no scalar kernels (declared.ts runs its SIMD ones).
   if (kind === 'scalar')
-    return [RUNTIME_SOURCE, ...programs.map((p, i) => renderProgram(p, `_${i}`))].join('\n');
+    return [
+      RUNTIME_SOURCE,
+      ...programs.map((p, i) => (p.C > 1 || p.K > 1 ? '' : renderProgram(p, `_${i}`))),
+    ].join('\n');
   return [
     SIMD_RUNTIME_SOURCE,
     ...programs.map((p, i) => (simdSupported(p) ? renderSimdProgram(p, `_${i}`) : '')),

@@ -18,7 +18,7 @@ import { checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import type { StepProgram } from '../spiking/program.js';
 import { backwardReadsInput, savedLength } from '../spiking/program.js';
 import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from '../spiking/reference.js';
-import { checkGeneric } from '../spiking/reference.js';
+import { checkGeneric, genericBackwardJs, genericForwardJs } from '../spiking/reference.js';
 import type { Arena } from './arena.js';
 import type { ModuleKind } from './declared-source.js';
 import { renderModule, scratchBytes } from './declared-source.js';
@@ -235,6 +235,8 @@ export class DeclaredKernels {
     const started = performance.now();
     if (this.lookup(program)) return { ms: 0, cached: true };
     const wantSimd = this.simd && simdSupported(program);
+    // A unit (several inputs or spike rules) has SIMD kernels only; without them the reference runs it.
+    if (isUnit(program) && !wantSimd) return { ms: performance.now() - started, cached: false };
     const scalar = await this.compiled([program], 'scalar');
     const simd = wantSimd ? await this.compiled([program], 'simd') : null;
     this.loaded.set(program.key, {
@@ -267,9 +269,12 @@ export class DeclaredKernels {
     const where = `spikingForward(${a.program.definition.name})`;
     checkGeneric(a, where);
     const BN = a.batch * a.neurons;
-    const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, a.neurons, a.neurons);
+    const { C, K } = a.program;
+    const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, C * a.neurons, K * a.neurons);
     checkLen(where, 'input', a.input, inLen);
     checkLen(where, 'out', a.out, outLen);
+    // A unit's SIMD kernel takes whole groups of four (it has no scalar kernel for a tail).
+    if (isUnit(a.program) && BN % 4 !== 0) return genericForwardJs(a);
     checkLen(where, 'saved', a.saved, savedLength(a.program, a.steps, a.batch, a.neurons));
     const k = this.kernelsOf(a.program);
     const split = k.simd ? BN - (BN % 4) : 0;
@@ -283,7 +288,8 @@ export class DeclaredKernels {
     checkGeneric(a, where);
     const { P, learnable } = a.program;
     const BN = a.batch * a.neurons;
-    const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, a.neurons, a.neurons);
+    const { C, K } = a.program;
+    const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, C * a.neurons, K * a.neurons);
     checkLen(where, 'input', a.input, inLen);
     checkLen(where, 'saved', a.saved, savedLength(a.program, a.steps, a.batch, a.neurons));
     checkLen(where, 'gradOut', a.gradOut, outLen);
@@ -296,6 +302,7 @@ export class DeclaredKernels {
           `${where}: parameter ${a.program.definition.params[q]} was not compiled as learnable`,
         );
     });
+    if (isUnit(a.program) && BN % 4 !== 0) return genericBackwardJs(a);
     const k = this.kernelsOf(a.program);
     const split = k.simd ? BN - (BN % 4) : 0;
     if (split > 0) this.backwardSimd(k.simd as Instance, a, inLen, outLen, split);
@@ -368,7 +375,7 @@ export class DeclaredKernels {
     // Each chunk has its own input-gradient scratch GX and, with parameter gradients, its own
     // copies of them and of the invariant states' adjoints (summed below, in chunk order).
     const chunks = plan?.chunks ?? 1;
-    const gxBytes = frames * 16 * SIMD_UNROLL;
+    const gxBytes = frames * a.program.C * 16 * SIMD_UNROLL;
     const gprmBytes = P * N * 8;
     const gtBytes = gtLen * 4;
     // The input is copied in only when the kernel reads it (backwardReadsInput).
@@ -771,4 +778,9 @@ class Layout {
     }
     return memory.buffer as ArrayBuffer;
   }
+}
+
+/** A unit: several inputs or spike rules (SIMD kernels only). */
+function isUnit(p: StepProgram): boolean {
+  return p.C > 1 || p.K > 1;
 }
