@@ -258,6 +258,12 @@ function loadBlock(base: usize, r: i32, i: i32, N: i32, BN: i32, W: i32, k: i32)
   v = f32x4.replace_lane(v, 2, load<f32>(base + blockAt(r, i + 2, N, BN, W, k)));
   return f32x4.replace_lane(v, 3, load<f32>(base + blockAt(r, i + 3, N, BN, W, k)));
 }
+/** loadBlock with j = i mod N and whether j + 3 < N given (once per group). */
+// @ts-ignore: decorator
+@inline function blockLoad(base: usize, r: i32, i: i32, j: i32, whole: bool, N: i32, BN: i32, W: i32, k: i32): v128 {
+  if (whole) return v128.load(base + (<usize>(r * W * BN + (i - j) * W + k * N + j) << 2));
+  return loadBlock(base, r, i, N, BN, W, k);
+}
 function storeBlock(base: usize, r: i32, i: i32, N: i32, BN: i32, W: i32, k: i32, v: v128): void {
   if ((i % N) + 3 < N) {
     v128.store(base + blockAt(r, i, N, BN, W, k), v);
@@ -558,7 +564,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         .filter((q) => used.has(q))
         .map((q) => {
           const g =
-            Si > 0
+            Si > 0 || unit
               ? `tabLoad(PRM + <usize>${q} * <usize>N * 4, jw${u}, whole${u}, ${iu}, N)`
               : `gatherF32(PRM + <usize>${q} * <usize>N * 4, ${iu}, N)`;
           return `const p${q}${u} = ${wpOnly(q) ? `wp ? ${g} : f32x4.splat(0.0)` : g};`;
@@ -566,7 +572,8 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         .join('\n');
     const states_ = (f: (k: number) => string, sep = '\n') => states.map((_, k) => f(k)).join(sep);
     // The group's first neuron and whether its four are consecutive (table rows: one load).
-    const groupIndex = Si > 0 ? [`const jw${u} = ${iu} % N;`, `const whole${u} = jw${u} + 3 < N;`] : [];
+    const groupIndex =
+      Si > 0 || unit ? [`const jw${u} = ${iu} % N;`, `const whole${u} = jw${u} + 3 < N;`] : [];
 
     // Forward.
     const fCharge = new VectorRenderer(names('y'), isParam, `f${u}_`);
@@ -608,14 +615,19 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         ),
         ...rules.map((_, r) => `let ${rn('acc', r)} = f32x4.splat(0.0);`),
         ...(unit
-          ? inputs.map((_, c) => `let x${c}_${u} = loadBlock(IN, 0, ${iu}, N, BN, ${C}, ${c});`)
+          ? inputs.map(
+              (_, c) => `let x${c}_${u} = blockLoad(IN, 0, ${iu}, jw${u}, whole${u}, N, BN, ${C}, ${c});`,
+            )
           : [`let x${u} = v128.load(IN + (<usize>${iu} << 2));`]),
         ...bxRows.map((r) => `let bx${r.k}${u} = f32x4.splat(0.0);`),
         ...bxCode,
       ].join('\n'),
       frame: [
         ...(unit
-          ? inputs.map((_, c) => `x${c}_${u} = loadBlock(IN, (xo - i) / BN, ${iu}, N, BN, ${C}, ${c});`)
+          ? inputs.map(
+              (_, c) =>
+                `x${c}_${u} = blockLoad(IN, (xo - i) / BN, ${iu}, jw${u}, whole${u}, N, BN, ${C}, ${c});`,
+            )
           : [`x${u} = v128.load(IN + (<usize>(xo + ${4 * lane}) << 2));`]),
         ...bxCode,
       ].join('\n'),
@@ -753,20 +765,23 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const gxSum = sumDh ? sum(xRows.map((r) => `f32x4.mul(dx${r.k}${u}, ${coef(r.x, u, iu, bTh)})`)) : '';
     const backward = {
       setup: [
+        ...groupIndex,
         ...(unit
           ? rules.map(
               (_, r) =>
-                `const ${rn('gRate', r)} = rate ? f32x4.mul(loadBlock(GOUT, 0, ${iu}, N, BN, ${K}, ${r}), invT) : f32x4.splat(0.0);`,
+                `const ${rn('gRate', r)} = rate ? f32x4.mul(blockLoad(GOUT, 0, ${iu}, jw${u}, whole${u}, N, BN, ${K}, ${r}), invT) : f32x4.splat(0.0);`,
             )
           : [
               `const gRate${u} = rate ? f32x4.mul(v128.load(GOUT + (<usize>${iu} << 2)), invT) : f32x4.splat(0.0);`,
             ]),
-        ...groupIndex,
         loadParams(bwdParams_, (q) => aff !== null && !spikeParams.has(q)),
         ...bTh.pre,
         ...bThCodes.map((c, r) => `const ${rn('th', r)} = ${c};`),
+        // ∂θ_r/∂p_q where it is not 0 (a zero term would still cost a multiply per step).
         ...rules.flatMap((_, r) =>
-          learnable.map((q) => `const ${rn(`dth${q}_`, r)} = ${dth.get(r * P + q) ?? 'f32x4.splat(0.0)'};`),
+          learnable
+            .filter((q) => dth.has(r * P + q))
+            .map((q) => `const ${rn(`dth${q}_`, r)} = ${dth.get(r * P + q)};`),
         ),
         varying.map((k) => `let lam${k}${u} = f32x4.splat(0.0);`).join('\n'),
         ...learnable.map((q) => `let gp${q}${u} = f32x4.splat(0.0);`),
@@ -810,7 +825,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
           `const ${rn('s', r)} = ${spikeOf(`h${rule.voltage}${u}`, r)};`,
           `const ${rn('sg', r)} = vsurrogateGrad(kind, sp, f32x4.sub(h${rule.voltage}${u}, ${rn('th', r)}));`,
           unit
-            ? `const ${rn('gOut', r)} = rate ? ${rn('gRate', r)} : loadBlock(GOUT, t, ${iu}, N, BN, ${K}, ${r});`
+            ? `const ${rn('gOut', r)} = rate ? ${rn('gRate', r)} : blockLoad(GOUT, t, ${iu}, jw${u}, whole${u}, N, BN, ${K}, ${r});`
             : `const gOut${u} = rate ? gRate${u} : v128.load(GOUT + ((<usize>t * <usize>BN + <usize>${iu}) << 2));`,
           // A voltage output's gradient enters h_v directly; the spike then only feeds the reset.
           `let ${rn('dLds', r)} = volt ? f32x4.splat(0.0) : ${rn('gOut', r)};`,
@@ -821,10 +836,12 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         ...rules.flatMap((rule, r) => [
           `const ${rn('ds', r)} = f32x4.mul(${rn('dLds', r)}, ${rn('sg', r)});`,
           `dh${rule.voltage}${u} = f32x4.add(dh${rule.voltage}${u}, ${rn('ds', r)});`,
-          ...learnable.map(
-            (q) =>
-              `if (wp) gp${q}${u} = f32x4.sub(gp${q}${u}, f32x4.mul(${rn('ds', r)}, ${rn(`dth${q}_`, r)}));`,
-          ),
+          ...learnable
+            .filter((q) => dth.has(r * P + q))
+            .map(
+              (q) =>
+                `if (wp) gp${q}${u} = f32x4.sub(gp${q}${u}, f32x4.mul(${rn('ds', r)}, ${rn(`dth${q}_`, r)}));`,
+            ),
         ]),
         `if (volt) dh${V}${u} = f32x4.add(dh${V}${u}, gOut${u});`,
         // An invariant state's adjoint only feeds parameter gradients: summed when they are wanted.
@@ -833,7 +850,10 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
           .map((m) => `if (wp) addF32At(${tab('GT', 't', m)}, jw${u}, whole${u}, ${iu}, N, dh${m}${u});`),
         ...(readsX
           ? unit
-            ? inputs.map((_, c) => `const x${c}_${u} = loadBlock(IN, frame, ${iu}, N, BN, ${C}, ${c});`)
+            ? inputs.map(
+                (_, c) =>
+                  `const x${c}_${u} = blockLoad(IN, frame, ${iu}, jw${u}, whole${u}, N, BN, ${C}, ${c});`,
+              )
             : [`const x${u} = v128.load(IN + ((<usize>frame * <usize>BN + <usize>${iu}) << 2));`]
           : []),
         ...(aff ? [] : bCharge.body),
@@ -870,7 +890,8 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         ...(unit
           ? [
               ...inputs.map(
-                (_, c) => `if (!tv) v128.store(${gxAtC('0', c)}, ${c === 0 ? `gxAcc${u}` : `gxAcc${c}_${u}`});`,
+                (_, c) =>
+                  `if (!tv) v128.store(${gxAtC('0', c)}, ${c === 0 ? `gxAcc${u}` : `gxAcc${c}_${u}`});`,
               ),
               `if (GIN) for (let f = 0; f < frames; f++) {`,
               ...inputs.map(
