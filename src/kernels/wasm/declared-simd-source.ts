@@ -451,7 +451,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const { S, P, learnable, resetStates, invariant, varying } = prog;
   // Backward loads the input only when it reads it (then the host copies it in: IN may be 0).
   const readsX = backwardReadsInput(prog);
-  const { states, params, input } = prog.definition;
+  const { states, params } = prog.definition;
   const V = prog.definition.voltage;
   const SS = S * S;
   // A unit (C inputs, K spike rules; program.ts) reads its inputs and writes its outputs in
@@ -544,7 +544,6 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const iu = lane === 0 ? 'i' : `(i + ${4 * lane})`;
     // Per spike rule r: its threshold, spike and (with more than one rule) names of its own.
     const rn = (base: string, r: number): string => (r === 0 ? `${base}${u}` : `${base}${r}_${u}`);
-    const th = `th${u}`;
     const spikeOf = (hv: string, r = 0): string =>
       `(smooth ? vsurrogatePrimitive(kind, sp, f32x4.sub(${hv}, ${rn('th', r)})) : v128.and(${cmp(r)}(${hv}, ${rn('th', r)}), f32x4.splat(1.0)))`;
     const blendLines = (hp: string, sv: (r: number) => string, rs: string[], dst: string): string =>
