@@ -45,7 +45,7 @@ export * from './nn/layers.js';
 export * from './nn/surrogate.js';
 export * from './nn/spiking.js';
 export * from './nn/spiking-layers.js';
-export * from './nn/slif2hh-circuit.js';
+export * from './nn/slif2hh-unit.js';
 export * from './optim/optimizer.js';
 export * from './optim/adam.js';
 export * from './optim/sgd.js';

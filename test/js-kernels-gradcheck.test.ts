@@ -13,7 +13,7 @@ import { Backend, getBackend, setBackend } from '../src/kernels/index.js';
 import { LEARNING_HH_RATE_NAMES } from '../src/kernels/spiking-types.js';
 import { learningHhSpikes, lifSpikes, slif2hhSpikes } from '../src/nn/spiking.js';
 import type { LearningHhRates } from '../src/nn/spiking.js';
-import { slif2hhCircuit } from '../src/nn/slif2hh-circuit.js';
+import { slif2hhGeneric } from '../src/nn/slif2hh-unit.js';
 import { Surrogate, makeSurrogate } from '../src/nn/surrogate.js';
 import { avgPool2d, conv2d } from '../src/tensor/conv.js';
 import { checkGradients } from './helpers.js';
@@ -159,8 +159,8 @@ describe('js s-LIF2HH kernel, and the s-LIF2HH circuit of generic lif-step kerne
         check(() => op(xs, shared, { ...common, T: 5 }), [xs, shared], { eps });
       };
       onJs(['slif2hhForward', 'slif2hhBackward'], () => checkOp(slif2hhSpikes));
-      // The circuit (slif2hh-circuit.ts) on the generic reference kernels of the js backend.
-      checkOp(slif2hhCircuit);
+      // The declared unit (slif2hh-unit.ts) on the generic reference kernels of the js backend.
+      checkOp(slif2hhGeneric);
     });
   }
 });

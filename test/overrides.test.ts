@@ -1,5 +1,5 @@
-// Every registered override (a hand-tuned op for a declared model, or for the s-LIF2HH circuit of
-// lif-step declarations) against the generic kernels: same spikes, gradients within float32 tolerance.
+// Every registered override (a hand-tuned op for a declared model, the s-LIF2HH unit's included)
+// against the generic kernels: same spikes, gradients within float32 tolerance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getBackend } from '../src/kernels/index.js';
@@ -9,7 +9,7 @@ import type { NeuronModel } from '../src/neurons/model.js';
 import type { NeuronSpikesOptions } from '../src/nn/neuron-layer.js';
 import { neuronSpikes } from '../src/nn/neuron-layer.js';
 import { findSpikingOverride, setSpikingOverrides } from '../src/nn/spiking-overrides.js';
-import { SLIF2HH_CIRCUIT, slif2hhUnits } from '../src/nn/slif2hh-circuit.js';
+import { SLIF2HH_UNIT, slif2hhUnits } from '../src/nn/slif2hh-unit.js';
 import type { Slif2hhOptions } from '../src/nn/spiking.js';
 import { sum, mul } from '../src/tensor/ops.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -158,7 +158,7 @@ test('overrides: false runs the generic kernels on a call the override would tak
 });
 
 // ---------------------------------------------------------------------------------------------
-// s-LIF2HH: the fused kernel against the circuit of generic lif-step kernels
+// s-LIF2HH: the fused kernel against the declared unit's generic kernels
 
 function runSlif2hh(x: Tensor, w: Tensor, opts: Slif2hhOptions, overrides: boolean, weights: Tensor) {
   const was = setSpikingOverrides(overrides);
@@ -202,7 +202,7 @@ const slif2hhCases: { name: string; make: (rng: Rng) => { x: Tensor; w: Tensor; 
 ];
 
 for (const c of slif2hhCases)
-  test(`override of the s-LIF2HH circuit (${c.name}) equals the circuit of generic lif-step kernels`, () => {
+  test(`override of the s-LIF2HH unit (${c.name}) equals the declared unit's generic kernels`, () => {
     const rng = new Rng(5);
     const { x, w, opts } = c.make(rng);
     const probe = slif2hhUnits(x, w, opts);
@@ -215,7 +215,7 @@ for (const c of slif2hhCases)
       extra: {},
       surrogate: undefined,
     };
-    assert.ok(findSpikingOverride(SLIF2HH_CIRCUIT, call), 'the override applies to this call');
+    assert.ok(findSpikingOverride(SLIF2HH_UNIT, call), 'the override applies to this call');
     const fast = runSlif2hh(x, w, opts, true, weights);
     const generic = runSlif2hh(x, w, opts, false, weights);
     assert.deepEqual(fast.y, generic.y, 'outputs');

@@ -2,7 +2,7 @@
 // s-LIF2HH op it reproduces, and its BPTT against finite differences.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getBackend } from '../src/kernels/index.js';
+import { getBackend, setBackend } from '../src/kernels/index.js';
 import { slif2hhUnitDeclared } from '../src/neurons/slif2hh.js';
 import type { NeuronSpikesOptions } from '../src/nn/neuron-layer.js';
 import { neuronSpikes, stepProgram } from '../src/nn/neuron-layer.js';
@@ -121,32 +121,41 @@ function compareWithFused(c: (typeof cases)[number]): void {
   }
 }
 
-// Before its kernels are compiled the unit runs on the reference kernels.
-for (const c of cases)
-  test(`the declared s-LIF2HH unit equals the fused s-LIF2HH op (reference kernels; ${c.name})`, () => {
-    assert.equal(getBackend().spikingKernelPath(stepProgram(slif2hhUnitDeclared, [...W])), 'reference');
-    compareWithFused(c);
-  });
-
 const W = ['w1', 'w2', 'w3'] as const;
 
-test('the s-LIF2HH unit’s generated SIMD kernels equal the fused op too', async (t) => {
-  const be = getBackend();
-  if (be.name !== 'wasm') return t.skip('the wasm backend is not active');
-  const program = stepProgram(slif2hhUnitDeclared, [...W]);
-  await be.prepareSpikingKernel(program);
-  assert.equal(be.spikingKernelPath(program), 'wasm (generated)');
-  for (const c of cases) compareWithFused(c);
-  // A batch whose flat neurons do not fill groups of four runs on the reference kernels.
-  compareWithFused({
-    name: 'odd',
-    make: (rng) => ({
-      x: tensor(rng, [3, 3 * 5], 0, 1.5, true),
-      w: tensor(rng, [5, 3], -1, 1, true),
-      opts: { T: 9, output: 'spikes' },
-    }),
-  });
-});
+/** Runs f on the named backend (the js backend: the reference kernels), then restores the previous one. */
+function onBackend(name: string, f: () => void): void {
+  const previous = getBackend().name;
+  setBackend(name);
+  try {
+    f();
+  } finally {
+    setBackend(previous);
+  }
+}
+
+for (const c of cases)
+  test(`the declared s-LIF2HH unit equals the fused s-LIF2HH op (reference kernels; ${c.name})`, () =>
+    onBackend('js', () => {
+      assert.equal(getBackend().spikingKernelPath(stepProgram(slif2hhUnitDeclared, [...W])), 'reference');
+      compareWithFused(c);
+    }));
+
+test('the s-LIF2HH unit’s generated SIMD kernels (built in) equal the fused op too', () =>
+  onBackend('wasm', () => {
+    const program = stepProgram(slif2hhUnitDeclared, [...W]);
+    assert.equal(getBackend().spikingKernelPath(program), 'wasm (generated)');
+    for (const c of cases) compareWithFused(c);
+    // A batch whose flat neurons do not fill groups of four runs on the reference kernels.
+    compareWithFused({
+      name: 'odd',
+      make: (rng) => ({
+        x: tensor(rng, [3, 3 * 5], 0, 1.5, true),
+        w: tensor(rng, [5, 3], -1, 1, true),
+        opts: { T: 9, output: 'spikes' },
+      }),
+    });
+  }));
 
 test('the s-LIF2HH unit’s BPTT matches finite differences (smooth mode, every input and weight)', () => {
   const rng = new Rng(3);

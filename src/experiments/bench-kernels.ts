@@ -16,7 +16,7 @@ import { lifStepDeclared } from '../neurons/lif.js';
 import type { NeuronModel } from '../neurons/model.js';
 import { initialState } from '../neurons/model.js';
 import { LEARNING_HH_MEMBRANE, SLIF2HH_FC_DEFAULTS, slif2hhSpikes } from '../nn/spiking.js';
-import { slif2hhCircuit } from '../nn/slif2hh-circuit.js';
+import { slif2hhGeneric } from '../nn/slif2hh-unit.js';
 import { stepProgram } from '../nn/neuron-layer.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
@@ -179,7 +179,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
       const w = new Tensor(uniform(3 * N, 0, 1), [N, 3], true);
       const seed = uniform(4 * BN, -1, 1);
       const opts = { T, decay: SLIF2HH_FC_DEFAULTS.decay, threshold: SLIF2HH_FC_DEFAULTS.threshold };
-      const op = (f: typeof slif2hhCircuit) => () => {
+      const op = (f: typeof slif2hhGeneric) => () => {
         x.grad = null;
         w.grad = null;
         f(x, w, opts).backward(seed);
@@ -188,7 +188,7 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
         T,
         program: stepProgram(lifStepDeclared, []),
         hand: op(slif2hhSpikes),
-        generated: op(slif2hhCircuit),
+        generated: op(slif2hhGeneric),
       };
     },
   };

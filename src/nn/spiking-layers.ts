@@ -16,7 +16,7 @@ import {
   SLIF2HH_FC_DEFAULTS,
   SpikeOutput,
 } from './spiking.js';
-import { slif2hhUnits } from './slif2hh-circuit.js';
+import { slif2hhUnits } from './slif2hh-unit.js';
 import { neuronSpikes } from './neuron-layer.js';
 import { learningHh } from '../neurons/learning-hh.js';
 import { lifStepDeclared } from '../neurons/lif.js';
@@ -176,7 +176,7 @@ export class LearningHHNeurons extends Module implements SpikingNeurons {
 
 /**
  * s-LIF2HH units (spec 2.3): input [.., 3N] in blocks, output the four spike trains [.., 4N]; a
- * circuit of `lif-step` declarations (slif2hh-circuit.ts), the fused kernel as its override.
+ * the declared unit `slif2hh-unit` (slif2hh-unit.ts), the fused kernel as its override.
  */
 export class SLIF2HHNeurons extends Module implements SpikingNeurons {
   readonly params: LifDefaults;

@@ -2,12 +2,13 @@
  * Hand-tuned fused ops registered as overrides of the generic declared-model op (neuron-layer.ts)
  * for a (model, condition): when a call of `neuronSpikes` on that model meets the condition, the
  * override runs instead of the generic kernels. Each is the study's op of spiking.ts for the same
- * declaration (LIF, learning HH with its closed form), or for the s-LIF2HH circuit of `lif-step`
- * declarations (slif2hh-circuit.ts), tested against the generic kernels (test/overrides.test.ts). `setSpikingOverrides(false)` (or
+ * declaration (LIF, learning HH with its closed form, the s-LIF2HH unit: slif2hh-unit.ts), tested
+ * against the generic kernels (test/overrides.test.ts). `setSpikingOverrides(false)` (or
  * HHNET_OVERRIDES=off) runs every call on the generic kernels, for those tests and for
  * `hhnet bench kernels`.
  */
 import type { NeuronModel } from '../neurons/model.js';
+import { slif2hhUnitDeclared } from '../neurons/slif2hh.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { PerNeuron, SpikingOptions } from './spiking.js';
 import { learningHhSpikes, lifSpikes, slif2hhSpikes } from './spiking.js';
@@ -26,7 +27,7 @@ export interface OverrideCall extends Omit<SpikingOptions, 'threshold'> {
 }
 
 export interface SpikingOverride {
-  /** The declared model (or circuit of declared models: slif2hh-circuit.ts) it replaces, by name. */
+  /** The declared model it replaces, by name. */
   readonly model: string;
   /** What it is (for messages and benchmarks). */
   readonly name: string;
@@ -134,12 +135,14 @@ registerSpikingOverride({
   },
 });
 
-// s-LIF2HH (slif2hh-circuit.ts): the fused kernel runs the whole circuit. slif2hhUnits passes
-// decay and θ as numbers and w as a Tensor, so it takes every call.
+// s-LIF2HH (slif2hh-unit.ts): the fused kernel runs the declared unit for the calls of
+// slif2hhUnits, which pass decay and θ as numbers and the weights as one Tensor w ([N, 3] or [3]);
+// a direct neuronSpikes call of the unit (w1, w2, w3) runs its generated kernels.
 registerSpikingOverride({
-  model: 'slif2hh',
+  model: slif2hhUnitDeclared.name,
   name: 'fused s-LIF2HH kernel (spiking.ts slif2hhSpikes)',
-  applies: () => true,
+  applies: (c) =>
+    c.params.w instanceof Tensor && typeof c.params.decay === 'number' && typeof c.params.theta === 'number',
   run: (x, c) =>
     slif2hhSpikes(x, c.params.w as Tensor, {
       ...layout(c),

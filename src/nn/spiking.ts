@@ -489,7 +489,7 @@ export interface Slif2hhOptions extends SpikingOptions {
  * [s1|s2|s3|s4] along the first feature dim ([B, 4N] or [B, 4C, H, W]).
  */
 /**
- * The layout of an s-LIF2HH call (the fused op's and the circuit's, slif2hh-circuit.ts): x's first
+ * The layout of an s-LIF2HH call (the fused op's and the declared unit's, slif2hh-unit.ts): x's first
  * feature dim holds the 3 input blocks, w has a triple per unit or one shared triple. N units;
  * `outFeatures` the output's feature dims (4 blocks).
  */

@@ -273,10 +273,10 @@ export class DeclaredKernels {
     const { inLen, outLen } = ioLengths({ ...a, threshold: 0 }, C * a.neurons, K * a.neurons);
     checkLen(where, 'input', a.input, inLen);
     checkLen(where, 'out', a.out, outLen);
-    // A unit's SIMD kernel takes whole groups of four (it has no scalar kernel for a tail).
-    if (isUnit(a.program) && BN % 4 !== 0) return genericForwardJs(a);
     checkLen(where, 'saved', a.saved, savedLength(a.program, a.steps, a.batch, a.neurons));
     const k = this.kernelsOf(a.program);
+    // A unit has SIMD kernels only, for whole groups of four (no scalar kernel for a tail).
+    if (isUnit(a.program) && (!k.simd || BN % 4 !== 0)) return genericForwardJs(a);
     const split = k.simd ? BN - (BN % 4) : 0;
     if (split > 0) this.forwardSimd(k.simd as Instance, a, inLen, outLen, split);
     if (split === 0) this.forwardScalar(k.scalar, a);
@@ -302,8 +302,8 @@ export class DeclaredKernels {
           `${where}: parameter ${a.program.definition.params[q]} was not compiled as learnable`,
         );
     });
-    if (isUnit(a.program) && BN % 4 !== 0) return genericBackwardJs(a);
     const k = this.kernelsOf(a.program);
+    if (isUnit(a.program) && (!k.simd || BN % 4 !== 0)) return genericBackwardJs(a);
     const split = k.simd ? BN - (BN % 4) : 0;
     if (split > 0) this.backwardSimd(k.simd as Instance, a, inLen, outLen, split);
     if (split === 0) this.backwardScalar(k.scalar, a);
