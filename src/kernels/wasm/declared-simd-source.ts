@@ -17,7 +17,7 @@
 import type { Expr } from '../../symbolic/expr.js';
 import { key, symbols } from '../../symbolic/expr.js';
 import type { StepPart, StepProgram } from '../spiking/program.js';
-import { backwardReadsInput, inputsOf, spikesOf } from '../spiking/program.js';
+import { inputsOf, spikesOf } from '../spiking/program.js';
 import type { AffineForm } from './declared-affine.js';
 import { affineForm } from './declared-affine.js';
 
@@ -443,6 +443,61 @@ export const SIMD_UNROLL = 4;
 export const SIMD_PHASE = { prepare: 1, rows: 2, finish: 4, all: 7 } as const;
 
 /**
+ * The charge partials of the per-sample states as backward renders them: any subexpression equal
+ * to a state's charge (e.g. the s-LIF2HH unit's ∂h4/∂w1 = sign(w1)·(decay·m1 + I1), whose factor
+ * is m1's charge) becomes that state's charged value h (the symbol "$h<k>"), which backward loads
+ * from the saved states anyway — so y[t − 1] and the input need not be rebuilt or read for it.
+ * Exact in these kernels: forward computed and saved h from the same expression in float32 (the
+ * affine form computes h otherwise, so its programs keep their partials).
+ */
+const chargedCache = new WeakMap<StepProgram, { exprs: Expr[]; at: readonly number[] }>();
+export function chargedPartials(prog: StepProgram): { exprs: Expr[]; at: readonly number[] } {
+  let r = chargedCache.get(prog);
+  if (r) return r;
+  const { exprs, at } = prog.parts.chargePartialsVarying;
+  const unit = prog.C > 1 || prog.K > 1;
+  const byKey = new Map<string, number>();
+  if (unit || !affineForm(prog))
+    for (const k of prog.varying) {
+      const e = prog.definition.charge[k];
+      if (e.op !== 'num' && e.op !== 'sym') byKey.set(key(e), k);
+    }
+  const rewrite = (e: Expr): Expr => {
+    const k = byKey.get(key(e));
+    if (k !== undefined) return { op: 'sym', name: `$h${k}` };
+    switch (e.op) {
+      case 'num':
+      case 'sym':
+        return e;
+      case 'neg':
+        return { op: 'neg', a: rewrite(e.a) };
+      case 'call':
+        return { op: 'call', fn: e.fn, args: e.args.map(rewrite) };
+      default:
+        return { op: e.op, a: rewrite(e.a), b: rewrite(e.b) };
+    }
+  };
+  r = { exprs: byKey.size > 0 ? exprs.map(rewrite) : [...exprs], at };
+  chargedCache.set(prog, r);
+  return r;
+}
+
+/** Whether the SIMD backward reads the forward's input (with chargedPartials' partials). */
+export function simdBackwardReadsInput(prog: StepProgram): boolean {
+  const inputs = inputsOf(prog.definition);
+  const others: StepPart[] = [
+    'resetPartials',
+    'reset',
+    'threshold',
+    'thresholdPartials',
+    'chargePartialsInvariant',
+  ];
+  return [...chargedPartials(prog).exprs, ...others.flatMap((part) => prog.parts[part].exprs)].some((e) =>
+    inputs.some((x) => symbols(e).has(x)),
+  );
+}
+
+/**
  * The SIMD AssemblyScript of one program, exported as forwardV<suffix> and backwardV<suffix>.
  * Each kernel runs SIMD_UNROLL groups of four neurons side by side (their recurrences are
  * independent, so the CPU overlaps them), then single groups for the rest.
@@ -450,7 +505,7 @@ export const SIMD_PHASE = { prepare: 1, rows: 2, finish: 4, all: 7 } as const;
 export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const { S, P, learnable, resetStates, invariant, varying } = prog;
   // Backward loads the input only when it reads it (then the host copies it in: IN may be 0).
-  const readsX = backwardReadsInput(prog);
+  const readsX = simdBackwardReadsInput(prog);
   const { states, params } = prog.definition;
   const V = prog.definition.voltage;
   const SS = S * S;
@@ -519,7 +574,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
   const sum = (terms: string[]): string =>
     terms.length === 0 ? 'f32x4.splat(0.0)' : terms.reduce((a, b) => `f32x4.add(${a}, ${b})`);
   // The varying states' rows (all rows without invariant states).
-  const cpv = parts.chargePartialsVarying;
+  const cpv = chargedPartials(prog);
   const exprAt = new Map(cpv.at.map((at, i) => [at, cpv.exprs[i]]));
   const mainAt = cpv.at.filter((at) => at < SP);
   const paramAt = cpv.at.filter((at) => at >= SP);
@@ -535,6 +590,7 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
     const names = (prefix: string) => (n: string) => {
       const k = states.indexOf(n);
       if (k >= 0) return `${prefix}${k}${u}`;
+      if (n.startsWith('$h')) return `h${n.slice(2)}${u}`; // a charged state (chargedPartials)
       const q = params.indexOf(n);
       if (q >= 0) return `p${q}${u}`;
       const c = inputs.indexOf(n);

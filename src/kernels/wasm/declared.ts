@@ -16,13 +16,13 @@
  */
 import { checkLen, inputRepeatOf, ioLengths } from '../spiking-checks.js';
 import type { StepProgram } from '../spiking/program.js';
-import { backwardReadsInput, savedLength } from '../spiking/program.js';
+import { savedLength } from '../spiking/program.js';
 import type { GenericSpikingBackwardArgs, GenericSpikingForwardArgs } from '../spiking/reference.js';
 import { checkGeneric, genericBackwardJs, genericForwardJs } from '../spiking/reference.js';
 import type { Arena } from './arena.js';
 import type { ModuleKind } from './declared-source.js';
 import { renderModule, scratchBytes } from './declared-source.js';
-import { SIMD_PHASE, SIMD_UNROLL, simdSupported } from './declared-simd-source.js';
+import { SIMD_PHASE, SIMD_UNROLL, simdBackwardReadsInput, simdSupported } from './declared-simd-source.js';
 import { affineColumns } from './declared-affine.js';
 import { MAX_PAGES } from './module.js';
 import { wasmApi } from './wasm-api.js';
@@ -378,8 +378,8 @@ export class DeclaredKernels {
     const gxBytes = frames * a.program.C * 16 * SIMD_UNROLL;
     const gprmBytes = P * N * 8;
     const gtBytes = gtLen * 4;
-    // The input is copied in only when the kernel reads it (backwardReadsInput).
-    const readsX = backwardReadsInput(a.program);
+    // The input is copied in only when the kernel reads it (simdBackwardReadsInput).
+    const readsX = simdBackwardReadsInput(a.program);
     const [pIn, pSaved, pGout, pGin, pPrm, pInit, pGprm, pGx, pGt, pCt] = this.place([
       [a.input, readsX ? inLen * 4 : 0],
       [a.saved, savedLen * 4],
