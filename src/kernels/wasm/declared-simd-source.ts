@@ -778,8 +778,12 @@ export function renderSimdProgram(prog: StepProgram, suffix: string): string {
         return lines.join('\n');
       })
       .join('\n');
-    const term = (k: number, at: number): string[] =>
-      cp.has(at) ? [`f32x4.mul(dh${k}${u}, ${cp.get(at)})`] : [];
+    // dh_k·∂ (a partial that is the constant 1, as an input's often is: dh_k itself).
+    const term = (k: number, at: number): string[] => {
+      if (!cp.has(at)) return [];
+      const e = exprAt.get(at);
+      return [e?.op === 'num' && e.value === 1 ? `dh${k}${u}` : `f32x4.mul(dh${k}${u}, ${cp.get(at)})`];
+    };
     const gpTerms = learnable
       .map((q) => {
         const terms = states.flatMap((_, k) => term(k, SP + k * P + q));
