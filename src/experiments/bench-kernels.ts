@@ -1,6 +1,6 @@
 /**
  * The generated kernel of each built-in declaration that keeps a hand-written override (LIF,
- * learning HH, and the s-LIF2HH circuit of lif-step kernels) against that override, on the active
+ * learning HH, and the declared s-LIF2HH unit) against that override, on the active
  * backend: one forward + backward of a static input with rate output
  * (the fc models' call; the states saved for backward resident in the backend, as a training
  * forward allocates them), timed alternately (hand, generated, hand, …) after warm-up so both see
@@ -170,8 +170,8 @@ function pairs(o: KernelBenchOptions, rng: Rng): Record<KernelBenchModel, () => 
         generated: () => generic(g, input, saved),
       };
     },
-    // s-LIF2HH units (N units, 3N inputs): the fused op against the circuit of generated lif-step
-    // kernels, each as a layer op (forward, then backward from a fixed output gradient; x and w
+    // s-LIF2HH units (N units, 3N inputs): the fused op against the declared unit's generated
+    // kernel, each as a layer op (forward, then backward from a fixed output gradient; x and w
     // receive gradients).
     slif2hh: () => {
       const T = o.T;

@@ -88,15 +88,16 @@ export function programForwardCosts(prog: StepProgram): { perNeuronStep: number;
     [...prog.parts.charge.exprs, ...prog.parts.threshold.exprs, ...prog.parts.reset.exprs],
     isParam,
   );
-  // Per step besides the expressions: the spike compare, and per reset state the blend
+  // Per step besides the expressions: each spike rule's compare, and per reset state the blend
   // s·r + (1 − s)·h (subtract, 2 multiplies, add).
-  return { perNeuronStep: f.perStep + 1 + 4 * prog.resetStates.length, perNeuron: f.invariant };
+  return { perNeuronStep: f.perStep + prog.K + 4 * prog.resetStates.length, perNeuron: f.invariant };
 }
 
 /** Forward FLOPs of one generic kernel call. */
 export function programForwardFlops(prog: StepProgram, s: SpikingCostShape): number {
   const BN = s.batch * s.neurons;
   const { perNeuronStep, perNeuron } = programForwardCosts(prog);
-  const rate = s.rateOutput ? BN * (s.steps * RATE_FLOPS_PER_TRAIN_STEP + RATE_FLOPS_PER_TRAIN) : 0;
+  // A unit's K spike trains each make a rate.
+  const rate = s.rateOutput ? prog.K * BN * (s.steps * RATE_FLOPS_PER_TRAIN_STEP + RATE_FLOPS_PER_TRAIN) : 0;
   return BN * (s.steps * perNeuronStep + perNeuron) + rate;
 }
