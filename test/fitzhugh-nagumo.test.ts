@@ -7,24 +7,20 @@ import { initialState } from '../src/neurons/model.js';
 import { createPopulation } from '../src/sim/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant } from '../src/sim/stimulus.js';
-import { close } from './helpers.js';
+import { close, rk4Step } from './helpers.js';
 
 const [A, B, TAU] = [0.7, 0.8, 12.5];
 
 /** Upward crossings of v = 1 (linearly interpolated) of an RK4 run from (v0, w0). */
 function rk4Spikes(I: number, duration: number, dt: number, v0: number, w0: number): number[] {
-  const f = (v: number, w: number): [number, number] => [v - (v * v * v) / 3 - w + I, (v + A - B * w) / TAU];
+  const f = ([v, w]: number[]): number[] => [v - (v * v * v) / 3 - w + I, (v + A - B * w) / TAU];
   let v = v0;
   let w = w0;
   const times: number[] = [];
   const steps = Math.round(duration / dt);
   for (let s = 0; s < steps; s++) {
-    const [k1v, k1w] = f(v, w);
-    const [k2v, k2w] = f(v + (dt / 2) * k1v, w + (dt / 2) * k1w);
-    const [k3v, k3w] = f(v + (dt / 2) * k2v, w + (dt / 2) * k2w);
-    const [k4v, k4w] = f(v + dt * k3v, w + dt * k3w);
-    const vn = v + (dt / 6) * (k1v + 2 * k2v + 2 * k3v + k4v);
-    w += (dt / 6) * (k1w + 2 * k2w + 2 * k3w + k4w);
+    const [vn, wn] = rk4Step(f, [v, w], dt);
+    w = wn;
     if (v < 1 && vn >= 1) times.push(s * dt + (dt * (1 - v)) / (vn - v));
     v = vn;
   }

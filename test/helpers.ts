@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { GradcheckOptions } from '../src/tensor/gradcheck.js';
 import { gradcheck } from '../src/tensor/gradcheck.js';
-import type { Tensor } from '../src/tensor/tensor.js';
+import { Tensor } from '../src/tensor/tensor.js';
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { StepProgram } from '../src/kernels/spiking/program.js';
@@ -157,4 +157,45 @@ export function centralDifference(arr: Float32Array, i: number, eps: number, los
   const lm = loss();
   arr[i] = x0;
   return (lp - lm) / (up - dn);
+}
+
+/** A tensor of uniform values in [lo, hi) from rng, optionally receiving gradients. */
+export function randomTensor(rng: Rng, shape: number[], lo: number, hi: number, grad = false): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const t = new Tensor(
+    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform()),
+    shape,
+  );
+  t.requiresGrad = grad;
+  return t;
+}
+
+/** One RK4 step of a system dy/dt = f(y) (the tests' independent integrators). */
+export function rk4Step(f: (y: number[]) => number[], y: number[], dt: number): number[] {
+  const k1 = f(y);
+  const k2 = f(y.map((v, i) => v + (dt / 2) * k1[i]));
+  const k3 = f(y.map((v, i) => v + (dt / 2) * k2[i]));
+  const k4 = f(y.map((v, i) => v + dt * k3[i]));
+  return y.map((v, i) => v + (dt / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]));
+}
+
+/**
+ * Each named tensor's gradient (already computed by backward) against central differences of
+ * loss, entry by entry: |fd − g| ≤ abs + rel·|fd|.
+ */
+export function checkAgainstDifferences(
+  tensors: readonly (readonly [Tensor, string])[],
+  loss: () => number,
+  o: { eps: number; abs: number; rel: number },
+): void {
+  for (const [t, what] of tensors) {
+    const g = t.grad as Float32Array;
+    for (let i = 0; i < t.size; i++) {
+      const fd = centralDifference(t.data, i, o.eps, loss);
+      assert.ok(
+        Math.abs(fd - g[i]) <= o.abs + o.rel * Math.abs(fd),
+        `d loss / d ${what}[${i}]: ${g[i]} vs ${fd}`,
+      );
+    }
+  }
 }

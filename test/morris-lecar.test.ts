@@ -9,7 +9,7 @@ import { initialState, resolveParams } from '../src/neurons/model.js';
 import { createPopulation } from '../src/sim/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant } from '../src/sim/stimulus.js';
-import { close } from './helpers.js';
+import { close, rk4Step } from './helpers.js';
 
 const SNLC = { phi: 1 / 15, gCa: 4, V3: 12, V4: 17.4 };
 
@@ -24,15 +24,10 @@ function rates(p: Record<string, number>, I: number, v: number, w: number): [num
 /** Upward crossings of 0 mV (linearly interpolated) of an RK4 run from (v0, w0). */
 function rk4Spikes(p: Record<string, number>, I: number, duration: number, dt: number): number[] {
   let [v, w] = initialState(morrisLecar, p);
-  const f = (a: number, b: number) => rates(p, I, a, b);
   const times: number[] = [];
   for (let s = 0, steps = Math.round(duration / dt); s < steps; s++) {
-    const [k1v, k1w] = f(v, w);
-    const [k2v, k2w] = f(v + (dt / 2) * k1v, w + (dt / 2) * k1w);
-    const [k3v, k3w] = f(v + (dt / 2) * k2v, w + (dt / 2) * k2w);
-    const [k4v, k4w] = f(v + dt * k3v, w + dt * k3w);
-    const vn = v + (dt / 6) * (k1v + 2 * k2v + 2 * k3v + k4v);
-    w += (dt / 6) * (k1w + 2 * k2w + 2 * k3w + k4w);
+    const [vn, wn] = rk4Step(([a, b]) => rates(p, I, a, b), [v, w], dt);
+    w = wn;
     if (v <= 0 && vn > 0) times.push(s * dt + (dt * -v) / (vn - v));
     v = vn;
   }

@@ -14,16 +14,8 @@ import type { Slif2hhOptions } from '../src/nn/spiking.js';
 import { sum, mul } from '../src/tensor/ops.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
-
-function tensor(rng: Rng, shape: number[], lo: number, hi: number, grad = false): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(
-    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform()),
-    shape,
-  );
-  t.requiresGrad = grad;
-  return t;
-}
+import { randomTensor as tensor } from './helpers.js';
+import { SLIF2HH_CASES } from './slif2hh-cases.js';
 
 /** Output and gradients (input, learned parameters) of one call, with overrides on or off. */
 function run(model: NeuronModel, x: Tensor, opts: NeuronSpikesOptions, overrides: boolean, w: Tensor) {
@@ -174,34 +166,7 @@ function runSlif2hh(x: Tensor, w: Tensor, opts: Slif2hhOptions, overrides: boole
   }
 }
 
-const slif2hhCases: { name: string; make: (rng: Rng) => { x: Tensor; w: Tensor; opts: Slif2hhOptions } }[] = [
-  {
-    name: 'static input, spike trains, a weight triple per unit',
-    make: (rng) => ({
-      x: tensor(rng, [4, 3 * 9], 0, 1.5, true),
-      w: tensor(rng, [9, 3], -1, 1, true),
-      opts: { T: 12, output: 'spikes' },
-    }),
-  },
-  {
-    name: 'framed time-varying input (repeat 2), rate, shared weights, reset detached',
-    make: (rng) => ({
-      x: tensor(rng, [5, 3, 3 * 6], 0, 2, true),
-      w: tensor(rng, [3], 0.2, 1, true),
-      opts: { timeVarying: true, repeat: 2, decay: 0.7, threshold: 1, detachReset: true },
-    }),
-  },
-  {
-    name: 'conv layout [B, 3C, H, W], sigmoid surrogate',
-    make: (rng) => ({
-      x: tensor(rng, [2, 6, 3, 3], 0, 1.2, true),
-      w: tensor(rng, [18, 3], -1, 1, true),
-      opts: { T: 10, output: 'spikes', decay: 0.2, threshold: 0.5, surrogate: 'sigmoid:4' },
-    }),
-  },
-];
-
-for (const c of slif2hhCases)
+for (const c of SLIF2HH_CASES)
   test(`override of the s-LIF2HH unit (${c.name}) equals the declared unit's generic kernels`, () => {
     const rng = new Rng(5);
     const { x, w, opts } = c.make(rng);

@@ -12,17 +12,10 @@ import { resolveSurrogate } from '../src/nn/surrogate.js';
 import { mul, sum } from '../src/tensor/ops.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
-import { centralDifference } from './helpers.js';
-
-function tensor(rng: Rng, shape: number[], lo: number, hi: number, grad = false): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(
-    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform()),
-    shape,
-  );
-  t.requiresGrad = grad;
-  return t;
-}
+import { randomTensor as tensor } from './helpers.js';
+import { SLIF2HH_CASES } from './slif2hh-cases.js';
+import type { Slif2hhCase } from './slif2hh-cases.js';
+import { checkAgainstDifferences } from './helpers.js';
 
 /** The unit's per-neuron weights w1..w3 from the fused op's w ([N, 3] or shared [3]). */
 function weightsOf(w: Tensor): Tensor[] {
@@ -63,34 +56,9 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, rel: number, what: st
     assert.ok(Math.abs(a[i] - b[i]) <= rel * scale, `${what}[${i}]: unit ${a[i]}, fused ${b[i]}`);
 }
 
-const cases: { name: string; make: (rng: Rng) => { x: Tensor; w: Tensor; opts: Slif2hhOptions } }[] = [
-  {
-    name: 'static input, spike trains, a weight triple per unit',
-    make: (rng) => ({
-      x: tensor(rng, [4, 3 * 9], 0, 1.5, true),
-      w: tensor(rng, [9, 3], -1, 1, true),
-      opts: { T: 12, output: 'spikes' },
-    }),
-  },
-  {
-    name: 'framed time-varying input (repeat 2), rate, shared weights, reset detached',
-    make: (rng) => ({
-      x: tensor(rng, [5, 3, 3 * 6], 0, 2, true),
-      w: tensor(rng, [3], 0.2, 1, true),
-      opts: { timeVarying: true, repeat: 2, decay: 0.7, threshold: 1, detachReset: true },
-    }),
-  },
-  {
-    name: 'conv layout [B, 3C, H, W], sigmoid surrogate',
-    make: (rng) => ({
-      x: tensor(rng, [2, 6, 3, 3], 0, 1.2, true),
-      w: tensor(rng, [18, 3], -1, 1, true),
-      opts: { T: 10, output: 'spikes', decay: 0.2, threshold: 0.5, surrogate: 'sigmoid:4' },
-    }),
-  },
-];
+const cases = SLIF2HH_CASES;
 
-function compareWithFused(c: (typeof cases)[number]): void {
+function compareWithFused(c: Slif2hhCase): void {
   {
     const rng = new Rng(7);
     const { x, w, opts } = c.make(rng);
@@ -170,19 +138,11 @@ test('the s-LIF2HH unit’s BPTT matches finite differences (smooth mode, every 
   };
   const loss = (): number => sum(mul(neuronSpikes(x, slif2hhUnitDeclared, opts), weights)).item();
   sum(mul(neuronSpikes(x, slif2hhUnitDeclared, opts), weights)).backward();
-  for (const [t, what] of [[x, 'x'], ...ws.map((t, k) => [t, `w${k + 1}`] as [Tensor, string])] as [
-    Tensor,
-    string,
-  ][]) {
-    const g = t.grad as Float32Array;
-    for (let i = 0; i < t.size; i++) {
-      const fd = centralDifference(t.data, i, 1e-2, loss);
-      assert.ok(
-        Math.abs(fd - g[i]) <= 2e-3 + 2e-2 * Math.abs(fd),
-        `d loss / d ${what}[${i}]: ${g[i]} vs ${fd}`,
-      );
-    }
-  }
+  checkAgainstDifferences([[x, 'x'], ...ws.map((t, k) => [t, `w${k + 1}`] as const)], loss, {
+    eps: 1e-2,
+    abs: 2e-3,
+    rel: 2e-2,
+  });
 });
 
 test('a unit is for trainable layers: simulating it is a clear error', async () => {

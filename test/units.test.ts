@@ -10,7 +10,7 @@ import { neuronSpikes, stepProgram } from '../src/nn/neuron-layer.js';
 import { mul, sum } from '../src/tensor/ops.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
-import { centralDifference } from './helpers.js';
+import { checkAgainstDifferences, randomTensor } from './helpers.js';
 
 const pair = declareNeuron({
   name: 'test-pair',
@@ -34,15 +34,8 @@ const pair = declareNeuron({
 });
 const LEARN = ['tau', 'c', 'tha', 'thb', 'ra'] as const;
 
-function tensor(rng: Rng, shape: number[], lo: number, hi: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const t = new Tensor(
-    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform()),
-    shape,
-  );
-  t.requiresGrad = true;
-  return t;
-}
+const tensor = (rng: Rng, shape: number[], lo: number, hi: number): Tensor =>
+  randomTensor(rng, shape, lo, hi, true);
 
 /** Per-neuron learnable parameters around the defaults. */
 function params(rng: Rng, N: number): Record<string, Tensor> {
@@ -88,16 +81,11 @@ test('a unit’s BPTT (two inputs, two spike rules, learned thresholds and reset
     };
     run(x, p, weights, opts);
     const loss = (): number => sum(mul(neuronSpikes(x, pair, { ...opts, params: p }), weights)).item();
-    for (const [t, what] of [[x, 'x'], ...LEARN.map((n) => [p[n], n])] as [Tensor, string][]) {
-      const g = t.grad as Float32Array;
-      for (let i = 0; i < t.size; i++) {
-        const fd = centralDifference(t.data, i, 1e-2, loss);
-        assert.ok(
-          Math.abs(fd - g[i]) <= 2e-3 + 3e-2 * Math.abs(fd),
-          `d loss / d ${what}[${i}]: ${g[i]} vs ${fd}`,
-        );
-      }
-    }
+    checkAgainstDifferences([[x, 'x'], ...LEARN.map((n) => [p[n], n] as const)], loss, {
+      eps: 1e-2,
+      abs: 2e-3,
+      rel: 3e-2,
+    });
   }));
 
 test('a unit declared at run time compiles to SIMD kernels that agree with the reference', async (t) => {
