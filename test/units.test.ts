@@ -66,27 +66,23 @@ function onBackend<T>(name: string, f: () => T): T {
   }
 }
 
-test('a unit’s BPTT (two inputs, two spike rules, learned thresholds and reset) matches finite differences', () =>
-  onBackend('js', () => {
-    const rng = new Rng(11);
-    const [B, N] = [2, 3];
-    const x = tensor(rng, [4, B, 2 * N], 0, 6); // time-varying, 4 frames × repeat 2
-    const p = params(rng, N);
-    const weights = tensor(rng, [B, 2 * N], -1, 1);
-    const opts: NeuronSpikesOptions = {
-      timeVarying: true,
-      repeat: 2,
-      smoothCheck: true,
-      surrogate: 'sigmoid:3',
-    };
-    run(x, p, weights, opts);
-    const loss = (): number => sum(mul(neuronSpikes(x, pair, { ...opts, params: p }), weights)).item();
-    checkAgainstDifferences([[x, 'x'], ...LEARN.map((n) => [p[n], n] as const)], loss, {
-      eps: 1e-2,
-      abs: 2e-3,
-      rel: 3e-2,
-    });
-  }));
+for (const surrogate of ['rectangular:1', 'sigmoid:3', 'arctan:2', 'fast-sigmoid:2'])
+  test(`a unit’s BPTT (two inputs, two spike rules, learned thresholds and reset) matches finite differences (${surrogate})`, () =>
+    onBackend('js', () => {
+      const rng = new Rng(11);
+      const [B, N] = [2, 3];
+      const x = tensor(rng, [4, B, 2 * N], 0, 6); // time-varying, 4 frames × repeat 2
+      const p = params(rng, N);
+      const weights = tensor(rng, [B, 2 * N], -1, 1);
+      const opts: NeuronSpikesOptions = { timeVarying: true, repeat: 2, smoothCheck: true, surrogate };
+      run(x, p, weights, opts);
+      const loss = (): number => sum(mul(neuronSpikes(x, pair, { ...opts, params: p }), weights)).item();
+      checkAgainstDifferences([[x, 'x'], ...LEARN.map((n) => [p[n], n] as const)], loss, {
+        eps: 1e-2,
+        abs: 2e-3,
+        rel: 3e-2,
+      });
+    }));
 
 test('a unit declared at run time compiles to SIMD kernels that agree with the reference', async (t) => {
   if (getBackend().name !== 'wasm') return t.skip('the wasm backend is not active');
