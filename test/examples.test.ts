@@ -36,3 +36,20 @@ test('examples/custom-neuron.mjs declares a neuron, simulates it and trains a ne
   // The neuron declared at run time trains on generated wasm kernels, not a JS fallback.
   assert.equal(kernelPath, getBackend().name === 'wasm' ? 'wasm (generated)' : 'reference');
 });
+
+test('examples/custom-unit.mjs declares a two-input, two-spike unit and trains a network of it', async () => {
+  const url = new URL('../../examples/custom-unit.mjs', import.meta.url).href;
+  const example = (await import(url)) as {
+    run(opts: {
+      steps: number;
+      log: (s: string) => void;
+    }): Promise<{ losses: number[]; accuracy: number; kernelPath: string }>;
+  };
+  const { losses, accuracy, kernelPath } = await example.run({ steps: 100, log: () => {} });
+  const first = losses.slice(0, 10).reduce((a, b) => a + b) / 10;
+  const last = losses.slice(-10).reduce((a, b) => a + b) / 10;
+  assert.ok(last < first / 3, `loss should fall well below its start (${first} → ${last})`);
+  assert.ok(accuracy >= 0.8, `held-out accuracy ${accuracy}`);
+  // The unit declared at run time trains on generated SIMD kernels, not a JS fallback.
+  assert.equal(kernelPath, getBackend().name === 'wasm' ? 'wasm (generated)' : 'reference');
+});
