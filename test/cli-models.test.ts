@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { declaredModel } from '../src/neurons/catalog.js';
-import { describeParams } from '../src/neurons/model.js';
+import { declaredModel, declaredModels, declaredUnit, registerNeuron } from '../src/neurons/catalog.js';
+import { declareNeuron, describeParams } from '../src/neurons/model.js';
 import { createPopulation, modelNames } from '../src/sim/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant } from '../src/sim/stimulus.js';
@@ -248,4 +248,76 @@ test('divergence advice for declared models: no --dt cures a model that runs awa
   ]);
   assertUserError(cont, /diverged .* every smaller step tried down to .* the model runs away/);
   assertUserError(disc, /lif-step diverged .* discrete time with a step of 1 ms, so no smaller --dt helps/);
+});
+
+test('units are listed apart by `hhnet models`, and simulating one by name says why it cannot run', async () => {
+  const o = outDir('unit');
+  const [text, json, one, sim] = await Promise.all([
+    cli(['models']),
+    cli(['models', '--json']),
+    cli(['models', 'slif2hh-unit']),
+    cli(['simulate', '--model', 'slif2hh-unit', '--duration', '5', '--out', o]),
+  ]);
+  for (const r of [text, json, one]) assertOk(r);
+  const [models, units] = text.stdout.split(
+    /\nUnits \(several inputs or spike rules; trainable layers only\):\n/,
+  );
+  assert.ok(units, text.stdout);
+  assert.doesNotMatch(models, /slif2hh-unit/);
+  assert.match(
+    units,
+    /^\nslif2hh-unit — .*\n +time +discrete; a unit: trainable layers only \(neuronSpikes; input 3 blocks, output 4 spike trains\)\n/,
+  );
+  assert.match(units, /states +m1, m2, m3, m4; inputs I1, I2, I3/);
+  assert.match(
+    units,
+    /spikes +m1 > theta, then m1 ← 0\n +m2 > theta, then m2 ← 0\n +m3 > theta, then m3 ← 0\n +m4 > theta, then m4 ← 0\n/,
+  );
+  const listing = JSON.parse(json.stdout) as {
+    models: { name: string; unit: boolean }[];
+    units: {
+      name: string;
+      unit: boolean;
+      inputs: string[];
+      spikes: { spike: string; reset: object | null }[];
+    }[];
+  };
+  assert.ok(listing.models.every((m) => !m.unit));
+  assert.deepEqual(
+    listing.units.map((u) => [u.name, u.unit, u.inputs, u.spikes.length]),
+    [['slif2hh-unit', true, ['I1', 'I2', 'I3'], 4]],
+  );
+  assert.deepEqual(listing.units[0].spikes[3], { spike: 'm4 > theta', reset: { m4: '0' } });
+  assert.match(one.stdout, /equations +m1 ← h1\n(.*\n)* +m4 ← decay\*m4 \+ abs\(w1\)\*h1/);
+  assert.match(one.stdout, /w1 = 1 — .* \(learnable\)/);
+
+  assert.notEqual(sim.code, 0, show(sim));
+  assert.match(
+    sim.stderr,
+    /model slif2hh-unit is a unit \(3 inputs, 4 spike rules\): it runs in trainable layers only/,
+  );
+  assert.match(sim.stderr, /`hhnet models slif2hh-unit` describes the unit/);
+  assert.equal(existsSync(o), false, 'nothing is written');
+  assert.throws(() => createPopulation('slif2hh-unit', 1), /slif2hh-unit is a unit .*trainable layers only/);
+});
+
+test('registerNeuron keeps a run-time unit out of the simulation catalog', () => {
+  const unit = declareNeuron({
+    name: 'test-pair-unit',
+    description: 'two independent step LIFs as one unit',
+    states: { a: { init: 0 }, b: { init: 0 } },
+    inputs: ['Ia', 'Ib'],
+    params: { theta: { value: 1 } },
+    step: { a: '0.5*a + Ia', b: '0.5*b + Ib' },
+    voltage: 'a',
+    spike: 'a > theta',
+    reset: { a: '0' },
+    moreSpikes: [{ spike: 'b > theta', reset: { b: '0' } }],
+    timeBase: 1,
+  });
+  registerNeuron(unit);
+  assert.equal(declaredUnit('test-pair-unit'), unit);
+  assert.equal(declaredModel('test-pair-unit'), undefined);
+  assert.ok(!declaredModels().includes(unit));
+  assert.throws(() => registerNeuron(unit), /a neuron model named "test-pair-unit" is already registered/);
 });

@@ -147,8 +147,6 @@ test('the s-LIF2HH unit’s BPTT matches finite differences (smooth mode, every 
 
 test('a unit is for trainable layers: simulating it is a clear error', async () => {
   const { createPopulation } = await import('../src/sim/registry.js');
-  const { registerNeuron } = await import('../src/neurons/catalog.js');
-  registerNeuron(slif2hhUnitDeclared);
   assert.throws(
     () => createPopulation('slif2hh-unit', 1, {}),
     /slif2hh-unit is a unit \(3 inputs, 4 spike rules\)/,

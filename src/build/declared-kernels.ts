@@ -1,6 +1,7 @@
 /**
  * Build step (`npm run build`): compiles the generic kernels of every built-in declared neuron
- * model a layer can run (src/neurons/catalog.ts trainableModels, and the s-LIF2HH unit; learnable = the parameters the declaration marks learnable) into
+ * model a layer can run (src/neurons/catalog.ts trainableModels and declaredUnits; learnable = the
+ * parameters the declaration marks learnable) into
  * two wasm modules (declared-builtins.wasm: SIMD; declared-builtins-scalar.wasm) next to
  * dist/src/kernels/wasm/declared.js, with a manifest of the programs (key, family, learnable set) in module order, so the wasm backend runs them without a compiler at run time.
  */
@@ -11,12 +12,11 @@ import { compileStep } from '../kernels/spiking/program.js';
 import { BUILTIN_FILES, BUILTIN_MANIFEST } from '../kernels/wasm/declared.js';
 import { compileAssemblyScript } from '../kernels/wasm/declared-compile.js';
 import { renderModule } from '../kernels/wasm/declared-source.js';
-import { trainableModels } from '../neurons/catalog.js';
+import { declaredUnits, trainableModels } from '../neurons/catalog.js';
 import { stepDefinition } from '../neurons/derive.js';
-import { slif2hhUnitDeclared } from '../neurons/slif2hh.js';
 
 // The built-in units too (several inputs or spike rules: trainable, not in the simulation catalog).
-const programs = [...trainableModels(), slif2hhUnitDeclared].map((m) =>
+const programs = [...trainableModels(), ...declaredUnits()].map((m) =>
   compileStep(
     stepDefinition(m),
     m.params.filter((p) => m.declaration.params[p].learnable),

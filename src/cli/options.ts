@@ -1,5 +1,7 @@
 /** Option parsers for commander: each rejects bad values with a message naming what was expected. */
 import { InvalidArgumentError } from 'commander';
+import { declaredUnit } from '../neurons/catalog.js';
+import { notSimulable } from '../neurons/model.js';
 import { INTEGRATORS } from '../neurons/types.js';
 import type { IntegratorName } from '../neurons/types.js';
 
@@ -79,6 +81,19 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     if (!(choices as readonly string[]).includes(value))
       throw new InvalidArgumentError(`expected one of ${choices.join(', ')}.`);
     return value as T;
+  };
+}
+
+/** A model to simulate, one of `names`; a unit's name gets why it cannot be simulated. */
+export function simulableModel(names: readonly string[]): (value: string) => string {
+  const check = oneOf(names);
+  return (value) => {
+    const unit = declaredUnit(value);
+    if (unit && !names.includes(value))
+      throw new InvalidArgumentError(
+        `${notSimulable(unit)}; expected one of ${names.join(', ')} (\`hhnet models ${value}\` describes the unit).`,
+      );
+    return check(value);
   };
 }
 

@@ -14,7 +14,14 @@ import { MODEL_NAMES, defaultDt } from '../../sim/registry.js';
 import { runWithDtAdvice } from '../divergence.js';
 import { checkPopulationSize } from '../../sim/limits.js';
 import type { IntegratorName } from '../../neurons/types.js';
-import { finiteNumber, integratorName, oneOf, positiveInt, positiveNumber } from '../options.js';
+import {
+  finiteNumber,
+  integratorName,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  simulableModel,
+} from '../options.js';
 
 interface BenchSimFlags {
   model: string;
@@ -34,7 +41,7 @@ export function registerBench(program: Command): void {
   bench
     .command('sim')
     .description('neuron-steps per second of a population simulation (default: full HH, exponential Euler)')
-    .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, oneOf(MODEL_NAMES), 'hh')
+    .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, simulableModel(MODEL_NAMES), 'hh')
     .option('--neurons <n>', 'population size', positiveInt, 10000)
     .option('--duration <ms>', 'simulated time', positiveNumber, 100)
     .option('--dt <ms>', 'integration step (default 0.01; 1 for slif2hh)', positiveNumber)

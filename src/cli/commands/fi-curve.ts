@@ -7,7 +7,7 @@ import { DT_PROBE_MS, assertAccurateDt, runWithDtAdvice } from '../divergence.js
 import { perNeuron } from '../../sim/stimulus.js';
 import type { IntegratorName } from '../../neurons/types.js';
 import { fiFigure } from '../../experiments/dynamics-figures.js';
-import { integratorName, numberList, oneOf, positiveNumber } from '../options.js';
+import { integratorName, numberList, positiveNumber, simulableModel } from '../options.js';
 import { prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
 import { Progress } from '../../util/progress.js';
@@ -29,7 +29,7 @@ export function registerFiCurve(program: Command): void {
   program
     .command('fi-curve')
     .description('firing rate against constant input current; writes fi.json and fi.svg')
-    .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, oneOf(MODEL_NAMES), 'hh')
+    .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, simulableModel(MODEL_NAMES), 'hh')
     .option(
       '--currents <list>',
       "comma-separated currents in the model's unit (µA/cm² for hh and lif, pA for adex and traub-miles)",

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { declaredModel } from '../../neurons/catalog.js';
+import { declaredModel, declaredUnit, declaredUnits } from '../../neurons/catalog.js';
 import { describeParams } from '../../neurons/model.js';
 import type { InitFrom, NeuronModel } from '../../neurons/model.js';
 import { modelDescription, modelNames } from '../../sim/registry.js';
@@ -41,16 +41,31 @@ export interface ModelInfo {
   startAtRest: boolean;
   /** null when a trainable layer can run the model, else why not (simulation only). */
   notTrainable: string | null;
+  /** A unit: several inputs or spike rules, trainable layers only (not simulated by name). */
+  unit: boolean;
+  /** Every input current, in the order of the input's blocks (one unless a unit). */
+  inputs: string[];
+  /** Every spike rule, the one in spike/reset first (more only for a unit), in output-block order. */
+  spikes: { spike: string; reset: Record<string, string> | null }[];
 }
+
+/** The names `hhnet models` knows: the simulation models, then the units. */
+export function modelAndUnitNames(): string[] {
+  return [...modelNames(), ...declaredUnits().map((u) => u.name)];
+}
+
+const declaredAny = (name: string): NeuronModel | undefined => declaredModel(name) ?? declaredUnit(name);
 
 /** Everything `hhnet models` shows about one model (a name modelNames() lists). */
 export function modelInfo(name: string): ModelInfo {
-  const decl = declaredModel(name);
-  if (!decl) throw new UserError(`unknown model "${name}"; expected one of ${modelNames().join(', ')}`);
+  const decl = declaredAny(name);
+  if (!decl)
+    throw new UserError(`unknown model "${name}"; expected one of ${modelAndUnitNames().join(', ')}`);
   const d = decl.declaration;
+  const unit = declaredUnit(name) !== undefined;
   return {
     name,
-    description: modelDescription(name),
+    description: unit ? (d.description ?? '') : modelDescription(name),
     ...(d.reference ? { reference: d.reference } : {}),
     time: decl.time,
     ...(decl.time === 'discrete' ? { timeBase: decl.timeBase, anyDt: decl.readsDt } : {}),
@@ -80,6 +95,12 @@ export function modelInfo(name: string): ModelInfo {
     refractory: d.refractory ?? null,
     startAtRest: d.startAtRest === true,
     notTrainable: notTrainable(decl),
+    unit,
+    inputs: [...decl.inputs],
+    spikes: [
+      { spike: d.spike, reset: d.reset ? { ...d.reset } : null },
+      ...(d.moreSpikes ?? []).map((r) => ({ spike: r.spike, reset: r.reset ? { ...r.reset } : null })),
+    ],
   };
 }
 
@@ -102,18 +123,24 @@ const line = (label: string, text: string): string => `  ${label.padEnd(LABEL)}$
 /** The text block of one model; `detail` adds the equations, initial values and parameter docs. */
 export function formatModel(info: ModelInfo, detail = false): string {
   const out = [`${info.name} — ${info.description}`];
-  const decl = declaredModel(info.name) as NeuronModel;
+  const decl = declaredAny(info.name) as NeuronModel;
   const time =
-    decl.time === 'continuous'
-      ? 'continuous'
+    decl.time === 'continuous' || info.unit
+      ? decl.time // a unit steps with the layer that runs it
       : decl.readsDt
         ? `discrete, one step = ${decl.timeBase} ms by default (its step reads dt: any --dt runs)`
         : `discrete, one step = ${decl.timeBase} ms (use that --dt)`;
-  out.push(line('time', `${time}${info.notTrainable ? '; simulation only (no trainable layer)' : ''}`));
+  const use = info.unit
+    ? `; a unit: trainable layers only (neuronSpikes; input ${info.inputs.length} blocks, output ${info.spikes.length} spike trains)`
+    : info.notTrainable
+      ? '; simulation only (no trainable layer)'
+      : '';
+  out.push(line('time', `${time}${use}`));
   const states = info.states.map((s) => (s.unit ? `${s.name} (${s.unit})` : s.name)).join(', ');
   const unit = decl.inputUnit ? ` ${decl.inputUnit}` : '';
   const drive = decl.drive !== null ? `, fires regularly at ${decl.drive}${unit}` : '';
-  out.push(line('states', `${states}; input ${decl.input}${unit ? ` (${unit.trim()})` : ''}${drive}`));
+  const inputs = info.unit ? `inputs ${info.inputs.join(', ')}` : `input ${decl.input}`;
+  out.push(line('states', `${states}; ${inputs}${unit ? ` (${unit.trim()})` : ''}${drive}`));
   if (detail) {
     const params = info.params;
     if (params.length === 0) out.push(line('parameters', '(none)'));
@@ -145,16 +172,26 @@ export function formatModel(info: ModelInfo, detail = false): string {
       line('initial', (info.startAtRest ? `the resting state (Newton's method from ${init})` : init) + note),
     );
   }
-  out.push(line('spike', `${info.spike}${decl.reset.size > 0 ? '' : ' (upward crossing)'}`));
-  const reset = Object.entries(info.reset ?? {})
-    .map(([s, e]) => `${s} ← ${e}`)
-    .join(', ');
-  out.push(
-    line(
-      'reset',
-      reset === '' ? 'none' : reset + (info.refractory ? `, held for ${info.refractory} ms` : ''),
-    ),
-  );
+  if (info.unit) {
+    // One line per spike rule with its own reset, in the order of the output's blocks.
+    info.spikes.forEach((r, i) => {
+      const reset = Object.entries(r.reset ?? {})
+        .map(([s, e]) => `${s} ← ${e}`)
+        .join(', ');
+      out.push(line(i === 0 ? 'spikes' : '', `${r.spike}${reset ? `, then ${reset}` : ' (no reset)'}`));
+    });
+  } else {
+    out.push(line('spike', `${info.spike}${decl.reset.size > 0 ? '' : ' (upward crossing)'}`));
+    const reset = Object.entries(info.reset ?? {})
+      .map(([s, e]) => `${s} ← ${e}`)
+      .join(', ');
+    out.push(
+      line(
+        'reset',
+        reset === '' ? 'none' : reset + (info.refractory ? `, held for ${info.refractory} ms` : ''),
+      ),
+    );
+  }
   if (info.reference) out.push(line('reference', info.reference));
   return out.join('\n');
 }
@@ -173,16 +210,23 @@ export function registerModels(program: Command): void {
         '(and `hhnet fi-curve`). Examples:\n  hhnet models\n  hhnet models izhikevich\n  hhnet models --json',
     )
     .action((name: string | undefined, flags: { json?: boolean }) => {
-      const names = modelNames();
-      if (name !== undefined && !names.includes(name))
-        throw new UserError(`unknown model "${name}"; expected one of ${names.join(', ')}`);
-      const infos = (name === undefined ? names : [name]).map(modelInfo);
-      if (flags.json) {
+      if (name !== undefined) {
+        const info = modelInfo(name);
         process.stdout.write(
-          `${JSON.stringify(name === undefined ? { models: infos } : infos[0], null, 2)}\n`,
+          flags.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatModel(info, true)}\n`,
         );
         return;
       }
-      process.stdout.write(`${infos.map((i) => formatModel(i, name !== undefined)).join('\n\n')}\n`);
+      const models = modelNames().map(modelInfo);
+      const units = declaredUnits().map((u) => modelInfo(u.name));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ models, units }, null, 2)}\n`);
+        return;
+      }
+      const text = models.map((i) => formatModel(i)).join('\n\n');
+      const unitText = units.map((i) => formatModel(i)).join('\n\n');
+      process.stdout.write(
+        `${text}\n${units.length ? `\nUnits (several inputs or spike rules; trainable layers only):\n\n${unitText}\n` : ''}`,
+      );
     });
 }

@@ -24,6 +24,7 @@ import {
   oneOf,
   positiveInt,
   positiveNumber,
+  simulableModel,
 } from '../options.js';
 import { UserError, prepareResultDir, writeJson, writeSvg } from '../output.js';
 import { PARAM_FLAG, checkModelDt, parseModelParams } from '../params.js';
@@ -65,7 +66,7 @@ export function registerSimulate(program: Command): void {
     .description(
       'simulate a population of one neuron model driven by a stimulus; writes simulation.json and .svg',
     )
-    .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, oneOf(MODEL_NAMES), 'hh')
+    .option('--model <name>', `neuron model: ${MODEL_NAMES.join(', ')}`, simulableModel(MODEL_NAMES), 'hh')
     .option('--stimulus <kind>', `stimulus: ${STIMULUS_KINDS.join(', ')}`, oneOf(STIMULUS_KINDS), 'constant')
     .option(
       '--neurons <n>',
