@@ -12,6 +12,7 @@ import {
 import { backendDescription, getBackend } from '../kernels/index.js';
 import { Adam } from '../optim/adam.js';
 import { noGrad } from '../tensor/autograd.js';
+import { tidy } from '../tensor/scope.js';
 import { add, softmaxCrossEntropy } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
@@ -94,11 +95,15 @@ export function benchTrainStep(model: MultitaskModelName, opts: BenchStepOptions
   const adam = new Adam(net.parameters(), { lr: d.lr, weightDecay: d.weightDecay });
   const batch = randomBatch(rng, opts.batch);
   const times = timeSteps(opts, () => {
-    const loss = multitaskLoss(net, batch);
-    adam.zeroGrad();
-    loss.backward();
-    adam.step();
-    if (!Number.isFinite(loss.item())) throw new Error(`bench train: ${model} produced a non-finite loss`);
+    // As training does: the step's large buffers go back when it ends (tensor/scope.ts).
+    const value = tidy(() => {
+      const loss = multitaskLoss(net, batch);
+      adam.zeroGrad();
+      loss.backward();
+      adam.step();
+      return loss.item();
+    });
+    if (!Number.isFinite(value)) throw new Error(`bench train: ${model} produced a non-finite loss`);
   });
   return result(model, opts, times);
 }

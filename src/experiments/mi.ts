@@ -18,6 +18,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tidy } from '../tensor/scope.js';
 import { z } from 'zod';
 import {
   BatchSampler,
@@ -345,21 +346,25 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
       const x = xBuf.subarray(0, n * pixels);
       fillBatch(train, idx, x);
       const { y1, y2 } = batchLabels(train, idx);
-      const out = model.forward(new Tensor(x, [n, pixels]), rng);
-      const ce = add(softmaxCrossEntropy(out.logits1, y1), softmaxCrossEntropy(out.logits2, y2));
-      const loss = add(ce, scale(mean(out.kl), cfg.beta));
-      const value = loss.item();
-      firstLoss ||= value;
-      if (!Number.isFinite(value) || value > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
-        throw new TrainingDivergedError(
-          `training diverged at epoch ${epoch}, batch ${b}: loss is ${value}` +
-            (Number.isFinite(value) ? ` (the first batch's was ${firstLoss.toPrecision(3)})` : '') +
-            '. Try a smaller --lr or --beta.',
-        );
-      }
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
+      // The step's large buffers go back when it ends (tensor/scope.ts).
+      const value = tidy(() => {
+        const out = model.forward(new Tensor(x, [n, pixels]), rng);
+        const ce = add(softmaxCrossEntropy(out.logits1, y1), softmaxCrossEntropy(out.logits2, y2));
+        const loss = add(ce, scale(mean(out.kl), cfg.beta));
+        const v = loss.item();
+        firstLoss ||= v;
+        if (!Number.isFinite(v) || v > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
+          throw new TrainingDivergedError(
+            `training diverged at epoch ${epoch}, batch ${b}: loss is ${v}` +
+              (Number.isFinite(v) ? ` (the first batch's was ${firstLoss.toPrecision(3)})` : '') +
+              '. Try a smaller --lr or --beta.',
+          );
+        }
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        return v;
+      });
       state.batchesDone = b;
       state.lossSum += value;
       const now = Date.now();

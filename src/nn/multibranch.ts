@@ -9,6 +9,7 @@
  * with channel blocks; time-varying [T, B, …] and frames with `repeat` as for every spiking op.
  * Output: the soma's spikes [T, B, N…] or their rate [B, N…].
  */
+import { scopedArray } from '../tensor/scope.js';
 import { getBackend } from '../kernels/index.js';
 import {
   multiBranchFlopsPerUnit,
@@ -132,8 +133,8 @@ export function multiBranchSpikes(
   const BN = lay.batch * N;
   const parents = [x, coupling, branchLeak];
   const record = isGradEnabled() && parents.some((p) => p.requiresGrad);
-  const state = record ? new Float32Array(multiBranchStateWidth(K, activeBranches) * lay.T * BN) : null;
-  const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
+  const state = record ? scopedArray(multiBranchStateWidth(K, activeBranches) * lay.T * BN) : null;
+  const out = scopedArray(lay.rateOutput ? BN : lay.T * BN);
   getBackend().multiBranchForward({ ...args, input: x.data, out, state });
   const rate = lay.rateOutput ? RATE_FLOPS_PER_TRAIN_STEP * lay.T + RATE_FLOPS_PER_TRAIN : 0;
   addFlops(

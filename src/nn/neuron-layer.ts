@@ -9,6 +9,7 @@
  * const rate = layer.forward(current, { T: 50, timeVarying: false, output: 'rate' });
  * ```
  */
+import { scopedArray } from '../tensor/scope.js';
 import { getBackend } from '../kernels/index.js';
 import type { Backend } from '../kernels/index.js';
 import { compileStep, savedLength } from '../kernels/spiking/program.js';
@@ -180,7 +181,7 @@ export function neuronSpikes(x: Tensor, model: NeuronModel, opts: NeuronSpikesOp
   warnIfNotCompiled(be, program);
   const BN = lay.batch * N;
   const saved = savedBuffer(be, parents, savedLength(program, lay.T, lay.batch, N));
-  const out = new Float32Array(K * (lay.rateOutput ? BN : lay.T * BN));
+  const out = scopedArray(K * (lay.rateOutput ? BN : lay.T * BN));
   const input = x.data;
   be.spikingForward({ ...base, input, out, saved });
   addFlops(

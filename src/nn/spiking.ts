@@ -18,6 +18,7 @@
  * `smoothCheck: true` replaces the forward Heaviside by the surrogate's primitive, so finite
  * differences of the forward can verify the backward (whose formulas are the same in both modes).
  */
+import { scopedArray } from '../tensor/scope.js';
 import { Backend, RESIDENT_MIN_FLOATS, getBackend } from '../kernels/index.js';
 import type { HhInitialState, HhMembraneConstants, SpikingKernelBase } from '../kernels/spiking-types.js';
 import { LEARNING_HH_RATE_NAMES, SURROGATE_RECTANGULAR } from '../kernels/spiking-types.js';
@@ -320,7 +321,7 @@ export function lifSpikes(x: Tensor, opts: LifOptions = {}): Tensor {
   const BN = lay.batch * N;
   const be = getBackend();
   const mem = savedBuffer(be, [x], lay.T * BN);
-  const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
+  const out = scopedArray(lay.rateOutput ? BN : lay.T * BN);
   be.lifForward({ ...base, decay, input: x.data, out, mem });
   countKernel(fn, 'lif', lay, N);
   return makeResult(
@@ -417,7 +418,7 @@ export function learningHhSpikes(x: Tensor, rates: LearningHhRates, opts: Learni
   // it, and backward is one multiply (otherwise backward recomputes v from the input).
   const factor = recompute && lay.rateOutput ? savedBuffer(be, parents, BN) : null;
   const input = x.data;
-  const out = new Float32Array(lay.rateOutput ? BN : lay.T * BN);
+  const out = scopedArray(lay.rateOutput ? BN : lay.T * BN);
   const args = { ...base, constants, dt: dtv.data, rates: packed, detachIonic };
   be.learningHhForward({ ...args, input, out, v, inputGradFactor: factor });
   countKernel(fn, 'learningHh', lay, N);
@@ -526,7 +527,7 @@ export function slif2hhSpikes(x: Tensor, w: Tensor, opts: Slif2hhOptions = {}): 
   const BN = lay.batch * N;
   const be = getBackend();
   const mem = savedBuffer(be, [x, w], 4 * lay.T * BN);
-  const out = new Float32Array(lay.rateOutput ? 4 * BN : 4 * lay.T * BN);
+  const out = scopedArray(lay.rateOutput ? 4 * BN : 4 * lay.T * BN);
   be.slif2hhForward({ ...base, decay, weights, input: x.data, out, mem });
   countKernel(fn, 'slif2hh', lay, N);
   return makeResult(

@@ -3,6 +3,7 @@
  * backward() walks the graph once in reverse topological order; each backwardFn accumulates into
  * its parents' grads, so a tensor used twice receives the sum of both contributions.
  */
+import { isScoped, noteTensor, scopedArray } from './scope.js';
 import { BackwardFn, Shape, Tensor, shapeString } from './tensor.js';
 
 let gradEnabled = true;
@@ -36,6 +37,7 @@ export function makeResult(
 ): Tensor {
   const needs = gradEnabled && parents.some((p) => p.requiresGrad);
   const out = new Tensor(data, shape, needs);
+  noteTensor(out, data);
   if (needs) {
     out.parents = parents;
     out.backwardFn = backward();
@@ -57,8 +59,13 @@ export function accumulateGrad(t: Tensor, g: Float32Array, owned = false): void 
     if (t.gradBuffer) {
       t.gradBuffer.set(g);
       t.grad = t.gradBuffer;
+    } else if (owned && (t.backwardFn !== null || !isScoped(g))) {
+      t.grad = g;
     } else {
-      t.grad = owned ? g : g.slice();
+      // A leaf's grad outlives the step: never a scoped array (scope.ts).
+      const copy = t.backwardFn ? scopedArray(g.length, false) : new Float32Array(g.length);
+      copy.set(g);
+      t.grad = copy;
     }
     return;
   }

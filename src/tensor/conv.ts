@@ -17,6 +17,7 @@
  * (640); a stride-2 conv2 instead of pooling gives floor(15/2) + 1 = 8. Only padding 1 on both
  * (stride 1, each followed by pool 2) reaches 9×9.
  */
+import { scopedArray } from './scope.js';
 import { Backend, ConvGeometry, RESIDENT_MIN_FLOATS } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { addFlops } from './accounting.js';
@@ -93,7 +94,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   // The lowered product Cout × K × (B·P) (padding taps included, as the gemm runs them), plus bias.
   addFlops('conv2d', 2 * cout * kSize * batch * p + (b ? batch * cout * p : 0));
 
-  const out = new Float32Array(batch * cout * p);
+  const out = scopedArray(batch * cout * p);
   if (batch > 0 && cout > 0 && p > 0) {
     const col = scratch(be, kSize * chunk * p);
     const y = scratch(be, cout * chunk * p);
@@ -121,7 +122,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const parents = b ? [x, w, b] : [x, w];
   return makeResult(out, [batch, cout, hOut, wOut], parents, () => (g) => {
     if (b && b.requiresGrad) {
-      const gb = new Float32Array(cout);
+      const gb = scopedArray(cout);
       for (let n = 0; n < batch; n++) {
         for (let co = 0; co < cout; co++) {
           const off = (n * cout + co) * p;
@@ -185,11 +186,11 @@ export function avgPool2d(x: Tensor, kernel = 2, stride = kernel): Tensor {
   const planes = batch * channels;
   // kernel² adds into the window sum and the 1/kernel² scale, per output.
   addFlops('avgPool2d', planes * hOut * wOut * (kernel * kernel + 1));
-  const out = new Float32Array(planes * hOut * wOut);
+  const out = scopedArray(planes * hOut * wOut);
   const be = getBackend();
   be.avgPool2d(x.data, planes, h, w, kernel, stride, out);
   return makeResult(out, [batch, channels, hOut, wOut], [x], () => (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = scopedArray(x.size);
     be.avgPool2dBackward(g, planes, h, w, kernel, stride, dx);
     accumulateGrad(x, dx, true);
   });

@@ -3,6 +3,7 @@
  * is recorded only while gradients are enabled and some input requires them (see autograd.ts).
  */
 import { backward } from './autograd.js';
+import { scopedArray } from './scope.js';
 
 export type Shape = readonly number[];
 
@@ -60,7 +61,18 @@ export class Tensor {
 
   /** The values (row-major). */
   get data(): Float32Array {
+    if (this.released) throw new ReferenceError(releasedMessage(this));
     return this.values;
+  }
+
+  /** Set when the tidy() scope that made this tensor ended and its memory went back (scope.ts). */
+  private released = false;
+
+  /** Called by scope.ts only: the values' memory is reused from now on. */
+  markReleased(): void {
+    this.released = true;
+    this.values = new Float32Array(0);
+    this.grad = null;
   }
 
   /**
@@ -108,7 +120,7 @@ export class Tensor {
 
   /** Allocates (if needed, zeroed) and returns the grad buffer. */
   ensureGrad(): Float32Array {
-    if (!this.grad) this.grad = this.gradBuffer ? this.gradBuffer.fill(0) : new Float32Array(this.size);
+    if (!this.grad) this.grad = this.gradBuffer ? this.gradBuffer.fill(0) : this.newGrad(true);
     return this.grad;
   }
 
@@ -118,8 +130,13 @@ export class Tensor {
    */
   gradTarget(): [Float32Array, boolean] {
     if (this.grad) return [this.grad, true];
-    this.grad = this.gradBuffer ?? new Float32Array(this.size);
+    this.grad = this.gradBuffer ?? this.newGrad(false);
     return [this.grad, false];
+  }
+
+  /** A fresh grad: a non-leaf's dies with its step (scoped, see scope.ts), a leaf's stays. */
+  private newGrad(zero: boolean): Float32Array {
+    return this.backwardFn ? scopedArray(this.size, zero) : new Float32Array(this.size);
   }
 
   /** Back-propagates from this tensor (a scalar loss unless a seed gradient is given). */
@@ -134,4 +151,11 @@ export class Tensor {
   toString(): string {
     return `Tensor${shapeString(this.shape)}`;
   }
+}
+
+function releasedMessage(t: Tensor): string {
+  return (
+    `${t.toString()}${t.name ? ` (${t.name})` : ''} was made inside tidy() and its memory was released when ` +
+    'the scope ended; return it from the scope, or copy what you need inside it (tensor.data.slice())'
+  );
 }

@@ -21,15 +21,7 @@ import { Rng } from '../util/rng.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel } from './checkpoint.js';
 import { TrainConfig, resolveTrainConfig } from './config.js';
 import { checkStepMemory, measureStepMemory } from './limits.js';
-import {
-  applyLoss,
-  batchBuffer,
-  batchLoss,
-  buildModel,
-  evaluateAccuracy,
-  modelMetadata,
-  noiseFor,
-} from './step.js';
+import { batchBuffer, buildModel, evaluateAccuracy, modelMetadata, noiseFor, trainBatch } from './step.js';
 import type { LoadedData } from './step.js';
 
 export { buildModel, evaluateAccuracy, noiseFor } from './step.js';
@@ -194,17 +186,16 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
     for (const idx of sampler.batches(epoch)) {
       if (b++ < state.batchesDone) continue; // already trained before the resume
       const n = idx.length;
-      const loss = batchLoss(model, train, idx, xBuf, noise);
-      const value = loss.item();
-      firstLoss ||= value;
-      if (!Number.isFinite(value) || value > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
-        throw new TrainingDivergedError(
-          `training diverged at epoch ${epoch}, batch ${b}: loss is ${value}` +
-            (Number.isFinite(value) ? ` (the first batch's was ${firstLoss.toPrecision(3)})` : '') +
-            '. Try a smaller --lr, or check the input data for NaN/Inf.',
-        );
-      }
-      applyLoss(loss, opt);
+      const value = trainBatch(model, train, idx, xBuf, noise, opt, (loss) => {
+        firstLoss ||= loss;
+        if (!Number.isFinite(loss) || loss > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
+          throw new TrainingDivergedError(
+            `training diverged at epoch ${epoch}, batch ${b}: loss is ${loss}` +
+              (Number.isFinite(loss) ? ` (the first batch's was ${firstLoss.toPrecision(3)})` : '') +
+              '. Try a smaller --lr, or check the input data for NaN/Inf.',
+          );
+        }
+      });
       state.batchesDone = b;
       state.lossSum += value;
       const now = Date.now();

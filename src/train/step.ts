@@ -3,6 +3,7 @@
  * loop (multitask.ts, with checkpoints and resume) and the browser playground's, so both compute
  * the same losses from the same seed.
  */
+import { tidy } from '../tensor/scope.js';
 import { BatchSampler, batchLabels, fillBatch, noiseImage } from '../data/multi.js';
 import type { MultiDataset } from '../data/multi.js';
 import { createMultitaskModel } from '../models/multitask.js';
@@ -78,6 +79,29 @@ export function applyLoss(loss: Tensor, opt: Optimizer): void {
   opt.step();
 }
 
+/**
+ * One training step on a batch: its loss, `check(loss)` (which may throw: then nothing is
+ * applied), backward and the optimiser step, inside a tidy() scope so the step's activations and
+ * gradients go back to the backend when it ends (tensor/scope.ts). Returns the loss.
+ */
+export function trainBatch(
+  model: MultitaskModel,
+  ds: MultiDataset,
+  idx: Int32Array,
+  xBuf: Float32Array,
+  noise: Float32Array | undefined,
+  opt: Optimizer,
+  check?: (loss: number) => void,
+): number {
+  return tidy(() => {
+    const loss = batchLoss(model, ds, idx, xBuf, noise);
+    const value = loss.item();
+    check?.(value);
+    applyLoss(loss, opt);
+    return value;
+  });
+}
+
 /** Accuracy (%) of both heads on a dataset, batched, without recording a graph. */
 export function evaluateAccuracy(
   model: MultitaskModel,
@@ -145,9 +169,7 @@ export class MultitaskStepper {
   step(): { loss: number; samples: number; epochDone: boolean } {
     const next = this.batches.next();
     if (next.done) throw new Error('the epoch is over: call endEpoch() first');
-    const loss = batchLoss(this.model, this.data.train, next.value, this.xBuf, this.data.noise);
-    const value = loss.item();
-    applyLoss(loss, this.opt);
+    const value = trainBatch(this.model, this.data.train, next.value, this.xBuf, this.data.noise, this.opt);
     this.batch++;
     return { loss: value, samples: next.value.length, epochDone: this.batch === this.sampler.numBatches };
   }
