@@ -30,6 +30,7 @@ export { Rng } from './util/rng.js';
 export * from './tensor/tensor.js';
 export { backward, noGrad, isGradEnabled, makeResult, accumulateGrad } from './tensor/autograd.js';
 export * from './tensor/ops.js';
+export { tidy, inScope } from './tensor/scope.js';
 export * from './tensor/conv.js';
 export {
   getBackend,

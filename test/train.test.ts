@@ -200,6 +200,22 @@ test('bench train prints one JSON result per model', async () => {
     ],
   );
   assert.ok(results.every((x: { msPerStep: number }) => x.msPerStep > 0));
+  // --no-tidy (steps outside a scope, for A/B runs) times the same steps.
+  const noTidy = await cli([
+    'bench',
+    'train',
+    '--models',
+    'hh-fc',
+    '--batch',
+    '8',
+    '--T',
+    '3',
+    '--steps',
+    '2',
+    '--no-tidy',
+  ]);
+  assert.equal(noTidy.code, 0, noTidy.stderr);
+  assert.match(noTidy.stdout, /^hh-fc {8}batch 8, T 3: [\d.]+ ms\/step \(median of 2/);
 });
 
 test(

@@ -35,6 +35,8 @@ export interface BenchStepOptions {
   steps: number;
   warmup: number;
   seed?: number;
+  /** Run each training step in a tidy() scope, as training does (default true). */
+  tidy?: boolean;
   /** Called after every step (warm-up included) with the steps done and the total. */
   onStep?: (done: number, total: number) => void;
 }
@@ -95,14 +97,15 @@ export function benchTrainStep(model: MultitaskModelName, opts: BenchStepOptions
   const adam = new Adam(net.parameters(), { lr: d.lr, weightDecay: d.weightDecay });
   const batch = randomBatch(rng, opts.batch);
   const times = timeSteps(opts, () => {
-    // As training does: the step's large buffers go back when it ends (tensor/scope.ts).
-    const value = tidy(() => {
+    const step = (): number => {
       const loss = multitaskLoss(net, batch);
       adam.zeroGrad();
       loss.backward();
       adam.step();
       return loss.item();
-    });
+    };
+    // As training does: the step's large buffers go back when it ends (tensor/scope.ts).
+    const value = opts.tidy === false ? step() : tidy(step);
     if (!Number.isFinite(value)) throw new Error(`bench train: ${model} produced a non-finite loss`);
   });
   return result(model, opts, times);

@@ -94,6 +94,10 @@ export function registerBench(program: Command): void {
       positiveInt,
       10,
     )
+    .option(
+      '--no-tidy',
+      'run each step outside a tidy() scope: its buffers are freed by the garbage collector (for A/B runs)',
+    )
     .option(...BACKEND_FLAG)
     .option('--json', 'print JSON only')
     .action(
@@ -103,6 +107,7 @@ export function registerBench(program: Command): void {
         T: number;
         steps: number;
         warmup: number;
+        tidy: boolean;
         backend?: string;
         json?: boolean;
       }) => {
