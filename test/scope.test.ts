@@ -7,7 +7,7 @@ import { getBackend, setBackend } from '../src/kernels/backend.js';
 import type { WasmBackend } from '../src/kernels/wasm/index.js';
 import { MultitaskModelName, createMultitaskModel, trainingDefaults } from '../src/models/multitask.js';
 import { Adam } from '../src/optim/adam.js';
-import { multitaskLoss, randomBatch } from '../src/experiments/bench-train.js';
+import { multitaskStep, randomBatch } from '../src/experiments/bench-train.js';
 import { linear, mul, reshape, sum } from '../src/tensor/ops.js';
 import { inScope, scopedArray, tidy } from '../src/tensor/scope.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -24,13 +24,7 @@ function train(model: MultitaskModelName, steps: number, scoped: boolean): Float
   const d = trainingDefaults(model);
   const adam = new Adam(net.parameters(), { lr: d.lr, weightDecay: d.weightDecay });
   const batch = randomBatch(rng, 16);
-  const step = (): number => {
-    const loss = multitaskLoss(net, batch);
-    adam.zeroGrad();
-    loss.backward();
-    adam.step();
-    return loss.item();
-  };
+  const step = (): number => multitaskStep(net, adam, batch);
   for (let s = 0; s < steps; s++) {
     const value = scoped ? tidy(step) : step();
     assert.ok(Number.isFinite(value));
@@ -126,13 +120,7 @@ describe('tidy() on the wasm backend', () => {
     const net = createMultitaskModel('hh-fc', rng, { T: 3 });
     const adam = new Adam(net.parameters(), { lr: 1e-4 });
     const batch = randomBatch(rng, 32);
-    const step = (): number => {
-      const loss = multitaskLoss(net, batch);
-      adam.zeroGrad();
-      loss.backward();
-      adam.step();
-      return loss.item();
-    };
+    const step = (): number => multitaskStep(net, adam, batch);
     const copiedBy = (fn: () => void): number => {
       const before = wasm.copiedBytes();
       fn();

@@ -175,21 +175,8 @@ test('bad input fails clearly: unknown model, bad flags, unwritable --out, NaN i
 });
 
 test('bench train prints one JSON result per model', async () => {
-  const r = await cli([
-    'bench',
-    'train',
-    '--models',
-    'lif-fc,hh-fc',
-    '--batch',
-    '8',
-    '--T',
-    '3',
-    '--steps',
-    '2',
-    '--warmup',
-    '1',
-    '--json',
-  ]);
+  const small = ['bench', 'train', '--batch', '8', '--T', '3', '--steps', '2'];
+  const r = await cli([...small, '--models', 'lif-fc,hh-fc', '--warmup', '1', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const { results } = JSON.parse(r.stdout);
   assert.deepEqual(
@@ -201,19 +188,7 @@ test('bench train prints one JSON result per model', async () => {
   );
   assert.ok(results.every((x: { msPerStep: number }) => x.msPerStep > 0));
   // --no-tidy (steps outside a scope, for A/B runs) times the same steps.
-  const noTidy = await cli([
-    'bench',
-    'train',
-    '--models',
-    'hh-fc',
-    '--batch',
-    '8',
-    '--T',
-    '3',
-    '--steps',
-    '2',
-    '--no-tidy',
-  ]);
+  const noTidy = await cli([...small, '--models', 'hh-fc', '--no-tidy']);
   assert.equal(noTidy.code, 0, noTidy.stderr);
   assert.match(noTidy.stdout, /^hh-fc {8}batch 8, T 3: [\d.]+ ms\/step \(median of 2/);
 });

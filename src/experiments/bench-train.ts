@@ -65,6 +65,15 @@ export function multitaskLoss(net: MultitaskModel, b: RandomBatch): Tensor {
   return add(softmaxCrossEntropy(o1, b.y1), softmaxCrossEntropy(o2, b.y2));
 }
 
+/** One training step on a batch: forward, the loss, backward and an Adam step; returns the loss. */
+export function multitaskStep(net: MultitaskModel, adam: Adam, b: RandomBatch): number {
+  const loss = multitaskLoss(net, b);
+  adam.zeroGrad();
+  loss.backward();
+  adam.step();
+  return loss.item();
+}
+
 function timeSteps(opts: BenchStepOptions, step: () => void): number[] {
   const total = opts.warmup + opts.steps;
   const times: number[] = [];
@@ -97,13 +106,7 @@ export function benchTrainStep(model: MultitaskModelName, opts: BenchStepOptions
   const adam = new Adam(net.parameters(), { lr: d.lr, weightDecay: d.weightDecay });
   const batch = randomBatch(rng, opts.batch);
   const times = timeSteps(opts, () => {
-    const step = (): number => {
-      const loss = multitaskLoss(net, batch);
-      adam.zeroGrad();
-      loss.backward();
-      adam.step();
-      return loss.item();
-    };
+    const step = (): number => multitaskStep(net, adam, batch);
     // As training does: the step's large buffers go back when it ends (tensor/scope.ts).
     const value = opts.tidy === false ? step() : tidy(step);
     if (!Number.isFinite(value)) throw new Error(`bench train: ${model} produced a non-finite loss`);
