@@ -187,8 +187,11 @@ test('bench train prints one JSON result per model', async () => {
     ],
   );
   assert.ok(results.every((x: { msPerStep: number }) => x.msPerStep > 0));
-  // --no-tidy (steps outside a scope, for A/B runs) times the same steps.
+  // --no-tidy (steps outside a scope, for A/B runs) times the same steps; --infer times forwards.
   const noTidy = await cli([...small, '--models', 'hh-fc', '--no-tidy']);
+  const infer = await cli([...small, '--models', 'hh-fc', '--infer']);
+  assert.equal(infer.code, 0, infer.stderr);
+  assert.match(infer.stdout, /^hh-fc {8}batch 8, T 3: [\d.]+ ms\/step/);
   assert.equal(noTidy.code, 0, noTidy.stderr);
   assert.match(noTidy.stdout, /^hh-fc {8}batch 8, T 3: [\d.]+ ms\/step \(median of 2/);
 });

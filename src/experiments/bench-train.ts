@@ -120,10 +120,17 @@ export function benchInferStep(model: MultitaskModelName, opts: BenchStepOptions
   const net = createMultitaskModel(model, rng, { T: opts.T }).eval();
   const { x } = randomBatch(rng, opts.batch);
   const times = timeSteps(opts, () => {
-    const [o1] = noGrad(() => net.forward(x));
-    if (!Number.isFinite(o1.data[0])) throw new Error(`bench infer: ${model} produced a non-finite output`);
+    // As evaluation does: the batch's activations go back when it is done (tensor/scope.ts).
+    const first = opts.tidy === false ? inferFirst(net, x) : tidy(() => inferFirst(net, x));
+    if (!Number.isFinite(first)) throw new Error(`bench infer: ${model} produced a non-finite output`);
   });
   return result(model, opts, times);
+}
+
+/** A forward of x with no graph recorded; the first output value. */
+function inferFirst(net: MultitaskModel, x: Tensor): number {
+  const [o1] = noGrad(() => net.forward(x));
+  return o1.data[0];
 }
 
 export function median(xs: number[]): number {

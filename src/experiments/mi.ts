@@ -234,16 +234,19 @@ export function evaluateBounds(
       const x = xBuf.subarray(0, n * pixels);
       fillBatch(ds, idx, x);
       const { y1, y2 } = batchLabels(ds, idx);
-      const out = model.forward(new Tensor(x, [n, pixels]), rng);
-      for (let i = 0; i < n; i++) kl += out.kl.data[i];
-      ce1 += softmaxCrossEntropy(out.logits1, y1).item() * n;
-      ce2 += softmaxCrossEntropy(out.logits2, y2).item() * n;
-      const p1 = argmaxRows(out.logits1);
-      const p2 = argmaxRows(out.logits2);
-      for (let i = 0; i < n; i++) {
-        c1 += Number(p1[i] === y1[i]);
-        c2 += Number(p2[i] === y2[i]);
-      }
+      // Each batch's activations go back when it is counted (tensor/scope.ts).
+      tidy(() => {
+        const out = model.forward(new Tensor(x, [n, pixels]), rng);
+        for (let i = 0; i < n; i++) kl += out.kl.data[i];
+        ce1 += softmaxCrossEntropy(out.logits1, y1).item() * n;
+        ce2 += softmaxCrossEntropy(out.logits2, y2).item() * n;
+        const p1 = argmaxRows(out.logits1);
+        const p2 = argmaxRows(out.logits2);
+        for (let i = 0; i < n; i++) {
+          c1 += Number(p1[i] === y1[i]);
+          c2 += Number(p2[i] === y2[i]);
+        }
+      });
     }
   });
   model.train();

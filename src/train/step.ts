@@ -122,14 +122,17 @@ export function evaluateAccuracy(
       for (let i = 0; i < n; i++) idx[i] = start + i;
       const x = xBuf.subarray(0, n * pixels);
       fillBatch(ds, idx, x, noise);
-      const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));
-      const { y1, y2 } = batchLabels(ds, idx);
-      const p1 = argmaxRows(o1);
-      const p2 = argmaxRows(o2);
-      for (let i = 0; i < n; i++) {
-        if (p1[i] === y1[i]) c1++;
-        if (p2[i] === y2[i]) c2++;
-      }
+      // Each batch's activations go back when it is counted (tensor/scope.ts).
+      tidy(() => {
+        const [o1, o2] = model.forward(new Tensor(x, [n, pixels]));
+        const { y1, y2 } = batchLabels(ds, idx);
+        const p1 = argmaxRows(o1);
+        const p2 = argmaxRows(o2);
+        for (let i = 0; i < n; i++) {
+          if (p1[i] === y1[i]) c1++;
+          if (p2[i] === y2[i]) c2++;
+        }
+      });
     }
   });
   model.train();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { benchSim } from '../../experiments/bench-sim.js';
-import { benchTrainStep } from '../../experiments/bench-train.js';
+import { benchInferStep, benchTrainStep } from '../../experiments/bench-train.js';
 import { benchRl } from '../../experiments/bench-rl.js';
 import { KERNEL_BENCH_MODELS, KernelBenchModel, benchKernels } from '../../experiments/bench-kernels.js';
 import { FC_GEMM_SHAPES, benchGemm, parseGemmShapes } from '../../experiments/bench-gemm.js';
@@ -94,6 +94,7 @@ export function registerBench(program: Command): void {
       positiveInt,
       10,
     )
+    .option('--infer', 'time a forward with no graph (what evaluation runs) instead of a training step')
     .option(
       '--no-tidy',
       'run each step outside a tidy() scope: its buffers are freed by the garbage collector (for A/B runs)',
@@ -107,6 +108,7 @@ export function registerBench(program: Command): void {
         T: number;
         steps: number;
         warmup: number;
+        infer?: boolean;
         tidy: boolean;
         backend?: string;
         json?: boolean;
@@ -122,7 +124,7 @@ export function registerBench(program: Command): void {
           );
         const results = [];
         for (const model of models) {
-          const r = benchTrainStep(model as MultitaskModelName, flags);
+          const r = (flags.infer ? benchInferStep : benchTrainStep)(model as MultitaskModelName, flags);
           results.push(r);
           if (!flags.json) {
             process.stdout.write(
