@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { declaredModel, declaredModels, declaredUnit, registerNeuron } from '../src/neurons/catalog.js';
 import { declareNeuron, describeParams } from '../src/neurons/model.js';
+import { slif2hhUnitDeclared } from '../src/neurons/slif2hh.js';
 import { createPopulation, modelNames } from '../src/sim/registry.js';
 import { simulate } from '../src/sim/simulate.js';
 import { constant } from '../src/sim/stimulus.js';
@@ -302,19 +303,8 @@ test('units are listed apart by `hhnet models`, and simulating one by name says 
 });
 
 test('registerNeuron keeps a run-time unit out of the simulation catalog', () => {
-  const unit = declareNeuron({
-    name: 'test-pair-unit',
-    description: 'two independent step LIFs as one unit',
-    states: { a: { init: 0 }, b: { init: 0 } },
-    inputs: ['Ia', 'Ib'],
-    params: { theta: { value: 1 } },
-    step: { a: '0.5*a + Ia', b: '0.5*b + Ib' },
-    voltage: 'a',
-    spike: 'a > theta',
-    reset: { a: '0' },
-    moreSpikes: [{ spike: 'b > theta', reset: { b: '0' } }],
-    timeBase: 1,
-  });
+  // The built-in s-LIF2HH unit under another name.
+  const unit = declareNeuron({ ...slif2hhUnitDeclared.declaration, name: 'test-pair-unit' });
   registerNeuron(unit);
   assert.equal(declaredUnit('test-pair-unit'), unit);
   assert.equal(declaredModel('test-pair-unit'), undefined);

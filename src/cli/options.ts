@@ -1,7 +1,6 @@
 /** Option parsers for commander: each rejects bad values with a message naming what was expected. */
 import { InvalidArgumentError } from 'commander';
-import { declaredUnit } from '../neurons/catalog.js';
-import { notSimulable } from '../neurons/model.js';
+import { unitRefusal } from '../neurons/catalog.js';
 import { INTEGRATORS } from '../neurons/types.js';
 import type { IntegratorName } from '../neurons/types.js';
 
@@ -88,10 +87,10 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
 export function simulableModel(names: readonly string[]): (value: string) => string {
   const check = oneOf(names);
   return (value) => {
-    const unit = declaredUnit(value);
-    if (unit && !names.includes(value))
+    const refusal = names.includes(value) ? null : unitRefusal(value);
+    if (refusal)
       throw new InvalidArgumentError(
-        `${notSimulable(unit)}; expected one of ${names.join(', ')} (\`hhnet models ${value}\` describes the unit).`,
+        `${refusal}; expected one of ${names.join(', ')} (\`hhnet models ${value}\` describes the unit).`,
       );
     return check(value);
   };

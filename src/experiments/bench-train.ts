@@ -35,7 +35,7 @@ export interface BenchStepOptions {
   steps: number;
   warmup: number;
   seed?: number;
-  /** Run each training step in a tidy() scope, as training does (default true). */
+  /** Run each step in a tidy() scope, as training and evaluation do (default true). */
   tidy?: boolean;
   /** Called after every step (warm-up included) with the steps done and the total. */
   onStep?: (done: number, total: number) => void;
@@ -105,10 +105,9 @@ export function benchTrainStep(model: MultitaskModelName, opts: BenchStepOptions
   const d = trainingDefaults(model);
   const adam = new Adam(net.parameters(), { lr: d.lr, weightDecay: d.weightDecay });
   const batch = randomBatch(rng, opts.batch);
+  const step = (): number => multitaskStep(net, adam, batch);
   const times = timeSteps(opts, () => {
-    const step = (): number => multitaskStep(net, adam, batch);
-    // As training does: the step's large buffers go back when it ends (tensor/scope.ts).
-    const value = opts.tidy === false ? step() : tidy(step);
+    const value = scoped(opts, step);
     if (!Number.isFinite(value)) throw new Error(`bench train: ${model} produced a non-finite loss`);
   });
   return result(model, opts, times);
@@ -119,18 +118,20 @@ export function benchInferStep(model: MultitaskModelName, opts: BenchStepOptions
   const rng = new Rng(opts.seed ?? 1);
   const net = createMultitaskModel(model, rng, { T: opts.T }).eval();
   const { x } = randomBatch(rng, opts.batch);
+  const infer = (): number => noGrad(() => net.forward(x))[0].data[0];
   const times = timeSteps(opts, () => {
-    // As evaluation does: the batch's activations go back when it is done (tensor/scope.ts).
-    const first = opts.tidy === false ? inferFirst(net, x) : tidy(() => inferFirst(net, x));
-    if (!Number.isFinite(first)) throw new Error(`bench infer: ${model} produced a non-finite output`);
+    if (!Number.isFinite(scoped(opts, infer)))
+      throw new Error(`bench infer: ${model} produced a non-finite output`);
   });
   return result(model, opts, times);
 }
 
-/** A forward of x with no graph recorded; the first output value. */
-function inferFirst(net: MultitaskModel, x: Tensor): number {
-  const [o1] = noGrad(() => net.forward(x));
-  return o1.data[0];
+/**
+ * fn in a tidy() scope, as training and evaluation run their steps (its large buffers go back when
+ * it ends: tensor/scope.ts), unless opts.tidy is false (A/B runs).
+ */
+function scoped<T>(opts: BenchStepOptions, fn: () => T): T {
+  return opts.tidy === false ? fn() : tidy(fn);
 }
 
 export function median(xs: number[]): number {

@@ -38,7 +38,7 @@ import { add, argmaxRows, mean, scale, softmaxCrossEntropy } from '../tensor/ops
 import { Tensor } from '../tensor/tensor.js';
 import { interruptPoller, interruptedAt } from '../util/interrupt.js';
 import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
-import { LOSS_EXPLOSION_FACTOR, TrainingDivergedError } from '../train/multitask.js';
+import { DivergenceGuard, TrainingDivergedError } from '../train/multitask.js';
 import { checkStepMemory, measureStepMemory } from '../train/limits.js';
 import { IMAGE_PIXELS } from '../models/multitask.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -333,7 +333,7 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
   const every = (opts.checkpointEvery ?? 120) * 1000;
   const stopRequested = interruptPoller();
   const xBuf = new Float32Array(Math.min(cfg.batch, train.count) * pixels);
-  let firstLoss = 0;
+  const divergence = new DivergenceGuard('Try a smaller --lr or --beta.');
   const firstEpoch = state.epochsDone + 1;
   model.train();
   for (let epoch = firstEpoch; epoch <= cfg.epochs; epoch++) {
@@ -355,14 +355,7 @@ export async function runMutualInformation(cfg: MiConfig, opts: MiOptions): Prom
         const ce = add(softmaxCrossEntropy(out.logits1, y1), softmaxCrossEntropy(out.logits2, y2));
         const loss = add(ce, scale(mean(out.kl), cfg.beta));
         const v = loss.item();
-        firstLoss ||= v;
-        if (!Number.isFinite(v) || v > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
-          throw new TrainingDivergedError(
-            `training diverged at epoch ${epoch}, batch ${b}: loss is ${v}` +
-              (Number.isFinite(v) ? ` (the first batch's was ${firstLoss.toPrecision(3)})` : '') +
-              '. Try a smaller --lr or --beta.',
-          );
-        }
+        divergence.check(v, epoch, b);
         opt.zeroGrad();
         loss.backward();
         opt.step();

@@ -63,6 +63,12 @@ export function declaredUnit(name: string): NeuronModel | undefined {
   return units.get(name);
 }
 
+/** Why `name` cannot be simulated when it names a declared unit; null for any other name. */
+export function unitRefusal(name: string): string | null {
+  const unit = units.get(name);
+  return unit ? notSimulable(unit) : null;
+}
+
 /** Every declared unit, built-ins first. */
 export function declaredUnits(): NeuronModel[] {
   return [...units.values()];

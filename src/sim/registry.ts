@@ -7,9 +7,9 @@ import { OdePopulation } from './population.js';
 import { WasmHhPopulation, wasmHhSupports } from './wasm-hh-population.js';
 import { hhParams } from '../neurons/hh.js';
 import type { IntegratorName, Population } from '../neurons/types.js';
-import { declaredModel, declaredModels, declaredUnit } from '../neurons/catalog.js';
+import { declaredModel, declaredModels, unitRefusal } from '../neurons/catalog.js';
 import { quasiLinearOf } from '../neurons/derive.js';
-import { notSimulable, resolveParams } from '../neurons/model.js';
+import { resolveParams } from '../neurons/model.js';
 import { StepPopulation } from './step-population.js';
 
 /** Every model name `createPopulation` accepts: the declared models (catalog.ts), built-ins first. */
@@ -71,8 +71,8 @@ export function createPopulation(name: string, n: number, opts: PopulationOption
   const integrator = opts.integrator ?? 'expeuler';
   const params = opts.params ?? {};
   const decl = declaredModel(name);
-  const unit = decl ? undefined : declaredUnit(name);
-  if (unit) throw new RangeError(notSimulable(unit) ?? '');
+  const refusal = decl ? null : unitRefusal(name);
+  if (refusal) throw new RangeError(refusal);
   if (!decl) throw new RangeError(`unknown model "${name}"; expected one of ${modelNames().join(', ')}`);
   resolveParams(decl, params); // names and values checked before any population is built
   if (decl.time === 'discrete') return new StepPopulation(decl, n, params);

@@ -3,7 +3,7 @@
  * backward() walks the graph once in reverse topological order; each backwardFn accumulates into
  * its parents' grads, so a tensor used twice receives the sum of both contributions.
  */
-import { isScoped, noteTensor, scopedArray } from './scope.js';
+import { isScoped, noteTensor } from './scope.js';
 import { BackwardFn, Shape, Tensor, shapeString } from './tensor.js';
 
 let gradEnabled = true;
@@ -63,9 +63,8 @@ export function accumulateGrad(t: Tensor, g: Float32Array, owned = false): void 
       t.grad = g;
     } else {
       // A leaf's grad outlives the step: never a scoped array (scope.ts).
-      const copy = t.backwardFn ? scopedArray(g.length, false) : new Float32Array(g.length);
-      copy.set(g);
-      t.grad = copy;
+      t.grad = t.freshGrad(false);
+      t.grad.set(g);
     }
     return;
   }

@@ -19,7 +19,7 @@ function sameShape(a: Tensor, b: Tensor, op: string): void {
 export function add(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'add');
   addFlops('add', a.size);
-  const out = scopedArray(a.size);
+  const out = scopedArray(a.size, false);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
     accumulateGrad(a, g);
@@ -30,12 +30,12 @@ export function add(a: Tensor, b: Tensor): Tensor {
 export function sub(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'sub');
   addFlops('sub', a.size);
-  const out = scopedArray(a.size);
+  const out = scopedArray(a.size, false);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
     accumulateGrad(a, g);
     if (b.requiresGrad) {
-      const gb = scopedArray(g.length);
+      const gb = scopedArray(g.length, false);
       for (let i = 0; i < gb.length; i++) gb[i] = -g[i];
       accumulateGrad(b, gb, true);
     }
@@ -45,16 +45,16 @@ export function sub(a: Tensor, b: Tensor): Tensor {
 export function mul(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'mul');
   addFlops('mul', a.size);
-  const out = scopedArray(a.size);
+  const out = scopedArray(a.size, false);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] * b.data[i];
   return makeResult(out, a.shape, [a, b], () => (g) => {
     if (a.requiresGrad) {
-      const ga = scopedArray(g.length);
+      const ga = scopedArray(g.length, false);
       for (let i = 0; i < ga.length; i++) ga[i] = g[i] * b.data[i];
       accumulateGrad(a, ga, true);
     }
     if (b.requiresGrad) {
-      const gb = scopedArray(g.length);
+      const gb = scopedArray(g.length, false);
       for (let i = 0; i < gb.length; i++) gb[i] = g[i] * a.data[i];
       accumulateGrad(b, gb, true);
     }
@@ -75,14 +75,14 @@ function unary(
   const n = a.size;
   addFlops(op, n);
   const x = a.data;
-  const out = scopedArray(n);
+  const out = scopedArray(n, false);
   for (let i = 0; i < n; i++) out[i] = f(x[i], i);
   return makeResult(
     out,
     a.shape,
     [a],
     () => (g) => {
-      const ga = scopedArray(n);
+      const ga = scopedArray(n, false);
       for (let i = 0; i < n; i++) ga[i] = g[i] * dydx(x[i], out[i], i);
       accumulateGrad(a, ga, true);
     },
@@ -92,10 +92,10 @@ function unary(
 
 export function scale(a: Tensor, s: number): Tensor {
   addFlops('scale', a.size);
-  const out = scopedArray(a.size);
+  const out = scopedArray(a.size, false);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] * s;
   return makeResult(out, a.shape, [a], () => (g) => {
-    const ga = scopedArray(g.length);
+    const ga = scopedArray(g.length, false);
     for (let i = 0; i < ga.length; i++) ga[i] = g[i] * s;
     accumulateGrad(a, ga, true);
   });
@@ -109,10 +109,10 @@ export function scale(a: Tensor, s: number): Tensor {
 export function relu(a: Tensor): Tensor {
   addFlops('relu', a.size);
   const x = a.data;
-  const out = scopedArray(a.size);
+  const out = scopedArray(a.size, false);
   for (let i = 0; i < out.length; i++) out[i] = 0.5 * (x[i] + Math.abs(x[i]));
   return makeResult(out, a.shape, [a], () => (g) => {
-    const ga = scopedArray(g.length);
+    const ga = scopedArray(g.length, false);
     for (let i = 0; i < ga.length; i++) ga[i] = g[i] * Number(x[i] > 0);
     accumulateGrad(a, ga, true);
   });
@@ -159,7 +159,7 @@ export function addScalar(a: Tensor, c: number): Tensor {
 export function minimum(a: Tensor, b: Tensor): Tensor {
   sameShape(a, b, 'minimum');
   addFlops('minimum', a.size);
-  const out = scopedArray(a.size);
+  const out = scopedArray(a.size, false);
   for (let i = 0; i < out.length; i++) out[i] = Math.min(a.data[i], b.data[i]);
   return makeResult(out, a.shape, [a, b], () => (g) => {
     const ga = scopedArray(g.length);
@@ -196,7 +196,7 @@ export function concatColumns(parts: readonly Tensor[]): Tensor {
   }
   const widths = parts.map((p) => p.shape[1]);
   const total = widths.reduce((s, w) => s + w, 0);
-  const out = scopedArray(rows * total);
+  const out = scopedArray(rows * total, false);
   let offset = 0;
   parts.forEach((p, k) => {
     const w = widths[k];
@@ -208,7 +208,7 @@ export function concatColumns(parts: readonly Tensor[]): Tensor {
     parts.forEach((p, k) => {
       const w = widths[k];
       if (p.requiresGrad) {
-        const gp = scopedArray(rows * w);
+        const gp = scopedArray(rows * w, false);
         for (let r = 0; r < rows; r++) gp.set(g.subarray(r * total + off, r * total + off + w), r * w);
         accumulateGrad(p, gp, true);
       }
@@ -224,7 +224,7 @@ export function sliceColumns(a: Tensor, start: number, end: number): Tensor {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > n || start >= end)
     throw new RangeError(`sliceColumns: need integers 0 ≤ start < end ≤ ${n}, got [${start}, ${end})`);
   const w = end - start;
-  const out = scopedArray(rows * w);
+  const out = scopedArray(rows * w, false);
   for (let r = 0; r < rows; r++) out.set(a.data.subarray(r * n + start, r * n + end), r * w);
   return makeResult(out, [rows, w], [a], () => (g) => {
     const ga = scopedArray(a.size);
@@ -244,7 +244,7 @@ export function gaussianKl(mu: Tensor, sigma: Tensor): Tensor {
   const [rows, k] = mu.shape;
   const m = mu.data;
   const s = sigma.data;
-  const out = scopedArray(rows);
+  const out = scopedArray(rows, false);
   for (let r = 0; r < rows; r++) {
     let kl = 0;
     for (let j = r * k; j < (r + 1) * k; j++) {
@@ -256,12 +256,12 @@ export function gaussianKl(mu: Tensor, sigma: Tensor): Tensor {
   }
   return makeResult(out, [rows], [mu, sigma], () => (g) => {
     if (mu.requiresGrad) {
-      const gm = scopedArray(mu.size);
+      const gm = scopedArray(mu.size, false);
       for (let j = 0; j < gm.length; j++) gm[j] = g[Math.floor(j / k)] * m[j];
       accumulateGrad(mu, gm, true);
     }
     if (sigma.requiresGrad) {
-      const gs = scopedArray(sigma.size);
+      const gs = scopedArray(sigma.size, false);
       for (let j = 0; j < gs.length; j++) gs[j] = g[Math.floor(j / k)] * (s[j] - 1 / s[j]);
       accumulateGrad(sigma, gs, true);
     }
@@ -274,14 +274,14 @@ export function sumLastAxis(a: Tensor): Tensor {
   const n = a.shape[a.ndim - 1];
   const rows = a.size / n;
   addFlops('sumLastAxis', a.size);
-  const out = scopedArray(rows);
+  const out = scopedArray(rows, false);
   for (let r = 0; r < rows; r++) {
     let s = 0;
     for (let j = 0; j < n; j++) s += a.data[r * n + j];
     out[r] = s;
   }
   return makeResult(out, a.shape.slice(0, -1), [a], () => (g) => {
-    const ga = scopedArray(a.size);
+    const ga = scopedArray(a.size, false);
     for (let r = 0; r < rows; r++) ga.fill(g[r], r * n, (r + 1) * n);
     accumulateGrad(a, ga, true);
   });
@@ -327,7 +327,7 @@ export function repeatEach(a: Tensor, r: number): Tensor {
   if (r === 1) return a;
   const slice = a.size / a.shape[0];
   const W = a.shape[0];
-  const out = scopedArray(a.size * r);
+  const out = scopedArray(a.size * r, false);
   for (let w = 0; w < W; w++) {
     const src = a.data.subarray(w * slice, (w + 1) * slice);
     for (let k = 0; k < r; k++) out.set(src, (w * r + k) * slice);
@@ -357,7 +357,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [m, k] = a.shape;
   const n = b.shape[1];
   addFlops('matmul', 2 * m * n * k);
-  const out = scopedArray(m * n);
+  const out = scopedArray(m * n, false);
   const be = getBackend();
   be.gemm(false, false, m, n, k, a.data, b.data, out, false);
   return makeResult(out, [m, n], [a, b], () => (g) => {
@@ -381,7 +381,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   if (b && (b.ndim !== 1 || b.shape[0] !== outF))
     throw new RangeError(`linear: bias ${shapeString(b.shape)} ≠ [${outF}]`);
   addFlops('linear', 2 * batch * outF * inF + (b ? batch * outF : 0));
-  const out = scopedArray(batch * outF);
+  const out = scopedArray(batch * outF, false);
   if (b) for (let r = 0; r < batch; r++) out.set(b.data, r * outF);
   const be = getBackend();
   be.gemm(false, true, batch, outF, inF, x.data, w.data, out, b !== null);
@@ -414,7 +414,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
   if (labels.length !== batch)
     throw new RangeError(`softmaxCrossEntropy: ${labels.length} labels for batch ${batch}`);
   addFlops('softmaxCrossEntropy', batch * (5 * classes + 3) + batch + 1);
-  const probs = scopedArray(batch * classes);
+  const probs = scopedArray(batch * classes, false);
   const e = new Float64Array(classes); // one row's exponentials, taken once
   const d = logits.data;
   let loss = 0;
@@ -437,13 +437,13 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
     [],
     [logits],
     () => (g) => {
-      const grad = scopedArray(batch * classes);
+      const grad = scopedArray(batch * classes, false);
       const s = g[0] / batch;
       for (let r = 0; r < batch; r++) {
         for (let c = 0; c < classes; c++)
           grad[r * classes + c] = s * (probs[r * classes + c] - (c === labels[r] ? 1 : 0));
       }
-      accumulateGrad(logits, grad);
+      accumulateGrad(logits, grad, true);
     },
     [probs],
   );
@@ -454,7 +454,7 @@ export function dropout(a: Tensor, p: number, training: boolean, rng: Rng): Tens
   if (!(p >= 0 && p < 1)) throw new RangeError(`dropout: p must be in [0, 1), got ${p}`);
   if (!training || p === 0) return a;
   const keep = 1 / (1 - p);
-  const mask = scopedArray(a.size);
+  const mask = scopedArray(a.size, false);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
   return unary(
     'dropout',

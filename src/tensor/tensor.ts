@@ -120,7 +120,7 @@ export class Tensor {
 
   /** Allocates (if needed, zeroed) and returns the grad buffer. */
   ensureGrad(): Float32Array {
-    if (!this.grad) this.grad = this.gradBuffer ? this.gradBuffer.fill(0) : this.newGrad(true);
+    if (!this.grad) this.grad = this.gradBuffer ? this.gradBuffer.fill(0) : this.freshGrad(true);
     return this.grad;
   }
 
@@ -130,12 +130,15 @@ export class Tensor {
    */
   gradTarget(): [Float32Array, boolean] {
     if (this.grad) return [this.grad, true];
-    this.grad = this.gradBuffer ?? this.newGrad(false);
+    this.grad = this.gradBuffer ?? this.freshGrad(false);
     return [this.grad, false];
   }
 
-  /** A fresh grad: a non-leaf's dies with its step (scoped, see scope.ts), a leaf's stays. */
-  private newGrad(zero: boolean): Float32Array {
+  /**
+   * A fresh array for this tensor's grad (zeroed unless `zero` is false): a non-leaf's dies with
+   * its step (scoped, see scope.ts), a leaf's outlives it.
+   */
+  freshGrad(zero: boolean): Float32Array {
     return this.backwardFn ? scopedArray(this.size, zero) : new Float32Array(this.size);
   }
 

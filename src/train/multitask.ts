@@ -117,6 +117,25 @@ export function checkMultitaskMemory(
  */
 export const LOSS_EXPLOSION_FACTOR = 1000;
 
+/**
+ * Watches a run's batch losses: the first sets the scale, and a loss that is NaN/Inf or
+ * LOSS_EXPLOSION_FACTOR times the first throws TrainingDivergedError, ending with `advice`.
+ */
+export class DivergenceGuard {
+  private first = 0;
+  constructor(private readonly advice: string) {}
+
+  check(loss: number, epoch: number, batch: number): void {
+    this.first ||= loss;
+    if (Number.isFinite(loss) && loss <= LOSS_EXPLOSION_FACTOR * Math.max(1, this.first)) return;
+    throw new TrainingDivergedError(
+      `training diverged at epoch ${epoch}, batch ${batch}: loss is ${loss}` +
+        (Number.isFinite(loss) ? ` (the first batch's was ${this.first.toPrecision(3)})` : '') +
+        `. ${this.advice}`,
+    );
+  }
+}
+
 export function metricsDocument(
   cfg: TrainConfig,
   history: EpochRecord[],
@@ -175,7 +194,8 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
   };
 
   const xBuf = batchBuffer(cfg, train);
-  let firstLoss = 0; // of this run or of the checkpoint's first epoch
+  // Its scale is this run's first batch (a resumed run's first batch after the checkpoint).
+  const divergence = new DivergenceGuard('Try a smaller --lr, or check the input data for NaN/Inf.');
   const stopRequested = interruptPoller();
   model.train();
   for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs; epoch++) {
@@ -186,16 +206,9 @@ export async function trainMultitask(cfg: TrainConfig, opts: TrainOptions): Prom
     for (const idx of sampler.batches(epoch)) {
       if (b++ < state.batchesDone) continue; // already trained before the resume
       const n = idx.length;
-      const value = trainBatch(model, train, idx, xBuf, noise, opt, (loss) => {
-        firstLoss ||= loss;
-        if (!Number.isFinite(loss) || loss > LOSS_EXPLOSION_FACTOR * Math.max(1, firstLoss)) {
-          throw new TrainingDivergedError(
-            `training diverged at epoch ${epoch}, batch ${b}: loss is ${loss}` +
-              (Number.isFinite(loss) ? ` (the first batch's was ${firstLoss.toPrecision(3)})` : '') +
-              '. Try a smaller --lr, or check the input data for NaN/Inf.',
-          );
-        }
-      });
+      const value = trainBatch(model, train, idx, xBuf, noise, opt, (loss) =>
+        divergence.check(loss, epoch, b),
+      );
       state.batchesDone = b;
       state.lossSum += value;
       const now = Date.now();

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { declaredModel, declaredUnit, declaredUnits } from '../../neurons/catalog.js';
 import { describeParams } from '../../neurons/model.js';
 import type { InitFrom, NeuronModel } from '../../neurons/model.js';
-import { modelDescription, modelNames } from '../../sim/registry.js';
+import { modelNames } from '../../sim/registry.js';
 import { notTrainable } from '../../neurons/derive.js';
 import { UserError } from '../output.js';
 
@@ -65,7 +65,7 @@ export function modelInfo(name: string): ModelInfo {
   const unit = declaredUnit(name) !== undefined;
   return {
     name,
-    description: unit ? (d.description ?? '') : modelDescription(name),
+    description: d.description,
     ...(d.reference ? { reference: d.reference } : {}),
     time: decl.time,
     ...(decl.time === 'discrete' ? { timeBase: decl.timeBase, anyDt: decl.readsDt } : {}),
